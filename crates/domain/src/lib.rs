@@ -1,0 +1,16 @@
+//! The trust model of Trustloop and everything that can be decided without I/O: the elements of
+//! trust, the instrument (items and scale, versioned data), validated survey answers, scoring,
+//! statistics, the privacy rules and the people import format.
+//!
+//! Nothing here touches a database, a file or the network; every function is deterministic and
+//! unit-tested beside its code.
+
+pub mod campaign;
+pub mod instrument;
+pub mod model;
+pub mod people;
+pub mod privacy;
+pub mod rating;
+pub mod report;
+pub mod scoring;
+pub mod stats;
