@@ -27,9 +27,13 @@ impl CampaignStatus {
 
     /// Parses the stable identifier.
     pub fn from_slug(s: &str) -> Option<CampaignStatus> {
-        [CampaignStatus::Draft, CampaignStatus::Open, CampaignStatus::Closed]
-            .into_iter()
-            .find(|c| c.slug() == s)
+        [
+            CampaignStatus::Draft,
+            CampaignStatus::Open,
+            CampaignStatus::Closed,
+        ]
+        .into_iter()
+        .find(|c| c.slug() == s)
     }
 
     /// The word shown to users.
@@ -86,7 +90,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(CampaignName::parse("  Spring 360 ").expect("ok").as_str(), "Spring 360");
+        assert_eq!(
+            CampaignName::parse("  Spring 360 ").expect("ok").as_str(),
+            "Spring 360"
+        );
         assert!(CampaignName::parse("   ").is_err());
         assert!(CampaignName::parse(&"x".repeat(121)).is_err());
     }
@@ -94,7 +101,10 @@ mod tests {
     #[test]
     fn deadlines_must_be_dates_not_in_the_past() {
         let today = date!(2026 - 11 - 28);
-        assert_eq!(parse_deadline("2026-12-31", today), Ok(date!(2026 - 12 - 31)));
+        assert_eq!(
+            parse_deadline("2026-12-31", today),
+            Ok(date!(2026 - 12 - 31))
+        );
         assert_eq!(parse_deadline("2026-11-28", today), Ok(today));
         assert!(parse_deadline("2026-11-27", today).is_err());
         assert!(parse_deadline("31/12/2026", today).is_err());
@@ -102,7 +112,11 @@ mod tests {
 
     #[test]
     fn status_slugs_round_trip() {
-        for s in [CampaignStatus::Draft, CampaignStatus::Open, CampaignStatus::Closed] {
+        for s in [
+            CampaignStatus::Draft,
+            CampaignStatus::Open,
+            CampaignStatus::Closed,
+        ] {
             assert_eq!(CampaignStatus::from_slug(s.slug()), Some(s));
         }
     }

@@ -145,7 +145,9 @@ impl Instrument {
     pub fn built_in() -> Vec<Instrument> {
         BUILT_IN
             .iter()
-            .map(|text| Instrument::from_toml(text).expect("built-in instruments are checked by tests"))
+            .map(|text| {
+                Instrument::from_toml(text).expect("built-in instruments are checked by tests")
+            })
             .collect()
     }
 
@@ -165,7 +167,9 @@ impl Instrument {
 
     /// The items that measure trust overall.
     pub fn overall_items(&self) -> impl Iterator<Item = &Item> {
-        self.items.iter().filter(|i| i.measures == Measures::Overall)
+        self.items
+            .iter()
+            .filter(|i| i.measures == Measures::Overall)
     }
 
     /// Finds an item by its code.
@@ -203,7 +207,9 @@ impl Instrument {
         }
         let overall = self.overall_items().count();
         if !(1..=2).contains(&overall) {
-            return invalid(format!("one or two overall items are needed, found {overall}"));
+            return invalid(format!(
+                "one or two overall items are needed, found {overall}"
+            ));
         }
         Ok(())
     }
@@ -231,13 +237,19 @@ mod tests {
     fn an_element_with_too_few_items_is_refused() {
         let text = BUILT_IN[0].replace("element = \"judgement\"", "element = \"consistency\"");
         let err = Instrument::from_toml(&text).expect_err("judgement has no items left");
-        assert!(err.to_string().contains("Judgement needs 4 to 6 items"), "{err}");
+        assert!(
+            err.to_string().contains("Judgement needs 4 to 6 items"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_unknown_element_and_a_duplicate_code_are_refused() {
         let text = BUILT_IN[0].replacen("element = \"judgement\"", "element = \"charm\"", 1);
-        assert!(matches!(Instrument::from_toml(&text), Err(InstrumentError::Invalid(_))));
+        assert!(matches!(
+            Instrument::from_toml(&text),
+            Err(InstrumentError::Invalid(_))
+        ));
         let text = BUILT_IN[0].replace("code = \"rel_balance\"", "code = \"rel_rapport\"");
         let err = Instrument::from_toml(&text).expect_err("duplicate code");
         assert!(err.to_string().contains("used twice"), "{err}");

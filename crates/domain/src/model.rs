@@ -158,6 +158,9 @@ mod tests {
             .into_iter()
             .filter(|g| g.is_identified())
             .collect();
-        assert_eq!(identified, vec![RaterGroup::SelfRating, RaterGroup::Manager]);
+        assert_eq!(
+            identified,
+            vec![RaterGroup::SelfRating, RaterGroup::Manager]
+        );
     }
 }

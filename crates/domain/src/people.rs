@@ -32,8 +32,13 @@ impl Email {
         if text.len() > 254 {
             return Err("the email address is longer than 254 characters".into());
         }
-        if text.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c)) {
-            return Err(format!("{text:?} contains a character an email address cannot have"));
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+        {
+            return Err(format!(
+                "{text:?} contains a character an email address cannot have"
+            ));
         }
         let Some((local, domain)) = text.split_once('@') else {
             return Err(format!("{text:?} has no @"));
@@ -43,7 +48,9 @@ impl Email {
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
-            return Err(format!("{text:?} needs a domain such as example.org after the @"));
+            return Err(format!(
+                "{text:?} needs a domain such as example.org after the @"
+            ));
         }
         Ok(Email(text.to_lowercase()))
     }
@@ -68,7 +75,9 @@ pub fn parse_text(what: &str, text: &str) -> Result<String, String> {
         return Err(format!("the {what} is empty"));
     }
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(format!("the {what} is longer than {MAX_TEXT_CHARS} characters"));
+        return Err(format!(
+            "the {what} is longer than {MAX_TEXT_CHARS} characters"
+        ));
     }
     if text.chars().any(char::is_control) {
         return Err(format!("the {what} contains a control character"));
@@ -119,7 +128,11 @@ pub struct ImportRefused {
 
 impl fmt::Display for ImportRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "The file has {} problem(s); nothing was imported.", self.total)?;
+        writeln!(
+            f,
+            "The file has {} problem(s); nothing was imported.",
+            self.total
+        )?;
         for p in &self.problems {
             writeln!(f, "  {p}")?;
         }
@@ -150,7 +163,7 @@ pub fn parse_people_csv(
     mut progress: impl FnMut(usize),
 ) -> Result<PeopleFile, ImportRefused> {
     let mut problems = Vec::new();
-    let mut refuse = |problems: &mut Vec<RowProblem>, line: u64, message: String| {
+    let refuse = |problems: &mut Vec<RowProblem>, line: u64, message: String| {
         problems.push(RowProblem { line, message });
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -171,14 +184,23 @@ pub fn parse_people_csv(
     };
     let names: Vec<String> = headers
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_lowercase().replace([' ', '-'], "_"))
+        .map(|h| {
+            h.trim_start_matches('\u{feff}')
+                .trim()
+                .to_lowercase()
+                .replace([' ', '-'], "_")
+        })
         .collect();
     let mut column = HashMap::new();
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
             refuse(&mut problems, 1, format!("column {} has no name", i + 1));
         } else if column.insert(name.clone(), i).is_some() {
-            refuse(&mut problems, 1, format!("the column {name:?} appears twice"));
+            refuse(
+                &mut problems,
+                1,
+                format!("the column {name:?} appears twice"),
+            );
         }
     }
     for required in REQUIRED {
@@ -222,7 +244,11 @@ pub fn parse_people_csv(
         };
         let line = record.position().map_or(index as u64 + 2, |p| p.line());
         if rows.len() + problems.len() >= MAX_IMPORT_ROWS {
-            refuse(&mut problems, line, format!("a file may have at most {MAX_IMPORT_ROWS} rows"));
+            refuse(
+                &mut problems,
+                line,
+                format!("a file may have at most {MAX_IMPORT_ROWS} rows"),
+            );
             break;
         }
         if record.iter().all(str::is_empty) {
@@ -232,14 +258,22 @@ pub fn parse_people_csv(
             refuse(
                 &mut problems,
                 line,
-                format!("has {} cells but the header has {}", record.len(), names.len()),
+                format!(
+                    "has {} cells but the header has {}",
+                    record.len(),
+                    names.len()
+                ),
             );
             continue;
         }
         let cell = |name: &str| record.get(column[name]).unwrap_or("");
         let mut row_problems = Vec::new();
-        let name = parse_text("name", cell("name")).map_err(|e| row_problems.push(e)).ok();
-        let email = Email::parse(cell("email")).map_err(|e| row_problems.push(e)).ok();
+        let name = parse_text("name", cell("name"))
+            .map_err(|e| row_problems.push(e))
+            .ok();
+        let email = Email::parse(cell("email"))
+            .map_err(|e| row_problems.push(e))
+            .ok();
         let manager_email = match cell("manager_email") {
             "" => None,
             m => Email::parse(m)
@@ -352,7 +386,10 @@ fn check_reporting_cycles(rows: &[PersonRow], problems: &mut Vec<RowProblem>) {
         if cyclic {
             problems.push(RowProblem {
                 line: row.line,
-                message: format!("{} is in a reporting loop (their managers lead back to them)", row.email),
+                message: format!(
+                    "{} is in a reporting loop (their managers lead back to them)",
+                    row.email
+                ),
             });
         } else {
             known_good.insert(&row.email);
@@ -379,8 +416,14 @@ mod tests {
         assert_eq!(file.attribute_names, vec!["location"]);
         assert_eq!(file.rows.len(), 2);
         assert_eq!(file.rows[0].email.as_str(), "ada@example.org");
-        assert_eq!(file.rows[0].attributes, vec![("location".into(), "London".into())]);
-        assert_eq!(file.rows[1].manager_email.as_ref().map(Email::as_str), Some("ada@example.org"));
+        assert_eq!(
+            file.rows[0].attributes,
+            vec![("location".into(), "London".into())]
+        );
+        assert_eq!(
+            file.rows[1].manager_email.as_ref().map(Email::as_str),
+            Some("ada@example.org")
+        );
         assert!(file.rows[1].attributes.is_empty());
         assert_eq!(file.rows[1].line, 3);
     }
@@ -405,7 +448,8 @@ mod tests {
 
     #[test]
     fn a_missing_column_is_refused_before_any_row() {
-        let refused = parse("name,email,team\nAda,ada@example.org,A\n").expect_err("no manager column");
+        let refused =
+            parse("name,email,team\nAda,ada@example.org,A\n").expect_err("no manager column");
         assert_eq!(refused.total, 1);
         assert!(refused.problems[0].message.contains("manager_email"));
     }
@@ -422,7 +466,9 @@ mod tests {
         .expect_err("loop");
         let lines: Vec<u64> = refused.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3, 4]);
-        let chain = parse("name,email,manager_email,team\nA,a@x.org,,T\nB,b@x.org,a@x.org,T\nC,c@x.org,b@x.org,T\n");
+        let chain = parse(
+            "name,email,manager_email,team\nA,a@x.org,,T\nB,b@x.org,a@x.org,T\nC,c@x.org,b@x.org,T\n",
+        );
         assert!(chain.is_ok());
     }
 
@@ -436,7 +482,9 @@ mod tests {
     #[test]
     fn email_shapes_are_checked() {
         assert!(Email::parse("a@b.co").is_ok());
-        for bad in ["", "a", "a@b", "@b.co", "a b@c.co", "a@@b.co", "a@b..co", "<a@b.co>"] {
+        for bad in [
+            "", "a", "a@b", "@b.co", "a b@c.co", "a@@b.co", "a@b..co", "<a@b.co>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -118,7 +118,10 @@ impl GroupPlan {
 /// raters are told so). Peers and direct reports below the threshold are merged into "Others";
 /// if "Others" is still below the threshold it is hidden, and its answers are left out of every
 /// total too, so that no reader can subtract the shown groups from a total to recover it.
-pub fn plan_rater_groups(rules: &PrivacyRules, respondents: &BTreeMap<RaterGroup, u32>) -> GroupPlan {
+pub fn plan_rater_groups(
+    rules: &PrivacyRules,
+    respondents: &BTreeMap<RaterGroup, u32>,
+) -> GroupPlan {
     let count = |g: RaterGroup| respondents.get(&g).copied().unwrap_or(0);
     let mut shown = Vec::new();
     let mut merged = Vec::new();

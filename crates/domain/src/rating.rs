@@ -203,7 +203,10 @@ mod tests {
     fn stored_values_round_trip_and_bad_ones_are_rejected() {
         let instrument = Instrument::current();
         for r in [Rating::CantSay, Rating::Score(1), Rating::Score(5)] {
-            assert_eq!(Rating::from_stored(i64::from(r.to_stored()), &instrument), Some(r));
+            assert_eq!(
+                Rating::from_stored(i64::from(r.to_stored()), &instrument),
+                Some(r)
+            );
         }
         assert_eq!(Rating::from_stored(6, &instrument), None);
         assert_eq!(Rating::from_stored(-1, &instrument), None);

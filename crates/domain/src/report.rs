@@ -10,7 +10,7 @@ use crate::stats::{self, SelfOtherGap};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One stored, anonymous response as the report reads it: the rater group and the answers, with
+/// One stored, anonymous response as the report reads it: the rater group and the ratings, with
 /// nothing that identifies the rater.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
@@ -18,8 +18,17 @@ pub struct Response {
     pub group: RaterGroup,
     /// Rating per item code.
     pub ratings: BTreeMap<String, Rating>,
-    /// Comment per open-question code.
-    pub comments: BTreeMap<String, String>,
+}
+
+/// One stored comment, kept apart from the ratings of the same rater.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The group the rater answered as.
+    pub group: RaterGroup,
+    /// The open question's code.
+    pub code: String,
+    /// The comment.
+    pub text: String,
 }
 
 /// A row of the report for one measure (the Trust Index or one element).
@@ -102,7 +111,12 @@ struct RaterScores {
 
 impl Report {
     /// Computes the report of one leader from their campaign's responses.
-    pub fn build(instrument: &Instrument, rules: &PrivacyRules, responses: &[Response]) -> Report {
+    pub fn build(
+        instrument: &Instrument,
+        rules: &PrivacyRules,
+        responses: &[Response],
+        comments: &[Comment],
+    ) -> Report {
         let mut respondents = BTreeMap::new();
         for r in responses {
             *respondents.entry(r.group).or_insert(0u32) += 1;
@@ -216,26 +230,37 @@ impl Report {
             .filter(|i| i.others_mean.is_some())
             .collect();
         // Highest first; ties keep instrument order so the report is stable.
-        ranked.sort_by(|a, b| b.others_mean.partial_cmp(&a.others_mean).unwrap_or(std::cmp::Ordering::Equal));
+        ranked.sort_by(|a, b| {
+            b.others_mean
+                .partial_cmp(&a.others_mean)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
         let take = (ranked.len() / 2).min(3);
         let highest = ranked.iter().take(take).map(|i| i.code.clone()).collect();
-        let lowest = ranked.iter().rev().take(take).map(|i| i.code.clone()).collect();
+        let lowest = ranked
+            .iter()
+            .rev()
+            .take(take)
+            .map(|i| i.code.clone())
+            .collect();
 
         let comments = (plan.anonymous_respondents() >= rules.min_comments).then(|| {
             instrument
                 .open_questions
                 .iter()
                 .map(|q| {
-                    let mut comments: Vec<String> = others
+                    let mut texts: Vec<String> = comments
                         .iter()
-                        .filter_map(|r| r.comments.get(&q.code).cloned())
+                        .filter(|c| c.code == q.code)
+                        .filter(|c| c.group != RaterGroup::SelfRating && plan.counts(c.group))
+                        .map(|c| c.text.clone())
                         .collect();
                     // Sorted by content so the order says nothing about who answered when.
-                    comments.sort_by_key(|c| (stable_hash(c), c.clone()));
+                    texts.sort_by_cached_key(|c| (stable_hash(c), c.clone()));
                     CommentBlock {
                         code: q.code.clone(),
                         prompt: q.prompt.clone(),
-                        comments,
+                        comments: texts,
                     }
                 })
                 .collect()
@@ -292,7 +317,7 @@ fn stable_hash(text: &str) -> u64 {
 mod tests {
     use super::*;
 
-    fn response(instrument: &Instrument, group: RaterGroup, point: u8, comment: &str) -> Response {
+    fn response(instrument: &Instrument, group: RaterGroup, point: u8) -> Response {
         Response {
             group,
             ratings: instrument
@@ -300,25 +325,47 @@ mod tests {
                 .iter()
                 .map(|i| (i.code.clone(), Rating::Score(point)))
                 .collect(),
-            comments: [("continue".to_string(), comment.to_string())].into(),
         }
+    }
+
+    fn comment(group: RaterGroup, text: &str) -> Comment {
+        Comment {
+            group,
+            code: "continue".into(),
+            text: text.into(),
+        }
+    }
+
+    fn build(responses: &[Response], comments: &[Comment]) -> Report {
+        Report::build(
+            &Instrument::current(),
+            &PrivacyRules::default(),
+            responses,
+            comments,
+        )
     }
 
     #[test]
     fn a_hidden_group_counts_in_no_score_and_no_comment() {
         let instrument = Instrument::current();
-        let mut responses = vec![response(&instrument, RaterGroup::Manager, 4, "manager")];
+        let mut responses = vec![response(&instrument, RaterGroup::Manager, 4)];
+        let mut comments = vec![comment(RaterGroup::Peer, "peer")];
         for i in 0..4 {
-            responses.push(response(&instrument, RaterGroup::DirectReport, 4, &format!("dr{i}")));
+            responses.push(response(&instrument, RaterGroup::DirectReport, 4));
+            comments.push(comment(RaterGroup::DirectReport, &format!("dr{i}")));
         }
-        responses.push(response(&instrument, RaterGroup::Peer, 1, "peer"));
-        let report = Report::build(&instrument, &PrivacyRules::default(), &responses);
+        responses.push(response(&instrument, RaterGroup::Peer, 1));
+        let report = build(&responses, &comments);
         assert_eq!(report.plan.hidden, vec![RaterGroup::Peer]);
         let others = report.trust_index.others.as_ref().expect("others score");
         assert_eq!(others.n, 5);
-        assert!((others.mean - 75.0).abs() < 1e-9, "the peer's 1s must not pull the mean down");
-        let comments = report.comments.expect("4 anonymous raters");
-        assert!(!comments[0].comments.iter().any(|c| c == "peer"));
+        assert!(
+            (others.mean - 75.0).abs() < 1e-9,
+            "the peer's 1s must not pull the mean down"
+        );
+        let blocks = report.comments.expect("4 anonymous raters");
+        assert_eq!(blocks[0].comments.len(), 4);
+        assert!(!blocks[0].comments.iter().any(|c| c == "peer"));
         assert_eq!(report.items[0].distribution, vec![0, 0, 0, 5, 0]);
     }
 
@@ -326,40 +373,51 @@ mod tests {
     fn comments_are_withheld_below_the_threshold_and_never_in_arrival_order() {
         let instrument = Instrument::current();
         let few = vec![
-            response(&instrument, RaterGroup::Manager, 4, "m"),
-            response(&instrument, RaterGroup::Other, 4, "a"),
-            response(&instrument, RaterGroup::Other, 4, "b"),
+            response(&instrument, RaterGroup::Manager, 4),
+            response(&instrument, RaterGroup::Other, 4),
+            response(&instrument, RaterGroup::Other, 4),
         ];
-        assert!(Report::build(&instrument, &PrivacyRules::default(), &few).comments.is_none());
+        let few_comments = vec![
+            comment(RaterGroup::Other, "a"),
+            comment(RaterGroup::Other, "b"),
+        ];
+        assert!(build(&few, &few_comments).comments.is_none());
 
-        let texts = ["first", "second", "third", "fourth", "fifth"];
-        let forward: Vec<_> = texts
+        let responses: Vec<_> = (0..5)
+            .map(|_| response(&instrument, RaterGroup::DirectReport, 3))
+            .collect();
+        let forward: Vec<_> = ["first", "second", "third", "fourth", "fifth"]
             .iter()
-            .map(|t| response(&instrument, RaterGroup::DirectReport, 3, t))
+            .map(|t| comment(RaterGroup::DirectReport, t))
             .collect();
         let mut backward = forward.clone();
         backward.reverse();
-        let a = Report::build(&instrument, &PrivacyRules::default(), &forward);
-        let b = Report::build(&instrument, &PrivacyRules::default(), &backward);
-        assert_eq!(a.comments, b.comments, "order of arrival must not show");
+        let a = build(&responses, &forward).comments.expect("shown");
+        let b = build(&responses, &backward).comments.expect("shown");
+        assert_eq!(a, b, "order of arrival must not show");
+        assert_eq!(a[0].comments.len(), 5);
     }
 
     #[test]
     fn self_above_a_confident_others_score_is_a_blind_spot_and_focus_is_the_lowest_element() {
         let instrument = Instrument::current();
-        let mut responses = vec![response(&instrument, RaterGroup::SelfRating, 5, "")];
+        let mut responses = vec![response(&instrument, RaterGroup::SelfRating, 5)];
         for point in [2, 3, 2, 3, 2, 3] {
-            let mut r = response(&instrument, RaterGroup::DirectReport, point, "");
+            let mut r = response(&instrument, RaterGroup::DirectReport, point);
             for item in instrument.items_for(Element::Judgement) {
-                r.ratings.insert(item.code.clone(), Rating::Score(point + 2));
+                r.ratings
+                    .insert(item.code.clone(), Rating::Score(point + 2));
             }
             responses.push(r);
         }
-        let report = Report::build(&instrument, &PrivacyRules::default(), &responses);
+        let report = build(&responses, &[]);
         assert_eq!(report.trust_index.gap, SelfOtherGap::BlindSpot);
         assert_eq!(report.trust_index.self_score, Some(100.0));
         assert_eq!(report.focus, Some(Element::Relationships));
-        assert_eq!(report.columns, vec![RaterGroup::SelfRating, RaterGroup::DirectReport]);
+        assert_eq!(
+            report.columns,
+            vec![RaterGroup::SelfRating, RaterGroup::DirectReport]
+        );
         assert_eq!(report.highest.len(), 3);
         assert!(report.highest.iter().all(|c| c.starts_with("jud_")));
     }

@@ -39,7 +39,10 @@ pub fn rater_element_score(
 }
 
 /// One rater's answer to the overall trust items on 0–100, if they gave any.
-pub fn rater_overall_score(instrument: &Instrument, ratings: &BTreeMap<String, Rating>) -> Option<f64> {
+pub fn rater_overall_score(
+    instrument: &Instrument,
+    ratings: &BTreeMap<String, Rating>,
+) -> Option<f64> {
     mean_of_items(instrument, ratings, Measures::Overall)
 }
 
@@ -180,7 +183,10 @@ mod tests {
             rater_element_score(&instrument, &ratings, Element::Consistency),
             Some(75.0)
         );
-        assert_eq!(rater_element_score(&instrument, &ratings, Element::Judgement), None);
+        assert_eq!(
+            rater_element_score(&instrument, &ratings, Element::Judgement),
+            None
+        );
     }
 
     #[test]

@@ -1,3 +1,371 @@
 //! Statistics used by the report: descriptive summaries, confidence intervals, reliability and
 //! agreement indices. Every function here is checked against an independent reference
 //! implementation (see `tools/reference/`).
+//!
+//! Everything is a pure function of `f64` values. Inputs are validated: a non-finite value, too few
+//! values or an argument out of range gives a [`StatsError`] (or `None` where the signature says
+//! so), never a silent NaN. The formulas, in words, are in `docs/scoring.md`.
+//!
+//! - [`describe`]: mean, standard deviation, Student-t confidence intervals, percentile ranks.
+//! - [`reliability`]: Spearman–Brown, Cronbach's alpha, McDonald's omega, item–total correlations.
+//! - [`agreement`]: rwg, rwg(j), awg and the one-way ICC(1) / ICC(2).
+//! - [`change`]: Welch's t-test between two measurements, power and the minimum detectable
+//!   difference.
+//!
+//! All public items of the submodules are re-exported here, so `stats::summarize` and
+//! `stats::describe::summarize` are the same function.
+
+pub mod agreement;
+pub mod change;
+pub mod describe;
+pub mod reliability;
+
+pub use agreement::*;
+pub use change::*;
+pub use describe::*;
+pub use reliability::*;
+
+use serde::Serialize;
+
+/// Why a statistic could not be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StatsError {
+    /// Fewer values (or items, or groups) than the statistic needs.
+    #[error("needs at least {needed} values, got {got}")]
+    TooFew {
+        /// The least number needed.
+        needed: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// A value was NaN or infinite.
+    #[error("a value is not a finite number")]
+    NonFinite,
+    /// An argument is out of its range (the message says which).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(&'static str),
+    /// The data do not vary where the statistic divides by their variance.
+    #[error("no variance: {0}")]
+    NoVariance(&'static str),
+    /// The statistic is not defined for these data (the message says why).
+    #[error("undefined: {0}")]
+    Undefined(&'static str),
+}
+
+/// Self against others on one score, decided with the uncertainty of the others' score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfOtherGap {
+    /// The leader rates themselves above the upper end of the others' confidence interval.
+    BlindSpot,
+    /// The leader rates themselves below the lower end of the others' confidence interval.
+    HiddenStrength,
+    /// The self rating lies inside the others' confidence interval (ends included).
+    Aligned,
+    /// The others' interval is not available (fewer than two others answered) or the self score
+    /// is not a number: no claim is made.
+    Unknown,
+}
+
+/// Classifies a self score against the others' confidence interval `(low, high)`.
+///
+/// - above `high`: [`SelfOtherGap::BlindSpot`] (the leader sees themselves more favourably than
+///   the others' score can plausibly be);
+/// - below `low`: [`SelfOtherGap::HiddenStrength`];
+/// - within `[low, high]`: [`SelfOtherGap::Aligned`];
+/// - no interval, or a non-finite self score or interval: [`SelfOtherGap::Unknown`].
+///
+/// The decision uses the uncertainty of the others' mean only (the self score is one person's
+/// rating, known exactly); a fixed gap alone is never used, so a small group with a wide interval
+/// yields "aligned" rather than a confident-sounding label.
+pub fn compare_self(self_score: f64, others_interval: Option<(f64, f64)>) -> SelfOtherGap {
+    match others_interval {
+        Some((low, high)) if self_score.is_finite() && low.is_finite() && high.is_finite() => {
+            if self_score > high {
+                SelfOtherGap::BlindSpot
+            } else if self_score < low {
+                SelfOtherGap::HiddenStrength
+            } else {
+                SelfOtherGap::Aligned
+            }
+        }
+        _ => SelfOtherGap::Unknown,
+    }
+}
+
+impl Summary {
+    /// Classifies `self_score` against this summary's 95% interval (see [`compare_self`]).
+    pub fn self_gap(&self, self_score: f64) -> SelfOtherGap {
+        compare_self(self_score, self.ci95)
+    }
+}
+
+/// Rejects any non-finite value.
+fn check_finite(values: &[f64]) -> Result<(), StatsError> {
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(StatsError::NonFinite)
+    }
+}
+
+/// Checks a probability-like level strictly between 0 and 1.
+fn check_level(level: f64, what: &'static str) -> Result<(), StatsError> {
+    if level.is_finite() && level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(StatsError::InvalidArgument(what))
+    }
+}
+
+/// Count, mean and sum of squared deviations, computed on a sorted copy so that the result does
+/// not depend (even in the last bit) on the order of the values. Callers check finiteness and n.
+fn moments(values: &[f64]) -> (usize, f64, f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let count = n as f64;
+    let first = sorted.iter().sum::<f64>() / count;
+    // A second pass removes most of the rounding error of the first.
+    let mean = first + sorted.iter().map(|v| v - first).sum::<f64>() / count;
+    let (lo, hi) = (sorted[0], sorted[n - 1]);
+    let mean = mean.clamp(lo, hi);
+    let ss = sorted.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>();
+    (n, mean, ss)
+}
+
+/// Sample variance (n − 1 denominator) of values already checked to be finite and at least two.
+fn sample_variance(values: &[f64]) -> f64 {
+    let (n, _, ss) = moments(values);
+    ss / (n as f64 - 1.0)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * (1.0 + b.abs())
+    }
+
+    #[test]
+    fn self_above_the_interval_is_a_blind_spot() {
+        assert_eq!(
+            compare_self(90.0, Some((60.0, 80.0))),
+            SelfOtherGap::BlindSpot
+        );
+        assert_eq!(
+            compare_self(50.0, Some((60.0, 80.0))),
+            SelfOtherGap::HiddenStrength
+        );
+        assert_eq!(
+            compare_self(80.0, Some((60.0, 80.0))),
+            SelfOtherGap::Aligned
+        );
+        assert_eq!(
+            compare_self(60.0, Some((60.0, 80.0))),
+            SelfOtherGap::Aligned
+        );
+        assert_eq!(compare_self(70.0, None), SelfOtherGap::Unknown);
+        assert_eq!(
+            compare_self(f64::NAN, Some((60.0, 80.0))),
+            SelfOtherGap::Unknown
+        );
+    }
+
+    #[test]
+    fn a_wide_interval_makes_a_large_gap_aligned() {
+        let few = summarize(&[40.0, 80.0]).unwrap();
+        assert_eq!(few.self_gap(95.0), SelfOtherGap::Aligned);
+        let many = summarize(&[58.0, 60.0, 62.0, 59.0, 61.0, 60.0]).unwrap();
+        assert_eq!(many.self_gap(75.0), SelfOtherGap::BlindSpot);
+        let one = summarize(&[60.0]).unwrap();
+        assert_eq!(one.self_gap(100.0), SelfOtherGap::Unknown);
+    }
+
+    #[test]
+    fn the_gap_serialises_in_snake_case() {
+        let json = serde_json::to_string(&SelfOtherGap::HiddenStrength).unwrap();
+        assert_eq!(json, "\"hidden_strength\"");
+    }
+
+    fn sample() -> impl Strategy<Value = Vec<f64>> {
+        prop::collection::vec(-1000.0..1000.0f64, 2..40)
+    }
+
+    /// Ratings on a 1–5 scale, `raters` x `items`.
+    fn ratings(
+        raters: std::ops::Range<usize>,
+        items: usize,
+    ) -> impl Strategy<Value = Vec<Vec<f64>>> {
+        prop::collection::vec(
+            prop::collection::vec((1u8..=5).prop_map(f64::from), items),
+            raters,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn mean_lies_within_the_values_and_the_interval_contains_it(values in sample()) {
+            let s = summarize(&values).unwrap();
+            prop_assert!(s.min <= s.mean && s.mean <= s.max);
+            let (lo, hi) = s.ci95.unwrap();
+            prop_assert!(lo <= s.mean && s.mean <= hi);
+            for level in [0.5, 0.8, 0.99] {
+                let (l, h) = confidence_interval(&values, level).unwrap();
+                prop_assert!(l <= s.mean && s.mean <= h);
+            }
+            prop_assert!(s.sd.unwrap() >= 0.0);
+        }
+
+        #[test]
+        fn a_higher_level_never_narrows_the_interval(values in sample()) {
+            let (l90, h90) = confidence_interval(&values, 0.90).unwrap();
+            let (l95, h95) = confidence_interval(&values, 0.95).unwrap();
+            prop_assert!(l95 <= l90 && h90 <= h95);
+        }
+
+        #[test]
+        fn order_of_raters_does_not_matter(values in sample(), seed in any::<u64>()) {
+            let mut shuffled = values.clone();
+            // Deterministic shuffle from the seed.
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(summarize(&values), summarize(&shuffled));
+            let mut reversed = values.clone();
+            reversed.reverse();
+            prop_assert_eq!(
+                welch_test(&values, &shuffled, 0.95).ok(),
+                welch_test(&reversed, &shuffled, 0.95).ok()
+            );
+            let probe = values[0];
+            prop_assert_eq!(percentile_rank(probe, &values), percentile_rank(probe, &shuffled));
+        }
+
+        #[test]
+        fn more_identical_answers_never_widen_the_interval(values in sample(), copies in 1usize..4) {
+            let s = summarize(&values).unwrap();
+            let width = |c: Option<(f64, f64)>| c.map(|(l, h)| h - l).unwrap();
+            // The same answers given again by as many more raters.
+            let mut repeated = values.clone();
+            for _ in 0..copies { repeated.extend_from_slice(&values); }
+            let r = summarize(&repeated).unwrap();
+            prop_assert!(width(r.ci95) <= width(s.ci95) * (1.0 + 1e-12) + 1e-12);
+            // More raters all giving the group's mean answer.
+            let mut agreeing = values.clone();
+            agreeing.extend(std::iter::repeat_n(s.mean, copies));
+            let a = summarize(&agreeing).unwrap();
+            prop_assert!(width(a.ci95) <= width(s.ci95) * (1.0 + 1e-12) + 1e-12);
+        }
+
+        #[test]
+        fn shifting_the_scores_shifts_the_summary(values in sample(), shift in -100.0..100.0f64) {
+            let s = summarize(&values).unwrap();
+            let moved: Vec<f64> = values.iter().map(|v| v + shift).collect();
+            let m = summarize(&moved).unwrap();
+            prop_assert!(close(m.mean, s.mean + shift, 1e-9));
+            prop_assert!(close(m.sd.unwrap(), s.sd.unwrap(), 1e-6));
+        }
+
+        #[test]
+        fn percentile_rank_is_between_0_and_100_and_monotone(values in sample(), a in -1500.0..1500.0f64, b in -1500.0..1500.0f64) {
+            let pa = percentile_rank(a, &values).unwrap();
+            let pb = percentile_rank(b, &values).unwrap();
+            prop_assert!((0.0..=100.0).contains(&pa));
+            if a <= b { prop_assert!(pa <= pb); }
+        }
+
+        #[test]
+        fn alpha_is_at_most_one(rows in ratings(2..30, 4)) {
+            if let Ok(alpha) = cronbach_alpha(&rows) {
+                prop_assert!(alpha <= 1.0 + 1e-12);
+            }
+        }
+
+        #[test]
+        fn item_total_correlations_are_correlations(rows in ratings(3..30, 4)) {
+            if let Ok(rs) = corrected_item_total(&rows) {
+                for r in rs.into_iter().flatten() {
+                    prop_assert!((-1.0 - 1e-12..=1.0 + 1e-12).contains(&r));
+                }
+            }
+        }
+
+        #[test]
+        fn omega_is_a_proportion(rows in ratings(8..40, 4)) {
+            if let Ok(omega) = omega_total(&rows) {
+                prop_assert!((0.0..=1.0).contains(&omega));
+            }
+        }
+
+        #[test]
+        fn agreement_indices_stay_in_range(items in ratings(2..12, 3)) {
+            let scale = ResponseScale::FIVE_POINT;
+            let columns: Vec<Vec<f64>> = (0..3).map(|j| items.iter().map(|r| r[j]).collect()).collect();
+            for column in &columns {
+                let r = rwg(column, &scale).unwrap();
+                prop_assert!((0.0..=1.0).contains(&r));
+                if let Ok(a) = awg(column, &scale) {
+                    prop_assert!((-1.0 - 1e-12..=1.0 + 1e-12).contains(&a));
+                }
+            }
+            let rj = rwg_j(&columns, &scale).unwrap();
+            prop_assert!((0.0..=1.0).contains(&rj));
+        }
+
+        #[test]
+        fn perfect_agreement_gives_rwg_one(value in 1u8..=5, raters in 2usize..10) {
+            let column = vec![f64::from(value); raters];
+            prop_assert_eq!(rwg(&column, &ResponseScale::FIVE_POINT).unwrap(), 1.0);
+        }
+
+        #[test]
+        fn icc2_is_spearman_brown_of_icc1(groups in prop::collection::vec(prop::collection::vec(1.0..5.0f64, 2..8), 2..10)) {
+            if let Ok(icc) = icc_oneway(&groups) {
+                prop_assert!(icc.icc1 <= 1.0 + 1e-12);
+                if let (Some(icc2), true) = (icc.icc2, icc.icc1 >= 0.0) {
+                    prop_assert!(close(icc2, spearman_brown(icc.icc1, icc.n0).unwrap(), 1e-9));
+                }
+            }
+        }
+
+        #[test]
+        fn spearman_brown_grows_with_raters(rho in 0.0..1.0f64, k in 1.0..50.0f64) {
+            let one = spearman_brown(rho, k).unwrap();
+            let more = spearman_brown(rho, k + 1.0).unwrap();
+            prop_assert!(one <= more + 1e-15 && more <= 1.0);
+            prop_assert!(one >= rho - 1e-15);
+        }
+
+        #[test]
+        fn raters_needed_reach_the_target(rho in 0.01..0.99f64, target in 0.05..0.95f64) {
+            let k = raters_needed(rho, target).unwrap();
+            prop_assert!(spearman_brown(rho, f64::from(k)).unwrap() >= target - 1e-9);
+            if k > 1 {
+                prop_assert!(spearman_brown(rho, f64::from(k - 1)).unwrap() < target);
+            }
+        }
+
+        #[test]
+        fn the_welch_interval_contains_the_difference(a in sample(), b in sample()) {
+            if let Ok(w) = welch_test(&a, &b, 0.95) {
+                prop_assert!(w.ci.0 <= w.difference && w.difference <= w.ci.1);
+                prop_assert!((0.0..=1.0).contains(&w.p_value));
+                prop_assert_eq!(w.is_significant(), w.p_value < 0.05 || w.ci.0 > 0.0 || w.ci.1 < 0.0);
+            }
+        }
+
+        #[test]
+        fn more_raters_detect_smaller_changes(n1 in 2usize..60, n2 in 2usize..60, sd in 0.5..30.0f64) {
+            let here = minimum_detectable_difference(n1, n2, sd).unwrap();
+            let more = minimum_detectable_difference(n1 + 1, n2, sd).unwrap();
+            prop_assert!(more < here);
+            prop_assert!(here > 0.0);
+        }
+    }
+}

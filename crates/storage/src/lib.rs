@@ -1,1 +1,180 @@
-//! placeholder
+//! Trustloop's storage: the [`Store`] trait that the web layer and the command line use, the
+//! records it returns, and its backends. The backend is chosen from the database URL's scheme by
+//! [`connect`]; each backend runs its own embedded migrations at start-up.
+
+mod records;
+mod sqlite;
+
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::people::{Email, PeopleFile};
+use trustloop_domain::rating::SurveyAnswers;
+use trustloop_domain::report::{Comment, Response};
+
+/// What went wrong in the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("{0} was not found")]
+    NotFound(&'static str),
+    /// The change clashes with what is stored (a duplicate, a used link, a closed campaign).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database URL names a backend this build does not have.
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    /// The database failed; the cause is logged, never shown to users.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// Stored data could not be read back (a bug or a hand-edited database).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The result type of every storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A shared handle to the configured backend.
+pub type DynStore = Arc<dyn Store>;
+
+/// Everything Trustloop keeps. Each method is one unit of work: writes that belong together are
+/// done in one transaction inside the backend.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the database can be reached.
+    async fn health(&self) -> StoreResult<()>;
+
+    // ---- instruments
+    /// Records an instrument version, unless that version is already stored (then checks that
+    /// its definition has not changed).
+    async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()>;
+    /// Reads an instrument version.
+    async fn instrument(&self, version: u32) -> StoreResult<Instrument>;
+
+    // ---- people
+    /// Imports a clean people file in one transaction: people are matched by email (new ones are
+    /// added, known ones updated), teams created as needed, reporting lines and attributes set.
+    /// `progress` receives the number of rows written so far.
+    async fn import_people(
+        &self,
+        file: &PeopleFile,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> StoreResult<ImportSummary>;
+    /// Every email already in the organisation (to validate managers named in a file).
+    async fn known_emails(&self) -> StoreResult<std::collections::HashSet<Email>>;
+    /// One page of people, ordered by name, with the total count.
+    async fn people(&self, query: &PeopleQuery) -> StoreResult<(Vec<Person>, u64)>;
+    /// One person.
+    async fn person(&self, id: PersonId) -> StoreResult<Person>;
+    /// A person by email.
+    async fn person_by_email(&self, email: &Email) -> StoreResult<Option<Person>>;
+
+    // ---- users and sessions
+    /// Creates a sign-in account.
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserId>;
+    /// A user by email.
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+    /// A user by id.
+    async fn user(&self, id: UserId) -> StoreResult<User>;
+    /// Stores a new session.
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// The live session with this token hash, if it has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<Session>>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // ---- campaigns
+    /// Creates a draft campaign with the current instrument version.
+    async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId>;
+    /// All campaigns, newest first.
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
+    /// One campaign.
+    async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign>;
+    /// Adds a leader and, in the same transaction, the raters proposed from the org chart: the
+    /// leader themselves, their manager and their direct reports.
+    async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()>;
+    /// The leaders of a campaign, by name.
+    async fn campaign_leaders(&self, campaign: CampaignId) -> StoreResult<Vec<Person>>;
+    /// The campaigns a person is a leader in, newest first.
+    async fn campaigns_led_by(&self, leader: PersonId) -> StoreResult<Vec<Campaign>>;
+    /// Adds a rater for one leader; a rater already invited for that leader is a conflict.
+    async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId>;
+    /// The invitations of a campaign (optionally one leader's), without whether they finished.
+    async fn invitations(
+        &self,
+        campaign: CampaignId,
+        leader: Option<PersonId>,
+    ) -> StoreResult<Vec<Invitation>>;
+    /// Sets the link token hash of invitations that have none yet (or of every unfinished one
+    /// when `reissue` is set, which makes their old links stop working). `new_token` returns a
+    /// fresh (token, hash) pair. Returns the invitations with their new tokens.
+    async fn issue_links(
+        &self,
+        campaign: CampaignId,
+        reissue: bool,
+        new_token: &(dyn Fn() -> (String, String) + Send + Sync),
+    ) -> StoreResult<Vec<(Invitation, String)>>;
+    /// Moves a campaign from draft to open, or from open to closed.
+    async fn set_campaign_status(
+        &self,
+        campaign: CampaignId,
+        status: trustloop_domain::campaign::CampaignStatus,
+    ) -> StoreResult<()>;
+    /// Per leader and rater group: how many were invited and how many finished.
+    async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>>;
+
+    // ---- answering
+    /// The invitation a link token opens, with what the survey page needs to show.
+    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>>;
+    /// The leader's own self-assessment invitation in a campaign.
+    async fn self_invitation(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<Option<SurveyInvitation>>;
+    /// Stores a response and marks the invitation finished, in one transaction. A finished or
+    /// unknown invitation, or a campaign that is not open, is a conflict and stores nothing.
+    async fn submit_response(
+        &self,
+        invitation: InvitationId,
+        answers: &SurveyAnswers,
+        today: time::Date,
+    ) -> StoreResult<()>;
+    /// The anonymous responses and comments for one leader in one campaign.
+    async fn responses(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<(Vec<Response>, Vec<Comment>)>;
+
+    // ---- import jobs
+    /// Starts tracking an import running in the background.
+    async fn create_import_job(&self, now: i64) -> StoreResult<i64>;
+    /// Records progress of an import.
+    async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()>;
+    /// Reads an import job.
+    async fn import_job(&self, id: i64) -> StoreResult<ImportJob>;
+}
+
+/// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created
+/// when missing) or `sqlite::memory:`.
+pub async fn connect(url: &str) -> StoreResult<DynStore> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url).await?;
+        for instrument in Instrument::built_in() {
+            store.register_instrument(&instrument).await?;
+        }
+        Ok(Arc::new(store))
+    } else {
+        Err(StoreError::UnsupportedUrl(
+            url.split(':').next().unwrap_or_default().to_string(),
+        ))
+    }
+}

@@ -1,1 +1,184 @@
-//! placeholder
+//! Trustloop's web server: server-rendered pages (escaped templates, no JavaScript needed), the
+//! JSON API under `/api/v1` with its OpenAPI document, and sign-in.
+//!
+//! [`Application::build`] binds the listener (port 0 picks a free one) and reports its port, so
+//! tests and tools can start a real server and talk to it over HTTP.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod forms;
+pub mod pages;
+pub mod views;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use trustloop_storage::DynStore;
+
+/// The largest form body accepted (survey answers with long comments fit easily).
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The largest people file accepted through the upload page.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// How the web server runs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address to listen on (`127.0.0.1` by default).
+    pub host: String,
+    /// The port; 0 picks a free one.
+    pub port: u16,
+    /// Whether cookies are marked `Secure` and HSTS is sent (set when served over TLS).
+    pub secure_cookies: bool,
+    /// The address people use to reach Trustloop, used in survey links (for example
+    /// `https://trust.example.org`); defaults to the local address.
+    pub public_url: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            secure_cookies: false,
+            public_url: None,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: DynStore,
+    /// The server's settings.
+    pub config: Arc<WebConfig>,
+    /// The base of survey links, without a trailing slash.
+    pub base_url: Arc<str>,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    address: SocketAddr,
+}
+
+impl Application {
+    /// Binds the listener and builds the routes.
+    pub async fn build(config: WebConfig, store: DynStore) -> anyhow::Result<Application> {
+        let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let address = listener.local_addr()?;
+        let base_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"))
+            .trim_end_matches('/')
+            .to_string();
+        let state = AppState {
+            store,
+            config: Arc::new(config),
+            base_url: base_url.into(),
+        };
+        Ok(Application {
+            listener,
+            router: router(state),
+            address,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// All routes with their middleware.
+pub fn router(state: AppState) -> Router {
+    let secure = state.config.secure_cookies;
+    let mut app = Router::new()
+        .route("/healthz", get(health))
+        .route("/static/app.css", get(stylesheet))
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .merge(pages::upload_routes().layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        // Survey links carry their token in the path: never leak it to another site.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(TraceLayer::new_for_http());
+    if secure {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    app
+}
+
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store.health().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+}

@@ -1,0 +1,314 @@
+//! The records the store reads and writes.
+
+use serde::{Deserialize, Serialize};
+use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::model::RaterGroup;
+use trustloop_domain::people::Email;
+use trustloop_domain::privacy::PrivacyRules;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies a person in the organisation.
+    PersonId
+);
+id_type!(
+    /// Identifies a sign-in account.
+    UserId
+);
+id_type!(
+    /// Identifies a 360 campaign.
+    CampaignId
+);
+id_type!(
+    /// Identifies an invitation to rate one leader.
+    InvitationId
+);
+
+/// A person in the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// Their id.
+    pub id: PersonId,
+    /// Their name.
+    pub name: String,
+    /// Their email.
+    pub email: String,
+    /// Their manager, if any.
+    pub manager_id: Option<PersonId>,
+    /// Their team's name, if any.
+    pub team: Option<String>,
+    /// Extra attributes (name, value), by name.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Which people to list.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    /// Only people whose name or email contains this text (case-insensitive).
+    pub search: Option<String>,
+    /// How many to skip.
+    pub offset: u64,
+    /// How many at most.
+    pub limit: u64,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// People added.
+    pub added: u64,
+    /// People already known and updated.
+    pub updated: u64,
+    /// Teams created.
+    pub teams_created: u64,
+}
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Loads the organisation, runs campaigns, sees organisation-wide results.
+    Admin,
+    /// Reads their own reports and nominates raters.
+    Leader,
+    /// A team member with an account.
+    Member,
+}
+
+impl Role {
+    /// The stable identifier stored in the database.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Member => "member",
+        }
+    }
+
+    /// Parses the stable identifier.
+    pub fn from_slug(s: &str) -> Option<Role> {
+        [Role::Admin, Role::Leader, Role::Member]
+            .into_iter()
+            .find(|r| r.slug() == s)
+    }
+}
+
+/// A sign-in account to create.
+#[derive(Clone)]
+pub struct NewUser {
+    /// The sign-in email.
+    pub email: Email,
+    /// The name shown in the page header.
+    pub display_name: String,
+    /// What they may do.
+    pub role: Role,
+    /// The person they are in the organisation, if any.
+    pub person_id: Option<PersonId>,
+    /// The argon2id PHC string, if a password is set.
+    pub password_hash: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("person_id", &self.person_id)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// A sign-in account.
+#[derive(Clone)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// The sign-in email.
+    pub email: String,
+    /// The name shown in the page header.
+    pub display_name: String,
+    /// What they may do.
+    pub role: Role,
+    /// The person they are, if any.
+    pub person_id: Option<PersonId>,
+    /// The argon2id PHC string, if a password is set.
+    pub password_hash: Option<String>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("person_id", &self.person_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session to store; only the hash of the cookie's token is kept.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the cookie token, hex.
+    pub token_hash: String,
+    /// Whose session it is.
+    pub user_id: UserId,
+    /// The token forms must carry.
+    pub csrf_token: String,
+    /// Unix seconds after which the session is void.
+    pub expires_at: i64,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Whose session it is.
+    pub user_id: UserId,
+    /// The token forms must carry.
+    pub csrf_token: String,
+    /// Unix seconds after which the session is void.
+    pub expires_at: i64,
+}
+
+/// A campaign to create.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    /// Its name.
+    pub name: String,
+    /// The instrument version it uses.
+    pub instrument_version: u32,
+    /// The last day answers are accepted.
+    pub deadline: time::Date,
+    /// The privacy rules, locked when it opens.
+    pub rules: PrivacyRules,
+    /// The day it was created.
+    pub created_on: time::Date,
+}
+
+/// A 360 campaign.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Campaign {
+    /// Its id.
+    pub id: CampaignId,
+    /// Its name.
+    pub name: String,
+    /// Where it is in its life.
+    pub status: CampaignStatus,
+    /// The instrument version it uses.
+    pub instrument_version: u32,
+    /// The last day answers are accepted.
+    pub deadline: time::Date,
+    /// The privacy rules.
+    pub rules: PrivacyRules,
+}
+
+/// An invitation to create.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The leader to be rated.
+    pub leader_id: PersonId,
+    /// The rater's relationship to the leader.
+    pub group: RaterGroup,
+    /// The rater, when they are in the organisation.
+    pub person_id: Option<PersonId>,
+    /// The rater's name.
+    pub rater_name: String,
+    /// The rater's email.
+    pub rater_email: Email,
+}
+
+/// An invitation as the admin and the leader see it: who, for whom, in which group — never
+/// whether they answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    /// Its id.
+    pub id: InvitationId,
+    /// The leader to be rated.
+    pub leader_id: PersonId,
+    /// The rater's relationship to the leader.
+    pub group: RaterGroup,
+    /// The rater's name.
+    pub rater_name: String,
+    /// The rater's email.
+    pub rater_email: String,
+    /// Whether a link has been issued.
+    pub has_link: bool,
+}
+
+/// What the survey page needs to know about the invitation a link opened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurveyInvitation {
+    /// The invitation.
+    pub id: InvitationId,
+    /// The campaign.
+    pub campaign: Campaign,
+    /// The leader being rated.
+    pub leader_id: PersonId,
+    /// The leader's name.
+    pub leader_name: String,
+    /// The rater's relationship to the leader.
+    pub group: RaterGroup,
+    /// Whether it was already answered.
+    pub completed: bool,
+}
+
+/// Response counts for one leader and rater group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupProgress {
+    /// The leader.
+    pub leader_id: PersonId,
+    /// The rater group.
+    pub group: RaterGroup,
+    /// How many were invited.
+    pub invited: u32,
+    /// How many finished.
+    pub completed: u32,
+}
+
+/// Where a background import stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ImportStatus {
+    /// Still working.
+    Running,
+    /// Finished and committed.
+    Done,
+    /// Refused or failed; nothing was imported.
+    Failed,
+}
+
+/// A background import of a people file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportJob {
+    /// Its id.
+    pub id: i64,
+    /// Where it stands.
+    pub status: ImportStatus,
+    /// Rows in the file, once known.
+    pub total_rows: u64,
+    /// Rows processed so far.
+    pub processed: u64,
+    /// A summary for the admin.
+    pub message: String,
+    /// Problems found, one line each.
+    pub problems: Vec<String>,
+}

@@ -1,0 +1,976 @@
+//! The embedded SQLite backend: one file, write-ahead log, `synchronous = FULL` so that an
+//! accepted answer survives a power cut.
+
+use crate::records::*;
+use crate::{Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, SqlitePool};
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
+use std::time::Duration;
+use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::RaterGroup;
+use trustloop_domain::people::{Email, PeopleFile};
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::rating::{Rating, SurveyAnswers};
+use trustloop_domain::report::{Comment, Response};
+
+/// Rows per multi-row INSERT during an import (4 values each, well under SQLite's limit).
+const IMPORT_BATCH: usize = 2000;
+
+/// A Trustloop database in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn date_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
+    time::macros::format_description!("[year]-[month]-[day]")
+}
+
+fn format_date(date: time::Date) -> String {
+    date.format(date_format()).expect("a date always formats")
+}
+
+fn parse_date(text: &str) -> StoreResult<time::Date> {
+    time::Date::parse(text, date_format())
+        .map_err(|e| StoreError::Corrupt(format!("date {text:?}: {e}")))
+}
+
+fn parse_group(text: &str) -> StoreResult<RaterGroup> {
+    RaterGroup::from_slug(text).ok_or_else(|| StoreError::Corrupt(format!("rater group {text:?}")))
+}
+
+fn campaign_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Campaign> {
+    let status: String = row.try_get("status")?;
+    let deadline: String = row.try_get("deadline")?;
+    Ok(Campaign {
+        id: CampaignId(row.try_get("id")?),
+        name: row.try_get("name")?,
+        status: CampaignStatus::from_slug(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("campaign status {status:?}")))?,
+        instrument_version: row.try_get::<i64, _>("instrument_version")? as u32,
+        deadline: parse_date(&deadline)?,
+        rules: PrivacyRules {
+            min_rater_group: row.try_get::<i64, _>("min_rater_group")? as u32,
+            min_team: row.try_get::<i64, _>("min_team")? as u32,
+            min_comments: row.try_get::<i64, _>("min_comments")? as u32,
+        },
+    })
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::from_slug(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        person_id: row.try_get::<Option<i64>, _>("person_id")?.map(PersonId),
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: InvitationId(row.try_get("id")?),
+        leader_id: PersonId(row.try_get("leader_id")?),
+        group: parse_group(row.try_get("rater_group")?)?,
+        rater_name: row.try_get("rater_name")?,
+        rater_email: row.try_get("rater_email")?,
+        has_link: row.try_get::<Option<String>, _>("token_hash")?.is_some(),
+    })
+}
+
+const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team";
+const CAMPAIGN_COLUMNS: &str =
+    "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_comments";
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database at `url` and applies pending migrations.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database exists once per connection: keep to one.
+            .max_connections(if in_memory { 1 } else { 8 })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn people_where(&self, clause: &str, bind: i64) -> StoreResult<Vec<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN teams t ON t.id = p.team_id WHERE {clause} ORDER BY p.name, p.id"
+        );
+        let rows = sqlx::query(&sql).bind(bind).fetch_all(&self.pool).await?;
+        self.people_from_rows(rows).await
+    }
+
+    async fn people_from_rows(
+        &self,
+        rows: Vec<sqlx::sqlite::SqliteRow>,
+    ) -> StoreResult<Vec<Person>> {
+        let mut people = Vec::with_capacity(rows.len());
+        for row in rows {
+            people.push(Person {
+                id: PersonId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                manager_id: row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
+                team: row.try_get("team")?,
+                attributes: Vec::new(),
+            });
+        }
+        if people.is_empty() {
+            return Ok(people);
+        }
+        let mut query = QueryBuilder::new(
+            "SELECT person_id, name, value FROM person_attributes WHERE person_id IN (",
+        );
+        let mut separated = query.separated(", ");
+        for p in &people {
+            separated.push_bind(p.id.0);
+        }
+        query.push(") ORDER BY person_id, name");
+        let mut attributes: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
+        for row in query.build().fetch_all(&self.pool).await? {
+            attributes
+                .entry(row.try_get("person_id")?)
+                .or_default()
+                .push((row.try_get("name")?, row.try_get("value")?));
+        }
+        for p in &mut people {
+            p.attributes = attributes.remove(&p.id.0).unwrap_or_default();
+        }
+        Ok(people)
+    }
+
+    async fn survey_invitation_where(
+        &self,
+        clause: &str,
+        binds: (&str, i64),
+    ) -> StoreResult<Option<SurveyInvitation>> {
+        let sql = format!(
+            "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, i.completed, p.name AS leader_name,
+                    c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_comments
+             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN people p ON p.id = i.leader_id
+             WHERE {clause}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(binds.0)
+            .bind(binds.1)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SurveyInvitation {
+            id: InvitationId(row.try_get("invitation_id")?),
+            campaign: campaign_from_row(&row)?,
+            leader_id: PersonId(row.try_get("leader_id")?),
+            leader_name: row.try_get("leader_name")?,
+            group: parse_group(row.try_get("rater_group")?)?,
+            completed: row.try_get::<i64, _>("completed")? != 0,
+        }))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn health(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()> {
+        let definition = serde_json::to_string(instrument)
+            .map_err(|e| StoreError::Corrupt(format!("instrument does not serialise: {e}")))?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = ?")
+                .bind(i64::from(instrument.version))
+                .fetch_optional(&self.pool)
+                .await?;
+        match stored {
+            None => {
+                sqlx::query("INSERT INTO instruments (version, definition) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                    .bind(i64::from(instrument.version))
+                    .bind(&definition)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Some(existing) if existing == definition => Ok(()),
+            Some(_) => Err(StoreError::Conflict(format!(
+                "instrument version {} in this build differs from the one stored; a released version must never change",
+                instrument.version
+            ))),
+        }
+    }
+
+    async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
+        let definition: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = ?")
+                .bind(i64::from(version))
+                .fetch_optional(&self.pool)
+                .await?;
+        let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
+        serde_json::from_str(&definition)
+            .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))
+    }
+
+    async fn import_people(
+        &self,
+        file: &PeopleFile,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> StoreResult<ImportSummary> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT)")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_attributes (email TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL)")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM import_staging")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM import_attributes")
+            .execute(&mut *tx)
+            .await?;
+        let mut written = 0;
+        for chunk in file.rows.chunks(IMPORT_BATCH) {
+            let mut insert =
+                QueryBuilder::new("INSERT INTO import_staging (email, name, team, manager_email) ");
+            insert.push_values(chunk, |mut b, row| {
+                b.push_bind(row.email.as_str())
+                    .push_bind(&row.name)
+                    .push_bind(row.team.as_deref())
+                    .push_bind(row.manager_email.as_ref().map(Email::as_str));
+            });
+            insert.build().execute(&mut *tx).await?;
+            let attributes: Vec<(&str, &str, &str)> = chunk
+                .iter()
+                .flat_map(|r| {
+                    r.attributes
+                        .iter()
+                        .map(|(n, v)| (r.email.as_str(), n.as_str(), v.as_str()))
+                })
+                .collect();
+            for attr_chunk in attributes.chunks(IMPORT_BATCH) {
+                let mut insert =
+                    QueryBuilder::new("INSERT INTO import_attributes (email, name, value) ");
+                insert.push_values(attr_chunk, |mut b, (e, n, v)| {
+                    b.push_bind(*e).push_bind(*n).push_bind(*v);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            written += chunk.len();
+            progress(written / 2);
+        }
+        let teams_created = sqlx::query(
+            "INSERT OR IGNORE INTO teams (name) SELECT DISTINCT team FROM import_staging WHERE team IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let updated: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM import_staging s JOIN people p ON p.email = s.email",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO people (name, email, team_id)
+             SELECT s.name, s.email, t.id FROM import_staging s LEFT JOIN teams t ON t.name = s.team WHERE true
+             ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        progress(written * 3 / 4);
+        sqlx::query(
+            "UPDATE people SET manager_id = (
+                 SELECT m.id FROM import_staging s LEFT JOIN people m ON m.email = s.manager_email
+                 WHERE s.email = people.email)
+             WHERE email IN (SELECT email FROM import_staging)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM person_attributes WHERE person_id IN
+                 (SELECT p.id FROM people p JOIN import_staging s ON s.email = p.email)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO person_attributes (person_id, name, value)
+             SELECT p.id, a.name, a.value FROM import_attributes a JOIN people p ON p.email = a.email",
+        )
+        .execute(&mut *tx)
+        .await?;
+        // A file may close a loop through people already stored; refuse it then.
+        let looped: Option<String> = sqlx::query_scalar(
+            "WITH RECURSIVE chain (start, current, depth) AS (
+                 SELECT p.id, p.manager_id, 1 FROM people p JOIN import_staging s ON s.email = p.email
+                 WHERE p.manager_id IS NOT NULL
+                 UNION ALL
+                 SELECT c.start, p.manager_id, c.depth + 1 FROM chain c JOIN people p ON p.id = c.current
+                 WHERE p.manager_id IS NOT NULL AND c.current <> c.start AND c.depth < 10000)
+             SELECT p.email FROM chain c JOIN people p ON p.id = c.start WHERE c.current = c.start LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(email) = looped {
+            return Err(StoreError::Conflict(format!(
+                "{email} would be in a reporting loop with people already in Trustloop; nothing was imported"
+            )));
+        }
+        sqlx::query("DROP TABLE import_staging")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DROP TABLE import_attributes")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        progress(written);
+        let updated = updated as u64;
+        Ok(ImportSummary {
+            added: file.rows.len() as u64 - updated,
+            updated,
+            teams_created,
+        })
+    }
+
+    async fn known_emails(&self) -> StoreResult<HashSet<Email>> {
+        let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM people")
+            .fetch_all(&self.pool)
+            .await?;
+        emails
+            .iter()
+            .map(|e| Email::parse(e).map_err(StoreError::Corrupt))
+            .collect()
+    }
+
+    async fn people(&self, query: &PeopleQuery) -> StoreResult<(Vec<Person>, u64)> {
+        let pattern = query.search.as_deref().map(|s| {
+            format!(
+                "%{}%",
+                s.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let filter =
+            "(?1 IS NULL OR lower(p.name) LIKE ?1 ESCAPE '\\' OR p.email LIKE ?1 ESCAPE '\\')";
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM people p WHERE {filter}"))
+                .bind(&pattern)
+                .fetch_one(&self.pool)
+                .await?;
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN teams t ON t.id = p.team_id
+             WHERE {filter} ORDER BY p.name, p.id LIMIT ?2 OFFSET ?3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&pattern)
+            .bind(query.limit.min(i64::MAX as u64) as i64)
+            .bind(query.offset.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((self.people_from_rows(rows).await?, total as u64))
+    }
+
+    async fn person(&self, id: PersonId) -> StoreResult<Person> {
+        self.people_where("p.id = ?", id.0)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("person"))
+    }
+
+    async fn person_by_email(&self, email: &Email) -> StoreResult<Option<Person>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => Ok(Some(self.person(PersonId(id)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserId> {
+        let result = sqlx::query(
+            "INSERT INTO users (email, display_name, role, person_id, password_hash) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user.email.as_str())
+        .bind(&user.display_name)
+        .bind(user.role.slug())
+        .bind(user.person_id.map(|p| p.0))
+        .bind(&user.password_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("an account for {} already exists", user.email))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(UserId(result.last_insert_rowid()))
+    }
+
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<User> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        user_from_row(&row.ok_or(StoreError::NotFound("user"))?)
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&session.token_hash)
+            .bind(session.user_id.0)
+            .bind(&session.csrf_token)
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Session {
+                user_id: UserId(row.try_get("user_id")?),
+                csrf_token: row.try_get("csrf_token")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId> {
+        let result = sqlx::query(
+            "INSERT INTO campaigns (name, status, instrument_version, deadline, min_rater_group, min_team, min_comments, created_on)
+             VALUES (?, 'draft', ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&campaign.name)
+        .bind(i64::from(campaign.instrument_version))
+        .bind(format_date(campaign.deadline))
+        .bind(i64::from(campaign.rules.min_rater_group))
+        .bind(i64::from(campaign.rules.min_team))
+        .bind(i64::from(campaign.rules.min_comments))
+        .bind(format_date(campaign.created_on))
+        .execute(&self.pool)
+        .await?;
+        Ok(CampaignId(result.last_insert_rowid()))
+    }
+
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(campaign_from_row).collect()
+    }
+
+    async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
+        let row = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        campaign_from_row(&row.ok_or(StoreError::NotFound("campaign"))?)
+    }
+
+    async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM campaigns WHERE id = ?")
+                .bind(campaign.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match status.as_deref() {
+            None => return Err(StoreError::NotFound("campaign")),
+            Some("closed") => {
+                return Err(StoreError::Conflict(
+                    "the campaign is closed; leaders can no longer be added".into(),
+                ));
+            }
+            Some(_) => {}
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = ?")
+            .bind(leader.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("person"));
+        }
+        sqlx::query("INSERT INTO campaign_leaders (campaign_id, leader_id) VALUES (?, ?)")
+            .bind(campaign.0)
+            .bind(leader.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict("this person is already a leader in the campaign".into())
+                } else {
+                    e.into()
+                }
+            })?;
+        let proposals = [
+            ("self", "SELECT id, name, email FROM people WHERE id = ?1"),
+            (
+                "manager",
+                "SELECT m.id, m.name, m.email FROM people p JOIN people m ON m.id = p.manager_id WHERE p.id = ?1",
+            ),
+            (
+                "direct_report",
+                "SELECT id, name, email FROM people WHERE manager_id = ?1",
+            ),
+        ];
+        for (group, select) in proposals {
+            sqlx::query(&format!(
+                "INSERT OR IGNORE INTO invitations (campaign_id, leader_id, rater_group, person_id, rater_name, rater_email)
+                 SELECT ?2, ?1, '{group}', id, name, email FROM ({select})"
+            ))
+            .bind(leader.0)
+            .bind(campaign.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn campaign_leaders(&self, campaign: CampaignId) -> StoreResult<Vec<Person>> {
+        self.people_where(
+            "p.id IN (SELECT leader_id FROM campaign_leaders WHERE campaign_id = ?)",
+            campaign.0,
+        )
+        .await
+    }
+
+    async fn campaigns_led_by(&self, leader: PersonId) -> StoreResult<Vec<Campaign>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id IN
+                 (SELECT campaign_id FROM campaign_leaders WHERE leader_id = ?) ORDER BY id DESC"
+        ))
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(campaign_from_row).collect()
+    }
+
+    async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId> {
+        let mut tx = self.pool.begin().await?;
+        let leads: Option<String> = sqlx::query_scalar(
+            "SELECT c.status FROM campaign_leaders l JOIN campaigns c ON c.id = l.campaign_id
+             WHERE l.campaign_id = ? AND l.leader_id = ?",
+        )
+        .bind(invitation.campaign_id.0)
+        .bind(invitation.leader_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match leads.as_deref() {
+            None => return Err(StoreError::NotFound("leader in this campaign")),
+            Some("closed") => return Err(StoreError::Conflict("the campaign is closed".into())),
+            Some(_) => {}
+        }
+        let result = sqlx::query(
+            "INSERT INTO invitations (campaign_id, leader_id, rater_group, person_id, rater_name, rater_email)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(invitation.campaign_id.0)
+        .bind(invitation.leader_id.0)
+        .bind(invitation.group.slug())
+        .bind(invitation.person_id.map(|p| p.0))
+        .bind(&invitation.rater_name)
+        .bind(invitation.rater_email.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "{} is already invited to rate this leader",
+                    invitation.rater_email
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        tx.commit().await?;
+        Ok(InvitationId(result.last_insert_rowid()))
+    }
+
+    async fn invitations(
+        &self,
+        campaign: CampaignId,
+        leader: Option<PersonId>,
+    ) -> StoreResult<Vec<Invitation>> {
+        let rows = sqlx::query(
+            "SELECT id, leader_id, rater_group, rater_name, rater_email, token_hash FROM invitations
+             WHERE campaign_id = ?1 AND (?2 IS NULL OR leader_id = ?2)
+             ORDER BY leader_id, CASE rater_group WHEN 'self' THEN 0 WHEN 'manager' THEN 1 WHEN 'peer' THEN 2
+                      WHEN 'direct_report' THEN 3 ELSE 4 END, rater_name",
+        )
+        .bind(campaign.0)
+        .bind(leader.map(|l| l.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(invitation_from_row).collect()
+    }
+
+    async fn issue_links(
+        &self,
+        campaign: CampaignId,
+        reissue: bool,
+        new_token: &(dyn Fn() -> (String, String) + Send + Sync),
+    ) -> StoreResult<Vec<(Invitation, String)>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, leader_id, rater_group, rater_name, rater_email, token_hash FROM invitations
+             WHERE campaign_id = ? AND completed = 0 AND (token_hash IS NULL OR ?)
+             ORDER BY leader_id, rater_group, rater_name",
+        )
+        .bind(campaign.0)
+        .bind(reissue)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut issued = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut invitation = invitation_from_row(row)?;
+            let (token, hash) = new_token();
+            sqlx::query("UPDATE invitations SET token_hash = ? WHERE id = ?")
+                .bind(&hash)
+                .bind(invitation.id.0)
+                .execute(&mut *tx)
+                .await?;
+            invitation.has_link = true;
+            issued.push((invitation, token));
+        }
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    async fn set_campaign_status(
+        &self,
+        campaign: CampaignId,
+        status: CampaignStatus,
+    ) -> StoreResult<()> {
+        let from = match status {
+            CampaignStatus::Open => "draft",
+            CampaignStatus::Closed => "open",
+            CampaignStatus::Draft => {
+                return Err(StoreError::Conflict(
+                    "a campaign cannot go back to draft".into(),
+                ));
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        if status == CampaignStatus::Open {
+            let leaders: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM campaign_leaders WHERE campaign_id = ?")
+                    .bind(campaign.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if leaders == 0 {
+                return Err(StoreError::Conflict(
+                    "add at least one leader before opening the campaign".into(),
+                ));
+            }
+        }
+        let changed = sqlx::query("UPDATE campaigns SET status = ? WHERE id = ? AND status = ?")
+            .bind(status.slug())
+            .bind(campaign.0)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            let current: Option<String> =
+                sqlx::query_scalar("SELECT status FROM campaigns WHERE id = ?")
+                    .bind(campaign.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return match current {
+                None => Err(StoreError::NotFound("campaign")),
+                Some(current) => Err(StoreError::Conflict(format!(
+                    "the campaign is {current}; it can only become {} from {from}",
+                    status.slug()
+                ))),
+            };
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>> {
+        let rows = sqlx::query(
+            "SELECT leader_id, rater_group, COUNT(*) AS invited, SUM(completed) AS completed
+             FROM invitations WHERE campaign_id = ? GROUP BY leader_id, rater_group",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut progress = rows
+            .iter()
+            .map(|row| {
+                Ok(GroupProgress {
+                    leader_id: PersonId(row.try_get("leader_id")?),
+                    group: parse_group(row.try_get("rater_group")?)?,
+                    invited: row.try_get::<i64, _>("invited")? as u32,
+                    completed: row.try_get::<i64, _>("completed")? as u32,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        progress.sort_by_key(|p| (p.leader_id, p.group));
+        Ok(progress)
+    }
+
+    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>> {
+        self.survey_invitation_where("i.token_hash = ?1 AND ?2 = 0", (token_hash, 0))
+            .await
+    }
+
+    async fn self_invitation(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<Option<SurveyInvitation>> {
+        let row = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM invitations WHERE campaign_id = ? AND leader_id = ? AND rater_group = 'self'",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(id) => {
+                self.survey_invitation_where("?1 = '' AND i.id = ?2", ("", id))
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn submit_response(
+        &self,
+        invitation: InvitationId,
+        answers: &SurveyAnswers,
+        today: time::Date,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.completed, c.status, c.deadline
+             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = ?",
+        )
+        .bind(invitation.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("invitation"))?;
+        let status: String = row.try_get("status")?;
+        if status != "open" {
+            return Err(StoreError::Conflict(format!("the campaign is {status}")));
+        }
+        if parse_date(row.try_get("deadline")?)? < today {
+            return Err(StoreError::Conflict(
+                "the campaign's deadline has passed".into(),
+            ));
+        }
+        let changed =
+            sqlx::query("UPDATE invitations SET completed = 1 WHERE id = ? AND completed = 0")
+                .bind(invitation.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict(
+                "this survey has already been answered".into(),
+            ));
+        }
+        let campaign_id: i64 = row.try_get("campaign_id")?;
+        let leader_id: i64 = row.try_get("leader_id")?;
+        let group: String = row.try_get("rater_group")?;
+        let response_id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&response_id)
+        .bind(campaign_id)
+        .bind(leader_id)
+        .bind(&group)
+        .bind(format_date(today))
+        .execute(&mut *tx)
+        .await?;
+        let mut insert =
+            QueryBuilder::new("INSERT INTO response_ratings (response_id, item_code, value) ");
+        insert.push_values(&answers.ratings, |mut b, (code, rating)| {
+            b.push_bind(&response_id)
+                .push_bind(code)
+                .push_bind(i64::from(rating.to_stored()));
+        });
+        insert.build().execute(&mut *tx).await?;
+        for (code, text) in &answers.comments {
+            sqlx::query(
+                "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(campaign_id)
+            .bind(leader_id)
+            .bind(&group)
+            .bind(code)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn responses(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<(Vec<Response>, Vec<Comment>)> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.rater_group, rr.item_code, rr.value FROM responses r
+             JOIN response_ratings rr ON rr.response_id = r.id
+             WHERE r.campaign_id = ? AND r.leader_id = ? ORDER BY r.id",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut responses: Vec<Response> = Vec::new();
+        let mut current: Option<String> = None;
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            if current.as_deref() != Some(&id) {
+                responses.push(Response {
+                    group: parse_group(row.try_get("rater_group")?)?,
+                    ratings: BTreeMap::new(),
+                });
+                current = Some(id);
+            }
+            let value: i64 = row.try_get("value")?;
+            let rating = match value {
+                0 => Rating::CantSay,
+                1..=10 => Rating::Score(value as u8),
+                _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
+            };
+            if let Some(last) = responses.last_mut() {
+                last.ratings.insert(row.try_get("item_code")?, rating);
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT rater_group, question_code, body FROM response_comments
+             WHERE campaign_id = ? AND leader_id = ? ORDER BY id",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let comments = rows
+            .iter()
+            .map(|row| {
+                Ok(Comment {
+                    group: parse_group(row.try_get("rater_group")?)?,
+                    code: row.try_get("question_code")?,
+                    text: row.try_get("body")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((responses, comments))
+    }
+
+    async fn create_import_job(&self, now: i64) -> StoreResult<i64> {
+        let result =
+            sqlx::query("INSERT INTO import_jobs (status, created_at) VALUES ('running', ?)")
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+        Ok(result.last_insert_rowid())
+    }
+
+    async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()> {
+        let status = match job.status {
+            ImportStatus::Running => "running",
+            ImportStatus::Done => "done",
+            ImportStatus::Failed => "failed",
+        };
+        let problems = serde_json::to_string(&job.problems)
+            .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?;
+        sqlx::query(
+            "UPDATE import_jobs SET status = ?, total_rows = ?, processed = ?, message = ?, problems = ? WHERE id = ?",
+        )
+        .bind(status)
+        .bind(job.total_rows as i64)
+        .bind(job.processed as i64)
+        .bind(&job.message)
+        .bind(problems)
+        .bind(job.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn import_job(&self, id: i64) -> StoreResult<ImportJob> {
+        let row = sqlx::query("SELECT * FROM import_jobs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("import"))?;
+        let status: String = row.try_get("status")?;
+        let problems: String = row.try_get("problems")?;
+        Ok(ImportJob {
+            id,
+            status: match status.as_str() {
+                "running" => ImportStatus::Running,
+                "done" => ImportStatus::Done,
+                _ => ImportStatus::Failed,
+            },
+            total_rows: row.try_get::<i64, _>("total_rows")? as u64,
+            processed: row.try_get::<i64, _>("processed")? as u64,
+            message: row.try_get("message")?,
+            problems: serde_json::from_str(&problems)
+                .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?,
+        })
+    }
+}

@@ -1,0 +1,379 @@
+//! The command line: each subcommand's `///` comment is its `--help` text.
+
+use crate::settings::{Overrides, Settings, sqlite_url_in};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use trustloop_domain::people::{Email, parse_people_csv};
+use trustloop_storage::{NewUser, Role};
+use trustloop_web::{Application, WebConfig};
+
+/// Trustloop helps leaders build trust with their people, and shows an organisation where trust
+/// stands and whether it is growing.
+#[derive(Debug, Parser)]
+#[command(name = "trustloop", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run Trustloop for real, against the database in the settings.
+    Serve(ServeArgs),
+    /// Start Trustloop with a ready-made demo organisation on this computer (embedded SQLite,
+    /// nothing else to install) and print the address and the demo sign-ins.
+    Demo(DemoArgs),
+    /// Bring the database schema up to date and exit (the server also does this at start-up).
+    Migrate(DatabaseArgs),
+    /// Load data from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage sign-in accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// Where the database is.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Database URL, such as sqlite://trustloop.db (overrides the settings file and TRUSTLOOP_DATABASE).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// A TOML settings file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+impl DatabaseArgs {
+    fn settings(&self) -> anyhow::Result<Settings> {
+        Settings::load(
+            self.config.as_deref(),
+            &Overrides {
+                database: self.database.clone(),
+                ..Overrides::default()
+            },
+        )
+    }
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Database URL, such as sqlite://trustloop.db.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Address to listen on (default 127.0.0.1).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port to listen on (default 8080; 0 picks a free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The address people use to reach Trustloop, used in survey links.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// A TOML settings file (see the README for the keys).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Folder for the demo database (created when missing).
+    #[arg(long, default_value = "trustloop-data")]
+    pub data_dir: PathBuf,
+    /// Throw away the demo data in the folder and build it again.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+/// What to import.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import people from a CSV file with the columns name, email, manager_email, team and any
+    /// extra attribute columns (location, function, …). Every problem is listed with its line
+    /// number, and nothing is imported unless the whole file is clean.
+    People {
+        /// The CSV file.
+        file: PathBuf,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a sign-in account. The password is read from standard input (one line).
+    Add {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Name shown in the page header.
+        #[arg(long)]
+        name: String,
+        /// admin, leader or member.
+        #[arg(long, default_value = "leader")]
+        role: String,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    for unknown in Settings::unknown_environment() {
+        eprintln!(
+            "warning: {unknown} is set but Trustloop has no such setting; check the spelling"
+        );
+    }
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Demo(args) => demo(args).await,
+        Command::Migrate(db) => {
+            let settings = db.settings()?;
+            trustloop_storage::connect(&settings.database)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot open {}",
+                        crate::settings::redact_url(&settings.database)
+                    )
+                })?;
+            println!("The database schema is up to date.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCommand::People { file, db }) => import_people(file, db).await,
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            db,
+        }) => add_user(email, name, role, db).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(
+        args.config.as_deref(),
+        &Overrides {
+            database: args.database,
+            host: args.host,
+            port: args.port,
+            public_url: args.public_url,
+        },
+    )?;
+    init_logging(&settings.log);
+    tracing::info!(?settings, "starting");
+    let store = trustloop_storage::connect(&settings.database)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open {}",
+                crate::settings::redact_url(&settings.database)
+            )
+        })?;
+    let app = Application::build(
+        WebConfig {
+            host: settings.host.clone(),
+            port: settings.port,
+            secure_cookies: settings.secure_cookies,
+            public_url: settings.public_url.clone(),
+        },
+        store,
+    )
+    .await?;
+    println!("Trustloop is running at http://{}", app.address());
+    app.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    init_logging("warn");
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    let db_file = args.data_dir.join("demo.db");
+    if args.fresh {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = PathBuf::from(format!("{}{suffix}", db_file.display()));
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    let store = trustloop_storage::connect(&sqlite_url_in(&args.data_dir, "demo.db")).await?;
+    let app = Application::build(
+        WebConfig {
+            port: args.port,
+            ..WebConfig::default()
+        },
+        store.clone(),
+    )
+    .await?;
+    let base = format!("http://{}", app.address());
+    let seeded = crate::demo::seed_if_empty(&store, &base).await?;
+    println!();
+    println!("  Trustloop demo is running at {base}");
+    println!("  Data: {}", db_file.display());
+    println!();
+    println!("  Sign in as");
+    for account in crate::demo::ACCOUNTS {
+        println!(
+            "    {:<7} {:<32} password: {}",
+            account.role, account.email, account.password
+        );
+    }
+    if let Some(link) = seeded.sample_link {
+        println!();
+        println!("  Answer a survey as a rater (open campaign): {link}");
+    }
+    println!();
+    println!("  Press Ctrl+C to stop.");
+    app.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn bar(len: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} rows ({elapsed})")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCode> {
+    let settings = db.settings()?;
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let lines = bytes
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1) as u64;
+    let store = trustloop_storage::connect(&settings.database)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open {}",
+                crate::settings::redact_url(&settings.database)
+            )
+        })?;
+    let known = store.known_emails().await?;
+    let checking = bar(lines.max(1), "checking");
+    let parsed = parse_people_csv(
+        bytes.as_slice(),
+        |e: &Email| known.contains(e),
+        |n| checking.set_position(n as u64),
+    );
+    let people = match parsed {
+        Ok(p) => {
+            checking.finish();
+            p
+        }
+        Err(refused) => {
+            checking.abandon();
+            eprint!("{refused}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let saving = bar(people.rows.len() as u64, "saving");
+    let progress_bar = saving.clone();
+    let summary = store
+        .import_people(&people, &move |n| progress_bar.set_position(n as u64))
+        .await?;
+    saving.finish();
+    println!(
+        "Imported {} people from {}: {} added, {} updated, {} new teams.",
+        people.rows.len(),
+        file.display(),
+        summary.added,
+        summary.updated,
+        summary.teams_created
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn add_user(
+    email: String,
+    name: String,
+    role: String,
+    db: DatabaseArgs,
+) -> anyhow::Result<ExitCode> {
+    let settings = db.settings()?;
+    let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let role = Role::from_slug(&role)
+        .ok_or_else(|| anyhow::anyhow!("--role must be admin, leader or member"))?;
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    if password.chars().count() < 12 {
+        anyhow::bail!("the password must have at least 12 characters");
+    }
+    let store = trustloop_storage::connect(&settings.database).await?;
+    let person = store.person_by_email(&email).await?;
+    store
+        .create_user(&NewUser {
+            email: email.clone(),
+            display_name: name,
+            role,
+            person_id: person.as_ref().map(|p| p.id),
+            password_hash: Some(trustloop_web::auth::hash_password(password).await?),
+        })
+        .await?;
+    println!(
+        "Created the {} account {email}{}.",
+        role.slug(),
+        if person.is_some() {
+            ", linked to their person record"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,6 @@
+//! The `trustloop` program: command-line parsing, settings, the demo organisation and the
+//! command-line import. The server itself lives in `trustloop-web`.
+
+pub mod cli;
+pub mod demo;
+pub mod settings;

@@ -1,0 +1,168 @@
+//! Settings: one typed struct, layered from defaults, then an optional TOML file, then
+//! `TRUSTLOOP_*` environment variables, then command-line flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Everything the server can be told.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// The database URL: `sqlite://PATH` (the default, created when missing).
+    pub database: String,
+    /// The address to listen on.
+    pub host: String,
+    /// The port to listen on (0 picks a free one).
+    pub port: u16,
+    /// The public address people use, for survey links (for example `https://trust.example.org`).
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure` and send HSTS; set when Trustloop is served over TLS.
+    pub secure_cookies: bool,
+    /// The log filter (for example `info` or `trustloop=debug`).
+    pub log: String,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &redact_url(&self.database))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("public_url", &self.public_url)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// Hides a password inside a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:[redacted]{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database: "sqlite://trustloop.db".into(),
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_url: None,
+            secure_cookies: false,
+            log: "info".into(),
+        }
+    }
+}
+
+/// The environment variables Trustloop reads (without the `TRUSTLOOP_` prefix).
+const KNOWN_KEYS: [&str; 6] = [
+    "database",
+    "host",
+    "port",
+    "public_url",
+    "secure_cookies",
+    "log",
+];
+
+impl Settings {
+    /// Loads settings: defaults, then `file` (if given), then `TRUSTLOOP_*` variables, then
+    /// `overrides` (the flags the user typed).
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                anyhow::bail!("the settings file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment
+            .merge(Env::prefixed("TRUSTLOOP_"))
+            .merge(Serialized::defaults(overrides));
+        Ok(figment.extract()?)
+    }
+
+    /// `TRUSTLOOP_*` variables that are set but mean nothing (likely typos).
+    pub fn unknown_environment() -> Vec<String> {
+        std::env::vars()
+            .filter_map(|(k, _)| k.strip_prefix("TRUSTLOOP_").map(str::to_lowercase))
+            .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
+            .map(|k| format!("TRUSTLOOP_{}", k.to_uppercase()))
+            .collect()
+    }
+}
+
+/// Settings given as flags; only those present override the layers below.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    /// `--database`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// `--host`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `--port`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `--public-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+/// The SQLite URL of a file inside a data directory.
+pub fn sqlite_url_in(dir: &Path, file: &str) -> String {
+    let path: PathBuf = dir.join(file);
+    format!("sqlite://{}", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("trustloop.toml");
+        std::fs::write(&file, "port = 9000\nhost = \"0.0.0.0\"\n").expect("write");
+        let settings = Settings::load(
+            Some(&file),
+            &Overrides {
+                port: Some(9100),
+                ..Overrides::default()
+            },
+        )
+        .expect("load");
+        assert_eq!(settings.port, 9100);
+        assert_eq!(settings.host, "0.0.0.0");
+        assert_eq!(settings.database, "sqlite://trustloop.db");
+    }
+
+    #[test]
+    fn a_missing_settings_file_is_an_error() {
+        let err = Settings::load(
+            Some(Path::new("/nonexistent/t.toml")),
+            &Overrides::default(),
+        )
+        .expect_err("missing file");
+        assert!(err.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn database_passwords_are_redacted_in_debug_output() {
+        let settings = Settings {
+            database: "postgres://app:s3cret@db.internal/trustloop".into(),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("app:[redacted]@db.internal"));
+    }
+}

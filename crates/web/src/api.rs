@@ -1,0 +1,313 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`.
+//! It uses the same session as the pages; errors are JSON with a message.
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use trustloop_domain::report::Report;
+use trustloop_storage::{Campaign, CampaignId};
+use utoipa::{OpenApi, ToSchema};
+
+/// An API failure, answered as JSON.
+pub struct ApiError(AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_json_response()
+    }
+}
+
+/// The signed-in user of an API call; 401 as JSON when there is none.
+pub struct ApiUser(SignedIn);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        SignedIn::from_request_parts(parts, state)
+            .await
+            .map(ApiUser)
+            .map_err(ApiError)
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// A campaign.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignJson {
+    /// Its id.
+    id: i64,
+    /// Its name.
+    name: String,
+    /// draft, open or closed.
+    status: String,
+    /// The last day answers are accepted (YYYY-MM-DD).
+    deadline: String,
+    /// The instrument version it uses.
+    instrument_version: u32,
+    /// Smallest anonymous rater group shown.
+    min_rater_group: u32,
+    /// Smallest number of anonymous raters whose comments are shown.
+    min_comments: u32,
+}
+
+impl From<Campaign> for CampaignJson {
+    fn from(c: Campaign) -> Self {
+        CampaignJson {
+            id: c.id.0,
+            name: c.name,
+            status: c.status.slug().into(),
+            deadline: c.deadline.to_string(),
+            instrument_version: c.instrument_version,
+            min_rater_group: c.rules.min_rater_group,
+            min_comments: c.rules.min_comments,
+        }
+    }
+}
+
+/// How many were invited and finished, for one leader and rater group.
+#[derive(Serialize, ToSchema)]
+pub struct ProgressJson {
+    /// The leader's person id.
+    leader_id: i64,
+    /// self, manager, peer, direct_report or other.
+    group: String,
+    /// Invitations.
+    invited: u32,
+    /// Finished surveys.
+    completed: u32,
+}
+
+/// A score with its uncertainty.
+#[derive(Serialize, ToSchema)]
+pub struct ScoreJson {
+    /// Raters.
+    n: usize,
+    /// Mean on 0–100.
+    mean: f64,
+    /// Standard deviation across raters, when n ≥ 2.
+    sd: Option<f64>,
+    /// 95% confidence interval, when n ≥ 2.
+    interval: Option<[f64; 2]>,
+    /// solid, indicative or too_few_answers.
+    reliability: String,
+}
+
+/// A row of the report (the Trust Index or one element).
+#[derive(Serialize, ToSchema)]
+pub struct ScoreRowJson {
+    /// relationships, judgement, consistency, or trust_index.
+    measure: String,
+    /// All raters but the leader.
+    others: Option<ScoreJson>,
+    /// Per shown group, keyed by group.
+    by_group: Vec<GroupScoreJson>,
+    /// The leader's own score.
+    self_score: Option<f64>,
+    /// blind_spot, hidden_strength, aligned or unknown.
+    gap: String,
+}
+
+/// One group's score.
+#[derive(Serialize, ToSchema)]
+pub struct GroupScoreJson {
+    /// The group shown (merged groups count under "other").
+    group: String,
+    /// Respondents.
+    respondents: u32,
+    /// The score, if any rated this measure.
+    score: Option<ScoreJson>,
+}
+
+/// A leader's report.
+#[derive(Serialize, ToSchema)]
+pub struct ReportJson {
+    /// The campaign.
+    campaign_id: i64,
+    /// Trust Index first, then the three elements.
+    rows: Vec<ScoreRowJson>,
+    /// Groups whose answers were pooled into "other".
+    merged_groups: Vec<String>,
+    /// Groups too small to show, left out of every figure.
+    hidden_groups: Vec<String>,
+    /// The element suggested as focus.
+    focus: Option<String>,
+}
+
+fn score_json(s: &trustloop_domain::scoring::Score) -> ScoreJson {
+    ScoreJson {
+        n: s.n,
+        mean: s.mean,
+        sd: s.sd,
+        interval: s.interval.map(|(a, b)| [a, b]),
+        reliability: serde_json::to_value(s.reliability)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+    }
+}
+
+fn report_json(campaign: CampaignId, report: &Report) -> ReportJson {
+    let rows = std::iter::once(&report.trust_index)
+        .chain(&report.elements)
+        .map(|row| ScoreRowJson {
+            measure: row.element.map_or("trust_index", |e| e.slug()).into(),
+            others: row.others.as_ref().map(score_json),
+            by_group: report
+                .plan
+                .shown
+                .iter()
+                .zip(&row.by_group)
+                .map(|(g, s)| GroupScoreJson {
+                    group: g.label.slug().into(),
+                    respondents: g.respondents,
+                    score: s.as_ref().map(score_json),
+                })
+                .collect(),
+            self_score: row.self_score,
+            gap: serde_json::to_value(row.gap)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+        })
+        .collect();
+    ReportJson {
+        campaign_id: campaign.0,
+        rows,
+        merged_groups: report.plan.merged.iter().map(|g| g.slug().into()).collect(),
+        hidden_groups: report.plan.hidden.iter().map(|g| g.slug().into()).collect(),
+        focus: report.focus.map(|e| e.slug().into()),
+    }
+}
+
+/// All campaigns (admin).
+#[utoipa::path(get, path = "/api/v1/campaigns", responses(
+    (status = 200, body = [CampaignJson]), (status = 401), (status = 403)))]
+async fn list_campaigns(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Vec<CampaignJson>> {
+    user.require_admin()?;
+    let campaigns = state.store.campaigns().await?;
+    Ok(Json(
+        campaigns.into_iter().map(CampaignJson::from).collect(),
+    ))
+}
+
+/// Progress per leader and rater group (admin): counts only, never who answered.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 200, body = [ProgressJson]), (status = 401), (status = 403), (status = 404)))]
+async fn campaign_progress(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<ProgressJson>> {
+    user.require_admin()?;
+    state.store.campaign(CampaignId(id)).await?;
+    let progress = state.store.progress(CampaignId(id)).await?;
+    Ok(Json(
+        progress
+            .into_iter()
+            .map(|p| ProgressJson {
+                leader_id: p.leader_id.0,
+                group: p.group.slug().into(),
+                invited: p.invited,
+                completed: p.completed,
+            })
+            .collect(),
+    ))
+}
+
+/// The campaigns the signed-in leader is assessed in.
+#[utoipa::path(get, path = "/api/v1/me/campaigns", responses(
+    (status = 200, body = [CampaignJson]), (status = 401)))]
+async fn my_campaigns(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Vec<CampaignJson>> {
+    let Some(me) = user.user.person_id else {
+        return Ok(Json(Vec::new()));
+    };
+    let campaigns = state.store.campaigns_led_by(me).await?;
+    Ok(Json(
+        campaigns.into_iter().map(CampaignJson::from).collect(),
+    ))
+}
+
+/// The signed-in leader's report in a closed campaign.
+#[utoipa::path(get, path = "/api/v1/me/campaigns/{id}/report",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 200, body = ReportJson), (status = 401), (status = 404), (status = 409)))]
+async fn my_report(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<ReportJson> {
+    let me = user.user.person_id.ok_or(AppError::NotFound("report"))?;
+    let led = state.store.campaigns_led_by(me).await?;
+    if !led.iter().any(|c| c.id == CampaignId(id)) {
+        return Err(AppError::NotFound("report").into());
+    }
+    let (_, _, report) = crate::pages::load_report(&state, CampaignId(id), me).await?;
+    Ok(Json(report_json(CampaignId(id), &report)))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Trustloop API",
+        description = "Trust 360 campaigns, progress and reports."
+    ),
+    paths(list_campaigns, campaign_progress, my_campaigns, my_report),
+    components(schemas(
+        CampaignJson,
+        ProgressJson,
+        ReportJson,
+        ScoreRowJson,
+        ScoreJson,
+        GroupScoreJson
+    ))
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of this API.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+}
+
+/// The API routes, to be nested under `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/campaigns", get(list_campaigns))
+        .route("/campaigns/{id}/progress", get(campaign_progress))
+        .route("/me/campaigns", get(my_campaigns))
+        .route("/me/campaigns/{id}/report", get(my_report))
+        .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
+}

@@ -1,0 +1,76 @@
+//! Small helpers for the edge of the web layer: reading form fields, cookies and URLs.
+
+use crate::error::AppError;
+
+/// Percent-encodes text for use in a URL query value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The last value of form field `name`, trimmed; empty when absent.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.trim())
+}
+
+/// A required whole-number form field.
+pub fn id_field(fields: &[(String, String)], name: &str, what: &str) -> Result<i64, AppError> {
+    field(fields, name)
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("Choose a {what}.")))
+}
+
+/// Only local paths are followed after sign-in, never another site.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let h = "a=1; trustloop_session=abc; trustloop_session_old=x";
+        assert_eq!(cookie_value(h, "trustloop_session"), Some("abc"));
+        assert_eq!(cookie_value(h, "missing"), None);
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/me"), "/me");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+    }
+
+    #[test]
+    fn url_encoding_escapes_reserved_characters() {
+        assert_eq!(url_encode("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
+    }
+}

@@ -1,0 +1,619 @@
+//! The admin's pages: the organisation, imports and campaigns.
+
+use super::Chrome;
+use super::leader::{link_to_person, parse_rater};
+use crate::AppState;
+use crate::auth::{SignedIn, hash_token, now, random_token};
+use crate::error::{AppError, AppResult};
+use crate::forms::{field, id_field};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use trustloop_domain::campaign::{CampaignName, CampaignStatus, parse_deadline};
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::RaterGroup;
+use trustloop_domain::people::{Email, parse_people_csv};
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_storage::{
+    Campaign, CampaignId, ImportJob, ImportStatus, Invitation, NewCampaign, PeopleQuery, Person,
+};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/people", get(people))
+        .route("/admin/people/import", get(import_form))
+        .route("/admin/imports/{id}", get(import_status))
+        .route("/admin/campaigns", get(campaigns).post(create_campaign))
+        .route("/admin/campaigns/{id}", get(campaign))
+        .route("/admin/campaigns/{id}/leaders", post(add_leader))
+        .route("/admin/campaigns/{id}/raters", post(add_rater))
+        .route("/admin/campaigns/{id}/open", post(open_campaign))
+        .route("/admin/campaigns/{id}/close", post(close_campaign))
+        .route("/admin/campaigns/{id}/links", post(issue_links))
+}
+
+pub(super) fn upload_routes() -> Router<AppState> {
+    Router::new().route("/admin/people/import", post(upload_people))
+}
+
+/// The page size of the people list.
+const PEOPLE_PAGE: u64 = 50;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/dashboard.html")]
+struct Dashboard {
+    chrome: Chrome,
+    people: u64,
+    campaigns: Vec<Campaign>,
+}
+
+async fn dashboard(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<Dashboard> {
+    signed_in.require_admin()?;
+    let (_, people) = state
+        .store
+        .people(&PeopleQuery {
+            limit: 0,
+            ..PeopleQuery::default()
+        })
+        .await?;
+    Ok(Dashboard {
+        chrome: Chrome::for_user(&signed_in),
+        people,
+        campaigns: state.store.campaigns().await?,
+    })
+}
+
+#[derive(Deserialize)]
+struct PeopleParams {
+    q: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/people.html")]
+struct PeoplePage {
+    chrome: Chrome,
+    people: Vec<Person>,
+    total: u64,
+    q: String,
+    page: u64,
+    pages: u64,
+}
+
+async fn people(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(params): Query<PeopleParams>,
+) -> AppResult<PeoplePage> {
+    signed_in.require_admin()?;
+    let q = params.q.unwrap_or_default().trim().to_string();
+    let page = params.page.unwrap_or(1).max(1);
+    let (people, total) = state
+        .store
+        .people(&PeopleQuery {
+            search: (!q.is_empty()).then(|| q.clone()),
+            offset: (page - 1) * PEOPLE_PAGE,
+            limit: PEOPLE_PAGE,
+        })
+        .await?;
+    Ok(PeoplePage {
+        chrome: Chrome::for_user(&signed_in),
+        people,
+        total,
+        q,
+        page,
+        pages: total.div_ceil(PEOPLE_PAGE).max(1),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/import.html")]
+struct ImportForm {
+    chrome: Chrome,
+    error: Option<String>,
+}
+
+async fn import_form(signed_in: SignedIn) -> AppResult<ImportForm> {
+    signed_in.require_admin()?;
+    Ok(ImportForm {
+        chrome: Chrome::for_user(&signed_in),
+        error: None,
+    })
+}
+
+async fn upload_people(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    let mut fields = Vec::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?
+    {
+        let name = part.name().unwrap_or_default().to_string();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        if name == "file" {
+            file = Some(bytes.to_vec());
+        } else {
+            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    signed_in.check_csrf(&fields)?;
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            ImportForm {
+                chrome: Chrome::for_user(&signed_in),
+                error: Some("Choose a CSV file to import.".into()),
+            },
+        )
+            .into_response());
+    };
+    let id = state.store.create_import_job(now()).await?;
+    let store = state.store.clone();
+    tokio::spawn(async move { run_import(store, id, file).await });
+    Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
+}
+
+/// Runs an uploaded import in the background, recording progress in the database so that any
+/// server can show it.
+async fn run_import(store: trustloop_storage::DynStore, id: i64, file: Vec<u8>) {
+    let mut job = ImportJob {
+        id,
+        status: ImportStatus::Running,
+        total_rows: bytecount_lines(&file),
+        processed: 0,
+        message: "Checking the file…".into(),
+        problems: Vec::new(),
+    };
+    let result = async {
+        store.update_import_job(&job).await?;
+        let known = store.known_emails().await?;
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse_people_csv(file.as_slice(), |e: &Email| known.contains(e), |_| {})
+        })
+        .await
+        .map_err(|e| trustloop_storage::StoreError::Corrupt(e.to_string()))?;
+        match parsed {
+            Err(refused) => {
+                job.status = ImportStatus::Failed;
+                job.message = format!(
+                    "The file has {} problem(s); nothing was imported.",
+                    refused.total
+                );
+                job.problems = refused.problems.iter().map(ToString::to_string).collect();
+            }
+            Ok(people) => {
+                job.total_rows = people.rows.len() as u64;
+                job.processed = job.total_rows / 2;
+                job.message = "Saving…".into();
+                store.update_import_job(&job).await?;
+                match store.import_people(&people, &|_| {}).await {
+                    Ok(summary) => {
+                        job.status = ImportStatus::Done;
+                        job.processed = job.total_rows;
+                        job.message = format!(
+                            "Imported {} people: {} added, {} updated, {} new teams.",
+                            people.rows.len(),
+                            summary.added,
+                            summary.updated,
+                            summary.teams_created
+                        );
+                    }
+                    Err(trustloop_storage::StoreError::Conflict(msg)) => {
+                        job.status = ImportStatus::Failed;
+                        job.message = msg;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        store.update_import_job(&job).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(error = ?e, job = id, "import failed");
+        job.status = ImportStatus::Failed;
+        job.message =
+            "The import failed on our side; nothing was imported. Please try again.".into();
+        let _ = store.update_import_job(&job).await;
+    }
+}
+
+fn bytecount_lines(file: &[u8]) -> u64 {
+    file.iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1) as u64
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/import_status.html")]
+struct ImportStatusPage {
+    chrome: Chrome,
+    job: ImportJob,
+    running: bool,
+    failed: bool,
+}
+
+async fn import_status(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<ImportStatusPage> {
+    signed_in.require_admin()?;
+    let job = state.store.import_job(id).await?;
+    Ok(ImportStatusPage {
+        chrome: Chrome::for_user(&signed_in),
+        running: job.status == ImportStatus::Running,
+        failed: job.status == ImportStatus::Failed,
+        job,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/campaigns.html")]
+struct CampaignsPage {
+    chrome: Chrome,
+    campaigns: Vec<Campaign>,
+    error: Option<String>,
+    name: String,
+    deadline: String,
+    rules: PrivacyRules,
+}
+
+async fn campaigns(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<CampaignsPage> {
+    signed_in.require_admin()?;
+    let default_deadline = super::survey::today() + time::Duration::days(21);
+    Ok(CampaignsPage {
+        chrome: Chrome::for_user(&signed_in),
+        campaigns: state.store.campaigns().await?,
+        error: None,
+        name: String::new(),
+        deadline: default_deadline.to_string(),
+        rules: PrivacyRules::default(),
+    })
+}
+
+fn parse_threshold(fields: &[(String, String)], name: &str, default: u32) -> Result<u32, String> {
+    match field(fields, name) {
+        "" => Ok(default),
+        text => text
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number.")),
+    }
+}
+
+async fn create_campaign(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    signed_in.check_csrf(&fields)?;
+    let defaults = PrivacyRules::default();
+    let parsed = (|| {
+        let name = CampaignName::parse(field(&fields, "name"))?;
+        let deadline = parse_deadline(field(&fields, "deadline"), super::survey::today())?;
+        let rules = PrivacyRules::new(
+            parse_threshold(&fields, "min_rater_group", defaults.min_rater_group)?,
+            parse_threshold(&fields, "min_team", defaults.min_team)?,
+            parse_threshold(&fields, "min_comments", defaults.min_comments)?,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok::<_, String>((name, deadline, rules))
+    })();
+    match parsed {
+        Ok((name, deadline, rules)) => {
+            let id = state
+                .store
+                .create_campaign(&NewCampaign {
+                    name: name.as_str().to_string(),
+                    instrument_version: Instrument::current().version,
+                    deadline,
+                    rules,
+                    created_on: super::survey::today(),
+                })
+                .await?;
+            Ok(Redirect::to(&format!("/admin/campaigns/{id}")).into_response())
+        }
+        Err(error) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            CampaignsPage {
+                chrome: Chrome::for_user(&signed_in),
+                campaigns: state.store.campaigns().await?,
+                error: Some(error),
+                name: field(&fields, "name").to_string(),
+                deadline: field(&fields, "deadline").to_string(),
+                rules: defaults,
+            },
+        )
+            .into_response()),
+    }
+}
+
+/// One leader on the campaign page.
+pub struct LeaderRow {
+    leader: Person,
+    groups: Vec<(&'static str, u32, u32)>,
+    invitations: Vec<Invitation>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/campaign.html")]
+struct CampaignPage {
+    chrome: Chrome,
+    campaign: Campaign,
+    leaders: Vec<LeaderRow>,
+    groups: Vec<(&'static str, &'static str)>,
+    without_link: usize,
+    editable: bool,
+}
+
+async fn campaign(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<CampaignPage> {
+    signed_in.require_admin()?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    let leaders = state.store.campaign_leaders(campaign.id).await?;
+    let progress = state.store.progress(campaign.id).await?;
+    let invitations = state.store.invitations(campaign.id, None).await?;
+    let without_link = invitations.iter().filter(|i| !i.has_link).count();
+    let mut by_leader: BTreeMap<_, Vec<Invitation>> = BTreeMap::new();
+    for i in invitations {
+        by_leader.entry(i.leader_id).or_default().push(i);
+    }
+    let rows = leaders
+        .into_iter()
+        .map(|leader| LeaderRow {
+            groups: RaterGroup::ALL
+                .into_iter()
+                .filter_map(|g| {
+                    progress
+                        .iter()
+                        .find(|p| p.leader_id == leader.id && p.group == g)
+                        .map(|p| (g.label(), p.invited, p.completed))
+                })
+                .collect(),
+            invitations: by_leader.remove(&leader.id).unwrap_or_default(),
+            leader,
+        })
+        .collect();
+    Ok(CampaignPage {
+        chrome: Chrome::for_user(&signed_in),
+        editable: campaign.status != CampaignStatus::Closed,
+        campaign,
+        leaders: rows,
+        groups: [
+            RaterGroup::Manager,
+            RaterGroup::Peer,
+            RaterGroup::DirectReport,
+            RaterGroup::Other,
+        ]
+        .into_iter()
+        .map(|g| (g.slug(), g.label()))
+        .collect(),
+        without_link,
+    })
+}
+
+fn back_to(id: i64) -> Redirect {
+    Redirect::to(&format!("/admin/campaigns/{id}"))
+}
+
+async fn add_leader(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    signed_in.require_admin()?;
+    signed_in.check_csrf(&fields)?;
+    let email = Email::parse(field(&fields, "email"))
+        .map_err(|e| AppError::BadRequest(format!("Enter the leader's email: {e}.")))?;
+    let person = state.store.person_by_email(&email).await?.ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Nobody with the email {email} is in the organisation. Import them first."
+        ))
+    })?;
+    state.store.add_leader(CampaignId(id), person.id).await?;
+    Ok(back_to(id))
+}
+
+async fn add_rater(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    signed_in.require_admin()?;
+    signed_in.check_csrf(&fields)?;
+    let leader = trustloop_storage::PersonId(id_field(&fields, "leader_id", "leader")?);
+    let invitation = parse_rater(
+        &fields,
+        CampaignId(id),
+        leader,
+        &[
+            RaterGroup::Manager,
+            RaterGroup::Peer,
+            RaterGroup::DirectReport,
+            RaterGroup::Other,
+        ],
+    )?;
+    let invitation = link_to_person(&state, invitation).await?;
+    state.store.add_invitation(&invitation).await?;
+    Ok(back_to(id))
+}
+
+async fn open_campaign(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    signed_in.require_admin()?;
+    signed_in.check_csrf(&fields)?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    if campaign.deadline < super::survey::today() {
+        return Err(AppError::Conflict(format!(
+            "The deadline {} has passed; a campaign cannot open after its deadline.",
+            campaign.deadline
+        )));
+    }
+    state
+        .store
+        .set_campaign_status(CampaignId(id), CampaignStatus::Open)
+        .await?;
+    Ok(back_to(id))
+}
+
+async fn close_campaign(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    signed_in.require_admin()?;
+    signed_in.check_csrf(&fields)?;
+    state
+        .store
+        .set_campaign_status(CampaignId(id), CampaignStatus::Closed)
+        .await?;
+    Ok(back_to(id))
+}
+
+/// One issued link.
+pub struct LinkRow {
+    leader: String,
+    rater_name: String,
+    rater_email: String,
+    group: &'static str,
+    url: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/links.html")]
+struct LinksPage {
+    chrome: Chrome,
+    campaign: Campaign,
+    links: Vec<LinkRow>,
+}
+
+/// Makes a CSV cell safe to open in a spreadsheet: quotes as needed and defuses formulas.
+pub fn csv_cell(text: &str) -> String {
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+async fn issue_links(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    signed_in.check_csrf(&fields)?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    if campaign.status == CampaignStatus::Closed {
+        return Err(AppError::Conflict(
+            "The campaign is closed; no links are needed.".into(),
+        ));
+    }
+    let reissue = field(&fields, "reissue") == "yes";
+    let issued = state
+        .store
+        .issue_links(campaign.id, reissue, &|| {
+            let token = random_token();
+            let hash = hash_token(&token);
+            (token, hash)
+        })
+        .await?;
+    let leaders = state.store.campaign_leaders(campaign.id).await?;
+    let leader_name = |id| {
+        leaders
+            .iter()
+            .find(|l| l.id == id)
+            .map_or(String::new(), |l| l.name.clone())
+    };
+    let links: Vec<LinkRow> = issued
+        .into_iter()
+        .map(|(invitation, token)| LinkRow {
+            leader: leader_name(invitation.leader_id),
+            rater_name: invitation.rater_name,
+            rater_email: invitation.rater_email,
+            group: invitation.group.label(),
+            url: format!("{}/s/{token}", state.base_url),
+        })
+        .collect();
+    if field(&fields, "format") == "csv" {
+        let mut body = String::from("leader,rater_name,rater_email,group,link\n");
+        for l in &links {
+            body.push_str(&format!(
+                "{},{},{},{},{}\n",
+                csv_cell(&l.leader),
+                csv_cell(&l.rater_name),
+                csv_cell(&l.rater_email),
+                csv_cell(l.group),
+                csv_cell(&l.url)
+            ));
+        }
+        let filename = format!("attachment; filename=\"campaign-{id}-links.csv\"");
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, filename),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        LinksPage {
+            chrome: Chrome::for_user(&signed_in),
+            campaign,
+            links,
+        },
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-1+2"), "'-1+2");
+    }
+}

@@ -1,0 +1,162 @@
+//! Server-rendered pages. Every page works without JavaScript; forms carry a CSRF token.
+
+mod admin;
+mod leader;
+mod report;
+mod survey;
+
+use crate::AppState;
+use crate::auth::{self, SignedIn};
+use crate::error::{AppError, AppResult};
+use crate::forms::{field, safe_next};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use trustloop_domain::people::Email;
+use trustloop_storage::Role;
+
+pub use report::load_report;
+
+/// What every page's header shows about the signed-in user.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    /// The user's name, when signed in.
+    pub user_name: Option<String>,
+    /// Whether to show admin navigation.
+    pub is_admin: bool,
+    /// Whether to show leader navigation.
+    pub has_person: bool,
+    /// The CSRF token for forms on the page.
+    pub csrf: String,
+}
+
+impl Chrome {
+    /// The header for a signed-in user.
+    pub fn for_user(signed_in: &SignedIn) -> Chrome {
+        Chrome {
+            user_name: Some(signed_in.user.display_name.clone()),
+            is_admin: signed_in.user.role == Role::Admin,
+            has_person: signed_in.user.person_id.is_some(),
+            csrf: signed_in.csrf.clone(),
+        }
+    }
+}
+
+/// The page routes (bodies limited to form size).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .merge(admin::routes())
+        .merge(leader::routes())
+        .merge(survey::routes())
+}
+
+/// Routes that accept large uploads.
+pub fn upload_routes() -> Router<AppState> {
+    admin::upload_routes()
+}
+
+/// The page for any unknown address.
+pub async fn not_found() -> AppError {
+    AppError::NotFound("page")
+}
+
+async fn home(signed_in: SignedIn) -> Redirect {
+    match signed_in.user.role {
+        Role::Admin => Redirect::to("/admin"),
+        _ => Redirect::to("/me"),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn sign_in_page(Query(q): Query<NextQuery>) -> SignInPage {
+    SignInPage {
+        chrome: Chrome::default(),
+        next: safe_next(q.next.as_deref().unwrap_or("/")).to_string(),
+        email: String::new(),
+        error: None,
+    }
+}
+
+/// A hash to verify against when the account does not exist, so that a wrong email takes as long
+/// as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Wn6U3p3ZbnJd1gZ9z8sKq5XJQ8bA9L5b2G8Gx1qfHo";
+
+async fn sign_in(
+    State(state): State<AppState>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let next = safe_next(field(&fields, "next")).to_string();
+    let typed_email = field(&fields, "email").to_string();
+    let password = field(&fields, "password").to_string();
+    let user = match Email::parse(&typed_email) {
+        Ok(email) => state.store.user_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let valid = auth::verify_password(password, hash).await;
+    match user {
+        Some(user) if valid && user.password_hash.is_some() => {
+            let cookie = auth::start_session(&state, &user).await?;
+            Ok((
+                StatusCode::SEE_OTHER,
+                [(header::SET_COOKIE, cookie), (header::LOCATION, next)],
+            )
+                .into_response())
+        }
+        _ => Ok((
+            StatusCode::UNAUTHORIZED,
+            SignInPage {
+                chrome: Chrome::default(),
+                next,
+                email: typed_email,
+                error: Some(
+                    "That email and password do not match an account. Check both and try again."
+                        .into(),
+                ),
+            },
+        )
+            .into_response()),
+    }
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    signed_in.check_csrf(&fields)?;
+    state.store.delete_session(&signed_in.token_hash).await?;
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, auth::session_cookie(&state, "", 0)),
+            (header::LOCATION, "/sign-in".to_string()),
+        ],
+    )
+        .into_response())
+}

@@ -1,0 +1,328 @@
+//! The survey a rater opens from their link, and the same form for a leader's self-assessment.
+
+use super::Chrome;
+use crate::AppState;
+use crate::auth::hash_token;
+use crate::error::{AppError, AppResult};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::{Element, RaterGroup};
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::rating::{self, CANT_SAY_VALUE, FieldError, SurveyAnswers};
+use trustloop_storage::{StoreError, SurveyInvitation};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{token}", get(open_survey).post(submit_survey))
+        .route("/thanks", get(thanks))
+}
+
+/// One rated statement on the form.
+pub struct SurveyItem {
+    code: String,
+    field: String,
+    text: String,
+    selected: String,
+    error: Option<String>,
+}
+
+/// A group of statements (one element, or overall trust).
+pub struct SurveySection {
+    title: &'static str,
+    items: Vec<SurveyItem>,
+}
+
+/// One open question on the form.
+pub struct SurveyQuestion {
+    code: String,
+    field: String,
+    prompt: String,
+    value: String,
+    error: Option<String>,
+}
+
+/// The survey form.
+#[derive(Template, WebTemplate)]
+#[template(path = "survey.html")]
+pub struct SurveyPage {
+    chrome: Chrome,
+    action: String,
+    leader_name: String,
+    is_self: bool,
+    group_label: &'static str,
+    identified: bool,
+    campaign_name: String,
+    deadline: String,
+    rules: PrivacyRules,
+    sections: Vec<SurveySection>,
+    points: Vec<(u8, String)>,
+    cant_say_label: String,
+    cant_say_value: &'static str,
+    questions: Vec<SurveyQuestion>,
+    errors: Vec<(String, String)>,
+    max_comment: usize,
+}
+
+/// A page with a title and a message, for the states a link can be in.
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    /// The header.
+    pub chrome: Chrome,
+    /// The title.
+    pub title: String,
+    /// The message.
+    pub message: String,
+}
+
+/// Builds the survey form, filled with what was sent and the problems found, if any.
+pub fn survey_page(
+    chrome: Chrome,
+    action: String,
+    invitation: &SurveyInvitation,
+    instrument: &Instrument,
+    sent: &[(String, String)],
+    problems: &[FieldError],
+) -> SurveyPage {
+    let is_self = invitation.group == RaterGroup::SelfRating;
+    let value_of = |name: &str| crate::forms::field(sent, name).to_string();
+    let error_of = |code: &str| {
+        problems
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.message.clone())
+    };
+    let make_item = |item: &trustloop_domain::instrument::Item| SurveyItem {
+        code: item.code.clone(),
+        field: rating::item_field(&item.code),
+        text: if is_self {
+            item.self_text.clone()
+        } else {
+            item.others_text.clone()
+        },
+        selected: value_of(&rating::item_field(&item.code)),
+        error: error_of(&item.code),
+    };
+    let mut sections: Vec<SurveySection> = Element::ALL
+        .into_iter()
+        .map(|e| SurveySection {
+            title: e.label(),
+            items: instrument.items_for(e).map(make_item).collect(),
+        })
+        .collect();
+    sections.push(SurveySection {
+        title: "Overall",
+        items: instrument.overall_items().map(make_item).collect(),
+    });
+    let questions = instrument
+        .open_questions
+        .iter()
+        .map(|q| SurveyQuestion {
+            code: q.code.clone(),
+            field: rating::comment_field(&q.code),
+            prompt: if is_self {
+                q.prompt.replace("this person", "you")
+            } else {
+                q.prompt.clone()
+            },
+            value: value_of(&rating::comment_field(&q.code)),
+            error: error_of(&q.code),
+        })
+        .collect();
+    let errors = problems
+        .iter()
+        .map(|p| {
+            let target = if instrument.item(&p.code).is_some() {
+                format!("q-{}", p.code)
+            } else {
+                format!("c-{}", p.code)
+            };
+            (target, p.message.clone())
+        })
+        .collect();
+    SurveyPage {
+        chrome,
+        action,
+        leader_name: invitation.leader_name.clone(),
+        is_self,
+        group_label: invitation.group.label(),
+        identified: invitation.group.is_identified(),
+        campaign_name: invitation.campaign.name.clone(),
+        deadline: invitation.campaign.deadline.to_string(),
+        rules: invitation.campaign.rules,
+        sections,
+        points: instrument
+            .scale
+            .points()
+            .map(|(p, l)| (p, l.to_string()))
+            .collect(),
+        cant_say_label: instrument.scale.cant_say.clone(),
+        cant_say_value: CANT_SAY_VALUE,
+        questions,
+        errors,
+        max_comment: rating::MAX_COMMENT_CHARS,
+    }
+}
+
+fn message(status: StatusCode, title: &str, message: &str) -> Response {
+    (
+        status,
+        MessagePage {
+            chrome: Chrome::default(),
+            title: title.into(),
+            message: message.into(),
+        },
+    )
+        .into_response()
+}
+
+/// Why an invitation cannot be answered now, as a page; `None` when it can.
+pub fn unavailable(invitation: &SurveyInvitation) -> Option<Response> {
+    use trustloop_domain::campaign::CampaignStatus;
+    if invitation.completed {
+        return Some(message(
+            StatusCode::GONE,
+            "Already answered",
+            "This survey has already been answered, so it cannot be answered again. Thank you for taking part.",
+        ));
+    }
+    match invitation.campaign.status {
+        CampaignStatus::Draft => Some(message(
+            StatusCode::CONFLICT,
+            "Not open yet",
+            "This survey has not opened yet. Please use the link again once it opens.",
+        )),
+        CampaignStatus::Closed => Some(message(
+            StatusCode::GONE,
+            "This survey has closed",
+            "The survey has closed and no longer accepts answers.",
+        )),
+        CampaignStatus::Open if invitation.campaign.deadline < today() => Some(message(
+            StatusCode::GONE,
+            "The deadline has passed",
+            "The deadline for this survey has passed and it no longer accepts answers.",
+        )),
+        CampaignStatus::Open => None,
+    }
+}
+
+/// Today's date (UTC).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn invalid_link() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "This link does not work",
+        "This survey link is not valid. It may have been mistyped, or replaced by a newer link. Please check the message you received, or ask whoever sent it for a new link.",
+    )
+}
+
+async fn invitation_for(state: &AppState, token: &str) -> AppResult<Option<SurveyInvitation>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(state.store.invitation_by_token(&hash_token(token)).await?)
+}
+
+async fn open_survey(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let Some(invitation) = invitation_for(&state, &token).await? else {
+        return Ok(invalid_link());
+    };
+    if let Some(page) = unavailable(&invitation) {
+        return Ok(page);
+    }
+    let instrument = state
+        .store
+        .instrument(invitation.campaign.instrument_version)
+        .await?;
+    Ok(survey_page(
+        Chrome::default(),
+        format!("/s/{token}"),
+        &invitation,
+        &instrument,
+        &[],
+        &[],
+    )
+    .into_response())
+}
+
+/// Validates and stores a submitted survey; the answer page on success, the form with its
+/// problems otherwise.
+pub async fn accept_answers(
+    state: &AppState,
+    chrome: Chrome,
+    action: String,
+    invitation: &SurveyInvitation,
+    fields: &[(String, String)],
+    done: &str,
+) -> AppResult<Response> {
+    if let Some(page) = unavailable(invitation) {
+        return Ok(page);
+    }
+    let instrument = state
+        .store
+        .instrument(invitation.campaign.instrument_version)
+        .await?;
+    let answers = match SurveyAnswers::parse(&instrument, fields) {
+        Ok(a) => a,
+        Err(problems) => {
+            let page = survey_page(chrome, action, invitation, &instrument, fields, &problems);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match state
+        .store
+        .submit_response(invitation.id, &answers, today())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(done).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            // Answered or closed between showing the form and submitting it.
+            Ok(message(
+                StatusCode::GONE,
+                "Already answered",
+                "This survey has already been answered or has closed, so these answers were not stored.",
+            ))
+        }
+        Err(e) => Err(AppError::from(e)),
+    }
+}
+
+async fn submit_survey(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let Some(invitation) = invitation_for(&state, &token).await? else {
+        return Ok(invalid_link());
+    };
+    accept_answers(
+        &state,
+        Chrome::default(),
+        format!("/s/{token}"),
+        &invitation,
+        &fields,
+        "/thanks",
+    )
+    .await
+}
+
+async fn thanks() -> MessagePage {
+    MessagePage {
+        chrome: Chrome::default(),
+        title: "Thank you".into(),
+        message: "Your answers have been stored. They are combined with other people's answers and never shown on their own. You can close this page.".into(),
+    }
+}
