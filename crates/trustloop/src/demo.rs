@@ -344,7 +344,11 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
                 invitation.group,
             );
             store.submit_response(invitation.id, &a, today).await?;
-        } else if sample_link.is_none() && invitation.group == RaterGroup::DirectReport {
+        } else if sample_link.is_none()
+            && invitation.group == RaterGroup::DirectReport
+            && invitation.leader_id == leaders[1]
+        {
+            // The printed sample link is always for Maya Okafor, the demo leader.
             sample_link = Some(format!("{base_url}/s/{token}"));
         }
     }

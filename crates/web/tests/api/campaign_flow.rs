@@ -1,0 +1,266 @@
+//! The main job end to end: import → campaign → invitations → answers → report.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use trustloop_storage::Role;
+
+/// Imports the small organisation, creates a campaign for Lee with peers and one other, opens it
+/// and returns (campaign id, links).
+pub async fn open_campaign_for_lee(app: &TestApp, admin: &Client) -> (i64, Vec<Link>) {
+    upload_people(admin, ORG_CSV).await;
+    let id = create_campaign(admin, "Spring trust 360").await;
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/leaders"),
+            &[("email", "lee@example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let lee = app
+        .store
+        .person_by_email(&trustloop_domain::people::Email::parse("lee@example.org").expect("email"))
+        .await
+        .expect("lookup")
+        .expect("lee")
+        .id
+        .to_string();
+    for (name, email, group) in [
+        ("Pat Peer", "pat@example.org", "peer"),
+        ("Quinn Outside", "quinn@partner.example", "peer"),
+        ("Rae Outside", "rae@partner.example", "peer"),
+        ("Sam Customer", "sam@customer.example", "other"),
+    ] {
+        let r = admin
+            .post_with_csrf(
+                &format!("/admin/campaigns/{id}/raters"),
+                &[
+                    ("leader_id", &lee),
+                    ("name", name),
+                    ("email", email),
+                    ("group", group),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "adding {name}");
+    }
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let links = issue_links(admin, id).await;
+    (id, links)
+}
+
+pub fn link_of<'a>(links: &'a [Link], rater: &str) -> &'a str {
+    &links
+        .iter()
+        .find(|l| l.rater == rater)
+        .unwrap_or_else(|| panic!("no link for {rater}"))
+        .url
+}
+
+#[tokio::test]
+async fn raters_are_proposed_from_the_org_chart_and_links_are_single_use_and_unguessable() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+
+    let (id, links) = open_campaign_for_lee(&app, &admin).await;
+
+    let mut proposed: Vec<(String, String)> = links
+        .iter()
+        .map(|l| (l.rater.clone(), l.group.clone()))
+        .collect();
+    proposed.sort();
+    let expected = [
+        ("Ann Report", "Direct reports"),
+        ("Ben Report", "Direct reports"),
+        ("Cai Report", "Direct reports"),
+        ("Dana Director", "Manager"),
+        ("Dev Report", "Direct reports"),
+        ("Lee Leader", "Self"),
+        ("Pat Peer", "Peers"),
+        ("Quinn Outside", "Peers"),
+        ("Rae Outside", "Peers"),
+        ("Sam Customer", "Others"),
+    ];
+    assert_eq!(
+        proposed,
+        expected.map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    for link in &links {
+        let token = link.url.rsplit('/').next().expect("token");
+        assert_eq!(token.len(), 64, "256-bit hex token");
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    assert!(links.iter().all(|l| l.leader == "Lee Leader"));
+    let unique: std::collections::HashSet<_> = links.iter().map(|l| &l.url).collect();
+    assert_eq!(unique.len(), links.len());
+    // Asking again issues nothing new: every invitation already has a link.
+    assert!(issue_links(&admin, id).await.is_empty());
+}
+
+#[tokio::test]
+async fn answers_flow_into_a_report_released_only_when_the_campaign_closes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, links) = open_campaign_for_lee(&app, &admin).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee Leader",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let rater = app.client();
+
+    // Manager and four direct reports answer 4s; two of three peers and the one other answer 2s.
+    for name in [
+        "Dana Director",
+        "Ann Report",
+        "Ben Report",
+        "Cai Report",
+        "Dev Report",
+    ] {
+        let r = answer(
+            &rater,
+            link_of(&links, name),
+            &survey_form("4", Some(&format!("Comment from {name}"))),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(r.headers()["location"], "/thanks");
+    }
+    for name in ["Pat Peer", "Quinn Outside", "Sam Customer"] {
+        let r = answer(&rater, link_of(&links, name), &survey_form("2", None)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+    }
+    // Lee takes the self-assessment while signed in.
+    let lee = app.signed_in("lee@example.org").await;
+    let csrf = lee.csrf().await;
+    let mut form = survey_form("5", None);
+    form.push(("csrf".into(), csrf));
+    let r = answer(&lee, &format!("{}/me/campaigns/{id}/self", app.base), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Progress shows counts per group and never who answered.
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(page.contains("4 of 4"), "direct reports progress");
+    assert!(page.contains("2 of 3"), "peer progress");
+    let api = admin.get(&format!("/api/v1/campaigns/{id}/progress")).await;
+    let progress: serde_json::Value = api.json().await.expect("json");
+    let peers = progress
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|p| p["group"] == "peer")
+        .expect("peer row");
+    assert_eq!(
+        (peers["invited"].as_u64(), peers["completed"].as_u64()),
+        (Some(3), Some(2))
+    );
+
+    // While open, the report is not released.
+    let (status, page) = lee.get_text(&format!("/me/campaigns/{id}/report")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("released when the campaign closes"));
+
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (status, page) = lee.get_text(&format!("/me/campaigns/{id}/report")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Others: manager 4s (75), 4 DRs 4s (75), 2 peers + 1 other 2s (25): mean (5*75 + 3*25)/8.
+    let expected = (5.0 * 75.0 + 3.0 * 25.0) / 8.0;
+    let shown =
+        extract_between(&page, "data-testid=\"score-trust_index\">", "<").expect("trust index");
+    assert_eq!(shown, format!("{expected:.0}"));
+    assert!(
+        page.contains("Others (incl. peers)"),
+        "two peers merge into others"
+    );
+    assert!(page.contains("Comment from Ann Report"));
+    assert!(page.contains("<svg class=\"bar-chart\""));
+    assert!(page.contains("Blind spot"), "self 100 is far above others");
+
+    let report: serde_json::Value = lee
+        .get(&format!("/api/v1/me/campaigns/{id}/report"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["merged_groups"], serde_json::json!(["peer"]));
+    assert_eq!(report["hidden_groups"], serde_json::json!([]));
+    let trust = &report["rows"][0];
+    assert_eq!(trust["measure"], "trust_index");
+    assert_eq!(trust["others"]["n"], 8);
+    assert!((trust["others"]["mean"].as_f64().expect("mean") - expected).abs() < 1e-9);
+    let groups: Vec<&str> = trust["by_group"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["group"].as_str().expect("slug"))
+        .collect();
+    assert_eq!(groups, vec!["self", "manager", "direct_report", "other"]);
+}
+
+#[tokio::test]
+async fn a_group_still_below_the_minimum_after_merging_is_hidden_from_every_figure() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, links) = open_campaign_for_lee(&app, &admin).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee Leader",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let rater = app.client();
+    for name in ["Ann Report", "Ben Report", "Cai Report"] {
+        answer(
+            &rater,
+            link_of(&links, name),
+            &survey_form("4", Some("Direct report comment")),
+        )
+        .await;
+    }
+    // One peer answers very low: alone, they could be recognised.
+    answer(
+        &rater,
+        link_of(&links, "Pat Peer"),
+        &survey_form("1", Some("Only peer comment")),
+    )
+    .await;
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+
+    let lee = app.signed_in("lee@example.org").await;
+    let (status, page) = lee.get_text(&format!("/me/campaigns/{id}/report")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Too few peers answered"),
+        "the hidden group is explained"
+    );
+    assert!(
+        !page.contains("Only peer comment"),
+        "a hidden group's comment never shows"
+    );
+    let shown =
+        extract_between(&page, "data-testid=\"score-trust_index\">", "<").expect("trust index");
+    assert_eq!(
+        shown, "75",
+        "the lone peer's 1s are left out of every figure"
+    );
+    let report: serde_json::Value = lee
+        .get(&format!("/api/v1/me/campaigns/{id}/report"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["hidden_groups"], serde_json::json!(["peer"]));
+    assert_eq!(report["rows"][0]["others"]["n"], 3);
+}

@@ -1,0 +1,318 @@
+//! Starting a server per test and talking to it like a browser would.
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use trustloop_domain::people::Email;
+use trustloop_storage::{DynStore, NewUser, Role};
+use trustloop_web::{Application, WebConfig};
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub store: DynStore,
+    _dir: tempfile::TempDir,
+}
+
+/// A browser-like client with its own cookies.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub const ADMIN_EMAIL: &str = "admin@example.org";
+pub const PASSWORD: &str = "a long test password";
+
+impl TestApp {
+    /// Starts a server on a free port with an empty database and one admin account, and waits
+    /// until its health check answers.
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = trustloop_storage::connect(&url)
+            .await
+            .expect("database opens");
+        let app = Application::build(
+            WebConfig {
+                port: 0,
+                ..WebConfig::default()
+            },
+            store.clone(),
+        )
+        .await
+        .expect("server binds");
+        let base = format!("http://{}", app.address());
+        tokio::spawn(app.run_until(std::future::pending()));
+        let app = TestApp {
+            base,
+            store,
+            _dir: dir,
+        };
+        app.create_user(ADMIN_EMAIL, "Test Admin", Role::Admin, None)
+            .await;
+        let probe = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = probe.get(format!("{}/healthz", app.base)).send().await
+                && r.status() == StatusCode::OK
+            {
+                return app;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the server never became healthy");
+    }
+
+    /// Creates an account with [`PASSWORD`].
+    pub async fn create_user(&self, email: &str, name: &str, role: Role, person: Option<&str>) {
+        let person_id = match person {
+            Some(p) => Some(
+                self.store
+                    .person_by_email(&Email::parse(p).expect("email"))
+                    .await
+                    .expect("lookup")
+                    .expect("person exists")
+                    .id,
+            ),
+            None => None,
+        };
+        self.store
+            .create_user(&NewUser {
+                email: Email::parse(email).expect("email"),
+                display_name: name.into(),
+                role,
+                person_id,
+                password_hash: Some(
+                    trustloop_web::auth::hash_password(PASSWORD.into())
+                        .await
+                        .expect("hash"),
+                ),
+            })
+            .await
+            .expect("user created");
+    }
+
+    /// A fresh client without a session.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A client signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let client = self.client();
+        let response = client
+            .post_form(
+                "/sign-in",
+                &[("email", email), ("password", PASSWORD), ("next", "/")],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in as {email} failed"
+        );
+        client
+    }
+
+    /// An admin client.
+    pub async fn admin(&self) -> Client {
+        self.signed_in(ADMIN_EMAIL).await
+    }
+}
+
+impl Client {
+    /// GETs a path on the server, or an absolute URL (such as a survey link).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        self.http.get(url).send().await.expect("request sent")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let status = r.status();
+        (status, r.text().await.expect("body"))
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The CSRF token of this client's session, read from a page as a browser would.
+    pub async fn csrf(&self) -> String {
+        let (_, page) = self.get_text("/me").await;
+        let page = if page.contains("name=\"csrf\"") {
+            page
+        } else {
+            self.get_text("/admin").await.1
+        };
+        extract_between(&page, "name=\"csrf\" value=\"", "\"").expect("page has a CSRF token")
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post_with_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &csrf));
+        self.post_form(path, &all).await
+    }
+}
+
+/// The text between the first `start` and the next `end`.
+pub fn extract_between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(text[from..to].to_string())
+}
+
+/// A small organisation: a director, two leaders under her, and their teams.
+pub const ORG_CSV: &str = "name,email,manager_email,team,location\n\
+Dana Director,dana@example.org,,Leadership,London\n\
+Lee Leader,lee@example.org,dana@example.org,Platform,London\n\
+Pat Peer,pat@example.org,dana@example.org,Sales,Lisbon\n\
+Ann Report,ann@example.org,lee@example.org,Platform,London\n\
+Ben Report,ben@example.org,lee@example.org,Platform,Lisbon\n\
+Cai Report,cai@example.org,lee@example.org,Platform,London\n\
+Dev Report,dev@example.org,lee@example.org,Platform,London\n\
+Eve Report,eve@example.org,pat@example.org,Sales,Lisbon\n";
+
+/// Uploads a people file through the import page and waits for the import to end; returns the
+/// final status page.
+pub async fn upload_people(admin: &Client, csv: &str) -> String {
+    let csrf = admin.csrf().await;
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+            .file_name("people.csv")
+            .mime_str("text/csv")
+            .expect("mime"),
+    );
+    let response = admin
+        .http
+        .post(format!("{}/admin/people/import", admin.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload sent");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    for _ in 0..500 {
+        let (status, page) = admin.get_text(&location).await;
+        assert_eq!(status, StatusCode::OK);
+        if !page.contains("Import in progress") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the import never finished");
+}
+
+/// Answers every item with `point` and optionally a comment.
+pub fn survey_form(point: &str, comment: Option<&str>) -> Vec<(String, String)> {
+    let instrument = trustloop_domain::instrument::Instrument::current();
+    let mut form: Vec<(String, String)> = instrument
+        .items
+        .iter()
+        .map(|i| (format!("item_{}", i.code), point.to_string()))
+        .collect();
+    if let Some(c) = comment {
+        form.push(("comment_start".into(), c.into()));
+    }
+    form
+}
+
+/// Posts a filled survey to a link.
+pub async fn answer(client: &Client, link: &str, form: &[(String, String)]) -> reqwest::Response {
+    client
+        .http
+        .post(link)
+        .form(form)
+        .send()
+        .await
+        .expect("answers sent")
+}
+
+/// Creates a draft campaign through the page and returns its id.
+pub async fn create_campaign(admin: &Client, name: &str) -> i64 {
+    let deadline = (time::OffsetDateTime::now_utc().date() + time::Duration::days(14)).to_string();
+    let response = admin
+        .post_with_csrf(
+            "/admin/campaigns",
+            &[("name", name), ("deadline", &deadline)],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "campaign not created"
+    );
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    location
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("numeric id")
+}
+
+/// One row of the links CSV.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub leader: String,
+    pub rater: String,
+    pub group: String,
+    pub url: String,
+}
+
+/// Creates links for invitations without one, as CSV, and reads them.
+pub async fn issue_links(admin: &Client, campaign: i64) -> Vec<Link> {
+    let response = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{campaign}/links"),
+            &[("format", "csv")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/csv")
+    );
+    let body = response.text().await.expect("csv");
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("leader,rater_name,rater_email,group,link")
+    );
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            Link {
+                leader: cells[0].into(),
+                rater: cells[1].into(),
+                group: cells[3].into(),
+                url: cells[4].into(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,9 @@
+//! Integration tests: each starts the real server on port 0 with a fresh SQLite file and talks
+//! to it over HTTP.
+
+mod helpers;
+
+mod access;
+mod campaign_flow;
+mod import;
+mod survey;
