@@ -171,67 +171,107 @@ async fn upload_people(
 }
 
 /// Runs an uploaded import in the background, recording progress in the database so that any
-/// server can show it.
+/// server can show it: first the rows checked, then the rows saved.
 async fn run_import(store: trustloop_storage::DynStore, id: i64, file: Vec<u8>) {
+    let total_rows = bytecount_lines(&file);
+    let (progress, mut watched) = tokio::sync::watch::channel(("Checking the file…", 0u64));
+    let reporter = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            // Writes the latest progress at most about five times a second until the work ends.
+            while watched.changed().await.is_ok() {
+                let (message, processed) = *watched.borrow_and_update();
+                let job = ImportJob {
+                    id,
+                    status: ImportStatus::Running,
+                    total_rows,
+                    processed,
+                    message: message.into(),
+                    problems: Vec::new(),
+                };
+                if let Err(e) = store.update_import_job(&job).await {
+                    tracing::warn!(error = %e, job = id, "import progress not recorded");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let outcome = import_file(&store, file, progress).await;
+    let _ = reporter.await;
     let mut job = ImportJob {
         id,
-        status: ImportStatus::Running,
-        total_rows: bytecount_lines(&file),
+        status: ImportStatus::Failed,
+        total_rows,
         processed: 0,
-        message: "Checking the file…".into(),
+        message: String::new(),
         problems: Vec::new(),
     };
-    let result = async {
-        store.update_import_job(&job).await?;
-        let known = store.known_emails().await?;
-        let parsed = tokio::task::spawn_blocking(move || {
-            parse_people_csv(file.as_slice(), |e: &Email| known.contains(e), |_| {})
-        })
-        .await
-        .map_err(|e| trustloop_storage::StoreError::Corrupt(e.to_string()))?;
-        match parsed {
-            Err(refused) => {
-                job.status = ImportStatus::Failed;
-                job.message = format!(
+    match outcome {
+        Ok(Ok((rows, summary))) => {
+            job.status = ImportStatus::Done;
+            job.total_rows = rows;
+            job.processed = rows;
+            job.message = format!(
+                "Imported {rows} people: {} added, {} updated, {} new teams.",
+                summary.added, summary.updated, summary.teams_created
+            );
+        }
+        Ok(Err((message, problems))) => {
+            job.message = message;
+            job.problems = problems;
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, job = id, "import failed");
+            job.message =
+                "The import failed on our side; nothing was imported. Please try again.".into();
+        }
+    }
+    if let Err(e) = store.update_import_job(&job).await {
+        tracing::error!(error = %e, job = id, "import result not recorded");
+    }
+}
+
+/// The outcome of an import the user can act on: rows imported and what changed, or why the
+/// file was refused and its problems.
+type ImportOutcome = Result<(u64, trustloop_storage::ImportSummary), (String, Vec<String>)>;
+
+async fn import_file(
+    store: &trustloop_storage::DynStore,
+    file: Vec<u8>,
+    progress: tokio::sync::watch::Sender<(&'static str, u64)>,
+) -> Result<ImportOutcome, trustloop_storage::StoreError> {
+    let known = store.known_emails().await?;
+    let checking = progress.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        parse_people_csv(
+            file.as_slice(),
+            |e: &Email| known.contains(e),
+            |n| {
+                checking.send_replace(("Checking rows…", n as u64));
+            },
+        )
+    })
+    .await
+    .map_err(|e| trustloop_storage::StoreError::Corrupt(e.to_string()))?;
+    let people = match parsed {
+        Ok(people) => people,
+        Err(refused) => {
+            return Ok(Err((
+                format!(
                     "The file has {} problem(s); nothing was imported.",
                     refused.total
-                );
-                job.problems = refused.problems.iter().map(ToString::to_string).collect();
-            }
-            Ok(people) => {
-                job.total_rows = people.rows.len() as u64;
-                job.processed = job.total_rows / 2;
-                job.message = "Saving…".into();
-                store.update_import_job(&job).await?;
-                match store.import_people(&people, &|_| {}).await {
-                    Ok(summary) => {
-                        job.status = ImportStatus::Done;
-                        job.processed = job.total_rows;
-                        job.message = format!(
-                            "Imported {} people: {} added, {} updated, {} new teams.",
-                            people.rows.len(),
-                            summary.added,
-                            summary.updated,
-                            summary.teams_created
-                        );
-                    }
-                    Err(trustloop_storage::StoreError::Conflict(msg)) => {
-                        job.status = ImportStatus::Failed;
-                        job.message = msg;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+                ),
+                refused.problems.iter().map(ToString::to_string).collect(),
+            )));
         }
-        store.update_import_job(&job).await
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::error!(error = ?e, job = id, "import failed");
-        job.status = ImportStatus::Failed;
-        job.message =
-            "The import failed on our side; nothing was imported. Please try again.".into();
-        let _ = store.update_import_job(&job).await;
+    };
+    let saving = move |n: usize| {
+        progress.send_replace(("Saving…", n as u64));
+    };
+    match store.import_people(&people, &saving).await {
+        Ok(summary) => Ok(Ok((people.rows.len() as u64, summary))),
+        Err(trustloop_storage::StoreError::Conflict(message)) => Ok(Err((message, Vec::new()))),
+        Err(e) => Err(e),
     }
 }
 
