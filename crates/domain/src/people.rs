@@ -374,7 +374,7 @@ fn check_reporting_cycles(rows: &[PersonRow], problems: &mut Vec<RowProblem>) {
                 break;
             }
             if !seen.insert(current) {
-                cyclic = seen.contains(&row.email);
+                // A loop further up the chain that does not pass through this row.
                 break;
             }
             current = next;

@@ -304,6 +304,26 @@ mod tests {
         }
 
         #[test]
+        fn omega_of_one_factor_data_is_a_proportion_and_item_order_does_not_matter(
+            people in prop::collection::vec((1.0..5.0f64, prop::collection::vec(-1.2..1.2f64, 5)), 12..60)
+        ) {
+            // Each person has a true level; every item is that level plus noise, on 1-5.
+            let rows: Vec<Vec<f64>> = people
+                .iter()
+                .map(|(level, noise)| noise.iter().map(|e| (level + e).round().clamp(1.0, 5.0)).collect())
+                .collect();
+            let reversed: Vec<Vec<f64>> = rows.iter().map(|r| r.iter().rev().copied().collect()).collect();
+            match (omega_total(&rows), omega_total(&reversed)) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert!((0.0..=1.0).contains(&a));
+                    prop_assert!(close(a, b, 1e-9));
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "item order changed the outcome: {:?} vs {:?}", a, b),
+            }
+        }
+
+        #[test]
         fn agreement_indices_stay_in_range(items in ratings(2..12, 3)) {
             let scale = ResponseScale::FIVE_POINT;
             let columns: Vec<Vec<f64>> = (0..3).map(|j| items.iter().map(|r| r[j]).collect()).collect();

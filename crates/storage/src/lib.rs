@@ -161,6 +161,23 @@ pub trait Store: Send + Sync + 'static {
     async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()>;
     /// Reads an import job.
     async fn import_job(&self, id: i64) -> StoreResult<ImportJob>;
+
+    // ---- audit and throttling
+    /// Appends an event to the audit log.
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// The newest audit events first, at most `limit`, optionally only those before event id
+    /// `before`; with their ids.
+    async fn audit_events(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> StoreResult<Vec<(i64, AuditEvent)>>;
+    /// Records a failed sign-in under each of `keys` (such as the account and the address).
+    async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()>;
+    /// How many failures were recorded under `key` since `since`.
+    async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32>;
+    /// Forgets the failures under `key` (after a successful sign-in) and any older than `before`.
+    async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()>;
 }
 
 /// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created

@@ -312,3 +312,21 @@ pub struct ImportJob {
     /// Problems found, one line each.
     pub problems: Vec<String>,
 }
+
+/// Something security-relevant that happened: a sign-in, a failure, an export, a role change,
+/// an admin looking at individual data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// Unix seconds.
+    pub at: i64,
+    /// Who did it (an account email, "rater", "system" or "anonymous").
+    pub actor: String,
+    /// What happened, as a stable word such as `sign_in` or `links_issued`.
+    pub action: String,
+    /// What it concerned (a campaign, an account), if anything.
+    pub target: String,
+    /// The network address it came from, if known.
+    pub address: String,
+    /// Anything else worth knowing.
+    pub detail: String,
+}

@@ -973,4 +973,81 @@ impl Store for SqliteStore {
                 .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?,
         })
     }
+
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (at, actor, action, target, address, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(event.at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.target)
+        .bind(&event.address)
+        .bind(&event.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_events(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> StoreResult<Vec<(i64, AuditEvent)>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, target, address, detail FROM audit_events
+             WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    AuditEvent {
+                        at: row.try_get("at")?,
+                        actor: row.try_get("actor")?,
+                        action: row.try_get("action")?,
+                        target: row.try_get("target")?,
+                        address: row.try_get("address")?,
+                        detail: row.try_get("detail")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)")
+                .bind(key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key = ? AND at >= ?")
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n as u32)
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = ? OR at < ?")
+            .bind(key)
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

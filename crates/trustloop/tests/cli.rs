@@ -12,7 +12,11 @@ fn people_file(rows: usize) -> String {
     let mut csv = String::from("name,email,manager_email,team,location,function\n");
     for i in 0..rows {
         // A tree: person i reports to person (i - 1) / 10, so teams of ten under each manager.
-        let manager = if i == 0 { String::new() } else { format!("p{}@example.org", (i - 1) / 10) };
+        let manager = if i == 0 {
+            String::new()
+        } else {
+            format!("p{}@example.org", (i - 1) / 10)
+        };
         csv.push_str(&format!(
             "Person {i},p{i}@example.org,{manager},Team {},{},{}\n",
             i / 50,
@@ -30,7 +34,10 @@ fn every_subcommand_has_help_written_for_a_user() {
     for sub in ["serve", "demo", "migrate", "import", "user"] {
         assert!(text.contains(sub), "{sub} missing from --help");
     }
-    let out = trustloop().args(["import", "people", "--help"]).output().expect("runs");
+    let out = trustloop()
+        .args(["import", "people", "--help"])
+        .output()
+        .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains("manager_email"));
     let out = trustloop().args(["demo", "--help"]).output().expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains("--data-dir"));
@@ -50,7 +57,11 @@ async fn a_hundred_thousand_people_import_from_the_command_line() {
         .output()
         .expect("runs");
 
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 100000 people"));
     let store = trustloop_storage::connect(&url).await.expect("open");
     let (sample, total) = store
@@ -62,7 +73,10 @@ async fn a_hundred_thousand_people_import_from_the_command_line() {
         .await
         .expect("people");
     assert_eq!(total, 1);
-    let manager = store.person(sample[0].manager_id.expect("has a manager")).await.expect("manager");
+    let manager = store
+        .person(sample[0].manager_id.expect("has a manager"))
+        .await
+        .expect("manager");
     assert_eq!(manager.email, "p9999@example.org");
     let (_, everyone) = store.people(&PeopleQuery::default()).await.expect("count");
     assert_eq!(everyone, 100_000);
@@ -72,14 +86,26 @@ async fn a_hundred_thousand_people_import_from_the_command_line() {
 fn a_bad_file_is_refused_with_line_numbers_and_a_failing_exit_code() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("bad.csv");
-    std::fs::write(&file, "name,email,manager_email,team\nA,a@example.org,,T\nB,b-at-example.org,,T\n").expect("write");
+    std::fs::write(
+        &file,
+        "name,email,manager_email,team\nA,a@example.org,,T\nB,b-at-example.org,,T\n",
+    )
+    .expect("write");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
 
-    let out = trustloop().args(["import", "people"]).arg(&file).args(["--database", &url]).output().expect("runs");
+    let out = trustloop()
+        .args(["import", "people"])
+        .arg(&file)
+        .args(["--database", &url])
+        .output()
+        .expect("runs");
 
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 3:") && err.contains("nothing was imported"), "{err}");
+    assert!(
+        err.contains("line 3:") && err.contains("nothing was imported"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -122,18 +148,45 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let mut child = trustloop()
-        .args(["user", "add", "--email", "hr@example.org", "--name", "HR", "--role", "admin", "--database", &url])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "hr@example.org",
+            "--name",
+            "HR",
+            "--role",
+            "admin",
+            "--database",
+            &url,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("runs");
-    child.stdin.take().expect("stdin").write_all(b"a sufficiently long password\n").expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a sufficiently long password\n")
+        .expect("write");
     let out = child.wait_with_output().expect("ends");
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Created the admin account hr@example.org"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Created the admin account hr@example.org")
+    );
 
     let short = trustloop()
-        .args(["user", "add", "--email", "x@example.org", "--name", "X", "--database", &url])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X",
+            "--database",
+            &url,
+        ])
         .stdin(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
@@ -150,11 +203,21 @@ mod plain_http {
 
     pub fn status_of(url: &str) -> u16 {
         let rest = url.strip_prefix("http://").expect("http url");
-        let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+        let (host, path) = rest
+            .split_once('/')
+            .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
         let mut stream = std::net::TcpStream::connect(host).expect("connects");
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("writes");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("writes");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("reads");
-        response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+        response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
     }
 }

@@ -87,6 +87,16 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
+/// The session token a request carries in its cookie, if any.
+pub fn session_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .find_map(|h| cookie_value(h, SESSION_COOKIE))
+        .filter(|t| !t.is_empty())
+}
+
 /// The signed-in user of a page request; a request without a session is sent to sign in.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -134,14 +144,7 @@ impl FromRequestParts<AppState> for SignedIn {
             .uri
             .path_and_query()
             .map_or("/".to_string(), |p| p.to_string());
-        let token = parts
-            .headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .find_map(|h| cookie_value(h, SESSION_COOKIE))
-            .filter(|t| !t.is_empty());
-        let Some(token) = token else {
+        let Some(token) = session_token(&parts.headers) else {
             return Err(AppError::SignInRequired { next });
         };
         let token_hash = hash_token(token);

@@ -5,6 +5,7 @@
 //! tests and tools can start a real server and talk to it over HTTP.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod forms;
@@ -107,9 +108,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         Ok(())
     }
 }

@@ -202,6 +202,7 @@ impl OneFactor {
 /// eigenvector scaled by the square root of its eigenvalue as the loadings, set the communalities
 /// to the squared loadings and repeat until no communality changes by more than 1e-12. The fixed
 /// point of this iteration is the ULS solution (the same as `factor_analyzer`'s `minres`).
+/// The iteration stops with an error as soon as a communality reaches 1 (a Heywood case).
 ///
 /// # Errors
 /// [`StatsError::TooFew`] with fewer than 3 items (one factor is not identified with 2);
@@ -258,12 +259,15 @@ pub fn one_factor<R: AsRef<[f64]>>(correlation: &[R]) -> Result<OneFactor, Stats
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         h = next;
+        // Starting from the squared multiple correlations, the communalities approach the
+        // solution from below; once one reaches 1 the iteration runs away (a Heywood case: the
+        // data do not fit one factor with positive uniquenesses).
+        if h.iter().any(|&c| c >= 1.0) {
+            return Err(StatsError::Undefined(
+                "Heywood case: an item's communality reaches 1",
+            ));
+        }
         if change < TOLERANCE {
-            if h.iter().any(|&c| c >= 1.0) {
-                return Err(StatsError::Undefined(
-                    "Heywood case: an item's communality reaches 1",
-                ));
-            }
             let uniquenesses = h.iter().map(|c| 1.0 - c).collect();
             return Ok(OneFactor {
                 loadings,
@@ -376,24 +380,23 @@ fn leading_eigenpair(mut a: Vec<Vec<f64>>) -> (f64, Vec<f64>) {
                     continue;
                 }
                 let theta = (a[j][j] - a[i][i]) / (2.0 * a[i][j]);
+                // The rotation that zeroes a[i][j]: tan = t, the smaller root of
+                // t² + 2θt − 1 = 0 (signum(0) is 1, so θ = 0 gives t = 1).
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
-                for k in 0..p {
-                    let (aki, akj) = (a[k][i], a[k][j]);
-                    a[k][i] = c * aki - s * akj;
-                    a[k][j] = s * aki + c * akj;
+                // Columns i and j of A and of V: A ← A·J, V ← V·J.
+                for row in a.iter_mut().chain(v.iter_mut()) {
+                    let (xi, xj) = (row[i], row[j]);
+                    row[i] = c * xi - s * xj;
+                    row[j] = s * xi + c * xj;
                 }
-                for k in 0..p {
-                    let (aik, ajk) = (a[i][k], a[j][k]);
-                    a[i][k] = c * aik - s * ajk;
-                    a[j][k] = s * aik + c * ajk;
-                }
-                for row in v.iter_mut() {
-                    let (vi, vj) = (row[i], row[j]);
-                    row[i] = c * vi - s * vj;
-                    row[j] = s * vi + c * vj;
+                // Rows i and j of A: A ← Jᵀ·A.
+                let (upper, lower) = a.split_at_mut(j);
+                for (x, y) in upper[i].iter_mut().zip(lower[0].iter_mut()) {
+                    let (xi, yj) = (*x, *y);
+                    *x = c * xi - s * yj;
+                    *y = s * xi + c * yj;
                 }
             }
         }

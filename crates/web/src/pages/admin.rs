@@ -3,6 +3,7 @@
 use super::Chrome;
 use super::leader::{link_to_person, parse_rater};
 use crate::AppState;
+use crate::audit::{self, ClientAddress};
 use crate::auth::{SignedIn, hash_token, now, random_token};
 use crate::error::{AppError, AppResult};
 use crate::forms::{field, id_field};
@@ -38,6 +39,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/campaigns/{id}/open", post(open_campaign))
         .route("/admin/campaigns/{id}/close", post(close_campaign))
         .route("/admin/campaigns/{id}/links", post(issue_links))
+        .route("/admin/audit", get(audit_log))
 }
 
 pub(super) fn upload_routes() -> Router<AppState> {
@@ -131,6 +133,7 @@ async fn import_form(signed_in: SignedIn) -> AppResult<ImportForm> {
 
 async fn upload_people(
     State(state): State<AppState>,
+    address: ClientAddress,
     signed_in: SignedIn,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
@@ -165,6 +168,15 @@ async fn upload_people(
             .into_response());
     };
     let id = state.store.create_import_job(now()).await?;
+    audit::record(
+        &state,
+        &signed_in.user.email,
+        "people_import_started",
+        &format!("import {id}"),
+        &address,
+        &format!("{} bytes", file.len()),
+    )
+    .await?;
     let store = state.store.clone();
     tokio::spawn(async move { run_import(store, id, file).await });
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
@@ -504,6 +516,7 @@ async fn add_rater(
 
 async fn open_campaign(
     State(state): State<AppState>,
+    address: ClientAddress,
     signed_in: SignedIn,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -521,11 +534,21 @@ async fn open_campaign(
         .store
         .set_campaign_status(CampaignId(id), CampaignStatus::Open)
         .await?;
+    audit::record(
+        &state,
+        &signed_in.user.email,
+        "campaign_opened",
+        &format!("campaign {id}"),
+        &address,
+        "",
+    )
+    .await?;
     Ok(back_to(id))
 }
 
 async fn close_campaign(
     State(state): State<AppState>,
+    address: ClientAddress,
     signed_in: SignedIn,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -536,6 +559,15 @@ async fn close_campaign(
         .store
         .set_campaign_status(CampaignId(id), CampaignStatus::Closed)
         .await?;
+    audit::record(
+        &state,
+        &signed_in.user.email,
+        "campaign_closed",
+        &format!("campaign {id}"),
+        &address,
+        "",
+    )
+    .await?;
     Ok(back_to(id))
 }
 
@@ -572,6 +604,7 @@ pub fn csv_cell(text: &str) -> String {
 
 async fn issue_links(
     State(state): State<AppState>,
+    address: ClientAddress,
     signed_in: SignedIn,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -593,6 +626,23 @@ async fn issue_links(
             (token, hash)
         })
         .await?;
+    audit::record(
+        &state,
+        &signed_in.user.email,
+        "links_issued",
+        &format!("campaign {id}"),
+        &address,
+        &format!(
+            "{} link(s){}",
+            issued.len(),
+            if reissue {
+                ", replacing unanswered ones"
+            } else {
+                ""
+            }
+        ),
+    )
+    .await?;
     let leaders = state.store.campaign_leaders(campaign.id).await?;
     let leader_name = |id| {
         leaders
@@ -656,4 +706,64 @@ mod tests {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_cell("-1+2"), "'-1+2");
     }
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    before: Option<i64>,
+}
+
+/// One audit event as shown.
+pub struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    address: String,
+    detail: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    events: Vec<AuditRow>,
+    older: Option<i64>,
+}
+
+/// The page size of the audit log.
+const AUDIT_PAGE: u32 = 100;
+
+async fn audit_log(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(params): Query<AuditParams>,
+) -> AppResult<AuditPage> {
+    signed_in.require_admin()?;
+    let events = state.store.audit_events(AUDIT_PAGE, params.before).await?;
+    let older = (events.len() == AUDIT_PAGE as usize)
+        .then(|| events.last().map(|(id, _)| *id))
+        .flatten();
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    Ok(AuditPage {
+        chrome: Chrome::for_user(&signed_in),
+        events: events
+            .into_iter()
+            .map(|(id, e)| AuditRow {
+                id,
+                at: time::OffsetDateTime::from_unix_timestamp(e.at)
+                    .ok()
+                    .and_then(|t| t.format(format).ok())
+                    .unwrap_or_default(),
+                actor: e.actor,
+                action: e.action.replace('_', " "),
+                target: e.target,
+                address: e.address,
+                detail: e.detail,
+            })
+            .collect(),
+        older,
+    })
 }

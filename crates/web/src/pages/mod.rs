@@ -6,6 +6,7 @@ mod report;
 mod survey;
 
 use crate::AppState;
+use crate::audit::{self, ClientAddress};
 use crate::auth::{self, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::forms::{field, safe_next};
@@ -103,13 +104,51 @@ async fn sign_in_page(Query(q): Query<NextQuery>) -> SignInPage {
 /// as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Wn6U3p3ZbnJd1gZ9z8sKq5XJQ8bA9L5b2G8Gx1qfHo";
 
+/// Failed sign-ins allowed per account within [`THROTTLE_WINDOW`] before it is locked for the
+/// rest of the window.
+pub const MAX_ACCOUNT_FAILURES: u32 = 5;
+/// Failed sign-ins allowed per network address within [`THROTTLE_WINDOW`].
+pub const MAX_ADDRESS_FAILURES: u32 = 30;
+/// The throttling window in seconds.
+pub const THROTTLE_WINDOW: i64 = 15 * 60;
+
+fn sign_in_refused(next: String, email: String, status: StatusCode, error: &str) -> Response {
+    (
+        status,
+        SignInPage {
+            chrome: Chrome::default(),
+            next,
+            email,
+            error: Some(error.into()),
+        },
+    )
+        .into_response()
+}
+
 async fn sign_in(
     State(state): State<AppState>,
+    address: ClientAddress,
+    headers: axum::http::HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let next = safe_next(field(&fields, "next")).to_string();
     let typed_email = field(&fields, "email").to_string();
     let password = field(&fields, "password").to_string();
+    let now = auth::now();
+    let since = now - THROTTLE_WINDOW;
+    let account_key = format!("account:{}", typed_email.to_lowercase());
+    let address_key = format!("address:{}", address.0);
+    if state.store.sign_in_failures(&account_key, since).await? >= MAX_ACCOUNT_FAILURES
+        || state.store.sign_in_failures(&address_key, since).await? >= MAX_ADDRESS_FAILURES
+    {
+        audit::record(&state, &typed_email, "sign_in_throttled", "", &address, "").await?;
+        return Ok(sign_in_refused(
+            next,
+            typed_email,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins. For your account's safety, wait 15 minutes and try again.",
+        ));
+    }
     let user = match Email::parse(&typed_email) {
         Ok(email) => state.store.user_by_email(&email).await?,
         Err(_) => None,
@@ -121,36 +160,47 @@ async fn sign_in(
     let valid = auth::verify_password(password, hash).await;
     match user {
         Some(user) if valid && user.password_hash.is_some() => {
+            // A session token the browser already had is never reused: sign-in starts a new one.
+            if let Some(old) = auth::session_token(&headers) {
+                state.store.delete_session(&auth::hash_token(old)).await?;
+            }
+            state
+                .store
+                .clear_sign_in_failures(&account_key, since)
+                .await?;
             let cookie = auth::start_session(&state, &user).await?;
+            audit::record(&state, &user.email, "sign_in", "", &address, "").await?;
             Ok((
                 StatusCode::SEE_OTHER,
                 [(header::SET_COOKIE, cookie), (header::LOCATION, next)],
             )
                 .into_response())
         }
-        _ => Ok((
-            StatusCode::UNAUTHORIZED,
-            SignInPage {
-                chrome: Chrome::default(),
+        _ => {
+            state
+                .store
+                .record_sign_in_failure(&[account_key, address_key], now)
+                .await?;
+            audit::record(&state, &typed_email, "sign_in_failed", "", &address, "").await?;
+            Ok(sign_in_refused(
                 next,
-                email: typed_email,
-                error: Some(
-                    "That email and password do not match an account. Check both and try again."
-                        .into(),
-                ),
-            },
-        )
-            .into_response()),
+                typed_email,
+                StatusCode::UNAUTHORIZED,
+                "That email and password do not match an account. Check both and try again.",
+            ))
+        }
     }
 }
 
 async fn sign_out(
     State(state): State<AppState>,
+    address: ClientAddress,
     signed_in: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     signed_in.check_csrf(&fields)?;
     state.store.delete_session(&signed_in.token_hash).await?;
+    audit::record(&state, &signed_in.user.email, "sign_out", "", &address, "").await?;
     Ok((
         StatusCode::SEE_OTHER,
         [

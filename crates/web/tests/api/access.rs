@@ -170,3 +170,133 @@ async fn markup_in_names_and_comments_is_shown_as_text() {
     assert!(page.contains("&#60;b&#62;Team&#60;/b&#62;"));
     assert!(!page.contains("<script>alert(1)"));
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_lock_the_account_for_a_while_and_are_audited() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for _ in 0..5 {
+        let r = client
+            .post_form(
+                "/sign-in",
+                &[("email", ADMIN_EMAIL), ("password", "guess"), ("next", "/")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let r = client
+        .post_form(
+            "/sign-in",
+            &[
+                ("email", ADMIN_EMAIL),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert!(
+        r.text()
+            .await
+            .expect("page")
+            .contains("Too many failed sign-ins")
+    );
+    let events = app.store.audit_events(50, None).await.expect("audit");
+    let actions: Vec<&str> = events.iter().map(|(_, e)| e.action.as_str()).collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "sign_in_failed").count(),
+        5
+    );
+    assert_eq!(actions[0], "sign_in_throttled");
+    assert!(
+        events.iter().all(|(_, e)| e.address == "127.0.0.1"),
+        "the address is recorded"
+    );
+}
+
+fn session_from(response: &reqwest::Response) -> String {
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    extract_between(&cookie, "trustloop_session=", ";").expect("token")
+}
+
+#[tokio::test]
+async fn each_sign_in_starts_a_new_session_and_the_old_token_stops_working() {
+    let app = TestApp::spawn().await;
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let sign_in = |cookie: Option<String>| {
+        let mut request = raw.post(format!("{}/sign-in", app.base)).form(&[
+            ("email", ADMIN_EMAIL),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ]);
+        if let Some(c) = cookie {
+            request = request.header("cookie", format!("trustloop_session={c}"));
+        }
+        request.send()
+    };
+    let first = session_from(&sign_in(None).await.expect("sent"));
+    // Signing in again from a browser that already holds a session (or a planted token) replaces it.
+    let second = session_from(&sign_in(Some(first.clone())).await.expect("sent"));
+    assert_ne!(first, second);
+    let with = |token: &str| {
+        raw.get(format!("{}/admin", app.base))
+            .header("cookie", format!("trustloop_session={token}"))
+            .send()
+    };
+    assert_eq!(
+        with(&first).await.expect("sent").status(),
+        StatusCode::SEE_OTHER,
+        "old session ended"
+    );
+    assert_eq!(with(&second).await.expect("sent").status(), StatusCode::OK);
+    let planted = session_from(&sign_in(Some("attacker-chosen".into())).await.expect("sent"));
+    assert_ne!(planted, "attacker-chosen");
+}
+
+#[tokio::test]
+async fn the_admin_reads_the_audit_log_of_exports_and_campaign_changes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _) = open_campaign_for_lee(&app, &admin).await;
+
+    let (status, page) = admin.get_text("/admin/audit").await;
+
+    assert_eq!(status, StatusCode::OK);
+    for action in [
+        "sign in",
+        "people import started",
+        "campaign opened",
+        "links issued",
+    ] {
+        assert!(page.contains(action), "{action} in the audit log");
+    }
+    assert!(page.contains(&format!("campaign {id}")));
+    app.create_user(
+        "pat@example.org",
+        "Pat",
+        Role::Leader,
+        Some("pat@example.org"),
+    )
+    .await;
+    let pat = app.signed_in("pat@example.org").await;
+    assert_eq!(
+        pat.get("/admin/audit").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
