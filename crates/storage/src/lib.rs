@@ -154,6 +154,13 @@ pub trait Store: Send + Sync + 'static {
         leader: PersonId,
     ) -> StoreResult<(Vec<Response>, Vec<Comment>)>;
 
+    /// Every anonymous response in a campaign with the leader it rates (ratings only), for
+    /// campaign-wide statistics: norms, agreement and instrument quality.
+    async fn campaign_responses(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(PersonId, Response)>>;
+
     // ---- import jobs
     /// Starts tracking an import running in the background.
     async fn create_import_job(&self, now: i64) -> StoreResult<i64>;

@@ -85,6 +85,37 @@ fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Invitation>
     })
 }
 
+/// Groups rating rows (ordered by response id) into responses with their leader.
+fn responses_from_rows(
+    rows: Vec<sqlx::sqlite::SqliteRow>,
+) -> StoreResult<Vec<(PersonId, Response)>> {
+    let mut responses: Vec<(PersonId, Response)> = Vec::new();
+    let mut current: Option<String> = None;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        if current.as_deref() != Some(&id) {
+            responses.push((
+                PersonId(row.try_get("leader_id")?),
+                Response {
+                    group: parse_group(row.try_get("rater_group")?)?,
+                    ratings: BTreeMap::new(),
+                },
+            ));
+            current = Some(id);
+        }
+        let value: i64 = row.try_get("value")?;
+        let rating = match value {
+            0 => Rating::CantSay,
+            1..=10 => Rating::Score(value as u8),
+            _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
+        };
+        if let Some((_, last)) = responses.last_mut() {
+            last.ratings.insert(row.try_get("item_code")?, rating);
+        }
+    }
+    Ok(responses)
+}
+
 const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team";
 const CAMPAIGN_COLUMNS: &str =
     "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_comments";
@@ -870,7 +901,7 @@ impl Store for SqliteStore {
         leader: PersonId,
     ) -> StoreResult<(Vec<Response>, Vec<Comment>)> {
         let rows = sqlx::query(
-            "SELECT r.id, r.rater_group, rr.item_code, rr.value FROM responses r
+            "SELECT r.id, r.leader_id, r.rater_group, rr.item_code, rr.value FROM responses r
              JOIN response_ratings rr ON rr.response_id = r.id
              WHERE r.campaign_id = ? AND r.leader_id = ? ORDER BY r.id",
         )
@@ -878,27 +909,10 @@ impl Store for SqliteStore {
         .bind(leader.0)
         .fetch_all(&self.pool)
         .await?;
-        let mut responses: Vec<Response> = Vec::new();
-        let mut current: Option<String> = None;
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            if current.as_deref() != Some(&id) {
-                responses.push(Response {
-                    group: parse_group(row.try_get("rater_group")?)?,
-                    ratings: BTreeMap::new(),
-                });
-                current = Some(id);
-            }
-            let value: i64 = row.try_get("value")?;
-            let rating = match value {
-                0 => Rating::CantSay,
-                1..=10 => Rating::Score(value as u8),
-                _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
-            };
-            if let Some(last) = responses.last_mut() {
-                last.ratings.insert(row.try_get("item_code")?, rating);
-            }
-        }
+        let responses = responses_from_rows(rows)?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         let rows = sqlx::query(
             "SELECT rater_group, question_code, body FROM response_comments
              WHERE campaign_id = ? AND leader_id = ? ORDER BY id",
@@ -918,6 +932,21 @@ impl Store for SqliteStore {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((responses, comments))
+    }
+
+    async fn campaign_responses(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(PersonId, Response)>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.leader_id, r.rater_group, rr.item_code, rr.value FROM responses r
+             JOIN response_ratings rr ON rr.response_id = r.id
+             WHERE r.campaign_id = ? ORDER BY r.id",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        responses_from_rows(rows)
     }
 
     async fn create_import_job(&self, now: i64) -> StoreResult<i64> {
