@@ -5,8 +5,8 @@ use crate::instrument::{Instrument, Measures};
 use crate::model::{Element, RaterGroup};
 use crate::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
 use crate::rating::Rating;
-use crate::scoring::{self, Score};
-use crate::stats::{self, SelfOtherGap};
+use crate::scoring::{self, PRIOR_SINGLE_RATER_RELIABILITY, Score};
+use crate::stats::{self, ResponseScale, SelfOtherGap};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -31,6 +31,129 @@ pub struct Comment {
     pub text: String,
 }
 
+/// The fewest leaders a campaign needs before percentiles against its leaders are shown, and
+/// before one rater's reliability is estimated from it rather than taken from research.
+pub const MIN_NORM_LEADERS: usize = 5;
+
+/// Where the reliability of one rater's score comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReliabilityBasis {
+    /// Estimated from this campaign: ICC(1) of the Trust Index across its leaders.
+    Campaign {
+        /// The ICC(1) found.
+        icc1: f64,
+        /// How many leaders it rests on.
+        leaders: usize,
+    },
+    /// The research value [`PRIOR_SINGLE_RATER_RELIABILITY`], used when the campaign is too small
+    /// or its estimate is out of range.
+    Research,
+}
+
+/// Campaign-wide facts a leader's report needs beyond the leader's own answers: how reliable one
+/// rater's score is, and the distribution of leaders' scores for percentiles.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignContext {
+    /// The reliability of one rater's score used for every reliability word.
+    pub single_rater_reliability: f64,
+    /// Where that number comes from.
+    pub basis: ReliabilityBasis,
+    /// Per measure (`None` = Trust Index), the others' scores of every leader with a shown score,
+    /// when at least [`MIN_NORM_LEADERS`] leaders have one.
+    pub norms: BTreeMap<Option<Element>, Vec<f64>>,
+}
+
+impl CampaignContext {
+    /// A context that knows nothing of other leaders: research reliability, no norms.
+    pub fn research_only() -> CampaignContext {
+        CampaignContext {
+            single_rater_reliability: PRIOR_SINGLE_RATER_RELIABILITY,
+            basis: ReliabilityBasis::Research,
+            norms: BTreeMap::new(),
+        }
+    }
+
+    /// Computes the context from every response of a campaign, each with its leader.
+    pub fn from_campaign<K: Ord + Copy>(
+        instrument: &Instrument,
+        rules: &PrivacyRules,
+        all: &[(K, Response)],
+    ) -> CampaignContext {
+        let mut by_leader: BTreeMap<K, Vec<Response>> = BTreeMap::new();
+        for (leader, response) in all {
+            by_leader.entry(*leader).or_default().push(response.clone());
+        }
+        let mut norms: BTreeMap<Option<Element>, Vec<f64>> = BTreeMap::new();
+        let mut icc_groups: Vec<Vec<f64>> = Vec::new();
+        for responses in by_leader.values() {
+            let (plan, raters) = score_raters(instrument, rules, responses);
+            let others: Vec<&RaterScores> = raters
+                .iter()
+                .filter(|r| r.group != RaterGroup::SelfRating)
+                .collect();
+            let trust: Vec<f64> = others.iter().filter_map(|r| r.trust_index).collect();
+            if trust.len() >= 2 {
+                icc_groups.push(trust);
+            }
+            if plan.others_respondents() == 0 {
+                continue;
+            }
+            for measure in std::iter::once(None).chain(Element::ALL.map(Some)) {
+                let values: Vec<f64> = others.iter().filter_map(|r| r.value(measure)).collect();
+                if !values.is_empty() {
+                    norms
+                        .entry(measure)
+                        .or_default()
+                        .push(values.iter().sum::<f64>() / values.len() as f64);
+                }
+            }
+        }
+        norms.retain(|_, v| v.len() >= MIN_NORM_LEADERS);
+        let estimate = (icc_groups.len() >= MIN_NORM_LEADERS)
+            .then(|| stats::icc_oneway(&icc_groups).ok())
+            .flatten()
+            .map(|icc| icc.icc1)
+            .filter(|icc1| (0.05..0.95).contains(icc1));
+        match estimate {
+            Some(icc1) => CampaignContext {
+                single_rater_reliability: icc1,
+                basis: ReliabilityBasis::Campaign {
+                    icc1,
+                    leaders: icc_groups.len(),
+                },
+                norms,
+            },
+            None => CampaignContext {
+                norms,
+                ..CampaignContext::research_only()
+            },
+        }
+    }
+}
+
+/// How closely one group's raters agreed across the items.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GroupAgreement {
+    /// rwg(j) against random answering.
+    pub rwg_j: Option<f64>,
+    /// awg(j), which does not reward answers near the scale's middle.
+    pub awg_j: Option<f64>,
+}
+
+impl GroupAgreement {
+    /// A word for the agreement: "strong" (≥ .70), "moderate" (≥ .50) or "weak", from awg(j) when
+    /// defined, otherwise rwg(j).
+    pub fn label(&self) -> &'static str {
+        match self.awg_j.or(self.rwg_j) {
+            Some(v) if v >= 0.70 => "strong",
+            Some(v) if v >= 0.50 => "moderate",
+            Some(_) => "weak",
+            None => "",
+        }
+    }
+}
+
 /// A row of the report for one measure (the Trust Index or one element).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreRow {
@@ -44,6 +167,8 @@ pub struct ScoreRow {
     pub self_score: Option<f64>,
     /// Self against others, decided with the others' uncertainty.
     pub gap: SelfOtherGap,
+    /// The others' score as a percentile among the campaign's leaders, when there are enough.
+    pub percentile: Option<f64>,
 }
 
 /// How raters answered one item: counts per scale point, never single answers.
@@ -101,6 +226,10 @@ pub struct Report {
     pub comments: Option<Vec<CommentBlock>>,
     /// The element suggested as the focus of the development plan.
     pub focus: Option<Element>,
+    /// Agreement within each shown column (aligned with `plan.shown`), when it has 2+ raters.
+    pub agreement: Vec<Option<GroupAgreement>>,
+    /// Where the reliability words come from.
+    pub basis: ReliabilityBasis,
 }
 
 struct RaterScores {
@@ -109,50 +238,69 @@ struct RaterScores {
     trust_index: Option<f64>,
 }
 
+impl RaterScores {
+    fn value(&self, measure: Option<Element>) -> Option<f64> {
+        match measure {
+            Some(e) => self.elements.get(&e).copied(),
+            None => self.trust_index,
+        }
+    }
+}
+
+/// Plans the shown groups and scores every counted rater; answers of hidden groups are dropped
+/// here, before anything is computed.
+fn score_raters(
+    instrument: &Instrument,
+    rules: &PrivacyRules,
+    responses: &[Response],
+) -> (GroupPlan, Vec<RaterScores>) {
+    let mut respondents = BTreeMap::new();
+    for r in responses {
+        *respondents.entry(r.group).or_insert(0u32) += 1;
+    }
+    let plan = plan_rater_groups(rules, &respondents);
+    let raters = responses
+        .iter()
+        .filter(|r| plan.counts(r.group))
+        .map(|r| {
+            let elements: BTreeMap<Element, f64> = Element::ALL
+                .into_iter()
+                .filter_map(|e| {
+                    scoring::rater_element_score(instrument, &r.ratings, e).map(|s| (e, s))
+                })
+                .collect();
+            RaterScores {
+                group: r.group,
+                trust_index: scoring::rater_trust_index(&elements),
+                elements,
+            }
+        })
+        .collect();
+    (plan, raters)
+}
+
 impl Report {
-    /// Computes the report of one leader from their campaign's responses.
+    /// Computes the report of one leader from their campaign's responses, with the campaign's
+    /// context for reliability words and percentiles.
     pub fn build(
         instrument: &Instrument,
         rules: &PrivacyRules,
+        context: &CampaignContext,
         responses: &[Response],
         comments: &[Comment],
     ) -> Report {
-        let mut respondents = BTreeMap::new();
-        for r in responses {
-            *respondents.entry(r.group).or_insert(0u32) += 1;
-        }
-        let plan = plan_rater_groups(rules, &respondents);
+        let rho = context.single_rater_reliability;
+        let (plan, raters) = score_raters(instrument, rules, responses);
         let columns: Vec<RaterGroup> = plan.shown.iter().map(|g| g.label).collect();
-        // Answers of hidden groups are dropped here, before anything is computed.
         let counted: Vec<&Response> = responses.iter().filter(|r| plan.counts(r.group)).collect();
-        let raters: Vec<RaterScores> = counted
-            .iter()
-            .map(|r| {
-                let elements: BTreeMap<Element, f64> = Element::ALL
-                    .into_iter()
-                    .filter_map(|e| {
-                        scoring::rater_element_score(instrument, &r.ratings, e).map(|s| (e, s))
-                    })
-                    .collect();
-                RaterScores {
-                    group: r.group,
-                    trust_index: scoring::rater_trust_index(&elements),
-                    elements,
-                }
-            })
-            .collect();
 
         let row = |element: Option<Element>| {
-            let value = |r: &RaterScores| match element {
-                Some(e) => r.elements.get(&e).copied(),
-                None => r.trust_index,
-            };
             let others: Vec<f64> = raters
                 .iter()
                 .filter(|r| r.group != RaterGroup::SelfRating)
-                .filter_map(value)
+                .filter_map(|r| r.value(element))
                 .collect();
-            let others = Score::from_rater_scores(&others);
+            let others = Score::from_rater_scores(&others, rho);
             let by_group = plan
                 .shown
                 .iter()
@@ -160,18 +308,22 @@ impl Report {
                     let values: Vec<f64> = raters
                         .iter()
                         .filter(|r| col.members.contains(&r.group))
-                        .filter_map(value)
+                        .filter_map(|r| r.value(element))
                         .collect();
-                    Score::from_rater_scores(&values)
+                    Score::from_rater_scores(&values, rho)
                 })
                 .collect();
             let self_score = raters
                 .iter()
                 .find(|r| r.group == RaterGroup::SelfRating)
-                .and_then(value);
+                .and_then(|r| r.value(element));
             let gap = match (self_score, &others) {
                 (Some(s), Some(o)) => stats::compare_self(s, o.interval),
                 _ => SelfOtherGap::Unknown,
+            };
+            let percentile = match (&others, context.norms.get(&element)) {
+                (Some(o), Some(norm)) => stats::percentile_rank(o.mean, norm).ok(),
+                _ => None,
             };
             ScoreRow {
                 element,
@@ -179,6 +331,7 @@ impl Report {
                 by_group,
                 self_score,
                 gap,
+                percentile,
             }
         };
         let trust_index = row(None);
@@ -266,12 +419,30 @@ impl Report {
                 .collect()
         });
         let focus = suggest_focus(&elements);
+        let agreement = plan
+            .shown
+            .iter()
+            .map(|col| {
+                if col.label == RaterGroup::SelfRating || col.respondents < 2 {
+                    return None;
+                }
+                group_agreement(
+                    instrument,
+                    counted
+                        .iter()
+                        .filter(|r| col.members.contains(&r.group))
+                        .copied(),
+                )
+            })
+            .collect();
         Report {
+            agreement,
+            basis: context.basis,
             plan,
             columns,
             trust_index,
             elements,
-            overall_items: Score::from_rater_scores(&overall_values),
+            overall_items: Score::from_rater_scores(&overall_values, rho),
             items,
             highest,
             lowest,
@@ -287,6 +458,87 @@ impl Report {
             .position(|e| *e == element)
             .expect("every element has a row")]
     }
+}
+
+/// rwg(j) and awg(j) over the element items for one group's responses.
+fn group_agreement<'a>(
+    instrument: &Instrument,
+    responses: impl Iterator<Item = &'a Response> + Clone,
+) -> Option<GroupAgreement> {
+    let scale = ResponseScale::new(
+        f64::from(instrument.scale.min),
+        f64::from(instrument.scale.max),
+        u32::from(instrument.scale.max - instrument.scale.min + 1),
+    )
+    .ok()?;
+    let items: Vec<Vec<f64>> = instrument
+        .items
+        .iter()
+        .filter(|i| matches!(i.measures, Measures::Element(_)))
+        .map(|i| {
+            responses
+                .clone()
+                .filter_map(|r| r.ratings.get(&i.code).and_then(|x| x.score()))
+                .map(f64::from)
+                .collect::<Vec<f64>>()
+        })
+        .filter(|ratings| ratings.len() >= 2)
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    Some(GroupAgreement {
+        rwg_j: stats::rwg_j(&items, &scale).ok(),
+        awg_j: stats::awg_j(&items, &scale).ok().map(|a| a.value),
+    })
+}
+
+/// One measure compared between two campaigns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeRow {
+    /// The element, or `None` for the Trust Index.
+    pub element: Option<Element>,
+    /// The earlier others' score.
+    pub before: f64,
+    /// The later others' score.
+    pub after: f64,
+    /// Welch's test of the difference (after − before), with its 95% interval.
+    pub test: stats::MeanDifference,
+    /// The smallest difference these numbers of raters could detect (80% power, 5% level).
+    pub detectable: Option<f64>,
+}
+
+impl ChangeRow {
+    /// Whether the change is more than noise at the 5% level.
+    pub fn is_real(&self) -> bool {
+        self.test.is_significant()
+    }
+}
+
+/// Compares the others' scores of two reports of the same leader, measure by measure. Raters are
+/// anonymous, so the two campaigns are compared as independent samples (Welch's t-test), which
+/// is conservative when many raters answered both.
+pub fn compare(before: &Report, after: &Report) -> Vec<ChangeRow> {
+    std::iter::once((&before.trust_index, &after.trust_index))
+        .chain(before.elements.iter().zip(&after.elements))
+        .filter_map(|(b, a)| {
+            let (b_score, a_score) = (b.others.as_ref()?, a.others.as_ref()?);
+            let test = stats::welch_test(&b_score.values, &a_score.values, 0.95).ok()?;
+            let pooled_sd = match (b_score.sd, a_score.sd) {
+                (Some(x), Some(y)) => Some(((x * x + y * y) / 2.0).sqrt()),
+                _ => None,
+            };
+            let detectable = pooled_sd
+                .and_then(|sd| stats::minimum_detectable_difference(b_score.n, a_score.n, sd).ok());
+            Some(ChangeRow {
+                element: a.element,
+                before: b_score.mean,
+                after: a_score.mean,
+                test,
+                detectable,
+            })
+        })
+        .collect()
 }
 
 /// The element with the lowest score from others; when two are within two points of each other
@@ -340,6 +592,7 @@ mod tests {
         Report::build(
             &Instrument::current(),
             &PrivacyRules::default(),
+            &CampaignContext::research_only(),
             responses,
             comments,
         )
@@ -420,5 +673,105 @@ mod tests {
         );
         assert_eq!(report.highest.len(), 3);
         assert!(report.highest.iter().all(|c| c.starts_with("jud_")));
+    }
+
+    /// Responses for a leader whose raters answer `point` give or take one.
+    fn spread(instrument: &Instrument, point: u8, n: usize) -> Vec<Response> {
+        (0..n)
+            .map(|i| {
+                let p = match i % 3 {
+                    0 => point,
+                    1 => point.saturating_sub(1).max(1),
+                    _ => (point + 1).min(5),
+                };
+                response(instrument, RaterGroup::DirectReport, p)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_campaign_context_estimates_reliability_and_norms_from_enough_leaders() {
+        let instrument = Instrument::current();
+        let rules = PrivacyRules::default();
+        let mut all = Vec::new();
+        for (leader, point) in [(1, 2), (2, 3), (3, 4), (4, 3), (5, 4), (6, 2)] {
+            all.extend(
+                spread(&instrument, point, 6)
+                    .into_iter()
+                    .map(|r| (leader, r)),
+            );
+        }
+        let context = CampaignContext::from_campaign(&instrument, &rules, &all);
+        let ReliabilityBasis::Campaign { icc1, leaders } = context.basis else {
+            panic!("six leaders with clear differences give an estimate: {context:?}");
+        };
+        assert_eq!(leaders, 6);
+        assert!(
+            icc1 > 0.3,
+            "leaders differ more than their raters do: {icc1}"
+        );
+        assert_eq!(context.norms[&None].len(), 6);
+
+        let few: Vec<_> = all.iter().filter(|(l, _)| *l <= 3).cloned().collect();
+        let small = CampaignContext::from_campaign(&instrument, &rules, &few);
+        assert_eq!(small.basis, ReliabilityBasis::Research);
+        assert!(
+            small.norms.is_empty(),
+            "no percentiles among fewer than five leaders"
+        );
+
+        let report = Report::build(
+            &instrument,
+            &rules,
+            &context,
+            &spread(&instrument, 4, 6),
+            &[],
+        );
+        let percentile = report.trust_index.percentile.expect("percentile");
+        assert!(
+            percentile > 50.0,
+            "a 4-ish leader is above most: {percentile}"
+        );
+        assert_eq!(
+            report
+                .trust_index
+                .others
+                .as_ref()
+                .expect("score")
+                .reliability,
+            crate::scoring::Reliability::Solid
+        );
+    }
+
+    #[test]
+    fn agreement_is_strong_for_identical_answers_and_weak_for_opposite_ones() {
+        let instrument = Instrument::current();
+        let same: Vec<_> = (0..4)
+            .map(|_| response(&instrument, RaterGroup::DirectReport, 4))
+            .collect();
+        let report = build(&same, &[]);
+        let agreement = report.agreement[0].expect("four raters");
+        assert_eq!(agreement.rwg_j, Some(1.0));
+        assert_eq!(agreement.label(), "strong");
+        let split: Vec<_> = [1, 5, 1, 5]
+            .iter()
+            .map(|p| response(&instrument, RaterGroup::DirectReport, *p))
+            .collect();
+        let report = build(&split, &[]);
+        assert_eq!(report.agreement[0].expect("four raters").label(), "weak");
+    }
+
+    #[test]
+    fn a_clear_rise_between_campaigns_is_real_and_no_change_is_not() {
+        let instrument = Instrument::current();
+        let before = build(&spread(&instrument, 2, 9), &[]);
+        let after = build(&spread(&instrument, 4, 9), &[]);
+        let rows = compare(&before, &after);
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].is_real());
+        assert!((rows[0].test.difference - 50.0).abs() < 1e-9);
+        assert!(rows[0].detectable.expect("mdd") > 0.0);
+        let same = compare(&before, &build(&spread(&instrument, 2, 9), &[]));
+        assert!(!same[0].is_real());
     }
 }

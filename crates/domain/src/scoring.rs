@@ -113,8 +113,13 @@ impl Reliability {
     }
 }
 
-/// The half-width of a 95% interval, in points on 0–100, at or below which a score is "solid".
-pub const SOLID_HALF_WIDTH: f64 = 10.0;
+/// The reliability of a mean of raters at or above which a score is "solid" (a common standard
+/// for decisions about one person).
+pub const SOLID_RELIABILITY: f64 = 0.70;
+
+/// The reliability of one rater's score assumed when a campaign is too small to estimate it:
+/// with it, about ten raters reach [`SOLID_RELIABILITY`], as research on 360 ratings finds.
+pub const PRIOR_SINGLE_RATER_RELIABILITY: f64 = 0.19;
 
 /// The fewest raters for a score to be more than "too few answers".
 pub const MIN_RATERS_FOR_A_SCORE: usize = 3;
@@ -130,28 +135,48 @@ pub struct Score {
     pub sd: Option<f64>,
     /// The 95% confidence interval, clipped to 0–100, when there are at least two raters.
     pub interval: Option<(f64, f64)>,
+    /// The reliability of this mean of `n` raters (Spearman–Brown from one rater's reliability).
+    pub reliability_coefficient: f64,
+    /// How many more raters would make the score solid (0 when it is).
+    pub more_raters_for_solid: u32,
     /// How far the score can be relied on.
     pub reliability: Reliability,
+    /// The per-rater values the score summarises (for comparisons; never shown).
+    #[serde(skip)]
+    pub values: Vec<f64>,
 }
 
 impl Score {
-    /// Summarises per-rater scores (each 0–100); `None` when there are none.
-    pub fn from_rater_scores(values: &[f64]) -> Option<Score> {
+    /// Summarises per-rater scores (each 0–100), given the reliability of one rater's score;
+    /// `None` when there are none.
+    ///
+    /// The word: "too few answers" below [`MIN_RATERS_FOR_A_SCORE`] raters; "solid" when the
+    /// Spearman–Brown reliability of the mean of n raters reaches [`SOLID_RELIABILITY`];
+    /// "indicative" otherwise.
+    pub fn from_rater_scores(values: &[f64], single_rater_reliability: f64) -> Option<Score> {
         let summary = stats::summarize(values)?;
-        let interval = summary
-            .ci95
-            .map(|(lo, hi)| (lo.clamp(0.0, 100.0), hi.clamp(0.0, 100.0)));
-        let reliability = match summary.ci95 {
-            _ if summary.n < MIN_RATERS_FOR_A_SCORE => Reliability::TooFewAnswers,
-            Some((lo, hi)) if (hi - lo) / 2.0 <= SOLID_HALF_WIDTH => Reliability::Solid,
-            _ => Reliability::Indicative,
+        let rho = single_rater_reliability.clamp(0.01, 0.99);
+        let reliability_coefficient = stats::spearman_brown(rho, summary.n as f64).unwrap_or(0.0);
+        let more_raters_for_solid =
+            stats::additional_raters_needed(rho, SOLID_RELIABILITY, summary.n as u32).unwrap_or(0);
+        let reliability = if summary.n < MIN_RATERS_FOR_A_SCORE {
+            Reliability::TooFewAnswers
+        } else if reliability_coefficient >= SOLID_RELIABILITY - 1e-12 {
+            Reliability::Solid
+        } else {
+            Reliability::Indicative
         };
         Some(Score {
             n: summary.n,
             mean: summary.mean,
             sd: summary.sd,
-            interval,
+            interval: summary
+                .ci95
+                .map(|(lo, hi)| (lo.clamp(0.0, 100.0), hi.clamp(0.0, 100.0))),
+            reliability_coefficient,
+            more_raters_for_solid,
             reliability,
+            values: values.to_vec(),
         })
     }
 }
@@ -204,13 +229,24 @@ mod tests {
     }
 
     #[test]
-    fn reliability_follows_the_number_and_agreement_of_raters() {
-        let few = Score::from_rater_scores(&[80.0, 90.0]).expect("score");
+    fn reliability_follows_spearman_brown_from_one_raters_reliability() {
+        let rho = PRIOR_SINGLE_RATER_RELIABILITY;
+        let few = Score::from_rater_scores(&[80.0, 90.0], rho).expect("score");
         assert_eq!(few.reliability, Reliability::TooFewAnswers);
-        let agreeing = Score::from_rater_scores(&[75.0; 12]).expect("score");
-        assert_eq!(agreeing.reliability, Reliability::Solid);
-        let scattered = Score::from_rater_scores(&[0.0, 100.0, 20.0, 90.0]).expect("score");
-        assert_eq!(scattered.reliability, Reliability::Indicative);
-        assert!(Score::from_rater_scores(&[]).is_none());
+        assert_eq!(
+            few.more_raters_for_solid, 8,
+            "ten raters reach .70 at rho .19"
+        );
+        let nine = Score::from_rater_scores(&[70.0; 9], rho).expect("score");
+        assert_eq!(nine.reliability, Reliability::Indicative);
+        assert_eq!(nine.more_raters_for_solid, 1);
+        let ten = Score::from_rater_scores(&[70.0; 10], rho).expect("score");
+        assert_eq!(ten.reliability, Reliability::Solid);
+        assert!((ten.reliability_coefficient - 10.0 * 0.19 / (1.0 + 9.0 * 0.19)).abs() < 1e-12);
+        assert_eq!(ten.more_raters_for_solid, 0);
+        // A campaign where raters agree more about each leader needs fewer raters.
+        let strong = Score::from_rater_scores(&[60.0, 65.0, 70.0, 75.0], 0.5).expect("score");
+        assert_eq!(strong.reliability, Reliability::Solid);
+        assert!(Score::from_rater_scores(&[], rho).is_none());
     }
 }

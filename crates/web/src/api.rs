@@ -265,8 +265,8 @@ async fn my_report(
     if !led.iter().any(|c| c.id == CampaignId(id)) {
         return Err(AppError::NotFound("report").into());
     }
-    let (_, _, report) = crate::pages::load_report(&state, CampaignId(id), me).await?;
-    Ok(Json(report_json(CampaignId(id), &report)))
+    let loaded = crate::pages::load_report(&state, CampaignId(id), me).await?;
+    Ok(Json(report_json(CampaignId(id), &loaded.report)))
 }
 
 #[derive(OpenApi)]

@@ -3,7 +3,7 @@
 use trustloop_domain::instrument::{Instrument, Measures};
 use trustloop_domain::model::{Element, RaterGroup};
 use trustloop_domain::rating::Rating;
-use trustloop_domain::report::{Report, ScoreRow};
+use trustloop_domain::report::{ChangeRow, ReliabilityBasis, Report, ScoreRow};
 use trustloop_domain::scoring::{Reliability, Score};
 use trustloop_domain::stats::SelfOtherGap;
 
@@ -25,6 +25,10 @@ pub struct ScoreCell {
     pub reliability_class: &'static str,
     /// What the reliability word means.
     pub explanation: &'static str,
+    /// How many more raters would make it solid, in words ("" when solid).
+    pub more_raters: String,
+    /// The reliability of the mean, to two decimals.
+    pub reliability_value: String,
 }
 
 impl ScoreCell {
@@ -42,6 +46,12 @@ impl ScoreCell {
                 Reliability::TooFewAnswers => "rel-few",
             },
             explanation: score.reliability.explanation(),
+            more_raters: match score.more_raters_for_solid {
+                0 => String::new(),
+                1 => "1 more rater would make it solid".into(),
+                n => format!("{n} more raters would make it solid"),
+            },
+            reliability_value: format!("{:.2}", score.reliability_coefficient),
         }
     }
 }
@@ -84,6 +94,8 @@ pub struct ScoreRowView {
     pub gap_class: &'static str,
     /// The chart.
     pub chart: Option<BarChart>,
+    /// Where the score stands among the campaign's leaders, in words ("" when not shown).
+    pub percentile: String,
 }
 
 fn row_view(row: &ScoreRow, columns: &[RaterGroup]) -> ScoreRowView {
@@ -145,6 +157,9 @@ fn row_view(row: &ScoreRow, columns: &[RaterGroup]) -> ScoreRowView {
         gap,
         gap_class,
         chart,
+        percentile: row.percentile.map_or(String::new(), |p| {
+            format!("Higher than {p:.0}% of the leaders in this campaign")
+        }),
     }
 }
 
@@ -191,6 +206,27 @@ pub struct ColumnView {
     pub label: String,
     /// How many answered.
     pub n: u32,
+    /// How closely the group agreed, in words with the index ("" when not computed).
+    pub agreement: String,
+}
+
+/// One measure's change since the previous campaign.
+#[derive(Debug, Clone)]
+pub struct ChangeView {
+    /// The measure.
+    pub label: &'static str,
+    /// Before and after, rounded.
+    pub before: String,
+    /// After.
+    pub after: String,
+    /// The difference with its interval, signed.
+    pub difference: String,
+    /// Whether it is more than noise, in words.
+    pub verdict: &'static str,
+    /// CSS class for the verdict.
+    pub verdict_class: &'static str,
+    /// The smallest change these raters could show, in words.
+    pub detectable: String,
 }
 
 /// Three things to try for an element.
@@ -241,6 +277,30 @@ pub struct ReportView {
     pub focus: Option<(Element, [&'static str; 3])>,
     /// All responses counted (others).
     pub others_n: u32,
+    /// Where the reliability words come from, in words.
+    pub basis: String,
+    /// The previous campaign's name and the changes since, if any.
+    pub change: Option<(String, Vec<ChangeView>)>,
+}
+
+fn change_view(row: &ChangeRow) -> ChangeView {
+    let (lo, hi) = row.test.ci;
+    let (verdict, verdict_class) = match (row.is_real(), row.test.difference > 0.0) {
+        (true, true) => ("a real rise", "gap-hidden"),
+        (true, false) => ("a real fall", "gap-blind"),
+        (false, _) => ("within the noise", "gap-aligned"),
+    };
+    ChangeView {
+        label: row.element.map_or("Trust Index", |e| e.label()),
+        before: format!("{:.0}", row.before),
+        after: format!("{:.0}", row.after),
+        difference: format!("{:+.0} (range {lo:+.0} to {hi:+.0})", row.test.difference),
+        verdict,
+        verdict_class,
+        detectable: row
+            .detectable
+            .map_or(String::new(), |d| format!("changes smaller than about {d:.0} points cannot be told from noise with these raters")),
+    }
 }
 
 fn group_list(groups: &[RaterGroup]) -> String {
@@ -253,14 +313,28 @@ fn group_list(groups: &[RaterGroup]) -> String {
 
 impl ReportView {
     /// Lays out a computed report.
-    pub fn new(report: &Report, instrument: &Instrument, min_comments: u32) -> ReportView {
+    pub fn new(
+        report: &Report,
+        instrument: &Instrument,
+        min_comments: u32,
+        change: Option<&(trustloop_storage::Campaign, Vec<ChangeRow>)>,
+    ) -> ReportView {
         let columns_all = &report.columns;
         let columns = report
             .plan
             .shown
             .iter()
-            .filter(|g| g.label != RaterGroup::SelfRating)
-            .map(|g| ColumnView {
+            .zip(&report.agreement)
+            .filter(|(g, _)| g.label != RaterGroup::SelfRating)
+            .map(|(g, agreement)| ColumnView {
+                agreement: agreement.map_or(String::new(), |a| {
+                    let index = a
+                        .awg_j
+                        .map(|v| format!("awg {v:.2}"))
+                        .or(a.rwg_j.map(|v| format!("rwg {v:.2}")))
+                        .unwrap_or_default();
+                    format!("{} agreement ({index})", a.label())
+                }),
                 label: if g.members.len() > 1 {
                     format!(
                         "Others (incl. {})",
@@ -369,6 +443,18 @@ impl ReportView {
             }),
             focus: report.focus.map(|e| (e, actions_for(e))),
             others_n: report.plan.others_respondents(),
+            basis: match report.basis {
+                ReliabilityBasis::Campaign { icc1, leaders } => format!(
+                    "Reliability is judged from how consistently raters in this campaign rate the same leader (ICC(1) = {icc1:.2} across {leaders} leaders): a score is solid when the mean of its raters reaches a reliability of .70."
+                ),
+                ReliabilityBasis::Research => "Reliability is judged from research on 360 ratings, where one rater's view has a reliability of about .19, so about 10 raters are needed for a solid score (reliability .70).".to_string(),
+            },
+            change: change.map(|(previous, rows)| {
+                (
+                    previous.name.clone(),
+                    rows.iter().map(change_view).collect(),
+                )
+            }),
         }
     }
 }

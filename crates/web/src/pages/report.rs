@@ -7,7 +7,7 @@ use crate::views::ReportView;
 use askama::Template;
 use askama_web::WebTemplate;
 use trustloop_domain::campaign::CampaignStatus;
-use trustloop_domain::report::Report;
+use trustloop_domain::report::{CampaignContext, ChangeRow, Report, compare};
 use trustloop_storage::{Campaign, CampaignId, Person, PersonId};
 
 /// The report page.
@@ -20,13 +20,44 @@ pub struct ReportPage {
     view: ReportView,
 }
 
-/// Computes a leader's report in a closed campaign. Reports are released only when a campaign
-/// closes: a report that changed with every answer would let its reader see each answer.
+/// A leader's report with what it is compared against.
+pub struct LoadedReport {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// The leader.
+    pub leader: Person,
+    /// The report.
+    pub report: Report,
+    /// The leader's previous closed campaign and the change since, if there is one.
+    pub change: Option<(Campaign, Vec<ChangeRow>)>,
+}
+
+async fn build_report(
+    state: &AppState,
+    campaign: &Campaign,
+    leader_id: PersonId,
+) -> AppResult<Report> {
+    let instrument = state.store.instrument(campaign.instrument_version).await?;
+    let everyone = state.store.campaign_responses(campaign.id).await?;
+    let context = CampaignContext::from_campaign(&instrument, &campaign.rules, &everyone);
+    let (responses, comments) = state.store.responses(campaign.id, leader_id).await?;
+    Ok(Report::build(
+        &instrument,
+        &campaign.rules,
+        &context,
+        &responses,
+        &comments,
+    ))
+}
+
+/// Computes a leader's report in a closed campaign, and the change since their previous closed
+/// campaign. Reports are released only when a campaign closes: a report that changed with every
+/// answer would let its reader see each answer.
 pub async fn load_report(
     state: &AppState,
     campaign_id: CampaignId,
     leader_id: PersonId,
-) -> AppResult<(Campaign, Person, Report)> {
+) -> AppResult<LoadedReport> {
     let campaign = state.store.campaign(campaign_id).await?;
     let leaders = state.store.campaign_leaders(campaign_id).await?;
     let Some(leader) = leaders.into_iter().find(|l| l.id == leader_id) else {
@@ -38,10 +69,27 @@ pub async fn load_report(
             campaign.name, campaign.deadline
         )));
     }
-    let instrument = state.store.instrument(campaign.instrument_version).await?;
-    let (responses, comments) = state.store.responses(campaign_id, leader_id).await?;
-    let report = Report::build(&instrument, &campaign.rules, &responses, &comments);
-    Ok((campaign, leader, report))
+    let report = build_report(state, &campaign, leader_id).await?;
+    let previous = state
+        .store
+        .campaigns_led_by(leader_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.status == CampaignStatus::Closed && c.id.0 < campaign.id.0)
+        .max_by_key(|c| c.id.0);
+    let change = match previous {
+        Some(previous) => {
+            let before = build_report(state, &previous, leader_id).await?;
+            Some((previous, compare(&before, &report)))
+        }
+        None => None,
+    };
+    Ok(LoadedReport {
+        campaign,
+        leader,
+        report,
+        change,
+    })
 }
 
 /// Lays out the report page.
@@ -51,9 +99,20 @@ pub async fn report_page(
     campaign_id: CampaignId,
     leader_id: PersonId,
 ) -> AppResult<ReportPage> {
-    let (campaign, leader, report) = load_report(state, campaign_id, leader_id).await?;
-    let instrument = state.store.instrument(campaign.instrument_version).await?;
-    let view = ReportView::new(&report, &instrument, campaign.rules.min_comments);
+    let loaded = load_report(state, campaign_id, leader_id).await?;
+    let instrument = state
+        .store
+        .instrument(loaded.campaign.instrument_version)
+        .await?;
+    let view = ReportView::new(
+        &loaded.report,
+        &instrument,
+        loaded.campaign.rules.min_comments,
+        loaded.change.as_ref(),
+    );
+    let LoadedReport {
+        campaign, leader, ..
+    } = loaded;
     Ok(ReportPage {
         chrome,
         leader,

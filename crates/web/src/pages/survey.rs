@@ -136,15 +136,29 @@ pub fn survey_page(
             error: error_of(&q.code),
         })
         .collect();
+    // Each summary line names its question, so that a list of links read aloud makes sense.
     let errors = problems
         .iter()
-        .map(|p| {
-            let target = if instrument.item(&p.code).is_some() {
-                format!("q-{}", p.code)
-            } else {
-                format!("c-{}", p.code)
-            };
-            (target, p.message.clone())
+        .map(|p| match instrument.item(&p.code) {
+            Some(item) => {
+                let text = if is_self {
+                    &item.self_text
+                } else {
+                    &item.others_text
+                };
+                (
+                    format!("q-{}", p.code),
+                    format!("\u{201c}{text}\u{201d}: {}", p.message),
+                )
+            }
+            None => {
+                let prompt = instrument
+                    .open_questions
+                    .iter()
+                    .find(|q| q.code == p.code)
+                    .map_or(String::new(), |q| q.prompt.clone());
+                (format!("c-{}", p.code), format!("{prompt} {}", p.message))
+            }
         })
         .collect();
     SurveyPage {

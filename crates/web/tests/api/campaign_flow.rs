@@ -264,3 +264,63 @@ async fn a_group_still_below_the_minimum_after_merging_is_hidden_from_every_figu
     assert_eq!(report["hidden_groups"], serde_json::json!(["peer"]));
     assert_eq!(report["rows"][0]["others"]["n"], 3);
 }
+
+#[tokio::test]
+async fn a_second_campaign_shows_the_change_since_the_first_and_whether_it_is_real() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, ORG_CSV).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee Leader",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let rater = app.client();
+    let mut ids = Vec::new();
+    for (points, name) in [
+        (["2", "3", "2", "3"], "first"),
+        (["4", "5", "4", "5"], "second"),
+    ] {
+        let (id, links) = open_campaign_for_lee(&app, &admin).await;
+        for (who, point) in ["Ann Report", "Ben Report", "Cai Report", "Dev Report"]
+            .iter()
+            .zip(points)
+        {
+            let r = answer(&rater, link_of(&links, who), &survey_form(point, None)).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name} campaign, {who}");
+        }
+        admin
+            .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+            .await;
+        ids.push(id);
+    }
+    let lee = app.signed_in("lee@example.org").await;
+
+    let (_, first) = lee
+        .get_text(&format!("/me/campaigns/{}/report", ids[0]))
+        .await;
+    let (status, second) = lee
+        .get_text(&format!("/me/campaigns/{}/report", ids[1]))
+        .await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !first.contains("id=\"change\""),
+        "nothing to compare the first campaign with"
+    );
+    assert!(second.contains("Since Spring trust 360"));
+    assert!(
+        second.contains("a real rise"),
+        "from about 37 to about 87 with four raters each"
+    );
+    assert!(
+        second.contains("more raters would make it solid"),
+        "four raters are not solid at rho .19"
+    );
+    assert!(
+        second.contains("Reliability is judged from research"),
+        "one leader: no campaign estimate"
+    );
+}

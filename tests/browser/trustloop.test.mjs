@@ -1,0 +1,406 @@
+// Real-Chromium end-to-end test of Trustloop's rater survey and trust report.
+//
+// Run from the repository root:   node --test tests/browser/
+// The server binary is $TRUSTLOOP_BIN (default target/debug/trustloop, relative
+// to the repository root); Chromium is Debian's /usr/bin/chromium ($CHROMIUM_BIN
+// overrides it). Screenshots go to target/screenshots/.
+//
+// The steps share one demo server and depend on each other (the answered survey
+// feeds the report), so once a step fails the later ones are skipped.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const axeSource = require('axe-core').source;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const bin = path.resolve(repoRoot, process.env.TRUSTLOOP_BIN || 'target/debug/trustloop');
+const chromiumBin = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const shotsDir = path.join(repoRoot, 'target', 'screenshots');
+
+const ADMIN = { email: 'admin@demo.trustloop.test', password: 'demo-admin-2026' };
+const MAYA = { email: 'maya.okafor@demo.trustloop.test', password: 'demo-leader-2026' };
+const LEADER_NAME = 'Maya Okafor';
+const CAMPAIGN = 'Autumn trust 360';
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+const COMMENT = `Keeps her promises about one-to-ones (browser test ${process.pid}-${Date.now()}).`;
+const ELEMENT_SCORES = ['trust_index', 'relationships', 'judgement', 'consistency'];
+
+let server; // child process
+let serverLog = '';
+let dataDir;
+let baseUrl;
+let surveyUrl;
+let browser;
+let broken = null; // name of the first failed step
+
+// ---------------------------------------------------------------- helpers
+
+function stopServer() {
+  if (server && server.exitCode === null && server.signalCode === null) {
+    server.kill('SIGTERM');
+    const pid = server.pid;
+    setTimeout(() => {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, 3000).unref();
+  }
+}
+process.on('exit', stopServer);
+
+async function startServer() {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'trustloop-browser-'));
+  assert.ok(existsSync(bin), `server binary not found at ${bin} (build it, or set TRUSTLOOP_BIN)`);
+  server = spawn(bin, ['demo', '--port', '0', '--data-dir', dataDir, '--fresh'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+  });
+  server.stderr.on('data', (d) => { serverLog += d.toString(); });
+
+  const found = await new Promise((resolve, reject) => {
+    let address;
+    let link;
+    const timer = setTimeout(
+      () => reject(new Error(`the demo did not print its address and survey link within 60 s.\nstdout/stderr so far:\n${serverLog}`)),
+      60_000,
+    );
+    const lines = createInterface({ input: server.stdout });
+    lines.on('line', (line) => {
+      serverLog += line + '\n';
+      const a = line.match(/Trustloop demo is running at (http:\/\/\S+)/);
+      if (a) address = a[1].replace(/\/$/, '');
+      const s = line.match(/Answer a survey as a rater \(open campaign\):\s*(http:\/\/\S+\/s\/\S+)/);
+      if (s) link = s[1];
+      if (address && link) {
+        clearTimeout(timer);
+        resolve({ address, link });
+      }
+    });
+    server.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo server exited early (code ${code}, signal ${signal}):\n${serverLog}`));
+    });
+  });
+  baseUrl = found.address;
+  surveyUrl = found.link;
+
+  // Ready when /healthz answers 200: poll, no fixed sleep.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${baseUrl}/healthz`);
+      if (r.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/healthz never answered 200:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A step that is skipped once an earlier step failed, and marks the run broken when it fails. */
+function step(name, fn) {
+  it(name, { timeout: 180_000 }, async (t) => {
+    if (broken) {
+      t.skip(`skipped: earlier step failed (${broken})`);
+      return;
+    }
+    try {
+      await fn(t);
+    } catch (e) {
+      broken = name;
+      throw e;
+    }
+  });
+}
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport, locale: 'en-GB' });
+  const page = await context.newPage();
+  return page;
+}
+
+async function shot(page, name, viewport) {
+  mkdirSync(shotsDir, { recursive: true });
+  if (viewport) await page.setViewportSize(viewport);
+  const file = path.join(shotsDir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Runs axe-core on the page; prints every violation; fails on serious or critical ones. */
+async function checkAxe(page, label) {
+  // Injected through the DevTools protocol, so the page's own Content-Security-Policy
+  // (script-src 'self') stays in force for everything the page itself runs.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  });
+  const describeV = (v) =>
+    `  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element(s))\n` +
+    v.nodes.slice(0, 8).map((n) => `      at ${n.target}\n        ${(n.summary || '').replace(/\n/g, '\n        ')}`).join('\n') +
+    (v.nodes.length > 8 ? `\n      … and ${v.nodes.length - 8} more` : '');
+  if (result.length) {
+    console.log(`axe on ${label} (${page.url()}): ${result.length} violation(s)\n${result.map(describeV).join('\n')}`);
+  } else {
+    console.log(`axe on ${label}: no violations`);
+  }
+  const blocking = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.equal(
+    blocking.length,
+    0,
+    `axe found ${blocking.length} serious/critical accessibility violation(s) on ${label}:\n${blocking.map(describeV).join('\n')}`,
+  );
+}
+
+async function noHorizontalOverflow(page, label) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  assert.ok(scroll <= client + 1, `${label}: the page scrolls sideways (content ${scroll}px wide in a ${client}px viewport)`);
+}
+
+async function signIn(page, who) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/sign-in')),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+}
+
+const postResponse = (page) =>
+  page.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest());
+
+// ---------------------------------------------------------------- the run
+
+describe('Trustloop in real Chromium', { timeout: 600_000 }, () => {
+  before(async () => {
+    await startServer();
+    browser = await chromium.launch({
+      executablePath: chromiumBin,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  after(async () => {
+    try {
+      if (browser) await browser.close();
+    } finally {
+      stopServer();
+      if (server && server.exitCode === null && server.signalCode === null) {
+        await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000).unref(); });
+      }
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (broken) console.log(`server log:\n${serverLog}`);
+    }
+  });
+
+  let phone; // the rater's phone page, shared by the survey steps
+  let itemCodes = [];
+
+  step('survey: the printed link is for Maya Okafor, with screenshots and an axe check', async () => {
+    // Desktop view first (a GET does not use up the link).
+    const desk = await newPage(DESKTOP);
+    const r = await desk.goto(surveyUrl);
+    assert.equal(r.status(), 200);
+    await shot(desk, 'survey-desktop.png');
+    await desk.context().close();
+
+    phone = await newPage(PHONE);
+    const resp = await phone.goto(surveyUrl);
+    assert.equal(resp.status(), 200);
+    await assert.doesNotReject(
+      phone.getByRole('heading', { level: 1, name: `How do you see ${LEADER_NAME}?` }).waitFor({ timeout: 5000 }),
+      'the survey heading should name Maya Okafor: the demo must print a link for one of her raters',
+    );
+    itemCodes = await phone.$$eval('fieldset.item', (fs) => fs.map((f) => f.id.replace(/^q-/, '')));
+    assert.ok(itemCodes.length >= 12, `expected the whole instrument, found ${itemCodes.length} items`);
+    for (const code of itemCodes) {
+      assert.equal(await phone.locator(`input[type=radio][name="item_${code}"]`).count(), 6, `item ${code} has 1..5 and can't say`);
+    }
+    await shot(phone, 'survey-phone.png');
+    await noHorizontalOverflow(phone, 'survey on a phone');
+    await checkAxe(phone, 'the survey page');
+  });
+
+  step('survey: sending nothing shows an error summary and marks every missing item', async () => {
+    const posted = postResponse(phone);
+    await phone.getByRole('button', { name: 'Send my answers' }).click();
+    const resp = await posted;
+    assert.equal(resp.status(), 422, 'an incomplete survey is answered with 422');
+    await phone.waitForLoadState('domcontentloaded');
+
+    const summary = phone.getByRole('alert');
+    await summary.waitFor();
+    const heading = (await summary.getByRole('heading').textContent()).trim();
+    assert.match(heading, new RegExp(`^${itemCodes.length}\\b`), `summary heading counts the ${itemCodes.length} missing answers: "${heading}"`);
+    const targets = await summary.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(targets, itemCodes.map((c) => `#q-${c}`), 'the summary links to every missing item, in order');
+
+    for (const code of itemCodes) {
+      const fs = phone.locator(`fieldset#q-${code}`);
+      await assert.doesNotReject(fs.locator('.field-error').waitFor({ timeout: 2000 }), `item ${code} shows its own error message`);
+      const describedBy = await fs.getAttribute('aria-describedby');
+      assert.ok(describedBy, `item ${code}'s fieldset points at its error with aria-describedby`);
+      assert.equal(await phone.locator(`#${describedBy}`).count(), 1);
+    }
+    // A link in the summary takes you to the item.
+    await summary.locator('a').nth(2).click();
+    assert.equal(new URL(phone.url()).hash, `#q-${itemCodes[2]}`);
+
+    await shot(phone, 'survey-errors-phone.png');
+    await checkAxe(phone, 'the survey page showing errors');
+  });
+
+  step('survey: answered with the keyboard and the mouse, sent once, then the link is used up', async () => {
+    const [first, second, ...rest] = itemCodes;
+
+    // Keyboard: focus the first radio of the first item, Space to choose, arrows to move.
+    await phone.locator(`input[name="item_${first}"][value="1"]`).focus();
+    await phone.keyboard.press('Space');
+    await phone.keyboard.press('ArrowRight');
+    await phone.keyboard.press('ArrowRight');
+    await phone.keyboard.press('ArrowRight');
+    assert.equal(await phone.locator(`input[name="item_${first}"]:checked`).getAttribute('value'), '4', 'Space then 3 × ArrowRight chooses 4');
+    // Tab moves to the next question's radio group; Space chooses, ArrowDown moves on.
+    await phone.keyboard.press('Tab');
+    assert.equal(await phone.evaluate(() => document.activeElement.name), `item_${second}`, 'Tab goes to the next question');
+    await phone.keyboard.press('Space');
+    await phone.keyboard.press('ArrowDown');
+    await phone.keyboard.press('ArrowDown');
+    assert.equal(await phone.locator(`input[name="item_${second}"]:checked`).getAttribute('value'), '3', 'Space then 2 × ArrowDown chooses 3');
+    const outline = await phone.evaluate(() => getComputedStyle(document.activeElement.closest('label')).outlineStyle);
+    assert.notEqual(outline, 'none', 'the keyboard-focused choice has a visible focus outline');
+
+    // Mouse (tap) for the rest, one of them "Can't say".
+    const picks = ['5', '4', '4', '5', '3', '4', '5', '4', '2', '4', '5', '4', '4', '5', '4'];
+    for (const [i, code] of rest.entries()) {
+      const value = i === 3 ? 'cant_say' : picks[i % picks.length];
+      await phone
+        .locator(`fieldset#q-${code} label.choice`, { has: phone.locator(`input[value="${value}"]`) })
+        .click();
+      assert.equal(await phone.locator(`input[name="item_${code}"]:checked`).getAttribute('value'), value);
+    }
+    assert.equal(await phone.locator('fieldset.item input[type=radio]:checked').count(), itemCodes.length);
+
+    await phone.getByLabel('What should this person continue doing?').fill(COMMENT);
+
+    const posted = postResponse(phone);
+    await phone.getByRole('button', { name: 'Send my answers' }).click();
+    const resp = await posted;
+    assert.ok([200, 303].includes(resp.status()), `sending answers: HTTP ${resp.status()}`);
+    await phone.waitForURL((u) => u.pathname === '/thanks');
+    assert.match(await phone.title(), /^Thank you/);
+    await phone.getByRole('heading', { level: 1, name: 'Thank you' }).waitFor();
+    await shot(phone, 'thanks-phone.png');
+
+    const again = await phone.goto(surveyUrl);
+    assert.equal(again.status(), 410, 'a used link answers 410 Gone');
+    await phone.getByRole('heading', { level: 1, name: 'Already answered' }).waitFor();
+    assert.equal(await phone.locator('form.survey').count(), 0, 'no survey form on a used link');
+    await phone.context().close();
+  });
+
+  step('admin closes the Autumn campaign and releases the reports', async () => {
+    const page = await newPage(DESKTOP);
+    await signIn(page, ADMIN);
+    await page.goto(`${baseUrl}/admin`);
+    await Promise.all([
+      page.waitForURL(/\/admin\/campaigns\/\d+$/),
+      page.getByRole('link', { name: CAMPAIGN }).first().click(),
+    ]);
+    const h1 = page.getByRole('heading', { level: 1 });
+    assert.match(await h1.textContent(), /Open/);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: 'Close and release reports' }).click(),
+    ]);
+    await page.getByRole('heading', { level: 1, name: /Closed/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Close and release reports' }).count(), 0);
+
+    await Promise.all([
+      page.waitForURL((u) => !u.pathname.startsWith('/admin')),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    const after = await page.goto(`${baseUrl}/admin`);
+    assert.ok(new URL(page.url()).pathname.startsWith('/sign-in') || after.status() >= 400, 'signed out: /admin is no longer open');
+    await page.context().close();
+  });
+
+  step("Maya reads her Autumn trust report: scores, the rater's comment, axe, screenshots", async () => {
+    const page = await newPage(DESKTOP);
+    await signIn(page, MAYA);
+    await page.goto(`${baseUrl}/me`);
+    const card = page.locator('section.card', { has: page.getByRole('heading', { level: 2, name: new RegExp(CAMPAIGN) }) });
+    await Promise.all([
+      page.waitForURL(/\/me\/campaigns\/\d+\/report$/),
+      card.getByRole('link', { name: 'Read your trust report' }).click(),
+    ]);
+    await page.getByRole('heading', { level: 1, name: `Trust report for ${LEADER_NAME}` }).waitFor();
+    assert.match(await page.content(), new RegExp(CAMPAIGN));
+
+    for (const slug of ELEMENT_SCORES) {
+      const el = page.getByTestId(`score-${slug}`);
+      assert.equal(await el.count(), 1, `score-${slug} is on the report`);
+      const text = (await el.textContent()).trim();
+      assert.match(text, /^\d{1,3}$/, `score-${slug} is a whole number, got "${text}"`);
+      const n = Number(text);
+      assert.ok(n >= 0 && n <= 100, `score-${slug} is within 0–100, got ${n}`);
+    }
+
+    const comments = page.locator('section[aria-labelledby="comments"]');
+    if ((await comments.locator('ul.comments li').count()) > 0) {
+      const all = await comments.locator('ul.comments li').allTextContents();
+      assert.ok(all.map((s) => s.trim()).includes(COMMENT), `the rater's comment is shown among ${all.length} comments`);
+    } else {
+      const withheld = (await comments.locator('p.muted').allTextContents()).join(' ').trim();
+      assert.ok(withheld.length > 0, 'when comments are withheld the report says so');
+      console.log(`comments withheld: ${withheld}`);
+    }
+
+    await shot(page, 'report-desktop.png');
+    await shot(page, 'report-phone.png', PHONE);
+    await noHorizontalOverflow(page, 'report on a phone');
+    // axe at both widths: some rules (scrollable regions, reflow) only fire on a narrow screen.
+    const failures = [];
+    for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+      await page.setViewportSize(viewport);
+      try {
+        await checkAxe(page, `the trust report (${label}, ${viewport.width}px)`);
+      } catch (e) {
+        failures.push(e.message);
+      }
+    }
+    assert.equal(failures.length, 0, failures.join('\n'));
+    await page.context().close();
+  });
+});
