@@ -182,7 +182,7 @@ pub fn organisation(rng: &mut StdRng) -> PeopleFile {
 fn leader_profile(rng: &mut StdRng) -> BTreeMap<Element, f64> {
     Element::ALL
         .into_iter()
-        .map(|e| (e, rng.random_range(2.9..4.5)))
+        .map(|e| (e, rng.random_range(3.1..4.3)))
         .collect()
 }
 

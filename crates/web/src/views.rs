@@ -283,6 +283,16 @@ pub struct ReportView {
     pub change: Option<(String, Vec<ChangeView>)>,
 }
 
+/// A whole number with its sign, without "-0".
+fn signed(value: f64) -> String {
+    let rounded = value.round();
+    if rounded == 0.0 {
+        "0".into()
+    } else {
+        format!("{rounded:+.0}")
+    }
+}
+
 fn change_view(row: &ChangeRow) -> ChangeView {
     let (lo, hi) = row.test.ci;
     let (verdict, verdict_class) = match (row.is_real(), row.test.difference > 0.0) {
@@ -294,7 +304,12 @@ fn change_view(row: &ChangeRow) -> ChangeView {
         label: row.element.map_or("Trust Index", |e| e.label()),
         before: format!("{:.0}", row.before),
         after: format!("{:.0}", row.after),
-        difference: format!("{:+.0} (range {lo:+.0} to {hi:+.0})", row.test.difference),
+        difference: format!(
+            "{} (range {} to {})",
+            signed(row.test.difference),
+            signed(lo),
+            signed(hi)
+        ),
         verdict,
         verdict_class,
         detectable: row
