@@ -10,6 +10,7 @@ pub mod instrument;
 pub mod model;
 pub mod people;
 pub mod privacy;
+pub mod quality;
 pub mod rating;
 pub mod report;
 pub mod scoring;

@@ -40,6 +40,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/campaigns/{id}/close", post(close_campaign))
         .route("/admin/campaigns/{id}/links", post(issue_links))
         .route("/admin/audit", get(audit_log))
+        .route("/admin/campaigns/{id}/quality", get(quality))
 }
 
 pub(super) fn upload_routes() -> Router<AppState> {
@@ -765,5 +766,99 @@ async fn audit_log(
             })
             .collect(),
         older,
+    })
+}
+
+/// A figure formatted to two decimals, or a dash.
+fn two(value: Option<f64>) -> String {
+    value.map_or("–".into(), |v| format!("{v:.2}"))
+}
+
+/// One element's consistency, formatted.
+pub struct ElementRow {
+    label: &'static str,
+    n: usize,
+    alpha: String,
+    omega: String,
+    items: Vec<(String, String)>,
+    icc1: String,
+    icc2: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/quality.html")]
+struct QualityPage {
+    chrome: Chrome,
+    campaign: Campaign,
+    quality: Option<(usize, usize)>,
+    elements: Vec<ElementRow>,
+    groups: Vec<(&'static str, usize, String, String)>,
+    trust_icc: (String, String),
+}
+
+async fn quality(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<QualityPage> {
+    signed_in.require_admin()?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    if campaign.status != CampaignStatus::Closed {
+        return Err(AppError::Conflict(
+            "Measurement quality is computed once the campaign has closed.".into(),
+        ));
+    }
+    let instrument = state.store.instrument(campaign.instrument_version).await?;
+    let all = state.store.campaign_responses(campaign.id).await?;
+    let assessed = trustloop_domain::quality::assess(&instrument, &all);
+    let icc_of = |q: &trustloop_domain::quality::InstrumentQuality, element| {
+        let icc = q
+            .icc
+            .iter()
+            .find(|m| m.element == element)
+            .and_then(|m| m.icc.as_ref());
+        (two(icc.map(|i| i.icc1)), two(icc.and_then(|i| i.icc2)))
+    };
+    let (elements, groups, trust_icc) = match &assessed {
+        Some(q) => (
+            q.elements
+                .iter()
+                .map(|e| {
+                    let (icc1, icc2) = icc_of(q, Some(e.element));
+                    ElementRow {
+                        label: e.element.label(),
+                        n: e.complete_respondents,
+                        alpha: two(e.alpha),
+                        omega: two(e.omega),
+                        items: e
+                            .item_total
+                            .iter()
+                            .map(|(code, r)| {
+                                let text = instrument
+                                    .item(code)
+                                    .map_or(code.clone(), |i| i.others_text.clone());
+                                (text, two(*r))
+                            })
+                            .collect(),
+                        icc1,
+                        icc2,
+                    }
+                })
+                .collect(),
+            q.groups
+                .iter()
+                .map(|g| (g.group.label(), g.leaders, two(g.rwg_j), two(g.awg_j)))
+                .collect(),
+            icc_of(q, None),
+        ),
+        None => (Vec::new(), Vec::new(), ("–".into(), "–".into())),
+    };
+    Ok(QualityPage {
+        chrome: Chrome::for_user(&signed_in),
+        campaign,
+        quality: assessed.as_ref().map(|q| (q.leaders, q.responses)),
+        elements,
+        groups,
+        trust_icc,
     })
 }

@@ -1,0 +1,90 @@
+//! The demo organisation as users see it: every report page has data, and campaign-wide
+//! measurement figures are there for the admin.
+
+use trustloop_web::{Application, WebConfig};
+
+async fn demo_server() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = trustloop_storage::connect(&url).await.expect("db");
+    let app = Application::build(
+        WebConfig {
+            port: 0,
+            ..WebConfig::default()
+        },
+        store.clone(),
+    )
+    .await
+    .expect("binds");
+    let base = format!("http://{}", app.address());
+    trustloop::demo::seed_if_empty(&store, &base)
+        .await
+        .expect("seeded");
+    tokio::spawn(app.run_until(std::future::pending()));
+    (base, dir)
+}
+
+async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let r = client
+        .post(format!("{base}/sign-in"))
+        .form(&[("email", email), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        r.status().is_success(),
+        "sign-in as {email}: {}",
+        r.status()
+    );
+    client
+}
+
+async fn page(client: &reqwest::Client, url: String) -> String {
+    let r = client.get(&url).send().await.expect("sent");
+    assert_eq!(r.status(), 200, "{url}");
+    r.text().await.expect("body")
+}
+
+#[tokio::test]
+async fn the_demo_leader_reads_a_full_report_with_percentiles_among_eight_leaders() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+
+    let home = page(&maya, format!("{base}/me")).await;
+    assert!(home.contains("Spring trust 360") && home.contains("Read your trust report"));
+    let report = page(&maya, format!("{base}/me/campaigns/1/report")).await;
+
+    assert!(report.contains("data-testid=\"score-trust_index\""));
+    assert!(
+        report.contains("of the leaders in this campaign"),
+        "percentiles among 8 leaders"
+    );
+    assert!(report.contains("agreement ("), "agreement per group");
+    assert!(report.contains("In their own words") && !report.contains("Comments are shown once"));
+    assert!(report.contains("Suggested focus"));
+}
+
+#[tokio::test]
+async fn the_admin_sees_measurement_quality_for_the_closed_demo_campaign() {
+    let (base, _dir) = demo_server().await;
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+
+    let quality = page(&admin, format!("{base}/admin/campaigns/1/quality")).await;
+
+    assert!(quality.contains("Pooled over 8 leaders"), "{quality}");
+    let alpha_cells = quality.matches("<td>0.").count();
+    assert!(
+        alpha_cells >= 6,
+        "alpha, omega and ICCs are numbers: {alpha_cells}"
+    );
+    let open = admin
+        .get(format!("{base}/admin/campaigns/2/quality"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(open.status(), 409, "only closed campaigns");
+}
