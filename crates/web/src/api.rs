@@ -2,13 +2,13 @@
 //! It uses the same session as the pages; errors are JSON with a message.
 
 use crate::AppState;
+use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::error::AppError;
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 use trustloop_domain::report::Report;
 use trustloop_storage::{Campaign, CampaignId};
@@ -301,13 +301,20 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-/// The API routes, to be nested under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/campaigns", get(list_campaigns))
-        .route("/campaigns/{id}/progress", get(campaign_progress))
-        .route("/me/campaigns", get(my_campaigns))
-        .route("/me/campaigns/{id}/report", get(my_report))
-        .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
+/// The API routes with their access rules.
+pub fn routes() -> Vec<RouteSpec> {
+    vec![
+        RouteSpec::new("/api/v1/openapi.json", Access::Public).get(openapi),
+        RouteSpec::new("/api/v1/campaigns", Access::Admin).get(list_campaigns),
+        RouteSpec::new("/api/v1/campaigns/{id}/progress", Access::Admin).get(campaign_progress),
+        RouteSpec::new("/api/v1/me/campaigns", Access::SignedIn).get(my_campaigns),
+        RouteSpec::new("/api/v1/me/campaigns/{id}/report", Access::SignedIn).get(my_report),
+        RouteSpec::new("/api/v1/{*rest}", Access::Public)
+            .get(unknown_endpoint)
+            .post(unknown_endpoint),
+    ]
+}
+
+async fn unknown_endpoint() -> ApiError {
+    ApiError(AppError::NotFound("API endpoint"))
 }

@@ -140,6 +140,10 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The access layer has already read the session for guarded routes.
+        if let Some(signed_in) = parts.extensions.get::<SignedIn>() {
+            return Ok(signed_in.clone());
+        }
         let next = parts
             .uri
             .path_and_query()

@@ -4,6 +4,7 @@
 //! [`Application::build`] binds the listener (port 0 picks a free one) and reports its port, so
 //! tests and tools can start a real server and talk to it over HTTP.
 
+pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -15,7 +16,6 @@ pub mod views;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -122,16 +122,23 @@ impl Application {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// Every route of the server with its access rule: the one table the router is built from.
+pub fn route_table() -> Vec<access::RouteSpec> {
+    use access::{Access, RouteSpec};
+    let mut table = vec![
+        RouteSpec::new("/healthz", Access::Public).get(health),
+        RouteSpec::new("/static/app.css", Access::Public).get(stylesheet),
+    ];
+    table.extend(pages::routes());
+    table.extend(api::routes());
+    table
+}
+
 /// All routes with their middleware.
 pub fn router(state: AppState) -> Router {
     let secure = state.config.secure_cookies;
-    let mut app = Router::new()
-        .route("/healthz", get(health))
-        .route("/static/app.css", get(stylesheet))
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+    let mut app = access::build(&state, route_table())
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
-        .merge(pages::upload_routes().layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
         .fallback(pages::not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -3,6 +3,7 @@
 use super::Chrome;
 use super::leader::{link_to_person, parse_rater};
 use crate::AppState;
+use crate::access::{Access, RouteSpec};
 use crate::audit::{self, ClientAddress};
 use crate::auth::{SignedIn, hash_token, now, random_token};
 use crate::error::{AppError, AppResult};
@@ -10,11 +11,9 @@ use crate::forms::{field, id_field};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use trustloop_domain::campaign::{CampaignName, CampaignStatus, parse_deadline};
@@ -26,25 +25,28 @@ use trustloop_storage::{
     Campaign, CampaignId, ImportJob, ImportStatus, Invitation, NewCampaign, PeopleQuery, Person,
 };
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(dashboard))
-        .route("/admin/people", get(people))
-        .route("/admin/people/import", get(import_form))
-        .route("/admin/imports/{id}", get(import_status))
-        .route("/admin/campaigns", get(campaigns).post(create_campaign))
-        .route("/admin/campaigns/{id}", get(campaign))
-        .route("/admin/campaigns/{id}/leaders", post(add_leader))
-        .route("/admin/campaigns/{id}/raters", post(add_rater))
-        .route("/admin/campaigns/{id}/open", post(open_campaign))
-        .route("/admin/campaigns/{id}/close", post(close_campaign))
-        .route("/admin/campaigns/{id}/links", post(issue_links))
-        .route("/admin/audit", get(audit_log))
-        .route("/admin/campaigns/{id}/quality", get(quality))
-}
-
-pub(super) fn upload_routes() -> Router<AppState> {
-    Router::new().route("/admin/people/import", post(upload_people))
+pub(super) fn routes() -> Vec<RouteSpec> {
+    let admin = |path| RouteSpec::new(path, Access::Admin);
+    vec![
+        admin("/admin").get(dashboard),
+        admin("/admin/people").get(people),
+        admin("/admin/people/import")
+            .get(import_form)
+            .post(upload_people)
+            .body_limit(crate::MAX_UPLOAD_BYTES),
+        admin("/admin/imports/{id}").get(import_status),
+        admin("/admin/campaigns")
+            .get(campaigns)
+            .post(create_campaign),
+        admin("/admin/campaigns/{id}").get(campaign),
+        admin("/admin/campaigns/{id}/leaders").post(add_leader),
+        admin("/admin/campaigns/{id}/raters").post(add_rater),
+        admin("/admin/campaigns/{id}/open").post(open_campaign),
+        admin("/admin/campaigns/{id}/close").post(close_campaign),
+        admin("/admin/campaigns/{id}/links").post(issue_links),
+        admin("/admin/campaigns/{id}/quality").get(quality),
+        admin("/admin/audit").get(audit_log),
+    ]
 }
 
 /// The page size of the people list.

@@ -4,30 +4,30 @@ use super::Chrome;
 use super::report::{ReportPage, report_page};
 use super::survey::{accept_answers, survey_page, unavailable};
 use crate::AppState;
+use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::error::{AppError, AppResult};
 use crate::forms::field;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::people::{Email, parse_text};
 use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, NewInvitation, PersonId};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(my_home))
-        .route("/me/campaigns/{id}/raters", post(add_rater))
-        .route(
-            "/me/campaigns/{id}/self",
-            get(self_survey).post(submit_self),
-        )
-        .route("/me/campaigns/{id}/report", get(my_report))
+pub(super) fn routes() -> Vec<RouteSpec> {
+    let signed_in = |path| RouteSpec::new(path, Access::SignedIn);
+    vec![
+        signed_in("/me").get(my_home),
+        signed_in("/me/campaigns/{id}/raters").post(add_rater),
+        signed_in("/me/campaigns/{id}/self")
+            .get(self_survey)
+            .post(submit_self),
+        signed_in("/me/campaigns/{id}/report").get(my_report),
+    ]
 }
 
 /// One campaign on the leader's home page.
@@ -48,8 +48,13 @@ struct MyHome {
     campaigns: Vec<MyCampaign>,
 }
 
+/// The signed-in user's person; an account without one (an admin) leads nothing, so what it asks
+/// for is "not found".
 fn my_person(signed_in: &SignedIn) -> AppResult<PersonId> {
-    signed_in.user.person_id.ok_or(AppError::Forbidden)
+    signed_in
+        .user
+        .person_id
+        .ok_or(AppError::NotFound("campaign"))
 }
 
 /// The campaign, if the signed-in user leads in it; otherwise "not found", so that ids of other

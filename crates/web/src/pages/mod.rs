@@ -6,6 +6,7 @@ mod report;
 mod survey;
 
 use crate::AppState;
+use crate::access::{Access, RouteSpec};
 use crate::audit::{self, ClientAddress};
 use crate::auth::{self, SignedIn};
 use crate::error::{AppError, AppResult};
@@ -13,11 +14,9 @@ use crate::forms::{field, safe_next};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use trustloop_domain::people::Email;
 use trustloop_storage::Role;
@@ -49,20 +48,19 @@ impl Chrome {
     }
 }
 
-/// The page routes (bodies limited to form size).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/sign-in", get(sign_in_page).post(sign_in))
-        .route("/sign-out", post(sign_out))
-        .merge(admin::routes())
-        .merge(leader::routes())
-        .merge(survey::routes())
-}
-
-/// Routes that accept large uploads.
-pub fn upload_routes() -> Router<AppState> {
-    admin::upload_routes()
+/// The page routes with their access rules.
+pub fn routes() -> Vec<RouteSpec> {
+    let mut table = vec![
+        RouteSpec::new("/", Access::SignedIn).get(home),
+        RouteSpec::new("/sign-in", Access::Public)
+            .get(sign_in_page)
+            .post(sign_in),
+        RouteSpec::new("/sign-out", Access::SignedIn).post(sign_out),
+    ];
+    table.extend(admin::routes());
+    table.extend(leader::routes());
+    table.extend(survey::routes());
+    table
 }
 
 /// The page for any unknown address.

@@ -2,26 +2,28 @@
 
 use super::Chrome;
 use crate::AppState;
+use crate::access::{Access, RouteSpec};
 use crate::auth::hash_token;
 use crate::error::{AppError, AppResult};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::{Element, RaterGroup};
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::{self, CANT_SAY_VALUE, FieldError, SurveyAnswers};
 use trustloop_storage::{StoreError, SurveyInvitation};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/s/{token}", get(open_survey).post(submit_survey))
-        .route("/thanks", get(thanks))
+pub(super) fn routes() -> Vec<RouteSpec> {
+    vec![
+        RouteSpec::new("/s/{token}", Access::Rater)
+            .get(open_survey)
+            .post(submit_survey),
+        RouteSpec::new("/thanks", Access::Public).get(thanks),
+    ]
 }
 
 /// One rated statement on the form.

@@ -6,4 +6,5 @@ mod helpers;
 mod access;
 mod campaign_flow;
 mod import;
+mod matrix;
 mod survey;

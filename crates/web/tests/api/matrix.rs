@@ -1,0 +1,137 @@
+//! The role × route matrix, generated from the route table the router is built from: a new
+//! route without a rule cannot exist, and every route is tried with every role.
+
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use trustloop_storage::Role;
+use trustloop_web::access::Access;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Actor {
+    Anonymous,
+    Leader,
+    Admin,
+}
+
+/// Whether the access rule turned the request away: it says so in a header, and the refusal is
+/// one a user recognises (401, 403, or a redirect to sign in).
+fn refused(response: &reqwest::Response) -> bool {
+    let marked = response
+        .headers()
+        .contains_key(trustloop_web::access::REFUSED_HEADER);
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok());
+    let looks_refused = status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        || (status == StatusCode::SEE_OTHER && location.is_some_and(|l| l.starts_with("/sign-in")));
+    assert!(
+        !marked || looks_refused,
+        "a refusal must look like one: {status}"
+    );
+    marked
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1")
+        .replace("{token}", &"0".repeat(64))
+        .replace("{*rest}", "no-such-endpoint")
+}
+
+#[tokio::test]
+async fn every_route_lets_in_exactly_the_roles_its_rule_names() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, ORG_CSV).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee Leader",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let leader = app.signed_in("lee@example.org").await;
+    let anonymous = app.client();
+    let admin_csrf = admin.csrf().await;
+    let leader_csrf = leader.csrf().await;
+
+    let mut table = trustloop_web::route_table();
+    // Signing out ends the session the rest of the matrix uses: try it last.
+    table.sort_by_key(|spec| spec.path == "/sign-out");
+    let mut seen = std::collections::HashSet::new();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for spec in &table {
+        assert!(seen.insert(spec.path), "{} is declared twice", spec.path);
+        assert!(!spec.methods.is_empty(), "{} answers no method", spec.path);
+        // The policy itself: the admin area and the organisation-wide API are for admins only.
+        if spec.path.starts_with("/admin") || spec.path.starts_with("/api/v1/campaigns") {
+            assert_eq!(
+                spec.access,
+                Access::Admin,
+                "{} must be admin-only",
+                spec.path
+            );
+        }
+        if spec.path.starts_with("/me") || spec.path.starts_with("/api/v1/me") {
+            assert_eq!(
+                spec.access,
+                Access::SignedIn,
+                "{} needs a signed-in user",
+                spec.path
+            );
+        }
+        for method in &spec.methods {
+            for actor in [Actor::Anonymous, Actor::Leader, Actor::Admin] {
+                let (client, csrf) = match actor {
+                    Actor::Anonymous => (&anonymous, ""),
+                    Actor::Leader => (&leader, leader_csrf.as_str()),
+                    Actor::Admin => (&admin, admin_csrf.as_str()),
+                };
+                let url = format!("{}{}", app.base, concrete(spec.path));
+                let mut request = client.http.request(method.clone(), &url);
+                if *method == Method::POST {
+                    request = request.form(&[("csrf", csrf)]);
+                }
+                let response = request.send().await.expect("sent");
+                let status = response.status();
+                let was_refused = refused(&response);
+                let should_refuse = match (spec.access, actor) {
+                    (Access::Public | Access::Rater, _) => false,
+                    (Access::SignedIn, Actor::Anonymous) => true,
+                    (Access::SignedIn, _) => false,
+                    (Access::Admin, Actor::Admin) => false,
+                    (Access::Admin, _) => true,
+                };
+                if was_refused != should_refuse {
+                    failures.push(format!(
+                        "{method} {} as {actor:?} ({}): got {status}, expected {}",
+                        spec.path,
+                        spec.access.label(),
+                        if should_refuse { "refusal" } else { "entry" }
+                    ));
+                }
+                if should_refuse && actor == Actor::Anonymous && spec.path.starts_with("/api/") {
+                    assert_eq!(
+                        status,
+                        StatusCode::UNAUTHORIZED,
+                        "{} answers the API with 401",
+                        spec.path
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix broken:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        checked >= 3 * 30,
+        "the matrix covers every route ({checked} requests)"
+    );
+}
