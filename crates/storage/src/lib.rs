@@ -185,6 +185,33 @@ pub trait Store: Send + Sync + 'static {
     async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32>;
     /// Forgets the failures under `key` (after a successful sign-in) and any older than `before`.
     async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()>;
+
+    // ---- API tokens and password links
+    /// Stores a new API token.
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64>;
+    /// A user's tokens, newest first.
+    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
+    /// The live (not revoked) token with this hash, marking it used at `now`.
+    async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>>;
+    /// Revokes one of a user's tokens; another user's token is "not found".
+    async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()>;
+    /// Stores a one-time link to set a user's password, replacing their unused older links.
+    async fn create_password_link(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// The user an unused, unexpired password link belongs to.
+    async fn password_link_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
+    /// Uses a password link: sets the password, marks the link used and ends the user's
+    /// sessions, in one transaction. An unknown, used or expired link is a conflict.
+    async fn use_password_link(
+        &self,
+        token_hash: &str,
+        now: i64,
+        password_hash: &str,
+    ) -> StoreResult<UserId>;
 }
 
 /// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created

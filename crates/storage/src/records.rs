@@ -330,3 +330,37 @@ pub struct AuditEvent {
     /// Anything else worth knowing.
     pub detail: String,
 }
+
+/// An API token to store.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    /// Whose token it is; it acts with their rights, narrowed to its scopes.
+    pub user_id: UserId,
+    /// The name its owner gave it.
+    pub name: String,
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// What it may be used for, such as `reports:read`.
+    pub scopes: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// An API token as its owner sees it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// Its id.
+    pub id: i64,
+    /// Whose token it is.
+    pub user_id: UserId,
+    /// The name its owner gave it.
+    pub name: String,
+    /// What it may be used for.
+    pub scopes: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// When it was last used, in Unix seconds.
+    pub last_used_at: Option<i64>,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}

@@ -116,6 +116,21 @@ fn responses_from_rows(
     Ok(responses)
 }
 
+const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, last_used_at, revoked_at";
+
+fn token_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ApiToken> {
+    let scopes: String = row.try_get("scopes")?;
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        user_id: UserId(row.try_get("user_id")?),
+        name: row.try_get("name")?,
+        scopes: scopes.split_whitespace().map(String::from).collect(),
+        created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+    })
+}
+
 const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team";
 const CAMPAIGN_COLUMNS: &str =
     "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_comments";
@@ -1078,5 +1093,125 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64> {
+        let result = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token.user_id.0)
+        .bind(&token.name)
+        .bind(&token.token_hash)
+        .bind(token.scopes.join(" "))
+        .bind(token.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.last_insert_rowid())
+    }
+
+    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY id DESC"
+        ))
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>> {
+        let row = sqlx::query(&format!(
+            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()> {
+        let changed = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound("API token"));
+        }
+        Ok(())
+    }
+
+    async fn create_password_link(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM password_links WHERE user_id = ? AND used_at IS NULL")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO password_links (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_link_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.* FROM password_links l JOIN users u ON u.id = l.user_id
+             WHERE l.token_hash = ? AND l.used_at IS NULL AND l.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn use_password_link(
+        &self,
+        token_hash: &str,
+        now: i64,
+        password_hash: &str,
+    ) -> StoreResult<UserId> {
+        let mut tx = self.pool.begin().await?;
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+             RETURNING user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            return Err(StoreError::Conflict(
+                "this link has been used or has expired".into(),
+            ));
+        };
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UserId(user))
     }
 }
