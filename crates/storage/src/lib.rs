@@ -2,10 +2,14 @@
 //! records it returns, and its backends. The backend is chosen from the database URL's scheme by
 //! [`connect`]; each backend runs its own embedded migrations at start-up.
 
+mod postgres;
 mod records;
+mod sql;
 mod sqlite;
 
+pub use postgres::PgStore;
 pub use records::*;
+pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -27,6 +31,11 @@ pub enum StoreError {
     /// The database URL names a backend this build does not have.
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
+    /// A database to create was given a name Trustloop does not use.
+    #[error(
+        "{0:?} is not a database name Trustloop creates: use a-z, 0-9 and _, starting with a letter, at most 63"
+    )]
+    InvalidDatabaseName(String),
     /// The database failed; the cause is logged, never shown to users.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -215,17 +224,20 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created
-/// when missing) or `sqlite::memory:`.
+/// when missing), `sqlite::memory:`, or `postgres://…` / `postgresql://…` (an existing
+/// database). The built-in instrument versions are registered in either.
 pub async fn connect(url: &str) -> StoreResult<DynStore> {
-    if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url).await?;
-        for instrument in Instrument::built_in() {
-            store.register_instrument(&instrument).await?;
-        }
-        Ok(Arc::new(store))
+    let store: DynStore = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::open(url).await?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(PgStore::open(url).await?)
     } else {
-        Err(StoreError::UnsupportedUrl(
+        return Err(StoreError::UnsupportedUrl(
             url.split(':').next().unwrap_or_default().to_string(),
-        ))
+        ));
+    };
+    for instrument in Instrument::built_in() {
+        store.register_instrument(&instrument).await?;
     }
+    Ok(store)
 }

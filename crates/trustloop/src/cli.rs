@@ -113,7 +113,8 @@ pub enum ImportCommand {
 /// Account commands.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a sign-in account. The password is read from standard input (one line).
+    /// Create a sign-in account and print a one-time link (valid 72 hours) where its owner sets
+    /// their password; or, with --password-stdin, read the password from standard input.
     Add {
         /// Sign-in email.
         #[arg(long)]
@@ -124,10 +125,44 @@ pub enum UserCommand {
         /// admin, leader or member.
         #[arg(long, default_value = "leader")]
         role: String,
+        /// Read the password from standard input (one line) instead of printing a link.
+        #[arg(long)]
+        password_stdin: bool,
         /// Where the database is.
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Print a one-time link (valid 72 hours) where a user sets a new password; their old
+    /// password keeps working until then, and all their sessions end when it is used.
+    Reset {
+        /// The account's sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// How long a one-time password link works.
+const PASSWORD_LINK_SECONDS: i64 = 72 * 60 * 60;
+
+/// Stores a fresh password link for `user` and returns its address.
+async fn password_link(
+    store: &trustloop_storage::DynStore,
+    user: trustloop_storage::UserId,
+    settings: &Settings,
+) -> anyhow::Result<String> {
+    let token = trustloop_web::auth::random_token();
+    let expires = trustloop_web::auth::now() + PASSWORD_LINK_SECONDS;
+    store
+        .create_password_link(user, &trustloop_web::auth::hash_token(&token), expires)
+        .await?;
+    let base = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}:{}", settings.host, settings.port));
+    Ok(format!("{}/password/{token}", base.trim_end_matches('/')))
 }
 
 fn init_logging(filter: &str) {
@@ -187,8 +222,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             email,
             name,
             role,
+            password_stdin,
             db,
-        }) => add_user(email, name, role, db).await,
+        }) => add_user(email, name, role, password_stdin, db).await,
+        Command::User(UserCommand::Reset { email, db }) => {
+            let settings = db.settings()?;
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let store = trustloop_storage::connect(&settings.database).await?;
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("there is no account for {email}"))?;
+            let link = password_link(&store, user.id, &settings).await?;
+            println!("Send this one-time link to {email} (valid 72 hours):\n{link}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -343,27 +391,32 @@ async fn add_user(
     email: String,
     name: String,
     role: String,
+    password_stdin: bool,
     db: DatabaseArgs,
 ) -> anyhow::Result<ExitCode> {
     let settings = db.settings()?;
     let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let role = Role::from_slug(&role)
         .ok_or_else(|| anyhow::anyhow!("--role must be admin, leader or member"))?;
-    let mut password = String::new();
-    std::io::stdin().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
-    if password.chars().count() < 12 {
-        anyhow::bail!("the password must have at least 12 characters");
-    }
+    let password_hash = if password_stdin {
+        let mut password = String::new();
+        std::io::stdin().read_line(&mut password)?;
+        let password = password.trim_end_matches(['\r', '\n']).to_string();
+        trustloop_web::pages::check_password(&password, &password)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        Some(trustloop_web::auth::hash_password(password).await?)
+    } else {
+        None
+    };
     let store = trustloop_storage::connect(&settings.database).await?;
     let person = store.person_by_email(&email).await?;
-    store
+    let user = store
         .create_user(&NewUser {
             email: email.clone(),
             display_name: name,
             role,
             person_id: person.as_ref().map(|p| p.id),
-            password_hash: Some(trustloop_web::auth::hash_password(password).await?),
+            password_hash,
         })
         .await?;
     println!(
@@ -375,5 +428,11 @@ async fn add_user(
             ""
         }
     );
+    if !password_stdin {
+        let link = password_link(&store, user, &settings).await?;
+        println!(
+            "Send this one-time link to {email} to set their password (valid 72 hours):\n{link}"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -157,6 +157,7 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
             "HR",
             "--role",
             "admin",
+            "--password-stdin",
             "--database",
             &url,
         ])
@@ -184,6 +185,7 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
             "x@example.org",
             "--name",
             "X",
+            "--password-stdin",
             "--database",
             &url,
         ])
@@ -195,6 +197,59 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
         })
         .expect("runs");
     assert!(!short.status.success());
+}
+
+#[test]
+fn a_user_added_without_a_password_gets_a_one_time_link_and_reset_issues_a_new_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let run = |args: &[&str]| {
+        let out = trustloop()
+            .args(args)
+            .args(["--database", &url])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let added = run(&[
+        "user",
+        "add",
+        "--email",
+        "lead@example.org",
+        "--name",
+        "Lead",
+    ]);
+    let reset = run(&["user", "reset", "--email", "lead@example.org"]);
+
+    let link_in = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("/password/"))
+            .map(String::from)
+    };
+    let first = link_in(&added).expect("a link is printed");
+    let second = link_in(&reset).expect("a new link is printed");
+    assert_ne!(first, second);
+    let token = second.rsplit('/').next().expect("token");
+    assert_eq!(token.len(), 64);
+    let missing = trustloop()
+        .args([
+            "user",
+            "reset",
+            "--email",
+            "nobody@example.org",
+            "--database",
+            &url,
+        ])
+        .output()
+        .expect("runs");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no account for nobody@example.org"));
 }
 
 /// A tiny HTTP GET over a plain TCP socket, returning the status code.

@@ -52,8 +52,19 @@ pub struct RouteSpec {
     pub methods: Vec<Method>,
     /// A larger body limit than the default, for uploads.
     pub body_limit: Option<usize>,
+    /// The scope an API token needs to use this route; `None` means tokens are not accepted.
+    pub scope: Option<&'static str>,
     router: MethodRouter<AppState>,
 }
+
+/// The scopes an API token can carry, with what they allow.
+pub const SCOPES: [(&str, &str); 2] = [
+    ("reports:read", "Read your own campaigns and trust reports"),
+    (
+        "campaigns:read",
+        "Read all campaigns and their progress (admins only)",
+    ),
+];
 
 impl RouteSpec {
     /// A route with no methods yet.
@@ -63,6 +74,7 @@ impl RouteSpec {
             access,
             methods: Vec::new(),
             body_limit: None,
+            scope: None,
             router: MethodRouter::new(),
         }
     }
@@ -81,6 +93,12 @@ impl RouteSpec {
         self
     }
 
+    /// Accepts API tokens that carry `scope`.
+    pub fn scope(mut self, scope: &'static str) -> RouteSpec {
+        self.scope = Some(scope);
+        self
+    }
+
     /// Accepts bodies up to `bytes`.
     pub fn body_limit(mut self, bytes: usize) -> RouteSpec {
         self.body_limit = Some(bytes);
@@ -92,11 +110,11 @@ impl RouteSpec {
 pub fn build(state: &AppState, table: Vec<RouteSpec>) -> Router<AppState> {
     let mut router = Router::new();
     for spec in table {
-        let access = spec.access;
+        let (access, scope) = (spec.access, spec.scope);
         let mut method_router = spec.router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             move |State(state): State<AppState>, request: Request, next: Next| {
-                enforce(access, state, request, next)
+                enforce(access, scope, state, request, next)
             },
         ));
         if let Some(bytes) = spec.body_limit {
@@ -115,9 +133,84 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// Lets the request through only when its user meets `access`; the signed-in user is passed on
-/// to the handler so the session is read once.
-pub async fn enforce(access: Access, state: AppState, request: Request, next: Next) -> Response {
+/// The API token a request carries as `Authorization: Bearer …`, if any.
+fn bearer_token(parts: &axum::http::request::Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Why an API token was not accepted.
+enum TokenRefusal {
+    /// Unknown, revoked, or not accepted on this route: answered 401.
+    Unauthorized(&'static str),
+    /// Live but without the route's scope: answered 403.
+    MissingScope,
+    /// The database failed.
+    Failed(AppError),
+}
+
+/// Resolves an API token into the user it acts for, if it is live and carries `scope`; every
+/// use is audited.
+async fn token_user(
+    state: &AppState,
+    token: &str,
+    scope: Option<&'static str>,
+    address: &crate::audit::ClientAddress,
+    path: &str,
+) -> Result<SignedIn, TokenRefusal> {
+    let Some(scope) = scope else {
+        return Err(TokenRefusal::Unauthorized(
+            "This endpoint does not accept API tokens; sign in instead.",
+        ));
+    };
+    let token = state
+        .store
+        .use_api_token(&crate::auth::hash_token(token), crate::auth::now())
+        .await
+        .map_err(|e| TokenRefusal::Failed(e.into()))?
+        .ok_or(TokenRefusal::Unauthorized(
+            "The API token is not valid or has been revoked.",
+        ))?;
+    let user = state
+        .store
+        .user(token.user_id)
+        .await
+        .map_err(|e| TokenRefusal::Failed(e.into()))?;
+    crate::audit::record(
+        state,
+        &user.email,
+        "api_token_used",
+        &format!("token {}", token.id),
+        address,
+        path,
+    )
+    .await
+    .map_err(TokenRefusal::Failed)?;
+    if !token.scopes.iter().any(|s| s == scope) {
+        return Err(TokenRefusal::MissingScope);
+    }
+    Ok(SignedIn {
+        user,
+        csrf: String::new(),
+        token_hash: String::new(),
+    })
+}
+
+/// Lets the request through only when its user meets `access` (signed in, or for the API an
+/// API token with the route's `scope`); the user is passed on to the handler so the session is
+/// read once.
+pub async fn enforce(
+    access: Access,
+    scope: Option<&'static str>,
+    state: AppState,
+    request: Request,
+    next: Next,
+) -> Response {
     if matches!(access, Access::Public | Access::Rater) {
         return next.run(request).await;
     }
@@ -136,9 +229,34 @@ pub async fn enforce(access: Access, state: AppState, request: Request, next: Ne
         );
         response
     };
-    let signed_in = match SignedIn::from_request_parts(&mut parts, &state).await {
-        Ok(s) => s,
-        Err(e) => return refuse(e),
+    let signed_in = match bearer_token(&parts).filter(|_| api).map(String::from) {
+        Some(token) => {
+            let address = crate::audit::ClientAddress::from_request_parts(&mut parts, &state)
+                .await
+                .unwrap_or_default();
+            let path = parts.uri.path().to_string();
+            match token_user(&state, &token, scope, &address, &path).await {
+                Ok(s) => s,
+                Err(TokenRefusal::Unauthorized(message)) => {
+                    let mut response = (
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        axum::Json(serde_json::json!({ "error": message })),
+                    )
+                        .into_response();
+                    response.headers_mut().insert(
+                        REFUSED_HEADER,
+                        axum::http::HeaderValue::from_static("access-rule"),
+                    );
+                    return response;
+                }
+                Err(TokenRefusal::MissingScope) => return refuse(AppError::Forbidden),
+                Err(TokenRefusal::Failed(e)) => return e.into_json_response(),
+            }
+        }
+        None => match SignedIn::from_request_parts(&mut parts, &state).await {
+            Ok(s) => s,
+            Err(e) => return refuse(e),
+        },
     };
     if access == Access::Admin && signed_in.user.role != Role::Admin {
         return refuse(AppError::Forbidden);

@@ -305,10 +305,18 @@ async fn openapi() -> impl IntoResponse {
 pub fn routes() -> Vec<RouteSpec> {
     vec![
         RouteSpec::new("/api/v1/openapi.json", Access::Public).get(openapi),
-        RouteSpec::new("/api/v1/campaigns", Access::Admin).get(list_campaigns),
-        RouteSpec::new("/api/v1/campaigns/{id}/progress", Access::Admin).get(campaign_progress),
-        RouteSpec::new("/api/v1/me/campaigns", Access::SignedIn).get(my_campaigns),
-        RouteSpec::new("/api/v1/me/campaigns/{id}/report", Access::SignedIn).get(my_report),
+        RouteSpec::new("/api/v1/campaigns", Access::Admin)
+            .get(list_campaigns)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/campaigns/{id}/progress", Access::Admin)
+            .get(campaign_progress)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/me/campaigns", Access::SignedIn)
+            .get(my_campaigns)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/campaigns/{id}/report", Access::SignedIn)
+            .get(my_report)
+            .scope("reports:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),

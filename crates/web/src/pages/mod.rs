@@ -1,5 +1,6 @@
 //! Server-rendered pages. Every page works without JavaScript; forms carry a CSRF token.
 
+mod account;
 mod admin;
 mod leader;
 mod report;
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use trustloop_domain::people::Email;
 use trustloop_storage::Role;
 
+pub use account::check_password;
 pub use report::load_report;
 
 /// What every page's header shows about the signed-in user.
@@ -57,6 +59,7 @@ pub fn routes() -> Vec<RouteSpec> {
             .post(sign_in),
         RouteSpec::new("/sign-out", Access::SignedIn).post(sign_out),
     ];
+    table.extend(account::routes());
     table.extend(admin::routes());
     table.extend(leader::routes());
     table.extend(survey::routes());

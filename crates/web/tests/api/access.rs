@@ -300,3 +300,166 @@ async fn the_admin_reads_the_audit_log_of_exports_and_campaign_changes() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_one_time_link_sets_a_password_once_and_ends_old_sessions() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app
+        .store
+        .user_by_email(&trustloop_domain::people::Email::parse(ADMIN_EMAIL).expect("email"))
+        .await
+        .expect("lookup")
+        .expect("admin");
+    let token = trustloop_web::auth::random_token();
+    let hash = trustloop_web::auth::hash_token(&token);
+    app.store
+        .create_password_link(user.id, &hash, trustloop_web::auth::now() + 3600)
+        .await
+        .expect("link");
+    let stranger = app.client();
+
+    let (status, page) = stranger.get_text(&format!("/password/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(ADMIN_EMAIL));
+    let short = stranger
+        .post_form(
+            &format!("/password/{token}"),
+            &[("password", "short"), ("confirm", "short")],
+        )
+        .await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let new = "a brand new long password";
+    let r = stranger
+        .post_form(
+            &format!("/password/{token}"),
+            &[("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        admin.get("/admin").await.status(),
+        StatusCode::SEE_OTHER,
+        "old session ended"
+    );
+    let again = stranger
+        .post_form(
+            &format!("/password/{token}"),
+            &[("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::GONE, "the link works once");
+    let signed = app
+        .client()
+        .post_form(
+            "/sign-in",
+            &[("email", ADMIN_EMAIL), ("password", new), ("next", "/")],
+        )
+        .await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+}
+
+async fn create_token(client: &Client, name: &str, scopes: &[&str]) -> reqwest::Response {
+    let csrf = client.csrf().await;
+    let mut form = vec![("csrf", csrf.as_str()), ("name", name)];
+    form.extend(scopes.iter().map(|s| ("scope", *s)));
+    client.post_form("/account/tokens", &form).await
+}
+
+#[tokio::test]
+async fn api_tokens_act_for_their_owner_within_their_scopes_until_revoked() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let r = create_token(&admin, "dashboard", &["campaigns:read"]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("page");
+    let token = extract_between(&page, "id=\"new-token\">", "<").expect("token shown once");
+    assert!(token.starts_with("tl_"));
+    let bearer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let call = |path: &str, token: &str| {
+        bearer
+            .get(format!("{}{path}", app.base))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+
+    assert_eq!(
+        call("/api/v1/campaigns", &token)
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        call("/api/v1/me/campaigns", &token)
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::FORBIDDEN,
+        "no reports:read scope"
+    );
+    assert_eq!(
+        call("/admin", &token).await.expect("sent").status(),
+        StatusCode::SEE_OTHER,
+        "pages ignore tokens"
+    );
+    assert_eq!(
+        call("/api/v1/campaigns", "tl_wrong")
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (_, account) = admin.get_text("/account").await;
+    assert!(!account.contains(&token), "the token is never shown again");
+    let id = extract_between(&account, "/account/tokens/", "/revoke").expect("revoke form");
+    let r = admin
+        .post_with_csrf(&format!("/account/tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        call("/api/v1/campaigns", &token)
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "revoked"
+    );
+
+    let events = app.store.audit_events(100, None).await.expect("audit");
+    let actions: Vec<&str> = events.iter().map(|(_, e)| e.action.as_str()).collect();
+    for action in ["api_token_created", "api_token_used", "api_token_revoked"] {
+        assert!(actions.contains(&action), "{action} audited");
+    }
+}
+
+#[tokio::test]
+async fn a_leader_cannot_give_a_token_admin_scopes_or_revoke_someone_elses() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, ORG_CSV).await;
+    create_token(&admin, "admin tool", &["campaigns:read"]).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let lee = app.signed_in("lee@example.org").await;
+
+    let r = create_token(&lee, "sneaky", &["campaigns:read"]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, admin_account) = admin.get_text("/account").await;
+    let admin_token =
+        extract_between(&admin_account, "/account/tokens/", "/revoke").expect("admin token");
+    let r = lee
+        .post_with_csrf(&format!("/account/tokens/{admin_token}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

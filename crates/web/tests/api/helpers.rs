@@ -24,10 +24,26 @@ pub const PASSWORD: &str = "a long test password";
 
 impl TestApp {
     /// Starts a server on a free port with an empty database and one admin account, and waits
-    /// until its health check answers.
+    /// until its health check answers. The database is a fresh SQLite file, or, when
+    /// `TRUSTLOOP_TEST_BACKEND=postgres`, a fresh database on the PostgreSQL server named by
+    /// `TRUSTLOOP_TEST_POSTGRES` (such as the one `scripts/postgres start DIR` prints).
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let url = match std::env::var("TRUSTLOOP_TEST_BACKEND").as_deref() {
+            Ok("postgres") => {
+                let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect(
+                    "TRUSTLOOP_TEST_BACKEND=postgres needs TRUSTLOOP_TEST_POSTGRES, a server URL",
+                );
+                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+                trustloop_storage::PgStore::create_database(&server, &name)
+                    .await
+                    .expect("test database created")
+            }
+            Ok("sqlite") | Err(std::env::VarError::NotPresent) => {
+                format!("sqlite://{}", dir.path().join("test.db").display())
+            }
+            other => panic!("TRUSTLOOP_TEST_BACKEND must be sqlite or postgres, not {other:?}"),
+        };
         let store = trustloop_storage::connect(&url)
             .await
             .expect("database opens");

@@ -1,0 +1,1332 @@
+//! The [`Store`] both SQL backends share. The schemas of SQLite and PostgreSQL are kept alike
+//! (same tables, columns and constraints; integers that Rust reads as `i64` are `BIGINT` in
+//! PostgreSQL, days are `'YYYY-MM-DD'` text in both), so one set of statements serves both.
+//! Placeholders are written `$1`, `$2`…, which both accept. What differs lives behind
+//! [`Backend`], and in each backend's module (how to connect, its migrations).
+
+use crate::records::*;
+use crate::{Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+use std::collections::{BTreeMap, HashSet};
+use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::RaterGroup;
+use trustloop_domain::people::{Email, PeopleFile};
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::rating::{Rating, SurveyAnswers};
+use trustloop_domain::report::{Comment, Response};
+
+/// Rows per multi-row INSERT during an import (4 values each, well under both databases' limit
+/// on bound values: 32,766 for SQLite, 65,535 for PostgreSQL).
+const IMPORT_BATCH: usize = 2000;
+
+/// Ids per `IN (…)` list when reading attributes, for the same limit.
+const ID_BATCH: usize = 5000;
+
+/// What one SQL database does its own way. Implemented for SQLite and PostgreSQL.
+pub trait Backend: Database {
+    /// Rows a statement changed.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+
+    /// Run first in an import's transaction to keep other writers of `people` out until it
+    /// commits, so that two imports at once cannot together close a reporting loop that
+    /// neither sees alone. `None` where a write transaction already excludes other writers.
+    const IMPORT_LOCK: Option<&'static str>;
+}
+
+impl Backend for sqlx::Sqlite {
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    // SQLite allows one writer at a time.
+    const IMPORT_LOCK: Option<&'static str> = None;
+}
+
+impl Backend for sqlx::Postgres {
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    // Conflicts with itself and with every write to `people`, not with reads.
+    const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
+}
+
+/// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
+/// [`PgStore`](crate::PgStore).
+pub struct SqlStore<DB: Database> {
+    pub(crate) pool: Pool<DB>,
+}
+
+impl<DB: Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        SqlStore {
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &DB::NAME)
+            .field("connections", &self.pool.size())
+            .finish()
+    }
+}
+
+fn date_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
+    time::macros::format_description!("[year]-[month]-[day]")
+}
+
+fn format_date(date: time::Date) -> String {
+    date.format(date_format()).expect("a date always formats")
+}
+
+fn parse_date(text: &str) -> StoreResult<time::Date> {
+    time::Date::parse(text, date_format())
+        .map_err(|e| StoreError::Corrupt(format!("date {text:?}: {e}")))
+}
+
+fn parse_group(text: &str) -> StoreResult<RaterGroup> {
+    RaterGroup::from_slug(text).ok_or_else(|| StoreError::Corrupt(format!("rater group {text:?}")))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Turns a unique violation into a conflict that says `message`; other errors pass through.
+fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(message())
+        } else {
+            e.into()
+        }
+    }
+}
+
+/// Placeholders for `rows` rows of `columns` values each, numbered from `$1`: `($1, $2), ($3, $4)`.
+fn row_placeholders(rows: usize, columns: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 6);
+    for r in 0..rows {
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(r * columns + c + 1).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team";
+const CAMPAIGN_COLUMNS: &str =
+    "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_comments";
+const INVITATION_COLUMNS: &str = "id, leader_id, rater_group, rater_name, rater_email, token_hash";
+const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, last_used_at, revoked_at";
+/// Rating rows of responses, ordered by response id, for [`SqlStore::responses_from_rows`].
+const RATING_ROWS: &str = "SELECT r.id, r.leader_id, r.rater_group, rr.item_code, rr.value
+     FROM responses r JOIN response_ratings rr ON rr.response_id = r.id";
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'n> &'n str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    fn campaign_from_row(row: &DB::Row) -> StoreResult<Campaign> {
+        let status: String = row.try_get("status")?;
+        let deadline: String = row.try_get("deadline")?;
+        Ok(Campaign {
+            id: CampaignId(row.try_get("id")?),
+            name: row.try_get("name")?,
+            status: CampaignStatus::from_slug(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("campaign status {status:?}")))?,
+            instrument_version: row.try_get::<i64, _>("instrument_version")? as u32,
+            deadline: parse_date(&deadline)?,
+            rules: PrivacyRules {
+                min_rater_group: row.try_get::<i64, _>("min_rater_group")? as u32,
+                min_team: row.try_get::<i64, _>("min_team")? as u32,
+                min_comments: row.try_get::<i64, _>("min_comments")? as u32,
+            },
+        })
+    }
+
+    fn user_from_row(row: &DB::Row) -> StoreResult<User> {
+        let role: String = row.try_get("role")?;
+        Ok(User {
+            id: UserId(row.try_get("id")?),
+            email: row.try_get("email")?,
+            display_name: row.try_get("display_name")?,
+            role: Role::from_slug(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            person_id: row.try_get::<Option<i64>, _>("person_id")?.map(PersonId),
+            password_hash: row.try_get("password_hash")?,
+        })
+    }
+
+    fn invitation_from_row(row: &DB::Row) -> StoreResult<Invitation> {
+        Ok(Invitation {
+            id: InvitationId(row.try_get("id")?),
+            leader_id: PersonId(row.try_get("leader_id")?),
+            group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+            rater_name: row.try_get("rater_name")?,
+            rater_email: row.try_get("rater_email")?,
+            has_link: row.try_get::<Option<String>, _>("token_hash")?.is_some(),
+        })
+    }
+
+    fn token_from_row(row: &DB::Row) -> StoreResult<ApiToken> {
+        let scopes: String = row.try_get("scopes")?;
+        Ok(ApiToken {
+            id: row.try_get("id")?,
+            user_id: UserId(row.try_get("user_id")?),
+            name: row.try_get("name")?,
+            scopes: scopes.split_whitespace().map(String::from).collect(),
+            created_at: row.try_get("created_at")?,
+            last_used_at: row.try_get("last_used_at")?,
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        })
+    }
+
+    /// Groups rating rows (ordered by response id) into responses with their leader.
+    fn responses_from_rows(rows: Vec<DB::Row>) -> StoreResult<Vec<(PersonId, Response)>> {
+        let mut responses: Vec<(PersonId, Response)> = Vec::new();
+        let mut current: Option<String> = None;
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            if current.as_deref() != Some(&id) {
+                responses.push((
+                    PersonId(row.try_get("leader_id")?),
+                    Response {
+                        group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                        ratings: BTreeMap::new(),
+                    },
+                ));
+                current = Some(id);
+            }
+            let value: i64 = row.try_get("value")?;
+            let rating = match value {
+                0 => Rating::CantSay,
+                1..=10 => Rating::Score(value as u8),
+                _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
+            };
+            if let Some((_, last)) = responses.last_mut() {
+                last.ratings.insert(row.try_get("item_code")?, rating);
+            }
+        }
+        Ok(responses)
+    }
+
+    /// The people matching `clause` (with `$1` bound to `bind`), by name.
+    async fn people_where(&self, clause: &str, bind: i64) -> StoreResult<Vec<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN teams t ON t.id = p.team_id WHERE {clause} ORDER BY p.name, p.id"
+        );
+        let rows = sqlx::query(&sql).bind(bind).fetch_all(&self.pool).await?;
+        self.people_from_rows(rows).await
+    }
+
+    async fn people_from_rows(&self, rows: Vec<DB::Row>) -> StoreResult<Vec<Person>> {
+        let mut people = Vec::with_capacity(rows.len());
+        for row in rows {
+            people.push(Person {
+                id: PersonId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                manager_id: row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
+                team: row.try_get("team")?,
+                attributes: Vec::new(),
+            });
+        }
+        let mut attributes: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
+        for chunk in people.chunks(ID_BATCH) {
+            let placeholders = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT person_id, name, value FROM person_attributes WHERE person_id IN ({placeholders})
+                 ORDER BY person_id, name"
+            );
+            let mut query = sqlx::query(&sql);
+            for p in chunk {
+                query = query.bind(p.id.0);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                attributes
+                    .entry(row.try_get("person_id")?)
+                    .or_default()
+                    .push((row.try_get("name")?, row.try_get("value")?));
+            }
+        }
+        for p in &mut people {
+            p.attributes = attributes.remove(&p.id.0).unwrap_or_default();
+        }
+        Ok(people)
+    }
+
+    /// The survey invitation matching `clause`, with `$1` and `$2` bound to `binds`.
+    async fn survey_invitation_where(
+        &self,
+        clause: &str,
+        binds: (&str, i64),
+    ) -> StoreResult<Option<SurveyInvitation>> {
+        let sql = format!(
+            "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, i.completed, p.name AS leader_name,
+                    c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_comments
+             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN people p ON p.id = i.leader_id
+             WHERE {clause}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(binds.0)
+            .bind(binds.1)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SurveyInvitation {
+            id: InvitationId(row.try_get("invitation_id")?),
+            campaign: Self::campaign_from_row(&row)?,
+            leader_id: PersonId(row.try_get("leader_id")?),
+            leader_name: row.try_get("leader_name")?,
+            group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+            completed: row.try_get::<i64, _>("completed")? != 0,
+        }))
+    }
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'n> &'n str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn health(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()> {
+        let definition = serde_json::to_string(instrument)
+            .map_err(|e| StoreError::Corrupt(format!("instrument does not serialise: {e}")))?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
+                .bind(i64::from(instrument.version))
+                .fetch_optional(&self.pool)
+                .await?;
+        match stored {
+            None => {
+                sqlx::query("INSERT INTO instruments (version, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(i64::from(instrument.version))
+                    .bind(&definition)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Some(existing) if existing == definition => Ok(()),
+            Some(_) => Err(StoreError::Conflict(format!(
+                "instrument version {} in this build differs from the one stored; a released version must never change",
+                instrument.version
+            ))),
+        }
+    }
+
+    async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
+        let definition: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
+                .bind(i64::from(version))
+                .fetch_optional(&self.pool)
+                .await?;
+        let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
+        serde_json::from_str(&definition)
+            .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))
+    }
+
+    async fn import_people(
+        &self,
+        file: &PeopleFile,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> StoreResult<ImportSummary> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(lock) = DB::IMPORT_LOCK {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        // Staging tables live in the connection's own temporary space and are dropped before
+        // the commit (or with the rollback).
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT)")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_attributes (email TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL)")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM import_staging")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM import_attributes")
+            .execute(&mut *tx)
+            .await?;
+        let mut written = 0;
+        for chunk in file.rows.chunks(IMPORT_BATCH) {
+            let sql = format!(
+                "INSERT INTO import_staging (email, name, team, manager_email) VALUES {}",
+                row_placeholders(chunk.len(), 4)
+            );
+            let mut insert = sqlx::query(&sql);
+            for row in chunk {
+                insert = insert
+                    .bind(row.email.as_str())
+                    .bind(row.name.as_str())
+                    .bind(row.team.as_deref())
+                    .bind(row.manager_email.as_ref().map(Email::as_str));
+            }
+            insert.execute(&mut *tx).await?;
+            let attributes: Vec<(&str, &str, &str)> = chunk
+                .iter()
+                .flat_map(|r| {
+                    r.attributes
+                        .iter()
+                        .map(|(n, v)| (r.email.as_str(), n.as_str(), v.as_str()))
+                })
+                .collect();
+            for attr_chunk in attributes.chunks(IMPORT_BATCH) {
+                let sql = format!(
+                    "INSERT INTO import_attributes (email, name, value) VALUES {}",
+                    row_placeholders(attr_chunk.len(), 3)
+                );
+                let mut insert = sqlx::query(&sql);
+                for (e, n, v) in attr_chunk {
+                    insert = insert.bind(*e).bind(*n).bind(*v);
+                }
+                insert.execute(&mut *tx).await?;
+            }
+            written += chunk.len();
+            progress(written / 2);
+        }
+        let teams_created = DB::rows_affected(
+            &sqlx::query(
+                "INSERT INTO teams (name) SELECT DISTINCT team FROM import_staging WHERE team IS NOT NULL
+                 ON CONFLICT DO NOTHING",
+            )
+            .execute(&mut *tx)
+            .await?,
+        );
+        let updated: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM import_staging s JOIN people p ON p.email = s.email",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO people (name, email, team_id)
+             SELECT s.name, s.email, t.id FROM import_staging s LEFT JOIN teams t ON t.name = s.team WHERE true
+             ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        progress(written * 3 / 4);
+        sqlx::query(
+            "UPDATE people SET manager_id = (
+                 SELECT m.id FROM import_staging s LEFT JOIN people m ON m.email = s.manager_email
+                 WHERE s.email = people.email)
+             WHERE email IN (SELECT email FROM import_staging)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM person_attributes WHERE person_id IN
+                 (SELECT p.id FROM people p JOIN import_staging s ON s.email = p.email)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO person_attributes (person_id, name, value)
+             SELECT p.id, a.name, a.value FROM import_attributes a JOIN people p ON p.email = a.email",
+        )
+        .execute(&mut *tx)
+        .await?;
+        // A file may close a loop through people already stored; refuse it then.
+        let looped: Option<String> = sqlx::query_scalar(
+            "WITH RECURSIVE chain (start, current, depth) AS (
+                 SELECT p.id, p.manager_id, 1 FROM people p JOIN import_staging s ON s.email = p.email
+                 WHERE p.manager_id IS NOT NULL
+                 UNION ALL
+                 SELECT c.start, p.manager_id, c.depth + 1 FROM chain c JOIN people p ON p.id = c.current
+                 WHERE p.manager_id IS NOT NULL AND c.current <> c.start AND c.depth < 10000)
+             SELECT p.email FROM chain c JOIN people p ON p.id = c.start WHERE c.current = c.start LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(email) = looped {
+            return Err(StoreError::Conflict(format!(
+                "{email} would be in a reporting loop with people already in Trustloop; nothing was imported"
+            )));
+        }
+        sqlx::query("DROP TABLE import_staging")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DROP TABLE import_attributes")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        progress(written);
+        let updated = updated as u64;
+        Ok(ImportSummary {
+            added: file.rows.len() as u64 - updated,
+            updated,
+            teams_created,
+        })
+    }
+
+    async fn known_emails(&self) -> StoreResult<HashSet<Email>> {
+        let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM people")
+            .fetch_all(&self.pool)
+            .await?;
+        emails
+            .iter()
+            .map(|e| Email::parse(e).map_err(StoreError::Corrupt))
+            .collect()
+    }
+
+    async fn people(&self, query: &PeopleQuery) -> StoreResult<(Vec<Person>, u64)> {
+        let pattern = query.search.as_deref().map(|s| {
+            format!(
+                "%{}%",
+                s.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let filter =
+            "($1 IS NULL OR lower(p.name) LIKE $1 ESCAPE '\\' OR p.email LIKE $1 ESCAPE '\\')";
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM people p WHERE {filter}"))
+                .bind(&pattern)
+                .fetch_one(&self.pool)
+                .await?;
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN teams t ON t.id = p.team_id
+             WHERE {filter} ORDER BY p.name, p.id LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&pattern)
+            .bind(query.limit.min(i64::MAX as u64) as i64)
+            .bind(query.offset.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((self.people_from_rows(rows).await?, total as u64))
+    }
+
+    async fn person(&self, id: PersonId) -> StoreResult<Person> {
+        self.people_where("p.id = $1", id.0)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("person"))
+    }
+
+    async fn person_by_email(&self, email: &Email) -> StoreResult<Option<Person>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => Ok(Some(self.person(PersonId(id)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserId> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, role, person_id, password_hash) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
+        )
+        .bind(user.email.as_str())
+        .bind(&user.display_name)
+        .bind(user.role.slug())
+        .bind(user.person_id.map(|p| p.0))
+        .bind(&user.password_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict_on_unique(|| {
+            format!("an account for {} already exists", user.email)
+        }))?;
+        Ok(UserId(id))
+    }
+
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(Self::user_from_row).transpose()
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<User> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Self::user_from_row(&row.ok_or(StoreError::NotFound("user"))?)
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(&session.token_hash)
+            .bind(session.user_id.0)
+            .bind(&session.csrf_token)
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Session {
+                user_id: UserId(row.try_get("user_id")?),
+                csrf_token: row.try_get("csrf_token")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (name, status, instrument_version, deadline, min_rater_group, min_team, min_comments, created_on)
+             VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&campaign.name)
+        .bind(i64::from(campaign.instrument_version))
+        .bind(format_date(campaign.deadline))
+        .bind(i64::from(campaign.rules.min_rater_group))
+        .bind(i64::from(campaign.rules.min_team))
+        .bind(i64::from(campaign.rules.min_comments))
+        .bind(format_date(campaign.created_on))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(CampaignId(id))
+    }
+
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::campaign_from_row).collect()
+    }
+
+    async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
+        let row = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Self::campaign_from_row(&row.ok_or(StoreError::NotFound("campaign"))?)
+    }
+
+    async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+                .bind(campaign.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match status.as_deref() {
+            None => return Err(StoreError::NotFound("campaign")),
+            Some("closed") => {
+                return Err(StoreError::Conflict(
+                    "the campaign is closed; leaders can no longer be added".into(),
+                ));
+            }
+            Some(_) => {}
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+            .bind(leader.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("person"));
+        }
+        sqlx::query("INSERT INTO campaign_leaders (campaign_id, leader_id) VALUES ($1, $2)")
+            .bind(campaign.0)
+            .bind(leader.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict_on_unique(|| {
+                "this person is already a leader in the campaign".into()
+            }))?;
+        let proposals = [
+            ("self", "SELECT id, name, email FROM people WHERE id = $1"),
+            (
+                "manager",
+                "SELECT m.id, m.name, m.email FROM people p JOIN people m ON m.id = p.manager_id WHERE p.id = $1",
+            ),
+            (
+                "direct_report",
+                "SELECT id, name, email FROM people WHERE manager_id = $1",
+            ),
+        ];
+        for (group, select) in proposals {
+            // `WHERE true` keeps SQLite from reading ON CONFLICT as a join condition.
+            sqlx::query(&format!(
+                "INSERT INTO invitations (campaign_id, leader_id, rater_group, person_id, rater_name, rater_email)
+                 SELECT $2, $1, '{group}', id, name, email FROM ({select}) AS proposed WHERE true
+                 ON CONFLICT DO NOTHING"
+            ))
+            .bind(leader.0)
+            .bind(campaign.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn campaign_leaders(&self, campaign: CampaignId) -> StoreResult<Vec<Person>> {
+        self.people_where(
+            "p.id IN (SELECT leader_id FROM campaign_leaders WHERE campaign_id = $1)",
+            campaign.0,
+        )
+        .await
+    }
+
+    async fn campaigns_led_by(&self, leader: PersonId) -> StoreResult<Vec<Campaign>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id IN
+                 (SELECT campaign_id FROM campaign_leaders WHERE leader_id = $1) ORDER BY id DESC"
+        ))
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::campaign_from_row).collect()
+    }
+
+    async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId> {
+        let mut tx = self.pool.begin().await?;
+        let leads: Option<String> = sqlx::query_scalar(
+            "SELECT c.status FROM campaign_leaders l JOIN campaigns c ON c.id = l.campaign_id
+             WHERE l.campaign_id = $1 AND l.leader_id = $2",
+        )
+        .bind(invitation.campaign_id.0)
+        .bind(invitation.leader_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match leads.as_deref() {
+            None => return Err(StoreError::NotFound("leader in this campaign")),
+            Some("closed") => return Err(StoreError::Conflict("the campaign is closed".into())),
+            Some(_) => {}
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO invitations (campaign_id, leader_id, rater_group, person_id, rater_name, rater_email)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(invitation.campaign_id.0)
+        .bind(invitation.leader_id.0)
+        .bind(invitation.group.slug())
+        .bind(invitation.person_id.map(|p| p.0))
+        .bind(&invitation.rater_name)
+        .bind(invitation.rater_email.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(|| {
+            format!(
+                "{} is already invited to rate this leader",
+                invitation.rater_email
+            )
+        }))?;
+        tx.commit().await?;
+        Ok(InvitationId(id))
+    }
+
+    async fn invitations(
+        &self,
+        campaign: CampaignId,
+        leader: Option<PersonId>,
+    ) -> StoreResult<Vec<Invitation>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations
+             WHERE campaign_id = $1 AND ($2 IS NULL OR leader_id = $2)
+             ORDER BY leader_id, CASE rater_group WHEN 'self' THEN 0 WHEN 'manager' THEN 1 WHEN 'peer' THEN 2
+                      WHEN 'direct_report' THEN 3 ELSE 4 END, rater_name"
+        ))
+        .bind(campaign.0)
+        .bind(leader.map(|l| l.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::invitation_from_row).collect()
+    }
+
+    async fn issue_links(
+        &self,
+        campaign: CampaignId,
+        reissue: bool,
+        new_token: &(dyn Fn() -> (String, String) + Send + Sync),
+    ) -> StoreResult<Vec<(Invitation, String)>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations
+             WHERE campaign_id = $1 AND completed = 0 AND (token_hash IS NULL OR $2)
+             ORDER BY leader_id, rater_group, rater_name"
+        ))
+        .bind(campaign.0)
+        .bind(reissue)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut issued = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut invitation = Self::invitation_from_row(row)?;
+            let (token, hash) = new_token();
+            sqlx::query("UPDATE invitations SET token_hash = $1 WHERE id = $2")
+                .bind(&hash)
+                .bind(invitation.id.0)
+                .execute(&mut *tx)
+                .await?;
+            invitation.has_link = true;
+            issued.push((invitation, token));
+        }
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    async fn set_campaign_status(
+        &self,
+        campaign: CampaignId,
+        status: CampaignStatus,
+    ) -> StoreResult<()> {
+        let from = match status {
+            CampaignStatus::Open => "draft",
+            CampaignStatus::Closed => "open",
+            CampaignStatus::Draft => {
+                return Err(StoreError::Conflict(
+                    "a campaign cannot go back to draft".into(),
+                ));
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        if status == CampaignStatus::Open {
+            let leaders: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM campaign_leaders WHERE campaign_id = $1")
+                    .bind(campaign.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if leaders == 0 {
+                return Err(StoreError::Conflict(
+                    "add at least one leader before opening the campaign".into(),
+                ));
+            }
+        }
+        let changed = DB::rows_affected(
+            &sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2 AND status = $3")
+                .bind(status.slug())
+                .bind(campaign.0)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?,
+        );
+        if changed == 0 {
+            let current: Option<String> =
+                sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+                    .bind(campaign.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return match current {
+                None => Err(StoreError::NotFound("campaign")),
+                Some(current) => Err(StoreError::Conflict(format!(
+                    "the campaign is {current}; it can only become {} from {from}",
+                    status.slug()
+                ))),
+            };
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>> {
+        let rows = sqlx::query(
+            "SELECT leader_id, rater_group, COUNT(*) AS invited, COUNT(*) FILTER (WHERE completed <> 0) AS completed
+             FROM invitations WHERE campaign_id = $1 GROUP BY leader_id, rater_group",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut progress = rows
+            .iter()
+            .map(|row| {
+                Ok(GroupProgress {
+                    leader_id: PersonId(row.try_get("leader_id")?),
+                    group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    invited: row.try_get::<i64, _>("invited")? as u32,
+                    completed: row.try_get::<i64, _>("completed")? as u32,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        progress.sort_by_key(|p| (p.leader_id, p.group));
+        Ok(progress)
+    }
+
+    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>> {
+        self.survey_invitation_where("i.token_hash = $1 AND $2 = 0", (token_hash, 0))
+            .await
+    }
+
+    async fn self_invitation(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<Option<SurveyInvitation>> {
+        let row = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM invitations WHERE campaign_id = $1 AND leader_id = $2 AND rater_group = 'self'",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(id) => {
+                self.survey_invitation_where("$1 = '' AND i.id = $2", ("", id))
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn submit_response(
+        &self,
+        invitation: InvitationId,
+        answers: &SurveyAnswers,
+        today: time::Date,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.completed, c.status, c.deadline
+             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1",
+        )
+        .bind(invitation.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("invitation"))?;
+        let status: String = row.try_get("status")?;
+        if status != "open" {
+            return Err(StoreError::Conflict(format!("the campaign is {status}")));
+        }
+        if parse_date(&row.try_get::<String, _>("deadline")?)? < today {
+            return Err(StoreError::Conflict(
+                "the campaign's deadline has passed".into(),
+            ));
+        }
+        let changed = DB::rows_affected(
+            &sqlx::query("UPDATE invitations SET completed = 1 WHERE id = $1 AND completed = 0")
+                .bind(invitation.0)
+                .execute(&mut *tx)
+                .await?,
+        );
+        if changed == 0 {
+            return Err(StoreError::Conflict(
+                "this survey has already been answered".into(),
+            ));
+        }
+        let campaign_id: i64 = row.try_get("campaign_id")?;
+        let leader_id: i64 = row.try_get("leader_id")?;
+        let group: String = row.try_get("rater_group")?;
+        let response_id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&response_id)
+        .bind(campaign_id)
+        .bind(leader_id)
+        .bind(&group)
+        .bind(format_date(today))
+        .execute(&mut *tx)
+        .await?;
+        if !answers.ratings.is_empty() {
+            let sql = format!(
+                "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
+                row_placeholders(answers.ratings.len(), 3)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (code, rating) in &answers.ratings {
+                insert = insert
+                    .bind(response_id.as_str())
+                    .bind(code.as_str())
+                    .bind(i64::from(rating.to_stored()));
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        for (code, text) in &answers.comments {
+            sqlx::query(
+                "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(campaign_id)
+            .bind(leader_id)
+            .bind(&group)
+            .bind(code)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn responses(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<(Vec<Response>, Vec<Comment>)> {
+        let rows = sqlx::query(&format!(
+            "{RATING_ROWS} WHERE r.campaign_id = $1 AND r.leader_id = $2 ORDER BY r.id"
+        ))
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let responses = Self::responses_from_rows(rows)?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let rows = sqlx::query(
+            "SELECT rater_group, question_code, body FROM response_comments
+             WHERE campaign_id = $1 AND leader_id = $2 ORDER BY id",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let comments = rows
+            .iter()
+            .map(|row| {
+                Ok(Comment {
+                    group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    code: row.try_get("question_code")?,
+                    text: row.try_get("body")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((responses, comments))
+    }
+
+    async fn campaign_responses(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(PersonId, Response)>> {
+        let rows = sqlx::query(&format!(
+            "{RATING_ROWS} WHERE r.campaign_id = $1 ORDER BY r.id"
+        ))
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Self::responses_from_rows(rows)
+    }
+
+    async fn create_import_job(&self, now: i64) -> StoreResult<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_jobs (status, created_at) VALUES ('running', $1) RETURNING id",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()> {
+        let status = match job.status {
+            ImportStatus::Running => "running",
+            ImportStatus::Done => "done",
+            ImportStatus::Failed => "failed",
+        };
+        let problems = serde_json::to_string(&job.problems)
+            .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?;
+        sqlx::query(
+            "UPDATE import_jobs SET status = $1, total_rows = $2, processed = $3, message = $4, problems = $5 WHERE id = $6",
+        )
+        .bind(status)
+        .bind(job.total_rows as i64)
+        .bind(job.processed as i64)
+        .bind(&job.message)
+        .bind(problems)
+        .bind(job.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn import_job(&self, id: i64) -> StoreResult<ImportJob> {
+        let row = sqlx::query("SELECT * FROM import_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("import"))?;
+        let status: String = row.try_get("status")?;
+        let problems: String = row.try_get("problems")?;
+        Ok(ImportJob {
+            id,
+            status: match status.as_str() {
+                "running" => ImportStatus::Running,
+                "done" => ImportStatus::Done,
+                _ => ImportStatus::Failed,
+            },
+            total_rows: row.try_get::<i64, _>("total_rows")? as u64,
+            processed: row.try_get::<i64, _>("processed")? as u64,
+            message: row.try_get("message")?,
+            problems: serde_json::from_str(&problems)
+                .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?,
+        })
+    }
+
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (at, actor, action, target, address, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(event.at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.target)
+        .bind(&event.address)
+        .bind(&event.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_events(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> StoreResult<Vec<(i64, AuditEvent)>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, target, address, detail FROM audit_events
+             WHERE ($1 IS NULL OR id < $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    AuditEvent {
+                        at: row.try_get("at")?,
+                        actor: row.try_get("actor")?,
+                        action: row.try_get("action")?,
+                        target: row.try_get("target")?,
+                        address: row.try_get("address")?,
+                        detail: row.try_get("detail")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key = $1 AND at >= $2")
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n as u32)
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1 OR at < $2")
+            .bind(key)
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
+        )
+        .bind(token.user_id.0)
+        .bind(&token.name)
+        .bind(&token.token_hash)
+        .bind(token.scopes.join(" "))
+        .bind(token.created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
+        ))
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::token_from_row).collect()
+    }
+
+    async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>> {
+        let row = sqlx::query(&format!(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::token_from_row).transpose()
+    }
+
+    async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()> {
+        let changed = DB::rows_affected(
+            &sqlx::query(
+                "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?,
+        );
+        if changed == 0 {
+            return Err(StoreError::NotFound("API token"));
+        }
+        Ok(())
+    }
+
+    async fn create_password_link(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM password_links WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO password_links (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_link_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.* FROM password_links l JOIN users u ON u.id = l.user_id
+             WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::user_from_row).transpose()
+    }
+
+    async fn use_password_link(
+        &self,
+        token_hash: &str,
+        now: i64,
+        password_hash: &str,
+    ) -> StoreResult<UserId> {
+        let mut tx = self.pool.begin().await?;
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE password_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            return Err(StoreError::Conflict(
+                "this link has been used or has expired".into(),
+            ));
+        };
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UserId(user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::row_placeholders;
+
+    #[test]
+    fn placeholders_number_values_row_by_row() {
+        assert_eq!(row_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(row_placeholders(1, 1), "($1)");
+    }
+}

@@ -1,0 +1,1700 @@
+//! The storage contract: what every backend behind [`Store`] must do, written once and run on
+//! each backend.
+//!
+//! `contract!` turns every `async fn(DynStore)` below into two tests, `sqlite::NAME` and
+//! `postgres::NAME`, each with a fresh, empty database:
+//! - the SQLite variant always runs, on a file in a temporary folder;
+//! - the PostgreSQL variant is marked `#[ignore]`, so a plain `cargo test` reports it as
+//!   *ignored* rather than passing it without a server. Run it with `-- --ignored` (only these)
+//!   or `-- --include-ignored` (all) and `TRUSTLOOP_TEST_POSTGRES` set to a server URL such as
+//!   the one `scripts/postgres start DIR` prints; each test then creates its own database
+//!   `t_<random>` on that server. Asked to run without that variable, it fails and says why.
+//!
+//! Cargo cannot make `#[ignore]` depend on an environment variable without rebuilding the crate
+//! whenever the variable changes, hence an ignore that is always there and a run-time check.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::RaterGroup;
+use trustloop_domain::people::{Email, PeopleFile, PersonRow};
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::rating::{Rating, SurveyAnswers};
+use trustloop_storage::*;
+
+/// A store on a fresh database, with whatever must live as long as it.
+struct Fixture {
+    store: DynStore,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite_fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("contract.db").display());
+    Fixture {
+        store: connect(&url).await.expect("SQLite database opens"),
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres_fixture() -> Fixture {
+    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").unwrap_or_default();
+    assert!(
+        !server.is_empty(),
+        "TRUSTLOOP_TEST_POSTGRES is not set: start a server with `scripts/postgres start DIR` and \
+         set the variable to the URL it prints, or run only the SQLite variants (`sqlite::`)"
+    );
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let url = PgStore::create_database(&server, &name)
+        .await
+        .expect("test database created");
+    Fixture {
+        store: connect(&url).await.expect("PostgreSQL database opens"),
+        _dir: None,
+    }
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let fixture = super::sqlite_fixture().await;
+                    super::$name(fixture.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+                async fn $name() {
+                    let fixture = super::postgres_fixture().await;
+                    super::$name(fixture.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    the_store_answers_its_health_check,
+    built_in_instruments_are_registered_and_a_changed_version_is_refused,
+    an_import_adds_people_with_teams_managers_and_attributes,
+    a_second_import_updates_known_people_and_replaces_their_attributes,
+    an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing,
+    a_large_import_crosses_batch_boundaries_and_reports_progress,
+    people_are_listed_by_name_in_pages_and_found_by_name_or_email,
+    a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first,
+    adding_a_leader_proposes_self_manager_and_direct_reports,
+    a_leader_added_twice_or_unknown_is_refused,
+    an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed,
+    invitations_are_listed_by_leader_then_group_then_name,
+    issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links,
+    a_campaign_moves_from_draft_to_open_to_closed_and_never_back,
+    an_answer_is_accepted_once_and_counted_in_progress,
+    concurrent_answers_to_one_invitation_store_exactly_one_response,
+    a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers,
+    responses_come_back_per_leader_without_who_gave_them,
+    campaign_responses_carry_the_leader_each_response_rates,
+    the_leaders_own_survey_is_found_by_campaign_and_leader,
+    a_session_lasts_until_it_expires_or_is_deleted,
+    accounts_are_unique_by_email_and_found_by_email_or_id,
+    audit_events_come_newest_first_in_pages,
+    sign_in_failures_are_counted_per_key_since_a_time_and_cleared,
+    an_import_job_records_its_progress_and_problems,
+    api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner,
+    a_password_link_works_once_before_it_expires_and_ends_the_users_sessions,
+);
+
+#[tokio::test]
+async fn a_database_url_with_an_unknown_scheme_is_refused() {
+    let error = connect("mysql://localhost/trustloop")
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&error, StoreError::UnsupportedUrl(scheme) if scheme == "mysql"),
+        "{error}"
+    );
+}
+
+// ------------------------------------------------------------------------------------ helpers
+
+fn email(text: &str) -> Email {
+    Email::parse(text).expect("valid email")
+}
+
+fn row(name: &str, address: &str, manager: Option<&str>, team: Option<&str>) -> PersonRow {
+    PersonRow {
+        line: 0,
+        name: name.into(),
+        email: email(address),
+        manager_email: manager.map(email),
+        team: team.map(Into::into),
+        attributes: Vec::new(),
+    }
+}
+
+fn file(rows: Vec<PersonRow>) -> PeopleFile {
+    let mut attribute_names: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.attributes.iter().map(|(n, _)| n.clone()))
+        .collect();
+    attribute_names.sort();
+    attribute_names.dedup();
+    PeopleFile {
+        rows,
+        attribute_names,
+    }
+}
+
+async fn import(store: &DynStore, rows: Vec<PersonRow>) -> StoreResult<ImportSummary> {
+    store.import_people(&file(rows), &|_| {}).await
+}
+
+/// A small organisation: a director, two leaders under her, and their reports.
+async fn import_org(store: &DynStore) -> Org {
+    let mut lee = row(
+        "Lee Leader",
+        "lee@example.org",
+        Some("dana@example.org"),
+        Some("Platform"),
+    );
+    lee.attributes = vec![("location".into(), "London".into())];
+    import(
+        store,
+        vec![
+            row(
+                "Dana Director",
+                "dana@example.org",
+                None,
+                Some("Leadership"),
+            ),
+            lee,
+            row(
+                "Pat Peer",
+                "pat@example.org",
+                Some("dana@example.org"),
+                Some("Sales"),
+            ),
+            row(
+                "Ann Report",
+                "ann@example.org",
+                Some("lee@example.org"),
+                Some("Platform"),
+            ),
+            row(
+                "Ben Report",
+                "ben@example.org",
+                Some("lee@example.org"),
+                Some("Platform"),
+            ),
+            row(
+                "Eve Report",
+                "eve@example.org",
+                Some("pat@example.org"),
+                Some("Sales"),
+            ),
+        ],
+    )
+    .await
+    .expect("organisation imported");
+    Org {
+        dana: id_of(store, "dana@example.org").await,
+        lee: id_of(store, "lee@example.org").await,
+        pat: id_of(store, "pat@example.org").await,
+        ann: id_of(store, "ann@example.org").await,
+    }
+}
+
+struct Org {
+    dana: PersonId,
+    lee: PersonId,
+    pat: PersonId,
+    ann: PersonId,
+}
+
+async fn id_of(store: &DynStore, address: &str) -> PersonId {
+    store
+        .person_by_email(&email(address))
+        .await
+        .expect("lookup")
+        .expect("person exists")
+        .id
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+async fn campaign(store: &DynStore, name: &str) -> CampaignId {
+    store
+        .create_campaign(&NewCampaign {
+            name: name.into(),
+            instrument_version: Instrument::current().version,
+            deadline: today() + time::Duration::days(14),
+            rules: PrivacyRules::default(),
+            created_on: today(),
+        })
+        .await
+        .expect("campaign created")
+}
+
+/// An open campaign with `leader` in it and a link for every proposed rater: (campaign, links
+/// by rater email with their invitation).
+async fn open_campaign(
+    store: &DynStore,
+    leader: PersonId,
+) -> (CampaignId, BTreeMap<String, (Invitation, String)>) {
+    let id = campaign(store, "Spring 360").await;
+    store.add_leader(id, leader).await.expect("leader added");
+    let links = store
+        .issue_links(id, false, &token_factory())
+        .await
+        .expect("links issued");
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("opened");
+    let links = links
+        .into_iter()
+        .map(|(i, t)| (i.rater_email.clone(), (i, t)))
+        .collect();
+    (id, links)
+}
+
+/// Makes distinct (token, hash) pairs; the "hash" is the token reversed, enough for a store.
+fn token_factory() -> impl Fn() -> (String, String) + Send + Sync {
+    let counter = AtomicUsize::new(0);
+    move || {
+        let token = format!(
+            "token-{}-{}",
+            uuid::Uuid::new_v4(),
+            counter.fetch_add(1, Ordering::Relaxed)
+        );
+        let hash = token.chars().rev().collect();
+        (token, hash)
+    }
+}
+
+fn hash_of(token: &str) -> String {
+    token.chars().rev().collect()
+}
+
+fn answers(point: u8, comment: Option<&str>) -> SurveyAnswers {
+    let instrument = Instrument::current();
+    let mut ratings: BTreeMap<String, Rating> = instrument
+        .items
+        .iter()
+        .map(|i| (i.code.clone(), Rating::Score(point)))
+        .collect();
+    if let Some(first) = instrument.items.first() {
+        ratings.insert(first.code.clone(), Rating::CantSay);
+    }
+    let comments = comment
+        .map(|c| {
+            let code = instrument.open_questions[0].code.clone();
+            BTreeMap::from([(code, c.to_string())])
+        })
+        .unwrap_or_default();
+    SurveyAnswers { ratings, comments }
+}
+
+fn is_conflict<T: std::fmt::Debug>(result: &StoreResult<T>) -> bool {
+    matches!(result, Err(StoreError::Conflict(_)))
+}
+
+// ------------------------------------------------------------------------------------ the contract
+
+async fn the_store_answers_its_health_check(store: DynStore) {
+    store.health().await.expect("healthy");
+}
+
+async fn built_in_instruments_are_registered_and_a_changed_version_is_refused(store: DynStore) {
+    let current = Instrument::current();
+    assert_eq!(
+        store.instrument(current.version).await.expect("stored"),
+        current
+    );
+    // Registering the same definition again is harmless.
+    store
+        .register_instrument(&current)
+        .await
+        .expect("same definition accepted");
+    let mut changed = current.clone();
+    changed.name = format!("{} (edited)", changed.name);
+    assert!(is_conflict(&store.register_instrument(&changed).await));
+    assert!(matches!(
+        store.instrument(9999).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStore) {
+    let progress = AtomicUsize::new(0);
+    let mut lee = row(
+        "Lee Leader",
+        "lee@example.org",
+        Some("dana@example.org"),
+        Some("Platform"),
+    );
+    lee.attributes = vec![
+        ("location".into(), "London".into()),
+        ("function".into(), "Engineering".into()),
+    ];
+    let rows = vec![
+        row(
+            "Dana Director",
+            "dana@example.org",
+            None,
+            Some("Leadership"),
+        ),
+        lee,
+        row(
+            "Ann Report",
+            "ann@example.org",
+            Some("lee@example.org"),
+            None,
+        ),
+    ];
+    let summary = store
+        .import_people(&file(rows), &|n| progress.store(n, Ordering::Relaxed))
+        .await
+        .expect("imported");
+    assert_eq!(
+        summary,
+        ImportSummary {
+            added: 3,
+            updated: 0,
+            teams_created: 2
+        }
+    );
+    assert_eq!(progress.load(Ordering::Relaxed), 3);
+
+    let dana = id_of(&store, "dana@example.org").await;
+    let lee = store
+        .person_by_email(&email("lee@example.org"))
+        .await
+        .expect("lookup")
+        .expect("Lee stored");
+    assert_eq!(lee.name, "Lee Leader");
+    assert_eq!(lee.manager_id, Some(dana));
+    assert_eq!(lee.team.as_deref(), Some("Platform"));
+    assert_eq!(
+        lee.attributes,
+        vec![
+            ("function".to_string(), "Engineering".to_string()),
+            ("location".to_string(), "London".to_string())
+        ]
+    );
+    let ann = store
+        .person(id_of(&store, "ann@example.org").await)
+        .await
+        .expect("Ann");
+    assert_eq!(ann.manager_id, Some(lee.id));
+    assert_eq!(ann.team, None);
+    assert!(ann.attributes.is_empty());
+
+    let known = store.known_emails().await.expect("emails");
+    assert_eq!(known.len(), 3);
+    assert!(known.contains(&email("ann@example.org")));
+    assert!(
+        store
+            .person_by_email(&email("nobody@example.org"))
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(matches!(
+        store.person(PersonId(999_999)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn a_second_import_updates_known_people_and_replaces_their_attributes(store: DynStore) {
+    let org = import_org(&store).await;
+    // Ann moves to Pat, changes her name and team; Lee loses his attributes; Zoe joins under
+    // Ann. Dana, Pat, Ben and Eve are not in the file.
+    let mut ann = row(
+        "Ann Moved",
+        "ann@example.org",
+        Some("pat@example.org"),
+        Some("Research"),
+    );
+    ann.attributes = vec![("location".into(), "Lisbon".into())];
+    let summary = import(
+        &store,
+        vec![
+            ann,
+            row(
+                "Lee Leader",
+                "lee@example.org",
+                Some("dana@example.org"),
+                Some("Platform"),
+            ),
+            row("Zoe New", "zoe@example.org", Some("ann@example.org"), None),
+        ],
+    )
+    .await
+    .expect("second import");
+    assert_eq!(
+        summary,
+        ImportSummary {
+            added: 1,
+            updated: 2,
+            teams_created: 1
+        }
+    );
+    let ann = store.person(org.ann).await.expect("Ann");
+    assert_eq!(ann.name, "Ann Moved");
+    assert_eq!(ann.manager_id, Some(org.pat));
+    assert_eq!(ann.team.as_deref(), Some("Research"));
+    assert_eq!(
+        ann.attributes,
+        vec![("location".to_string(), "Lisbon".to_string())]
+    );
+    let lee = store.person(org.lee).await.expect("Lee");
+    assert!(
+        lee.attributes.is_empty(),
+        "attributes are replaced, not merged"
+    );
+    let zoe = store
+        .person_by_email(&email("zoe@example.org"))
+        .await
+        .expect("lookup")
+        .expect("Zoe");
+    assert_eq!(zoe.manager_id, Some(org.ann));
+    // People not in the file keep what they had.
+    let dana = store.person(org.dana).await.expect("Dana");
+    assert_eq!(dana.team.as_deref(), Some("Leadership"));
+    assert_eq!(store.known_emails().await.expect("emails").len(), 7);
+}
+
+async fn an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing(store: DynStore) {
+    let org = import_org(&store).await;
+    // Dana would report to Ann, who reports to Lee, who reports to Dana.
+    let result = import(
+        &store,
+        vec![
+            row(
+                "Dana Director",
+                "dana@example.org",
+                Some("ann@example.org"),
+                Some("Leadership"),
+            ),
+            row(
+                "New Person",
+                "new@example.org",
+                None,
+                Some("Brand new team"),
+            ),
+        ],
+    )
+    .await;
+    match result {
+        Err(StoreError::Conflict(message)) => {
+            assert!(message.contains("reporting loop"), "{message}");
+            assert!(message.contains("nothing was imported"), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let dana = store.person(org.dana).await.expect("Dana");
+    assert_eq!(dana.manager_id, None);
+    assert!(
+        store
+            .person_by_email(&email("new@example.org"))
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    // The refused file left no staging behind: the next import works.
+    let summary = import(
+        &store,
+        vec![row(
+            "New Person",
+            "new@example.org",
+            Some("dana@example.org"),
+            None,
+        )],
+    )
+    .await
+    .expect("a clean import after a refused one");
+    assert_eq!(summary.added, 1);
+}
+
+async fn a_large_import_crosses_batch_boundaries_and_reports_progress(store: DynStore) {
+    // 6,001 people in a tree ten wide, each with two attributes: more rows than one insert
+    // batch and more people than one attribute lookup.
+    let count = 6_001;
+    let rows: Vec<PersonRow> = (0..count)
+        .map(|i| {
+            let manager = (i > 0).then(|| format!("p{}@example.org", (i - 1) / 10));
+            let team = format!("Team {}", i % 50);
+            let mut r = row(
+                &format!("Person {i:05}"),
+                &format!("p{i}@example.org"),
+                manager.as_deref(),
+                Some(&team),
+            );
+            r.attributes = vec![
+                ("grade".into(), format!("G{}", i % 7)),
+                ("location".into(), "London".into()),
+            ];
+            r
+        })
+        .collect();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let summary = store
+        .import_people(&file(rows), &move |n| {
+            record.lock().expect("progress lock").push(n)
+        })
+        .await
+        .expect("large import");
+    assert_eq!(summary.added, count as u64);
+    assert_eq!(summary.teams_created, 50);
+    let seen = seen.lock().expect("progress lock").clone();
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(seen.last(), Some(&count));
+
+    let (everyone, total) = store
+        .people(&PeopleQuery {
+            search: None,
+            offset: 0,
+            limit: 10_000,
+        })
+        .await
+        .expect("everyone");
+    assert_eq!(total, count as u64);
+    assert_eq!(everyone.len(), count);
+    assert!(everyone.iter().all(|p| p.attributes.len() == 2));
+    let last = everyone.last().expect("someone");
+    assert_eq!(last.name, "Person 06000");
+    assert_eq!(
+        last.attributes,
+        vec![
+            ("grade".to_string(), format!("G{}", 6000 % 7)),
+            ("location".to_string(), "London".to_string())
+        ]
+    );
+    assert_eq!(
+        last.manager_id,
+        Some(id_of(&store, "p599@example.org").await)
+    );
+}
+
+async fn people_are_listed_by_name_in_pages_and_found_by_name_or_email(store: DynStore) {
+    import_org(&store).await;
+    import(
+        &store,
+        vec![
+            row("anna lower", "anna@example.org", None, None),
+            row("Percent 100%_done", "odd@example.org", None, None),
+        ],
+    )
+    .await
+    .expect("more people");
+    let page = |search: Option<&str>, offset, limit| PeopleQuery {
+        search: search.map(Into::into),
+        offset,
+        limit,
+    };
+    let (all, total) = store.people(&page(None, 0, 100)).await.expect("all");
+    assert_eq!(total, 8);
+    let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+    // Byte order, as SQLite's default collation: capitals before lower case.
+    assert_eq!(
+        names,
+        [
+            "Ann Report",
+            "Ben Report",
+            "Dana Director",
+            "Eve Report",
+            "Lee Leader",
+            "Pat Peer",
+            "Percent 100%_done",
+            "anna lower"
+        ]
+    );
+    let (second, total) = store.people(&page(None, 2, 3)).await.expect("page");
+    assert_eq!(total, 8);
+    assert_eq!(
+        second.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Dana Director", "Eve Report", "Lee Leader"]
+    );
+    let (found, total) = store
+        .people(&page(Some("REPORT"), 0, 100))
+        .await
+        .expect("search");
+    assert_eq!(total, 3, "case-insensitive name search");
+    assert_eq!(found.len(), 3);
+    let (found, _) = store
+        .people(&page(Some("ann"), 0, 100))
+        .await
+        .expect("search");
+    assert_eq!(
+        found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Ann Report", "anna lower"]
+    );
+    let (found, _) = store
+        .people(&page(Some("pat@"), 0, 100))
+        .await
+        .expect("search");
+    assert_eq!(
+        found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Pat Peer"],
+        "search by email"
+    );
+    // % and _ are matched literally.
+    let (found, total) = store
+        .people(&page(Some("0%_"), 0, 100))
+        .await
+        .expect("search");
+    assert_eq!(total, 1);
+    assert_eq!(found[0].name, "Percent 100%_done");
+    let (found, total) = store
+        .people(&page(Some("%"), 0, 100))
+        .await
+        .expect("search");
+    assert_eq!((found.len(), total), (1, 1));
+}
+
+async fn a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first(store: DynStore) {
+    let first = campaign(&store, "First").await;
+    let second = campaign(&store, "Second").await;
+    let stored = store.campaign(first).await.expect("first");
+    assert_eq!(stored.name, "First");
+    assert_eq!(stored.status, CampaignStatus::Draft);
+    assert_eq!(stored.deadline, today() + time::Duration::days(14));
+    assert_eq!(stored.rules, PrivacyRules::default());
+    assert_eq!(stored.instrument_version, Instrument::current().version);
+    let ids: Vec<CampaignId> = store
+        .campaigns()
+        .await
+        .expect("list")
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, [second, first]);
+    assert!(matches!(
+        store.campaign(CampaignId(424_242)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn adding_a_leader_proposes_self_manager_and_direct_reports(store: DynStore) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee added");
+    store.add_leader(id, org.dana).await.expect("Dana added");
+    let leaders: Vec<String> = store
+        .campaign_leaders(id)
+        .await
+        .expect("leaders")
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(leaders, ["Dana Director", "Lee Leader"]);
+
+    let lee: Vec<(RaterGroup, String)> = store
+        .invitations(id, Some(org.lee))
+        .await
+        .expect("Lee's raters")
+        .into_iter()
+        .map(|i| (i.group, i.rater_name))
+        .collect();
+    assert_eq!(
+        lee,
+        [
+            (RaterGroup::SelfRating, "Lee Leader".to_string()),
+            (RaterGroup::Manager, "Dana Director".to_string()),
+            (RaterGroup::DirectReport, "Ann Report".to_string()),
+            (RaterGroup::DirectReport, "Ben Report".to_string()),
+        ]
+    );
+    // Dana has no manager: herself and her two reports.
+    let dana = store
+        .invitations(id, Some(org.dana))
+        .await
+        .expect("Dana's raters");
+    assert_eq!(dana.len(), 3);
+    assert!(dana.iter().all(|i| !i.has_link));
+    assert_eq!(store.invitations(id, None).await.expect("all").len(), 7);
+
+    let led: Vec<CampaignId> = store
+        .campaigns_led_by(org.lee)
+        .await
+        .expect("Lee's campaigns")
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(led, [id]);
+    let later = campaign(&store, "Autumn").await;
+    store.add_leader(later, org.lee).await.expect("again");
+    let led: Vec<CampaignId> = store
+        .campaigns_led_by(org.lee)
+        .await
+        .expect("Lee's campaigns")
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(led, [later, id]);
+    assert!(
+        store
+            .campaigns_led_by(org.ann)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+}
+
+async fn a_leader_added_twice_or_unknown_is_refused(store: DynStore) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee added");
+    let twice = store.add_leader(id, org.lee).await;
+    assert!(is_conflict(&twice), "{twice:?}");
+    assert_eq!(store.invitations(id, None).await.expect("raters").len(), 4);
+    assert!(matches!(
+        store.add_leader(id, PersonId(987_654)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.add_leader(CampaignId(987_654), org.lee).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("open");
+    store
+        .add_leader(id, org.pat)
+        .await
+        .expect("added while open");
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert!(is_conflict(&store.add_leader(id, org.dana).await));
+}
+
+async fn an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed(
+    store: DynStore,
+) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee added");
+    let peer = |address: &str, name: &str| NewInvitation {
+        campaign_id: id,
+        leader_id: org.lee,
+        group: RaterGroup::Peer,
+        person_id: None,
+        rater_name: name.into(),
+        rater_email: email(address),
+    };
+    let added = store
+        .add_invitation(&peer("outsider@example.com", "Olga Outsider"))
+        .await
+        .expect("peer added");
+    assert!(
+        store
+            .invitations(id, Some(org.lee))
+            .await
+            .expect("raters")
+            .iter()
+            .any(|i| i.id == added && i.group == RaterGroup::Peer)
+    );
+    let again = store
+        .add_invitation(&peer("outsider@example.com", "Olga Again"))
+        .await;
+    match again {
+        Err(StoreError::Conflict(message)) => {
+            assert!(message.contains("outsider@example.com"), "{message}")
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // Already proposed as a direct report.
+    assert!(is_conflict(
+        &store.add_invitation(&peer("ann@example.org", "Ann")).await
+    ));
+    // Pat is not a leader in this campaign.
+    let mut not_leader = peer("someone@example.com", "Someone");
+    not_leader.leader_id = org.pat;
+    assert!(matches!(
+        store.add_invitation(&not_leader).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("open");
+    store
+        .add_invitation(&peer("late@example.com", "Late Peer"))
+        .await
+        .expect("added while open");
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert!(is_conflict(
+        &store
+            .add_invitation(&peer("later@example.com", "Later"))
+            .await
+    ));
+}
+
+async fn invitations_are_listed_by_leader_then_group_then_name(store: DynStore) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee added");
+    for (address, name, group) in [
+        ("zed@example.com", "Zed Other", RaterGroup::Other),
+        ("bob@example.com", "bob peer", RaterGroup::Peer),
+        ("amy@example.com", "Amy Peer", RaterGroup::Peer),
+    ] {
+        store
+            .add_invitation(&NewInvitation {
+                campaign_id: id,
+                leader_id: org.lee,
+                group,
+                person_id: None,
+                rater_name: name.into(),
+                rater_email: email(address),
+            })
+            .await
+            .expect("added");
+    }
+    let order: Vec<String> = store
+        .invitations(id, Some(org.lee))
+        .await
+        .expect("raters")
+        .into_iter()
+        .map(|i| i.rater_name)
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Lee Leader",
+            "Dana Director",
+            "Amy Peer",
+            "bob peer",
+            "Ann Report",
+            "Ben Report",
+            "Zed Other"
+        ]
+    );
+}
+
+async fn issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links(
+    store: DynStore,
+) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee added");
+    let tokens = token_factory();
+    let first = store.issue_links(id, false, &tokens).await.expect("links");
+    assert_eq!(first.len(), 4);
+    assert!(first.iter().all(|(i, _)| i.has_link));
+    assert!(
+        store
+            .invitations(id, None)
+            .await
+            .expect("raters")
+            .iter()
+            .all(|i| i.has_link)
+    );
+    // Nothing new to issue.
+    assert!(
+        store
+            .issue_links(id, false, &tokens)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    let (ann_invitation, ann_token) = first
+        .iter()
+        .find(|(i, _)| i.rater_email == "ann@example.org")
+        .cloned()
+        .expect("Ann's link");
+    let opened = store
+        .invitation_by_token(&hash_of(&ann_token))
+        .await
+        .expect("lookup")
+        .expect("the link opens");
+    assert_eq!(opened.id, ann_invitation.id);
+    assert_eq!(opened.leader_id, org.lee);
+    assert_eq!(opened.leader_name, "Lee Leader");
+    assert_eq!(opened.group, RaterGroup::DirectReport);
+    assert_eq!(opened.campaign.id, id);
+    assert!(!opened.completed);
+
+    // Ann answers; reissuing replaces every other link and leaves hers alone.
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("open");
+    store
+        .submit_response(ann_invitation.id, &answers(4, None), today())
+        .await
+        .expect("answered");
+    let again = store
+        .issue_links(id, true, &tokens)
+        .await
+        .expect("reissued");
+    assert_eq!(again.len(), 3);
+    assert!(again.iter().all(|(i, _)| i.id != ann_invitation.id));
+    for (invitation, old) in &first {
+        let found = store
+            .invitation_by_token(&hash_of(old))
+            .await
+            .expect("lookup");
+        if invitation.id == ann_invitation.id {
+            assert!(found.expect("the answered link still opens").completed);
+        } else {
+            assert!(found.is_none(), "an old link still opens");
+        }
+    }
+    for (invitation, new) in &again {
+        let found = store
+            .invitation_by_token(&hash_of(new))
+            .await
+            .expect("lookup")
+            .expect("new link opens");
+        assert_eq!(found.id, invitation.id);
+    }
+    assert!(
+        store
+            .invitation_by_token("no such hash")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+}
+
+async fn a_campaign_moves_from_draft_to_open_to_closed_and_never_back(store: DynStore) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    let empty = store.set_campaign_status(id, CampaignStatus::Open).await;
+    match empty {
+        Err(StoreError::Conflict(message)) => assert!(message.contains("leader"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let early = store.set_campaign_status(id, CampaignStatus::Closed).await;
+    match early {
+        Err(StoreError::Conflict(message)) => assert_eq!(
+            message,
+            "the campaign is draft; it can only become closed from open"
+        ),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    store.add_leader(id, org.lee).await.expect("Lee added");
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("opened");
+    assert_eq!(
+        store.campaign(id).await.expect("campaign").status,
+        CampaignStatus::Open
+    );
+    assert!(is_conflict(
+        &store.set_campaign_status(id, CampaignStatus::Open).await
+    ));
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert_eq!(
+        store.campaign(id).await.expect("campaign").status,
+        CampaignStatus::Closed
+    );
+    assert!(is_conflict(
+        &store.set_campaign_status(id, CampaignStatus::Draft).await
+    ));
+    assert!(is_conflict(
+        &store.set_campaign_status(id, CampaignStatus::Open).await
+    ));
+    assert!(matches!(
+        store
+            .set_campaign_status(CampaignId(55_555), CampaignStatus::Closed)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
+    let org = import_org(&store).await;
+    let (id, links) = open_campaign(&store, org.lee).await;
+    let progress = store.progress(id).await.expect("progress");
+    assert_eq!(
+        progress,
+        [
+            GroupProgress {
+                leader_id: org.lee,
+                group: RaterGroup::SelfRating,
+                invited: 1,
+                completed: 0
+            },
+            GroupProgress {
+                leader_id: org.lee,
+                group: RaterGroup::Manager,
+                invited: 1,
+                completed: 0
+            },
+            GroupProgress {
+                leader_id: org.lee,
+                group: RaterGroup::DirectReport,
+                invited: 2,
+                completed: 0
+            },
+        ]
+    );
+    let (ann, token) = &links["ann@example.org"];
+    store
+        .submit_response(ann.id, &answers(4, Some("More demos, please.")), today())
+        .await
+        .expect("accepted");
+    let again = store
+        .submit_response(ann.id, &answers(2, None), today())
+        .await;
+    match again {
+        Err(StoreError::Conflict(message)) => assert!(message.contains("already"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(
+        store
+            .invitation_by_token(&hash_of(token))
+            .await
+            .expect("lookup")
+            .expect("opens")
+            .completed
+    );
+    let reports = store
+        .progress(id)
+        .await
+        .expect("progress")
+        .into_iter()
+        .find(|p| p.group == RaterGroup::DirectReport)
+        .expect("direct reports");
+    assert_eq!((reports.invited, reports.completed), (2, 1));
+    let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
+    assert_eq!(
+        responses.len(),
+        1,
+        "the refused second answer stored nothing"
+    );
+    assert_eq!(comments.len(), 1);
+    assert!(matches!(
+        store
+            .submit_response(InvitationId(123_456), &answers(3, None), today())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn concurrent_answers_to_one_invitation_store_exactly_one_response(store: DynStore) {
+    let org = import_org(&store).await;
+    let (id, links) = open_campaign(&store, org.lee).await;
+    let invitation = links["ben@example.org"].0.id;
+    let attempts: Vec<_> = (0..6)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .submit_response(invitation, &answers(1 + i % 5, None), today())
+                    .await
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for attempt in attempts {
+        if attempt.await.expect("task ran").is_ok() {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 1);
+    let (responses, _) = store.responses(id, org.lee).await.expect("responses");
+    assert_eq!(responses.len(), 1);
+}
+
+async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(store: DynStore) {
+    let org = import_org(&store).await;
+    // Draft: links exist but nobody can answer yet.
+    let draft = campaign(&store, "Draft").await;
+    store.add_leader(draft, org.pat).await.expect("Pat added");
+    let links = store
+        .issue_links(draft, false, &token_factory())
+        .await
+        .expect("links");
+    let refused = store
+        .submit_response(links[0].0.id, &answers(3, None), today())
+        .await;
+    match refused {
+        Err(StoreError::Conflict(message)) => assert_eq!(message, "the campaign is draft"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    let (id, links) = open_campaign(&store, org.lee).await;
+    let (ann, _) = &links["ann@example.org"];
+    let late = store
+        .submit_response(
+            ann.id,
+            &answers(3, None),
+            today() + time::Duration::days(15),
+        )
+        .await;
+    match late {
+        Err(StoreError::Conflict(message)) => assert!(message.contains("deadline"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // The last day still counts.
+    store
+        .submit_response(
+            ann.id,
+            &answers(3, None),
+            today() + time::Duration::days(14),
+        )
+        .await
+        .expect("answered on the deadline");
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    let (ben, _) = &links["ben@example.org"];
+    let closed = store
+        .submit_response(ben.id, &answers(3, Some("too late")), today())
+        .await;
+    match closed {
+        Err(StoreError::Conflict(message)) => assert_eq!(message, "the campaign is closed"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
+    assert_eq!((responses.len(), comments.len()), (1, 0));
+    let done = store
+        .progress(id)
+        .await
+        .expect("progress")
+        .iter()
+        .map(|p| p.completed)
+        .sum::<u32>();
+    assert_eq!(done, 1);
+}
+
+async fn responses_come_back_per_leader_without_who_gave_them(store: DynStore) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee");
+    store.add_leader(id, org.pat).await.expect("Pat");
+    let links = store
+        .issue_links(id, false, &token_factory())
+        .await
+        .expect("links");
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("open");
+    for (invitation, _) in &links {
+        let point = if invitation.leader_id == org.lee {
+            5
+        } else {
+            2
+        };
+        let comment = (invitation.group == RaterGroup::DirectReport)
+            .then(|| format!("from a report of {}", invitation.leader_id));
+        store
+            .submit_response(invitation.id, &answers(point, comment.as_deref()), today())
+            .await
+            .expect("answered");
+    }
+    let (responses, comments) = store.responses(id, org.lee).await.expect("Lee's");
+    assert_eq!(responses.len(), 4);
+    let expected = answers(5, None).ratings;
+    assert!(responses.iter().all(|r| r.ratings == expected));
+    assert_eq!(
+        responses
+            .iter()
+            .filter(|r| r.ratings.values().any(|v| *v == Rating::CantSay))
+            .count(),
+        4,
+        "\"can't say\" is kept apart from the scores"
+    );
+    let mut groups: Vec<RaterGroup> = responses.iter().map(|r| r.group).collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        [
+            RaterGroup::SelfRating,
+            RaterGroup::Manager,
+            RaterGroup::DirectReport,
+            RaterGroup::DirectReport
+        ]
+    );
+    assert_eq!(comments.len(), 2);
+    let code = Instrument::current().open_questions[0].code.clone();
+    for comment in &comments {
+        assert_eq!(comment.group, RaterGroup::DirectReport);
+        assert_eq!(comment.code, code);
+        assert_eq!(comment.text, format!("from a report of {}", org.lee));
+    }
+    let (pats, pat_comments) = store.responses(id, org.pat).await.expect("Pat's");
+    assert_eq!(pats.len(), 3, "Pat: herself, Dana, Eve");
+    assert!(pats.iter().all(|r| r.ratings == answers(2, None).ratings));
+    assert_eq!(pat_comments.len(), 1);
+    let (none, none_comments) = store.responses(id, org.dana).await.expect("Dana's");
+    assert!(none.is_empty() && none_comments.is_empty());
+}
+
+async fn campaign_responses_carry_the_leader_each_response_rates(store: DynStore) {
+    let org = import_org(&store).await;
+    let id = campaign(&store, "Spring").await;
+    store.add_leader(id, org.lee).await.expect("Lee");
+    store.add_leader(id, org.pat).await.expect("Pat");
+    let links = store
+        .issue_links(id, false, &token_factory())
+        .await
+        .expect("links");
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("open");
+    for (invitation, _) in &links {
+        let point = if invitation.leader_id == org.lee {
+            5
+        } else {
+            2
+        };
+        store
+            .submit_response(invitation.id, &answers(point, Some("a comment")), today())
+            .await
+            .expect("answered");
+    }
+    let all = store.campaign_responses(id).await.expect("all");
+    assert_eq!(all.len(), 7);
+    for (leader, response) in &all {
+        let point = if *leader == org.lee { 5 } else { 2 };
+        assert_eq!(response.ratings, answers(point, None).ratings);
+    }
+    assert_eq!(all.iter().filter(|(l, _)| *l == org.lee).count(), 4);
+    let other = campaign(&store, "Other").await;
+    assert!(
+        store
+            .campaign_responses(other)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+}
+
+async fn the_leaders_own_survey_is_found_by_campaign_and_leader(store: DynStore) {
+    let org = import_org(&store).await;
+    let (id, _) = open_campaign(&store, org.lee).await;
+    let own = store
+        .self_invitation(id, org.lee)
+        .await
+        .expect("lookup")
+        .expect("Lee's own survey");
+    assert_eq!(own.group, RaterGroup::SelfRating);
+    assert_eq!(own.leader_id, org.lee);
+    assert_eq!(own.campaign.status, CampaignStatus::Open);
+    assert!(!own.completed);
+    store
+        .submit_response(own.id, &answers(4, None), today())
+        .await
+        .expect("self-assessment");
+    assert!(
+        store
+            .self_invitation(id, org.lee)
+            .await
+            .expect("lookup")
+            .expect("still there")
+            .completed
+    );
+    assert!(
+        store
+            .self_invitation(id, org.ann)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+}
+
+async fn a_session_lasts_until_it_expires_or_is_deleted(store: DynStore) {
+    let user = store
+        .create_user(&NewUser {
+            email: email("admin@example.org"),
+            display_name: "Admin".into(),
+            role: Role::Admin,
+            person_id: None,
+            password_hash: None,
+        })
+        .await
+        .expect("user");
+    store
+        .create_session(&NewSession {
+            token_hash: "session-hash".into(),
+            user_id: user,
+            csrf_token: "csrf".into(),
+            expires_at: 1_000,
+        })
+        .await
+        .expect("session");
+    let live = store
+        .session("session-hash", 999)
+        .await
+        .expect("lookup")
+        .expect("live before it expires");
+    assert_eq!(live.user_id, user);
+    assert_eq!(live.csrf_token, "csrf");
+    assert_eq!(live.expires_at, 1_000);
+    assert!(
+        store
+            .session("session-hash", 1_000)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(
+        store
+            .session("other-hash", 0)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    store.delete_session("session-hash").await.expect("deleted");
+    assert!(
+        store
+            .session("session-hash", 0)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+}
+
+async fn accounts_are_unique_by_email_and_found_by_email_or_id(store: DynStore) {
+    let org = import_org(&store).await;
+    let new_user = |address: &str, role| NewUser {
+        email: email(address),
+        display_name: "Lee L.".into(),
+        role,
+        person_id: Some(org.lee),
+        password_hash: Some("$argon2id$fake".into()),
+    };
+    let id = store
+        .create_user(&new_user("lee@example.org", Role::Leader))
+        .await
+        .expect("created");
+    let by_email = store
+        .user_by_email(&email("lee@example.org"))
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(by_email.id, id);
+    assert_eq!(by_email.role, Role::Leader);
+    assert_eq!(by_email.person_id, Some(org.lee));
+    assert_eq!(by_email.display_name, "Lee L.");
+    assert_eq!(by_email.password_hash.as_deref(), Some("$argon2id$fake"));
+    assert_eq!(
+        store.user(id).await.expect("by id").email,
+        "lee@example.org"
+    );
+    match store
+        .create_user(&new_user("lee@example.org", Role::Admin))
+        .await
+    {
+        Err(StoreError::Conflict(message)) => {
+            assert_eq!(message, "an account for lee@example.org already exists")
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(
+        store
+            .user_by_email(&email("nobody@example.org"))
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(matches!(
+        store.user(UserId(77_777)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn audit_events_come_newest_first_in_pages(store: DynStore) {
+    for i in 0..5 {
+        store
+            .record_audit(&AuditEvent {
+                at: 1_000 + i,
+                actor: format!("user{i}@example.org"),
+                action: "sign_in".into(),
+                target: String::new(),
+                address: "127.0.0.1".into(),
+                detail: format!("event {i}"),
+            })
+            .await
+            .expect("recorded");
+    }
+    let first = store.audit_events(2, None).await.expect("page 1");
+    assert_eq!(
+        first.iter().map(|(_, e)| e.at).collect::<Vec<_>>(),
+        [1_004, 1_003]
+    );
+    assert_eq!(first[0].1.actor, "user4@example.org");
+    assert_eq!(first[0].1.detail, "event 4");
+    assert_eq!(first[0].1.address, "127.0.0.1");
+    let before = first.last().expect("two").0;
+    let second = store.audit_events(10, Some(before)).await.expect("page 2");
+    assert_eq!(
+        second.iter().map(|(_, e)| e.at).collect::<Vec<_>>(),
+        [1_002, 1_001, 1_000]
+    );
+    assert!(second.windows(2).all(|w| w[0].0 > w[1].0));
+}
+
+async fn sign_in_failures_are_counted_per_key_since_a_time_and_cleared(store: DynStore) {
+    let keys = [
+        "account:a@example.org".to_string(),
+        "address:10.0.0.1".to_string(),
+    ];
+    store
+        .record_sign_in_failure(&keys, 100)
+        .await
+        .expect("recorded");
+    store
+        .record_sign_in_failure(&keys[..1], 200)
+        .await
+        .expect("recorded");
+    assert_eq!(store.sign_in_failures(&keys[0], 0).await.expect("count"), 2);
+    assert_eq!(
+        store.sign_in_failures(&keys[0], 150).await.expect("count"),
+        1
+    );
+    assert_eq!(store.sign_in_failures(&keys[1], 0).await.expect("count"), 1);
+    assert_eq!(store.sign_in_failures("other", 0).await.expect("count"), 0);
+    // Clearing the account forgets its failures and, everywhere, those before 150.
+    store
+        .clear_sign_in_failures(&keys[0], 150)
+        .await
+        .expect("cleared");
+    assert_eq!(store.sign_in_failures(&keys[0], 0).await.expect("count"), 0);
+    assert_eq!(store.sign_in_failures(&keys[1], 0).await.expect("count"), 0);
+}
+
+async fn an_import_job_records_its_progress_and_problems(store: DynStore) {
+    let id = store.create_import_job(1_700_000_000).await.expect("job");
+    let started = store.import_job(id).await.expect("read");
+    assert_eq!(
+        started,
+        ImportJob {
+            id,
+            status: ImportStatus::Running,
+            total_rows: 0,
+            processed: 0,
+            message: String::new(),
+            problems: Vec::new()
+        }
+    );
+    let failed = ImportJob {
+        id,
+        status: ImportStatus::Failed,
+        total_rows: 120,
+        processed: 120,
+        message: "The file has 2 problem(s); nothing was imported.".into(),
+        problems: vec!["line 3: no email".into(), "line 9: \"x\" has no @".into()],
+    };
+    store.update_import_job(&failed).await.expect("updated");
+    assert_eq!(store.import_job(id).await.expect("read"), failed);
+    let other = store.create_import_job(1_700_000_001).await.expect("job");
+    assert_ne!(other, id);
+    let done = ImportJob {
+        status: ImportStatus::Done,
+        problems: Vec::new(),
+        ..failed
+    };
+    store
+        .update_import_job(&ImportJob { id: other, ..done })
+        .await
+        .expect("updated");
+    assert_eq!(
+        store.import_job(other).await.expect("read").status,
+        ImportStatus::Done
+    );
+    assert!(matches!(
+        store.import_job(other + 100).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn user_named(store: &DynStore, address: &str) -> UserId {
+    store
+        .create_user(&NewUser {
+            email: email(address),
+            display_name: address.into(),
+            role: Role::Member,
+            person_id: None,
+            password_hash: Some("old hash".into()),
+        })
+        .await
+        .expect("user")
+}
+
+async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner(store: DynStore) {
+    let owner = user_named(&store, "owner@example.org").await;
+    let other = user_named(&store, "other@example.org").await;
+    let token = |name: &str, hash: &str, at| NewApiToken {
+        user_id: owner,
+        name: name.into(),
+        token_hash: hash.into(),
+        scopes: vec!["reports:read".into(), "people:read".into()],
+        created_at: at,
+    };
+    let first = store
+        .create_api_token(&token("laptop", "hash-1", 100))
+        .await
+        .expect("first");
+    let second = store
+        .create_api_token(&token("ci", "hash-2", 200))
+        .await
+        .expect("second");
+    let listed = store.api_tokens(owner).await.expect("listed");
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [second, first]
+    );
+    assert_eq!(listed[1].name, "laptop");
+    assert_eq!(listed[1].scopes, ["reports:read", "people:read"]);
+    assert_eq!((listed[1].created_at, listed[1].last_used_at), (100, None));
+    assert!(!listed[1].revoked);
+    assert!(store.api_tokens(other).await.expect("none").is_empty());
+
+    let used = store
+        .use_api_token("hash-1", 300)
+        .await
+        .expect("lookup")
+        .expect("live token");
+    assert_eq!(
+        (used.id, used.user_id, used.last_used_at),
+        (first, owner, Some(300))
+    );
+    assert!(
+        store
+            .use_api_token("unknown", 300)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+
+    assert!(matches!(
+        store.revoke_api_token(other, first, 400).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .revoke_api_token(owner, first, 400)
+        .await
+        .expect("revoked");
+    // Revoking again is harmless.
+    store
+        .revoke_api_token(owner, first, 500)
+        .await
+        .expect("revoked again");
+    assert!(
+        store
+            .use_api_token("hash-1", 600)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    let listed = store.api_tokens(owner).await.expect("listed");
+    assert!(listed[1].revoked && !listed[0].revoked);
+}
+
+async fn a_password_link_works_once_before_it_expires_and_ends_the_users_sessions(store: DynStore) {
+    let user = user_named(&store, "member@example.org").await;
+    store
+        .create_session(&NewSession {
+            token_hash: "live-session".into(),
+            user_id: user,
+            csrf_token: "csrf".into(),
+            expires_at: 10_000,
+        })
+        .await
+        .expect("session");
+    store
+        .create_password_link(user, "old-link", 1_000)
+        .await
+        .expect("first link");
+    // A newer link replaces the unused older one.
+    store
+        .create_password_link(user, "new-link", 1_000)
+        .await
+        .expect("second link");
+    assert!(
+        store
+            .password_link_user("old-link", 0)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    let owner = store
+        .password_link_user("new-link", 999)
+        .await
+        .expect("lookup")
+        .expect("live link");
+    assert_eq!(owner.id, user);
+    assert!(
+        store
+            .password_link_user("new-link", 1_000)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(is_conflict(
+        &store.use_password_link("new-link", 1_000, "new hash").await
+    ));
+
+    let changed = store
+        .use_password_link("new-link", 500, "new hash")
+        .await
+        .expect("password set");
+    assert_eq!(changed, user);
+    assert_eq!(
+        store
+            .user(user)
+            .await
+            .expect("user")
+            .password_hash
+            .as_deref(),
+        Some("new hash")
+    );
+    assert!(
+        store
+            .session("live-session", 0)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    match store.use_password_link("new-link", 600, "third hash").await {
+        Err(StoreError::Conflict(message)) => {
+            assert_eq!(message, "this link has been used or has expired")
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(
+        store
+            .password_link_user("new-link", 600)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .user(user)
+            .await
+            .expect("user")
+            .password_hash
+            .as_deref(),
+        Some("new hash")
+    );
+}
