@@ -3,6 +3,8 @@
 //! This is the one place that decides visibility; pages, exports and the API only show what a
 //! plan made here allows.
 
+pub mod disclosure;
+
 use crate::model::RaterGroup;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
