@@ -23,6 +23,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .get(open_survey)
             .post(submit_survey),
         RouteSpec::new("/thanks", Access::Public).get(thanks),
+        RouteSpec::new("/privacy", Access::Public).get(privacy),
     ]
 }
 
@@ -340,5 +341,17 @@ async fn thanks() -> MessagePage {
         chrome: Chrome::default(),
         title: "Thank you".into(),
         message: "Your answers have been stored. They are combined with other people's answers and never shown on their own. You can close this page.".into(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    chrome: Chrome,
+}
+
+async fn privacy() -> PrivacyPage {
+    PrivacyPage {
+        chrome: Chrome::default(),
     }
 }

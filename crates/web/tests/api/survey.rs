@@ -28,6 +28,13 @@ async fn the_survey_shows_who_is_rated_the_privacy_promise_and_every_item() {
         );
     }
     assert!(page.contains("value=\"cant_say\""));
+    assert!(
+        page.contains("href=\"/privacy\""),
+        "the survey links to the privacy promise"
+    );
+    let (status, promise) = app.client().get_text("/privacy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(promise.contains("Nothing stored links your answers to you"));
     let (_, manager_page) = app
         .client()
         .get_text(link_of(&links, "Dana Director"))
