@@ -8,126 +8,36 @@
 // The steps share one demo server and depend on each other (the answered survey
 // feeds the report), so once a step fails the later ones are skipped.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  ADMIN, MAYA, LEADER_NAME, CAMPAIGN, repoRoot, startDemo, launchChromium, stepper,
+  newPage as newPageIn, signIn as signInAt, postResponse,
+} from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
 const axeSource = require('axe-core').source;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const bin = path.resolve(repoRoot, process.env.TRUSTLOOP_BIN || 'target/debug/trustloop');
-const chromiumBin = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const shotsDir = path.join(repoRoot, 'target', 'screenshots');
 
-const ADMIN = { email: 'admin@demo.trustloop.test', password: 'demo-admin-2026' };
-const MAYA = { email: 'maya.okafor@demo.trustloop.test', password: 'demo-leader-2026' };
-const LEADER_NAME = 'Maya Okafor';
-const CAMPAIGN = 'Autumn trust 360';
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 const COMMENT = `Keeps her promises about one-to-ones (browser test ${process.pid}-${Date.now()}).`;
 const ELEMENT_SCORES = ['trust_index', 'relationships', 'judgement', 'consistency'];
 
-let server; // child process
-let serverLog = '';
-let dataDir;
+let demo; // the demo server: { baseUrl, surveyUrl, log(), stop() }
 let baseUrl;
 let surveyUrl;
 let browser;
-let broken = null; // name of the first failed step
+const { step, broken } = stepper();
 
 // ---------------------------------------------------------------- helpers
 
-function stopServer() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    server.kill('SIGTERM');
-    const pid = server.pid;
-    setTimeout(() => {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-    }, 3000).unref();
-  }
-}
-process.on('exit', stopServer);
-
-async function startServer() {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'trustloop-browser-'));
-  assert.ok(existsSync(bin), `server binary not found at ${bin} (build it, or set TRUSTLOOP_BIN)`);
-  server = spawn(bin, ['demo', '--port', '0', '--data-dir', dataDir, '--fresh'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
-  });
-  server.stderr.on('data', (d) => { serverLog += d.toString(); });
-
-  const found = await new Promise((resolve, reject) => {
-    let address;
-    let link;
-    const timer = setTimeout(
-      () => reject(new Error(`the demo did not print its address and survey link within 60 s.\nstdout/stderr so far:\n${serverLog}`)),
-      60_000,
-    );
-    const lines = createInterface({ input: server.stdout });
-    lines.on('line', (line) => {
-      serverLog += line + '\n';
-      const a = line.match(/Trustloop demo is running at (http:\/\/\S+)/);
-      if (a) address = a[1].replace(/\/$/, '');
-      const s = line.match(/Answer a survey as a rater \(open campaign\):\s*(http:\/\/\S+\/s\/\S+)/);
-      if (s) link = s[1];
-      if (address && link) {
-        clearTimeout(timer);
-        resolve({ address, link });
-      }
-    });
-    server.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo server exited early (code ${code}, signal ${signal}):\n${serverLog}`));
-    });
-  });
-  baseUrl = found.address;
-  surveyUrl = found.link;
-
-  // Ready when /healthz answers 200: poll, no fixed sleep.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${baseUrl}/healthz`);
-      if (r.status === 200) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`${baseUrl}/healthz never answered 200:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A step that is skipped once an earlier step failed, and marks the run broken when it fails. */
-function step(name, fn) {
-  it(name, { timeout: 180_000 }, async (t) => {
-    if (broken) {
-      t.skip(`skipped: earlier step failed (${broken})`);
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (e) {
-      broken = name;
-      throw e;
-    }
-  });
-}
-
-async function newPage(viewport) {
-  const context = await browser.newContext({ viewport, locale: 'en-GB' });
-  const page = await context.newPage();
-  return page;
-}
+const newPage = (viewport) => newPageIn(browser, viewport);
+const signIn = (page, who) => signInAt(page, baseUrl, who);
 
 async function shot(page, name, viewport) {
   mkdirSync(shotsDir, { recursive: true });
@@ -178,49 +88,24 @@ async function noHorizontalOverflow(page, label) {
   assert.ok(scroll <= client + 1, `${label}: the page scrolls sideways (content ${scroll}px wide in a ${client}px viewport)`);
 }
 
-async function signIn(page, who) {
-  await page.goto(`${baseUrl}/sign-in`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await Promise.all([
-    page.waitForURL((u) => !u.pathname.startsWith('/sign-in')),
-    page.getByRole('button', { name: 'Sign in' }).click(),
-  ]);
-}
-
-const postResponse = (page) =>
-  page.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest());
-
 // ---------------------------------------------------------------- the run
 
 describe('Trustloop in real Chromium', { timeout: 600_000 }, () => {
   before(async () => {
-    await startServer();
-    browser = await chromium.launch({
-      executablePath: chromiumBin,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    });
+    demo = await startDemo();
+    baseUrl = demo.baseUrl;
+    surveyUrl = demo.surveyUrl;
+    browser = await launchChromium();
   });
 
   after(async () => {
     try {
       if (browser) await browser.close();
     } finally {
-      stopServer();
-      if (server && server.exitCode === null && server.signalCode === null) {
-        await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000).unref(); });
+      if (demo) {
+        await demo.stop();
+        if (broken()) console.log(`server log:\n${demo.log()}`);
       }
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      if (broken) console.log(`server log:\n${serverLog}`);
     }
   });
 

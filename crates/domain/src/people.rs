@@ -29,7 +29,7 @@ impl Email {
         if text.is_empty() {
             return Err("the email address is empty".into());
         }
-        if text.len() > 254 {
+        if text.len() > 254 || text.to_lowercase().len() > 254 {
             return Err("the email address is longer than 254 characters".into());
         }
         if text
@@ -158,7 +158,7 @@ const REQUIRED: [&str; 4] = ["name", "email", "manager_email", "team"];
 /// belongs to someone already in the organisation (so a file may add people under existing
 /// managers). `progress` is called with the number of rows read so far, every 1,000 rows.
 pub fn parse_people_csv(
-    input: impl Read,
+    mut input: impl Read,
     known_manager: impl Fn(&Email) -> bool,
     mut progress: impl FnMut(usize),
 ) -> Result<PeopleFile, ImportRefused> {
@@ -166,10 +166,23 @@ pub fn parse_people_csv(
     let refuse = |problems: &mut Vec<RowProblem>, line: u64, message: String| {
         problems.push(RowProblem { line, message });
     };
+    let mut bytes = Vec::new();
+    if let Err(e) = input.read_to_end(&mut bytes) {
+        return Err(ImportRefused {
+            problems: vec![RowProblem {
+                line: 1,
+                message: format!("the file cannot be read: {e}"),
+            }],
+            total: 1,
+        });
+    }
+    // Line numbers come from byte offsets, counting CRLF, LF and lone CR endings alike, as a
+    // spreadsheet or text editor shows them.
+    let lines = LineIndex::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(bytes.as_slice());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -216,6 +229,7 @@ pub fn parse_people_csv(
     }
     if !problems.is_empty() {
         let total = problems.len();
+        problems.truncate(MAX_REPORTED_PROBLEMS);
         return Err(ImportRefused { problems, total });
     }
     let attribute_names: Vec<String> = names
@@ -237,12 +251,16 @@ pub fn parse_people_csv(
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(index as u64 + 2, |p| p.line());
+                let line = e
+                    .position()
+                    .map_or(index as u64 + 2, |p| lines.line_of(p.byte()));
                 refuse(&mut problems, line, format!("the line cannot be read: {e}"));
                 continue;
             }
         };
-        let line = record.position().map_or(index as u64 + 2, |p| p.line());
+        let line = record
+            .position()
+            .map_or(index as u64 + 2, |p| lines.line_of(p.byte()));
         if rows.len() + problems.len() >= MAX_IMPORT_ROWS {
             refuse(
                 &mut problems,
@@ -355,6 +373,44 @@ pub fn parse_people_csv(
         let total = problems.len();
         problems.truncate(MAX_REPORTED_PROBLEMS);
         Err(ImportRefused { problems, total })
+    }
+}
+
+/// The byte offsets where lines start, to turn a byte position into a line number.
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    starts: Vec<u64>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(bytes: &'a [u8]) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    starts.push(i as u64 + 2);
+                    i += 2;
+                    continue;
+                }
+                b'\r' | b'\n' => starts.push(i as u64 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { bytes, starts }
+    }
+
+    /// The 1-based line where the record reported at byte `offset` begins. The csv reader may
+    /// report a record's start at the line break (or blank lines) before it; a record never
+    /// starts with a line break, so those bytes are skipped first.
+    fn line_of(&self, offset: u64) -> u64 {
+        let mut at = offset as usize;
+        while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        let at = at.min(self.bytes.len().saturating_sub(1)) as u64;
+        self.starts.partition_point(|s| *s <= at) as u64
     }
 }
 

@@ -144,6 +144,25 @@ pub enum UserCommand {
     },
 }
 
+/// Records something done from the command line in the audit log.
+async fn cli_audit(
+    store: &trustloop_storage::DynStore,
+    action: &str,
+    target: &str,
+) -> anyhow::Result<()> {
+    store
+        .record_audit(&trustloop_storage::AuditEvent {
+            at: trustloop_web::auth::now(),
+            actor: "command line".into(),
+            action: action.into(),
+            target: target.into(),
+            address: String::new(),
+            detail: String::new(),
+        })
+        .await?;
+    Ok(())
+}
+
 /// How long a one-time password link works.
 const PASSWORD_LINK_SECONDS: i64 = 72 * 60 * 60;
 
@@ -158,6 +177,7 @@ async fn password_link(
     store
         .create_password_link(user, &trustloop_web::auth::hash_token(&token), expires)
         .await?;
+    cli_audit(store, "password_link_issued", &format!("user {user}")).await?;
     let base = settings
         .public_url
         .clone()
@@ -419,6 +439,12 @@ async fn add_user(
             password_hash,
         })
         .await?;
+    cli_audit(
+        &store,
+        "user_created",
+        &format!("{email} as {}", role.slug()),
+    )
+    .await?;
     println!(
         "Created the {} account {email}{}.",
         role.slug(),

@@ -43,7 +43,10 @@ pub fn id_field(fields: &[(String, String)], name: &str, what: &str) -> Result<i
 
 /// Only local paths are followed after sign-in, never another site.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = !next
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/"
@@ -67,6 +70,8 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/", "browsers drop the tab");
+        assert_eq!(safe_next("/ /evil"), "/");
     }
 
     #[test]

@@ -91,13 +91,6 @@ async fn every_route_lets_in_exactly_the_roles_its_rule_names() {
                     Actor::Admin => (&admin, admin_csrf.as_str()),
                 };
                 let url = format!("{}{}", app.base, concrete(spec.path));
-                let mut request = client.http.request(method.clone(), &url);
-                if *method == Method::POST {
-                    request = request.form(&[("csrf", csrf)]);
-                }
-                let response = request.send().await.expect("sent");
-                let status = response.status();
-                let was_refused = refused(&response);
                 let should_refuse = match (spec.access, actor) {
                     (Access::Public | Access::Rater, _) => false,
                     (Access::SignedIn, Actor::Anonymous) => true,
@@ -105,6 +98,33 @@ async fn every_route_lets_in_exactly_the_roles_its_rule_names() {
                     (Access::Admin, Actor::Admin) => false,
                     (Access::Admin, _) => true,
                 };
+                // Every form a signed-in user may post is refused without its CSRF token.
+                let session_form = *method == Method::POST
+                    && !should_refuse
+                    && matches!(spec.access, Access::SignedIn | Access::Admin);
+                if session_form {
+                    let forged = client
+                        .http
+                        .post(&url)
+                        .form(&[("name", "x")])
+                        .send()
+                        .await
+                        .expect("sent");
+                    if !forged.status().is_client_error() {
+                        failures.push(format!(
+                            "POST {} as {actor:?} without a CSRF token: got {}, expected a refusal",
+                            spec.path,
+                            forged.status()
+                        ));
+                    }
+                }
+                let mut request = client.http.request(method.clone(), &url);
+                if *method == Method::POST {
+                    request = request.form(&[("csrf", csrf)]);
+                }
+                let response = request.send().await.expect("sent");
+                let status = response.status();
+                let was_refused = refused(&response);
                 if was_refused != should_refuse {
                     failures.push(format!(
                         "{method} {} as {actor:?} ({}): got {status}, expected {}",
