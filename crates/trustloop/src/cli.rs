@@ -286,6 +286,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             port: settings.port,
             secure_cookies: settings.secure_cookies,
             public_url: settings.public_url.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         },
         store,
     )

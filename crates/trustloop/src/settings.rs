@@ -21,6 +21,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The log filter (for example `info` or `trustloop=debug`).
     pub log: String,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` is believed for client addresses.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -32,6 +34,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -59,12 +62,14 @@ impl Default for Settings {
             public_url: None,
             secure_cookies: false,
             log: "info".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
 
 /// The environment variables Trustloop reads (without the `TRUSTLOOP_` prefix).
-const KNOWN_KEYS: [&str; 6] = [
+const KNOWN_KEYS: [&str; 7] = [
+    "trusted_proxies",
     "database",
     "host",
     "port",

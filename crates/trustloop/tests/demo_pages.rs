@@ -29,9 +29,27 @@ async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
         .cookie_store(true)
         .build()
         .expect("client");
+    let form = client
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("page");
+    let token = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("login token");
     let r = client
         .post(format!("{base}/sign-in"))
-        .form(&[("email", email), ("password", password), ("next", "/")])
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("next", "/"),
+            ("csrf", token),
+        ])
         .send()
         .await
         .expect("sent");

@@ -12,17 +12,39 @@ use trustloop_storage::AuditEvent;
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(a)| a.ip().to_string())
-                .unwrap_or_default(),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip());
+        let Some(peer) = peer else {
+            return Ok(ClientAddress::default());
+        };
+        // Behind a trusted reverse proxy the client is the last address the proxy appended.
+        let forwarded = state
+            .config
+            .trusted_proxies
+            .contains(&peer)
+            .then(|| {
+                parts
+                    .headers
+                    .get("x-forwarded-for")?
+                    .to_str()
+                    .ok()?
+                    .rsplit(',')
+                    .next()?
+                    .trim()
+                    .parse::<std::net::IpAddr>()
+                    .ok()
+            })
+            .flatten();
+        Ok(ClientAddress(forwarded.unwrap_or(peer).to_string()))
     }
 }
 

@@ -39,6 +39,9 @@ pub struct WebConfig {
     /// The address people use to reach Trustloop, used in survey links (for example
     /// `https://trust.example.org`); defaults to the local address.
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed for the client's address (for
+    /// throttling and the audit log); requests from anyone else are taken at their own address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -48,6 +51,7 @@ impl Default for WebConfig {
             port: 8080,
             secure_cookies: false,
             public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

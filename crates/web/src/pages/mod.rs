@@ -92,13 +92,45 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn sign_in_page(Query(q): Query<NextQuery>) -> SignInPage {
-    SignInPage {
-        chrome: Chrome::default(),
-        next: safe_next(q.next.as_deref().unwrap_or("/")).to_string(),
-        email: String::new(),
-        error: None,
-    }
+/// The cookie that pairs the sign-in form with the browser that loaded it (login CSRF).
+const LOGIN_COOKIE: &str = "trustloop_login";
+
+/// The sign-in page with a fresh login token, set both in a cookie and in the form.
+fn sign_in_form(
+    state: &AppState,
+    status: StatusCode,
+    next: String,
+    email: String,
+    error: Option<String>,
+) -> Response {
+    let token = auth::random_token();
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LOGIN_COOKIE}={token}; Path=/sign-in; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    );
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        SignInPage {
+            chrome: Chrome {
+                csrf: token,
+                ..Chrome::default()
+            },
+            next,
+            email,
+            error,
+        },
+    )
+        .into_response()
+}
+
+async fn sign_in_page(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref().unwrap_or("/")).to_string();
+    sign_in_form(&state, StatusCode::OK, next, String::new(), None)
 }
 
 /// A hash to verify against when the account does not exist, so that a wrong email takes as long
@@ -113,19 +145,6 @@ pub const MAX_ADDRESS_FAILURES: u32 = 30;
 /// The throttling window in seconds.
 pub const THROTTLE_WINDOW: i64 = 15 * 60;
 
-fn sign_in_refused(next: String, email: String, status: StatusCode, error: &str) -> Response {
-    (
-        status,
-        SignInPage {
-            chrome: Chrome::default(),
-            next,
-            email,
-            error: Some(error.into()),
-        },
-    )
-        .into_response()
-}
-
 async fn sign_in(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -135,6 +154,16 @@ async fn sign_in(
     let next = safe_next(field(&fields, "next")).to_string();
     let typed_email = field(&fields, "email").to_string();
     let password = field(&fields, "password").to_string();
+    // The form must come from a sign-in page this browser loaded (login CSRF).
+    let paired = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .find_map(|h| crate::forms::cookie_value(h, LOGIN_COOKIE))
+        .is_some_and(|cookie| !cookie.is_empty() && cookie == field(&fields, "csrf"));
+    if !paired {
+        return Err(AppError::CsrfRejected);
+    }
     let now = auth::now();
     let since = now - THROTTLE_WINDOW;
     let account_key = format!("account:{}", typed_email.to_lowercase());
@@ -143,11 +172,12 @@ async fn sign_in(
         || state.store.sign_in_failures(&address_key, since).await? >= MAX_ADDRESS_FAILURES
     {
         audit::record(&state, &typed_email, "sign_in_throttled", "", &address, "").await?;
-        return Ok(sign_in_refused(
+        return Ok(sign_in_form(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
             next,
             typed_email,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed sign-ins. For your account's safety, wait 15 minutes and try again.",
+            Some("Too many failed sign-ins. For your account's safety, wait 15 minutes and try again.".into()),
         ));
     }
     let user = match Email::parse(&typed_email) {
@@ -183,11 +213,15 @@ async fn sign_in(
                 .record_sign_in_failure(&[account_key, address_key], now)
                 .await?;
             audit::record(&state, &typed_email, "sign_in_failed", "", &address, "").await?;
-            Ok(sign_in_refused(
+            Ok(sign_in_form(
+                &state,
+                StatusCode::UNAUTHORIZED,
                 next,
                 typed_email,
-                StatusCode::UNAUTHORIZED,
-                "That email and password do not match an account. Check both and try again.",
+                Some(
+                    "That email and password do not match an account. Check both and try again."
+                        .into(),
+                ),
             ))
         }
     }

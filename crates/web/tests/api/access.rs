@@ -31,12 +31,7 @@ async fn pages_send_strangers_to_sign_in_and_the_api_answers_401() {
 async fn a_wrong_password_is_refused_and_sign_out_ends_the_session() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let r = client
-        .post_form(
-            "/sign-in",
-            &[("email", ADMIN_EMAIL), ("password", "wrong"), ("next", "/")],
-        )
-        .await;
+    let r = client.sign_in(ADMIN_EMAIL, "wrong").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(
         r.text()
@@ -172,20 +167,11 @@ async fn markup_in_names_and_comments_is_shown_as_text() {
 }
 
 #[tokio::test]
-async fn repeated_failed_sign_ins_lock_the_account_for_a_while_and_are_audited() {
+async fn a_sign_in_form_posted_from_elsewhere_is_refused() {
     let app = TestApp::spawn().await;
-    let client = app.client();
-    for _ in 0..5 {
-        let r = client
-            .post_form(
-                "/sign-in",
-                &[("email", ADMIN_EMAIL), ("password", "guess"), ("next", "/")],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    }
-
-    let r = client
+    // No login cookie and token from a page this browser loaded: login CSRF.
+    let r = app
+        .client()
         .post_form(
             "/sign-in",
             &[
@@ -195,6 +181,23 @@ async fn repeated_failed_sign_ins_lock_the_account_for_a_while_and_are_audited()
             ],
         )
         .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "no session was started"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_lock_the_account_for_a_while_and_are_audited() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for _ in 0..5 {
+        let r = client.sign_in(ADMIN_EMAIL, "guess").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let r = client.sign_in(ADMIN_EMAIL, PASSWORD).await;
 
     assert_eq!(
         r.status(),
@@ -240,15 +243,18 @@ async fn each_sign_in_starts_a_new_session_and_the_old_token_stops_working() {
         .build()
         .expect("client");
     let sign_in = |cookie: Option<String>| {
-        let mut request = raw.post(format!("{}/sign-in", app.base)).form(&[
+        // The login form's token must match the login cookie the page set (double submit).
+        let request = raw.post(format!("{}/sign-in", app.base)).form(&[
             ("email", ADMIN_EMAIL),
             ("password", PASSWORD),
             ("next", "/"),
+            ("csrf", "login-token"),
         ]);
-        if let Some(c) = cookie {
-            request = request.header("cookie", format!("trustloop_session={c}"));
-        }
-        request.send()
+        let cookies = match cookie {
+            Some(c) => format!("trustloop_login=login-token; trustloop_session={c}"),
+            None => "trustloop_login=login-token".to_string(),
+        };
+        request.header("cookie", cookies).send()
     };
     let first = session_from(&sign_in(None).await.expect("sent"));
     // Signing in again from a browser that already holds a session (or a planted token) replaces it.
@@ -350,13 +356,7 @@ async fn a_one_time_link_sets_a_password_once_and_ends_old_sessions() {
         )
         .await;
     assert_eq!(again.status(), StatusCode::GONE, "the link works once");
-    let signed = app
-        .client()
-        .post_form(
-            "/sign-in",
-            &[("email", ADMIN_EMAIL), ("password", new), ("next", "/")],
-        )
-        .await;
+    let signed = app.client().sign_in(ADMIN_EMAIL, new).await;
     assert_eq!(signed.status(), StatusCode::SEE_OTHER);
 }
 

@@ -121,12 +121,7 @@ impl TestApp {
     /// A client signed in as `email`.
     pub async fn signed_in(&self, email: &str) -> Client {
         let client = self.client();
-        let response = client
-            .post_form(
-                "/sign-in",
-                &[("email", email), ("password", PASSWORD), ("next", "/")],
-            )
-            .await;
+        let response = client.sign_in(email, PASSWORD).await;
         assert_eq!(
             response.status(),
             StatusCode::SEE_OTHER,
@@ -165,6 +160,23 @@ impl Client {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// Signs in through the sign-in page as a browser does: loads the form (which sets the login
+    /// cookie and token), then posts it.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        let (_, form) = self.get_text("/sign-in").await;
+        let token = extract_between(&form, "name=\"csrf\" value=\"", "\"").expect("login token");
+        self.post_form(
+            "/sign-in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+                ("csrf", &token),
+            ],
+        )
+        .await
     }
 
     /// The CSRF token of this client's session, read from a page as a browser would.
