@@ -5,6 +5,7 @@
 //! Nothing here touches a database, a file or the network; every function is deterministic and
 //! unit-tested beside its code.
 
+pub mod analytics;
 pub mod campaign;
 pub mod instrument;
 pub mod model;
