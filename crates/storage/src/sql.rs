@@ -30,6 +30,9 @@ pub trait Backend: Database {
     /// Rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
 
+    /// Starts a transaction that writes. Every transaction in this store writes.
+    const BEGIN_WRITE: &'static str;
+
     /// Appends the placeholder of the `n`th value (from 1) of a statement with many values.
     fn push_placeholder(sql: &mut String, n: usize);
 
@@ -37,6 +40,11 @@ pub trait Backend: Database {
     /// commits, so that two imports at once cannot together close a reporting loop that
     /// neither sees alone. `None` where a write transaction already excludes other writers.
     const IMPORT_LOCK: Option<&'static str>;
+
+    /// Ends a SELECT whose rows the transaction goes on to change, so that another
+    /// transaction doing the same waits and then sees the change instead of overwriting it.
+    /// Empty where a write transaction already excludes other writers.
+    const LOCK_SELECTED: &'static str;
 }
 
 impl Backend for sqlx::Sqlite {
@@ -50,8 +58,14 @@ impl Backend for sqlx::Sqlite {
         sql.push('?');
     }
 
+    // Takes the write lock at once, waiting for it as long as the busy timeout allows. A
+    // transaction that read first and then wants to write cannot wait (that could deadlock):
+    // SQLite refuses it with "database is locked" whenever another writer is busy.
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+
     // SQLite allows one writer at a time.
     const IMPORT_LOCK: Option<&'static str> = None;
+    const LOCK_SELECTED: &'static str = "";
 }
 
 impl Backend for sqlx::Postgres {
@@ -64,8 +78,11 @@ impl Backend for sqlx::Postgres {
         sql.push_str(&n.to_string());
     }
 
+    const BEGIN_WRITE: &'static str = "BEGIN";
+
     // Conflicts with itself and with every write to `people`, not with reads.
     const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
+    const LOCK_SELECTED: &'static str = "FOR UPDATE";
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -387,7 +404,7 @@ where
         file: &PeopleFile,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> StoreResult<ImportSummary> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         if let Some(lock) = DB::IMPORT_LOCK {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
@@ -458,16 +475,16 @@ where
         sqlx::query(
             "INSERT INTO people (name, email, team_id)
              SELECT s.name, s.email, t.id FROM import_staging s LEFT JOIN teams t ON t.name = s.team WHERE true
-             ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id",
+             ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id
+             WHERE people.name <> excluded.name OR people.team_id IS DISTINCT FROM excluded.team_id",
         )
         .execute(&mut *tx)
         .await?;
         progress(written * 3 / 4);
         sqlx::query(
-            "UPDATE people SET manager_id = (
-                 SELECT m.id FROM import_staging s LEFT JOIN people m ON m.email = s.manager_email
-                 WHERE s.email = people.email)
-             WHERE email IN (SELECT email FROM import_staging)",
+            "UPDATE people SET manager_id = m.id
+             FROM import_staging s LEFT JOIN people m ON m.email = s.manager_email
+             WHERE s.email = people.email AND people.manager_id IS DISTINCT FROM m.id",
         )
         .execute(&mut *tx)
         .await?;
@@ -682,7 +699,7 @@ where
     }
 
     async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
                 .bind(campaign.0)
@@ -759,7 +776,7 @@ where
     }
 
     async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let leads: Option<String> = sqlx::query_scalar(
             "SELECT c.status FROM campaign_leaders l JOIN campaigns c ON c.id = l.campaign_id
              WHERE l.campaign_id = $1 AND l.leader_id = $2",
@@ -819,11 +836,12 @@ where
         reissue: bool,
         new_token: &(dyn Fn() -> (String, String) + Send + Sync),
     ) -> StoreResult<Vec<(Invitation, String)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let rows = sqlx::query(&format!(
             "SELECT {INVITATION_COLUMNS} FROM invitations
              WHERE campaign_id = $1 AND completed = 0 AND (token_hash IS NULL OR $2)
-             ORDER BY leader_id, rater_group, rater_name"
+             ORDER BY leader_id, rater_group, rater_name {}",
+            DB::LOCK_SELECTED
         ))
         .bind(campaign.0)
         .bind(reissue)
@@ -859,7 +877,7 @@ where
                 ));
             }
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         if status == CampaignStatus::Open {
             let leaders: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM campaign_leaders WHERE campaign_id = $1")
@@ -953,7 +971,7 @@ where
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let row = sqlx::query(
             "SELECT i.campaign_id, i.leader_id, i.rater_group, i.completed, c.status, c.deadline
              FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1",
@@ -1179,7 +1197,7 @@ where
     }
 
     async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         for key in keys {
             sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES ($1, $2)")
                 .bind(key)
@@ -1269,7 +1287,7 @@ where
         token_hash: &str,
         expires_at: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         sqlx::query("DELETE FROM password_links WHERE user_id = $1 AND used_at IS NULL")
             .bind(user.0)
             .execute(&mut *tx)
@@ -1304,7 +1322,7 @@ where
         now: i64,
         password_hash: &str,
     ) -> StoreResult<UserId> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let user: Option<i64> = sqlx::query_scalar(
             "UPDATE password_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
              RETURNING user_id",
