@@ -170,6 +170,18 @@ pub trait Store: Send + Sync + 'static {
         campaign: CampaignId,
     ) -> StoreResult<Vec<(PersonId, Response)>>;
 
+    /// The running sums of each team's answers in a campaign, kept up to date as answers are
+    /// stored (direct reports' answers, under the leader's team at the time), by team name.
+    async fn team_sums(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamSums)>>;
+    /// The same sums recomputed from the stored answers: must always equal [`Store::team_sums`].
+    async fn recomputed_team_sums(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamSums)>>;
+
     // ---- import jobs
     /// Starts tracking an import running in the background.
     async fn create_import_job(&self, now: i64) -> StoreResult<i64>;

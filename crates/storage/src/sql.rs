@@ -10,6 +10,7 @@ use crate::{Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use std::collections::{BTreeMap, HashSet};
+use trustloop_domain::analytics::{Contribution, Sums, TeamSums};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
@@ -46,6 +47,22 @@ pub trait Backend: Database {
     /// Empty where a write transaction already excludes other writers.
     const LOCK_SELECTED: &'static str;
 }
+
+/// Adds one direct report's answer to its team's running sums ($1 campaign, $2 team, then n, sum
+/// and sum of squares for each of the four measures).
+const AGGREGATE_UPSERT: &str = "INSERT INTO team_aggregates (campaign_id, team, respondents,
+        m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq, m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq)
+    VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    ON CONFLICT (campaign_id, team) DO UPDATE SET
+        respondents = team_aggregates.respondents + 1,
+        m0_n = team_aggregates.m0_n + excluded.m0_n, m0_sum = team_aggregates.m0_sum + excluded.m0_sum,
+        m0_sum_sq = team_aggregates.m0_sum_sq + excluded.m0_sum_sq,
+        m1_n = team_aggregates.m1_n + excluded.m1_n, m1_sum = team_aggregates.m1_sum + excluded.m1_sum,
+        m1_sum_sq = team_aggregates.m1_sum_sq + excluded.m1_sum_sq,
+        m2_n = team_aggregates.m2_n + excluded.m2_n, m2_sum = team_aggregates.m2_sum + excluded.m2_sum,
+        m2_sum_sq = team_aggregates.m2_sum_sq + excluded.m2_sum_sq,
+        m3_n = team_aggregates.m3_n + excluded.m3_n, m3_sum = team_aggregates.m3_sum + excluded.m3_sum,
+        m3_sum_sq = team_aggregates.m3_sum_sq + excluded.m3_sum_sq";
 
 impl Backend for sqlx::Sqlite {
     fn rows_affected(result: &Self::QueryResult) -> u64 {
@@ -178,6 +195,7 @@ where
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
@@ -352,6 +370,7 @@ where
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
@@ -1004,16 +1023,46 @@ where
         let leader_id: i64 = row.try_get("leader_id")?;
         let group: String = row.try_get("rater_group")?;
         let response_id = uuid::Uuid::new_v4().to_string();
+        // The leader's team when the answer arrives: a direct report's answer counts for it.
+        let team: Option<String> = sqlx::query_scalar(
+            "SELECT t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id = $1",
+        )
+        .bind(leader_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query(
-            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&response_id)
         .bind(campaign_id)
         .bind(leader_id)
         .bind(&group)
         .bind(format_date(today))
+        .bind(&team)
         .execute(&mut *tx)
         .await?;
+        if let (Some(team), true) = (&team, group == "direct_report") {
+            let definition: String = sqlx::query_scalar(
+                "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
+                 WHERE c.id = $1",
+            )
+            .bind(campaign_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let instrument: Instrument = serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
+            let contribution = Contribution::of(&instrument, &answers.ratings);
+            let mut update = sqlx::query(AGGREGATE_UPSERT)
+                .bind(campaign_id)
+                .bind(team.as_str());
+            for value in contribution.values {
+                update = update
+                    .bind(i64::from(value.is_some()))
+                    .bind(value.unwrap_or(0.0))
+                    .bind(value.map_or(0.0, |v| v * v));
+            }
+            update.execute(&mut *tx).await?;
+        }
         if !answers.ratings.is_empty() {
             let sql = format!(
                 "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
@@ -1094,6 +1143,76 @@ where
         .fetch_all(&self.pool)
         .await?;
         Self::responses_from_rows(rows)
+    }
+
+    async fn team_sums(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamSums)>> {
+        let rows = sqlx::query(
+            "SELECT team, respondents, m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq,
+                    m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq
+             FROM team_aggregates WHERE campaign_id = $1 ORDER BY team",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let mut sums = TeamSums {
+                    respondents: row.try_get::<i64, _>("respondents")? as u64,
+                    ..TeamSums::default()
+                };
+                for (m, measure) in sums.measures.iter_mut().enumerate() {
+                    *measure = Sums {
+                        n: row.try_get::<i64, _>(format!("m{m}_n").as_str())? as u64,
+                        sum: row.try_get(format!("m{m}_sum").as_str())?,
+                        sum_sq: row.try_get(format!("m{m}_sum_sq").as_str())?,
+                    };
+                }
+                Ok((row.try_get("team")?, sums))
+            })
+            .collect()
+    }
+
+    async fn recomputed_team_sums(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(String, TeamSums)>> {
+        let campaign_row = self.campaign(campaign).await?;
+        let instrument = self.instrument(campaign_row.instrument_version).await?;
+        let rows = sqlx::query(
+            "SELECT r.id, r.leader_id, r.rater_group, r.team, rr.item_code, rr.value FROM responses r
+             JOIN response_ratings rr ON rr.response_id = r.id
+             WHERE r.campaign_id = $1 AND r.rater_group = 'direct_report' AND r.team IS NOT NULL
+             ORDER BY r.id",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        // Each answer's ratings, keyed by its id, with its team.
+        let mut answers: BTreeMap<String, (String, BTreeMap<String, Rating>)> = BTreeMap::new();
+        for row in &rows {
+            let value: i64 = row.try_get("value")?;
+            let rating = match value {
+                0 => Rating::CantSay,
+                1..=10 => Rating::Score(value as u8),
+                _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
+            };
+            answers
+                .entry(row.try_get("id")?)
+                .or_insert_with(|| (String::new(), BTreeMap::new()))
+                .1
+                .insert(row.try_get("item_code")?, rating);
+            if let Some(entry) = answers.get_mut(&row.try_get::<String, _>("id")?) {
+                entry.0 = row.try_get("team")?;
+            }
+        }
+        let mut by_team: BTreeMap<String, TeamSums> = BTreeMap::new();
+        for (team, ratings) in answers.into_values() {
+            by_team
+                .entry(team)
+                .or_default()
+                .add(&Contribution::of(&instrument, &ratings));
+        }
+        Ok(by_team.into_iter().collect())
     }
 
     async fn create_import_job(&self, now: i64) -> StoreResult<i64> {

@@ -109,6 +109,7 @@ contract!(
     an_import_job_records_its_progress_and_problems,
     api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner,
     a_password_link_works_once_before_it_expires_and_ends_the_users_sessions,
+    team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
 );
 
 #[tokio::test]
@@ -1667,4 +1668,131 @@ async fn a_password_link_works_once_before_it_expires_and_ends_the_users_session
             .as_deref(),
         Some("new hash")
     );
+}
+
+/// A small xorshift generator: reproducible random sequences without a dependency.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+fn assert_same_sums(
+    kept: &[(String, trustloop_domain::analytics::TeamSums)],
+    recomputed: &[(String, trustloop_domain::analytics::TeamSums)],
+) {
+    assert_eq!(
+        kept.len(),
+        recomputed.len(),
+        "teams: {kept:?} vs {recomputed:?}"
+    );
+    for ((team_a, a), (team_b, b)) in kept.iter().zip(recomputed) {
+        assert_eq!(team_a, team_b);
+        assert_eq!(a.respondents, b.respondents, "{team_a}");
+        for (x, y) in a.measures.iter().zip(&b.measures) {
+            assert_eq!(x.n, y.n, "{team_a}");
+            for (u, v) in [(x.sum, y.sum), (x.sum_sq, y.sum_sq)] {
+                assert!(
+                    (u - v).abs() <= 1e-9 * u.abs().max(1.0),
+                    "{team_a}: {u} vs {v}"
+                );
+            }
+        }
+    }
+}
+
+async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers(store: DynStore) {
+    // Five teams, each a leader with 3 to 7 direct reports, plus peers who are not counted.
+    let mut rows = vec![row("Chief", "chief@example.org", None, Some("Board"))];
+    let mut leaders = Vec::new();
+    for t in 0..5 {
+        let leader = format!("lead{t}@example.org");
+        rows.push(row(
+            &format!("Lead {t}"),
+            &leader,
+            Some("chief@example.org"),
+            Some(&format!("Team {t}")),
+        ));
+        leaders.push(leader.clone());
+        for r in 0..(3 + t) {
+            rows.push(row(
+                &format!("Member {t}.{r}"),
+                &format!("m{t}.{r}@example.org"),
+                Some(&leader),
+                Some(&format!("Team {t}")),
+            ));
+        }
+    }
+    import(&store, rows).await.expect("imported");
+    let mut ids = Vec::new();
+    for l in &leaders {
+        ids.push(id_of(&store, l).await);
+    }
+    let (campaign, links) = open_campaign(&store, &ids).await;
+    assert!(
+        store.team_sums(campaign).await.expect("sums").is_empty(),
+        "nothing before answers"
+    );
+    let instrument = Instrument::current();
+    for seed in [7u64, 1234] {
+        let mut random = Random(seed);
+        let mut pending: Vec<&(Invitation, String)> = links
+            .iter()
+            .filter(|(i, _)| seed == 7 || i.group == RaterGroup::DirectReport)
+            .collect();
+        while !pending.is_empty() {
+            let (invitation, _) = pending.remove(random.next(pending.len() as u64) as usize);
+            let ratings = instrument
+                .items
+                .iter()
+                .map(|item| {
+                    let rating = match random.next(7) {
+                        0 => Rating::CantSay,
+                        p => Rating::Score(p.min(5) as u8),
+                    };
+                    (item.code.clone(), rating)
+                })
+                .collect();
+            let answered = store
+                .submit_response(
+                    invitation.id,
+                    &SurveyAnswers {
+                        ratings,
+                        comments: BTreeMap::new(),
+                    },
+                    today(),
+                )
+                .await;
+            assert!(answered.is_ok() || is_conflict(&answered), "{answered:?}");
+            // Read the sums at random moments while answers keep arriving.
+            if random.next(4) == 0 {
+                let kept = store.team_sums(campaign).await.expect("sums");
+                let recomputed = store
+                    .recomputed_team_sums(campaign)
+                    .await
+                    .expect("recomputed");
+                assert_same_sums(&kept, &recomputed);
+            }
+        }
+    }
+    let kept = store.team_sums(campaign).await.expect("sums");
+    assert_same_sums(
+        &kept,
+        &store
+            .recomputed_team_sums(campaign)
+            .await
+            .expect("recomputed"),
+    );
+    let counted: u64 = kept.iter().map(|(_, s)| s.respondents).sum();
+    assert_eq!(
+        counted,
+        3 + 4 + 5 + 6 + 7,
+        "every direct report, and nobody else"
+    );
+    assert_eq!(kept[0].0, "Team 0");
 }
