@@ -235,6 +235,68 @@ async fn campaign_progress(
     ))
 }
 
+/// One team (or the whole organisation) in the heatmap.
+#[derive(Serialize, ToSchema)]
+pub struct HeatmapRowJson {
+    /// The team's name (absent for the organisation total).
+    team: Option<String>,
+    /// Respondents, when shown.
+    respondents: Option<u64>,
+    /// Means on 0–100 for trust_index, relationships, judgement, consistency; null when hidden.
+    means: [Option<f64>; 4],
+    /// too_few or complementary when the row is hidden.
+    hidden: Option<String>,
+}
+
+/// Trust by team under the privacy rules.
+#[derive(Serialize, ToSchema)]
+pub struct HeatmapJson {
+    /// The minimum group size applied.
+    min_group: u32,
+    /// One row per team with answers.
+    rows: Vec<HeatmapRowJson>,
+    /// The whole organisation, when at least the minimum answered.
+    total: Option<HeatmapRowJson>,
+}
+
+/// Trust by team in a closed campaign (admin): teams below the minimum, and any team whose
+/// absence from the total would reveal them, are hidden.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/heatmap",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 200, body = HeatmapJson), (status = 401), (status = 403), (status = 404), (status = 409)))]
+async fn campaign_heatmap(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<HeatmapJson> {
+    user.require_admin()?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    let map = crate::pages::campaign_heatmap(&state, &campaign).await?;
+    let hidden = |h: Option<trustloop_domain::privacy::disclosure::Suppression>| {
+        h.and_then(|h| serde_json::to_value(h).ok())
+            .and_then(|v| v.as_str().map(String::from))
+    };
+    Ok(Json(HeatmapJson {
+        min_group: campaign.rules.min_team,
+        rows: map
+            .rows
+            .into_iter()
+            .map(|r| HeatmapRowJson {
+                team: Some(r.team),
+                respondents: r.respondents,
+                means: r.means,
+                hidden: hidden(r.hidden),
+            })
+            .collect(),
+        total: map.total.map(|t| HeatmapRowJson {
+            team: None,
+            respondents: t.respondents,
+            means: t.means,
+            hidden: None,
+        }),
+    }))
+}
+
 /// The campaigns the signed-in leader is assessed in.
 #[utoipa::path(get, path = "/api/v1/me/campaigns", responses(
     (status = 200, body = [CampaignJson]), (status = 401)))]
@@ -275,14 +337,22 @@ async fn my_report(
         title = "Trustloop API",
         description = "Trust 360 campaigns, progress and reports."
     ),
-    paths(list_campaigns, campaign_progress, my_campaigns, my_report),
+    paths(
+        list_campaigns,
+        campaign_progress,
+        campaign_heatmap,
+        my_campaigns,
+        my_report
+    ),
     components(schemas(
         CampaignJson,
         ProgressJson,
         ReportJson,
         ScoreRowJson,
         ScoreJson,
-        GroupScoreJson
+        GroupScoreJson,
+        HeatmapJson,
+        HeatmapRowJson
     ))
 )]
 struct ApiDoc;
@@ -310,6 +380,9 @@ pub fn routes() -> Vec<RouteSpec> {
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/campaigns/{id}/progress", Access::Admin)
             .get(campaign_progress)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/campaigns/{id}/heatmap", Access::Admin)
+            .get(campaign_heatmap)
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/me/campaigns", Access::SignedIn)
             .get(my_campaigns)

@@ -45,6 +45,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         admin("/admin/campaigns/{id}/close").post(close_campaign),
         admin("/admin/campaigns/{id}/links").post(issue_links),
         admin("/admin/campaigns/{id}/quality").get(quality),
+        admin("/admin/campaigns/{id}/teams").get(team_heatmap),
         admin("/admin/audit").get(audit_log),
     ]
 }
@@ -862,5 +863,107 @@ async fn quality(
         elements,
         groups,
         trust_icc,
+    })
+}
+
+/// One heatmap row, formatted.
+pub struct HeatRow {
+    team: String,
+    respondents: String,
+    cells: Vec<(String, String)>,
+    note: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/teams.html")]
+struct TeamsPage {
+    chrome: Chrome,
+    campaign: Campaign,
+    rows: Vec<HeatRow>,
+    total: Option<HeatRow>,
+    k: u32,
+}
+
+/// The heatmap of a closed campaign under its privacy rules, as the domain decided.
+pub async fn campaign_heatmap(
+    state: &AppState,
+    campaign: &Campaign,
+) -> AppResult<trustloop_domain::analytics::Heatmap<String>> {
+    if campaign.status != CampaignStatus::Closed {
+        return Err(AppError::Conflict(
+            "Team results are shown once the campaign has closed, so that nobody can watch them change as answers arrive.".into(),
+        ));
+    }
+    let sums: BTreeMap<String, trustloop_domain::analytics::TeamSums> = state
+        .store
+        .team_sums(campaign.id)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(trustloop_domain::analytics::heatmap(
+        campaign.rules.min_team,
+        &sums,
+    ))
+}
+
+fn heat_cell(mean: Option<f64>) -> (String, String) {
+    match mean {
+        // Five bands for the colour, so the table reads at a glance; the number is always shown.
+        Some(m) => (
+            format!("{m:.0}"),
+            format!("heat{}", ((m / 20.0).floor() as i64).clamp(0, 4)),
+        ),
+        None => ("–".into(), "heat-none".into()),
+    }
+}
+
+async fn team_heatmap(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<TeamsPage> {
+    signed_in.require_admin()?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    let map = campaign_heatmap(&state, &campaign).await?;
+    audit::record(
+        &state,
+        &signed_in.user.email,
+        "team_results_viewed",
+        &format!("campaign {id}"),
+        &address,
+        "",
+    )
+    .await?;
+    let rows = map
+        .rows
+        .iter()
+        .map(|r| HeatRow {
+            team: r.team.clone(),
+            respondents: r.respondents.map_or("–".into(), |n| n.to_string()),
+            cells: r.means.iter().map(|m| heat_cell(*m)).collect(),
+            note: match r.hidden {
+                Some(trustloop_domain::privacy::disclosure::Suppression::TooFew) => {
+                    "too few answers to show"
+                }
+                Some(trustloop_domain::privacy::disclosure::Suppression::Complementary) => {
+                    "hidden so that a smaller team cannot be worked out from the total"
+                }
+                None => "",
+            },
+        })
+        .collect();
+    let total = map.total.as_ref().map(|t| HeatRow {
+        team: "Whole organisation".into(),
+        respondents: t.respondents.map_or("–".into(), |n| n.to_string()),
+        cells: t.means.iter().map(|m| heat_cell(*m)).collect(),
+        note: "",
+    });
+    Ok(TeamsPage {
+        chrome: Chrome::for_user(&signed_in),
+        k: campaign.rules.min_team,
+        campaign,
+        rows,
+        total,
     })
 }

@@ -23,6 +23,7 @@ use trustloop_domain::people::Email;
 use trustloop_storage::Role;
 
 pub use account::check_password;
+pub use admin::campaign_heatmap;
 pub use report::load_report;
 
 /// What every page's header shows about the signed-in user.

@@ -324,3 +324,93 @@ async fn a_second_campaign_shows_the_change_since_the_first_and_whether_it_is_re
         "one leader: no campaign estimate"
     );
 }
+
+#[tokio::test]
+async fn trust_by_team_shows_teams_of_at_least_five_and_hides_smaller_ones_with_their_complement() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // Two teams under Dana: Lee's Platform (6 reports) and Pat's Sales (2 reports), plus Kim's
+    // Support (5 reports). Sales is too small; Support, the next smallest, is hidden with it so
+    // that the total cannot give Sales away.
+    let mut csv =
+        String::from("name,email,manager_email,team\nDana Director,dana@example.org,,Leadership\n");
+    for (leader, team, reports) in [
+        ("lee", "Platform", 6),
+        ("pat", "Sales", 2),
+        ("kim", "Support", 5),
+    ] {
+        csv.push_str(&format!(
+            "{leader},{leader}@example.org,dana@example.org,{team}\n"
+        ));
+        for r in 0..reports {
+            csv.push_str(&format!(
+                "{leader} report {r},{leader}{r}@example.org,{leader}@example.org,{team}\n"
+            ));
+        }
+    }
+    upload_people(&admin, &csv).await;
+    let id = create_campaign(&admin, "Team trust").await;
+    for leader in ["lee", "pat", "kim"] {
+        admin
+            .post_with_csrf(
+                &format!("/admin/campaigns/{id}/leaders"),
+                &[("email", &format!("{leader}@example.org"))],
+            )
+            .await;
+    }
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
+        .await;
+    let links = issue_links(&admin, id).await;
+    let rater = app.client();
+    for link in links.iter().filter(|l| l.group == "Direct reports") {
+        let point = if link.leader == "lee" { "4" } else { "2" };
+        answer(&rater, &link.url, &survey_form(point, None)).await;
+    }
+    let early = admin.get(&format!("/api/v1/campaigns/{id}/heatmap")).await;
+    assert_eq!(
+        early.status(),
+        StatusCode::CONFLICT,
+        "not while answers arrive"
+    );
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+
+    let map: serde_json::Value = admin
+        .get(&format!("/api/v1/campaigns/{id}/heatmap"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let (status, page) = admin
+        .get_text(&format!("/admin/campaigns/{id}/teams"))
+        .await;
+
+    let row = |team: &str| {
+        map["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["team"] == team)
+            .expect("row")
+            .clone()
+    };
+    assert_eq!(row("Platform")["means"][0], 75.0);
+    assert_eq!(row("Platform")["respondents"], 6);
+    assert_eq!(row("Sales")["hidden"], "too_few");
+    assert_eq!(row("Support")["hidden"], "complementary");
+    assert!(row("Sales")["means"][0].is_null() && row("Support")["respondents"].is_null());
+    assert_eq!(map["total"]["respondents"], 13);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("too few answers to show") && page.contains("hidden so that a smaller team")
+    );
+    let events = app.store.audit_events(10, None).await.expect("audit");
+    assert!(
+        events
+            .iter()
+            .any(|(_, e)| e.action == "team_results_viewed"),
+        "admin access is logged"
+    );
+}
