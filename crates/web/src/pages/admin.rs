@@ -518,6 +518,38 @@ async fn add_rater(
     Ok(back_to(id))
 }
 
+/// Moves a campaign to `status` and records it in the audit log.
+async fn change_status(
+    state: &AppState,
+    address: &ClientAddress,
+    signed_in: &SignedIn,
+    id: i64,
+    status: CampaignStatus,
+) -> AppResult<Redirect> {
+    state
+        .store
+        .set_campaign_status(CampaignId(id), status)
+        .await?;
+    let action = format!(
+        "campaign_{}",
+        if status == CampaignStatus::Open {
+            "opened"
+        } else {
+            "closed"
+        }
+    );
+    audit::record(
+        state,
+        &signed_in.user.email,
+        &action,
+        &format!("campaign {id}"),
+        address,
+        "",
+    )
+    .await?;
+    Ok(back_to(id))
+}
+
 async fn open_campaign(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -534,20 +566,7 @@ async fn open_campaign(
             campaign.deadline
         )));
     }
-    state
-        .store
-        .set_campaign_status(CampaignId(id), CampaignStatus::Open)
-        .await?;
-    audit::record(
-        &state,
-        &signed_in.user.email,
-        "campaign_opened",
-        &format!("campaign {id}"),
-        &address,
-        "",
-    )
-    .await?;
-    Ok(back_to(id))
+    change_status(&state, &address, &signed_in, id, CampaignStatus::Open).await
 }
 
 async fn close_campaign(
@@ -559,20 +578,7 @@ async fn close_campaign(
 ) -> AppResult<Redirect> {
     signed_in.require_admin()?;
     signed_in.check_csrf(&fields)?;
-    state
-        .store
-        .set_campaign_status(CampaignId(id), CampaignStatus::Closed)
-        .await?;
-    audit::record(
-        &state,
-        &signed_in.user.email,
-        "campaign_closed",
-        &format!("campaign {id}"),
-        &address,
-        "",
-    )
-    .await?;
-    Ok(back_to(id))
+    change_status(&state, &address, &signed_in, id, CampaignStatus::Closed).await
 }
 
 /// One issued link.
