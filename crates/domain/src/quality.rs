@@ -27,7 +27,8 @@ pub struct ElementQuality {
     pub item_total: Vec<(String, Option<f64>)>,
 }
 
-/// Agreement within one rater group, averaged over the leaders where it has 2+ raters.
+/// Agreement within one rater group, averaged over the leaders where it has 2+ raters (only
+/// when there are at least [`MIN_NORM_LEADERS`] of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupQuality {
     /// The rater group.
@@ -158,11 +159,13 @@ pub fn assess<K: Ord + Copy>(
                 awgs.extend(stats::awg_j(&items, scale).ok().map(|a| a.value));
             }
         }
+        // Averages over fewer leaders would describe those few leaders' raters.
+        let enough = leaders >= MIN_NORM_LEADERS;
         GroupQuality {
             group,
             leaders,
-            rwg_j: mean(&rwgs),
-            awg_j: mean(&awgs),
+            rwg_j: mean(&rwgs).filter(|_| enough),
+            awg_j: mean(&awgs).filter(|_| enough),
         }
     })
     .collect();
