@@ -212,7 +212,7 @@ async fn run_import(store: trustloop_storage::DynStore, id: i64, file: Vec<u8>) 
             }
         })
     };
-    let outcome = import_file(&store, file, progress).await;
+    let outcome = import_file(&store, id, file, progress).await;
     let _ = reporter.await;
     let mut job = ImportJob {
         id,
@@ -253,6 +253,7 @@ type ImportOutcome = Result<(u64, trustloop_storage::ImportSummary), (String, Ve
 
 async fn import_file(
     store: &trustloop_storage::DynStore,
+    job_id: i64,
     file: Vec<u8>,
     progress: tokio::sync::watch::Sender<(&'static str, u64)>,
 ) -> Result<ImportOutcome, trustloop_storage::StoreError> {
@@ -281,6 +282,19 @@ async fn import_file(
             )));
         }
     };
+    // On SQLite the import's transaction keeps other writers waiting, progress records included:
+    // say "Saving" before it starts, so the page does not sit on the last checked row.
+    progress.send_replace(("Saving…", 0));
+    store
+        .update_import_job(&ImportJob {
+            id: job_id,
+            status: ImportStatus::Running,
+            total_rows: people.rows.len() as u64,
+            processed: 0,
+            message: "Saving…".into(),
+            problems: Vec::new(),
+        })
+        .await?;
     let saving = move |n: usize| {
         progress.send_replace(("Saving…", n as u64));
     };
