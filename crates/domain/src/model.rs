@@ -107,6 +107,17 @@ impl RaterGroup {
         }
     }
 
+    /// One member of the group, as a rater is told who they answer as.
+    pub fn one_member(self) -> &'static str {
+        match self {
+            RaterGroup::SelfRating => "the leader themselves",
+            RaterGroup::Manager => "their manager",
+            RaterGroup::Peer => "a peer",
+            RaterGroup::DirectReport => "someone who reports to them",
+            RaterGroup::Other => "someone who works with them",
+        }
+    }
+
     /// The stable identifier used in URLs, the database and the API.
     pub fn slug(self) -> &'static str {
         match self {

@@ -169,7 +169,7 @@ pub fn survey_page(
         action,
         leader_name: invitation.leader_name.clone(),
         is_self,
-        group_label: invitation.group.label(),
+        group_label: invitation.group.one_member(),
         identified: invitation.group.is_identified(),
         campaign_name: invitation.campaign.name.clone(),
         deadline: invitation.campaign.deadline.to_string(),

@@ -14,7 +14,7 @@ async fn the_survey_shows_who_is_rated_the_privacy_promise_and_every_item() {
 
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("How do you see Lee Leader?"));
-    assert!(page.contains("Direct reports"));
+    assert!(page.contains("You are answering as <strong>someone who reports to them</strong>"));
     assert!(
         page.contains("at least 3 people in it have answered"),
         "the locked threshold is shown"
