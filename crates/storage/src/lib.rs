@@ -156,6 +156,15 @@ pub trait Store: Send + Sync + 'static {
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()>;
+    /// Stores many answers in one transaction, each exactly as [`Store::submit_response`]
+    /// would (invitation marked finished, response, ratings and comments written, team sums
+    /// updated): for loading generated or migrated data in bulk. If any answer is refused,
+    /// none of them is stored. Callers choose the batch size (a few thousand is typical).
+    async fn load_responses(
+        &self,
+        answers: &[(InvitationId, SurveyAnswers)],
+        today: time::Date,
+    ) -> StoreResult<()>;
     /// The anonymous responses and comments for one leader in one campaign.
     async fn responses(
         &self,

@@ -202,6 +202,125 @@ where
     for<'n> &'n str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
+    /// Stores one answer inside the caller's transaction: checks that the invitation is
+    /// unanswered and its campaign open, marks it finished, writes the response, its ratings
+    /// and comments, and adds a direct report's answer to its team's running sums. The
+    /// instrument of each campaign is read once and kept in `instruments`.
+    async fn store_answer(
+        conn: &mut DB::Connection,
+        instruments: &mut BTreeMap<i64, Instrument>,
+        invitation: InvitationId,
+        answers: &SurveyAnswers,
+        today: time::Date,
+    ) -> StoreResult<()> {
+        let row = sqlx::query(
+            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.completed, c.status, c.deadline
+             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1",
+        )
+        .bind(invitation.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound("invitation"))?;
+        let status: String = row.try_get("status")?;
+        if status != "open" {
+            return Err(StoreError::Conflict(format!("the campaign is {status}")));
+        }
+        if parse_date(&row.try_get::<String, _>("deadline")?)? < today {
+            return Err(StoreError::Conflict(
+                "the campaign's deadline has passed".into(),
+            ));
+        }
+        let changed = DB::rows_affected(
+            &sqlx::query("UPDATE invitations SET completed = 1 WHERE id = $1 AND completed = 0")
+                .bind(invitation.0)
+                .execute(&mut *conn)
+                .await?,
+        );
+        if changed == 0 {
+            return Err(StoreError::Conflict(
+                "this survey has already been answered".into(),
+            ));
+        }
+        let campaign_id: i64 = row.try_get("campaign_id")?;
+        let leader_id: i64 = row.try_get("leader_id")?;
+        let group: String = row.try_get("rater_group")?;
+        let response_id = uuid::Uuid::new_v4().to_string();
+        // The leader's team when the answer arrives: a direct report's answer counts for it.
+        let team: Option<String> = sqlx::query_scalar(
+            "SELECT t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id = $1",
+        )
+        .bind(leader_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&response_id)
+        .bind(campaign_id)
+        .bind(leader_id)
+        .bind(&group)
+        .bind(format_date(today))
+        .bind(&team)
+        .execute(&mut *conn)
+        .await?;
+        if let (Some(team), true) = (&team, group == "direct_report") {
+            if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign_id)
+            {
+                let definition: String = sqlx::query_scalar(
+                    "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
+                     WHERE c.id = $1",
+                )
+                .bind(campaign_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                let instrument: Instrument = serde_json::from_str(&definition)
+                    .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
+                slot.insert(instrument);
+            }
+            let instrument = &instruments[&campaign_id];
+            let contribution = Contribution::of(instrument, &answers.ratings);
+            let mut update = sqlx::query(AGGREGATE_UPSERT)
+                .bind(campaign_id)
+                .bind(team.as_str());
+            for value in contribution.values {
+                update = update
+                    .bind(i64::from(value.is_some()))
+                    .bind(value.unwrap_or(0.0))
+                    .bind(value.map_or(0.0, |v| v * v));
+            }
+            update.execute(&mut *conn).await?;
+        }
+        if !answers.ratings.is_empty() {
+            let sql = format!(
+                "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
+                row_placeholders::<DB>(answers.ratings.len(), 3)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (code, rating) in &answers.ratings {
+                insert = insert
+                    .bind(response_id.as_str())
+                    .bind(code.as_str())
+                    .bind(i64::from(rating.to_stored()));
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        for (code, text) in &answers.comments {
+            sqlx::query(
+                "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(campaign_id)
+            .bind(leader_id)
+            .bind(&group)
+            .bind(code)
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
     fn campaign_from_row(row: &DB::Row) -> StoreResult<Campaign> {
         let status: String = row.try_get("status")?;
         let deadline: String = row.try_get("deadline")?;
@@ -991,105 +1110,20 @@ where
         today: time::Date,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let row = sqlx::query(
-            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.completed, c.status, c.deadline
-             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1",
-        )
-        .bind(invitation.0)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("invitation"))?;
-        let status: String = row.try_get("status")?;
-        if status != "open" {
-            return Err(StoreError::Conflict(format!("the campaign is {status}")));
-        }
-        if parse_date(&row.try_get::<String, _>("deadline")?)? < today {
-            return Err(StoreError::Conflict(
-                "the campaign's deadline has passed".into(),
-            ));
-        }
-        let changed = DB::rows_affected(
-            &sqlx::query("UPDATE invitations SET completed = 1 WHERE id = $1 AND completed = 0")
-                .bind(invitation.0)
-                .execute(&mut *tx)
-                .await?,
-        );
-        if changed == 0 {
-            return Err(StoreError::Conflict(
-                "this survey has already been answered".into(),
-            ));
-        }
-        let campaign_id: i64 = row.try_get("campaign_id")?;
-        let leader_id: i64 = row.try_get("leader_id")?;
-        let group: String = row.try_get("rater_group")?;
-        let response_id = uuid::Uuid::new_v4().to_string();
-        // The leader's team when the answer arrives: a direct report's answer counts for it.
-        let team: Option<String> = sqlx::query_scalar(
-            "SELECT t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id = $1",
-        )
-        .bind(leader_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&response_id)
-        .bind(campaign_id)
-        .bind(leader_id)
-        .bind(&group)
-        .bind(format_date(today))
-        .bind(&team)
-        .execute(&mut *tx)
-        .await?;
-        if let (Some(team), true) = (&team, group == "direct_report") {
-            let definition: String = sqlx::query_scalar(
-                "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
-                 WHERE c.id = $1",
-            )
-            .bind(campaign_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let instrument: Instrument = serde_json::from_str(&definition)
-                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
-            let contribution = Contribution::of(&instrument, &answers.ratings);
-            let mut update = sqlx::query(AGGREGATE_UPSERT)
-                .bind(campaign_id)
-                .bind(team.as_str());
-            for value in contribution.values {
-                update = update
-                    .bind(i64::from(value.is_some()))
-                    .bind(value.unwrap_or(0.0))
-                    .bind(value.map_or(0.0, |v| v * v));
-            }
-            update.execute(&mut *tx).await?;
-        }
-        if !answers.ratings.is_empty() {
-            let sql = format!(
-                "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
-                row_placeholders::<DB>(answers.ratings.len(), 3)
-            );
-            let mut insert = sqlx::query(&sql);
-            for (code, rating) in &answers.ratings {
-                insert = insert
-                    .bind(response_id.as_str())
-                    .bind(code.as_str())
-                    .bind(i64::from(rating.to_stored()));
-            }
-            insert.execute(&mut *tx).await?;
-        }
-        for (code, text) in &answers.comments {
-            sqlx::query(
-                "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(campaign_id)
-            .bind(leader_id)
-            .bind(&group)
-            .bind(code)
-            .bind(text)
-            .execute(&mut *tx)
-            .await?;
+        Self::store_answer(&mut tx, &mut BTreeMap::new(), invitation, answers, today).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load_responses(
+        &self,
+        answers: &[(InvitationId, SurveyAnswers)],
+        today: time::Date,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut instruments = BTreeMap::new();
+        for (invitation, answer) in answers {
+            Self::store_answer(&mut tx, &mut instruments, *invitation, answer, today).await?;
         }
         tx.commit().await?;
         Ok(())

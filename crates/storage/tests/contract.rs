@@ -110,6 +110,7 @@ contract!(
     api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner,
     a_password_link_works_once_before_it_expires_and_ends_the_users_sessions,
     team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
+    bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
 );
 
 #[tokio::test]
@@ -1795,4 +1796,145 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
         "every direct report, and nobody else"
     );
     assert_eq!(kept[0].0, "Team 0");
+}
+
+async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(store: DynStore) {
+    let org = import_org(&store).await;
+    let leaders = [org.dana, org.lee, org.pat];
+    // The same raters answer the same way in two campaigns: one by one in the first, in one
+    // bulk load in the second.
+    let (one_by_one, _) = open_campaign(&store, &leaders).await;
+    let bulk = campaign(&store, "Bulk 360").await;
+    for leader in leaders {
+        store.add_leader(bulk, leader).await.expect("leader added");
+    }
+    store
+        .set_campaign_status(bulk, CampaignStatus::Open)
+        .await
+        .expect("opened");
+    let instrument = Instrument::current();
+    let mut random = Random(99);
+    let mut answer_for = BTreeMap::new();
+    for invitation in store.invitations(one_by_one, None).await.expect("listed") {
+        // Leave one invitation in four unanswered.
+        if random.next(4) == 0 {
+            continue;
+        }
+        let ratings = instrument
+            .items
+            .iter()
+            .map(|item| {
+                let rating = match random.next(7) {
+                    0 => Rating::CantSay,
+                    p => Rating::Score(p.min(5) as u8),
+                };
+                (item.code.clone(), rating)
+            })
+            .collect();
+        let mut comments = BTreeMap::new();
+        if random.next(2) == 0 {
+            comments.insert(
+                "start".to_string(),
+                format!("Comment {}", random.next(1000)),
+            );
+        }
+        answer_for.insert(
+            (
+                invitation.leader_id,
+                invitation.group,
+                invitation.rater_email.clone(),
+            ),
+            SurveyAnswers { ratings, comments },
+        );
+    }
+    let mut batch = Vec::new();
+    for (first, second) in store
+        .invitations(one_by_one, None)
+        .await
+        .expect("listed")
+        .into_iter()
+        .zip(store.invitations(bulk, None).await.expect("listed"))
+    {
+        assert_eq!(
+            (first.leader_id, first.group, &first.rater_email),
+            (second.leader_id, second.group, &second.rater_email)
+        );
+        if let Some(answers) = answer_for.get(&(first.leader_id, first.group, first.rater_email)) {
+            store
+                .submit_response(first.id, answers, today())
+                .await
+                .expect("submitted");
+            batch.push((second.id, answers.clone()));
+        }
+    }
+    assert!(
+        batch.len() >= 4,
+        "enough answers to compare: {}",
+        batch.len()
+    );
+    store.load_responses(&batch, today()).await.expect("loaded");
+
+    let normalise = |(responses, comments): (
+        Vec<trustloop_domain::report::Response>,
+        Vec<trustloop_domain::report::Comment>,
+    )| {
+        let mut responses: Vec<String> = responses.iter().map(|r| format!("{r:?}")).collect();
+        responses.sort();
+        let mut comments: Vec<String> = comments.iter().map(|c| format!("{c:?}")).collect();
+        comments.sort();
+        (responses, comments)
+    };
+    for leader in leaders {
+        assert_eq!(
+            normalise(store.responses(one_by_one, leader).await.expect("read")),
+            normalise(store.responses(bulk, leader).await.expect("read")),
+            "leader {leader:?}"
+        );
+    }
+    assert_eq!(
+        store.progress(one_by_one).await.expect("progress"),
+        store.progress(bulk).await.expect("progress")
+    );
+    let kept = store.team_sums(bulk).await.expect("sums");
+    assert!(!kept.is_empty(), "direct reports' answers are counted");
+    assert_same_sums(&kept, &store.team_sums(one_by_one).await.expect("sums"));
+    assert_same_sums(
+        &kept,
+        &store.recomputed_team_sums(bulk).await.expect("recomputed"),
+    );
+
+    // A batch holding one answered invitation is refused as a whole and stores nothing.
+    let unanswered = store
+        .invitations(bulk, None)
+        .await
+        .expect("listed")
+        .into_iter()
+        .find(|i| !batch.iter().any(|(id, _)| *id == i.id))
+        .expect("some invitation was left unanswered");
+    let refused = store
+        .load_responses(
+            &[
+                (unanswered.id, batch[0].1.clone()),
+                (batch[0].0, batch[0].1.clone()),
+            ],
+            today(),
+        )
+        .await;
+    assert!(is_conflict(&refused), "{refused:?}");
+    assert_eq!(
+        store.progress(one_by_one).await.expect("progress"),
+        store.progress(bulk).await.expect("progress"),
+        "nothing of the refused batch was kept"
+    );
+    let closed = store
+        .set_campaign_status(bulk, CampaignStatus::Closed)
+        .await;
+    assert!(closed.is_ok(), "{closed:?}");
+    let late = store
+        .load_responses(&[(unanswered.id, batch[0].1.clone())], today())
+        .await;
+    assert!(
+        is_conflict(&late),
+        "a closed campaign refuses bulk answers too: {late:?}"
+    );
 }

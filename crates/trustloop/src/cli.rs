@@ -36,6 +36,68 @@ pub enum Command {
     /// Manage sign-in accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill an empty database with a generated organisation and answers, for trying Trustloop at
+    /// scale: a chief executive, about √leaders directors, the team leaders and their teams
+    /// (sizes vary), with location, function and tenure, and trust that varies by team and
+    /// segment. Answers go into closed campaigns, one per past quarter, each rating everyone who
+    /// leads someone (self, manager and direct reports invited; about 9 in 10 answer), and
+    /// campaigns are added until --responses answers are stored.
+    Generate(GenerateArgs),
+    /// Measure Trustloop and print the figures as Markdown: durable answers per second over HTTP,
+    /// the heatmap (against DuckDB and, with --postgres, a plain GROUP BY), a leader's report under
+    /// load, server memory and start-up, and an import of 100,000 people. Uses SQLite in a
+    /// temporary folder, and PostgreSQL too when --postgres names a server (it creates its own
+    /// databases there). Needs Python with the duckdb package for the DuckDB comparison.
+    Bench(BenchArgs),
+}
+
+/// Options of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// People in the generated organisation.
+    #[arg(long, default_value_t = 100_000)]
+    pub people: usize,
+    /// Team leaders in it.
+    #[arg(long, default_value_t = 10_000)]
+    pub leaders: usize,
+    /// Answers generated before the heatmap and report are measured.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub responses: usize,
+    /// A PostgreSQL server URL, such as the one `scripts/postgres start DIR` prints.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Seconds each load phase runs.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent requests of the load generator.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Timed repetitions of each query.
+    #[arg(long, default_value_t = 101)]
+    pub runs: usize,
+    /// The Python interpreter that has the duckdb package.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+}
+
+/// Options of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// People in the organisation.
+    #[arg(long, default_value_t = 100_000)]
+    pub people: usize,
+    /// Team leaders (besides the chief executive and the directors).
+    #[arg(long, default_value_t = 10_000)]
+    pub leaders: usize,
+    /// Survey answers to store in total, across campaigns.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub responses: usize,
+    /// Seed of the random generator: the same seed gives the same organisation and answers.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Database URL, such as sqlite://big.db (it should hold no people yet).
+    #[arg(long)]
+    pub database: String,
 }
 
 /// Where the database is.
@@ -238,6 +300,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(ImportCommand::People { file, db }) => import_people(file, db).await,
+        Command::Generate(args) => generate(args).await,
+        Command::Bench(args) => {
+            crate::bench::run(crate::bench::BenchOptions {
+                people: args.people,
+                leaders: args.leaders,
+                responses: args.responses,
+                postgres: args.postgres,
+                seconds: args.seconds,
+                concurrency: args.concurrency,
+                runs: args.runs,
+                python: args.python,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(UserCommand::Add {
             email,
             name,
@@ -404,6 +481,45 @@ async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCo
         summary.added,
         summary.updated,
         summary.teams_created
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    let options = crate::generate::GenerateOptions {
+        people: args.people,
+        leaders: args.leaders,
+        responses: args.responses,
+        seed: args.seed,
+    };
+    options.check()?;
+    let store = trustloop_storage::connect(&args.database)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open {}",
+                crate::settings::redact_url(&args.database)
+            )
+        })?;
+    let (_, existing) = store
+        .people(&trustloop_storage::PeopleQuery {
+            limit: 0,
+            ..trustloop_storage::PeopleQuery::default()
+        })
+        .await?;
+    anyhow::ensure!(
+        existing == 0,
+        "the database already holds {existing} people: generate into an empty one"
+    );
+    let started = std::time::Instant::now();
+    let generated = crate::generate::generate(&store, &options, true).await?;
+    println!(
+        "Generated {} people ({} leaders rated) and {} answers in {} closed campaigns in {:.1} s.",
+        generated.people,
+        generated.campaign_leaders,
+        generated.answers_per_campaign.iter().sum::<usize>(),
+        generated.campaigns.len(),
+        started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,712 @@
+//! `trustloop bench`: the figures of issue 6, printed as Markdown, for SQLite (a temporary file)
+//! and, when given a server, PostgreSQL. Every HTTP figure comes from a real server (this same
+//! binary run as `trustloop serve` in a child process) over loopback.
+//!
+//! Durable means: on SQLite, the answer's transaction is committed in write-ahead-log mode with
+//! `synchronous = FULL` (the log is fsynced before the commit returns); on PostgreSQL, the commit
+//! returns after its WAL record is flushed (`fsync = on`, `synchronous_commit = on`). The server
+//! replies only after that commit.
+
+use crate::generate::{GenerateOptions, generate, organisation, people_csv};
+use anyhow::Context;
+use rand::SeedableRng;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::instrument::{Instrument, Measures};
+use trustloop_domain::model::{Element, RaterGroup};
+use trustloop_domain::people::Email;
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_storage::{CampaignId, DynStore, NewApiToken, NewCampaign, NewUser, Role};
+
+/// Options of a benchmark run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// People in the generated organisation.
+    pub people: usize,
+    /// Team leaders in it.
+    pub leaders: usize,
+    /// Answers generated for the heatmap and report figures.
+    pub responses: usize,
+    /// A PostgreSQL server URL (a database per run is created on it).
+    pub postgres: Option<String>,
+    /// Seconds each load phase runs.
+    pub seconds: u64,
+    /// Concurrent requests of the load generator.
+    pub concurrency: usize,
+    /// Timed repetitions of each query.
+    pub runs: usize,
+    /// The Python interpreter that has DuckDB.
+    pub python: String,
+}
+
+/// A target: a figure and whether it passed, printed as one line.
+fn verdict(pass: bool, margin: String) -> String {
+    if pass {
+        format!("**PASS** ({margin})")
+    } else {
+        format!("**MISS** ({margin})")
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// The server, run as `trustloop serve` in a child process.
+struct Server {
+    child: Child,
+    base: String,
+    ready_ms: f64,
+}
+
+impl Server {
+    fn start(url: &str) -> anyhow::Result<Server> {
+        let exe = std::env::current_exe().context("finding this program")?;
+        let started = Instant::now();
+        let mut child = Command::new(exe)
+            .args([
+                "serve",
+                "--database",
+                url,
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+            ])
+            .env("TRUSTLOOP_LOG", "warn")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the server")?;
+        let stdout = child.stdout.take().context("server output")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let ready_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let address = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|a| a.starts_with("http://"))
+            .with_context(|| format!("the server did not say where it runs: {line:?}"))?
+            .to_string();
+        Ok(Server {
+            child,
+            base: address,
+            ready_ms,
+        })
+    }
+
+    /// The server's peak resident memory so far, in MB.
+    fn peak_mb(&self) -> anyhow::Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("VmHWM in /proc status")?;
+        Ok(kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a load phase measured.
+struct Load {
+    ok: u64,
+    failed: u64,
+    seconds: f64,
+    latencies_ms: Vec<f64>,
+}
+
+/// Runs `concurrency` tasks for `seconds`, each calling `request` in a loop until it returns
+/// `None` (nothing left to send) or time is up.
+async fn load<F, Fut>(concurrency: usize, seconds: u64, request: F) -> Load
+where
+    F: Fn(reqwest::Client) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Option<bool>> + Send,
+{
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("a plain client builds");
+    let request = Arc::new(request);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let failed = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (client, request, failed) = (client.clone(), request.clone(), failed.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                match request(client.clone()).await {
+                    None => break,
+                    Some(true) => latencies.push(sent.elapsed().as_secs_f64() * 1000.0),
+                    Some(false) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        });
+    }
+    let mut latencies_ms = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        latencies_ms.extend(done.unwrap_or_default());
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Load {
+        ok: latencies_ms.len() as u64,
+        failed: failed.load(Ordering::Relaxed),
+        seconds,
+        latencies_ms: sorted(latencies_ms),
+    }
+}
+
+/// A fresh database for one part of the run.
+async fn fresh_database(
+    backend: &str,
+    dir: &Path,
+    postgres: Option<&str>,
+    name: &str,
+) -> anyhow::Result<String> {
+    Ok(match (backend, postgres) {
+        ("PostgreSQL", Some(server)) => {
+            let database = format!(
+                "bench_{name}_{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            );
+            trustloop_storage::PgStore::create_database(server, &database).await?
+        }
+        _ => format!("sqlite://{}", dir.join(format!("{name}.db")).display()),
+    })
+}
+
+/// The element each item measures, as (item code, element index) rows.
+fn item_elements(instrument: &Instrument) -> Vec<(String, usize)> {
+    instrument
+        .items
+        .iter()
+        .filter_map(|item| match item.measures {
+            Measures::Element(e) => Element::ALL
+                .iter()
+                .position(|x| *x == e)
+                .map(|i| (item.code.clone(), i)),
+            Measures::Overall => None,
+        })
+        .collect()
+}
+
+/// The heatmap question as plain SQL over the raw ratings: per team and element, the number of
+/// direct reports who answered and the mean of their element scores (0–100), teams under the
+/// privacy minimum left out. `{items}` is a VALUES list of (item code, element).
+fn group_by_sql(items: &str, campaign: i64, min: u32, max: u32, k: u32) -> String {
+    format!(
+        "WITH items(item_code, element) AS (VALUES {items}),
+         per_rater AS (
+            SELECT r.id, r.team, i.element,
+                   (AVG(rr.value) - {min}) * 100.0 / ({max} - {min}) AS score
+            FROM responses r JOIN response_ratings rr ON rr.response_id = r.id
+            JOIN items i ON i.item_code = rr.item_code
+            WHERE r.campaign_id = {campaign} AND r.rater_group = 'direct_report'
+              AND r.team IS NOT NULL AND rr.value > 0
+            GROUP BY r.id, r.team, i.element)
+         SELECT team, element, COUNT(*) AS raters, AVG(score) AS mean
+         FROM per_rater GROUP BY team, element HAVING COUNT(*) >= {k}"
+    )
+}
+
+/// Times Trustloop's own heatmap: the kept-up-to-date sums and the privacy rules applied.
+async fn time_heatmap(
+    store: &DynStore,
+    campaign: CampaignId,
+    runs: usize,
+) -> anyhow::Result<(Vec<f64>, usize)> {
+    let k = store.campaign(campaign).await?.rules.min_team;
+    let mut times = Vec::with_capacity(runs);
+    let mut rows = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let sums: BTreeMap<String, _> = store.team_sums(campaign).await?.into_iter().collect();
+        let map = trustloop_domain::analytics::heatmap(k, &sums);
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        rows = sums.len();
+        std::hint::black_box(map);
+    }
+    Ok((sorted(times), rows))
+}
+
+/// Exports the campaign's direct-report ratings from SQLite to CSV and times DuckDB on the same
+/// question (the CSV is loaded into a DuckDB table first, untimed). Returns sorted times in ms.
+async fn time_duckdb(
+    sqlite_url: &str,
+    campaign: CampaignId,
+    dir: &Path,
+    options: &BenchOptions,
+    k: u32,
+) -> anyhow::Result<Vec<f64>> {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect(sqlite_url).await?;
+    let rows = sqlx::query(
+        "SELECT r.id, r.team, rr.item_code, rr.value FROM responses r
+         JOIN response_ratings rr ON rr.response_id = r.id
+         WHERE r.campaign_id = $1 AND r.rater_group = 'direct_report' AND r.team IS NOT NULL",
+    )
+    .bind(campaign.0)
+    .fetch_all(&pool)
+    .await?;
+    let mut csv = String::from("response_id,team,item_code,value\n");
+    for row in &rows {
+        let (id, team, code, value): (String, String, String, i64) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        );
+        csv.push_str(&format!("{id},\"{team}\",{code},{value}\n"));
+    }
+    pool.close().await;
+    let csv_path = dir.join("ratings.csv");
+    std::fs::write(&csv_path, csv)?;
+    let instrument = Instrument::current();
+    let items = item_elements(&instrument)
+        .iter()
+        .map(|(c, e)| format!("('{c}', {e})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = group_by_sql(
+        &items,
+        campaign.0,
+        u32::from(instrument.scale.min),
+        u32::from(instrument.scale.max),
+        k,
+    )
+    .replace(
+        "FROM responses r JOIN response_ratings rr ON rr.response_id = r.id",
+        "FROM ratings rr JOIN (SELECT DISTINCT response_id AS id, team, 'direct_report' AS rater_group, 0 AS campaign_id FROM ratings) r ON rr.response_id = r.id",
+    )
+    .replace(&format!("r.campaign_id = {}", campaign.0), "r.campaign_id = 0");
+    let script = format!(
+        "import duckdb, json, time\n\
+         con = duckdb.connect()\n\
+         con.execute(\"CREATE TABLE ratings AS SELECT * FROM read_csv_auto('{csv}')\")\n\
+         q = '''{sql}'''\n\
+         con.execute(q).fetchall()\n\
+         times = []\n\
+         for _ in range({runs}):\n\
+         \x20   t = time.perf_counter(); con.execute(q).fetchall(); times.append((time.perf_counter() - t) * 1000)\n\
+         print(json.dumps(times))\n",
+        csv = csv_path.display(),
+        runs = options.runs
+    );
+    let out = Command::new(&options.python)
+        .args(["-c", &script])
+        .output()
+        .with_context(|| format!("running {} with DuckDB", options.python))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "DuckDB failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let times: Vec<f64> = serde_json::from_slice(&out.stdout)?;
+    Ok(sorted(times))
+}
+
+/// Times the plain PostgreSQL GROUP BY over the raw ratings.
+async fn time_pg_group_by(
+    url: &str,
+    campaign: CampaignId,
+    runs: usize,
+    k: u32,
+) -> anyhow::Result<Vec<f64>> {
+    let pool = sqlx::PgPool::connect(url).await?;
+    let instrument = Instrument::current();
+    let items = item_elements(&instrument)
+        .iter()
+        .map(|(c, e)| format!("('{c}', {e})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = group_by_sql(
+        &items,
+        campaign.0,
+        u32::from(instrument.scale.min),
+        u32::from(instrument.scale.max),
+        k,
+    );
+    sqlx::query(&sql).fetch_all(&pool).await?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        sqlx::query(&sql).fetch_all(&pool).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    pool.close().await;
+    Ok(sorted(times))
+}
+
+/// Answers over HTTP: a fresh organisation, an open campaign with every leader, links issued,
+/// and the load generator posting survey forms. Returns (load, server peak MB, ready ms).
+async fn intake(
+    backend: &str,
+    dir: &Path,
+    options: &BenchOptions,
+) -> anyhow::Result<(Load, f64, f64)> {
+    let url = fresh_database(backend, dir, options.postgres.as_deref(), "intake").await?;
+    let store = trustloop_storage::connect(&url).await?;
+    let org = GenerateOptions {
+        people: 40_000,
+        leaders: 4_000,
+        responses: 0,
+        seed: 7,
+    };
+    generate(&store, &org, false).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let campaign = store
+        .create_campaign(&NewCampaign {
+            name: "Intake".into(),
+            instrument_version: Instrument::current().version,
+            deadline: today + time::Duration::days(30),
+            rules: PrivacyRules::default(),
+            created_on: today,
+        })
+        .await?;
+    let leaders = store
+        .people(&trustloop_storage::PeopleQuery {
+            search: None,
+            offset: 0,
+            limit: 100_000,
+        })
+        .await?
+        .0;
+    let managers: std::collections::HashSet<_> =
+        leaders.iter().filter_map(|p| p.manager_id).collect();
+    let mut adding = tokio::task::JoinSet::new();
+    for leader in managers {
+        if adding.len() >= 16 {
+            adding.join_next().await.context("a task")???;
+        }
+        let store = store.clone();
+        adding.spawn(async move { store.add_leader(campaign, leader).await });
+    }
+    while let Some(done) = adding.join_next().await {
+        done??;
+    }
+    store
+        .set_campaign_status(campaign, CampaignStatus::Open)
+        .await?;
+    let links = store
+        .issue_links(campaign, false, &|| {
+            let token = trustloop_web::auth::random_token();
+            let hash = trustloop_web::auth::hash_token(&token);
+            (token, hash)
+        })
+        .await?;
+    let tokens: Vec<String> = links
+        .into_iter()
+        .filter(|(i, _)| i.group != RaterGroup::SelfRating)
+        .map(|(_, t)| t)
+        .collect();
+    drop(store);
+    let server = Server::start(&url)?;
+    let instrument = Instrument::current();
+    let form: Vec<(String, String)> = instrument
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| {
+            (
+                trustloop_domain::rating::item_field(&item.code),
+                (u32::from(instrument.scale.min) + (n as u32 % 4)).to_string(),
+            )
+        })
+        .collect();
+    let queue = Arc::new(std::sync::Mutex::new(tokens));
+    let base = server.base.clone();
+    let form = Arc::new(form);
+    let result = load(options.concurrency, options.seconds, move |client| {
+        let token = queue.lock().expect("the queue is never poisoned").pop();
+        let (base, form) = (base.clone(), form.clone());
+        async move {
+            let token = token?;
+            let reply = client
+                .post(format!("{base}/s/{token}"))
+                .form(&*form)
+                .send()
+                .await;
+            Some(matches!(reply, Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER))
+        }
+    })
+    .await;
+    let peak = server.peak_mb()?;
+    Ok((result, peak, server.ready_ms))
+}
+
+/// A leader's report under load, on the big database, through the API with a token.
+async fn report_load(
+    store: &DynStore,
+    url: &str,
+    campaign: CampaignId,
+    options: &BenchOptions,
+) -> anyhow::Result<(Load, f64, f64)> {
+    let leader = store.campaign_leaders(campaign).await?;
+    let leader = leader
+        .iter()
+        .find(|p| p.manager_id.is_some() && p.team.as_deref().is_some_and(|t| t.contains("team")))
+        .context("a team leader")?;
+    let user = store
+        .create_user(&NewUser {
+            email: Email::parse(&leader.email).map_err(|e| anyhow::anyhow!(e))?,
+            display_name: leader.name.clone(),
+            role: Role::Leader,
+            person_id: Some(leader.id),
+            password_hash: None,
+        })
+        .await?;
+    let token = trustloop_web::auth::random_token();
+    store
+        .create_api_token(&NewApiToken {
+            user_id: user,
+            name: "bench".into(),
+            token_hash: trustloop_web::auth::hash_token(&token),
+            scopes: vec!["reports:read".into()],
+            created_at: trustloop_web::auth::now(),
+        })
+        .await?;
+    let server = Server::start(url)?;
+    let address = format!("{}/api/v1/me/campaigns/{}/report", server.base, campaign.0);
+    let check = reqwest::Client::new()
+        .get(&address)
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        check.status().is_success(),
+        "the report answered {}",
+        check.status()
+    );
+    let result = load(options.concurrency, options.seconds, move |client| {
+        let (address, token) = (address.clone(), token.clone());
+        async move {
+            let reply = client.get(&address).bearer_auth(&token).send().await;
+            Some(match reply {
+                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                _ => false,
+            })
+        }
+    })
+    .await;
+    let peak = server.peak_mb()?;
+    Ok((result, peak, server.ready_ms))
+}
+
+/// Imports the generated organisation's people from CSV with `trustloop import people`.
+async fn import_csv(
+    backend: &str,
+    dir: &Path,
+    options: &BenchOptions,
+    people: usize,
+    leaders: usize,
+) -> anyhow::Result<f64> {
+    let url = fresh_database(backend, dir, options.postgres.as_deref(), "import").await?;
+    trustloop_storage::connect(&url).await?;
+    let org = organisation(
+        &GenerateOptions {
+            people,
+            leaders,
+            responses: 0,
+            seed: 11,
+        },
+        &mut rand::rngs::StdRng::seed_from_u64(11),
+    );
+    let file = dir.join("people.csv");
+    std::fs::write(&file, people_csv(&org.file))?;
+    let started = Instant::now();
+    let out = Command::new(std::env::current_exe()?)
+        .args(["import", "people"])
+        .arg(&file)
+        .args(["--database", &url])
+        .output()?;
+    let seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(seconds)
+}
+
+/// Runs every measurement and prints the results as Markdown.
+pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let binary_mb = std::fs::metadata(std::env::current_exe()?)?.len() as f64 / 1e6;
+    let mut backends = vec!["SQLite"];
+    if options.postgres.is_some() {
+        backends.push("PostgreSQL");
+    }
+    println!(
+        "Organisation: {} people, {} team leaders, {} answers (generated with seed 2026); load: {} \
+         concurrent requests for {} s per phase; {} timed runs per query. Binary: {binary_mb:.1} MB.\n",
+        options.people,
+        options.leaders,
+        options.responses,
+        options.concurrency,
+        options.seconds,
+        options.runs
+    );
+    let mut duck: Option<Vec<f64>> = None;
+    for backend in backends {
+        println!("## {backend}\n");
+        let url = fresh_database(backend, dir.path(), options.postgres.as_deref(), "big").await?;
+        let store = trustloop_storage::connect(&url).await?;
+        let started = Instant::now();
+        let generated = generate(
+            &store,
+            &GenerateOptions {
+                people: options.people,
+                leaders: options.leaders,
+                responses: options.responses,
+                seed: 2026,
+            },
+            true,
+        )
+        .await?;
+        println!(
+            "- generated {} answers in {} campaigns in {:.1} s (bulk load)",
+            generated.answers_per_campaign.iter().sum::<usize>(),
+            generated.campaigns.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let campaign = *generated.campaigns.last().context("a campaign")?;
+        let k = store.campaign(campaign).await?.rules.min_team;
+        let in_campaign = generated.answers_per_campaign.last().copied().unwrap_or(0);
+
+        // 2. the heatmap
+        let (heat, teams) = time_heatmap(&store, campaign, options.runs).await?;
+        let (median, p99) = (percentile(&heat, 50.0), percentile(&heat, 99.0));
+        println!(
+            "- heatmap of the latest campaign ({in_campaign} answers, {teams} teams with answers; \
+             {} answers in the database): median {median:.2} ms, p99 {p99:.2} ms: {}",
+            options.responses,
+            verdict(
+                p99 < 50.0,
+                format!("target < 50 ms, {:.1}x under", 50.0 / p99)
+            )
+        );
+        if backend == "SQLite" {
+            match time_duckdb(&url, campaign, dir.path(), &options, k).await {
+                Ok(times) => {
+                    let d = percentile(&times, 50.0);
+                    println!(
+                        "- DuckDB, same question over the raw ratings (CSV loaded into a table, \
+                         untimed): median {d:.2} ms; Trustloop is {:.1}x faster: {}",
+                        d / median,
+                        verdict(median < d, "target: faster than DuckDB".into())
+                    );
+                    duck = Some(times);
+                }
+                Err(e) => println!("- DuckDB could not run: {e:#}"),
+            }
+        } else {
+            if let Some(times) = &duck {
+                let d = percentile(times, 50.0);
+                println!(
+                    "- DuckDB (from the SQLite run, same generated data): median {d:.2} ms; \
+                     Trustloop on PostgreSQL is {:.1}x faster: {}",
+                    d / median,
+                    verdict(median < d, "target: faster than DuckDB".into())
+                );
+            }
+            let times = time_pg_group_by(&url, campaign, options.runs, k).await?;
+            let g = percentile(&times, 50.0);
+            println!(
+                "- plain PostgreSQL GROUP BY over the raw ratings: median {g:.2} ms, p99 {:.2} ms; \
+                 Trustloop's heatmap is {:.1}x faster",
+                percentile(&times, 99.0),
+                g / median
+            );
+        }
+
+        // 3. a leader's report under load
+        let (report, report_peak, ready) = report_load(&store, &url, campaign, &options).await?;
+        let p99 = percentile(&report.latencies_ms, 99.0);
+        println!(
+            "- leader report (GET /api/v1/me/campaigns/{{id}}/report) under load: {:.0} requests/s, \
+             p50 {:.2} ms, p99 {p99:.2} ms, {} failed: {}",
+            report.ok as f64 / report.seconds,
+            percentile(&report.latencies_ms, 50.0),
+            report.failed,
+            verdict(
+                p99 < 20.0,
+                format!("target p99 < 20 ms, {:.1}x under", 20.0 / p99)
+            )
+        );
+        drop(store);
+
+        // 1. answers over HTTP
+        let (answers, intake_peak, intake_ready) = intake(backend, dir.path(), &options).await?;
+        let rate = answers.ok as f64 / answers.seconds;
+        println!(
+            "- durable survey answers over HTTP (POST /s/{{token}}, 303 after commit): {rate:.0} answers/s \
+             ({} stored in {:.1} s, {} failed), p50 {:.1} ms, p99 {:.1} ms: {}",
+            answers.ok,
+            answers.seconds,
+            answers.failed,
+            percentile(&answers.latencies_ms, 50.0),
+            percentile(&answers.latencies_ms, 99.0),
+            if backend == "SQLite" {
+                verdict(
+                    rate >= 5000.0,
+                    format!("target ≥ 5,000/s, {:.0}%", rate / 50.0),
+                )
+            } else {
+                "no target".into()
+            }
+        );
+
+        // 4. memory and start-up
+        let peak = report_peak.max(intake_peak);
+        println!(
+            "- server peak memory (VmHWM) {peak:.0} MB (report phase {report_peak:.0} MB, intake phase \
+             {intake_peak:.0} MB): {}; start to ready {ready:.0} ms on the big database, \
+             {intake_ready:.0} ms on the intake one; binary {binary_mb:.1} MB",
+            verdict(peak < 200.0, format!("target < 200 MB, {:.0}%", peak / 2.0))
+        );
+
+        // 5. import
+        let seconds = import_csv(backend, dir.path(), &options, 100_000, 10_000).await?;
+        println!(
+            "- `trustloop import people` of 100,000 people from CSV (new database, whole command): \
+             {seconds:.2} s: {}\n",
+            verdict(
+                seconds < 3.0,
+                format!("target < 3 s, {:.0}%", seconds / 0.03)
+            )
+        );
+    }
+    Ok(())
+}
