@@ -1,6 +1,7 @@
 //! The 360 report of one leader in one campaign, computed from the stored answers under the
 //! privacy rules. The web layer only lays out what this module decided to show.
 
+use crate::analytics::{Contribution, MEASURES};
 use crate::instrument::{Instrument, Measures};
 use crate::model::{Element, RaterGroup};
 use crate::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
@@ -36,7 +37,7 @@ pub struct Comment {
 pub const MIN_NORM_LEADERS: usize = 5;
 
 /// Where the reliability of one rater's score comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReliabilityBasis {
     /// Estimated from this campaign: ICC(1) of the Trust Index across its leaders.
@@ -53,15 +54,15 @@ pub enum ReliabilityBasis {
 
 /// Campaign-wide facts a leader's report needs beyond the leader's own answers: how reliable one
 /// rater's score is, and the distribution of leaders' scores for percentiles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CampaignContext {
     /// The reliability of one rater's score used for every reliability word.
     pub single_rater_reliability: f64,
     /// Where that number comes from.
     pub basis: ReliabilityBasis,
-    /// Per measure (`None` = Trust Index), the others' scores of every leader with a shown score,
-    /// when at least [`MIN_NORM_LEADERS`] leaders have one.
-    pub norms: BTreeMap<Option<Element>, Vec<f64>>,
+    /// Per measure (keyed by [`measure_key`]), the others' scores of every leader with a shown
+    /// score, when at least [`MIN_NORM_LEADERS`] leaders have one.
+    pub norms: BTreeMap<String, Vec<f64>>,
 }
 
 impl CampaignContext {
@@ -80,30 +81,56 @@ impl CampaignContext {
         rules: &PrivacyRules,
         all: &[(K, Response)],
     ) -> CampaignContext {
-        let mut by_leader: BTreeMap<K, Vec<Response>> = BTreeMap::new();
-        for (leader, response) in all {
-            by_leader.entry(*leader).or_default().push(response.clone());
+        let scores: Vec<(K, RaterGroup, [Option<f64>; 4])> = all
+            .iter()
+            .map(|(leader, r)| {
+                (
+                    *leader,
+                    r.group,
+                    Contribution::of(instrument, &r.ratings).values,
+                )
+            })
+            .collect();
+        CampaignContext::from_scores(rules, &scores)
+    }
+
+    /// Computes the context from each response's four scores (Trust Index, then the elements, as
+    /// in [`MEASURES`]), each with its leader and rater group: what the store keeps per response,
+    /// so a campaign of a million answers is read as a million short rows.
+    pub fn from_scores<K: Ord + Copy>(
+        rules: &PrivacyRules,
+        all: &[(K, RaterGroup, [Option<f64>; 4])],
+    ) -> CampaignContext {
+        let mut by_leader: BTreeMap<K, Vec<(RaterGroup, [Option<f64>; 4])>> = BTreeMap::new();
+        for (leader, group, values) in all {
+            by_leader
+                .entry(*leader)
+                .or_default()
+                .push((*group, *values));
         }
-        let mut norms: BTreeMap<Option<Element>, Vec<f64>> = BTreeMap::new();
+        let mut norms: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut icc_groups: Vec<Vec<f64>> = Vec::new();
         for responses in by_leader.values() {
-            let (plan, raters) = score_raters(instrument, rules, responses);
-            let others: Vec<&RaterScores> = raters
+            let mut respondents = BTreeMap::new();
+            for (group, _) in responses {
+                *respondents.entry(*group).or_insert(0u32) += 1;
+            }
+            let plan = plan_rater_groups(rules, &respondents);
+            // The leader's report counts these answers; the hidden groups' nowhere.
+            let others: Vec<&[Option<f64>; 4]> = responses
                 .iter()
-                .filter(|r| r.group != RaterGroup::SelfRating)
+                .filter(|(g, _)| *g != RaterGroup::SelfRating && plan.counts(*g))
+                .map(|(_, v)| v)
                 .collect();
-            let trust: Vec<f64> = others.iter().filter_map(|r| r.trust_index).collect();
+            let trust: Vec<f64> = others.iter().filter_map(|v| v[0]).collect();
             if trust.len() >= 2 {
                 icc_groups.push(trust);
             }
-            if plan.others_respondents() == 0 {
-                continue;
-            }
-            for measure in std::iter::once(None).chain(Element::ALL.map(Some)) {
-                let values: Vec<f64> = others.iter().filter_map(|r| r.value(measure)).collect();
+            for (slot, measure) in MEASURES.into_iter().enumerate() {
+                let values: Vec<f64> = others.iter().filter_map(|v| v[slot]).collect();
                 if !values.is_empty() {
                     norms
-                        .entry(measure)
+                        .entry(measure_key(measure).to_string())
                         .or_default()
                         .push(values.iter().sum::<f64>() / values.len() as f64);
                 }
@@ -130,6 +157,16 @@ impl CampaignContext {
             },
         }
     }
+
+    /// The leaders' scores on `measure`, when there are enough for percentiles.
+    pub fn norm(&self, measure: Option<Element>) -> Option<&[f64]> {
+        self.norms.get(measure_key(measure)).map(Vec::as_slice)
+    }
+}
+
+/// The key of a measure in [`CampaignContext::norms`]: "trust_index" or the element's slug.
+pub fn measure_key(measure: Option<Element>) -> &'static str {
+    measure.map_or("trust_index", Element::slug)
 }
 
 /// How closely one group's raters agreed across the items.
@@ -321,7 +358,7 @@ impl Report {
                 (Some(s), Some(o)) => stats::compare_self(s, o.interval),
                 _ => SelfOtherGap::Unknown,
             };
-            let percentile = match (&others, context.norms.get(&element)) {
+            let percentile = match (&others, context.norm(element)) {
                 (Some(o), Some(norm)) => stats::percentile_rank(o.mean, norm).ok(),
                 _ => None,
             };
@@ -710,7 +747,7 @@ mod tests {
             icc1 > 0.3,
             "leaders differ more than their raters do: {icc1}"
         );
-        assert_eq!(context.norms[&None].len(), 6);
+        assert_eq!(context.norm(None).expect("norms").len(), 6);
 
         let few: Vec<_> = all.iter().filter(|(l, _)| *l <= 3).cloned().collect();
         let small = CampaignContext::from_campaign(&instrument, &rules, &few);

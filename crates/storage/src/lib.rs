@@ -191,6 +191,23 @@ pub trait Store: Send + Sync + 'static {
         campaign: CampaignId,
     ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamSums)>>;
 
+    /// Every response's four scores in a campaign (Trust Index, relationships, judgement,
+    /// consistency), with the leader and group; computes and stores any that are missing.
+    async fn campaign_rater_scores(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<
+        Vec<(
+            PersonId,
+            trustloop_domain::model::RaterGroup,
+            [Option<f64>; 4],
+        )>,
+    >;
+    /// The stored context of a closed campaign (JSON), if it has been computed.
+    async fn campaign_context(&self, campaign: CampaignId) -> StoreResult<Option<String>>;
+    /// Stores a closed campaign's context (JSON); an existing one is kept.
+    async fn save_campaign_context(&self, campaign: CampaignId, context: &str) -> StoreResult<()>;
+
     // ---- import jobs
     /// Starts tracking an import running in the background.
     async fn create_import_job(&self, now: i64) -> StoreResult<i64>;

@@ -196,6 +196,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
@@ -263,22 +264,33 @@ where
         .bind(&team)
         .execute(&mut *conn)
         .await?;
+        if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign_id) {
+            let definition: String = sqlx::query_scalar(
+                "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
+                 WHERE c.id = $1",
+            )
+            .bind(campaign_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let instrument: Instrument = serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
+            slot.insert(instrument);
+        }
+        let contribution = Contribution::of(&instruments[&campaign_id], &answers.ratings);
+        // The rater's four scores, so campaign-wide figures never need to read every rating.
+        let mut scores = sqlx::query(
+            "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&response_id)
+        .bind(campaign_id)
+        .bind(leader_id)
+        .bind(&group);
+        for value in contribution.values {
+            scores = scores.bind(value);
+        }
+        scores.execute(&mut *conn).await?;
         if let (Some(team), true) = (&team, group == "direct_report") {
-            if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign_id)
-            {
-                let definition: String = sqlx::query_scalar(
-                    "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
-                     WHERE c.id = $1",
-                )
-                .bind(campaign_id)
-                .fetch_one(&mut *conn)
-                .await?;
-                let instrument: Instrument = serde_json::from_str(&definition)
-                    .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
-                slot.insert(instrument);
-            }
-            let instrument = &instruments[&campaign_id];
-            let contribution = Contribution::of(instrument, &answers.ratings);
             let mut update = sqlx::query(AGGREGATE_UPSERT)
                 .bind(campaign_id)
                 .bind(team.as_str());
@@ -490,6 +502,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
@@ -1177,6 +1190,115 @@ where
         .fetch_all(&self.pool)
         .await?;
         Self::responses_from_rows(rows)
+    }
+
+    async fn campaign_rater_scores(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(PersonId, RaterGroup, [Option<f64>; 4])>> {
+        // Responses stored before scores were kept: compute theirs once, in batches.
+        loop {
+            let missing: Vec<String> = sqlx::query_scalar(
+                "SELECT r.id FROM responses r LEFT JOIN response_scores s ON s.response_id = r.id
+                 WHERE r.campaign_id = $1 AND s.response_id IS NULL LIMIT 500",
+            )
+            .bind(campaign.0)
+            .fetch_all(&self.pool)
+            .await?;
+            if missing.is_empty() {
+                break;
+            }
+            let instrument = self
+                .instrument(self.campaign(campaign).await?.instrument_version)
+                .await?;
+            let sql = format!(
+                "SELECT r.id, r.leader_id, r.rater_group, rr.item_code, rr.value FROM responses r
+                 JOIN response_ratings rr ON rr.response_id = r.id WHERE r.id IN {} ORDER BY r.id",
+                row_placeholders::<DB>(1, missing.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &missing {
+                query = query.bind(id.as_str());
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            let ids: Vec<String> = {
+                let mut ids: Vec<String> = Vec::new();
+                for row in &rows {
+                    let id: String = row.try_get("id")?;
+                    if ids.last() != Some(&id) {
+                        ids.push(id);
+                    }
+                }
+                ids
+            };
+            let responses = Self::responses_from_rows(rows)?;
+            let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+            for (id, (leader, response)) in ids.iter().zip(&responses) {
+                let contribution = Contribution::of(&instrument, &response.ratings);
+                let mut insert = sqlx::query(
+                    "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                )
+                .bind(id.as_str())
+                .bind(campaign.0)
+                .bind(leader.0)
+                .bind(response.group.slug());
+                for value in contribution.values {
+                    insert = insert.bind(value);
+                }
+                insert.execute(&mut *tx).await?;
+            }
+            // Answers without any rating cannot be scored; record them as empty so the loop ends.
+            for id in missing.iter().filter(|m| !ids.contains(m)) {
+                sqlx::query(
+                    "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group)
+                     SELECT id, campaign_id, leader_id, rater_group FROM responses WHERE id = $1
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        let rows = sqlx::query(
+            "SELECT leader_id, rater_group, m0, m1, m2, m3 FROM response_scores WHERE campaign_id = $1",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    PersonId(row.try_get("leader_id")?),
+                    parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    [
+                        row.try_get("m0")?,
+                        row.try_get("m1")?,
+                        row.try_get("m2")?,
+                        row.try_get("m3")?,
+                    ],
+                ))
+            })
+            .collect()
+    }
+
+    async fn campaign_context(&self, campaign: CampaignId) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT context FROM campaign_contexts WHERE campaign_id = $1")
+                .bind(campaign.0)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn save_campaign_context(&self, campaign: CampaignId, context: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO campaign_contexts (campaign_id, context) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(campaign.0)
+            .bind(context)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn team_sums(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamSums)>> {

@@ -110,6 +110,7 @@ contract!(
     api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner,
     a_password_link_works_once_before_it_expires_and_ends_the_users_sessions,
     team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
+    each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
     bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
 );
 
@@ -1937,4 +1938,67 @@ async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
         is_conflict(&late),
         "a closed campaign refuses bulk answers too: {late:?}"
     );
+}
+
+async fn each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once(
+    store: DynStore,
+) {
+    let org = import_org(&store).await;
+    let id = answered_campaign(&store, &org).await;
+    let instrument = Instrument::current();
+    let scores = store.campaign_rater_scores(id).await.expect("scores");
+    let (responses, _) = store
+        .campaign_responses(id)
+        .await
+        .map(|r| (r, ()))
+        .expect("responses");
+    assert_eq!(scores.len(), responses.len());
+    let expected =
+        trustloop_domain::analytics::Contribution::of(&instrument, &answers(5, None).ratings)
+            .values;
+    for (leader, _, values) in &scores {
+        if *leader == org.lee {
+            assert_eq!(*values, expected);
+        }
+    }
+    assert_eq!(store.campaign_context(id).await.expect("read"), None);
+    store
+        .save_campaign_context(id, "{\"first\":1}")
+        .await
+        .expect("saved");
+    store
+        .save_campaign_context(id, "{\"second\":2}")
+        .await
+        .expect("kept");
+    assert_eq!(
+        store.campaign_context(id).await.expect("read").as_deref(),
+        Some("{\"first\":1}")
+    );
+}
+
+#[tokio::test]
+async fn scores_missing_for_older_responses_are_computed_when_first_needed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let store = connect(&url).await.expect("opens");
+    let org = import_org(&store).await;
+    let id = answered_campaign(&store, &org).await;
+    let mut before = store.campaign_rater_scores(id).await.expect("scores");
+    // As if the responses had been stored before scores were kept.
+    let pool = sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("raw connection");
+    sqlx::query("DELETE FROM response_scores")
+        .execute(&pool)
+        .await
+        .expect("deleted");
+    pool.close().await;
+
+    let mut after = store.campaign_rater_scores(id).await.expect("recomputed");
+
+    let key =
+        |row: &(PersonId, RaterGroup, [Option<f64>; 4])| (row.0, row.1, format!("{:?}", row.2));
+    before.sort_by_key(key);
+    after.sort_by_key(key);
+    assert_eq!(before, after);
 }

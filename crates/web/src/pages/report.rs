@@ -38,8 +38,7 @@ async fn build_report(
     leader_id: PersonId,
 ) -> AppResult<Report> {
     let instrument = state.store.instrument(campaign.instrument_version).await?;
-    let everyone = state.store.campaign_responses(campaign.id).await?;
-    let context = CampaignContext::from_campaign(&instrument, &campaign.rules, &everyone);
+    let context = campaign_context(state, campaign).await?;
     let (responses, comments) = state.store.responses(campaign.id, leader_id).await?;
     Ok(Report::build(
         &instrument,
@@ -48,6 +47,29 @@ async fn build_report(
         &responses,
         &comments,
     ))
+}
+
+/// The campaign-wide context of a closed campaign: read when it was computed before, otherwise
+/// computed from each response's stored scores and kept (a closed campaign never changes).
+async fn campaign_context(state: &AppState, campaign: &Campaign) -> AppResult<CampaignContext> {
+    if let Some(json) = state.store.campaign_context(campaign.id).await? {
+        match serde_json::from_str(&json) {
+            Ok(context) => return Ok(context),
+            Err(e) => {
+                tracing::warn!(error = %e, campaign = %campaign.id, "stored context unreadable; recomputing")
+            }
+        }
+    }
+    let scores = state.store.campaign_rater_scores(campaign.id).await?;
+    let context = CampaignContext::from_scores(&campaign.rules, &scores);
+    if campaign.status == CampaignStatus::Closed {
+        let json = serde_json::to_string(&context).map_err(anyhow::Error::from)?;
+        state
+            .store
+            .save_campaign_context(campaign.id, &json)
+            .await?;
+    }
+    Ok(context)
 }
 
 /// Computes a leader's report in a closed campaign, and the change since their previous closed
@@ -59,10 +81,12 @@ pub async fn load_report(
     leader_id: PersonId,
 ) -> AppResult<LoadedReport> {
     let campaign = state.store.campaign(campaign_id).await?;
-    let leaders = state.store.campaign_leaders(campaign_id).await?;
-    let Some(leader) = leaders.into_iter().find(|l| l.id == leader_id) else {
+    // The leader's own campaigns, not the campaign's leaders: a campaign may have thousands.
+    let led = state.store.campaigns_led_by(leader_id).await?;
+    if !led.iter().any(|c| c.id == campaign_id) {
         return Err(AppError::NotFound("report"));
-    };
+    }
+    let leader = state.store.person(leader_id).await?;
     if campaign.status != CampaignStatus::Closed {
         return Err(AppError::Conflict(format!(
             "The report for {} is released when the campaign closes (deadline {}), so that no single answer can be seen arriving.",
@@ -70,10 +94,7 @@ pub async fn load_report(
         )));
     }
     let report = build_report(state, &campaign, leader_id).await?;
-    let previous = state
-        .store
-        .campaigns_led_by(leader_id)
-        .await?
+    let previous = led
         .into_iter()
         .filter(|c| c.status == CampaignStatus::Closed && c.id.0 < campaign.id.0)
         .max_by_key(|c| c.id.0);
