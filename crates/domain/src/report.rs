@@ -101,7 +101,7 @@ impl CampaignContext {
         rules: &PrivacyRules,
         all: &[(K, RaterGroup, [Option<f64>; 4])],
     ) -> CampaignContext {
-        let mut by_leader: BTreeMap<K, Vec<(RaterGroup, [Option<f64>; 4])>> = BTreeMap::new();
+        let mut by_leader: BTreeMap<K, Vec<GroupScores>> = BTreeMap::new();
         for (leader, group, values) in all {
             by_leader
                 .entry(*leader)
@@ -163,6 +163,9 @@ impl CampaignContext {
         self.norms.get(measure_key(measure)).map(Vec::as_slice)
     }
 }
+
+/// One response's rater group and its four scores (as in [`MEASURES`]).
+type GroupScores = (RaterGroup, [Option<f64>; 4]);
 
 /// The key of a measure in [`CampaignContext::norms`]: "trust_index" or the element's slug.
 pub fn measure_key(measure: Option<Element>) -> &'static str {
