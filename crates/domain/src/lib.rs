@@ -15,4 +15,5 @@ pub mod quality;
 pub mod rating;
 pub mod report;
 pub mod scoring;
+pub mod segments;
 pub mod stats;
