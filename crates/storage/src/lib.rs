@@ -4,11 +4,13 @@
 
 mod postgres;
 mod records;
+mod segments;
 mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
 pub use records::*;
+pub use segments::{DecideViews, SegmentViewRecord};
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
 
@@ -259,6 +261,32 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
         password_hash: &str,
     ) -> StoreResult<UserId>;
+
+    // ---- segment views
+    /// Every attribute of the people in the organisation (all of them, never only the raters,
+    /// so the list says nothing about who answered), by name, each with its distinct values in
+    /// order, or `None` when it has more than `max_values`.
+    async fn attribute_values(
+        &self,
+        max_values: u32,
+    ) -> StoreResult<Vec<(String, Option<Vec<String>>)>>;
+    /// The segment views (filter sets) a user was shown in a campaign, oldest first.
+    async fn segment_views_seen(
+        &self,
+        campaign: CampaignId,
+        user: UserId,
+    ) -> StoreResult<Vec<SegmentViewRecord>>;
+    /// Reads the views a user saw in a campaign, calls `decide` with them, and records the
+    /// views it returns (filter JSON, respondents) as seen on `day`, all in one transaction
+    /// that no other call for the same user interleaves with. A view already recorded keeps
+    /// its first day. An unknown user is "not found".
+    async fn record_segment_views(
+        &self,
+        campaign: CampaignId,
+        user: UserId,
+        day: time::Date,
+        decide: &DecideViews<'_>,
+    ) -> StoreResult<()>;
 }
 
 /// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created

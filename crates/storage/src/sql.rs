@@ -1623,6 +1623,28 @@ where
         tx.commit().await?;
         Ok(UserId(user))
     }
+
+    async fn attribute_values(&self, max: u32) -> StoreResult<Vec<(String, Option<Vec<String>>)>> {
+        self.read_attribute_values(max).await
+    }
+
+    async fn segment_views_seen(
+        &self,
+        campaign: CampaignId,
+        user: UserId,
+    ) -> StoreResult<Vec<crate::SegmentViewRecord>> {
+        self.read_segment_views(campaign, user).await
+    }
+
+    async fn record_segment_views(
+        &self,
+        campaign: CampaignId,
+        user: UserId,
+        day: time::Date,
+        decide: &crate::DecideViews<'_>,
+    ) -> StoreResult<()> {
+        self.write_segment_views(campaign, user, day, decide).await
+    }
 }
 
 #[cfg(test)]
