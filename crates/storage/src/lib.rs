@@ -4,12 +4,14 @@
 
 mod postgres;
 mod records;
+mod seal;
 mod segments;
 mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
 pub use records::*;
+pub use seal::SealKey;
 pub use segments::{DecideViews, SegmentViewRecord};
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
@@ -47,6 +49,9 @@ pub enum StoreError {
     /// Stored data could not be read back (a bug or a hand-edited database).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The store was set up wrongly (a missing or unreadable seal key).
+    #[error("{0}")]
+    Config(String),
 }
 
 /// The result type of every storage call.
@@ -150,8 +155,12 @@ pub trait Store: Send + Sync + 'static {
         campaign: CampaignId,
         leader: PersonId,
     ) -> StoreResult<Option<SurveyInvitation>>;
-    /// Stores a response and marks the invitation finished, in one transaction. A finished or
-    /// unknown invitation, or a campaign that is not open, is a conflict and stores nothing.
+    /// Accepts an answer durably: marks the invitation finished and keeps the answer sealed
+    /// until its rater group (that leader, that group, that campaign) has at least k answers
+    /// waiting, or the campaign closes; then all of them are opened and written to the readable
+    /// tables in random order in one transaction. Returns once the answer is committed. A
+    /// finished or unknown invitation, or a campaign that is not open, is a conflict and
+    /// stores nothing. Answers arriving together share one commit (group commit).
     async fn submit_response(
         &self,
         invitation: InvitationId,
@@ -159,8 +168,8 @@ pub trait Store: Send + Sync + 'static {
         today: time::Date,
     ) -> StoreResult<()>;
     /// Stores many answers in one transaction, each exactly as [`Store::submit_response`]
-    /// would (invitation marked finished, response, ratings and comments written, team sums
-    /// updated): for loading generated or migrated data in bulk. If any answer is refused,
+    /// would (invitation marked finished, answer sealed, released with its rater group once
+    /// that group has k answers): for loading generated or migrated data in bulk. If any answer is refused,
     /// none of them is stored. Callers choose the batch size (a few thousand is typical).
     async fn load_responses(
         &self,
@@ -205,6 +214,14 @@ pub trait Store: Send + Sync + 'static {
             [Option<f64>; 4],
         )>,
     >;
+    /// Direct reports' answers in a campaign with the rater's attributes when they answered
+    /// (kept sealed in the database, opened here) and the answer's four scores (Trust Index,
+    /// relationships, judgement, consistency): what segment views are computed from. Only
+    /// released answers are included.
+    async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>>;
+    /// How many answers of a campaign are still waiting, sealed, for their batch.
+    async fn pending_answers(&self, campaign: CampaignId) -> StoreResult<u64>;
+
     /// The stored context of a closed campaign (JSON), if it has been computed.
     async fn campaign_context(&self, campaign: CampaignId) -> StoreResult<Option<String>>;
     /// Stores a closed campaign's context (JSON); an existing one is kept.
@@ -289,14 +306,42 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
 }
 
+/// Opens the database named by `url` with the seal key that [`default_seal_key`] finds for it.
+pub async fn connect(url: &str) -> StoreResult<DynStore> {
+    connect_with_key(url, default_seal_key(url)?).await
+}
+
+/// The seal key of a database when none is configured: for an SQLite file, the file `PATH.key`
+/// beside it (created when missing); for an in-memory database, a random key. A PostgreSQL
+/// database has no place beside it, so its key file must be named (`seal_key_file`).
+pub fn default_seal_key(url: &str) -> StoreResult<SealKey> {
+    if let Some(path) = sqlite::database_path(url) {
+        let mut key_path = path.into_os_string();
+        key_path.push(".key");
+        SealKey::load_or_create(std::path::Path::new(&key_path))
+    } else if url.starts_with("sqlite:") {
+        Ok(SealKey::random())
+    } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        Err(StoreError::UnsupportedUrl(
+            url.split(':').next().unwrap_or_default().to_string(),
+        ))
+    } else {
+        Err(StoreError::Config(
+            "a PostgreSQL database needs a seal key file outside the database: set seal_key_file (TRUSTLOOP_SEAL_KEY_FILE)".into(),
+        ))
+    }
+}
+
 /// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created
 /// when missing), `sqlite::memory:`, or `postgres://…` / `postgresql://…` (an existing
-/// database). The built-in instrument versions are registered in either.
-pub async fn connect(url: &str) -> StoreResult<DynStore> {
+/// database). The built-in instrument versions are registered in either. `key` seals answers
+/// waiting for their batch and raters' attributes; it must be the same every time the
+/// database is opened.
+pub async fn connect_with_key(url: &str, key: SealKey) -> StoreResult<DynStore> {
     let store: DynStore = if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::open(url).await?)
+        Arc::new(SqliteStore::open(url, key).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(PgStore::open(url).await?)
+        Arc::new(PgStore::open(url, key).await?)
     } else {
         return Err(StoreError::UnsupportedUrl(
             url.split(':').next().unwrap_or_default().to_string(),

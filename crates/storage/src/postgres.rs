@@ -15,14 +15,14 @@ pub type PgStore = SqlStore<Postgres>;
 impl SqlStore<Postgres> {
     /// Connects to the database at `url` (`postgres://…` or `postgresql://…`) and applies
     /// pending migrations. The database must exist.
-    pub async fn open(url: &str) -> StoreResult<PgStore> {
+    pub async fn open(url: &str, key: crate::SealKey) -> StoreResult<PgStore> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(SqlStore { pool })
+        Ok(SqlStore::new(pool, key))
     }
 
     /// Creates the empty database `name` on the server that `server_url` reaches (through

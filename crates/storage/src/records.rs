@@ -364,3 +364,14 @@ pub struct ApiToken {
     /// Whether it was revoked.
     pub revoked: bool,
 }
+
+/// A direct report's answer for segment views: the rater's attributes when they answered (such as
+/// location or function) and the answer's four scores (Trust Index, relationships, judgement,
+/// consistency; `None` where the rater could not say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentAnswer {
+    /// Attribute name to value.
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// The four scores.
+    pub scores: [Option<f64>; 4],
+}

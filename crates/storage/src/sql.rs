@@ -6,10 +6,14 @@
 //! [`Backend`], and in each backend's module (how to connect, its migrations).
 
 use crate::records::*;
+use crate::seal::{Purpose, SealKey};
 use crate::{Store, StoreError, StoreResult};
 use async_trait::async_trait;
+use rand::seq::SliceRandom;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 use trustloop_domain::analytics::{Contribution, Sums, TeamSums};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
@@ -106,14 +110,51 @@ impl Backend for sqlx::Postgres {
 /// [`PgStore`](crate::PgStore).
 pub struct SqlStore<DB: Database> {
     pub(crate) pool: Pool<DB>,
+    /// Seals answers waiting for their batch and raters' attributes.
+    pub(crate) key: Arc<SealKey>,
+    /// Answers on their way to the intake task, which commits those that arrive together in
+    /// one transaction.
+    intake: mpsc::Sender<IntakeJob>,
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
         SqlStore {
             pool: self.pool.clone(),
+            key: self.key.clone(),
+            intake: self.intake.clone(),
         }
     }
+}
+
+/// One answer waiting for the intake task, and where to send its outcome.
+struct IntakeJob {
+    invitation: InvitationId,
+    answers: SurveyAnswers,
+    today: time::Date,
+    reply: oneshot::Sender<StoreResult<()>>,
+}
+
+/// The most answers one intake transaction commits together.
+const INTAKE_BATCH: usize = 512;
+
+/// What a sealed waiting answer holds: the answers, and a direct report's attributes. Who
+/// answered is not in it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingAnswer {
+    answers: SurveyAnswers,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: BTreeMap<String, String>,
+}
+
+/// The rater group of one leader in one campaign: the unit answers are released in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Cell {
+    campaign: i64,
+    leader: i64,
+    group: String,
+    /// Answers that must be waiting before the cell is released.
+    batch: i64,
 }
 
 impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
@@ -200,24 +241,118 @@ where
     for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Decode<'q, DB>,
     for<'n> &'n str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    /// Stores one answer inside the caller's transaction: checks that the invitation is
-    /// unanswered and its campaign open, marks it finished, writes the response, its ratings
-    /// and comments, and adds a direct report's answer to its team's running sums. The
-    /// instrument of each campaign is read once and kept in `instruments`.
-    async fn store_answer(
+    /// A store over `pool`, with the intake task that commits answers arriving together in
+    /// one transaction. Must be called inside a Tokio runtime; the task ends when the last
+    /// clone of the store is dropped.
+    pub(crate) fn new(pool: Pool<DB>, key: SealKey) -> Self {
+        let key = Arc::new(key);
+        let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
+        tokio::spawn(Self::intake_task(pool.clone(), key.clone(), jobs));
+        SqlStore { pool, key, intake }
+    }
+
+    /// Takes the answers that are waiting, up to [`INTAKE_BATCH`], and commits them in one
+    /// transaction (group commit): one durable commit for many answers, each reply sent only
+    /// after it. If that transaction fails, each answer is tried again alone, so one bad
+    /// answer cannot sink the others.
+    async fn intake_task(pool: Pool<DB>, key: Arc<SealKey>, mut jobs: mpsc::Receiver<IntakeJob>) {
+        let mut batch: Vec<IntakeJob> = Vec::with_capacity(INTAKE_BATCH);
+        while jobs.recv_many(&mut batch, INTAKE_BATCH).await > 0 {
+            let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> = batch
+                .iter()
+                .map(|job| (job.invitation, &job.answers, job.today))
+                .collect();
+            match Self::accept_batch(&pool, &key, &answers, false).await {
+                Ok(outcomes) => {
+                    for (job, outcome) in batch.drain(..).zip(outcomes) {
+                        let _ = job.reply.send(outcome);
+                    }
+                }
+                Err(error) if batch.len() == 1 => {
+                    let _ = batch.pop().expect("one job").reply.send(Err(error));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, answers = batch.len(), "a group commit failed; storing its answers one by one");
+                    for job in batch.drain(..) {
+                        let one = [(job.invitation, &job.answers, job.today)];
+                        let outcome = match Self::accept_batch(&pool, &key, &one, false).await {
+                            Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
+                            Err(error) => Err(error),
+                        };
+                        let _ = job.reply.send(outcome);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Accepts answers in one transaction and releases every rater group that reaches its
+    /// batch size. The outer error means nothing was stored; an inner one refuses that answer
+    /// only (refusals happen before anything of that answer is written). With `all_or_none`,
+    /// a refusal is the outer error and nothing is stored.
+    async fn accept_batch(
+        pool: &Pool<DB>,
+        key: &SealKey,
+        answers: &[(InvitationId, &SurveyAnswers, time::Date)],
+        all_or_none: bool,
+    ) -> StoreResult<Vec<StoreResult<()>>> {
+        let mut tx = pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut outcomes = Vec::with_capacity(answers.len());
+        let mut touched = BTreeSet::new();
+        for (invitation, answer, today) in answers {
+            match Self::accept_answer(&mut tx, key, *invitation, answer, *today).await {
+                Ok(cell) => {
+                    touched.insert(cell);
+                    outcomes.push(Ok(()));
+                }
+                Err(refused @ (StoreError::Conflict(_) | StoreError::NotFound(_)))
+                    if !all_or_none =>
+                {
+                    outcomes.push(Err(refused))
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let today = answers.iter().map(|a| a.2).max();
+        let mut instruments = BTreeMap::new();
+        for cell in touched {
+            Self::release(
+                &mut tx,
+                key,
+                &mut instruments,
+                cell.campaign,
+                Some(&cell),
+                today,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Checks that the invitation is unanswered and its campaign open, marks it finished and
+    /// keeps the answer sealed in `pending_answers`. Returns the rater group it waits in.
+    /// Refusals (conflict, not found) come before anything is written.
+    async fn accept_answer(
         conn: &mut DB::Connection,
-        instruments: &mut BTreeMap<i64, Instrument>,
+        key: &SealKey,
         invitation: InvitationId,
         answers: &SurveyAnswers,
         today: time::Date,
-    ) -> StoreResult<()> {
-        let row = sqlx::query(
-            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.completed, c.status, c.deadline
-             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1",
-        )
+    ) -> StoreResult<Cell> {
+        // Locks the campaign row on PostgreSQL, so that closing the campaign waits for this
+        // answer (and releases it) or this answer sees the campaign closed.
+        let row = sqlx::query(&format!(
+            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.person_id, i.completed, c.status,
+                    c.deadline, c.min_rater_group
+             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1 {}",
+            DB::LOCK_SELECTED
+        ))
         .bind(invitation.0)
         .fetch_optional(&mut *conn)
         .await?
@@ -242,26 +377,172 @@ where
                 "this survey has already been answered".into(),
             ));
         }
-        let campaign_id: i64 = row.try_get("campaign_id")?;
-        let leader_id: i64 = row.try_get("leader_id")?;
-        let group: String = row.try_get("rater_group")?;
+        let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
+        let rater: Option<i64> = row.try_get("person_id")?;
+        // Only a direct report's attributes are kept (for segment views), sealed.
+        let attributes: BTreeMap<String, String> = match (group, rater) {
+            (RaterGroup::DirectReport, Some(rater)) => {
+                sqlx::query("SELECT name, value FROM person_attributes WHERE person_id = $1")
+                    .bind(rater)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
+                    .collect::<StoreResult<_>>()?
+            }
+            _ => BTreeMap::new(),
+        };
+        let pending = PendingAnswer {
+            answers: answers.clone(),
+            attributes,
+        };
+        let plain = serde_json::to_vec(&pending)
+            .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
+        let cell = Cell {
+            campaign: row.try_get("campaign_id")?,
+            leader: row.try_get("leader_id")?,
+            group: group.slug().to_string(),
+            // Self and manager are shown as themselves: nothing to hide them among.
+            batch: if group.is_identified() {
+                1
+            } else {
+                row.try_get::<i64, _>("min_rater_group")?.max(1)
+            },
+        };
+        sqlx::query(
+            "INSERT INTO pending_answers (id, campaign_id, leader_id, rater_group, sealed)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(cell.campaign)
+        .bind(cell.leader)
+        .bind(&cell.group)
+        .bind(key.seal(Purpose::PendingAnswer, &plain))
+        .execute(&mut *conn)
+        .await?;
+        Ok(cell)
+    }
+
+    /// Releases the waiting answers of `cell` when at least its batch size are waiting, or,
+    /// without a cell, every waiting answer of `campaign` (it is closing): opens them, writes
+    /// them to the readable tables in random order and removes them from `pending_answers`.
+    /// Returns how many were released.
+    async fn release(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        instruments: &mut BTreeMap<i64, Instrument>,
+        campaign: i64,
+        cell: Option<&Cell>,
+        today: Option<time::Date>,
+    ) -> StoreResult<usize> {
+        let rows = if let Some(cell) = cell {
+            sqlx::query(
+                "SELECT id, leader_id, rater_group, sealed FROM pending_answers
+                 WHERE campaign_id = $1 AND leader_id = $2 AND rater_group = $3",
+            )
+            .bind(cell.campaign)
+            .bind(cell.leader)
+            .bind(&cell.group)
+            .fetch_all(&mut *conn)
+            .await?
+        } else {
+            sqlx::query(
+                "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE campaign_id = $1",
+            )
+            .bind(campaign)
+            .fetch_all(&mut *conn)
+            .await?
+        };
+        if rows.is_empty() || cell.is_some_and(|cell| (rows.len() as i64) < cell.batch) {
+            return Ok(0);
+        }
+        let mut opened = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let sealed: Vec<u8> = row.try_get("sealed")?;
+            let plain = key.open(Purpose::PendingAnswer, &sealed)?;
+            let pending: PendingAnswer = serde_json::from_slice(&plain)
+                .map_err(|e| StoreError::Corrupt(format!("waiting answer: {e}")))?;
+            opened.push((
+                row.try_get::<String, _>("id")?,
+                row.try_get::<i64, _>("leader_id")?,
+                parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                pending,
+            ));
+        }
+        opened.shuffle(&mut rand::rng());
+        // Every answer of the batch gets the day of the batch, not the day it arrived.
+        let day = match today {
+            Some(day) => day,
+            None => time::OffsetDateTime::now_utc().date(),
+        };
+        for (_, leader, group, pending) in &opened {
+            Self::write_response(
+                conn,
+                key,
+                instruments,
+                campaign,
+                *leader,
+                *group,
+                pending,
+                day,
+            )
+            .await?;
+        }
+        for ids in opened.chunks(ID_BATCH) {
+            let sql = format!(
+                "DELETE FROM pending_answers WHERE id IN {}",
+                row_placeholders::<DB>(1, ids.len())
+            );
+            let mut delete = sqlx::query(&sql);
+            for (id, ..) in ids {
+                delete = delete.bind(id.as_str());
+            }
+            delete.execute(&mut *conn).await?;
+        }
+        Ok(opened.len())
+    }
+
+    /// Writes one released answer to the readable tables: the response (random id, the day
+    /// only), its scores, ratings and comments, a direct report's sealed attributes, and adds
+    /// a direct report's answer to its team's running sums.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_response(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        instruments: &mut BTreeMap<i64, Instrument>,
+        campaign_id: i64,
+        leader_id: i64,
+        group: RaterGroup,
+        pending: &PendingAnswer,
+        day: time::Date,
+    ) -> StoreResult<()> {
+        let answers = &pending.answers;
         let response_id = uuid::Uuid::new_v4().to_string();
-        // The leader's team when the answer arrives: a direct report's answer counts for it.
+        // The leader's team when the answer is released: a direct report's answer counts for it.
         let team: Option<String> = sqlx::query_scalar(
             "SELECT t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id = $1",
         )
         .bind(leader_id)
         .fetch_optional(&mut *conn)
         .await?;
+        let attributes = if group == RaterGroup::DirectReport {
+            let plain = serde_json::to_vec(&pending.attributes)
+                .map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))?;
+            Some(key.seal(Purpose::RaterAttributes, &plain))
+        } else {
+            None
+        };
         sqlx::query(
-            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team, rater_attributes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&response_id)
         .bind(campaign_id)
         .bind(leader_id)
-        .bind(&group)
-        .bind(format_date(today))
+        .bind(group.slug())
+        .bind(format_date(day))
         .bind(&team)
+        .bind(attributes)
         .execute(&mut *conn)
         .await?;
         if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign_id) {
@@ -285,12 +566,12 @@ where
         .bind(&response_id)
         .bind(campaign_id)
         .bind(leader_id)
-        .bind(&group);
+        .bind(group.slug());
         for value in contribution.values {
             scores = scores.bind(value);
         }
         scores.execute(&mut *conn).await?;
-        if let (Some(team), true) = (&team, group == "direct_report") {
+        if let (Some(team), RaterGroup::DirectReport) = (&team, group) {
             let mut update = sqlx::query(AGGREGATE_UPSERT)
                 .bind(campaign_id)
                 .bind(team.as_str());
@@ -324,7 +605,7 @@ where
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(campaign_id)
             .bind(leader_id)
-            .bind(&group)
+            .bind(group.slug())
             .bind(code)
             .bind(text)
             .execute(&mut *conn)
@@ -506,6 +787,8 @@ where
     for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Decode<'q, DB>,
     for<'n> &'n str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -1063,6 +1346,18 @@ where
                 ))),
             };
         }
+        if status == CampaignStatus::Closed {
+            // Whatever still waits for its batch is released with the close, in one shuffle.
+            Self::release(
+                &mut tx,
+                &self.key,
+                &mut BTreeMap::new(),
+                campaign.0,
+                None,
+                None,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -1122,10 +1417,17 @@ where
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        Self::store_answer(&mut tx, &mut BTreeMap::new(), invitation, answers, today).await?;
-        tx.commit().await?;
-        Ok(())
+        let (reply, outcome) = oneshot::channel();
+        let job = IntakeJob {
+            invitation,
+            answers: answers.clone(),
+            today,
+            reply,
+        };
+        if self.intake.send(job).await.is_err() {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 
     async fn load_responses(
@@ -1133,12 +1435,11 @@ where
         answers: &[(InvitationId, SurveyAnswers)],
         today: time::Date,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let mut instruments = BTreeMap::new();
-        for (invitation, answer) in answers {
-            Self::store_answer(&mut tx, &mut instruments, *invitation, answer, today).await?;
+        let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> =
+            answers.iter().map(|(i, a)| (*i, a, today)).collect();
+        for outcome in Self::accept_batch(&self.pool, &self.key, &answers, true).await? {
+            outcome?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -1281,6 +1582,48 @@ where
                 ))
             })
             .collect()
+    }
+
+    async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>> {
+        let rows = sqlx::query(
+            "SELECT r.rater_attributes, s.m0, s.m1, s.m2, s.m3
+             FROM responses r JOIN response_scores s ON s.response_id = r.id
+             WHERE r.campaign_id = $1 AND r.rater_group = 'direct_report'",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let sealed: Option<Vec<u8>> = row.try_get("rater_attributes")?;
+                let attributes = match sealed {
+                    Some(sealed) => {
+                        let plain = self.key.open(Purpose::RaterAttributes, &sealed)?;
+                        serde_json::from_slice(&plain)
+                            .map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))?
+                    }
+                    None => BTreeMap::new(),
+                };
+                Ok(SegmentAnswer {
+                    attributes,
+                    scores: [
+                        row.try_get("m0")?,
+                        row.try_get("m1")?,
+                        row.try_get("m2")?,
+                        row.try_get("m3")?,
+                    ],
+                })
+            })
+            .collect()
+    }
+
+    async fn pending_answers(&self, campaign: CampaignId) -> StoreResult<u64> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM pending_answers WHERE campaign_id = $1")
+                .bind(campaign.0)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n as u64)
     }
 
     async fn campaign_context(&self, campaign: CampaignId) -> StoreResult<Option<String>> {

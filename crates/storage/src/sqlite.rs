@@ -2,8 +2,8 @@
 //! accepted answer survives a power cut. Its queries are shared with PostgreSQL in
 //! [`crate::sql`].
 
-use crate::StoreResult;
 use crate::sql::SqlStore;
+use crate::{SealKey, StoreResult};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -14,7 +14,7 @@ pub type SqliteStore = SqlStore<Sqlite>;
 
 impl SqlStore<Sqlite> {
     /// Opens (creating when missing) the database at `url` and applies pending migrations.
-    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+    pub async fn open(url: &str, key: SealKey) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -28,6 +28,15 @@ impl SqlStore<Sqlite> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqlStore { pool })
+        Ok(SqlStore::new(pool, key))
     }
+}
+
+/// The file an `sqlite:` URL names, or `None` for an in-memory database or another scheme.
+pub(crate) fn database_path(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
 }

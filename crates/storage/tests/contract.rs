@@ -51,7 +51,9 @@ async fn postgres_fixture() -> Fixture {
         .await
         .expect("test database created");
     Fixture {
-        store: connect(&url).await.expect("PostgreSQL database opens"),
+        store: trustloop_storage::connect_with_key(&url, trustloop_storage::SealKey::random())
+            .await
+            .expect("PostgreSQL database opens"),
         _dir: None,
     }
 }
@@ -112,6 +114,7 @@ contract!(
     team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
     each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
     bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
+    answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes,
     attribute_values_list_everyones_attributes_with_few_enough_values,
     segment_views_are_kept_per_viewer_and_campaign_once_each,
     concurrent_segment_view_decisions_of_one_viewer_each_see_the_others,
@@ -296,6 +299,11 @@ async fn answered_campaign(store: &DynStore, org: &Org) -> CampaignId {
             .await
             .expect("answered");
     }
+    // Closing releases the answers still waiting for their batch.
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
     id
 }
 
@@ -1119,12 +1127,23 @@ async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
         .expect("direct reports");
     assert_eq!((reports.invited, reports.completed), (2, 1));
     let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
+    assert!(
+        responses.is_empty() && comments.is_empty(),
+        "one direct report's answer waits, sealed, for its batch"
+    );
     assert_eq!(
-        responses.len(),
+        store.pending_answers(id).await.expect("pending"),
         1,
         "the refused second answer stored nothing"
     );
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
+    assert_eq!(responses.len(), 1, "released when the campaign closed");
     assert_eq!(comments.len(), 1);
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
     assert!(is_not_found(
         &store
             .submit_response(InvitationId(123_456), &answers(3, None), today())
@@ -1156,6 +1175,11 @@ async fn concurrent_answers_to_one_invitation_store_exactly_one_response(store: 
         }
     }
     assert_eq!(accepted, 1);
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 1);
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
     let (responses, _) = store.responses(id, org.lee).await.expect("responses");
     assert_eq!(responses.len(), 1);
 }
@@ -1782,9 +1806,19 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
                     .await
                     .expect("recomputed");
                 assert_same_sums(&kept, &recomputed);
+                assert!(
+                    kept.iter().all(|(_, sums)| sums.respondents >= 3),
+                    "answers become readable only in batches of at least k = 3: {kept:?}"
+                );
             }
         }
     }
+    // What still waits for its batch is released when the campaign closes.
+    store
+        .set_campaign_status(campaign, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert_eq!(store.pending_answers(campaign).await.expect("pending"), 0);
     let kept = store.team_sums(campaign).await.expect("sums");
     assert_same_sums(
         &kept,
@@ -1877,6 +1911,39 @@ async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
         batch.len()
     );
     store.load_responses(&batch, today()).await.expect("loaded");
+    // A batch holding one answered invitation is refused as a whole and stores nothing.
+    let unanswered = store
+        .invitations(bulk, None)
+        .await
+        .expect("listed")
+        .into_iter()
+        .find(|i| !batch.iter().any(|(id, _)| *id == i.id))
+        .expect("some invitation was left unanswered");
+    let refused = store
+        .load_responses(
+            &[
+                (unanswered.id, batch[0].1.clone()),
+                (batch[0].0, batch[0].1.clone()),
+            ],
+            today(),
+        )
+        .await;
+    assert!(is_conflict(&refused), "{refused:?}");
+    assert_eq!(
+        store.progress(one_by_one).await.expect("progress"),
+        store.progress(bulk).await.expect("progress"),
+        "nothing of the refused batch was kept"
+    );
+    assert_eq!(
+        store.pending_answers(one_by_one).await.expect("pending"),
+        store.pending_answers(bulk).await.expect("pending"),
+        "the same answers wait for their batch either way"
+    );
+    // Closing releases what still waits; then both campaigns hold the same.
+    for id in [one_by_one, bulk] {
+        let closed = store.set_campaign_status(id, CampaignStatus::Closed).await;
+        assert!(closed.is_ok(), "{closed:?}");
+    }
 
     let normalise = |(responses, comments): (
         Vec<trustloop_domain::report::Response>,
@@ -1907,33 +1974,6 @@ async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
         &store.recomputed_team_sums(bulk).await.expect("recomputed"),
     );
 
-    // A batch holding one answered invitation is refused as a whole and stores nothing.
-    let unanswered = store
-        .invitations(bulk, None)
-        .await
-        .expect("listed")
-        .into_iter()
-        .find(|i| !batch.iter().any(|(id, _)| *id == i.id))
-        .expect("some invitation was left unanswered");
-    let refused = store
-        .load_responses(
-            &[
-                (unanswered.id, batch[0].1.clone()),
-                (batch[0].0, batch[0].1.clone()),
-            ],
-            today(),
-        )
-        .await;
-    assert!(is_conflict(&refused), "{refused:?}");
-    assert_eq!(
-        store.progress(one_by_one).await.expect("progress"),
-        store.progress(bulk).await.expect("progress"),
-        "nothing of the refused batch was kept"
-    );
-    let closed = store
-        .set_campaign_status(bulk, CampaignStatus::Closed)
-        .await;
-    assert!(closed.is_ok(), "{closed:?}");
     let late = store
         .load_responses(&[(unanswered.id, batch[0].1.clone())], today())
         .await;
@@ -2004,6 +2044,121 @@ async fn scores_missing_for_older_responses_are_computed_when_first_needed() {
     before.sort_by_key(key);
     after.sort_by_key(key);
     assert_eq!(before, after);
+}
+
+async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes(store: DynStore) {
+    let mut rows = vec![
+        row("Chief", "chief@example.org", None, Some("Board")),
+        row(
+            "Lead",
+            "lead@example.org",
+            Some("chief@example.org"),
+            Some("Core"),
+        ),
+    ];
+    for (i, place) in ["Lisbon", "Lisbon", "Lisbon", "Porto", "Porto"]
+        .iter()
+        .enumerate()
+    {
+        let mut member = row(
+            &format!("Member {i}"),
+            &format!("m{i}@example.org"),
+            Some("lead@example.org"),
+            Some("Core"),
+        );
+        member.attributes = vec![("location".into(), (*place).into())];
+        rows.push(member);
+    }
+    import(&store, rows).await.expect("imported");
+    let lead = id_of(&store, "lead@example.org").await;
+    let (id, links) = open_campaign(&store, &[lead]).await;
+    let answer = |rater: &str| link_for(&links, rater).0.id;
+    let readable = |store: DynStore| async move {
+        store.responses(id, lead).await.expect("responses").0.len()
+    };
+
+    // The leader's own answer is shown as theirs: nothing to hide it among.
+    store
+        .submit_response(answer("lead@example.org"), &answers(4, None), today())
+        .await
+        .expect("self");
+    assert_eq!(readable(store.clone()).await, 1);
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
+
+    // Direct reports (k = 3): nothing readable until three are waiting.
+    for (n, rater) in ["m0@example.org", "m1@example.org"].iter().enumerate() {
+        store
+            .submit_response(answer(rater), &answers(2, Some("a comment")), today())
+            .await
+            .expect("answered");
+        assert_eq!(
+            readable(store.clone()).await,
+            1,
+            "still only the self answer"
+        );
+        assert_eq!(
+            store.pending_answers(id).await.expect("pending"),
+            n as u64 + 1
+        );
+        assert!(store.team_sums(id).await.expect("sums").is_empty());
+        assert!(
+            store
+                .segment_answers(id)
+                .await
+                .expect("segments")
+                .is_empty()
+        );
+    }
+    store
+        .submit_response(answer("m2@example.org"), &answers(3, None), today())
+        .await
+        .expect("answered");
+    assert_eq!(
+        readable(store.clone()).await,
+        4,
+        "the batch of three arrived together"
+    );
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
+    let sums = store.team_sums(id).await.expect("sums");
+    assert_eq!(sums.len(), 1);
+    assert_eq!(sums[0].1.respondents, 3);
+    let (_, comments) = store.responses(id, lead).await.expect("comments");
+    assert_eq!(comments.len(), 2);
+    let segments = store.segment_answers(id).await.expect("segments");
+    assert_eq!(segments.len(), 3);
+    assert!(
+        segments
+            .iter()
+            .all(|s| s.attributes.get("location").map(String::as_str) == Some("Lisbon")),
+        "{segments:?}"
+    );
+
+    // A fourth waits alone until the campaign closes.
+    store
+        .submit_response(answer("m3@example.org"), &answers(5, None), today())
+        .await
+        .expect("answered");
+    assert_eq!(readable(store.clone()).await, 4);
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 1);
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert_eq!(readable(store.clone()).await, 5);
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
+    let mut places: Vec<String> = store
+        .segment_answers(id)
+        .await
+        .expect("segments")
+        .into_iter()
+        .map(|s| s.attributes["location"].clone())
+        .collect();
+    places.sort();
+    assert_eq!(places, ["Lisbon", "Lisbon", "Lisbon", "Porto"]);
+    assert_same_sums(
+        &store.team_sums(id).await.expect("sums"),
+        &store.recomputed_team_sums(id).await.expect("recomputed"),
+    );
 }
 
 // ------------------------------------------------------------------------------ segment views

@@ -75,7 +75,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(url: &str) -> anyhow::Result<Server> {
+    fn start(url: &str, seal_key_file: &Path) -> anyhow::Result<Server> {
         let exe = std::env::current_exe().context("finding this program")?;
         let started = Instant::now();
         let mut child = Command::new(exe)
@@ -89,6 +89,7 @@ impl Server {
                 "127.0.0.1",
             ])
             .env("TRUSTLOOP_LOG", "warn")
+            .env("TRUSTLOOP_SEAL_KEY_FILE", seal_key_file)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -377,7 +378,7 @@ async fn intake(
     options: &BenchOptions,
 ) -> anyhow::Result<(Load, f64, f64)> {
     let url = fresh_database(backend, dir, options.postgres.as_deref(), "intake").await?;
-    let store = trustloop_storage::connect(&url).await?;
+    let store = crate::settings::open_store(&url, Some(&dir.join("seal.key"))).await?;
     let org = GenerateOptions {
         people: 40_000,
         leaders: 4_000,
@@ -432,7 +433,7 @@ async fn intake(
         .map(|(_, t)| t)
         .collect();
     drop(store);
-    let server = Server::start(&url)?;
+    let server = Server::start(&url, &dir.join("seal.key"))?;
     let instrument = Instrument::current();
     let form: Vec<(String, String)> = instrument
         .items
@@ -470,6 +471,7 @@ async fn intake(
 async fn report_load(
     store: &DynStore,
     url: &str,
+    seal_key_file: &Path,
     campaign: CampaignId,
     options: &BenchOptions,
 ) -> anyhow::Result<(Load, f64, f64)> {
@@ -497,7 +499,7 @@ async fn report_load(
             created_at: trustloop_web::auth::now(),
         })
         .await?;
-    let server = Server::start(url)?;
+    let server = Server::start(url, seal_key_file)?;
     let address = format!("{}/api/v1/me/campaigns/{}/report", server.base, campaign.0);
     let check = reqwest::Client::new()
         .get(&address)
@@ -533,7 +535,7 @@ async fn import_csv(
     leaders: usize,
 ) -> anyhow::Result<f64> {
     let url = fresh_database(backend, dir, options.postgres.as_deref(), "import").await?;
-    trustloop_storage::connect(&url).await?;
+    crate::settings::open_store(&url, Some(&dir.join("seal.key"))).await?;
     let org = organisation(
         &GenerateOptions {
             people,
@@ -550,6 +552,7 @@ async fn import_csv(
         .args(["import", "people"])
         .arg(&file)
         .args(["--database", &url])
+        .env("TRUSTLOOP_SEAL_KEY_FILE", dir.join("seal.key"))
         .output()?;
     let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(
@@ -582,7 +585,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     for backend in backends {
         println!("## {backend}\n");
         let url = fresh_database(backend, dir.path(), options.postgres.as_deref(), "big").await?;
-        let store = trustloop_storage::connect(&url).await?;
+        let store = crate::settings::open_store(&url, Some(&dir.path().join("seal.key"))).await?;
         let started = Instant::now();
         let generated = generate(
             &store,
@@ -652,7 +655,14 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         }
 
         // 3. a leader's report under load
-        let (report, report_peak, ready) = report_load(&store, &url, campaign, &options).await?;
+        let (report, report_peak, ready) = report_load(
+            &store,
+            &url,
+            &dir.path().join("seal.key"),
+            campaign,
+            &options,
+        )
+        .await?;
         let p99 = percentile(&report.latencies_ms, 99.0);
         println!(
             "- leader report (GET /api/v1/me/campaigns/{{id}}/report) under load: {:.0} requests/s, \

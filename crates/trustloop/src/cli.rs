@@ -98,6 +98,9 @@ pub struct GenerateArgs {
     /// Database URL, such as sqlite://big.db (it should hold no people yet).
     #[arg(long)]
     pub database: String,
+    /// The seal key file (default: `PATH.key` beside an SQLite file; required for PostgreSQL).
+    #[arg(long, env = "TRUSTLOOP_SEAL_KEY_FILE")]
+    pub seal_key_file: Option<PathBuf>,
 }
 
 /// Where the database is.
@@ -288,14 +291,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo(args).await,
         Command::Migrate(db) => {
             let settings = db.settings()?;
-            trustloop_storage::connect(&settings.database)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot open {}",
-                        crate::settings::redact_url(&settings.database)
-                    )
-                })?;
+            settings.open_store().await?;
             println!("The database schema is up to date.");
             Ok(ExitCode::SUCCESS)
         }
@@ -325,7 +321,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Reset { email, db }) => {
             let settings = db.settings()?;
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let store = trustloop_storage::connect(&settings.database).await?;
+            let store = settings.open_store().await?;
             let user = store
                 .user_by_email(&email)
                 .await?
@@ -349,14 +345,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     )?;
     init_logging(&settings.log);
     tracing::info!(?settings, "starting");
-    let store = trustloop_storage::connect(&settings.database)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open {}",
-                crate::settings::redact_url(&settings.database)
-            )
-        })?;
+    let store = settings.open_store().await?;
     let app = Application::build(
         WebConfig {
             host: settings.host.clone(),
@@ -442,14 +431,7 @@ async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCo
         .filter(|b| **b == b'\n')
         .count()
         .saturating_sub(1) as u64;
-    let store = trustloop_storage::connect(&settings.database)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open {}",
-                crate::settings::redact_url(&settings.database)
-            )
-        })?;
+    let store = settings.open_store().await?;
     let known = store.known_emails().await?;
     let checking = bar(lines.max(1), "checking");
     let parsed = parse_people_csv(
@@ -493,14 +475,7 @@ async fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
     };
     options.check()?;
-    let store = trustloop_storage::connect(&args.database)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open {}",
-                crate::settings::redact_url(&args.database)
-            )
-        })?;
+    let store = crate::settings::open_store(&args.database, args.seal_key_file.as_deref()).await?;
     let (_, existing) = store
         .people(&trustloop_storage::PeopleQuery {
             limit: 0,
@@ -545,7 +520,7 @@ async fn add_user(
     } else {
         None
     };
-    let store = trustloop_storage::connect(&settings.database).await?;
+    let store = settings.open_store().await?;
     let person = store.person_by_email(&email).await?;
     let user = store
         .create_user(&NewUser {

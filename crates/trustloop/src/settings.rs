@@ -23,6 +23,10 @@ pub struct Settings {
     pub log: String,
     /// Reverse proxies (IP addresses) whose `X-Forwarded-For` is believed for client addresses.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The file holding the key that seals answers waiting for their batch and raters'
+    /// attributes (created when missing). Keep it outside the database and its backups.
+    /// Defaults to `PATH.key` beside an SQLite file; required for PostgreSQL.
+    pub seal_key_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("seal_key_file", &self.seal_key_file)
             .finish()
     }
 }
@@ -63,13 +68,15 @@ impl Default for Settings {
             secure_cookies: false,
             log: "info".into(),
             trusted_proxies: Vec::new(),
+            seal_key_file: None,
         }
     }
 }
 
 /// The environment variables Trustloop reads (without the `TRUSTLOOP_` prefix).
-const KNOWN_KEYS: [&str; 7] = [
+const KNOWN_KEYS: [&str; 8] = [
     "trusted_proxies",
+    "seal_key_file",
     "database",
     "host",
     "port",
@@ -93,6 +100,11 @@ impl Settings {
             .merge(Env::prefixed("TRUSTLOOP_"))
             .merge(Serialized::defaults(overrides));
         Ok(figment.extract()?)
+    }
+
+    /// Opens the database with its seal key (see [`Settings::seal_key_file`]).
+    pub async fn open_store(&self) -> anyhow::Result<trustloop_storage::DynStore> {
+        open_store(&self.database, self.seal_key_file.as_deref()).await
     }
 
     /// `TRUSTLOOP_*` variables that are set but mean nothing (likely typos).
@@ -120,6 +132,22 @@ pub struct Overrides {
     /// `--public-url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+}
+
+/// Opens the database at `url` with the seal key in `key_file`, or the default key for that
+/// database (`PATH.key` beside an SQLite file).
+pub async fn open_store(
+    url: &str,
+    key_file: Option<&Path>,
+) -> anyhow::Result<trustloop_storage::DynStore> {
+    use anyhow::Context;
+    let key = match key_file {
+        Some(path) => trustloop_storage::SealKey::load_or_create(path)?,
+        None => trustloop_storage::default_seal_key(url)?,
+    };
+    trustloop_storage::connect_with_key(url, key)
+        .await
+        .with_context(|| format!("cannot open {}", redact_url(url)))
 }
 
 /// The SQLite URL of a file inside a data directory.

@@ -44,7 +44,7 @@ impl TestApp {
             }
             other => panic!("TRUSTLOOP_TEST_BACKEND must be sqlite or postgres, not {other:?}"),
         };
-        let store = trustloop_storage::connect(&url)
+        let store = trustloop_storage::connect_with_key(&url, trustloop_storage::SealKey::random())
             .await
             .expect("database opens");
         let app = Application::build(

@@ -90,6 +90,16 @@ async fn bad_or_missing_answers_are_explained_next_to_the_item_and_nothing_is_st
     let (status, page) = app.client().get_text(link).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(page.contains("already been answered"));
+    let campaign = trustloop_storage::CampaignId(id);
+    assert_eq!(
+        app.store.pending_answers(campaign).await.expect("pending"),
+        1,
+        "exactly one answer waits, sealed, for its batch"
+    );
+    app.store
+        .set_campaign_status(campaign, trustloop_domain::campaign::CampaignStatus::Closed)
+        .await
+        .expect("closed");
     let (responses, _) = app
         .store
         .responses(trustloop_storage::CampaignId(id), link_leader(&app).await)
