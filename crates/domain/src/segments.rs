@@ -152,6 +152,14 @@ impl Catalog {
             .filter_map(|(name, values)| values.as_ref().map(|v| (name.as_str(), v)))
     }
 
+    /// The attributes with too many values to list (such as an employee number).
+    pub fn unlisted(&self) -> impl Iterator<Item = &str> {
+        self.attributes
+            .iter()
+            .filter(|(_, values)| values.is_none())
+            .map(|(name, _)| name.as_str())
+    }
+
     fn known_names(&self) -> String {
         let names: Vec<&str> = self.attributes.keys().map(String::as_str).collect();
         if names.is_empty() {

@@ -297,6 +297,141 @@ async fn campaign_heatmap(
     }))
 }
 
+/// A mean with its 95% interval.
+#[derive(Serialize, ToSchema)]
+pub struct SegmentScoreJson {
+    /// Answers behind it.
+    n: usize,
+    /// Mean on 0–100.
+    mean: f64,
+    /// 95% confidence interval, when n ≥ 2.
+    interval: Option<[f64; 2]>,
+}
+
+/// The figures of one population.
+#[derive(Serialize, ToSchema)]
+pub struct SegmentFiguresJson {
+    /// Answers (each a direct report rating their own leader).
+    respondents: u32,
+    /// trust_index, relationships, judgement, consistency; null where some raters could not say.
+    scores: Vec<Option<SegmentScoreJson>>,
+}
+
+/// One compare-by row.
+#[derive(Serialize, ToSchema)]
+pub struct SegmentRowJson {
+    /// The attribute's value; null for raters without it.
+    value: Option<String>,
+    /// The figures, when shown.
+    figures: Option<SegmentFiguresJson>,
+    /// too_few or complementary when the row is hidden.
+    hidden: Option<String>,
+}
+
+/// Trust by segment under the privacy rules.
+#[derive(Serialize, ToSchema)]
+pub struct SegmentViewJson {
+    /// The minimum group size applied.
+    min_group: u32,
+    /// The filters applied, attribute name to value.
+    filters: std::collections::BTreeMap<String, String>,
+    /// The compare-by attribute.
+    by: Option<String>,
+    /// The whole filtered population.
+    total: SegmentFiguresJson,
+    /// One row per value of `by`.
+    rows: Vec<SegmentRowJson>,
+}
+
+fn segment_figures_json(f: trustloop_domain::segments::Figures) -> SegmentFiguresJson {
+    SegmentFiguresJson {
+        respondents: f.respondents,
+        scores: f
+            .scores
+            .into_iter()
+            .map(|e| {
+                e.map(|e| SegmentScoreJson {
+                    n: e.n,
+                    mean: e.mean,
+                    interval: e.interval.map(|(a, b)| [a, b]),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Trust by segment in a closed campaign (admin): direct reports' answers filtered by rater
+/// attributes (`f=name:value`, repeatable) and optionally compared by one (`by=name`). A
+/// population below the minimum, or one differing from a view this user already saw by fewer
+/// than the minimum, is refused with 422 and the reason; malformed parameters with 400.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/segments",
+    params(("id" = i64, Path, description = "Campaign id"),
+        ("f" = Option<Vec<String>>, Query, description = "A filter name:value; repeat for more"),
+        ("by" = Option<String>, Query, description = "An attribute to compare by")),
+    responses((status = 200, body = SegmentViewJson), (status = 400), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 422)))]
+async fn campaign_segments(
+    State(state): State<AppState>,
+    address: crate::audit::ClientAddress,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    axum::extract::Query(params): axum::extract::Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    user.require_admin()?;
+    let campaign = state.store.campaign(CampaignId(id)).await?;
+    let catalog = crate::pages::segment_catalog(&state).await?;
+    let outcome =
+        crate::pages::segment_view(&state, &user, &address, &campaign, &catalog, &params).await?;
+    let (query, view) = match outcome {
+        crate::pages::SegmentOutcome::BadQuery(message) => {
+            return Err(AppError::BadRequest(message).into());
+        }
+        crate::pages::SegmentOutcome::Decided { query, view } => (query, view),
+    };
+    let view = match view {
+        Ok(view) => *view,
+        Err(refusal) => {
+            return Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({ "error": refusal.0, "refused": true })),
+            )
+                .into_response());
+        }
+    };
+    let hidden = |h: Option<trustloop_domain::privacy::disclosure::Suppression>| {
+        h.and_then(|h| serde_json::to_value(h).ok())
+            .and_then(|v| v.as_str().map(String::from))
+    };
+    Ok(Json(SegmentViewJson {
+        min_group: campaign.rules.min_team,
+        filters: query
+            .filters
+            .conditions()
+            .iter()
+            .filter_map(|(name, values)| {
+                values
+                    .iter()
+                    .next()
+                    .cloned()
+                    .flatten()
+                    .map(|v| (name.clone(), v))
+            })
+            .collect(),
+        by: view.by,
+        total: segment_figures_json(view.total),
+        rows: view
+            .rows
+            .into_iter()
+            .map(|r| SegmentRowJson {
+                value: r.value,
+                figures: r.figures.map(segment_figures_json),
+                hidden: hidden(r.hidden),
+            })
+            .collect(),
+    })
+    .into_response())
+}
+
 /// The campaigns the signed-in leader is assessed in.
 #[utoipa::path(get, path = "/api/v1/me/campaigns", responses(
     (status = 200, body = [CampaignJson]), (status = 401)))]
@@ -341,6 +476,7 @@ async fn my_report(
         list_campaigns,
         campaign_progress,
         campaign_heatmap,
+        campaign_segments,
         my_campaigns,
         my_report
     ),
@@ -352,7 +488,11 @@ async fn my_report(
         ScoreJson,
         GroupScoreJson,
         HeatmapJson,
-        HeatmapRowJson
+        HeatmapRowJson,
+        SegmentViewJson,
+        SegmentRowJson,
+        SegmentFiguresJson,
+        SegmentScoreJson
     ))
 )]
 struct ApiDoc;
@@ -383,6 +523,9 @@ pub fn routes() -> Vec<RouteSpec> {
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/campaigns/{id}/heatmap", Access::Admin)
             .get(campaign_heatmap)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/campaigns/{id}/segments", Access::Admin)
+            .get(campaign_segments)
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/me/campaigns", Access::SignedIn)
             .get(my_campaigns)

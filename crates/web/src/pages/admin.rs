@@ -926,7 +926,7 @@ pub async fn campaign_heatmap(
     ))
 }
 
-fn heat_cell(mean: Option<f64>) -> (String, String) {
+pub(super) fn heat_cell(mean: Option<f64>) -> (String, String) {
     match mean {
         // Five bands for the colour, so the table reads at a glance; the number is always shown.
         Some(m) => (

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod leader;
 mod report;
+mod segments;
 mod survey;
 
 use crate::AppState;
@@ -25,6 +26,7 @@ use trustloop_storage::Role;
 pub use account::check_password;
 pub use admin::campaign_heatmap;
 pub use report::load_report;
+pub use segments::{Outcome as SegmentOutcome, catalog as segment_catalog, decide as segment_view};
 
 /// What every page's header shows about the signed-in user.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +65,7 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(account::routes());
     table.extend(admin::routes());
     table.extend(leader::routes());
+    table.extend(segments::routes());
     table.extend(survey::routes());
     table
 }

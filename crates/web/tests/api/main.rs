@@ -7,4 +7,5 @@ mod access;
 mod campaign_flow;
 mod import;
 mod matrix;
+mod segments;
 mod survey;

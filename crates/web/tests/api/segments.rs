@@ -1,0 +1,380 @@
+//! Trust by segment: filters on rater attributes and compare-by rows, under the privacy rules,
+//! through the page and the API, with each known differencing attack tried.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use trustloop_storage::Role;
+
+/// Three leaders under a director. Direct reports by location and function (each answer is one
+/// direct report rating their leader):
+///
+/// | leader | reports | location, function                                   | answers |
+/// |--------|---------|------------------------------------------------------|---------|
+/// | lee    | 8       | Lisbon Finance ×4, Lisbon Sales ×2, London Finance ×2 | 4 (75)  |
+/// | pat    | 6       | London Sales ×4, London Finance ×2                    | 2 (25)  |
+/// | kim    | 5       | Porto Sales ×3, Lisbon Sales ×2                       | 5 (100) |
+///
+/// So Lisbon 8, London 8, Porto 3; Finance 8, Sales 11; every location × function cell below 5;
+/// two of the 19 are "new", the others "settled".
+fn org_csv() -> String {
+    let mut csv = String::from(
+        "name,email,manager_email,team,location,function,tenure\n\
+         Dana Director,dana@example.org,,Leadership,,,\n\
+         lee,lee@example.org,dana@example.org,Platform,London,Engineering,settled\n\
+         pat,pat@example.org,dana@example.org,Sales,London,Sales,settled\n\
+         kim,kim@example.org,dana@example.org,Support,Porto,Support,settled\n",
+    );
+    let groups: [(&str, &str, &str, &str, usize); 6] = [
+        ("lee", "Platform", "Lisbon", "Finance", 4),
+        ("lee", "Platform", "Lisbon", "Sales", 2),
+        ("lee", "Platform", "London", "Finance", 2),
+        ("pat", "Sales", "London", "Sales", 4),
+        ("pat", "Sales", "London", "Finance", 2),
+        ("kim", "Support", "Porto", "Sales", 3),
+    ];
+    let mut n = 0;
+    let mut line = |leader: &str, team: &str, location: &str, function: &str| {
+        let tenure = if n < 2 { "new" } else { "settled" };
+        csv.push_str(&format!(
+            "{leader} report {n},r{n}@example.org,{leader}@example.org,{team},{location},{function},{tenure}\n"
+        ));
+        n += 1;
+    };
+    for (leader, team, location, function, count) in groups {
+        for _ in 0..count {
+            line(leader, team, location, function);
+        }
+    }
+    for _ in 0..2 {
+        line("kim", "Support", "Lisbon", "Sales");
+    }
+    csv
+}
+
+/// Loads the organisation, runs a campaign in which every direct report answers, and closes it.
+async fn closed_campaign(app: &TestApp, admin: &Client) -> i64 {
+    upload_people(admin, &org_csv()).await;
+    let id = create_campaign(admin, "Segments").await;
+    for leader in ["lee", "pat", "kim"] {
+        admin
+            .post_with_csrf(
+                &format!("/admin/campaigns/{id}/leaders"),
+                &[("email", &format!("{leader}@example.org"))],
+            )
+            .await;
+    }
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
+        .await;
+    let links = issue_links(admin, id).await;
+    let rater = app.client();
+    let mut answered = 0;
+    for link in links.iter().filter(|l| l.group == "Direct reports") {
+        let point = match link.leader.as_str() {
+            "lee" => "4",
+            "pat" => "2",
+            _ => "5",
+        };
+        let response = answer(&rater, &link.url, &survey_form(point, None)).await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "answer refused: {}",
+            response.status()
+        );
+        answered += 1;
+    }
+    assert_eq!(answered, 19);
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+    id
+}
+
+async fn api(client: &Client, id: i64, query: &str) -> (StatusCode, Value) {
+    let response = client
+        .get(&format!("/api/v1/campaigns/{id}/segments?{query}"))
+        .await;
+    let status = response.status();
+    (status, response.json().await.expect("JSON"))
+}
+
+async fn page(client: &Client, id: i64, query: &str) -> (StatusCode, String) {
+    client
+        .get_text(&format!("/admin/campaigns/{id}/segments?{query}"))
+        .await
+}
+
+fn row<'a>(view: &'a Value, value: &str) -> &'a Value {
+    view["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["value"] == value)
+        .expect("row")
+}
+
+#[tokio::test]
+async fn filters_that_isolate_fewer_than_k_are_refused_in_words_and_never_with_a_number() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+
+    let (status, body) = api(&admin, id, "f=location:Porto").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("message")
+            .contains("fewer than 5")
+    );
+    assert_eq!(body["refused"], true);
+    assert!(body.get("total").is_none() && body.get("rows").is_none());
+    // Two filters that are each large enough but together isolate four people.
+    let (status, _) = api(&admin, id, "f=location:Lisbon&f=function:Finance").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The page says so beside the form, with the form still there to change.
+    let (status, html) = page(&admin, id, "f=location:Porto&by=").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("role=\"alert\"") && html.contains("covers fewer than 5 people"));
+    assert!(html.contains("<select id=\"by\" name=\"by\">"));
+    assert!(html.contains("value=\"location:Porto\" selected"));
+    assert!(
+        !html.contains("class=\"heatmap\""),
+        "no table for a refused view"
+    );
+
+    let events = app.store.audit_events(50, None).await.expect("audit");
+    assert!(
+        events.iter().any(
+            |(_, e)| e.action == "segment_view_refused" && e.target == format!("campaign {id}")
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_filtered_view_shows_scores_with_intervals_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+    // The bare page offers the form with everyone's attributes and shows nothing yet.
+    let (status, html) = admin
+        .get_text(&format!("/admin/campaigns/{id}/segments"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"location:Lisbon\"") && html.contains("value=\"tenure:new\""));
+    assert!(!html.contains("class=\"heatmap\""));
+    let (_, campaign_page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(campaign_page.contains(&format!("/admin/campaigns/{id}/segments")));
+
+    let (status, view) = api(&admin, id, "f=location:London").await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["min_group"], 5);
+    assert_eq!(view["filters"]["location"], "London");
+    assert_eq!(view["total"]["respondents"], 8);
+    // Two of lee's reports at 75 and six of pat's at 25.
+    let trust = &view["total"]["scores"][0];
+    assert_eq!(trust["mean"], 37.5);
+    assert_eq!(trust["n"], 8);
+    let interval = trust["interval"].as_array().expect("interval");
+    assert!(
+        interval[0].as_f64().expect("low") < 37.5 && interval[1].as_f64().expect("high") > 37.5
+    );
+
+    let (status, html) = page(&admin, id, "f=location:London").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Direct reports where location is London"));
+    assert!(html.contains("38 ("), "mean with its interval: {html}");
+    let events = app.store.audit_events(50, None).await.expect("audit");
+    assert!(
+        events
+            .iter()
+            .any(|(_, e)| e.action == "segment_results_viewed"
+                && e.detail.contains(r#"{"location":["London"]}"#))
+    );
+}
+
+#[tokio::test]
+async fn two_overlapping_filters_cannot_be_subtracted_from_each_other() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+    let (status, _) = api(&admin, id, "f=location:Lisbon").await;
+    assert_eq!(status, StatusCode::OK);
+    // Finance (8) shares 4 with Lisbon (8): Lisbon minus Finance would be 4 people.
+    let (status, body) = api(&admin, id, "f=function:Finance").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("message")
+            .contains("already seen")
+    );
+    // London (8) shares nobody with Lisbon.
+    let (status, _) = api(&admin, id, "f=location:London").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_view_that_differs_from_a_seen_one_by_a_few_people_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+    // Everyone (19), then everyone but the two new people (17): their answers would show.
+    let (status, everyone) = api(&admin, id, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(everyone["total"]["respondents"], 19);
+    let (status, html) = page(&admin, id, "f=tenure:settled").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("differs from one you have already seen by fewer than 5 people"));
+    assert!(html.contains("Groups you have already seen"));
+    // The same view again reveals nothing new and is shown.
+    let (status, again) = api(&admin, id, "f=").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["total"]["respondents"], 19);
+    let seen = app
+        .store
+        .segment_views_seen(trustloop_storage::CampaignId(id), admin_id(&app).await)
+        .await
+        .expect("history");
+    assert_eq!(seen.len(), 1, "filter sets are kept once: {seen:?}");
+    assert_eq!(seen[0].filters, "{}");
+}
+
+async fn admin_id(app: &TestApp) -> trustloop_storage::UserId {
+    app.store
+        .user_by_email(&trustloop_domain::people::Email::parse(ADMIN_EMAIL).expect("email"))
+        .await
+        .expect("lookup")
+        .expect("admin")
+        .id
+}
+
+#[tokio::test]
+async fn compare_by_hides_small_rows_and_the_next_smallest_and_counts_the_leftover_as_seen() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+    let (status, view) = api(&admin, id, "by=location").await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["total"]["respondents"], 19);
+    assert_eq!(row(&view, "Porto")["hidden"], "too_few");
+    // Porto alone (3) could be recovered from the total: the next smallest goes too.
+    assert_eq!(row(&view, "Lisbon")["hidden"], "complementary");
+    assert!(row(&view, "Lisbon")["figures"].is_null() && row(&view, "Porto")["figures"].is_null());
+    assert_eq!(row(&view, "London")["figures"]["respondents"], 8);
+    assert_eq!(row(&view, "London")["figures"]["scores"][0]["mean"], 37.5);
+    // Lisbon and Porto together (11) were given away by the total, and are now seen: Sales
+    // (11) shares 7 with them and 4 with London, so it would differ from both by 4.
+    let (status, _) = api(&admin, id, "f=function:Sales").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, html) = page(&admin, id, "by=location").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("too few answers to show"));
+    assert!(html.contains("hidden so that a smaller group cannot be worked out from the total"));
+    assert!(html.contains("<option value=\"location\" selected>"));
+}
+
+#[tokio::test]
+async fn leaders_and_strangers_never_see_segments() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let leader = app.signed_in("lee@example.org").await;
+    let stranger = app.client();
+    for client in [&leader, &stranger] {
+        let api_response = client
+            .get(&format!(
+                "/api/v1/campaigns/{id}/segments?f=location:London"
+            ))
+            .await;
+        assert!(matches!(
+            api_response.status(),
+            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+        ));
+        let page_response = client
+            .get(&format!("/admin/campaigns/{id}/segments?f=location:London"))
+            .await;
+        assert!(matches!(
+            page_response.status(),
+            StatusCode::FORBIDDEN | StatusCode::SEE_OTHER
+        ));
+    }
+    let events = app.store.audit_events(100, None).await.expect("audit");
+    assert!(!events.iter().any(|(_, e)| e.action.starts_with("segment")));
+}
+
+#[tokio::test]
+async fn odd_repeated_or_empty_parameters_cannot_bypass_the_checks() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign(&app, &admin).await;
+    for (query, status) in [
+        // Parameters the API does not know are refused, not ignored.
+        ("f=location:Porto&k=1", StatusCode::BAD_REQUEST),
+        ("filter=location:Porto", StatusCode::BAD_REQUEST),
+        ("f[]=location:Porto", StatusCode::BAD_REQUEST),
+        // The same attribute twice, even in another case or with the same value.
+        ("f=location:Porto&f=location:Porto", StatusCode::BAD_REQUEST),
+        (
+            "f=location:Lisbon&f=LOCATION:London",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "f=location:Lisbon&f=location:London",
+            StatusCode::BAD_REQUEST,
+        ),
+        // Empty values, names and shapes.
+        ("f=location:", StatusCode::BAD_REQUEST),
+        ("f=:Porto", StatusCode::BAD_REQUEST),
+        ("f=location", StatusCode::BAD_REQUEST),
+        ("f=nothing:x", StatusCode::BAD_REQUEST),
+        ("f=location:Atlantis", StatusCode::BAD_REQUEST),
+        ("by=location&by=function", StatusCode::BAD_REQUEST),
+        ("f=location:Lisbon&by=location", StatusCode::BAD_REQUEST),
+        ("by=nothing", StatusCode::BAD_REQUEST),
+        // Spelled differently, the small group is still the small group.
+        ("f=LOCATION:Porto", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "f=%20location%20:%20Porto%20",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("f=&f=location:Porto&f=", StatusCode::UNPROCESSABLE_ENTITY),
+        ("f=tenure:new", StatusCode::UNPROCESSABLE_ENTITY),
+        // Comparing within a small group shows nothing either.
+        (
+            "f=location:Porto&by=function",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (got, body) = api(&admin, id, query).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert!(body["error"].is_string(), "{query}: {body}");
+        assert!(body.get("total").is_none(), "{query}: {body}");
+    }
+    // Nothing was shown, so nothing was recorded.
+    let seen = app
+        .store
+        .segment_views_seen(trustloop_storage::CampaignId(id), admin_id(&app).await)
+        .await
+        .expect("history");
+    assert!(seen.is_empty(), "{seen:?}");
+    // A campaign that is still open shows no segments at all.
+    let open = create_campaign(&admin, "Still open").await;
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{open}/open"), &[])
+        .await;
+    let (status, _) = api(&admin, open, "").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = api(&admin, 9999, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
