@@ -287,18 +287,24 @@ impl RaterScores {
     }
 }
 
-/// Plans the shown groups and scores every counted rater; answers of hidden groups are dropped
-/// here, before anything is computed.
+/// How many answered in each rater group, counted from the responses themselves.
+pub fn answered_in(responses: &[Response]) -> BTreeMap<RaterGroup, u32> {
+    let mut answered = BTreeMap::new();
+    for r in responses {
+        *answered.entry(r.group).or_insert(0u32) += 1;
+    }
+    answered
+}
+
+/// Plans the shown groups from how many answered in each and scores every counted rater;
+/// answers of hidden groups are dropped here, before anything is computed.
 fn score_raters(
     instrument: &Instrument,
     rules: &PrivacyRules,
+    answered: &BTreeMap<RaterGroup, u32>,
     responses: &[Response],
 ) -> (GroupPlan, Vec<RaterScores>) {
-    let mut respondents = BTreeMap::new();
-    for r in responses {
-        *respondents.entry(r.group).or_insert(0u32) += 1;
-    }
-    let plan = plan_rater_groups(rules, &respondents);
+    let plan = plan_rater_groups(rules, answered);
     let raters = responses
         .iter()
         .filter(|r| plan.counts(r.group))
@@ -321,16 +327,20 @@ fn score_raters(
 
 impl Report {
     /// Computes the report of one leader from their campaign's responses, with the campaign's
-    /// context for reliability words and percentiles.
+    /// context for reliability words and percentiles. `answered` is how many answered in each
+    /// rater group (from the invitations): the group plan follows it, because the store keeps
+    /// a group that the plan pools into "Others" as "Others" and never releases the answers of
+    /// a group the plan hides.
     pub fn build(
         instrument: &Instrument,
         rules: &PrivacyRules,
         context: &CampaignContext,
+        answered: &BTreeMap<RaterGroup, u32>,
         responses: &[Response],
         comments: &[Comment],
     ) -> Report {
         let rho = context.single_rater_reliability;
-        let (plan, raters) = score_raters(instrument, rules, responses);
+        let (plan, raters) = score_raters(instrument, rules, answered, responses);
         let columns: Vec<RaterGroup> = plan.shown.iter().map(|g| g.label).collect();
         let counted: Vec<&Response> = responses.iter().filter(|r| plan.counts(r.group)).collect();
 
@@ -633,6 +643,7 @@ mod tests {
             &Instrument::current(),
             &PrivacyRules::default(),
             &CampaignContext::research_only(),
+            &answered_in(responses),
             responses,
             comments,
         )
@@ -760,11 +771,13 @@ mod tests {
             "no percentiles among fewer than five leaders"
         );
 
+        let responses = spread(&instrument, 4, 6);
         let report = Report::build(
             &instrument,
             &rules,
             &context,
-            &spread(&instrument, 4, 6),
+            &answered_in(&responses),
+            &responses,
             &[],
         );
         let percentile = report.trust_index.percentile.expect("percentile");

@@ -219,7 +219,15 @@ pub trait Store: Send + Sync + 'static {
     /// relationships, judgement, consistency): what segment views are computed from. Only
     /// released answers are included.
     async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>>;
-    /// How many answers of a campaign are still waiting, sealed, for their batch.
+    /// How many of a leader's raters answered in each group (from the invitations, whether
+    /// their answers are readable yet or not): what the report's group plan follows.
+    async fn answered_by_group(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<std::collections::BTreeMap<trustloop_domain::model::RaterGroup, u32>>;
+    /// How many answers of a campaign are sealed: waiting for their batch while it is open,
+    /// and, once it has closed, those of groups too small to be shown anywhere.
     async fn pending_answers(&self, campaign: CampaignId) -> StoreResult<u64>;
 
     /// The stored context of a closed campaign (JSON), if it has been computed.

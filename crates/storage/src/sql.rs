@@ -19,7 +19,7 @@ use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::people::{Email, PeopleFile};
-use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
 use trustloop_domain::rating::{Rating, SurveyAnswers};
 use trustloop_domain::report::{Comment, Response};
 
@@ -469,6 +469,24 @@ where
                 pending,
             ));
         }
+        if cell.is_none() {
+            // The campaign is closing: what is written follows the report's rules, so that no
+            // readable rater group of a leader is smaller than k. A group below k that the
+            // report pools into "Others" is written as "Others"; a group the report hides
+            // stays sealed, in no figure and in no readable table.
+            let plans = Self::closing_plans(conn, campaign, &opened).await?;
+            opened.retain_mut(|(_, leader, group, _)| {
+                let plan = &plans[leader];
+                if plan.hidden.contains(group) {
+                    false
+                } else {
+                    if plan.merged.contains(group) {
+                        *group = RaterGroup::Other;
+                    }
+                    true
+                }
+            });
+        }
         opened.shuffle(&mut rand::rng());
         // Every answer of the batch gets the day of the batch, not the day it arrived.
         let day = match today {
@@ -500,6 +518,48 @@ where
             delete.execute(&mut *conn).await?;
         }
         Ok(opened.len())
+    }
+
+    /// The report's rater-group plan of each leader with waiting answers, counting both the
+    /// answers already released and those waiting.
+    async fn closing_plans(
+        conn: &mut DB::Connection,
+        campaign: i64,
+        waiting: &[(String, i64, RaterGroup, PendingAnswer)],
+    ) -> StoreResult<BTreeMap<i64, GroupPlan>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
+        ))
+        .bind(campaign)
+        .fetch_one(&mut *conn)
+        .await?;
+        let rules = Self::campaign_from_row(&row)?.rules;
+        let mut counts: BTreeMap<i64, BTreeMap<RaterGroup, u32>> = BTreeMap::new();
+        for (_, leader, group, _) in waiting {
+            *counts
+                .entry(*leader)
+                .or_default()
+                .entry(*group)
+                .or_default() += 1;
+        }
+        let released = sqlx::query(
+            "SELECT leader_id, rater_group, COUNT(*) AS n FROM responses WHERE campaign_id = $1
+             GROUP BY leader_id, rater_group",
+        )
+        .bind(campaign)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &released {
+            let leader: i64 = row.try_get("leader_id")?;
+            if let Some(groups) = counts.get_mut(&leader) {
+                let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
+                *groups.entry(group).or_default() += row.try_get::<i64, _>("n")? as u32;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|(leader, groups)| (leader, plan_rater_groups(&rules, &groups)))
+            .collect())
     }
 
     /// Writes one released answer to the readable tables: the response (random id, the day
@@ -1613,6 +1673,29 @@ where
                         row.try_get("m3")?,
                     ],
                 })
+            })
+            .collect()
+    }
+
+    async fn answered_by_group(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<BTreeMap<RaterGroup, u32>> {
+        let rows = sqlx::query(
+            "SELECT rater_group, COUNT(*) AS n FROM invitations
+             WHERE campaign_id = $1 AND leader_id = $2 AND completed <> 0 GROUP BY rater_group",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    row.try_get::<i64, _>("n")? as u32,
+                ))
             })
             .collect()
     }

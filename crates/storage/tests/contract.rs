@@ -115,6 +115,7 @@ contract!(
     each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
     bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
     answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes,
+    at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them,
     attribute_values_list_everyones_attributes_with_few_enough_values,
     segment_views_are_kept_per_viewer_and_campaign_once_each,
     concurrent_segment_view_decisions_of_one_viewer_each_see_the_others,
@@ -242,24 +243,45 @@ fn today() -> time::Date {
 }
 
 async fn campaign(store: &DynStore, name: &str) -> CampaignId {
+    campaign_with_rules(store, name, PrivacyRules::default()).await
+}
+
+async fn campaign_with_rules(store: &DynStore, name: &str, rules: PrivacyRules) -> CampaignId {
     store
         .create_campaign(&NewCampaign {
             name: name.into(),
             instrument_version: Instrument::current().version,
             deadline: today() + time::Duration::days(14),
-            rules: PrivacyRules::default(),
+            rules,
             created_on: today(),
         })
         .await
         .expect("campaign created")
 }
 
+/// Rules no admin can choose (the product's floor is 3), for tests of how answers are stored
+/// and read back in the small test organisation: every answer is released at once and every
+/// group is kept as itself. The privacy rules themselves are tested with the real floor.
+const STORAGE_ONLY_RULES: PrivacyRules = PrivacyRules {
+    min_rater_group: 1,
+    min_team: 1,
+    min_comments: 1,
+};
+
 /// An open campaign with `leaders` in it and a link for every proposed rater.
 async fn open_campaign(
     store: &DynStore,
     leaders: &[PersonId],
 ) -> (CampaignId, Vec<(Invitation, String)>) {
-    let id = campaign(store, "Spring 360").await;
+    open_campaign_with_rules(store, leaders, PrivacyRules::default()).await
+}
+
+async fn open_campaign_with_rules(
+    store: &DynStore,
+    leaders: &[PersonId],
+    rules: PrivacyRules,
+) -> (CampaignId, Vec<(Invitation, String)>) {
+    let id = campaign_with_rules(store, "Spring 360", rules).await;
     for leader in leaders {
         store.add_leader(id, *leader).await.expect("leader added");
     }
@@ -285,7 +307,8 @@ fn link_for<'a>(links: &'a [(Invitation, String)], rater: &str) -> &'a (Invitati
 /// An open campaign rating Lee and Pat in which every rater answered: Lee's raters with 5,
 /// Pat's with 2, each with "can't say" on the first item; direct reports also commented.
 async fn answered_campaign(store: &DynStore, org: &Org) -> CampaignId {
-    let (id, links) = open_campaign(store, &[org.lee, org.pat]).await;
+    let (id, links) =
+        open_campaign_with_rules(store, &[org.lee, org.pat], STORAGE_ONLY_RULES).await;
     for (invitation, _) in &links {
         let point = if invitation.leader_id == org.lee {
             5
@@ -1141,9 +1164,15 @@ async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
         .await
         .expect("closed");
     let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
-    assert_eq!(responses.len(), 1, "released when the campaign closed");
-    assert_eq!(comments.len(), 1);
-    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
+    assert!(
+        responses.is_empty() && comments.is_empty(),
+        "a lone direct report is hidden in the report, so their answer is never released"
+    );
+    assert_eq!(
+        store.pending_answers(id).await.expect("pending"),
+        1,
+        "kept, sealed"
+    );
     assert!(is_not_found(
         &store
             .submit_response(InvitationId(123_456), &answers(3, None), today())
@@ -1153,7 +1182,7 @@ async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
 
 async fn concurrent_answers_to_one_invitation_store_exactly_one_response(store: DynStore) {
     let org = import_org(&store).await;
-    let (id, links) = open_campaign(&store, &[org.lee]).await;
+    let (id, links) = open_campaign_with_rules(&store, &[org.lee], STORAGE_ONLY_RULES).await;
     let invitation = link_for(&links, "ben@example.org").0.id;
     let attempts: Vec<_> = (0..6)
         .map(|i| {
@@ -1175,7 +1204,6 @@ async fn concurrent_answers_to_one_invitation_store_exactly_one_response(store: 
         }
     }
     assert_eq!(accepted, 1);
-    assert_eq!(store.pending_answers(id).await.expect("pending"), 1);
     store
         .set_campaign_status(id, CampaignStatus::Closed)
         .await
@@ -1199,7 +1227,7 @@ async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(store:
     let message = conflict(refused);
     assert_eq!(message, "the campaign is draft");
 
-    let (id, links) = open_campaign(&store, &[org.lee]).await;
+    let (id, links) = open_campaign_with_rules(&store, &[org.lee], STORAGE_ONLY_RULES).await;
     let (ann, _) = link_for(&links, "ann@example.org");
     let late = store
         .submit_response(
@@ -1841,8 +1869,8 @@ async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
     let leaders = [org.dana, org.lee, org.pat];
     // The same raters answer the same way in two campaigns: one by one in the first, in one
     // bulk load in the second.
-    let (one_by_one, _) = open_campaign(&store, &leaders).await;
-    let bulk = campaign(&store, "Bulk 360").await;
+    let (one_by_one, _) = open_campaign_with_rules(&store, &leaders, STORAGE_ONLY_RULES).await;
+    let bulk = campaign_with_rules(&store, "Bulk 360", STORAGE_ONLY_RULES).await;
     for leader in leaders {
         store.add_leader(bulk, leader).await.expect("leader added");
     }
@@ -2295,5 +2323,118 @@ async fn concurrent_segment_view_decisions_of_one_viewer_each_see_the_others(sto
             .expect("seen")
             .len(),
         1
+    );
+}
+
+async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them(
+    store: DynStore,
+) {
+    let rows = vec![
+        row("Chief", "chief@example.org", None, Some("Board")),
+        row(
+            "Lead",
+            "lead@example.org",
+            Some("chief@example.org"),
+            Some("Core"),
+        ),
+        row(
+            "Sol",
+            "sol@example.org",
+            Some("chief@example.org"),
+            Some("Edge"),
+        ),
+        row(
+            "Dee",
+            "d0@example.org",
+            Some("lead@example.org"),
+            Some("Core"),
+        ),
+        row(
+            "Dov",
+            "d1@example.org",
+            Some("lead@example.org"),
+            Some("Core"),
+        ),
+        row(
+            "Xan",
+            "x0@example.org",
+            Some("sol@example.org"),
+            Some("Edge"),
+        ),
+    ];
+    import(&store, rows).await.expect("imported");
+    let lead = id_of(&store, "lead@example.org").await;
+    let sol = id_of(&store, "sol@example.org").await;
+    let id = campaign(&store, "Small groups").await;
+    for leader in [lead, sol] {
+        store.add_leader(id, leader).await.expect("leader");
+    }
+    // Each leader is also the other's peer.
+    for (leader, peer, name) in [
+        (lead, "sol@example.org", "Sol"),
+        (sol, "lead@example.org", "Lead"),
+    ] {
+        store
+            .add_invitation(&NewInvitation {
+                campaign_id: id,
+                leader_id: leader,
+                group: RaterGroup::Peer,
+                person_id: None,
+                rater_name: name.into(),
+                rater_email: email(peer),
+            })
+            .await
+            .expect("peer invited");
+    }
+    let links = store
+        .issue_links(id, false, &token_factory())
+        .await
+        .expect("links");
+    store
+        .set_campaign_status(id, CampaignStatus::Open)
+        .await
+        .expect("opened");
+    // Lead: two direct reports and one peer (3 anonymous raters, each group below k = 3).
+    // Sol: one direct report and one peer (2: below k even together).
+    for (invitation, _) in &links {
+        if invitation.group != RaterGroup::SelfRating && invitation.group != RaterGroup::Manager {
+            store
+                .submit_response(invitation.id, &answers(3, Some("a comment")), today())
+                .await
+                .expect("answered");
+        }
+    }
+    assert_eq!(store.pending_answers(id).await.expect("pending"), 5);
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    let (leads, lead_comments) = store.responses(id, lead).await.expect("Lead's");
+    assert_eq!(leads.len(), 3);
+    assert!(
+        leads.iter().all(|r| r.group == RaterGroup::Other),
+        "groups below k are stored as the Others they are shown as: {leads:?}"
+    );
+    assert!(lead_comments.iter().all(|c| c.group == RaterGroup::Other));
+    let (sols, sol_comments) = store.responses(id, sol).await.expect("Sol's");
+    assert!(
+        sols.is_empty() && sol_comments.is_empty(),
+        "a group the report hides is never written where it can be read"
+    );
+    assert_eq!(
+        store.pending_answers(id).await.expect("pending"),
+        2,
+        "Sol's two answers stay sealed"
+    );
+    assert!(
+        store.team_sums(id).await.expect("sums").is_empty(),
+        "no direct report's answer is readable as one"
+    );
+    assert!(
+        store
+            .segment_answers(id)
+            .await
+            .expect("segments")
+            .is_empty()
     );
 }

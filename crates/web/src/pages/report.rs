@@ -40,10 +40,15 @@ async fn build_report(
     let instrument = state.store.instrument(campaign.instrument_version).await?;
     let context = campaign_context(state, campaign).await?;
     let (responses, comments) = state.store.responses(campaign.id, leader_id).await?;
+    let answered = state
+        .store
+        .answered_by_group(campaign.id, leader_id)
+        .await?;
     Ok(Report::build(
         &instrument,
         &campaign.rules,
         &context,
+        &answered,
         &responses,
         &comments,
     ))

@@ -329,14 +329,14 @@ async fn a_second_campaign_shows_the_change_since_the_first_and_whether_it_is_re
 async fn trust_by_team_shows_teams_of_at_least_five_and_hides_smaller_ones_with_their_complement() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    // Two teams under Dana: Lee's Platform (6 reports) and Pat's Sales (2 reports), plus Kim's
-    // Support (5 reports). Sales is too small; Support, the next smallest, is hidden with it so
-    // that the total cannot give Sales away.
+    // Two teams under Dana: Lee's Platform (6 reports) and Pat's Sales (3 reports), plus Kim's
+    // Support (5 reports). Sales is too small for a team view (5); Support, the next smallest,
+    // is hidden with it so that the total cannot give Sales away.
     let mut csv =
         String::from("name,email,manager_email,team\nDana Director,dana@example.org,,Leadership\n");
     for (leader, team, reports) in [
         ("lee", "Platform", 6),
-        ("pat", "Sales", 2),
+        ("pat", "Sales", 3),
         ("kim", "Support", 5),
     ] {
         csv.push_str(&format!(
@@ -401,7 +401,7 @@ async fn trust_by_team_shows_teams_of_at_least_five_and_hides_smaller_ones_with_
     assert_eq!(row("Sales")["hidden"], "too_few");
     assert_eq!(row("Support")["hidden"], "complementary");
     assert!(row("Sales")["means"][0].is_null() && row("Support")["respondents"].is_null());
-    assert_eq!(map["total"]["respondents"], 13);
+    assert_eq!(map["total"]["respondents"], 14);
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("too few answers to show") && page.contains("hidden so that a smaller team")
