@@ -6,9 +6,10 @@
 // overrides it). Screenshots go to target/screenshots/.
 //
 // The steps share one demo server and depend on each other (the answered survey
-// feeds the report), so once a step fails the later ones are skipped.
+// feeds the report), so once a step fails the later ones are skipped. The segment view
+// test reads the demo's closed campaign only, so it runs whatever the steps did.
 
-import { describe, before, after } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
@@ -286,6 +287,63 @@ describe('Trustloop in real Chromium', { timeout: 600_000 }, () => {
       }
     }
     assert.equal(failures.length, 0, failures.join('\n'));
+    await page.context().close();
+  });
+
+  it('admin compares trust by location with the keyboard on a phone, and reads a refusal beside the form', { timeout: 180_000 }, async () => {
+    const page = await newPage(PHONE);
+    await signIn(page, ADMIN);
+    await page.goto(`${baseUrl}/admin/campaigns`);
+    await Promise.all([
+      page.waitForURL(/\/admin\/campaigns\/\d+$/),
+      page.getByRole('link', { name: 'Spring trust 360' }).first().click(),
+    ]);
+    await Promise.all([
+      page.waitForURL(/\/segments$/),
+      page.getByRole('link', { name: 'Trust by segment' }).click(),
+    ]);
+    await page.getByRole('heading', { level: 1, name: 'Trust by segment' }).waitFor();
+    await noHorizontalOverflow(page, 'segment form on a phone');
+
+    // Keyboard only: focus "Compare by", pick "location" by typing, then Tab to Show and press Enter.
+    const by = page.getByLabel('Compare by');
+    await by.focus();
+    await page.keyboard.type('location');
+    assert.equal(await by.inputValue(), 'location', 'typing picks the option');
+    let tabs = 0;
+    while (!(await page.evaluate(() => document.activeElement?.textContent?.trim() === 'Show')) && tabs < 20) {
+      await page.keyboard.press('Tab');
+      tabs += 1;
+    }
+    await Promise.all([page.waitForURL(/by=location/), page.keyboard.press('Enter')]);
+    const table = page.getByRole('group', { name: 'Table: trust by segment' });
+    await table.waitFor();
+    const rows = await table.locator('tbody tr').allTextContents();
+    assert.ok(rows.some((r) => r.startsWith('All selected')), `a total row: ${rows.join(' | ')}`);
+    assert.ok(rows.some((r) => r.startsWith('location:')), `rows by location: ${rows.join(' | ')}`);
+    await noHorizontalOverflow(page, 'segment view on a phone');
+    await shot(page, 'segments-phone.png');
+    await shot(page, 'segments-desktop.png', DESKTOP);
+    const failures = [];
+    for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+      await page.setViewportSize(viewport);
+      try {
+        await checkAxe(page, `trust by segment (${label}, ${viewport.width}px)`);
+      } catch (e) {
+        failures.push(e.message);
+      }
+    }
+    assert.equal(failures.length, 0, failures.join('\n'));
+
+    // A filter nobody matches is refused in words beside the form, not on an error page.
+    await page.setViewportSize(PHONE);
+    const url = new URL(page.url());
+    await page.goto(`${url.origin}${url.pathname}?f=location:Atlantis`);
+    const alert = page.getByRole('alert');
+    assert.match(await alert.textContent(), /Nobody in the organisation/);
+    assert.equal(await page.getByRole('button', { name: 'Show' }).count(), 1, 'the form is still there');
+    await noHorizontalOverflow(page, 'segment refusal on a phone');
+    await checkAxe(page, 'trust by segment with a refusal (phone)');
     await page.context().close();
   });
 });

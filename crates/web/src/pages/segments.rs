@@ -180,7 +180,7 @@ struct FormField {
 struct ViewRow {
     label: String,
     respondents: String,
-    cells: Vec<(String, String)>,
+    cells: Vec<(String, String, String)>,
     note: &'static str,
     total: bool,
 }
@@ -200,17 +200,14 @@ struct SegmentsPage {
     seen: Vec<(String, u32, String)>,
 }
 
-fn estimate_cell(estimate: &Option<Estimate>) -> (String, String) {
-    match estimate {
-        Some(e) => {
-            let (number, class) = heat_cell(Some(e.mean));
-            match e.interval {
-                Some((lo, hi)) => (format!("{number} ({lo:.0}–{hi:.0})"), class),
-                None => (number, class),
-            }
-        }
-        None => heat_cell(None),
-    }
+/// A score's cell: the mean, its 95% interval (empty when there is none) and the colour band.
+fn estimate_cell(estimate: &Option<Estimate>) -> (String, String, String) {
+    let (number, class) = heat_cell(estimate.as_ref().map(|e| e.mean));
+    let interval = estimate
+        .as_ref()
+        .and_then(|e| e.interval)
+        .map_or(String::new(), |(lo, hi)| format!("{lo:.0}–{hi:.0}"));
+    (number, interval, class)
 }
 
 fn figure_row(label: String, figures: &Figures, total: bool) -> ViewRow {
@@ -238,7 +235,7 @@ fn view_rows(view: &SegmentView) -> Vec<ViewRow> {
                 None => ViewRow {
                     label,
                     respondents: "–".into(),
-                    cells: vec![heat_cell(None); 4],
+                    cells: vec![estimate_cell(&None); 4],
                     note: match r.hidden {
                         Some(Suppression::Complementary) => {
                             "hidden so that a smaller group cannot be worked out from the total"
@@ -256,6 +253,15 @@ fn view_rows(view: &SegmentView) -> Vec<ViewRow> {
         !view.rows.is_empty(),
     ));
     rows
+}
+
+/// The heading of a view: whose answers it shows.
+fn heading(filters: &FilterSet) -> String {
+    if filters.is_empty() {
+        "All direct reports".into()
+    } else {
+        format!("Direct reports where {}", filters.describe())
+    }
 }
 
 async fn segments_page(
@@ -315,7 +321,7 @@ async fn segments_page(
         }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(refusal.0.clone()),
-            query.filters.describe(),
+            heading(&query.filters),
             Vec::new(),
         ),
         Some(Outcome::Decided {
@@ -324,7 +330,7 @@ async fn segments_page(
         }) => (
             StatusCode::OK,
             None,
-            query.filters.describe(),
+            heading(&query.filters),
             view_rows(view),
         ),
     };

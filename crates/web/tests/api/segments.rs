@@ -185,7 +185,10 @@ async fn a_filtered_view_shows_scores_with_intervals_and_is_audited() {
     let (status, html) = page(&admin, id, "f=location:London").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Direct reports where location is London"));
-    assert!(html.contains("38 ("), "mean with its interval: {html}");
+    assert!(
+        html.contains(">38<br><span class=\"small interval\">"),
+        "mean with its interval: {html}"
+    );
     let events = app.store.audit_events(50, None).await.expect("audit");
     assert!(
         events
