@@ -11,9 +11,12 @@ use crate::{Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use rand::seq::SliceRandom;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+
+mod intake;
+use intake::IntakeJob;
 use trustloop_domain::analytics::{Contribution, Sums, TeamSums};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
@@ -50,15 +53,19 @@ pub trait Backend: Database {
     /// transaction doing the same waits and then sees the change instead of overwriting it.
     /// Empty where a write transaction already excludes other writers.
     const LOCK_SELECTED: &'static str;
+
+    /// Run now and then on another connection while answers arrive, so that copying the log
+    /// back into the database does not hold up a commit. `None` where the server does it.
+    const BACKGROUND_CHECKPOINT: Option<&'static str>;
 }
 
-/// Adds one direct report's answer to its team's running sums ($1 campaign, $2 team, then n, sum
-/// and sum of squares for each of the four measures).
+/// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
+/// respondents, then n, sum and sum of squares for each of the four measures).
 const AGGREGATE_UPSERT: &str = "INSERT INTO team_aggregates (campaign_id, team, respondents,
         m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq, m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq)
-    VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
     ON CONFLICT (campaign_id, team) DO UPDATE SET
-        respondents = team_aggregates.respondents + 1,
+        respondents = team_aggregates.respondents + excluded.respondents,
         m0_n = team_aggregates.m0_n + excluded.m0_n, m0_sum = team_aggregates.m0_sum + excluded.m0_sum,
         m0_sum_sq = team_aggregates.m0_sum_sq + excluded.m0_sum_sq,
         m1_n = team_aggregates.m1_n + excluded.m1_n, m1_sum = team_aggregates.m1_sum + excluded.m1_sum,
@@ -87,6 +94,9 @@ impl Backend for sqlx::Sqlite {
     // SQLite allows one writer at a time.
     const IMPORT_LOCK: Option<&'static str> = None;
     const LOCK_SELECTED: &'static str = "";
+
+    // Passive: copies what it can without waiting for readers or blocking the writer.
+    const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 impl Backend for sqlx::Postgres {
@@ -104,6 +114,7 @@ impl Backend for sqlx::Postgres {
     // Conflicts with itself and with every write to `people`, not with reads.
     const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
+    const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -115,6 +126,8 @@ pub struct SqlStore<DB: Database> {
     /// Answers on their way to the intake task, which commits those that arrive together in
     /// one transaction.
     intake: mpsc::Sender<IntakeJob>,
+    /// Instrument versions already read: a released version never changes.
+    instruments: Arc<std::sync::RwLock<HashMap<u32, Instrument>>>,
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
@@ -123,38 +136,9 @@ impl<DB: Database> Clone for SqlStore<DB> {
             pool: self.pool.clone(),
             key: self.key.clone(),
             intake: self.intake.clone(),
+            instruments: self.instruments.clone(),
         }
     }
-}
-
-/// One answer waiting for the intake task, and where to send its outcome.
-struct IntakeJob {
-    invitation: InvitationId,
-    answers: SurveyAnswers,
-    today: time::Date,
-    reply: oneshot::Sender<StoreResult<()>>,
-}
-
-/// The most answers one intake transaction commits together.
-const INTAKE_BATCH: usize = 512;
-
-/// What a sealed waiting answer holds: the answers, and a direct report's attributes. Who
-/// answered is not in it.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PendingAnswer {
-    answers: SurveyAnswers,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    attributes: BTreeMap<String, String>,
-}
-
-/// The rater group of one leader in one campaign: the unit answers are released in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Cell {
-    campaign: i64,
-    leader: i64,
-    group: String,
-    /// Answers that must be waiting before the cell is released.
-    batch: i64,
 }
 
 impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
@@ -196,6 +180,30 @@ fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Err
             e.into()
         }
     }
+}
+
+/// `(pF, pF+1, …)`: `count` placeholders numbered from `first`, for an `IN` list that follows
+/// other placeholders (`$1` must then be written with [`placeholder`]).
+fn numbered_placeholders<DB: Backend>(first: usize, count: usize) -> String {
+    let mut text = String::with_capacity(count * 6 + 2);
+    text.push('(');
+    for n in 0..count {
+        if n > 0 {
+            text.push_str(", ");
+        }
+        DB::push_placeholder(&mut text, first + n);
+    }
+    text.push(')');
+    text
+}
+
+/// The `n`th placeholder in the backend's style (`$n` or `?`), for statements that also use
+/// [`numbered_placeholders`]: SQLite numbers `?` by position, so the two must not be mixed with
+/// `$n`.
+fn placeholder<DB: Backend>(n: usize) -> String {
+    let mut text = String::new();
+    DB::push_placeholder(&mut text, n);
+    text
 }
 
 /// Placeholders for `rows` rows of `columns` values each, in the backend's style:
@@ -246,434 +254,6 @@ where
     for<'n> &'n str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    /// A store over `pool`, with the intake task that commits answers arriving together in
-    /// one transaction. Must be called inside a Tokio runtime; the task ends when the last
-    /// clone of the store is dropped.
-    pub(crate) fn new(pool: Pool<DB>, key: SealKey) -> Self {
-        let key = Arc::new(key);
-        let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
-        tokio::spawn(Self::intake_task(pool.clone(), key.clone(), jobs));
-        SqlStore { pool, key, intake }
-    }
-
-    /// Takes the answers that are waiting, up to [`INTAKE_BATCH`], and commits them in one
-    /// transaction (group commit): one durable commit for many answers, each reply sent only
-    /// after it. If that transaction fails, each answer is tried again alone, so one bad
-    /// answer cannot sink the others.
-    async fn intake_task(pool: Pool<DB>, key: Arc<SealKey>, mut jobs: mpsc::Receiver<IntakeJob>) {
-        let mut batch: Vec<IntakeJob> = Vec::with_capacity(INTAKE_BATCH);
-        while jobs.recv_many(&mut batch, INTAKE_BATCH).await > 0 {
-            let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> = batch
-                .iter()
-                .map(|job| (job.invitation, &job.answers, job.today))
-                .collect();
-            match Self::accept_batch(&pool, &key, &answers, false).await {
-                Ok(outcomes) => {
-                    for (job, outcome) in batch.drain(..).zip(outcomes) {
-                        let _ = job.reply.send(outcome);
-                    }
-                }
-                Err(error) if batch.len() == 1 => {
-                    let _ = batch.pop().expect("one job").reply.send(Err(error));
-                }
-                Err(error) => {
-                    tracing::warn!(%error, answers = batch.len(), "a group commit failed; storing its answers one by one");
-                    for job in batch.drain(..) {
-                        let one = [(job.invitation, &job.answers, job.today)];
-                        let outcome = match Self::accept_batch(&pool, &key, &one, false).await {
-                            Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
-                            Err(error) => Err(error),
-                        };
-                        let _ = job.reply.send(outcome);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Accepts answers in one transaction and releases every rater group that reaches its
-    /// batch size. The outer error means nothing was stored; an inner one refuses that answer
-    /// only (refusals happen before anything of that answer is written). With `all_or_none`,
-    /// a refusal is the outer error and nothing is stored.
-    async fn accept_batch(
-        pool: &Pool<DB>,
-        key: &SealKey,
-        answers: &[(InvitationId, &SurveyAnswers, time::Date)],
-        all_or_none: bool,
-    ) -> StoreResult<Vec<StoreResult<()>>> {
-        let mut tx = pool.begin_with(DB::BEGIN_WRITE).await?;
-        let mut outcomes = Vec::with_capacity(answers.len());
-        let mut touched = BTreeSet::new();
-        for (invitation, answer, today) in answers {
-            match Self::accept_answer(&mut tx, key, *invitation, answer, *today).await {
-                Ok(cell) => {
-                    touched.insert(cell);
-                    outcomes.push(Ok(()));
-                }
-                Err(refused @ (StoreError::Conflict(_) | StoreError::NotFound(_)))
-                    if !all_or_none =>
-                {
-                    outcomes.push(Err(refused))
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        let today = answers.iter().map(|a| a.2).max();
-        let mut instruments = BTreeMap::new();
-        for cell in touched {
-            Self::release(
-                &mut tx,
-                key,
-                &mut instruments,
-                cell.campaign,
-                Some(&cell),
-                today,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(outcomes)
-    }
-
-    /// Checks that the invitation is unanswered and its campaign open, marks it finished and
-    /// keeps the answer sealed in `pending_answers`. Returns the rater group it waits in.
-    /// Refusals (conflict, not found) come before anything is written.
-    async fn accept_answer(
-        conn: &mut DB::Connection,
-        key: &SealKey,
-        invitation: InvitationId,
-        answers: &SurveyAnswers,
-        today: time::Date,
-    ) -> StoreResult<Cell> {
-        // Locks the campaign row on PostgreSQL, so that closing the campaign waits for this
-        // answer (and releases it) or this answer sees the campaign closed.
-        let row = sqlx::query(&format!(
-            "SELECT i.campaign_id, i.leader_id, i.rater_group, i.person_id, i.completed, c.status,
-                    c.deadline, c.min_rater_group
-             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id = $1 {}",
-            DB::LOCK_SELECTED
-        ))
-        .bind(invitation.0)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound("invitation"))?;
-        let status: String = row.try_get("status")?;
-        if status != "open" {
-            return Err(StoreError::Conflict(format!("the campaign is {status}")));
-        }
-        if parse_date(&row.try_get::<String, _>("deadline")?)? < today {
-            return Err(StoreError::Conflict(
-                "the campaign's deadline has passed".into(),
-            ));
-        }
-        let changed = DB::rows_affected(
-            &sqlx::query("UPDATE invitations SET completed = 1 WHERE id = $1 AND completed = 0")
-                .bind(invitation.0)
-                .execute(&mut *conn)
-                .await?,
-        );
-        if changed == 0 {
-            return Err(StoreError::Conflict(
-                "this survey has already been answered".into(),
-            ));
-        }
-        let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
-        let rater: Option<i64> = row.try_get("person_id")?;
-        // Only a direct report's attributes are kept (for segment views), sealed.
-        let attributes: BTreeMap<String, String> = match (group, rater) {
-            (RaterGroup::DirectReport, Some(rater)) => {
-                sqlx::query("SELECT name, value FROM person_attributes WHERE person_id = $1")
-                    .bind(rater)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
-                    .collect::<StoreResult<_>>()?
-            }
-            _ => BTreeMap::new(),
-        };
-        let pending = PendingAnswer {
-            answers: answers.clone(),
-            attributes,
-        };
-        let plain = serde_json::to_vec(&pending)
-            .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
-        let cell = Cell {
-            campaign: row.try_get("campaign_id")?,
-            leader: row.try_get("leader_id")?,
-            group: group.slug().to_string(),
-            // Self and manager are shown as themselves: nothing to hide them among.
-            batch: if group.is_identified() {
-                1
-            } else {
-                row.try_get::<i64, _>("min_rater_group")?.max(1)
-            },
-        };
-        sqlx::query(
-            "INSERT INTO pending_answers (id, campaign_id, leader_id, rater_group, sealed)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(cell.campaign)
-        .bind(cell.leader)
-        .bind(&cell.group)
-        .bind(key.seal(Purpose::PendingAnswer, &plain))
-        .execute(&mut *conn)
-        .await?;
-        Ok(cell)
-    }
-
-    /// Releases the waiting answers of `cell` when at least its batch size are waiting, or,
-    /// without a cell, every waiting answer of `campaign` (it is closing): opens them, writes
-    /// them to the readable tables in random order and removes them from `pending_answers`.
-    /// Returns how many were released.
-    async fn release(
-        conn: &mut DB::Connection,
-        key: &SealKey,
-        instruments: &mut BTreeMap<i64, Instrument>,
-        campaign: i64,
-        cell: Option<&Cell>,
-        today: Option<time::Date>,
-    ) -> StoreResult<usize> {
-        let rows = if let Some(cell) = cell {
-            sqlx::query(
-                "SELECT id, leader_id, rater_group, sealed FROM pending_answers
-                 WHERE campaign_id = $1 AND leader_id = $2 AND rater_group = $3",
-            )
-            .bind(cell.campaign)
-            .bind(cell.leader)
-            .bind(&cell.group)
-            .fetch_all(&mut *conn)
-            .await?
-        } else {
-            sqlx::query(
-                "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE campaign_id = $1",
-            )
-            .bind(campaign)
-            .fetch_all(&mut *conn)
-            .await?
-        };
-        if rows.is_empty() || cell.is_some_and(|cell| (rows.len() as i64) < cell.batch) {
-            return Ok(0);
-        }
-        let mut opened = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let sealed: Vec<u8> = row.try_get("sealed")?;
-            let plain = key.open(Purpose::PendingAnswer, &sealed)?;
-            let pending: PendingAnswer = serde_json::from_slice(&plain)
-                .map_err(|e| StoreError::Corrupt(format!("waiting answer: {e}")))?;
-            opened.push((
-                row.try_get::<String, _>("id")?,
-                row.try_get::<i64, _>("leader_id")?,
-                parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                pending,
-            ));
-        }
-        if cell.is_none() {
-            // The campaign is closing: what is written follows the report's rules, so that no
-            // readable rater group of a leader is smaller than k. A group below k that the
-            // report pools into "Others" is written as "Others"; a group the report hides
-            // stays sealed, in no figure and in no readable table.
-            let plans = Self::closing_plans(conn, campaign, &opened).await?;
-            opened.retain_mut(|(_, leader, group, _)| {
-                let plan = &plans[leader];
-                if plan.hidden.contains(group) {
-                    false
-                } else {
-                    if plan.merged.contains(group) {
-                        *group = RaterGroup::Other;
-                    }
-                    true
-                }
-            });
-        }
-        opened.shuffle(&mut rand::rng());
-        // Every answer of the batch gets the day of the batch, not the day it arrived.
-        let day = match today {
-            Some(day) => day,
-            None => time::OffsetDateTime::now_utc().date(),
-        };
-        for (_, leader, group, pending) in &opened {
-            Self::write_response(
-                conn,
-                key,
-                instruments,
-                campaign,
-                *leader,
-                *group,
-                pending,
-                day,
-            )
-            .await?;
-        }
-        for ids in opened.chunks(ID_BATCH) {
-            let sql = format!(
-                "DELETE FROM pending_answers WHERE id IN {}",
-                row_placeholders::<DB>(1, ids.len())
-            );
-            let mut delete = sqlx::query(&sql);
-            for (id, ..) in ids {
-                delete = delete.bind(id.as_str());
-            }
-            delete.execute(&mut *conn).await?;
-        }
-        Ok(opened.len())
-    }
-
-    /// The report's rater-group plan of each leader with waiting answers, counting both the
-    /// answers already released and those waiting.
-    async fn closing_plans(
-        conn: &mut DB::Connection,
-        campaign: i64,
-        waiting: &[(String, i64, RaterGroup, PendingAnswer)],
-    ) -> StoreResult<BTreeMap<i64, GroupPlan>> {
-        let row = sqlx::query(&format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
-        ))
-        .bind(campaign)
-        .fetch_one(&mut *conn)
-        .await?;
-        let rules = Self::campaign_from_row(&row)?.rules;
-        let mut counts: BTreeMap<i64, BTreeMap<RaterGroup, u32>> = BTreeMap::new();
-        for (_, leader, group, _) in waiting {
-            *counts
-                .entry(*leader)
-                .or_default()
-                .entry(*group)
-                .or_default() += 1;
-        }
-        let released = sqlx::query(
-            "SELECT leader_id, rater_group, COUNT(*) AS n FROM responses WHERE campaign_id = $1
-             GROUP BY leader_id, rater_group",
-        )
-        .bind(campaign)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in &released {
-            let leader: i64 = row.try_get("leader_id")?;
-            if let Some(groups) = counts.get_mut(&leader) {
-                let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
-                *groups.entry(group).or_default() += row.try_get::<i64, _>("n")? as u32;
-            }
-        }
-        Ok(counts
-            .into_iter()
-            .map(|(leader, groups)| (leader, plan_rater_groups(&rules, &groups)))
-            .collect())
-    }
-
-    /// Writes one released answer to the readable tables: the response (random id, the day
-    /// only), its scores, ratings and comments, a direct report's sealed attributes, and adds
-    /// a direct report's answer to its team's running sums.
-    #[allow(clippy::too_many_arguments)]
-    async fn write_response(
-        conn: &mut DB::Connection,
-        key: &SealKey,
-        instruments: &mut BTreeMap<i64, Instrument>,
-        campaign_id: i64,
-        leader_id: i64,
-        group: RaterGroup,
-        pending: &PendingAnswer,
-        day: time::Date,
-    ) -> StoreResult<()> {
-        let answers = &pending.answers;
-        let response_id = uuid::Uuid::new_v4().to_string();
-        // The leader's team when the answer is released: a direct report's answer counts for it.
-        let team: Option<String> = sqlx::query_scalar(
-            "SELECT t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id = $1",
-        )
-        .bind(leader_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let attributes = if group == RaterGroup::DirectReport {
-            let plain = serde_json::to_vec(&pending.attributes)
-                .map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))?;
-            Some(key.seal(Purpose::RaterAttributes, &plain))
-        } else {
-            None
-        };
-        sqlx::query(
-            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team, rater_attributes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&response_id)
-        .bind(campaign_id)
-        .bind(leader_id)
-        .bind(group.slug())
-        .bind(format_date(day))
-        .bind(&team)
-        .bind(attributes)
-        .execute(&mut *conn)
-        .await?;
-        if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign_id) {
-            let definition: String = sqlx::query_scalar(
-                "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
-                 WHERE c.id = $1",
-            )
-            .bind(campaign_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            let instrument: Instrument = serde_json::from_str(&definition)
-                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
-            slot.insert(instrument);
-        }
-        let contribution = Contribution::of(&instruments[&campaign_id], &answers.ratings);
-        // The rater's four scores, so campaign-wide figures never need to read every rating.
-        let mut scores = sqlx::query(
-            "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&response_id)
-        .bind(campaign_id)
-        .bind(leader_id)
-        .bind(group.slug());
-        for value in contribution.values {
-            scores = scores.bind(value);
-        }
-        scores.execute(&mut *conn).await?;
-        if let (Some(team), RaterGroup::DirectReport) = (&team, group) {
-            let mut update = sqlx::query(AGGREGATE_UPSERT)
-                .bind(campaign_id)
-                .bind(team.as_str());
-            for value in contribution.values {
-                update = update
-                    .bind(i64::from(value.is_some()))
-                    .bind(value.unwrap_or(0.0))
-                    .bind(value.map_or(0.0, |v| v * v));
-            }
-            update.execute(&mut *conn).await?;
-        }
-        if !answers.ratings.is_empty() {
-            let sql = format!(
-                "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
-                row_placeholders::<DB>(answers.ratings.len(), 3)
-            );
-            let mut insert = sqlx::query(&sql);
-            for (code, rating) in &answers.ratings {
-                insert = insert
-                    .bind(response_id.as_str())
-                    .bind(code.as_str())
-                    .bind(i64::from(rating.to_stored()));
-            }
-            insert.execute(&mut *conn).await?;
-        }
-        for (code, text) in &answers.comments {
-            sqlx::query(
-                "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(campaign_id)
-            .bind(leader_id)
-            .bind(group.slug())
-            .bind(code)
-            .bind(text)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(())
-    }
-
     fn campaign_from_row(row: &DB::Row) -> StoreResult<Campaign> {
         let status: String = row.try_get("status")?;
         let deadline: String = row.try_get("deadline")?;
@@ -883,14 +463,27 @@ where
     }
 
     async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
+        if let Some(known) = self
+            .instruments
+            .read()
+            .expect("the instrument cache is never poisoned")
+            .get(&version)
+        {
+            return Ok(known.clone());
+        }
         let definition: Option<String> =
             sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
                 .bind(i64::from(version))
                 .fetch_optional(&self.pool)
                 .await?;
         let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
-        serde_json::from_str(&definition)
-            .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))
+        let instrument: Instrument = serde_json::from_str(&definition)
+            .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
+        self.instruments
+            .write()
+            .expect("the instrument cache is never poisoned")
+            .insert(version, instrument.clone());
+        Ok(instrument)
     }
 
     async fn import_people(
@@ -1408,15 +1001,7 @@ where
         }
         if status == CampaignStatus::Closed {
             // Whatever still waits for its batch is released with the close, in one shuffle.
-            Self::release(
-                &mut tx,
-                &self.key,
-                &mut BTreeMap::new(),
-                campaign.0,
-                None,
-                None,
-            )
-            .await?;
+            Self::release_closing_campaign(&mut tx, &self.key, campaign.0).await?;
         }
         tx.commit().await?;
         Ok(())

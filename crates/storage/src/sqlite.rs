@@ -20,7 +20,11 @@ impl SqlStore<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // While answers arrive, the intake runs checkpoints in the background (a commit
+            // that has to checkpoint takes ten times as long); this is the backstop for other
+            // writes: a checkpoint within a commit once the log passes ~40 MB.
+            .pragma("wal_autocheckpoint", "10000");
         let in_memory = url.contains(":memory:");
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection: keep to one.

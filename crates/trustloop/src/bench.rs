@@ -427,11 +427,17 @@ async fn intake(
             (token, hash)
         })
         .await?;
-    let tokens: Vec<String> = links
+    let mut tokens: Vec<String> = links
         .into_iter()
         .filter(|(i, _)| i.group != RaterGroup::SelfRating)
         .map(|(_, t)| t)
         .collect();
+    // Answers arrive in no particular order across the organisation, as they do in a real
+    // campaign (not leader by leader, which would fill each rater group in one batch).
+    rand::seq::SliceRandom::shuffle(
+        tokens.as_mut_slice(),
+        &mut rand::rngs::StdRng::seed_from_u64(17),
+    );
     drop(store);
     let server = Server::start(&url, &dir.join("seal.key"))?;
     let instrument = Instrument::current();

@@ -3,8 +3,10 @@
 -- they are opened and written to the readable tables in random order in one transaction, so
 -- that watching the tables change cannot link an answer to the invitation that just finished.
 -- Leader and group are visible here, as they are in `invitations`; the answer is not.
+-- Rows are appended in arrival order, which reveals nothing: what they hold is sealed, and when
+-- they are released the answers are written in random order under new random ids.
 CREATE TABLE pending_answers (
-    id          TEXT COLLATE "C" PRIMARY KEY,
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_id BIGINT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
     leader_id   BIGINT NOT NULL,
     rater_group TEXT NOT NULL,

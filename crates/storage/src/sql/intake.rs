@@ -1,0 +1,693 @@
+//! Answer intake: answers arriving together are committed in one transaction (group commit),
+//! each kept sealed until its rater group has k answers waiting (or the campaign closes), and
+//! then written to the readable tables in random order. Every step works on the whole batch
+//! with a few multi-row statements, so the cost of a commit is shared by every answer in it.
+
+use super::*;
+
+/// One answer waiting for the intake task, and where to send its outcome.
+pub(super) struct IntakeJob {
+    pub(super) invitation: InvitationId,
+    pub(super) answers: SurveyAnswers,
+    pub(super) today: time::Date,
+    pub(super) reply: oneshot::Sender<StoreResult<()>>,
+}
+
+/// The most answers one intake transaction commits together.
+pub(super) const INTAKE_BATCH: usize = 1024;
+
+/// How often, at most, the intake task starts a background checkpoint.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Rows per multi-row INSERT of released answers (at most 8 values a row: well under both
+/// databases' limits on bound values).
+const WRITE_ROWS: usize = 1000;
+
+/// What a sealed waiting answer holds: the answers, and a direct report's attributes. Who
+/// answered is not in it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingAnswer {
+    answers: SurveyAnswers,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: BTreeMap<String, String>,
+}
+
+/// A waiting answer, opened: its `pending_answers` id, leader, group and content.
+type Opened = (i64, i64, RaterGroup, PendingAnswer);
+
+/// A released answer's new response id, scores and sealed attributes.
+type Released = (String, Contribution, Option<Vec<u8>>);
+
+/// A team's share of a batch: respondents, and n, sum and sum of squares of each measure.
+type TeamDelta = (i64, [(i64, f64, f64); 4]);
+
+/// The rater group of one leader in one campaign: the unit answers are released in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Cell {
+    campaign: i64,
+    leader: i64,
+    group: RaterGroup,
+}
+
+/// What an accepted invitation says about where its answer goes.
+struct Accepted {
+    cell: Cell,
+    rater: Option<i64>,
+    /// Answers that must be waiting before the cell is released.
+    batch: i64,
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Decode<'q, DB>,
+    for<'n> &'n str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// A store over `pool`, with the intake task that commits answers arriving together in
+    /// one transaction. Must be called inside a Tokio runtime; the task ends when the last
+    /// clone of the store is dropped.
+    pub(crate) fn new(pool: Pool<DB>, key: SealKey) -> Self {
+        let key = Arc::new(key);
+        let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
+        tokio::spawn(Self::intake_task(pool.clone(), key.clone(), jobs));
+        SqlStore {
+            pool,
+            key,
+            intake,
+            instruments: Arc::default(),
+        }
+    }
+
+    /// Takes the answers that are waiting, up to [`INTAKE_BATCH`], and commits them in one
+    /// transaction (group commit): one durable commit for many answers, each reply sent only
+    /// after it. If that transaction fails, each answer is tried again alone, so one bad
+    /// answer cannot sink the others.
+    async fn intake_task(pool: Pool<DB>, key: Arc<SealKey>, mut jobs: mpsc::Receiver<IntakeJob>) {
+        let mut batch: Vec<IntakeJob> = Vec::with_capacity(INTAKE_BATCH);
+        let mut last_checkpoint = std::time::Instant::now();
+        let checkpointing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        while jobs.recv_many(&mut batch, INTAKE_BATCH).await > 0 {
+            let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> = batch
+                .iter()
+                .map(|job| (job.invitation, &job.answers, job.today))
+                .collect();
+            let result = Self::accept_batch(&pool, &key, &answers, false).await;
+            if let Some(checkpoint) = DB::BACKGROUND_CHECKPOINT
+                && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+                && !checkpointing.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                // Copies the log back into the database on another connection, so that the
+                // next batches do not wait for it.
+                last_checkpoint = std::time::Instant::now();
+                checkpointing.store(true, std::sync::atomic::Ordering::Relaxed);
+                let (pool, checkpointing) = (pool.clone(), checkpointing.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = sqlx::query(checkpoint).execute(&pool).await {
+                        tracing::warn!(%error, "background checkpoint failed");
+                    }
+                    checkpointing.store(false, std::sync::atomic::Ordering::Relaxed);
+                });
+            }
+            match result {
+                Ok(outcomes) => {
+                    for (job, outcome) in batch.drain(..).zip(outcomes) {
+                        let _ = job.reply.send(outcome);
+                    }
+                }
+                Err(error) if batch.len() == 1 => {
+                    let _ = batch.pop().expect("one job").reply.send(Err(error));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, answers = batch.len(), "a group commit failed; storing its answers one by one");
+                    for job in batch.drain(..) {
+                        let one = [(job.invitation, &job.answers, job.today)];
+                        let outcome = match Self::accept_batch(&pool, &key, &one, false).await {
+                            Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
+                            Err(error) => Err(error),
+                        };
+                        let _ = job.reply.send(outcome);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Accepts answers in one transaction and releases every rater group that reaches its
+    /// batch size. The outer error means nothing was stored; an inner one refuses that answer
+    /// only. With `all_or_none`, a refusal is the outer error and nothing is stored.
+    pub(super) async fn accept_batch(
+        pool: &Pool<DB>,
+        key: &SealKey,
+        answers: &[(InvitationId, &SurveyAnswers, time::Date)],
+        all_or_none: bool,
+    ) -> StoreResult<Vec<StoreResult<()>>> {
+        let mut tx = pool.begin_with(DB::BEGIN_WRITE).await?;
+        let found = Self::invitations_to_answer(&mut tx, answers).await?;
+        let mut outcomes = Vec::with_capacity(answers.len());
+        let mut taken: HashSet<i64> = HashSet::new();
+        let mut accepted: Vec<(&Accepted, &SurveyAnswers)> = Vec::new();
+        for (invitation, answer, today) in answers {
+            let outcome = match found.get(&invitation.0) {
+                None => Err(StoreError::NotFound("invitation")),
+                Some((_, status, _)) if status != "open" => {
+                    Err(StoreError::Conflict(format!("the campaign is {status}")))
+                }
+                Some((_, _, deadline)) if *deadline < *today => Err(StoreError::Conflict(
+                    "the campaign's deadline has passed".into(),
+                )),
+                Some(_) if !taken.insert(invitation.0) => Err(StoreError::Conflict(
+                    "this survey has already been answered".into(),
+                )),
+                Some((Some(invitation), _, _)) => {
+                    accepted.push((invitation, *answer));
+                    Ok(())
+                }
+                Some((None, _, _)) => Err(StoreError::Conflict(
+                    "this survey has already been answered".into(),
+                )),
+            };
+            if all_or_none && let Err(refused) = outcome {
+                return Err(refused);
+            }
+            outcomes.push(outcome);
+        }
+        let ids: Vec<i64> = answers
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| outcome.is_ok())
+            .map(|((invitation, ..), _)| invitation.0)
+            .collect();
+        for chunk in ids.chunks(ID_BATCH) {
+            let sql = format!(
+                "UPDATE invitations SET completed = 1 WHERE completed = 0 AND id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut update = sqlx::query(&sql);
+            for id in chunk {
+                update = update.bind(*id);
+            }
+            let changed = DB::rows_affected(&update.execute(&mut *tx).await?);
+            if changed != chunk.len() as u64 {
+                // The rows were read under the transaction's lock; another writer cannot
+                // have finished them since.
+                return Err(StoreError::Conflict(
+                    "an invitation changed while its answer was being stored".into(),
+                ));
+            }
+        }
+        Self::seal_waiting(&mut tx, key, &accepted).await?;
+        let mut cells: BTreeMap<Cell, i64> = BTreeMap::new();
+        for (accepted, _) in &accepted {
+            cells.insert(accepted.cell, accepted.batch);
+        }
+        let today = answers.iter().map(|a| a.2).max();
+        Self::release_full_cells(&mut tx, key, &cells, today).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// The invitations answered in a batch, by id: the invitation if it is still unanswered,
+    /// with its campaign's status and deadline. Locks the rows on PostgreSQL, so that closing
+    /// the campaign waits for these answers (and releases them) or they see it closed.
+    async fn invitations_to_answer(
+        conn: &mut DB::Connection,
+        answers: &[(InvitationId, &SurveyAnswers, time::Date)],
+    ) -> StoreResult<HashMap<i64, (Option<Accepted>, String, time::Date)>> {
+        let ids: BTreeSet<i64> = answers.iter().map(|(i, ..)| i.0).collect();
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT i.id, i.campaign_id, i.leader_id, i.rater_group, i.person_id, i.completed,
+                        c.status, c.deadline, c.min_rater_group
+                 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id IN {} {}",
+                row_placeholders::<DB>(1, chunk.len()),
+                DB::LOCK_SELECTED
+            );
+            let mut select = sqlx::query(&sql);
+            for id in chunk {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
+                let completed: i64 = row.try_get("completed")?;
+                let accepted = (completed == 0)
+                    .then(|| -> StoreResult<Accepted> {
+                        Ok(Accepted {
+                            cell: Cell {
+                                campaign: row.try_get("campaign_id")?,
+                                leader: row.try_get("leader_id")?,
+                                group,
+                            },
+                            rater: row.try_get("person_id")?,
+                            // Self and manager are shown as themselves: nothing to hide them
+                            // among.
+                            batch: if group.is_identified() {
+                                1
+                            } else {
+                                row.try_get::<i64, _>("min_rater_group")?.max(1)
+                            },
+                        })
+                    })
+                    .transpose()?;
+                found.insert(
+                    row.try_get::<i64, _>("id")?,
+                    (
+                        accepted,
+                        row.try_get::<String, _>("status")?,
+                        parse_date(&row.try_get::<String, _>("deadline")?)?,
+                    ),
+                );
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes the accepted answers, sealed, to `pending_answers`, with a direct report's
+    /// attributes (location, function…) inside the seal.
+    async fn seal_waiting(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        accepted: &[(&Accepted, &SurveyAnswers)],
+    ) -> StoreResult<()> {
+        let reporters: BTreeSet<i64> = accepted
+            .iter()
+            .filter(|(a, _)| a.cell.group == RaterGroup::DirectReport)
+            .filter_map(|(a, _)| a.rater)
+            .collect();
+        let mut attributes: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+        let reporters: Vec<i64> = reporters.into_iter().collect();
+        for chunk in reporters.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT person_id, name, value FROM person_attributes WHERE person_id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for id in chunk {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                attributes
+                    .entry(row.try_get("person_id")?)
+                    .or_default()
+                    .insert(row.try_get("name")?, row.try_get("value")?);
+            }
+        }
+        for chunk in accepted.chunks(WRITE_ROWS) {
+            let sql = format!(
+                "INSERT INTO pending_answers (campaign_id, leader_id, rater_group, sealed) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 4)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (accepted, answers) in chunk {
+                let pending = PendingAnswer {
+                    answers: (*answers).clone(),
+                    attributes: match (accepted.cell.group, accepted.rater) {
+                        (RaterGroup::DirectReport, Some(rater)) => {
+                            attributes.get(&rater).cloned().unwrap_or_default()
+                        }
+                        _ => BTreeMap::new(),
+                    },
+                };
+                let plain = serde_json::to_vec(&pending)
+                    .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
+                insert = insert
+                    .bind(accepted.cell.campaign)
+                    .bind(accepted.cell.leader)
+                    .bind(accepted.cell.group.slug())
+                    .bind(key.seal(Purpose::PendingAnswer, &plain));
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Releases each of `cells` that has at least its batch size of answers waiting: opens
+    /// them, writes them to the readable tables in random order and removes them from
+    /// `pending_answers`.
+    async fn release_full_cells(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        cells: &BTreeMap<Cell, i64>,
+        today: Option<time::Date>,
+    ) -> StoreResult<()> {
+        let mut by_campaign: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        for cell in cells.keys() {
+            by_campaign
+                .entry(cell.campaign)
+                .or_default()
+                .insert(cell.leader);
+        }
+        let mut instruments = BTreeMap::new();
+        for (campaign, leaders) in by_campaign {
+            let leaders: Vec<i64> = leaders.into_iter().collect();
+            let mut full: BTreeSet<(i64, RaterGroup)> = BTreeSet::new();
+            for chunk in leaders.chunks(ID_BATCH) {
+                let sql = format!(
+                    "SELECT leader_id, rater_group, COUNT(*) AS n FROM pending_answers
+                     WHERE campaign_id = {} AND leader_id IN {} GROUP BY leader_id, rater_group",
+                    placeholder::<DB>(1),
+                    numbered_placeholders::<DB>(2, chunk.len())
+                );
+                let mut select = sqlx::query(&sql).bind(campaign);
+                for leader in chunk {
+                    select = select.bind(*leader);
+                }
+                for row in select.fetch_all(&mut *conn).await? {
+                    let cell = Cell {
+                        campaign,
+                        leader: row.try_get("leader_id")?,
+                        group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    };
+                    let waiting: i64 = row.try_get("n")?;
+                    if cells.get(&cell).is_some_and(|batch| waiting >= *batch) {
+                        full.insert((cell.leader, cell.group));
+                    }
+                }
+            }
+            if full.is_empty() {
+                continue;
+            }
+            let full_leaders: BTreeSet<i64> = full.iter().map(|(l, _)| *l).collect();
+            let full_leaders: Vec<i64> = full_leaders.into_iter().collect();
+            let mut opened = Vec::new();
+            for chunk in full_leaders.chunks(ID_BATCH) {
+                let sql = format!(
+                    "SELECT id, leader_id, rater_group, sealed FROM pending_answers
+                     WHERE campaign_id = {} AND leader_id IN {}",
+                    placeholder::<DB>(1),
+                    numbered_placeholders::<DB>(2, chunk.len())
+                );
+                let mut select = sqlx::query(&sql).bind(campaign);
+                for leader in chunk {
+                    select = select.bind(*leader);
+                }
+                let rows = select.fetch_all(&mut *conn).await?;
+                let mut in_full = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let leader: i64 = row.try_get("leader_id")?;
+                    let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
+                    if full.contains(&(leader, group)) {
+                        in_full.push(row);
+                    }
+                }
+                opened.extend(Self::open_rows(key, &in_full)?);
+            }
+            Self::write_released(conn, key, &mut instruments, campaign, opened, today).await?;
+        }
+        Ok(())
+    }
+
+    /// Releases everything still waiting in a campaign that is closing, following the report's
+    /// rules so that no readable rater group of a leader is smaller than k: a group below k
+    /// that the report pools into "Others" is written as "Others"; a group the report hides
+    /// stays sealed, in no figure and in no readable table.
+    pub(super) async fn release_closing_campaign(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        campaign: i64,
+    ) -> StoreResult<()> {
+        let rows = sqlx::query(
+            "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE campaign_id = $1",
+        )
+        .bind(campaign)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut opened = Self::open_rows(key, &rows)?;
+        let plans = Self::closing_plans(conn, campaign, &opened).await?;
+        opened.retain_mut(|(_, leader, group, _)| {
+            let plan = &plans[leader];
+            if plan.hidden.contains(group) {
+                false
+            } else {
+                if plan.merged.contains(group) {
+                    *group = RaterGroup::Other;
+                }
+                true
+            }
+        });
+        Self::write_released(conn, key, &mut BTreeMap::new(), campaign, opened, None).await
+    }
+
+    fn open_rows(key: &SealKey, rows: &[DB::Row]) -> StoreResult<Vec<Opened>> {
+        rows.iter()
+            .map(|row| {
+                let sealed: Vec<u8> = row.try_get("sealed")?;
+                let plain = key.open(Purpose::PendingAnswer, &sealed)?;
+                let pending: PendingAnswer = serde_json::from_slice(&plain)
+                    .map_err(|e| StoreError::Corrupt(format!("waiting answer: {e}")))?;
+                Ok((
+                    row.try_get::<i64, _>("id")?,
+                    row.try_get::<i64, _>("leader_id")?,
+                    parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    pending,
+                ))
+            })
+            .collect()
+    }
+
+    /// The report's rater-group plan of each leader with waiting answers, counting both the
+    /// answers already released and those waiting.
+    async fn closing_plans(
+        conn: &mut DB::Connection,
+        campaign: i64,
+        waiting: &[Opened],
+    ) -> StoreResult<BTreeMap<i64, GroupPlan>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
+        ))
+        .bind(campaign)
+        .fetch_one(&mut *conn)
+        .await?;
+        let rules = Self::campaign_from_row(&row)?.rules;
+        let mut counts: BTreeMap<i64, BTreeMap<RaterGroup, u32>> = BTreeMap::new();
+        for (_, leader, group, _) in waiting {
+            *counts
+                .entry(*leader)
+                .or_default()
+                .entry(*group)
+                .or_default() += 1;
+        }
+        let released = sqlx::query(
+            "SELECT leader_id, rater_group, COUNT(*) AS n FROM responses WHERE campaign_id = $1
+             GROUP BY leader_id, rater_group",
+        )
+        .bind(campaign)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &released {
+            let leader: i64 = row.try_get("leader_id")?;
+            if let Some(groups) = counts.get_mut(&leader) {
+                let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
+                *groups.entry(group).or_default() += row.try_get::<i64, _>("n")? as u32;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|(leader, groups)| (leader, plan_rater_groups(&rules, &groups)))
+            .collect())
+    }
+
+    /// Writes released answers to the readable tables in random order and removes them from
+    /// `pending_answers`: each response (random id, the day of the batch only), its scores,
+    /// ratings and comments, a direct report's sealed attributes, and direct reports' answers
+    /// added to their team's running sums.
+    async fn write_released(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        instruments: &mut BTreeMap<i64, Instrument>,
+        campaign: i64,
+        mut opened: Vec<Opened>,
+        today: Option<time::Date>,
+    ) -> StoreResult<()> {
+        if opened.is_empty() {
+            return Ok(());
+        }
+        opened.shuffle(&mut rand::rng());
+        // Every answer of the batch gets the day of the batch, not the day it arrived.
+        let day = format_date(today.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()));
+        if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign) {
+            let definition: String = sqlx::query_scalar(
+                "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
+                 WHERE c.id = $1",
+            )
+            .bind(campaign)
+            .fetch_one(&mut *conn)
+            .await?;
+            let instrument: Instrument = serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
+            slot.insert(instrument);
+        }
+        let instrument = &instruments[&campaign];
+        // The leader's team when the answer is released: a direct report's answer counts for it.
+        let leaders: BTreeSet<i64> = opened.iter().map(|(_, l, ..)| *l).collect();
+        let leaders: Vec<i64> = leaders.into_iter().collect();
+        let mut teams: HashMap<i64, String> = HashMap::new();
+        for chunk in leaders.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT p.id, t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for id in chunk {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                teams.insert(row.try_get("id")?, row.try_get("name")?);
+            }
+        }
+        let released: Vec<Released> = opened
+            .iter()
+            .map(|(_, _, group, pending)| {
+                let attributes = if *group == RaterGroup::DirectReport {
+                    let plain = serde_json::to_vec(&pending.attributes)
+                        .map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))?;
+                    Some(key.seal(Purpose::RaterAttributes, &plain))
+                } else {
+                    None
+                };
+                Ok((
+                    uuid::Uuid::new_v4().to_string(),
+                    Contribution::of(instrument, &pending.answers.ratings),
+                    attributes,
+                ))
+            })
+            .collect::<StoreResult<_>>()?;
+        let rows: Vec<(&Opened, &Released)> = opened.iter().zip(&released).collect();
+        for chunk in rows.chunks(WRITE_ROWS) {
+            let sql = format!(
+                "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team, rater_attributes) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 7)
+            );
+            let mut insert = sqlx::query(&sql);
+            for ((_, leader, group, _), (id, _, attributes)) in chunk {
+                insert = insert
+                    .bind(id.as_str())
+                    .bind(campaign)
+                    .bind(*leader)
+                    .bind(group.slug())
+                    .bind(day.as_str())
+                    .bind(teams.get(leader).map(String::as_str))
+                    .bind(attributes.clone());
+            }
+            insert.execute(&mut *conn).await?;
+            // The rater's four scores, so campaign-wide figures never read every rating.
+            let sql = format!(
+                "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 8)
+            );
+            let mut insert = sqlx::query(&sql);
+            for ((_, leader, group, _), (id, contribution, _)) in chunk {
+                insert = insert
+                    .bind(id.as_str())
+                    .bind(campaign)
+                    .bind(*leader)
+                    .bind(group.slug());
+                for value in contribution.values {
+                    insert = insert.bind(value);
+                }
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        let ratings: Vec<(&str, &str, i64)> =
+            rows.iter()
+                .flat_map(|((_, _, _, pending), (id, ..))| {
+                    pending.answers.ratings.iter().map(move |(code, r)| {
+                        (id.as_str(), code.as_str(), i64::from(r.to_stored()))
+                    })
+                })
+                .collect();
+        for chunk in ratings.chunks(3 * WRITE_ROWS) {
+            let sql = format!(
+                "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 3)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (id, code, value) in chunk {
+                insert = insert.bind(*id).bind(*code).bind(*value);
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        let comments: Vec<(i64, RaterGroup, &str, &str)> = opened
+            .iter()
+            .flat_map(|(_, leader, group, pending)| {
+                pending
+                    .answers
+                    .comments
+                    .iter()
+                    .map(move |(code, text)| (*leader, *group, code.as_str(), text.as_str()))
+            })
+            .collect();
+        for chunk in comments.chunks(WRITE_ROWS) {
+            let sql = format!(
+                "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 6)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (leader, group, code, text) in chunk {
+                insert = insert
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(campaign)
+                    .bind(*leader)
+                    .bind(group.slug())
+                    .bind(*code)
+                    .bind(*text);
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        // Direct reports' answers, summed per team, added to the team's running sums.
+        let mut sums: BTreeMap<&str, TeamDelta> = BTreeMap::new();
+        for ((_, leader, group, _), (_, contribution, _)) in &rows {
+            let (RaterGroup::DirectReport, Some(team)) = (group, teams.get(leader)) else {
+                continue;
+            };
+            let entry = sums.entry(team.as_str()).or_default();
+            entry.0 += 1;
+            for (slot, value) in entry.1.iter_mut().zip(contribution.values) {
+                if let Some(v) = value {
+                    slot.0 += 1;
+                    slot.1 += v;
+                    slot.2 += v * v;
+                }
+            }
+        }
+        for (team, (respondents, measures)) in sums {
+            let mut update = sqlx::query(AGGREGATE_UPSERT)
+                .bind(campaign)
+                .bind(team)
+                .bind(respondents);
+            for (n, sum, sum_sq) in measures {
+                update = update.bind(n).bind(sum).bind(sum_sq);
+            }
+            update.execute(&mut *conn).await?;
+        }
+        for chunk in opened.chunks(ID_BATCH) {
+            let sql = format!(
+                "DELETE FROM pending_answers WHERE id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut delete = sqlx::query(&sql);
+            for (id, ..) in chunk {
+                delete = delete.bind(*id);
+            }
+            delete.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
