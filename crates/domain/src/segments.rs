@@ -358,19 +358,39 @@ pub struct SegmentView {
     pub seen: Vec<(FilterSet, u32)>,
 }
 
-/// Which answers a filter set selects, as a bit set over the answers' positions.
+/// Which answers a population holds, as a bit set over the answers' positions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Members(Vec<u64>);
 
 impl Members {
-    fn of(filters: &FilterSet, answers: &[Answer]) -> Members {
-        let mut bits = vec![0u64; answers.len().div_ceil(64)];
-        for (i, a) in answers.iter().enumerate() {
-            if filters.matches(&a.attributes) {
-                bits[i / 64] |= 1 << (i % 64);
-            }
+    fn none(n: usize) -> Members {
+        Members(vec![0; n.div_ceil(64)])
+    }
+
+    fn all(n: usize) -> Members {
+        let mut all = Members(vec![u64::MAX; n.div_ceil(64)]);
+        if !n.is_multiple_of(64)
+            && let Some(last) = all.0.last_mut()
+        {
+            *last = (1u64 << (n % 64)) - 1;
         }
-        Members(bits)
+        all
+    }
+
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    fn or(&mut self, other: &Members) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
+    }
+
+    fn and(&mut self, other: &Members) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
+    }
+
+    fn and_not(&mut self, other: &Members) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= !b);
     }
 
     fn count(&self) -> u32 {
@@ -384,6 +404,87 @@ impl Members {
             .map(|(a, b)| (a & b).count_ones())
             .sum()
     }
+
+    fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, bits)| {
+            (0..64)
+                .filter(move |b| bits & (1u64 << b) != 0)
+                .map(move |b| w * 64 + b)
+        })
+    }
+}
+
+/// A closed campaign's direct-report answers, indexed by attribute value so that applying a
+/// filter set costs a few operations on bit sets rather than a pass over every answer (a viewer's
+/// history is re-applied on every view, inside the transaction that records it).
+#[derive(Debug, Clone)]
+pub struct Answers {
+    answers: Vec<Answer>,
+    /// Attribute name → value → the answers whose rater had it.
+    index: BTreeMap<String, BTreeMap<String, Members>>,
+}
+
+impl Answers {
+    /// Indexes the answers.
+    pub fn new(answers: Vec<Answer>) -> Answers {
+        let n = answers.len();
+        let mut index: BTreeMap<String, BTreeMap<String, Members>> = BTreeMap::new();
+        for (i, a) in answers.iter().enumerate() {
+            for (name, value) in &a.attributes {
+                let values = match index.get_mut(name) {
+                    Some(values) => values,
+                    None => index.entry(name.clone()).or_default(),
+                };
+                match values.get_mut(value) {
+                    Some(m) => m.insert(i),
+                    None => {
+                        let mut m = Members::none(n);
+                        m.insert(i);
+                        values.insert(value.clone(), m);
+                    }
+                }
+            }
+        }
+        Answers { answers, index }
+    }
+
+    /// How many answers.
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+
+    /// The answers a filter set selects (the same as [`FilterSet::matches`] on each answer).
+    fn members(&self, filters: &FilterSet) -> Members {
+        let n = self.answers.len();
+        let mut result = Members::all(n);
+        for (name, allowed) in filters.conditions() {
+            let values = self.index.get(name);
+            let mut condition = Members::none(n);
+            for value in allowed {
+                match value {
+                    Some(v) => {
+                        if let Some(m) = values.and_then(|vs| vs.get(v)) {
+                            condition.or(m);
+                        }
+                    }
+                    None => {
+                        let mut unset = Members::all(n);
+                        for m in values.into_iter().flat_map(BTreeMap::values) {
+                            unset.and_not(m);
+                        }
+                        condition.or(&unset);
+                    }
+                }
+            }
+            result.and(&condition);
+        }
+        result
+    }
 }
 
 /// Decides what a viewer may be shown of `query` over a closed campaign's `answers`, given the
@@ -395,13 +496,14 @@ impl Members {
 /// [`SegmentView::seen`] lists the populations to add to the history.
 pub fn plan_view(
     k: u32,
-    answers: &[Answer],
+    answers: &Answers,
     query: &SegmentQuery,
     seen: &[FilterSet],
 ) -> Result<SegmentView, Refusal> {
     let members: Vec<&Answer> = answers
-        .iter()
-        .filter(|a| query.filters.matches(&a.attributes))
+        .members(&query.filters)
+        .positions()
+        .map(|i| &answers.answers[i])
         .collect();
     let total = Figures::of(&members);
     disclosure::check_filtered_population(k, total.respondents)?;
@@ -453,9 +555,9 @@ pub fn plan_view(
         }
     }
 
-    let seen_members: Vec<Members> = seen.iter().map(|s| Members::of(s, answers)).collect();
+    let seen_members: Vec<Members> = seen.iter().map(|s| answers.members(s)).collect();
     for (filters, _) in &shown {
-        let mine = Members::of(filters, answers);
+        let mine = answers.members(filters);
         let overlaps: Vec<SeenView> = seen_members
             .iter()
             .map(|s| SeenView {
@@ -599,13 +701,14 @@ mod tests {
 
     #[test]
     fn a_population_below_k_is_refused_and_a_large_one_shown_with_intervals() {
-        let answers = org();
+        let raw = org();
+        let answers = Answers::new(raw.clone());
         let refused = plan_view(5, &answers, &query(&["location:Porto"], None), &[]);
         assert!(refused.unwrap_err().0.contains("fewer than 5"));
         let view = plan_view(5, &answers, &query(&["location:Lisbon"], None), &[]).unwrap();
         assert_eq!(view.total.respondents, 12);
         let ti = view.total.scores[0].as_ref().unwrap();
-        let values: Vec<f64> = answers[..12].iter().map(|a| a.scores[0].unwrap()).collect();
+        let values: Vec<f64> = raw[..12].iter().map(|a| a.scores[0].unwrap()).collect();
         let summary = stats::summarize(&values).unwrap();
         assert_eq!(ti.n, 12);
         assert!((ti.mean - summary.mean).abs() < 1e-12);
@@ -618,8 +721,9 @@ mod tests {
 
     #[test]
     fn a_measure_some_could_not_rate_is_not_shown() {
-        let mut answers = org();
-        answers[0].scores[2] = None;
+        let mut raw = org();
+        raw[0].scores[2] = None;
+        let answers = Answers::new(raw);
         let view = plan_view(5, &answers, &query(&["location:Lisbon"], None), &[]).unwrap();
         assert!(view.total.scores[2].is_none());
         assert!(view.total.scores[1].is_some());
@@ -627,7 +731,7 @@ mod tests {
 
     #[test]
     fn compare_by_rows_are_suppressed_with_their_complement_and_the_leftover_is_seen() {
-        let answers = org();
+        let answers = Answers::new(org());
         let view = plan_view(5, &answers, &query(&[], Some("location")), &[]).unwrap();
         let row = |v: Option<&str>| {
             view.rows
@@ -651,7 +755,7 @@ mod tests {
 
     #[test]
     fn a_view_near_a_seen_one_is_refused_but_the_same_or_a_distant_one_is_not() {
-        let answers = org();
+        let answers = Answers::new(org());
         let lisbon = query(&["location:Lisbon"], None).filters;
         // Lisbon Finance (8) differs from Lisbon (12) by 4 < 5.
         let near = plan_view(
@@ -750,9 +854,10 @@ mod tests {
         #[test]
         fn a_viewer_never_sees_two_populations_that_differ_by_fewer_than_k(
             k in 3u32..6,
-            answers in answers_strategy(),
+            raw in answers_strategy(),
             queries in prop::collection::vec(query_strategy(), 1..10),
         ) {
+            let answers = Answers::new(raw.clone());
             let mut seen: Vec<FilterSet> = Vec::new();
             for q in &queries {
                 let Ok(view) = plan_view(k, &answers, q, &seen) else { continue };
@@ -765,17 +870,29 @@ mod tests {
                             let m = FilterSet::everyone()
                                 .with(q.by.as_deref().unwrap(), BTreeSet::from([row.value.clone()]))
                                 .and(&q.filters);
-                            hidden += Members::of(&m, &answers).count();
+                            hidden += answers.members(&m).count();
                         }
                     }
                 }
                 prop_assert!(hidden == 0 || hidden >= k);
                 for (filters, n) in &view.seen {
-                    prop_assert_eq!(Members::of(filters, &answers).count(), *n);
+                    prop_assert_eq!(answers.members(filters).count(), *n);
                 }
                 seen.extend(view.seen.into_iter().map(|(f, _)| f));
             }
-            let members: Vec<Members> = seen.iter().map(|s| Members::of(s, &answers)).collect();
+            // The index selects exactly the answers the filter sets match, asked for or seen,
+            // including "not set" and several values at once.
+            let unset = FilterSet::everyone().with("location", BTreeSet::from([None, Some("L1".into())]));
+            for s in seen.iter().chain(queries.iter().map(|q| &q.filters)).chain([&unset]) {
+                let naive: Vec<usize> = raw
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| s.matches(&a.attributes))
+                    .map(|(i, _)| i)
+                    .collect();
+                prop_assert_eq!(answers.members(s).positions().collect::<Vec<_>>(), naive);
+            }
+            let members: Vec<Members> = seen.iter().map(|s| answers.members(s)).collect();
             for a in &members {
                 for b in &members {
                     let only_a = a.count() - a.shared(b);

@@ -93,16 +93,19 @@ pub async fn decide(
         Ok(query) => query,
         Err(message) => return Ok(Outcome::BadQuery(message)),
     };
-    let answers: Vec<segments::Answer> = state
-        .store
-        .segment_answers(campaign.id)
-        .await?
-        .into_iter()
-        .map(|a| segments::Answer {
-            attributes: a.attributes,
-            scores: a.scores,
-        })
-        .collect();
+    // Indexed before the recording transaction starts, so that it stays short.
+    let answers = segments::Answers::new(
+        state
+            .store
+            .segment_answers(campaign.id)
+            .await?
+            .into_iter()
+            .map(|a| segments::Answer {
+                attributes: a.attributes,
+                scores: a.scores,
+            })
+            .collect(),
+    );
     let k = campaign.rules.min_team;
     let decided: Mutex<Option<Result<Result<SegmentView, Refusal>, String>>> = Mutex::new(None);
     state
