@@ -304,7 +304,14 @@ fn score_raters(
     answered: &BTreeMap<RaterGroup, u32>,
     responses: &[Response],
 ) -> (GroupPlan, Vec<RaterScores>) {
-    let plan = plan_rater_groups(rules, answered);
+    let mut plan = plan_rater_groups(rules, answered);
+    // Answers of groups pooled into "Others" are stored as "Others" (see `Report::build`), so
+    // the "Others" column takes answers labelled so even when nobody was invited as one.
+    if let Some(others) = plan.shown.iter_mut().find(|g| g.label == RaterGroup::Other)
+        && !others.members.contains(&RaterGroup::Other)
+    {
+        others.members.push(RaterGroup::Other);
+    }
     let raters = responses
         .iter()
         .filter(|r| plan.counts(r.group))
@@ -647,6 +654,38 @@ mod tests {
             responses,
             comments,
         )
+    }
+
+    #[test]
+    fn answers_stored_as_others_count_in_the_others_column_the_plan_pools_them_into() {
+        let instrument = Instrument::current();
+        // Two direct reports and one peer answered: each group is below 3, together they make
+        // "Others", and the store keeps their answers labelled "Others".
+        let answered = BTreeMap::from([(RaterGroup::DirectReport, 2), (RaterGroup::Peer, 1)]);
+        let responses: Vec<_> = [2, 3, 4]
+            .into_iter()
+            .map(|p| response(&instrument, RaterGroup::Other, p))
+            .collect();
+        let comments: Vec<_> = ["a", "b", "c"]
+            .iter()
+            .map(|t| comment(RaterGroup::Other, t))
+            .collect();
+        let report = Report::build(
+            &instrument,
+            &PrivacyRules::default(),
+            &CampaignContext::research_only(),
+            &answered,
+            &responses,
+            &comments,
+        );
+        assert_eq!(
+            report.plan.merged,
+            vec![RaterGroup::Peer, RaterGroup::DirectReport]
+        );
+        let others = report.trust_index.others.as_ref().expect("others score");
+        assert_eq!(others.n, 3);
+        let blocks = report.comments.expect("three anonymous raters");
+        assert_eq!(blocks[0].comments.len(), 3);
     }
 
     #[test]

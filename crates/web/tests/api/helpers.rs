@@ -10,6 +10,8 @@ use trustloop_web::{Application, WebConfig};
 pub struct TestApp {
     pub base: String,
     pub store: DynStore,
+    /// The database URL (an SQLite file in a temporary folder, or a PostgreSQL database).
+    pub db_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -28,8 +30,18 @@ impl TestApp {
     /// `TRUSTLOOP_TEST_BACKEND=postgres`, a fresh database on the PostgreSQL server named by
     /// `TRUSTLOOP_TEST_POSTGRES` (such as the one `scripts/postgres start DIR` prints).
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_on(std::env::var("TRUSTLOOP_TEST_BACKEND").ok().as_deref()).await
+    }
+
+    /// Starts a server on a fresh SQLite file whatever the backend chosen for the run: for
+    /// tests that read the database file itself.
+    pub async fn spawn_sqlite() -> TestApp {
+        TestApp::spawn_on(Some("sqlite")).await
+    }
+
+    async fn spawn_on(backend: Option<&str>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = match std::env::var("TRUSTLOOP_TEST_BACKEND").as_deref() {
+        let url = match backend.ok_or(std::env::VarError::NotPresent) {
             Ok("postgres") => {
                 let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect(
                     "TRUSTLOOP_TEST_BACKEND=postgres needs TRUSTLOOP_TEST_POSTGRES, a server URL",
@@ -61,6 +73,7 @@ impl TestApp {
         let app = TestApp {
             base,
             store,
+            db_url: url,
             _dir: dir,
         };
         app.create_user(ADMIN_EMAIL, "Test Admin", Role::Admin, None)

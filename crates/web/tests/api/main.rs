@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod attacks;
 mod campaign_flow;
 mod import;
 mod matrix;
