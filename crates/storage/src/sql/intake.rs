@@ -335,9 +335,14 @@ where
         Ok(())
     }
 
-    /// Releases each of `cells` that has at least its batch size of answers waiting: opens
-    /// them, writes them to the readable tables in random order and removes them from
-    /// `pending_answers`.
+    /// Releases answers of each of `cells` that has enough waiting: opens them, writes them to
+    /// the readable tables in random order and removes them from `pending_answers`.
+    ///
+    /// An anonymous group (batch size k) is released only once it has 2k answers waiting, and
+    /// then all but k of them, chosen at random: k always stay behind, so the release when the
+    /// campaign closes also holds at least k, and every batch a reader of the database can
+    /// watch appear holds at least k answers. The leader's and the manager's own answers
+    /// (batch size 1) are written at once.
     async fn release_full_cells(
         conn: &mut DB::Connection,
         key: &SealKey,
@@ -354,7 +359,8 @@ where
         let mut instruments = BTreeMap::new();
         for (campaign, leaders) in by_campaign {
             let leaders: Vec<i64> = leaders.into_iter().collect();
-            let mut full: BTreeSet<(i64, RaterGroup)> = BTreeSet::new();
+            // Cells to release from, with how many answers stay behind.
+            let mut full: BTreeMap<(i64, RaterGroup), usize> = BTreeMap::new();
             for chunk in leaders.chunks(ID_BATCH) {
                 let sql = format!(
                     "SELECT leader_id, rater_group, COUNT(*) AS n FROM pending_answers
@@ -373,15 +379,21 @@ where
                         group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
                     };
                     let waiting: i64 = row.try_get("n")?;
-                    if cells.get(&cell).is_some_and(|batch| waiting >= *batch) {
-                        full.insert((cell.leader, cell.group));
+                    match cells.get(&cell) {
+                        Some(1) => {
+                            full.insert((cell.leader, cell.group), 0);
+                        }
+                        Some(batch) if waiting >= 2 * batch => {
+                            full.insert((cell.leader, cell.group), *batch as usize);
+                        }
+                        _ => {}
                     }
                 }
             }
             if full.is_empty() {
                 continue;
             }
-            let full_leaders: BTreeSet<i64> = full.iter().map(|(l, _)| *l).collect();
+            let full_leaders: BTreeSet<i64> = full.keys().map(|(l, _)| *l).collect();
             let full_leaders: Vec<i64> = full_leaders.into_iter().collect();
             let mut opened = Vec::new();
             for chunk in full_leaders.chunks(ID_BATCH) {
@@ -396,15 +408,20 @@ where
                     select = select.bind(*leader);
                 }
                 let rows = select.fetch_all(&mut *conn).await?;
-                let mut in_full = Vec::with_capacity(rows.len());
+                let mut by_cell: BTreeMap<(i64, RaterGroup), Vec<DB::Row>> = BTreeMap::new();
                 for row in rows {
                     let leader: i64 = row.try_get("leader_id")?;
                     let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
-                    if full.contains(&(leader, group)) {
-                        in_full.push(row);
+                    if full.contains_key(&(leader, group)) {
+                        by_cell.entry((leader, group)).or_default().push(row);
                     }
                 }
-                opened.extend(Self::open_rows(key, &in_full)?);
+                for (cell, mut rows) in by_cell {
+                    // Which answers go and which stay is chosen at random, not by arrival.
+                    rows.shuffle(&mut rand::rng());
+                    rows.truncate(rows.len().saturating_sub(full[&cell]));
+                    opened.extend(Self::open_rows(key, &rows)?);
+                }
             }
             Self::write_released(conn, key, &mut instruments, campaign, opened, today).await?;
         }

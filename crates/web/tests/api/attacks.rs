@@ -141,7 +141,7 @@ async fn watching_the_database_between_two_submissions_shows_no_answer() {
     let app = TestApp::spawn_sqlite().await;
     let admin = app.admin().await;
     upload_people(&admin, &org_csv()).await;
-    let (_, links) = open_campaign(&admin, "Watched").await;
+    let (campaign, links) = open_campaign(&admin, "Watched").await;
     let pool = raw(&app).await;
     let reports: Vec<&Link> = links
         .iter()
@@ -149,11 +149,11 @@ async fn watching_the_database_between_two_submissions_shows_no_answer() {
         .collect();
     let rater = app.client();
     let before = readable_answers(&pool).await;
-    // The first two of Lee's direct reports answer (k = 3): nothing readable changes, and not
-    // even the words of their comments are anywhere in the files.
-    for link in &reports[..2] {
-        let words = format!("watched words of {}", link.rater);
-        let r = answer(&rater, &link.url, &survey_form("2", Some(&words))).await;
+    // Five of Lee's six direct reports answer (k = 3; a group is released once 2k wait):
+    // nothing readable changes, and not even the words of their comments are in the files.
+    let words = |link: &Link| format!("watched words of {}", link.rater);
+    for link in &reports[..5] {
+        let r = answer(&rater, &link.url, &survey_form("2", Some(&words(link)))).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(
             readable_answers(&pool).await,
@@ -161,15 +161,22 @@ async fn watching_the_database_between_two_submissions_shows_no_answer() {
             "an answer became readable on its own"
         );
         assert!(
-            !in_database_files(&app.db_url, &words),
+            !in_database_files(&app.db_url, &words(link)),
             "the comment is stored readable before its batch"
         );
     }
-    let sealed = rows_of(&pool, "pending_answers").await;
-    assert_eq!(sealed.len(), 2, "two answers wait, sealed");
-    // The third completes the batch: three answers appear at once, with one day between them.
-    let third = format!("watched words of {}", reports[2].rater);
-    answer(&rater, &reports[2].url, &survey_form("2", Some(&third))).await;
+    assert_eq!(
+        rows_of(&pool, "pending_answers").await.len(),
+        5,
+        "five wait, sealed"
+    );
+    // The sixth: three answers, chosen at random among the six, appear at once with one day.
+    answer(
+        &rater,
+        &reports[5].url,
+        &survey_form("2", Some(&words(reports[5]))),
+    )
+    .await;
     let after = readable_answers(&pool).await;
     assert_eq!(after["responses"].len(), 3);
     assert_eq!(after["response_comments"].len(), 3);
@@ -180,8 +187,23 @@ async fn watching_the_database_between_two_submissions_shows_no_answer() {
         .into_iter()
         .collect();
     assert_eq!(days.len(), 1, "one day for the whole batch: {days:?}");
+    assert_eq!(
+        rows_of(&pool, "pending_answers").await.len(),
+        3,
+        "three stay behind"
+    );
+    let visible = reports
+        .iter()
+        .filter(|l| in_database_files(&app.db_url, &words(l)))
+        .count();
+    assert_eq!(
+        visible, 3,
+        "the words of exactly the three released answers"
+    );
+    // Closing releases the three that stayed, together.
+    close(&admin, campaign).await;
+    assert_eq!(readable_answers(&pool).await["responses"].len(), 6);
     assert!(rows_of(&pool, "pending_answers").await.is_empty());
-    assert!(in_database_files(&app.db_url, &third));
 }
 
 #[tokio::test]
