@@ -17,8 +17,15 @@ pub struct PrivacyRules {
     pub min_rater_group: u32,
     /// Smallest team or organisation group that is shown.
     pub min_team: u32,
+    /// Smallest segment (raters chosen by attributes such as location) that is shown.
+    #[serde(default = "default_min_segment")]
+    pub min_segment: u32,
     /// Smallest number of anonymous respondents whose comments are shown.
     pub min_comments: u32,
+}
+
+fn default_min_segment() -> u32 {
+    5
 }
 
 impl Default for PrivacyRules {
@@ -26,6 +33,7 @@ impl Default for PrivacyRules {
         PrivacyRules {
             min_rater_group: 3,
             min_team: 5,
+            min_segment: default_min_segment(),
             min_comments: 3,
         }
     }
@@ -42,11 +50,13 @@ impl PrivacyRules {
     pub fn new(
         min_rater_group: u32,
         min_team: u32,
+        min_segment: u32,
         min_comments: u32,
     ) -> Result<PrivacyRules, RulesError> {
         for (name, value) in [
             ("rater group", min_rater_group),
             ("team", min_team),
+            ("segment", min_segment),
             ("comments", min_comments),
         ] {
             if !(3..=50).contains(&value) {
@@ -58,6 +68,7 @@ impl PrivacyRules {
         Ok(PrivacyRules {
             min_rater_group,
             min_team,
+            min_segment,
             min_comments,
         })
     }
@@ -224,8 +235,9 @@ mod tests {
 
     #[test]
     fn the_rules_refuse_thresholds_below_three() {
-        assert!(PrivacyRules::new(2, 5, 3).is_err());
-        assert!(PrivacyRules::new(3, 5, 3).is_ok());
-        assert!(PrivacyRules::new(3, 500, 3).is_err());
+        assert!(PrivacyRules::new(2, 5, 5, 3).is_err());
+        assert!(PrivacyRules::new(3, 5, 5, 3).is_ok());
+        assert!(PrivacyRules::new(3, 500, 5, 3).is_err());
+        assert!(PrivacyRules::new(3, 5, 2, 3).is_err());
     }
 }

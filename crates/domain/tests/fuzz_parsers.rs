@@ -1182,15 +1182,19 @@ proptest! {
         a in prop_oneof![0u32..60, any::<u32>()],
         b in prop_oneof![0u32..60, any::<u32>()],
         c in prop_oneof![0u32..60, any::<u32>()],
+        d in prop_oneof![0u32..60, any::<u32>()],
     ) {
         let ok = |v: u32| (3..=50).contains(&v);
-        match PrivacyRules::new(a, b, c) {
+        match PrivacyRules::new(a, b, d, c) {
             Ok(rules) => {
-                prop_assert!(ok(a) && ok(b) && ok(c));
-                prop_assert_eq!((rules.min_rater_group, rules.min_team, rules.min_comments), (a, b, c));
+                prop_assert!(ok(a) && ok(b) && ok(c) && ok(d));
+                prop_assert_eq!(
+                    (rules.min_rater_group, rules.min_team, rules.min_segment, rules.min_comments),
+                    (a, b, d, c)
+                );
             }
             Err(e) => {
-                prop_assert!(!(ok(a) && ok(b) && ok(c)));
+                prop_assert!(!(ok(a) && ok(b) && ok(c) && ok(d)));
                 prop_assert!(e.to_string().contains("between 3 and 50"));
             }
         }

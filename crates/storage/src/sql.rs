@@ -227,8 +227,7 @@ fn row_placeholders<DB: Backend>(rows: usize, columns: usize) -> String {
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team";
-const CAMPAIGN_COLUMNS: &str =
-    "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_comments";
+const CAMPAIGN_COLUMNS: &str = "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_segment, min_comments";
 const INVITATION_COLUMNS: &str = "id, leader_id, rater_group, rater_name, rater_email, token_hash";
 const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, last_used_at, revoked_at";
 /// Rating rows of responses, ordered by response id, for [`SqlStore::responses_from_rows`].
@@ -267,6 +266,7 @@ where
             rules: PrivacyRules {
                 min_rater_group: row.try_get::<i64, _>("min_rater_group")? as u32,
                 min_team: row.try_get::<i64, _>("min_team")? as u32,
+                min_segment: row.try_get::<i64, _>("min_segment")? as u32,
                 min_comments: row.try_get::<i64, _>("min_comments")? as u32,
             },
         })
@@ -391,7 +391,7 @@ where
     ) -> StoreResult<Option<SurveyInvitation>> {
         let sql = format!(
             "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, i.completed, p.name AS leader_name,
-                    c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_comments
+                    c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_segment, c.min_comments
              FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN people p ON p.id = i.leader_id
              WHERE {clause}"
         );
@@ -751,8 +751,8 @@ where
 
     async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO campaigns (name, status, instrument_version, deadline, min_rater_group, min_team, min_comments, created_on)
-             VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO campaigns (name, status, instrument_version, deadline, min_rater_group, min_team, min_comments, created_on, min_segment)
+             VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&campaign.name)
         .bind(i64::from(campaign.instrument_version))
@@ -761,6 +761,7 @@ where
         .bind(i64::from(campaign.rules.min_team))
         .bind(i64::from(campaign.rules.min_comments))
         .bind(format_date(campaign.created_on))
+        .bind(i64::from(campaign.rules.min_segment))
         .fetch_one(&self.pool)
         .await?;
         Ok(CampaignId(id))

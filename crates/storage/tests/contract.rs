@@ -265,6 +265,7 @@ async fn campaign_with_rules(store: &DynStore, name: &str, rules: PrivacyRules) 
 const STORAGE_ONLY_RULES: PrivacyRules = PrivacyRules {
     min_rater_group: 1,
     min_team: 1,
+    min_segment: 1,
     min_comments: 1,
 };
 

@@ -403,7 +403,7 @@ async fn campaign_segments(
             .and_then(|v| v.as_str().map(String::from))
     };
     Ok(Json(SegmentViewJson {
-        min_group: campaign.rules.min_team,
+        min_group: campaign.rules.min_segment,
         filters: query
             .filters
             .conditions()

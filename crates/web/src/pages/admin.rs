@@ -383,6 +383,7 @@ async fn create_campaign(
         let rules = PrivacyRules::new(
             parse_threshold(&fields, "min_rater_group", defaults.min_rater_group)?,
             parse_threshold(&fields, "min_team", defaults.min_team)?,
+            parse_threshold(&fields, "min_segment", defaults.min_segment)?,
             parse_threshold(&fields, "min_comments", defaults.min_comments)?,
         )
         .map_err(|e| e.to_string())?;

@@ -106,7 +106,7 @@ pub async fn decide(
             })
             .collect(),
     );
-    let k = campaign.rules.min_team;
+    let k = campaign.rules.min_segment;
     let decided: Mutex<Option<Result<Result<SegmentView, Refusal>, String>>> = Mutex::new(None);
     state
         .store
@@ -350,7 +350,7 @@ async fn segments_page(
         .collect();
     let page = SegmentsPage {
         chrome: Chrome::for_user(&signed_in),
-        k: campaign.rules.min_team,
+        k: campaign.rules.min_segment,
         campaign,
         fields,
         by,

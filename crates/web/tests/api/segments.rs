@@ -54,8 +54,38 @@ fn org_csv() -> String {
 
 /// Loads the organisation, runs a campaign in which every direct report answers, and closes it.
 async fn closed_campaign(app: &TestApp, admin: &Client) -> i64 {
+    closed_campaign_with(app, admin, None).await
+}
+
+/// The same, with the campaign's segment minimum set on the form when given.
+async fn closed_campaign_with(app: &TestApp, admin: &Client, min_segment: Option<&str>) -> i64 {
     upload_people(admin, &org_csv()).await;
-    let id = create_campaign(admin, "Segments").await;
+    let id = match min_segment {
+        None => create_campaign(admin, "Segments").await,
+        Some(k) => {
+            let deadline =
+                (time::OffsetDateTime::now_utc().date() + time::Duration::days(14)).to_string();
+            let r = admin
+                .post_with_csrf(
+                    "/admin/campaigns",
+                    &[
+                        ("name", "Segments"),
+                        ("deadline", &deadline),
+                        ("min_segment", k),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            r.headers()["location"]
+                .to_str()
+                .expect("location")
+                .rsplit('/')
+                .next()
+                .expect("id")
+                .parse()
+                .expect("numeric id")
+        }
+    };
     for leader in ["lee", "pat", "kim"] {
         admin
             .post_with_csrf(
@@ -380,4 +410,40 @@ async fn odd_repeated_or_empty_parameters_cannot_bypass_the_checks() {
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = api(&admin, 9999, "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_segment_minimum_is_set_per_campaign_and_shown_to_raters() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_campaign_with(&app, &admin, Some("9")).await;
+    // Lisbon has 8 answers: enough for the default 5, not for this campaign's 9.
+    let (status, body) = api(&admin, id, "f=location:Lisbon").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["refused"], true);
+    let (status, body) = api(&admin, id, "f=function:Sales").await;
+    assert_eq!(status, StatusCode::OK, "Sales has 11: {body}");
+    assert_eq!(body["min_group"], 9);
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(
+        page.contains("segments from 9"),
+        "the campaign page states the rule"
+    );
+    let draft = create_campaign(&admin, "Shown on the survey").await;
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{draft}/leaders"),
+            &[("email", "lee@example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{draft}/open"), &[])
+        .await;
+    let links = issue_links(&admin, draft).await;
+    let (_, survey) = app.client().get_text(&links[0].url).await;
+    assert!(
+        survey.contains("at least 5 answers"),
+        "the survey page states the segment minimum"
+    );
 }
