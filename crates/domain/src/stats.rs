@@ -273,6 +273,16 @@ mod tests {
         }
 
         #[test]
+        fn percentile_rank_sorted_equals_percentile_rank(values in sample(), probe in -1500.0..1500.0f64, pick in 0usize..1000) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            // A probe between the values, and one equal to a value (ties count half).
+            for p in [probe, values[pick % values.len()]] {
+                prop_assert_eq!(percentile_rank_sorted(p, &sorted), percentile_rank(p, &values));
+            }
+        }
+
+        #[test]
         fn percentile_rank_is_between_0_and_100_and_monotone(values in sample(), a in -1500.0..1500.0f64, b in -1500.0..1500.0f64) {
             let pa = percentile_rank(a, &values).unwrap();
             let pb = percentile_rank(b, &values).unwrap();
