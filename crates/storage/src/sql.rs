@@ -33,6 +33,9 @@ const IMPORT_BATCH: usize = 2000;
 /// Ids per `IN (…)` list when reading attributes, for the same limit.
 const ID_BATCH: usize = 5000;
 
+/// Seconds within which a second use of an API token is not written down again.
+const TOKEN_USE_RESOLUTION: i64 = 60;
+
 /// What one SQL database does its own way. Implemented for SQLite and PostgreSQL.
 pub trait Backend: Database {
     /// Rows a statement changed.
@@ -1542,13 +1545,31 @@ where
 
     async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>> {
         let row = sqlx::query(&format!(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
         ))
-        .bind(now)
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(Self::token_from_row).transpose()
+        let Some(mut token) = row.as_ref().map(Self::token_from_row).transpose()? else {
+            return Ok(None);
+        };
+        // A write per use would serialise every API call on one row (and, on SQLite, on one
+        // fsync): the time of use is kept to the minute, and shown to the day.
+        if token
+            .last_used_at
+            .is_none_or(|t| now - t >= TOKEN_USE_RESOLUTION)
+        {
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(now)
+            .bind(token.id)
+            .execute(&self.pool)
+            .await?;
+            token.last_used_at = Some(now);
+        }
+        Ok(Some(token))
     }
 
     async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()> {

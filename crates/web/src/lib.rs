@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod forms;
 pub mod pages;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The base of survey links, without a trailing slash.
     pub base_url: Arc<str>,
+    /// Immutable data parsed once (instrument versions, closed campaigns' contexts).
+    pub cache: Arc<cache::ReadCache>,
 }
 
 /// A bound, ready-to-run server.
@@ -89,6 +92,7 @@ impl Application {
             store,
             config: Arc::new(config),
             base_url: base_url.into(),
+            cache: Arc::default(),
         };
         Ok(Application {
             listener,
