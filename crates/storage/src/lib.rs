@@ -246,6 +246,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- audit and throttling
     /// Appends an event to the audit log.
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Appends several events in one transaction, in order: one commit for the events of many
+    /// requests at once (the web layer's group commit of the audit log).
+    async fn record_audits(&self, events: &[AuditEvent]) -> StoreResult<()>;
     /// The newest audit events first, at most `limit`, optionally only those before event id
     /// `before`; with their ids.
     async fn audit_events(

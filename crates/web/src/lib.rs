@@ -68,6 +68,8 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Immutable data parsed once (instrument versions, closed campaigns' contexts).
     pub cache: Arc<cache::ReadCache>,
+    /// The audit log's writer (group commit).
+    pub audit: Arc<audit::AuditWriter>,
 }
 
 /// A bound, ready-to-run server.
@@ -89,6 +91,7 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let state = AppState {
+            audit: Arc::new(audit::AuditWriter::start(store.clone())),
             store,
             config: Arc::new(config),
             base_url: base_url.into(),
