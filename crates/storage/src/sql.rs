@@ -1397,18 +1397,21 @@ where
         .await?;
         rows.iter()
             .map(|row| {
+                // By position (as selected above), not by a name formatted for each of the 13
+                // values of each of ~10,000 rows.
                 let mut sums = TeamSums {
-                    respondents: row.try_get::<i64, _>("respondents")? as u64,
+                    respondents: row.try_get::<i64, _>(1)? as u64,
                     ..TeamSums::default()
                 };
                 for (m, measure) in sums.measures.iter_mut().enumerate() {
+                    let first = 2 + 3 * m;
                     *measure = Sums {
-                        n: row.try_get::<i64, _>(format!("m{m}_n").as_str())? as u64,
-                        sum: row.try_get(format!("m{m}_sum").as_str())?,
-                        sum_sq: row.try_get(format!("m{m}_sum_sq").as_str())?,
+                        n: row.try_get::<i64, _>(first)? as u64,
+                        sum: row.try_get(first + 1)?,
+                        sum_sq: row.try_get(first + 2)?,
                     };
                 }
-                Ok((row.try_get("team")?, sums))
+                Ok((row.try_get(0)?, sums))
             })
             .collect()
     }
