@@ -63,6 +63,9 @@ pub trait Backend: Database {
     /// Run now and then on another connection while answers arrive, so that copying the log
     /// back into the database does not hold up a commit. `None` where the server does it.
     const BACKGROUND_CHECKPOINT: Option<&'static str>;
+
+    /// The aggregate that joins text values with a separator (its second argument).
+    const STRING_AGG: &'static str;
 }
 
 /// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
@@ -105,6 +108,7 @@ impl Backend for sqlx::Sqlite {
 
     // Passive: copies what it can without waiting for readers or blocking the writer.
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
+    const STRING_AGG: &'static str = "group_concat";
 }
 
 impl Backend for sqlx::Postgres {
@@ -126,6 +130,7 @@ impl Backend for sqlx::Postgres {
     const ANALYZE_STAGING: Option<&'static str> = Some("ANALYZE import_staging, import_attributes");
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
+    const STRING_AGG: &'static str = "string_agg";
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -176,6 +181,15 @@ fn parse_date(text: &str) -> StoreResult<time::Date> {
 
 fn parse_group(text: &str) -> StoreResult<RaterGroup> {
     RaterGroup::from_slug(text).ok_or_else(|| StoreError::Corrupt(format!("rater group {text:?}")))
+}
+
+/// A stored rating value, written as text: 0 for "can't say", otherwise the scale point.
+fn parse_rating(text: &str) -> StoreResult<Rating> {
+    match text.parse::<u8>() {
+        Ok(0) => Ok(Rating::CantSay),
+        Ok(value @ 1..=10) => Ok(Rating::Score(value)),
+        _ => Err(StoreError::Corrupt(format!("rating value {text:?}"))),
+    }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -1167,17 +1181,37 @@ where
         campaign: CampaignId,
         leader: PersonId,
     ) -> StoreResult<(Vec<Response>, Vec<Comment>)> {
+        // One row per response, its ratings as `code=value,…` (item codes are lower-case
+        // letters and `_`): a report reads a few rows instead of one per rating, each of which
+        // costs a hand-over between threads on SQLite.
         let rows = sqlx::query(&format!(
-            "{RATING_ROWS} WHERE r.campaign_id = $1 AND r.leader_id = $2 ORDER BY r.id"
+            "SELECT r.id, r.rater_group, {}(rr.item_code || '=' || rr.value, ',') AS ratings
+             FROM responses r JOIN response_ratings rr ON rr.response_id = r.id
+             WHERE r.campaign_id = $1 AND r.leader_id = $2 GROUP BY r.id, r.rater_group ORDER BY r.id",
+            DB::STRING_AGG
         ))
         .bind(campaign.0)
         .bind(leader.0)
         .fetch_all(&self.pool)
         .await?;
-        let responses = Self::responses_from_rows(rows)?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let responses = rows
+            .iter()
+            .map(|row| {
+                let ratings: String = row.try_get(2)?;
+                Ok(Response {
+                    group: parse_group(&row.try_get::<String, _>(1)?)?,
+                    ratings: ratings
+                        .split(',')
+                        .map(|pair| {
+                            let (code, value) = pair.split_once('=').ok_or_else(|| {
+                                StoreError::Corrupt(format!("rating {pair:?}"))
+                            })?;
+                            Ok((code.to_string(), parse_rating(value)?))
+                        })
+                        .collect::<StoreResult<_>>()?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         let rows = sqlx::query(
             "SELECT rater_group, question_code, body FROM response_comments
              WHERE campaign_id = $1 AND leader_id = $2 ORDER BY id",
