@@ -1203,9 +1203,9 @@ where
                     ratings: ratings
                         .split(',')
                         .map(|pair| {
-                            let (code, value) = pair.split_once('=').ok_or_else(|| {
-                                StoreError::Corrupt(format!("rating {pair:?}"))
-                            })?;
+                            let (code, value) = pair
+                                .split_once('=')
+                                .ok_or_else(|| StoreError::Corrupt(format!("rating {pair:?}")))?;
                             Ok((code.to_string(), parse_rating(value)?))
                         })
                         .collect::<StoreResult<_>>()?,

@@ -616,12 +616,11 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         }
         let mut peaks = Vec::new();
         let mut ready = Vec::new();
-        if options.runs(Phase::Heatmap) || options.runs(Phase::Report) {
-            if let Some((peak, ms)) = big_database(backend, dir.path(), &options, &mut duck).await?
-            {
-                peaks.push(format!("report phase {peak:.0} MB"));
-                ready.push((peak, format!("{ms:.0} ms on the big database")));
-            }
+        if (options.runs(Phase::Heatmap) || options.runs(Phase::Report))
+            && let Some((peak, ms)) = big_database(backend, dir.path(), &options, &mut duck).await?
+        {
+            peaks.push(format!("report phase {peak:.0} MB"));
+            ready.push((peak, format!("{ms:.0} ms on the big database")));
         }
         if options.runs(Phase::Intake) {
             let (peak, ms) = intake_phase(backend, dir.path(), &options).await?;
