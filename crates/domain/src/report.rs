@@ -941,7 +941,14 @@ mod tests {
                 .filter(|(l, _)| *l == leader)
                 .map(|(_, r)| r.clone())
                 .collect();
-            let report = Report::build(&instrument, &rules, &read, &responses, &[]);
+            let report = Report::build(
+                &instrument,
+                &rules,
+                &read,
+                &answered_in(&responses),
+                &responses,
+                &[],
+            );
             for row in std::iter::once(&report.trust_index).chain(&report.elements) {
                 let mean = row.others.as_ref().expect("others' score").mean;
                 let before = stats::percentile_rank(mean, &unsorted[measure_key(row.element)]);
