@@ -62,7 +62,52 @@ pub struct CampaignContext {
     pub basis: ReliabilityBasis,
     /// Per measure (keyed by [`measure_key`]), the others' scores of every leader with a shown
     /// score, when at least [`MIN_NORM_LEADERS`] leaders have one.
-    pub norms: BTreeMap<String, Vec<f64>>,
+    pub norms: BTreeMap<String, Norm>,
+}
+
+/// The leaders' scores on one measure, kept sorted so that a percentile rank takes two binary
+/// searches rather than a pass over every leader of the campaign (thousands, for every row of
+/// every report). Stored as a JSON array of numbers; an array stored unsorted by an earlier
+/// version is sorted as it is read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Norm(Vec<f64>);
+
+impl Norm {
+    /// The norm of these scores, in any order.
+    pub fn new(mut scores: Vec<f64>) -> Norm {
+        if !scores.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+            scores.sort_unstable_by(f64::total_cmp);
+        }
+        Norm(scores)
+    }
+
+    /// The scores, lowest first.
+    pub fn scores(&self) -> &[f64] {
+        &self.0
+    }
+
+    /// How many leaders it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it holds no leader.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The percentile rank of `score` among the leaders: exactly
+    /// [`stats::percentile_rank`] over the scores, `None` where that is an error.
+    pub fn percentile_rank(&self, score: f64) -> Option<f64> {
+        stats::percentile_rank_sorted(score, &self.0).ok()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Norm {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Norm, D::Error> {
+        Vec::<f64>::deserialize(deserializer).map(Norm::new)
+    }
 }
 
 impl CampaignContext {
@@ -136,7 +181,11 @@ impl CampaignContext {
                 }
             }
         }
-        norms.retain(|_, v| v.len() >= MIN_NORM_LEADERS);
+        let norms: BTreeMap<String, Norm> = norms
+            .into_iter()
+            .filter(|(_, v)| v.len() >= MIN_NORM_LEADERS)
+            .map(|(k, v)| (k, Norm::new(v)))
+            .collect();
         let estimate = (icc_groups.len() >= MIN_NORM_LEADERS)
             .then(|| stats::icc_oneway(&icc_groups).ok())
             .flatten()
@@ -159,8 +208,8 @@ impl CampaignContext {
     }
 
     /// The leaders' scores on `measure`, when there are enough for percentiles.
-    pub fn norm(&self, measure: Option<Element>) -> Option<&[f64]> {
-        self.norms.get(measure_key(measure)).map(Vec::as_slice)
+    pub fn norm(&self, measure: Option<Element>) -> Option<&Norm> {
+        self.norms.get(measure_key(measure))
     }
 }
 
@@ -379,7 +428,7 @@ impl Report {
                 _ => SelfOtherGap::Unknown,
             };
             let percentile = match (&others, context.norm(element)) {
-                (Some(o), Some(norm)) => stats::percentile_rank(o.mean, norm).ok(),
+                (Some(o), Some(norm)) => norm.percentile_rank(o.mean),
                 _ => None,
             };
             ScoreRow {
@@ -833,6 +882,80 @@ mod tests {
                 .reliability,
             crate::scoring::Reliability::Solid
         );
+    }
+
+    #[test]
+    fn sorted_norms_give_the_percentiles_of_the_unsorted_scores() {
+        let instrument = Instrument::current();
+        let rules = PrivacyRules::default();
+        let mut all = Vec::new();
+        // Forty leaders whose raters answer alike in groups, so that many leaders tie.
+        for leader in 0..40usize {
+            let point = [2, 3, 4, 3, 5, 2, 4][leader % 7];
+            all.extend(
+                spread(&instrument, point, 5 + leader % 4)
+                    .into_iter()
+                    .map(|r| (leader, r)),
+            );
+        }
+        let context = CampaignContext::from_campaign(&instrument, &rules, &all);
+        assert_eq!(context.norms.len(), 4);
+        // What an earlier version stored: each measure's scores in leader order, unsorted.
+        let mut stored = serde_json::to_value(&context).expect("serialises");
+        let norms = stored["norms"].as_object_mut().expect("norms");
+        for scores in norms.values_mut() {
+            let scores = scores.as_array_mut().expect("an array");
+            scores.reverse();
+            scores.rotate_left(7);
+        }
+        let unsorted: BTreeMap<String, Vec<f64>> =
+            serde_json::from_value(stored["norms"].clone()).expect("numbers");
+        assert!(
+            unsorted
+                .values()
+                .all(|v| !v.is_sorted_by(|a, b| a.total_cmp(b).is_le()))
+        );
+        let read: CampaignContext = serde_json::from_value(stored).expect("reads");
+        assert_eq!(read, context, "sorted as it is read");
+
+        for (key, scores) in &unsorted {
+            let norm = &read.norms[key];
+            assert_eq!(norm.len(), scores.len());
+            let (low, high) = (norm.scores()[0], norm.scores()[norm.len() - 1]);
+            let probes = scores
+                .iter()
+                .flat_map(|s| [*s, s - 0.5, s + 0.5, s.next_up(), s.next_down()])
+                .chain([low - 1.0, high + 1.0, f64::NAN]);
+            for probe in probes {
+                assert_eq!(
+                    norm.percentile_rank(probe),
+                    stats::percentile_rank(probe, scores).ok(),
+                    "{key} at {probe}"
+                );
+            }
+        }
+        // Every leader's report ranks them exactly as the unsorted scores do.
+        for leader in 0..40usize {
+            let responses: Vec<Response> = all
+                .iter()
+                .filter(|(l, _)| *l == leader)
+                .map(|(_, r)| r.clone())
+                .collect();
+            let report = Report::build(
+                &instrument,
+                &rules,
+                &read,
+                &answered_in(&responses),
+                &responses,
+                &[],
+            );
+            for row in std::iter::once(&report.trust_index).chain(&report.elements) {
+                let mean = row.others.as_ref().expect("others' score").mean;
+                let before = stats::percentile_rank(mean, &unsorted[measure_key(row.element)]);
+                assert_eq!(row.percentile, before.ok());
+                assert!(row.percentile.is_some());
+            }
+        }
     }
 
     #[test]

@@ -109,6 +109,43 @@ fn check_finite(values: &[f64]) -> Result<(), StatsError> {
     }
 }
 
+/// Results of a pure, costly function of a few numbers, kept for the process: the same
+/// arguments give the very same result, so nothing but time changes. At most `CAPACITY`
+/// results are kept (emptied when full; arguments come from rater counts, so few differ).
+struct Memo<K> {
+    results: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<K, Result<f64, StatsError>>>,
+    >,
+}
+
+impl<K: Eq + std::hash::Hash> Memo<K> {
+    const CAPACITY: usize = 4096;
+
+    const fn new() -> Self {
+        Memo {
+            results: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get_or(
+        &self,
+        key: K,
+        compute: impl FnOnce() -> Result<f64, StatsError>,
+    ) -> Result<f64, StatsError> {
+        let results = self.results.get_or_init(Default::default);
+        if let Some(found) = results.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return found.clone();
+        }
+        let result = compute();
+        let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
+        if results.len() >= Self::CAPACITY {
+            results.clear();
+        }
+        results.insert(key, result.clone());
+        result
+    }
+}
+
 /// Checks a probability-like level strictly between 0 and 1.
 fn check_level(level: f64, what: &'static str) -> Result<(), StatsError> {
     if level.is_finite() && level > 0.0 && level < 1.0 {
@@ -270,6 +307,16 @@ mod tests {
             let m = summarize(&moved).unwrap();
             prop_assert!(close(m.mean, s.mean + shift, 1e-9));
             prop_assert!(close(m.sd.unwrap(), s.sd.unwrap(), 1e-6));
+        }
+
+        #[test]
+        fn percentile_rank_sorted_equals_percentile_rank(values in sample(), probe in -1500.0..1500.0f64, pick in 0usize..1000) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            // A probe between the values, and one equal to a value (ties count half).
+            for p in [probe, values[pick % values.len()]] {
+                prop_assert_eq!(percentile_rank_sorted(p, &sorted), percentile_rank(p, &values));
+            }
         }
 
         #[test]

@@ -246,6 +246,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- audit and throttling
     /// Appends an event to the audit log.
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Appends several events in one transaction, in order: one commit for the events of many
+    /// requests at once (the web layer's group commit of the audit log).
+    async fn record_audits(&self, events: &[AuditEvent]) -> StoreResult<()>;
     /// The newest audit events first, at most `limit`, optionally only those before event id
     /// `before`; with their ids.
     async fn audit_events(
@@ -265,7 +268,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64>;
     /// A user's tokens, newest first.
     async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
-    /// The live (not revoked) token with this hash, marking it used at `now`.
+    /// The live (not revoked) token with this hash, marking it used at `now` (to the minute: a
+    /// use within a minute of the recorded one is not written again).
     async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>>;
     /// Revokes one of a user's tokens; another user's token is "not found".
     async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()>;

@@ -33,6 +33,9 @@ const IMPORT_BATCH: usize = 2000;
 /// Ids per `IN (…)` list when reading attributes, for the same limit.
 const ID_BATCH: usize = 5000;
 
+/// Seconds within which a second use of an API token is not written down again.
+const TOKEN_USE_RESOLUTION: i64 = 60;
+
 /// What one SQL database does its own way. Implemented for SQLite and PostgreSQL.
 pub trait Backend: Database {
     /// Rows a statement changed.
@@ -49,6 +52,9 @@ pub trait Backend: Database {
     /// neither sees alone. `None` where a write transaction already excludes other writers.
     const IMPORT_LOCK: Option<&'static str>;
 
+    /// Run once an import's staging tables are filled, where the planner needs their statistics.
+    const ANALYZE_STAGING: Option<&'static str>;
+
     /// Ends a SELECT whose rows the transaction goes on to change, so that another
     /// transaction doing the same waits and then sees the change instead of overwriting it.
     /// Empty where a write transaction already excludes other writers.
@@ -57,6 +63,9 @@ pub trait Backend: Database {
     /// Run now and then on another connection while answers arrive, so that copying the log
     /// back into the database does not hold up a commit. `None` where the server does it.
     const BACKGROUND_CHECKPOINT: Option<&'static str>;
+
+    /// The aggregate that joins text values with a separator (its second argument).
+    const STRING_AGG: &'static str;
 }
 
 /// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
@@ -93,10 +102,13 @@ impl Backend for sqlx::Sqlite {
 
     // SQLite allows one writer at a time.
     const IMPORT_LOCK: Option<&'static str> = None;
+    // SQLite plans the staging joins well without statistics.
+    const ANALYZE_STAGING: Option<&'static str> = None;
     const LOCK_SELECTED: &'static str = "";
 
     // Passive: copies what it can without waiting for readers or blocking the writer.
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
+    const STRING_AGG: &'static str = "group_concat";
 }
 
 impl Backend for sqlx::Postgres {
@@ -113,8 +125,12 @@ impl Backend for sqlx::Postgres {
 
     // Conflicts with itself and with every write to `people`, not with reads.
     const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
+    // Temporary tables are never analysed automatically: without statistics the planner takes
+    // 100,000 staged rows for a handful and joins them row by row.
+    const ANALYZE_STAGING: Option<&'static str> = Some("ANALYZE import_staging, import_attributes");
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
+    const STRING_AGG: &'static str = "string_agg";
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -167,6 +183,15 @@ fn parse_group(text: &str) -> StoreResult<RaterGroup> {
     RaterGroup::from_slug(text).ok_or_else(|| StoreError::Corrupt(format!("rater group {text:?}")))
 }
 
+/// A stored rating value, written as text: 0 for "can't say", otherwise the scale point.
+fn parse_rating(text: &str) -> StoreResult<Rating> {
+    match text.parse::<u8>() {
+        Ok(0) => Ok(Rating::CantSay),
+        Ok(value @ 1..=10) => Ok(Rating::Score(value)),
+        _ => Err(StoreError::Corrupt(format!("rating value {text:?}"))),
+    }
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -204,6 +229,51 @@ fn placeholder<DB: Backend>(n: usize) -> String {
     let mut text = String::new();
     DB::push_placeholder(&mut text, n);
     text
+}
+
+/// Each row's distance from the top of the file's reporting lines: 0 for someone whose manager
+/// is not in the file (or who has none), their manager's plus one otherwise. Rows in a loop (which
+/// the import refuses) get 0.
+fn manager_depths(file: &PeopleFile) -> Vec<usize> {
+    let index: std::collections::HashMap<&str, usize> = file
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.email.as_str(), i))
+        .collect();
+    let manager = |i: usize| {
+        file.rows[i]
+            .manager_email
+            .as_ref()
+            .and_then(|m| index.get(m.as_str()).copied())
+    };
+    const UNKNOWN: usize = usize::MAX;
+    let mut depths = vec![UNKNOWN; file.rows.len()];
+    let mut chain = Vec::new();
+    for start in 0..file.rows.len() {
+        // Walk up to a row whose depth is known (or the top), then fill the chain downwards.
+        let mut current = Some(start);
+        let mut base = 0;
+        while let Some(i) = current {
+            if depths[i] != UNKNOWN {
+                base = depths[i] + 1;
+                break;
+            }
+            if chain.len() > file.rows.len() {
+                // A loop: its rows get 0.
+                base = 0;
+                chain.clear();
+                chain.push(start);
+                break;
+            }
+            chain.push(i);
+            current = manager(i);
+        }
+        for (offset, i) in chain.drain(..).rev().enumerate() {
+            depths[i] = base + offset;
+        }
+    }
+    depths
 }
 
 /// Placeholders for `rows` rows of `columns` values each, in the backend's style:
@@ -497,7 +567,7 @@ where
         }
         // Staging tables live in the connection's own temporary space and are dropped before
         // the commit (or with the rollback).
-        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT)")
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT, depth BIGINT NOT NULL)")
             .execute(&mut *tx)
             .await?;
         sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_attributes (email TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL)")
@@ -509,19 +579,22 @@ where
         sqlx::query("DELETE FROM import_attributes")
             .execute(&mut *tx)
             .await?;
+        let depths = manager_depths(file);
+        let levels = depths.iter().max().map_or(0, |d| d + 1);
         let mut written = 0;
-        for chunk in file.rows.chunks(IMPORT_BATCH) {
+        for (n, chunk) in file.rows.chunks(IMPORT_BATCH).enumerate() {
             let sql = format!(
-                "INSERT INTO import_staging (email, name, team, manager_email) VALUES {}",
-                row_placeholders::<DB>(chunk.len(), 4)
+                "INSERT INTO import_staging (email, name, team, manager_email, depth) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 5)
             );
             let mut insert = sqlx::query(&sql);
-            for row in chunk {
+            for (row, depth) in chunk.iter().zip(&depths[n * IMPORT_BATCH..]) {
                 insert = insert
                     .bind(row.email.as_str())
                     .bind(row.name.as_str())
                     .bind(row.team.as_deref())
-                    .bind(row.manager_email.as_ref().map(Email::as_str));
+                    .bind(row.manager_email.as_ref().map(Email::as_str))
+                    .bind(*depth as i64);
             }
             insert.execute(&mut *tx).await?;
             let attributes: Vec<(&str, &str, &str)> = chunk
@@ -546,6 +619,9 @@ where
             written += chunk.len();
             progress(written / 2);
         }
+        if let Some(analyze) = DB::ANALYZE_STAGING {
+            sqlx::query(analyze).execute(&mut *tx).await?;
+        }
         let teams_created = DB::rows_affected(
             &sqlx::query(
                 "INSERT INTO teams (name) SELECT DISTINCT team FROM import_staging WHERE team IS NOT NULL
@@ -559,15 +635,26 @@ where
         )
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO people (name, email, team_id)
-             SELECT s.name, s.email, t.id FROM import_staging s LEFT JOIN teams t ON t.name = s.team WHERE true
-             ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id
-             WHERE people.name <> excluded.name OR people.team_id IS DISTINCT FROM excluded.team_id",
-        )
-        .execute(&mut *tx)
-        .await?;
+        // Managers first, level by level, so that each person is written once, with their
+        // manager's id already known (a second pass over every row doubled PostgreSQL's writes).
+        for depth in 0..levels {
+            sqlx::query(
+                "INSERT INTO people (name, email, team_id, manager_id)
+                 SELECT s.name, s.email, t.id, m.id FROM import_staging s
+                 LEFT JOIN teams t ON t.name = s.team LEFT JOIN people m ON m.email = s.manager_email
+                 WHERE s.depth = $1
+                 ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id,
+                     manager_id = excluded.manager_id
+                 WHERE people.name <> excluded.name OR people.team_id IS DISTINCT FROM excluded.team_id
+                     OR people.manager_id IS DISTINCT FROM excluded.manager_id",
+            )
+            .bind(depth as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
         progress(written * 3 / 4);
+        // Changes nothing unless the file's own reporting lines loop (then the loop check
+        // below refuses it): kept so that every reporting line is right whatever the order.
         sqlx::query(
             "UPDATE people SET manager_id = m.id
              FROM import_staging s LEFT JOIN people m ON m.email = s.manager_email
@@ -1094,17 +1181,37 @@ where
         campaign: CampaignId,
         leader: PersonId,
     ) -> StoreResult<(Vec<Response>, Vec<Comment>)> {
+        // One row per response, its ratings as `code=value,…` (item codes are lower-case
+        // letters and `_`): a report reads a few rows instead of one per rating, each of which
+        // costs a hand-over between threads on SQLite.
         let rows = sqlx::query(&format!(
-            "{RATING_ROWS} WHERE r.campaign_id = $1 AND r.leader_id = $2 ORDER BY r.id"
+            "SELECT r.id, r.rater_group, {}(rr.item_code || '=' || rr.value, ',') AS ratings
+             FROM responses r JOIN response_ratings rr ON rr.response_id = r.id
+             WHERE r.campaign_id = $1 AND r.leader_id = $2 GROUP BY r.id, r.rater_group ORDER BY r.id",
+            DB::STRING_AGG
         ))
         .bind(campaign.0)
         .bind(leader.0)
         .fetch_all(&self.pool)
         .await?;
-        let responses = Self::responses_from_rows(rows)?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let responses = rows
+            .iter()
+            .map(|row| {
+                let ratings: String = row.try_get(2)?;
+                Ok(Response {
+                    group: parse_group(&row.try_get::<String, _>(1)?)?,
+                    ratings: ratings
+                        .split(',')
+                        .map(|pair| {
+                            let (code, value) = pair
+                                .split_once('=')
+                                .ok_or_else(|| StoreError::Corrupt(format!("rating {pair:?}")))?;
+                            Ok((code.to_string(), parse_rating(value)?))
+                        })
+                        .collect::<StoreResult<_>>()?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         let rows = sqlx::query(
             "SELECT rater_group, question_code, body FROM response_comments
              WHERE campaign_id = $1 AND leader_id = $2 ORDER BY id",
@@ -1324,18 +1431,21 @@ where
         .await?;
         rows.iter()
             .map(|row| {
+                // By position (as selected above), not by a name formatted for each of the 13
+                // values of each of ~10,000 rows.
                 let mut sums = TeamSums {
-                    respondents: row.try_get::<i64, _>("respondents")? as u64,
+                    respondents: row.try_get::<i64, _>(1)? as u64,
                     ..TeamSums::default()
                 };
                 for (m, measure) in sums.measures.iter_mut().enumerate() {
+                    let first = 2 + 3 * m;
                     *measure = Sums {
-                        n: row.try_get::<i64, _>(format!("m{m}_n").as_str())? as u64,
-                        sum: row.try_get(format!("m{m}_sum").as_str())?,
-                        sum_sq: row.try_get(format!("m{m}_sum_sq").as_str())?,
+                        n: row.try_get::<i64, _>(first)? as u64,
+                        sum: row.try_get(first + 1)?,
+                        sum_sq: row.try_get(first + 2)?,
                     };
                 }
-                Ok((row.try_get("team")?, sums))
+                Ok((row.try_get(0)?, sums))
             })
             .collect()
     }
@@ -1453,6 +1563,32 @@ where
         Ok(())
     }
 
+    async fn record_audits(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        for chunk in events.chunks(IMPORT_BATCH) {
+            let sql = format!(
+                "INSERT INTO audit_events (at, actor, action, target, address, detail) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 6)
+            );
+            let mut insert = sqlx::query(&sql);
+            for event in chunk {
+                insert = insert
+                    .bind(event.at)
+                    .bind(event.actor.as_str())
+                    .bind(event.action.as_str())
+                    .bind(event.target.as_str())
+                    .bind(event.address.as_str())
+                    .bind(event.detail.as_str());
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn audit_events(
         &self,
         limit: u32,
@@ -1542,13 +1678,31 @@ where
 
     async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>> {
         let row = sqlx::query(&format!(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
         ))
-        .bind(now)
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(Self::token_from_row).transpose()
+        let Some(mut token) = row.as_ref().map(Self::token_from_row).transpose()? else {
+            return Ok(None);
+        };
+        // A write per use would serialise every API call on one row (and, on SQLite, on one
+        // fsync): the time of use is kept to the minute, and shown to the day.
+        if token
+            .last_used_at
+            .is_none_or(|t| now - t >= TOKEN_USE_RESOLUTION)
+        {
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(now)
+            .bind(token.id)
+            .execute(&self.pool)
+            .await?;
+            token.last_used_at = Some(now);
+        }
+        Ok(Some(token))
     }
 
     async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()> {
@@ -1671,5 +1825,35 @@ mod tests {
         );
         assert_eq!(row_placeholders::<sqlx::Postgres>(1, 1), "($1)");
         assert_eq!(row_placeholders::<sqlx::Sqlite>(2, 2), "(?, ?), (?, ?)");
+    }
+
+    #[test]
+    fn managers_come_before_their_reports_and_a_loop_ends() {
+        use trustloop_domain::people::{Email, PeopleFile, PersonRow};
+        let row = |email: &str, manager: Option<&str>| PersonRow {
+            line: 0,
+            name: email.into(),
+            email: Email::parse(&format!("{email}@example.org")).expect("email"),
+            manager_email: manager
+                .map(|m| Email::parse(&format!("{m}@example.org")).expect("email")),
+            team: None,
+            attributes: Vec::new(),
+        };
+        let file = PeopleFile {
+            rows: vec![
+                row("d", Some("c")),
+                row("b", Some("a")),
+                row("a", None),
+                row("c", Some("b")),
+                row("x", Some("outside")),
+                row("y", Some("x")),
+                row("l1", Some("l2")),
+                row("l2", Some("l1")),
+            ],
+            attribute_names: Vec::new(),
+        };
+        let depths = super::manager_depths(&file);
+        assert_eq!(&depths[..6], [3, 1, 0, 2, 0, 1]);
+        assert!(depths[6] <= 1 && depths[7] <= 1);
     }
 }

@@ -1460,19 +1460,23 @@ async fn accounts_are_unique_by_email_and_found_by_email_or_id(store: DynStore) 
 }
 
 async fn audit_events_come_newest_first_in_pages(store: DynStore) {
-    for i in 0..5 {
-        store
-            .record_audit(&AuditEvent {
-                at: 1_000 + i,
-                actor: format!("user{i}@example.org"),
-                action: "sign_in".into(),
-                target: String::new(),
-                address: "127.0.0.1".into(),
-                detail: format!("event {i}"),
-            })
-            .await
-            .expect("recorded");
+    let event = |i: i64| AuditEvent {
+        at: 1_000 + i,
+        actor: format!("user{i}@example.org"),
+        action: "sign_in".into(),
+        target: String::new(),
+        address: "127.0.0.1".into(),
+        detail: format!("event {i}"),
+    };
+    for i in 0..2 {
+        store.record_audit(&event(i)).await.expect("recorded");
     }
+    // Several at once (one commit), in order.
+    store
+        .record_audits(&[event(2), event(3), event(4)])
+        .await
+        .expect("recorded");
+    store.record_audits(&[]).await.expect("nothing to record");
     let first = store.audit_events(2, None).await.expect("page 1");
     assert_eq!(
         first.iter().map(|(_, e)| e.at).collect::<Vec<_>>(),

@@ -43,6 +43,27 @@ pub struct BenchOptions {
     pub runs: usize,
     /// The Python interpreter that has DuckDB.
     pub python: String,
+    /// The parts to measure; all when empty.
+    pub only: Vec<Phase>,
+}
+
+/// A part of the benchmark that can be run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Phase {
+    /// The heatmap, DuckDB's and PostgreSQL's GROUP BY on the same question.
+    Heatmap,
+    /// A leader's report under concurrent load.
+    Report,
+    /// Survey answers over HTTP.
+    Intake,
+    /// `trustloop import people`.
+    Import,
+}
+
+impl BenchOptions {
+    fn runs(&self, phase: Phase) -> bool {
+        self.only.is_empty() || self.only.contains(&phase)
+    }
 }
 
 /// A target: a figure and whether it passed, printed as one line.
@@ -590,31 +611,139 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let mut duck: Option<Vec<f64>> = None;
     for backend in backends {
         println!("## {backend}\n");
-        let url = fresh_database(backend, dir.path(), options.postgres.as_deref(), "big").await?;
-        let store = crate::settings::open_store(&url, Some(&dir.path().join("seal.key"))).await?;
-        let started = Instant::now();
-        let generated = generate(
-            &store,
-            &GenerateOptions {
-                people: options.people,
-                leaders: options.leaders,
-                responses: options.responses,
-                seed: 2026,
-            },
-            true,
-        )
-        .await?;
-        println!(
-            "- generated {} answers in {} campaigns in {:.1} s (bulk load)",
-            generated.answers_per_campaign.iter().sum::<usize>(),
-            generated.campaigns.len(),
-            started.elapsed().as_secs_f64()
-        );
-        let campaign = *generated.campaigns.last().context("a campaign")?;
-        let k = store.campaign(campaign).await?.rules.min_team;
-        let in_campaign = generated.answers_per_campaign.last().copied().unwrap_or(0);
+        if let ("PostgreSQL", Some(server)) = (backend, options.postgres.as_deref()) {
+            println!("- {}", postgres_durability(server).await?);
+        }
+        let mut peaks = Vec::new();
+        let mut ready = Vec::new();
+        if (options.runs(Phase::Heatmap) || options.runs(Phase::Report))
+            && let Some((peak, ms)) = big_database(backend, dir.path(), &options, &mut duck).await?
+        {
+            peaks.push(format!("report phase {peak:.0} MB"));
+            ready.push((peak, format!("{ms:.0} ms on the big database")));
+        }
+        if options.runs(Phase::Intake) {
+            let (peak, ms) = intake_phase(backend, dir.path(), &options).await?;
+            peaks.push(format!("intake phase {peak:.0} MB"));
+            ready.push((peak, format!("{ms:.0} ms on the intake one")));
+        }
 
-        // 2. the heatmap
+        // 4. memory and start-up
+        if !ready.is_empty() {
+            let peak = ready.iter().map(|(p, _)| *p).fold(0.0, f64::max);
+            println!(
+                "- server peak memory (VmHWM) {peak:.0} MB ({}): {}; start to ready {}; binary {binary_mb:.1} MB",
+                peaks.join(", "),
+                verdict(peak < 200.0, format!("target < 200 MB, {:.0}%", peak / 2.0)),
+                ready
+                    .iter()
+                    .map(|(_, r)| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+
+        // 5. import
+        if options.runs(Phase::Import) {
+            let seconds = import_csv(backend, dir.path(), &options, 100_000, 10_000).await?;
+            println!(
+                "- `trustloop import people` of 100,000 people from CSV (new database, whole command): \
+                 {seconds:.2} s: {}",
+                verdict(
+                    seconds < 3.0,
+                    format!("target < 3 s, {:.0}%", seconds / 0.03)
+                )
+            );
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// What durable means on the PostgreSQL server measured, from its own settings.
+async fn postgres_durability(server: &str) -> anyhow::Result<String> {
+    let pool = sqlx::PgPool::connect(server).await?;
+    let fsync: String = sqlx::query_scalar("SHOW fsync").fetch_one(&pool).await?;
+    let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&pool)
+        .await?;
+    pool.close().await;
+    let durable = fsync == "on" && commit != "off";
+    Ok(format!(
+        "server settings: `fsync = {fsync}`, `synchronous_commit = {commit}`: {}",
+        if durable {
+            "**durable** (a commit returns after its WAL is flushed to disk)"
+        } else {
+            "**not durable** (a test server: commits are not flushed to disk, so the answers-per-second \
+             figure is not a durable one; start it with `scripts/postgres start DIR --durable`)"
+        }
+    ))
+}
+
+/// Survey answers over HTTP. Returns the server's peak MB and its start-to-ready ms.
+async fn intake_phase(
+    backend: &str,
+    dir: &Path,
+    options: &BenchOptions,
+) -> anyhow::Result<(f64, f64)> {
+    // 1. answers over HTTP
+    let (answers, peak, ready) = intake(backend, dir, options).await?;
+    let rate = answers.ok as f64 / answers.seconds;
+    println!(
+        "- durable survey answers over HTTP (POST /s/{{token}}, 303 after commit): {rate:.0} answers/s \
+         ({} stored in {:.1} s, {} failed), p50 {:.1} ms, p99 {:.1} ms: {}",
+        answers.ok,
+        answers.seconds,
+        answers.failed,
+        percentile(&answers.latencies_ms, 50.0),
+        percentile(&answers.latencies_ms, 99.0),
+        if backend == "SQLite" {
+            verdict(
+                rate >= 5000.0,
+                format!("target ≥ 5,000/s, {:.0}%", rate / 50.0),
+            )
+        } else {
+            "no target".into()
+        }
+    );
+    Ok((peak, ready))
+}
+
+/// The generated organisation: the heatmap (with DuckDB's and PostgreSQL's GROUP BY on the same
+/// question) and the report under load. Returns the report server's peak MB and start-to-ready
+/// ms when the report was measured.
+async fn big_database(
+    backend: &str,
+    dir: &Path,
+    options: &BenchOptions,
+    duck: &mut Option<Vec<f64>>,
+) -> anyhow::Result<Option<(f64, f64)>> {
+    let url = fresh_database(backend, dir, options.postgres.as_deref(), "big").await?;
+    let store = crate::settings::open_store(&url, Some(&dir.join("seal.key"))).await?;
+    let started = Instant::now();
+    let generated = generate(
+        &store,
+        &GenerateOptions {
+            people: options.people,
+            leaders: options.leaders,
+            responses: options.responses,
+            seed: 2026,
+        },
+        true,
+    )
+    .await?;
+    println!(
+        "- generated {} answers in {} campaigns in {:.1} s (bulk load)",
+        generated.answers_per_campaign.iter().sum::<usize>(),
+        generated.campaigns.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let campaign = *generated.campaigns.last().context("a campaign")?;
+    let k = store.campaign(campaign).await?.rules.min_team;
+    let in_campaign = generated.answers_per_campaign.last().copied().unwrap_or(0);
+
+    // 2. the heatmap
+    if options.runs(Phase::Heatmap) {
         let (heat, teams) = time_heatmap(&store, campaign, options.runs).await?;
         let (median, p99) = (percentile(&heat, 50.0), percentile(&heat, 99.0));
         println!(
@@ -627,7 +756,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
             )
         );
         if backend == "SQLite" {
-            match time_duckdb(&url, campaign, dir.path(), &options, k).await {
+            match time_duckdb(&url, campaign, dir, options, k).await {
                 Ok(times) => {
                     let d = percentile(&times, 50.0);
                     println!(
@@ -636,12 +765,12 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
                         d / median,
                         verdict(median < d, "target: faster than DuckDB".into())
                     );
-                    duck = Some(times);
+                    *duck = Some(times);
                 }
                 Err(e) => println!("- DuckDB could not run: {e:#}"),
             }
         } else {
-            if let Some(times) = &duck {
+            if let Some(times) = &*duck {
                 let d = percentile(times, 50.0);
                 println!(
                     "- DuckDB (from the SQLite run, same generated data): median {d:.2} ms; \
@@ -659,70 +788,25 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
                 g / median
             );
         }
-
-        // 3. a leader's report under load
-        let (report, report_peak, ready) = report_load(
-            &store,
-            &url,
-            &dir.path().join("seal.key"),
-            campaign,
-            &options,
-        )
-        .await?;
-        let p99 = percentile(&report.latencies_ms, 99.0);
-        println!(
-            "- leader report (GET /api/v1/me/campaigns/{{id}}/report) under load: {:.0} requests/s, \
-             p50 {:.2} ms, p99 {p99:.2} ms, {} failed: {}",
-            report.ok as f64 / report.seconds,
-            percentile(&report.latencies_ms, 50.0),
-            report.failed,
-            verdict(
-                p99 < 20.0,
-                format!("target p99 < 20 ms, {:.1}x under", 20.0 / p99)
-            )
-        );
-        drop(store);
-
-        // 1. answers over HTTP
-        let (answers, intake_peak, intake_ready) = intake(backend, dir.path(), &options).await?;
-        let rate = answers.ok as f64 / answers.seconds;
-        println!(
-            "- durable survey answers over HTTP (POST /s/{{token}}, 303 after commit): {rate:.0} answers/s \
-             ({} stored in {:.1} s, {} failed), p50 {:.1} ms, p99 {:.1} ms: {}",
-            answers.ok,
-            answers.seconds,
-            answers.failed,
-            percentile(&answers.latencies_ms, 50.0),
-            percentile(&answers.latencies_ms, 99.0),
-            if backend == "SQLite" {
-                verdict(
-                    rate >= 5000.0,
-                    format!("target ≥ 5,000/s, {:.0}%", rate / 50.0),
-                )
-            } else {
-                "no target".into()
-            }
-        );
-
-        // 4. memory and start-up
-        let peak = report_peak.max(intake_peak);
-        println!(
-            "- server peak memory (VmHWM) {peak:.0} MB (report phase {report_peak:.0} MB, intake phase \
-             {intake_peak:.0} MB): {}; start to ready {ready:.0} ms on the big database, \
-             {intake_ready:.0} ms on the intake one; binary {binary_mb:.1} MB",
-            verdict(peak < 200.0, format!("target < 200 MB, {:.0}%", peak / 2.0))
-        );
-
-        // 5. import
-        let seconds = import_csv(backend, dir.path(), &options, 100_000, 10_000).await?;
-        println!(
-            "- `trustloop import people` of 100,000 people from CSV (new database, whole command): \
-             {seconds:.2} s: {}\n",
-            verdict(
-                seconds < 3.0,
-                format!("target < 3 s, {:.0}%", seconds / 0.03)
-            )
-        );
     }
-    Ok(())
+
+    // 3. a leader's report under load
+    if !options.runs(Phase::Report) {
+        return Ok(None);
+    }
+    let (report, peak, ready) =
+        report_load(&store, &url, &dir.join("seal.key"), campaign, options).await?;
+    let p99 = percentile(&report.latencies_ms, 99.0);
+    println!(
+        "- leader report (GET /api/v1/me/campaigns/{{id}}/report) under load: {:.0} requests/s, \
+         p50 {:.2} ms, p99 {p99:.2} ms, {} failed: {}",
+        report.ok as f64 / report.seconds,
+        percentile(&report.latencies_ms, 50.0),
+        report.failed,
+        verdict(
+            p99 < 20.0,
+            format!("target p99 < 20 ms, {:.1}x under", 20.0 / p99)
+        )
+    );
+    Ok(Some((peak, ready)))
 }

@@ -78,6 +78,10 @@ pub struct BenchArgs {
     /// The Python interpreter that has the duckdb package.
     #[arg(long, default_value = "python3")]
     pub python: String,
+    /// Measure only these parts (comma-separated: heatmap, report, intake, import); all by
+    /// default. The organisation is generated only when heatmap or report is measured.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<crate::bench::Phase>,
 }
 
 /// Options of `generate`.
@@ -307,6 +311,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 concurrency: args.concurrency,
                 runs: args.runs,
                 python: args.python,
+                only: args.only,
             })
             .await?;
             Ok(ExitCode::SUCCESS)

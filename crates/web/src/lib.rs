@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod forms;
 pub mod pages;
@@ -65,6 +66,10 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The base of survey links, without a trailing slash.
     pub base_url: Arc<str>,
+    /// Immutable data parsed once (instrument versions, closed campaigns' contexts).
+    pub cache: Arc<cache::ReadCache>,
+    /// The audit log's writer (group commit).
+    pub audit: Arc<audit::AuditWriter>,
 }
 
 /// A bound, ready-to-run server.
@@ -86,9 +91,11 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let state = AppState {
+            audit: Arc::new(audit::AuditWriter::start(store.clone())),
             store,
             config: Arc::new(config),
             base_url: base_url.into(),
+            cache: Arc::default(),
         };
         Ok(Application {
             listener,

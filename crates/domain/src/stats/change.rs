@@ -213,6 +213,20 @@ pub fn detectable_effect_size(
     alpha: f64,
     power: f64,
 ) -> Result<f64, StatsError> {
+    // Some fifty evaluations of the non-central t for each pair of rater counts, which every
+    // report comparing two campaigns asks for again: computed once per process.
+    static KNOWN: super::Memo<(usize, usize, u64, u64)> = super::Memo::new();
+    KNOWN.get_or((n1, n2, alpha.to_bits(), power.to_bits()), || {
+        compute_detectable_effect_size(n1, n2, alpha, power)
+    })
+}
+
+fn compute_detectable_effect_size(
+    n1: usize,
+    n2: usize,
+    alpha: f64,
+    power: f64,
+) -> Result<f64, StatsError> {
     check_level(alpha, "alpha must lie strictly between 0 and 1")?;
     check_level(power, "power must lie strictly between 0 and 1")?;
     if power <= alpha {

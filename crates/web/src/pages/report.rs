@@ -6,7 +6,9 @@ use crate::error::{AppError, AppResult};
 use crate::views::ReportView;
 use askama::Template;
 use askama_web::WebTemplate;
+use std::sync::Arc;
 use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::instrument::Instrument;
 use trustloop_domain::report::{CampaignContext, ChangeRow, Report, compare};
 use trustloop_storage::{Campaign, CampaignId, Person, PersonId};
 
@@ -24,39 +26,74 @@ pub struct ReportPage {
 pub struct LoadedReport {
     /// The campaign.
     pub campaign: Campaign,
-    /// The leader.
-    pub leader: Person,
+    /// The instrument the campaign used.
+    pub instrument: Arc<Instrument>,
     /// The report.
     pub report: Report,
     /// The leader's previous closed campaign and the change since, if there is one.
     pub change: Option<(Campaign, Vec<ChangeRow>)>,
 }
 
+/// An instrument version, parsed once per server (a released version never changes).
+async fn instrument(state: &AppState, version: u32) -> AppResult<Arc<Instrument>> {
+    state
+        .cache
+        .instrument(version, || async {
+            Ok(state.store.instrument(version).await?)
+        })
+        .await
+}
+
 async fn build_report(
     state: &AppState,
     campaign: &Campaign,
     leader_id: PersonId,
-) -> AppResult<Report> {
-    let instrument = state.store.instrument(campaign.instrument_version).await?;
-    let context = campaign_context(state, campaign).await?;
-    let (responses, comments) = state.store.responses(campaign.id, leader_id).await?;
-    let answered = state
-        .store
-        .answered_by_group(campaign.id, leader_id)
-        .await?;
-    Ok(Report::build(
+) -> AppResult<(Arc<Instrument>, Report)> {
+    let (instrument, context, (responses, comments), answered) = tokio::try_join!(
+        instrument(state, campaign.instrument_version),
+        campaign_context(state, campaign),
+        async { Ok(state.store.responses(campaign.id, leader_id).await?) },
+        async {
+            Ok(state
+                .store
+                .answered_by_group(campaign.id, leader_id)
+                .await?)
+        },
+    )?;
+    let report = Report::build(
         &instrument,
         &campaign.rules,
         &context,
         &answered,
         &responses,
         &comments,
-    ))
+    );
+    Ok((instrument, report))
 }
 
-/// The campaign-wide context of a closed campaign: read when it was computed before, otherwise
-/// computed from each response's stored scores and kept (a closed campaign never changes).
-async fn campaign_context(state: &AppState, campaign: &Campaign) -> AppResult<CampaignContext> {
+/// The campaign-wide context of a campaign. A closed campaign's never changes: it is kept in
+/// memory once read (or computed and stored, the first time), so several servers agree on it
+/// without telling each other anything.
+async fn campaign_context(
+    state: &AppState,
+    campaign: &Campaign,
+) -> AppResult<Arc<CampaignContext>> {
+    if campaign.status == CampaignStatus::Closed {
+        state
+            .cache
+            .closed_campaign_context(campaign.id, || stored_campaign_context(state, campaign))
+            .await
+    } else {
+        stored_campaign_context(state, campaign).await.map(Arc::new)
+    }
+}
+
+/// The context read when it was computed before, otherwise computed from each response's stored
+/// scores and kept when the campaign is closed.
+async fn stored_campaign_context(
+    state: &AppState,
+    campaign: &Campaign,
+) -> AppResult<CampaignContext> {
     if let Some(json) = state.store.campaign_context(campaign.id).await? {
         match serde_json::from_str(&json) {
             Ok(context) => return Ok(context),
@@ -85,34 +122,36 @@ pub async fn load_report(
     campaign_id: CampaignId,
     leader_id: PersonId,
 ) -> AppResult<LoadedReport> {
-    let campaign = state.store.campaign(campaign_id).await?;
     // The leader's own campaigns, not the campaign's leaders: a campaign may have thousands.
     let led = state.store.campaigns_led_by(leader_id).await?;
-    if !led.iter().any(|c| c.id == campaign_id) {
+    let Some(campaign) = led.iter().find(|c| c.id == campaign_id).cloned() else {
         return Err(AppError::NotFound("report"));
-    }
-    let leader = state.store.person(leader_id).await?;
+    };
     if campaign.status != CampaignStatus::Closed {
         return Err(AppError::Conflict(format!(
             "The report for {} is released when the campaign closes (deadline {}), so that no single answer can be seen arriving.",
             campaign.name, campaign.deadline
         )));
     }
-    let report = build_report(state, &campaign, leader_id).await?;
     let previous = led
         .into_iter()
         .filter(|c| c.status == CampaignStatus::Closed && c.id.0 < campaign.id.0)
         .max_by_key(|c| c.id.0);
-    let change = match previous {
-        Some(previous) => {
-            let before = build_report(state, &previous, leader_id).await?;
-            Some((previous, compare(&before, &report)))
+    let before = async {
+        match &previous {
+            Some(previous) => Ok(Some(build_report(state, previous, leader_id).await?.1)),
+            None => Ok(None),
         }
-        None => None,
     };
+    let ((instrument, report), before) =
+        tokio::try_join!(build_report(state, &campaign, leader_id), before)?;
+    let change = previous.zip(before).map(|(previous, before)| {
+        let rows = compare(&before, &report);
+        (previous, rows)
+    });
     Ok(LoadedReport {
         campaign,
-        leader,
+        instrument,
         report,
         change,
     })
@@ -125,20 +164,16 @@ pub async fn report_page(
     campaign_id: CampaignId,
     leader_id: PersonId,
 ) -> AppResult<ReportPage> {
-    let loaded = load_report(state, campaign_id, leader_id).await?;
-    let instrument = state
-        .store
-        .instrument(loaded.campaign.instrument_version)
-        .await?;
+    let (loaded, leader) = tokio::try_join!(load_report(state, campaign_id, leader_id), async {
+        Ok(state.store.person(leader_id).await?)
+    })?;
     let view = ReportView::new(
         &loaded.report,
-        &instrument,
+        &loaded.instrument,
         loaded.campaign.rules.min_comments,
         loaded.change.as_ref(),
     );
-    let LoadedReport {
-        campaign, leader, ..
-    } = loaded;
+    let LoadedReport { campaign, .. } = loaded;
     Ok(ReportPage {
         chrome,
         leader,
