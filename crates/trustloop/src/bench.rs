@@ -37,8 +37,10 @@ pub struct BenchOptions {
     pub postgres: Option<String>,
     /// Seconds each load phase runs.
     pub seconds: u64,
-    /// Concurrent requests of the load generator.
+    /// Concurrent requests of the load generator (report phase).
     pub concurrency: usize,
+    /// Concurrent respondents sending answers (intake phase).
+    pub intake_concurrency: usize,
     /// Timed repetitions of each query.
     pub runs: usize,
     /// The Python interpreter that has DuckDB.
@@ -476,7 +478,7 @@ async fn intake(
     let queue = Arc::new(std::sync::Mutex::new(tokens));
     let base = server.base.clone();
     let form = Arc::new(form);
-    let result = load(options.concurrency, options.seconds, move |client| {
+    let result = load(options.intake_concurrency, options.seconds, move |client| {
         let token = queue.lock().expect("the queue is never poisoned").pop();
         let (base, form) = (base.clone(), form.clone());
         async move {
@@ -600,11 +602,13 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     }
     println!(
         "Organisation: {} people, {} team leaders, {} answers (generated with seed 2026); load: {} \
-         concurrent requests for {} s per phase; {} timed runs per query. Binary: {binary_mb:.1} MB.\n",
+         concurrent report requests, {} concurrent respondents sending answers, for {} s per phase; \
+         {} timed runs per query. Binary: {binary_mb:.1} MB.\n",
         options.people,
         options.leaders,
         options.responses,
         options.concurrency,
+        options.intake_concurrency,
         options.seconds,
         options.runs
     );

@@ -69,9 +69,12 @@ pub struct BenchArgs {
     /// Seconds each load phase runs.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
-    /// Concurrent requests of the load generator.
+    /// Concurrent requests of the load generator for the report.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Concurrent respondents sending answers (answers that arrive together share a commit).
+    #[arg(long, default_value_t = 128)]
+    pub intake_concurrency: usize,
     /// Timed repetitions of each query.
     #[arg(long, default_value_t = 101)]
     pub runs: usize,
@@ -309,6 +312,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 postgres: args.postgres,
                 seconds: args.seconds,
                 concurrency: args.concurrency,
+                intake_concurrency: args.intake_concurrency,
                 runs: args.runs,
                 python: args.python,
                 only: args.only,
