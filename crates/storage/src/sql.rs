@@ -66,6 +66,9 @@ pub trait Backend: Database {
 
     /// The aggregate that joins text values with a separator (its second argument).
     const STRING_AGG: &'static str;
+
+    /// The function that makes a one-character string from a character code.
+    const CHR: &'static str;
 }
 
 /// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
@@ -109,6 +112,7 @@ impl Backend for sqlx::Sqlite {
     // Passive: copies what it can without waiting for readers or blocking the writer.
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
     const STRING_AGG: &'static str = "group_concat";
+    const CHR: &'static str = "char";
 }
 
 impl Backend for sqlx::Postgres {
@@ -131,6 +135,7 @@ impl Backend for sqlx::Postgres {
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
     const STRING_AGG: &'static str = "string_agg";
+    const CHR: &'static str = "chr";
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -205,6 +210,34 @@ fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Err
             e.into()
         }
     }
+}
+
+/// Reads team sums joined into one text by [`Store::team_sums`]: records split by ASCII 30,
+/// fields by ASCII 31 (team, respondents, then n, sum and sum of squares of each measure).
+/// `None` when a record does not have exactly its 14 fields (a team name holding a separator).
+fn parse_team_sums(joined: &str) -> Option<Vec<(String, TeamSums)>> {
+    joined
+        .split('\u{1e}')
+        .map(|record| {
+            let fields: Vec<&str> = record.split('\u{1f}').collect();
+            if fields.len() != 14 {
+                return None;
+            }
+            let mut sums = TeamSums {
+                respondents: fields[1].parse().ok()?,
+                ..TeamSums::default()
+            };
+            for (m, measure) in sums.measures.iter_mut().enumerate() {
+                let first = 2 + 3 * m;
+                *measure = Sums {
+                    n: fields[first].parse().ok()?,
+                    sum: fields[first + 1].parse().ok()?,
+                    sum_sq: fields[first + 2].parse().ok()?,
+                };
+            }
+            Some((fields[0].to_string(), sums))
+        })
+        .collect()
 }
 
 /// `(pF, pF+1, …)`: `count` placeholders numbered from `first`, for an `IN` list that follows
@@ -1315,26 +1348,27 @@ where
             }
             tx.commit().await?;
         }
-        let rows = sqlx::query(
+        // Streamed: a campaign of 100,000 answers would otherwise hold every row object at
+        // once (tens of MB) before converting it.
+        let mut rows = sqlx::query(
             "SELECT leader_id, rater_group, m0, m1, m2, m3 FROM response_scores WHERE campaign_id = $1",
         )
         .bind(campaign.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    PersonId(row.try_get("leader_id")?),
-                    parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                    [
-                        row.try_get("m0")?,
-                        row.try_get("m1")?,
-                        row.try_get("m2")?,
-                        row.try_get("m3")?,
-                    ],
-                ))
-            })
-            .collect()
+        .fetch(&self.pool);
+        let mut scores = Vec::new();
+        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            scores.push((
+                PersonId(row.try_get(0)?),
+                parse_group(&row.try_get::<String, _>(1)?)?,
+                [
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    row.try_get(4)?,
+                    row.try_get(5)?,
+                ],
+            ));
+        }
+        Ok(scores)
     }
 
     async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>> {
@@ -1421,6 +1455,43 @@ where
     }
 
     async fn team_sums(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamSums)>> {
+        // One row holding every team (records split by ASCII 30, fields by ASCII 31) instead of
+        // ~10,000 rows: the SQLite driver hands each row between threads, which cost more than
+        // the whole query. A team name holding either separator is read row by row instead.
+        let field = |column: &str| format!("{column} || {}(31)", DB::CHR);
+        let record = [
+            "team",
+            "respondents",
+            "m0_n",
+            "m0_sum",
+            "m0_sum_sq",
+            "m1_n",
+            "m1_sum",
+            "m1_sum_sq",
+            "m2_n",
+            "m2_sum",
+            "m2_sum_sq",
+            "m3_n",
+            "m3_sum",
+        ]
+        .map(field)
+        .join(" || ")
+            + " || m3_sum_sq";
+        let joined: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT {}({record}, {}(30)) FROM team_aggregates WHERE campaign_id = $1",
+            DB::STRING_AGG,
+            DB::CHR
+        ))
+        .bind(campaign.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let Some(joined) = joined else {
+            return Ok(Vec::new());
+        };
+        if let Some(mut teams) = parse_team_sums(&joined) {
+            teams.sort_by(|a, b| a.0.cmp(&b.0));
+            return Ok(teams);
+        }
         let rows = sqlx::query(
             "SELECT team, respondents, m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq,
                     m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq
@@ -1431,8 +1502,6 @@ where
         .await?;
         rows.iter()
             .map(|row| {
-                // By position (as selected above), not by a name formatted for each of the 13
-                // values of each of ~10,000 rows.
                 let mut sums = TeamSums {
                     respondents: row.try_get::<i64, _>(1)? as u64,
                     ..TeamSums::default()
@@ -1855,5 +1924,36 @@ mod tests {
         let depths = super::manager_depths(&file);
         assert_eq!(&depths[..6], [3, 1, 0, 2, 0, 1]);
         assert!(depths[6] <= 1 && depths[7] <= 1);
+    }
+}
+
+#[cfg(test)]
+mod team_sums_text {
+    use super::parse_team_sums;
+
+    #[test]
+    fn joined_team_sums_are_read_back_and_a_name_holding_a_separator_falls_back() {
+        let record = |team: &str, respondents: u64| {
+            let mut fields = vec![team.to_string(), respondents.to_string()];
+            for m in 0..4 {
+                fields.extend([
+                    (respondents - m).to_string(),
+                    format!("{}", 75.25 * (respondents - m) as f64),
+                    "1.23456789012346e+15".to_string(),
+                ]);
+            }
+            fields.join("\u{1f}")
+        };
+        let joined = [record("Platform", 6), record("Sales 2", 5)].join("\u{1e}");
+        let teams = parse_team_sums(&joined).expect("parsed");
+        assert_eq!(teams.len(), 2);
+        assert_eq!(teams[0].0, "Platform");
+        assert_eq!(teams[0].1.respondents, 6);
+        assert_eq!(teams[0].1.measures[1].n, 5);
+        assert_eq!(teams[0].1.measures[1].sum, 75.25 * 5.0);
+        assert_eq!(teams[1].1.measures[3].sum_sq, 1.23456789012346e15);
+        let odd = [record("Odd\u{1f}name", 6)].join("\u{1e}");
+        assert!(parse_team_sums(&odd).is_none(), "read row by row instead");
+        assert!(parse_team_sums(&format!("{}\u{1f}x", record("A", 5))).is_none());
     }
 }
