@@ -266,12 +266,23 @@ pub struct HeatmapJson {
     responses((status = 200, body = HeatmapJson), (status = 401), (status = 403), (status = 404), (status = 409)))]
 async fn campaign_heatmap(
     State(state): State<AppState>,
+    address: crate::audit::ClientAddress,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<HeatmapJson> {
     user.require_admin()?;
     let campaign = state.store.campaign(CampaignId(id)).await?;
     let map = crate::pages::campaign_heatmap(&state, &campaign).await?;
+    // Each team is one leader's results: logged like the page's view of them.
+    crate::audit::record(
+        &state,
+        &user.user.email,
+        "team_results_viewed",
+        &format!("campaign {id}"),
+        &address,
+        "api",
+    )
+    .await?;
     let hidden = |h: Option<trustloop_domain::privacy::disclosure::Suppression>| {
         h.and_then(|h| serde_json::to_value(h).ok())
             .and_then(|v| v.as_str().map(String::from))

@@ -407,10 +407,15 @@ async fn trust_by_team_shows_teams_of_at_least_five_and_hides_smaller_ones_with_
         page.contains("too few answers to show") && page.contains("hidden so that a smaller team")
     );
     let events = app.store.audit_events(10, None).await.expect("audit");
-    assert!(
-        events
-            .iter()
-            .any(|(_, e)| e.action == "team_results_viewed"),
-        "admin access is logged"
+    let viewed: Vec<&str> = events
+        .iter()
+        .filter(|(_, e)| e.action == "team_results_viewed")
+        .map(|(_, e)| e.detail.as_str())
+        .collect();
+    assert_eq!(
+        viewed.len(),
+        2,
+        "the API's and the page's view of each leader's team results are both logged: {viewed:?}"
     );
+    assert!(viewed.contains(&"api"), "{viewed:?}");
 }
