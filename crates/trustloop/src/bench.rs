@@ -496,43 +496,63 @@ async fn intake(
     Ok((result, peak, server.ready_ms))
 }
 
-/// A leader's report under load, on the big database, through the API with a token.
+/// Whether a report request succeeded, its body read whole.
+async fn read_report(client: &reqwest::Client, address: &str, token: &str) -> bool {
+    match client.get(address).bearer_auth(token).send().await {
+        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+        _ => false,
+    }
+}
+
+/// Leaders whose reports are each read once in the first-read phase (more than the server
+/// keeps, so that it cannot serve any of them from memory by the end).
+const FIRST_READS: usize = 3000;
+
+/// Reports under load, on the big database, through the API with a token per leader: one
+/// leader's report read again and again (the issue's question: after the first read it comes
+/// from the server's memory), then the reports of [`FIRST_READS`] other leaders, each read once
+/// and so computed from the database.
 async fn report_load(
     store: &DynStore,
     url: &str,
     seal_key_file: &Path,
     campaign: CampaignId,
     options: &BenchOptions,
-) -> anyhow::Result<(Load, f64, f64)> {
-    let leader = store.campaign_leaders(campaign).await?;
-    let leader = leader
-        .iter()
-        .find(|p| p.manager_id.is_some() && p.team.as_deref().is_some_and(|t| t.contains("team")))
-        .context("a team leader")?;
-    let user = store
-        .create_user(&NewUser {
-            email: Email::parse(&leader.email).map_err(|e| anyhow::anyhow!(e))?,
-            display_name: leader.name.clone(),
-            role: Role::Leader,
-            person_id: Some(leader.id),
-            password_hash: None,
-        })
-        .await?;
-    let token = trustloop_web::auth::random_token();
-    store
-        .create_api_token(&NewApiToken {
-            user_id: user,
-            name: "bench".into(),
-            token_hash: trustloop_web::auth::hash_token(&token),
-            scopes: vec!["reports:read".into()],
-            created_at: trustloop_web::auth::now(),
-        })
-        .await?;
+) -> anyhow::Result<(Load, Load, f64, f64)> {
+    let leaders = store.campaign_leaders(campaign).await?;
+    let mut team_leaders = leaders.iter().filter(|p| {
+        p.manager_id.is_some() && p.team.as_deref().is_some_and(|t| t.contains("team"))
+    });
+    let mut tokens = Vec::new();
+    for leader in team_leaders.by_ref().take(1 + FIRST_READS) {
+        let user = store
+            .create_user(&NewUser {
+                email: Email::parse(&leader.email).map_err(|e| anyhow::anyhow!(e))?,
+                display_name: leader.name.clone(),
+                role: Role::Leader,
+                person_id: Some(leader.id),
+                password_hash: None,
+            })
+            .await?;
+        let token = trustloop_web::auth::random_token();
+        store
+            .create_api_token(&NewApiToken {
+                user_id: user,
+                name: "bench".into(),
+                token_hash: trustloop_web::auth::hash_token(&token),
+                scopes: vec!["reports:read".into()],
+                created_at: trustloop_web::auth::now(),
+            })
+            .await?;
+        tokens.push(token);
+    }
+    anyhow::ensure!(tokens.len() > 1, "the campaign has too few team leaders");
     let server = Server::start(url, seal_key_file)?;
     let address = format!("{}/api/v1/me/campaigns/{}/report", server.base, campaign.0);
+    let one = tokens.remove(0);
     let check = reqwest::Client::new()
         .get(&address)
-        .bearer_auth(&token)
+        .bearer_auth(&one)
         .send()
         .await?;
     anyhow::ensure!(
@@ -540,19 +560,26 @@ async fn report_load(
         "the report answered {}",
         check.status()
     );
-    let result = load(options.concurrency, options.seconds, move |client| {
-        let (address, token) = (address.clone(), token.clone());
+    let again = {
+        let address = address.clone();
+        load(options.concurrency, options.seconds, move |client| {
+            let (address, token) = (address.clone(), one.clone());
+            async move { Some(read_report(&client, &address, &token).await) }
+        })
+        .await
+    };
+    let tokens = Arc::new(tokens);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let first = load(options.concurrency, options.seconds, move |client| {
+        let (address, tokens, next) = (address.clone(), tokens.clone(), next.clone());
         async move {
-            let reply = client.get(&address).bearer_auth(&token).send().await;
-            Some(match reply {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                _ => false,
-            })
+            let token = tokens.get(next.fetch_add(1, Ordering::Relaxed))?.clone();
+            Some(read_report(&client, &address, &token).await)
         }
     })
     .await;
     let peak = server.peak_mb()?;
-    Ok((result, peak, server.ready_ms))
+    Ok((again, first, peak, server.ready_ms))
 }
 
 /// Imports the generated organisation's people from CSV with `trustloop import people`.
@@ -798,19 +825,30 @@ async fn big_database(
     if !options.runs(Phase::Report) {
         return Ok(None);
     }
-    let (report, peak, ready) =
+    let (again, first, peak, ready) =
         report_load(&store, &url, &dir.join("seal.key"), campaign, options).await?;
-    let p99 = percentile(&report.latencies_ms, 99.0);
+    let p99 = percentile(&again.latencies_ms, 99.0);
     println!(
-        "- leader report (GET /api/v1/me/campaigns/{{id}}/report) under load: {:.0} requests/s, \
+        "- one leader's report read again and again (GET /api/v1/me/campaigns/{{id}}/report; \
+         computed at the first read, then kept by the server) under load: {:.0} requests/s, \
          p50 {:.2} ms, p99 {p99:.2} ms, {} failed: {}",
-        report.ok as f64 / report.seconds,
-        percentile(&report.latencies_ms, 50.0),
-        report.failed,
+        again.ok as f64 / again.seconds,
+        percentile(&again.latencies_ms, 50.0),
+        again.failed,
         verdict(
             p99 < 20.0,
             format!("target p99 < 20 ms, {:.1}x under", 20.0 / p99)
         )
+    );
+    println!(
+        "- first reads of other leaders' reports (each computed from the database; {} leaders \
+         read in {:.1} s): {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {} failed",
+        first.ok + first.failed,
+        first.seconds,
+        first.ok as f64 / first.seconds,
+        percentile(&first.latencies_ms, 50.0),
+        percentile(&first.latencies_ms, 99.0),
+        first.failed,
     );
     Ok(Some((peak, ready)))
 }

@@ -471,7 +471,7 @@ async fn my_report(
     let me = user.user.person_id.ok_or(AppError::NotFound("report"))?;
     // Only the leader's own campaigns: any other is "not found".
     let loaded = crate::pages::load_report(&state, CampaignId(id), me).await?;
-    Ok(Json(report_json(CampaignId(id), &loaded.report)))
+    Ok(Json(report_json(CampaignId(id), loaded.report())))
 }
 
 #[derive(OpenApi)]

@@ -1,7 +1,9 @@
 //! What the server keeps in memory between requests: only data that can never change once
 //! stored, so that several servers behind a load balancer stay correct without telling each
 //! other anything. Instrument versions are frozen once released; the context of a closed
-//! campaign (reliability and norms) is computed once, stored, and never rewritten.
+//! campaign (reliability and norms) is computed once, stored, and never rewritten; a leader's
+//! report in a closed campaign is computed from data that no longer changes (a closed campaign
+//! takes no answers, raters or leaders, and never reopens).
 
 use crate::error::AppResult;
 use std::collections::HashMap;
@@ -9,8 +11,8 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use trustloop_domain::instrument::Instrument;
-use trustloop_domain::report::CampaignContext;
-use trustloop_storage::CampaignId;
+use trustloop_domain::report::{CampaignContext, ChangeRow, Report};
+use trustloop_storage::{CampaignId, PersonId};
 
 /// Contexts of closed campaigns kept at once (each about 4 × 8 bytes per leader: some 320 kB for
 /// a campaign of 10,000 leaders).
@@ -19,11 +21,38 @@ const CONTEXTS: usize = 64;
 /// Instrument versions kept at once (there are a handful).
 const INSTRUMENTS: usize = 16;
 
+/// Finished reports kept at once (a few tens of kB each: some 40 MB when full).
+const REPORTS: usize = 2048;
+
+/// A leader's report in a closed campaign, and the change since the previous closed campaign
+/// it is compared with.
+pub struct FinishedReport {
+    /// The instrument the campaign used.
+    pub instrument: Arc<Instrument>,
+    /// The report.
+    pub report: Report,
+    /// The change since the previous campaign, when there is one.
+    pub change: Option<Vec<ChangeRow>>,
+}
+
+/// Which finished report: the campaign, the leader, and the earlier closed campaign it is
+/// compared with (a campaign created earlier may close later and become the one compared with).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FinishedReportKey {
+    /// The closed campaign.
+    pub campaign: CampaignId,
+    /// The leader.
+    pub leader: PersonId,
+    /// The previous closed campaign of the same leader, if any.
+    pub previous: Option<CampaignId>,
+}
+
 /// Immutable data read from the database, parsed once.
 #[derive(Default)]
 pub struct ReadCache {
     instruments: Bounded<u32, Instrument>,
     contexts: Bounded<CampaignId, CampaignContext>,
+    reports: Bounded<FinishedReportKey, FinishedReport>,
 }
 
 impl ReadCache {
@@ -51,12 +80,32 @@ impl ReadCache {
     {
         self.contexts.get_or_load(campaign, CONTEXTS, load).await
     }
+
+    /// A leader's finished report in a closed campaign, computing it with `load` the first
+    /// time. The caller checks first that the leader may read it (the cache does not).
+    pub async fn finished_report<F, Fut>(
+        &self,
+        key: FinishedReportKey,
+        load: F,
+    ) -> AppResult<Arc<FinishedReport>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<FinishedReport>>,
+    {
+        self.reports.get_or_load(key, REPORTS, load).await
+    }
 }
 
 /// A map of at most a given number of values, each loaded once even when many requests ask
 /// for it at the same moment; when full, the value used longest ago makes room.
 struct Bounded<K, V> {
-    entries: Mutex<HashMap<K, Entry<V>>>,
+    entries: Mutex<Entries<K, V>>,
+}
+
+struct Entries<K, V> {
+    map: HashMap<K, Entry<V>>,
+    /// Counts uses, to know which entry was used longest ago.
+    clock: u64,
 }
 
 struct Entry<V> {
@@ -67,7 +116,10 @@ struct Entry<V> {
 impl<K, V> Default for Bounded<K, V> {
     fn default() -> Self {
         Bounded {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                clock: 0,
+            }),
         }
     }
 }
@@ -80,14 +132,16 @@ impl<K: Eq + Hash + Copy, V> Bounded<K, V> {
     {
         let cell = {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            let clock = entries.values().map(|e| e.used).max().unwrap_or(0) + 1;
-            if !entries.contains_key(&key) && entries.len() >= capacity {
-                let oldest = entries.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
+            entries.clock += 1;
+            let clock = entries.clock;
+            let map = &mut entries.map;
+            if !map.contains_key(&key) && map.len() >= capacity {
+                let oldest = map.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
                 if let Some(oldest) = oldest {
-                    entries.remove(&oldest);
+                    map.remove(&oldest);
                 }
             }
-            let entry = entries.entry(key).or_insert_with(|| Entry {
+            let entry = map.entry(key).or_insert_with(|| Entry {
                 cell: Arc::new(OnceCell::new()),
                 used: clock,
             });

@@ -332,7 +332,7 @@ impl ReportView {
         report: &Report,
         instrument: &Instrument,
         min_comments: u32,
-        change: Option<&(trustloop_storage::Campaign, Vec<ChangeRow>)>,
+        change: Option<(&trustloop_storage::Campaign, &[ChangeRow])>,
     ) -> ReportView {
         let columns_all = &report.columns;
         let columns = report

@@ -2,6 +2,7 @@
 
 use super::Chrome;
 use crate::AppState;
+use crate::cache::{FinishedReport, FinishedReportKey};
 use crate::error::{AppError, AppResult};
 use crate::views::ReportView;
 use askama::Template;
@@ -26,12 +27,22 @@ pub struct ReportPage {
 pub struct LoadedReport {
     /// The campaign.
     pub campaign: Campaign,
-    /// The instrument the campaign used.
-    pub instrument: Arc<Instrument>,
+    /// The leader's previous closed campaign, which the change is measured from.
+    pub previous: Option<Campaign>,
+    /// The report, its instrument and the change since `previous`.
+    pub finished: Arc<FinishedReport>,
+}
+
+impl LoadedReport {
     /// The report.
-    pub report: Report,
-    /// The leader's previous closed campaign and the change since, if there is one.
-    pub change: Option<(Campaign, Vec<ChangeRow>)>,
+    pub fn report(&self) -> &Report {
+        &self.finished.report
+    }
+
+    /// The previous campaign and the change since, if there is one.
+    pub fn change(&self) -> Option<(&Campaign, &[ChangeRow])> {
+        self.previous.as_ref().zip(self.finished.change.as_deref())
+    }
 }
 
 /// An instrument version, parsed once per server (a released version never changes).
@@ -137,23 +148,36 @@ pub async fn load_report(
         .into_iter()
         .filter(|c| c.status == CampaignStatus::Closed && c.id.0 < campaign.id.0)
         .max_by_key(|c| c.id.0);
-    let before = async {
-        match &previous {
-            Some(previous) => Ok(Some(build_report(state, previous, leader_id).await?.1)),
-            None => Ok(None),
-        }
+    // Everything the report is made of is fixed once its campaign (and so the earlier one it is
+    // compared with) has closed: it is computed once per server.
+    let key = FinishedReportKey {
+        campaign: campaign.id,
+        leader: leader_id,
+        previous: previous.as_ref().map(|p| p.id),
     };
-    let ((instrument, report), before) =
-        tokio::try_join!(build_report(state, &campaign, leader_id), before)?;
-    let change = previous.zip(before).map(|(previous, before)| {
-        let rows = compare(&before, &report);
-        (previous, rows)
-    });
+    let finished = state
+        .cache
+        .finished_report(key, || async {
+            let before = async {
+                match &previous {
+                    Some(previous) => Ok(Some(build_report(state, previous, leader_id).await?.1)),
+                    None => Ok(None),
+                }
+            };
+            let ((instrument, report), before) =
+                tokio::try_join!(build_report(state, &campaign, leader_id), before)?;
+            let change = before.map(|before| compare(&before, &report));
+            Ok(FinishedReport {
+                instrument,
+                report,
+                change,
+            })
+        })
+        .await?;
     Ok(LoadedReport {
         campaign,
-        instrument,
-        report,
-        change,
+        previous,
+        finished,
     })
 }
 
@@ -168,10 +192,10 @@ pub async fn report_page(
         Ok(state.store.person(leader_id).await?)
     })?;
     let view = ReportView::new(
-        &loaded.report,
-        &loaded.instrument,
+        loaded.report(),
+        &loaded.finished.instrument,
         loaded.campaign.rules.min_comments,
-        loaded.change.as_ref(),
+        loaded.change(),
     );
     let LoadedReport { campaign, .. } = loaded;
     Ok(ReportPage {

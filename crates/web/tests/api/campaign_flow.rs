@@ -7,6 +7,12 @@ use trustloop_storage::Role;
 /// Imports the small organisation, creates a campaign for Lee with peers and one other, opens it
 /// and returns (campaign id, links).
 pub async fn open_campaign_for_lee(app: &TestApp, admin: &Client) -> (i64, Vec<Link>) {
+    let id = draft_campaign_for_lee(app, admin).await;
+    (id, open_with_links(admin, id).await)
+}
+
+/// A draft campaign assessing Lee, with Lee's raters added.
+async fn draft_campaign_for_lee(app: &TestApp, admin: &Client) -> i64 {
     upload_people(admin, ORG_CSV).await;
     let id = create_campaign(admin, "Spring trust 360").await;
     let r = admin
@@ -43,12 +49,16 @@ pub async fn open_campaign_for_lee(app: &TestApp, admin: &Client) -> (i64, Vec<L
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "adding {name}");
     }
+    id
+}
+
+/// Opens the draft campaign `id` and issues its links.
+async fn open_with_links(admin: &Client, id: i64) -> Vec<Link> {
     let r = admin
         .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let links = issue_links(admin, id).await;
-    (id, links)
+    issue_links(admin, id).await
 }
 
 pub fn link_of<'a>(links: &'a [Link], rater: &str) -> &'a str {
@@ -322,6 +332,60 @@ async fn a_second_campaign_shows_the_change_since_the_first_and_whether_it_is_re
     assert!(
         second.contains("Reliability is judged from research"),
         "one leader: no campaign estimate"
+    );
+}
+
+#[tokio::test]
+async fn a_report_read_before_an_earlier_campaign_closes_shows_the_change_once_it_has() {
+    // The finished report is computed once per server: a campaign created earlier but closed
+    // later becomes the one compared with, and the report read afterwards must say so.
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let earlier = draft_campaign_for_lee(&app, &admin).await;
+    let later = draft_campaign_for_lee(&app, &admin).await;
+    app.create_user(
+        "lee@example.org",
+        "Lee Leader",
+        Role::Leader,
+        Some("lee@example.org"),
+    )
+    .await;
+    let rater = app.client();
+    let run = |id: i64, points: [&'static str; 4]| {
+        let (admin, rater) = (&admin, &rater);
+        async move {
+            let links = open_with_links(admin, id).await;
+            for (who, point) in ["Ann Report", "Ben Report", "Cai Report", "Dev Report"]
+                .into_iter()
+                .zip(points)
+            {
+                let r = answer(rater, link_of(&links, who), &survey_form(point, None)).await;
+                assert_eq!(r.status(), StatusCode::SEE_OTHER, "campaign {id}, {who}");
+            }
+            admin
+                .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+                .await;
+        }
+    };
+    let lee = app.signed_in("lee@example.org").await;
+    run(later, ["4", "5", "4", "5"]).await;
+    let (_, alone) = lee.get_text(&format!("/me/campaigns/{later}/report")).await;
+    assert!(
+        !alone.contains("id=\"change\""),
+        "nothing closed before it yet"
+    );
+    assert!(
+        alone.contains("data-testid=\"score-trust_index\""),
+        "{alone}"
+    );
+
+    run(earlier, ["2", "3", "2", "3"]).await;
+    let (status, compared) = lee.get_text(&format!("/me/campaigns/{later}/report")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        compared.contains("id=\"change\"") && compared.contains("a real rise"),
+        "the same report, read again, now shows the change since the earlier campaign"
     );
 }
 
