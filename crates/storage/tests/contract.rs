@@ -133,6 +133,50 @@ async fn a_database_url_with_an_unknown_scheme_is_refused() {
     );
 }
 
+#[tokio::test]
+async fn lookups_made_on_every_request_use_an_index_not_a_scan() {
+    // Found at 1,000,000 answers: a leader's campaigns were found by reading every leader of
+    // every campaign, which no small test database notices. SQLite's plan says so directly.
+    let fixture = sqlite_fixture().await;
+    drop(fixture.store);
+    let dir = fixture._dir.as_ref().expect("a folder");
+    let url = format!("sqlite://{}", dir.path().join("contract.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+    for (lookup, query) in [
+        (
+            "a leader's campaigns",
+            "SELECT campaign_id FROM campaign_leaders WHERE leader_id = 1",
+        ),
+        (
+            "an API token",
+            "SELECT id FROM api_tokens WHERE token_hash = 'x'",
+        ),
+        (
+            "a leader's answers",
+            "SELECT id FROM responses WHERE campaign_id = 1 AND leader_id = 1",
+        ),
+        (
+            "a leader's invitations",
+            "SELECT id FROM invitations WHERE campaign_id = 1 AND leader_id = 1",
+        ),
+    ] {
+        // Columns: id, parent, notused, detail.
+        let plan: Vec<String> =
+            sqlx::query_as::<_, (i64, i64, i64, String)>(&format!("EXPLAIN QUERY PLAN {query}"))
+                .fetch_all(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{lookup}: {e}"))
+                .into_iter()
+                .map(|(.., detail)| detail)
+                .collect();
+        assert!(!plan.is_empty(), "{lookup}: no plan");
+        assert!(
+            plan.iter().all(|step| !step.starts_with("SCAN")),
+            "{lookup} reads the whole table: {plan:?}"
+        );
+    }
+}
+
 // ------------------------------------------------------------------------------------ helpers
 
 fn email(text: &str) -> Email {
