@@ -26,9 +26,13 @@ use trustloop_domain::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
 use trustloop_domain::rating::{Rating, SurveyAnswers};
 use trustloop_domain::report::{Comment, Response};
 
-/// Rows per multi-row INSERT during an import (4 values each, well under both databases' limit
-/// on bound values: 32,766 for SQLite, 65,535 for PostgreSQL).
-const IMPORT_BATCH: usize = 2000;
+/// Audit events per multi-row INSERT (6 values each, well under both databases' limit on bound
+/// values: 32,766 for SQLite, 65,535 for PostgreSQL).
+const AUDIT_BATCH: usize = 2000;
+
+/// People per statement while an import fills its staging tables (each chunk is one JSON text;
+/// several chunks so that the progress bar moves).
+const IMPORT_CHUNK: usize = 5_000;
 
 /// Ids per `IN (…)` list when reading attributes, for the same limit.
 const ID_BATCH: usize = 5000;
@@ -69,6 +73,10 @@ pub trait Backend: Database {
 
     /// The function that makes a one-character string from a character code.
     const CHR: &'static str;
+
+    /// A FROM item with one row per element of the JSON array bound to `$1`, in a column
+    /// `value` that `value ->> n` reads the `n`th item of as text.
+    const JSON_ARRAY_ELEMENTS: &'static str;
 }
 
 /// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
@@ -113,6 +121,7 @@ impl Backend for sqlx::Sqlite {
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
     const STRING_AGG: &'static str = "group_concat";
     const CHR: &'static str = "char";
+    const JSON_ARRAY_ELEMENTS: &'static str = "json_each($1)";
 }
 
 impl Backend for sqlx::Postgres {
@@ -131,11 +140,12 @@ impl Backend for sqlx::Postgres {
     const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
     // Temporary tables are never analysed automatically: without statistics the planner takes
     // 100,000 staged rows for a handful and joins them row by row.
-    const ANALYZE_STAGING: Option<&'static str> = Some("ANALYZE import_staging, import_attributes");
+    const ANALYZE_STAGING: Option<&'static str> = Some("ANALYZE import_staging");
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
     const STRING_AGG: &'static str = "string_agg";
     const CHR: &'static str = "chr";
+    const JSON_ARRAY_ELEMENTS: &'static str = "jsonb_array_elements($1::jsonb) AS elements(value)";
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -238,6 +248,11 @@ fn parse_team_sums(joined: &str) -> Option<Vec<(String, TeamSums)>> {
             Some((fields[0].to_string(), sums))
         })
         .collect()
+}
+
+/// `value` as JSON text, to be bound to one parameter.
+fn json_text(value: &impl serde::Serialize) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("JSON: {e}")))
 }
 
 /// `(pF, pF+1, …)`: `count` placeholders numbered from `first`, for an `IN` list that follows
@@ -594,42 +609,56 @@ where
         file: &PeopleFile,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> StoreResult<ImportSummary> {
+        let started = std::time::Instant::now();
+        let step = |name: &str| {
+            tracing::debug!(
+                step = name,
+                ms = started.elapsed().as_millis() as u64,
+                "import"
+            )
+        };
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         if let Some(lock) = DB::IMPORT_LOCK {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
-        // Staging tables live in the connection's own temporary space and are dropped before
+        // The staging table lives in the connection's own temporary space and is dropped before
         // the commit (or with the rollback).
         sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT, depth BIGINT NOT NULL)")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_attributes (email TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL)")
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM import_staging")
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM import_attributes")
-            .execute(&mut *tx)
-            .await?;
         let depths = manager_depths(file);
         let levels = depths.iter().max().map_or(0, |d| d + 1);
+        // Each chunk goes in as one JSON array bound to one parameter and unpacked by the
+        // database: binding the values one by one cost more than the rest of the import.
         let mut written = 0;
-        for (n, chunk) in file.rows.chunks(IMPORT_BATCH).enumerate() {
-            let sql = format!(
-                "INSERT INTO import_staging (email, name, team, manager_email, depth) VALUES {}",
-                row_placeholders::<DB>(chunk.len(), 5)
-            );
-            let mut insert = sqlx::query(&sql);
-            for (row, depth) in chunk.iter().zip(&depths[n * IMPORT_BATCH..]) {
-                insert = insert
-                    .bind(row.email.as_str())
-                    .bind(row.name.as_str())
-                    .bind(row.team.as_deref())
-                    .bind(row.manager_email.as_ref().map(Email::as_str))
-                    .bind(*depth as i64);
-            }
-            insert.execute(&mut *tx).await?;
+        // Attributes are written straight from their JSON once everyone is in `people`.
+        let mut attribute_chunks = Vec::new();
+        for (n, chunk) in file.rows.chunks(IMPORT_CHUNK).enumerate() {
+            let people: Vec<_> = chunk
+                .iter()
+                .zip(&depths[n * IMPORT_CHUNK..])
+                .map(|(row, depth)| {
+                    (
+                        row.email.as_str(),
+                        row.name.as_str(),
+                        row.team.as_deref(),
+                        row.manager_email.as_ref().map(Email::as_str),
+                        *depth,
+                    )
+                })
+                .collect();
+            sqlx::query(&format!(
+                "INSERT INTO import_staging (email, name, team, manager_email, depth)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, CAST(value ->> 4 AS BIGINT)
+                 FROM {}",
+                DB::JSON_ARRAY_ELEMENTS
+            ))
+            .bind(json_text(&people)?)
+            .execute(&mut *tx)
+            .await?;
             let attributes: Vec<(&str, &str, &str)> = chunk
                 .iter()
                 .flat_map(|r| {
@@ -638,23 +667,15 @@ where
                         .map(|(n, v)| (r.email.as_str(), n.as_str(), v.as_str()))
                 })
                 .collect();
-            for attr_chunk in attributes.chunks(IMPORT_BATCH) {
-                let sql = format!(
-                    "INSERT INTO import_attributes (email, name, value) VALUES {}",
-                    row_placeholders::<DB>(attr_chunk.len(), 3)
-                );
-                let mut insert = sqlx::query(&sql);
-                for (e, n, v) in attr_chunk {
-                    insert = insert.bind(*e).bind(*n).bind(*v);
-                }
-                insert.execute(&mut *tx).await?;
-            }
+            attribute_chunks.push(json_text(&attributes)?);
             written += chunk.len();
             progress(written / 2);
         }
+        step("staged");
         if let Some(analyze) = DB::ANALYZE_STAGING {
             sqlx::query(analyze).execute(&mut *tx).await?;
         }
+        step("analysed");
         let teams_created = DB::rows_affected(
             &sqlx::query(
                 "INSERT INTO teams (name) SELECT DISTINCT team FROM import_staging WHERE team IS NOT NULL
@@ -663,11 +684,13 @@ where
             .execute(&mut *tx)
             .await?,
         );
+        step("teams");
         let updated: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM import_staging s JOIN people p ON p.email = s.email",
         )
         .fetch_one(&mut *tx)
         .await?;
+        step("counted");
         // Managers first, level by level, so that each person is written once, with their
         // manager's id already known (a second pass over every row doubled PostgreSQL's writes).
         for depth in 0..levels {
@@ -685,6 +708,7 @@ where
             .execute(&mut *tx)
             .await?;
         }
+        step("people");
         progress(written * 3 / 4);
         // Changes nothing unless the file's own reporting lines loop (then the loop check
         // below refuses it): kept so that every reporting line is right whatever the order.
@@ -695,18 +719,25 @@ where
         )
         .execute(&mut *tx)
         .await?;
+        step("managers");
         sqlx::query(
             "DELETE FROM person_attributes WHERE person_id IN
                  (SELECT p.id FROM people p JOIN import_staging s ON s.email = p.email)",
         )
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO person_attributes (person_id, name, value)
-             SELECT p.id, a.name, a.value FROM import_attributes a JOIN people p ON p.email = a.email",
-        )
-        .execute(&mut *tx)
-        .await?;
+        step("old attributes");
+        for attributes in attribute_chunks {
+            sqlx::query(&format!(
+                "INSERT INTO person_attributes (person_id, name, value)
+                 SELECT p.id, value ->> 1, value ->> 2 FROM {} JOIN people p ON p.email = value ->> 0",
+                DB::JSON_ARRAY_ELEMENTS
+            ))
+            .bind(attributes)
+            .execute(&mut *tx)
+            .await?;
+        }
+        step("attributes");
         // A file may close a loop through people already stored; refuse it then.
         let looped: Option<String> = sqlx::query_scalar(
             "WITH RECURSIVE chain (start, current, depth) AS (
@@ -719,6 +750,7 @@ where
         )
         .fetch_optional(&mut *tx)
         .await?;
+        step("loop check");
         if let Some(email) = looped {
             return Err(StoreError::Conflict(format!(
                 "{email} would be in a reporting loop with people already in Trustloop; nothing was imported"
@@ -727,10 +759,9 @@ where
         sqlx::query("DROP TABLE import_staging")
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DROP TABLE import_attributes")
-            .execute(&mut *tx)
-            .await?;
+        step("dropped");
         tx.commit().await?;
+        step("committed");
         progress(written);
         let updated = updated as u64;
         Ok(ImportSummary {
@@ -1637,7 +1668,7 @@ where
             return Ok(());
         }
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        for chunk in events.chunks(IMPORT_BATCH) {
+        for chunk in events.chunks(AUDIT_BATCH) {
             let sql = format!(
                 "INSERT INTO audit_events (at, actor, action, target, address, detail) VALUES {}",
                 row_placeholders::<DB>(chunk.len(), 6)

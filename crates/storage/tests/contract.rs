@@ -453,14 +453,15 @@ async fn built_in_instruments_are_registered_and_a_changed_version_is_refused(st
 
 async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStore) {
     let progress = AtomicUsize::new(0);
+    // Quotes, backslashes and letters beyond ASCII travel through the import's JSON intact.
     let mut lee = row(
-        "Lee Leader",
+        "Léa \"Lee\" O'Leary \\ 李",
         "lee@example.org",
         Some("dana@example.org"),
-        Some("Platform"),
+        Some("Platform \"Core\""),
     );
     lee.attributes = vec![
-        ("location".into(), "London".into()),
+        ("location".into(), "São Paulo \\ \"HQ\"".into()),
         ("function".into(), "Engineering".into()),
     ];
     let rows = vec![
@@ -498,14 +499,14 @@ async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStor
         .await
         .expect("lookup")
         .expect("Lee stored");
-    assert_eq!(lee.name, "Lee Leader");
+    assert_eq!(lee.name, "Léa \"Lee\" O'Leary \\ 李");
     assert_eq!(lee.manager_id, Some(dana));
-    assert_eq!(lee.team.as_deref(), Some("Platform"));
+    assert_eq!(lee.team.as_deref(), Some("Platform \"Core\""));
     assert_eq!(
         lee.attributes,
         vec![
             ("function".to_string(), "Engineering".to_string()),
-            ("location".to_string(), "London".to_string())
+            ("location".to_string(), "São Paulo \\ \"HQ\"".to_string())
         ]
     );
     let ann = store

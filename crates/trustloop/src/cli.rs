@@ -433,6 +433,8 @@ fn bar(len: u64, message: &'static str) -> ProgressBar {
 }
 
 async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCode> {
+    // `RUST_LOG=trustloop_storage=debug` prints how long each step of the import took.
+    init_logging("warn");
     let settings = db.settings()?;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let lines = bytes
