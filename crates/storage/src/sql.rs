@@ -222,32 +222,57 @@ fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Err
     }
 }
 
-/// Reads team sums joined into one text by [`Store::team_sums`]: records split by ASCII 30,
-/// fields by ASCII 31 (team, respondents, then n, sum and sum of squares of each measure).
-/// `None` when a record does not have exactly its 14 fields (a team name holding a separator).
-fn parse_team_sums(joined: &str) -> Option<Vec<(String, TeamSums)>> {
-    joined
-        .split('\u{1e}')
-        .map(|record| {
-            let fields: Vec<&str> = record.split('\u{1f}').collect();
-            if fields.len() != 14 {
-                return None;
-            }
-            let mut sums = TeamSums {
-                respondents: fields[1].parse().ok()?,
-                ..TeamSums::default()
+/// The columns of `team_aggregates` that [`Store::team_sums`] reads, in [`TeamSums`] order:
+/// team, respondents, then n, sum and sum of squares of each measure.
+const TEAM_SUM_COLUMNS: [&str; 14] = [
+    "team",
+    "respondents",
+    "m0_n",
+    "m0_sum",
+    "m0_sum_sq",
+    "m1_n",
+    "m1_sum",
+    "m1_sum_sq",
+    "m2_n",
+    "m2_sum",
+    "m2_sum_sq",
+    "m3_n",
+    "m3_sum",
+    "m3_sum_sq",
+];
+
+/// Reads team sums read column by column by [`Store::team_sums`]: each column's values of every
+/// team joined by ASCII 30, in [`TEAM_SUM_COLUMNS`] order. `None` when the columns do not hold
+/// the same number of values (a team name holding the separator).
+fn parse_team_sums(columns: &[String]) -> Option<Vec<(String, TeamSums)>> {
+    if columns.len() != TEAM_SUM_COLUMNS.len() {
+        return None;
+    }
+    let mut values: Vec<std::str::Split<'_, char>> =
+        columns.iter().map(|c| c.split('\u{1e}')).collect();
+    let teams: Vec<&str> = values[0].by_ref().collect();
+    let mut read = Vec::with_capacity(teams.len());
+    for team in teams {
+        let mut next = |n: usize| values[n].next();
+        let mut sums = TeamSums {
+            respondents: next(1)?.parse().ok()?,
+            ..TeamSums::default()
+        };
+        for (m, measure) in sums.measures.iter_mut().enumerate() {
+            let first = 2 + 3 * m;
+            *measure = Sums {
+                n: next(first)?.parse().ok()?,
+                sum: next(first + 1)?.parse().ok()?,
+                sum_sq: next(first + 2)?.parse().ok()?,
             };
-            for (m, measure) in sums.measures.iter_mut().enumerate() {
-                let first = 2 + 3 * m;
-                *measure = Sums {
-                    n: fields[first].parse().ok()?,
-                    sum: fields[first + 1].parse().ok()?,
-                    sum_sq: fields[first + 2].parse().ok()?,
-                };
-            }
-            Some((fields[0].to_string(), sums))
-        })
-        .collect()
+        }
+        read.push((team.to_string(), sums));
+    }
+    // Every column used up with the teams.
+    values[1..]
+        .iter_mut()
+        .all(|v| v.next().is_none())
+        .then_some(read)
 }
 
 /// `value` as JSON text, to be bound to one parameter.
@@ -1486,40 +1511,28 @@ where
     }
 
     async fn team_sums(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamSums)>> {
-        // One row holding every team (records split by ASCII 30, fields by ASCII 31) instead of
+        // One row holding each column's values of every team joined by ASCII 30, instead of
         // ~10,000 rows: the SQLite driver hands each row between threads, which cost more than
-        // the whole query. A team name holding either separator is read row by row instead.
-        let field = |column: &str| format!("{column} || {}(31)", DB::CHR);
-        let record = [
-            "team",
-            "respondents",
-            "m0_n",
-            "m0_sum",
-            "m0_sum_sq",
-            "m1_n",
-            "m1_sum",
-            "m1_sum_sq",
-            "m2_n",
-            "m2_sum",
-            "m2_sum_sq",
-            "m3_n",
-            "m3_sum",
-        ]
-        .map(field)
-        .join(" || ")
-            + " || m3_sum_sq";
-        let joined: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT {}({record}, {}(30)) FROM team_aggregates WHERE campaign_id = $1",
-            DB::STRING_AGG,
-            DB::CHR
+        // the whole query; and one text per column, instead of one per team joined with `||`,
+        // since every `||` copies the text so far (together 33 → 23 ms at 9,054 teams). The
+        // aggregates of one query see the rows in the same order, so the nth value of every
+        // column is the same team's. A team name holding the separator is read row by row.
+        let columns = TEAM_SUM_COLUMNS
+            .map(|c| format!("{}(CAST({c} AS TEXT), {}(30))", DB::STRING_AGG, DB::CHR))
+            .join(", ");
+        let row = sqlx::query(&format!(
+            "SELECT {columns} FROM team_aggregates WHERE campaign_id = $1"
         ))
         .bind(campaign.0)
         .fetch_one(&self.pool)
         .await?;
-        let Some(joined) = joined else {
+        let columns: Vec<Option<String>> = (0..TEAM_SUM_COLUMNS.len())
+            .map(|n| row.try_get(n))
+            .collect::<Result<_, _>>()?;
+        let Some(columns) = columns.into_iter().collect::<Option<Vec<String>>>() else {
             return Ok(Vec::new());
         };
-        if let Some(mut teams) = parse_team_sums(&joined) {
+        if let Some(mut teams) = parse_team_sums(&columns) {
             teams.sort_by(|a, b| a.0.cmp(&b.0));
             return Ok(teams);
         }
@@ -1963,28 +1976,36 @@ mod team_sums_text {
     use super::parse_team_sums;
 
     #[test]
-    fn joined_team_sums_are_read_back_and_a_name_holding_a_separator_falls_back() {
-        let record = |team: &str, respondents: u64| {
-            let mut fields = vec![team.to_string(), respondents.to_string()];
-            for m in 0..4 {
-                fields.extend([
-                    (respondents - m).to_string(),
-                    format!("{}", 75.25 * (respondents - m) as f64),
-                    "1.23456789012346e+15".to_string(),
-                ]);
-            }
-            fields.join("\u{1f}")
+    fn team_sums_read_column_by_column_are_paired_back_and_a_name_holding_a_separator_falls_back() {
+        let teams = [("Platform", 6u64), ("Sales, 2", 5)];
+        let column = |value: &dyn Fn(&str, u64) -> String| {
+            teams
+                .iter()
+                .map(|(t, r)| value(t, *r))
+                .collect::<Vec<_>>()
+                .join("\u{1e}")
         };
-        let joined = [record("Platform", 6), record("Sales 2", 5)].join("\u{1e}");
-        let teams = parse_team_sums(&joined).expect("parsed");
-        assert_eq!(teams.len(), 2);
-        assert_eq!(teams[0].0, "Platform");
-        assert_eq!(teams[0].1.respondents, 6);
-        assert_eq!(teams[0].1.measures[1].n, 5);
-        assert_eq!(teams[0].1.measures[1].sum, 75.25 * 5.0);
-        assert_eq!(teams[1].1.measures[3].sum_sq, 1.23456789012346e15);
-        let odd = [record("Odd\u{1f}name", 6)].join("\u{1e}");
+        let mut columns = vec![column(&|t, _| t.to_string()), column(&|_, r| r.to_string())];
+        for m in 0..4 {
+            columns.push(column(&|_, r| (r - m).to_string()));
+            columns.push(column(&|_, r| format!("{}", 75.25 * (r - m) as f64)));
+            columns.push(column(&|_, r| format!("{}e+15", r + m)));
+        }
+        let read = parse_team_sums(&columns).expect("parsed");
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[1].0, "Sales, 2");
+        assert_eq!(read[0].1.respondents, 6);
+        assert_eq!(read[1].1.respondents, 5);
+        assert_eq!(read[0].1.measures[1].n, 5);
+        assert_eq!(read[0].1.measures[1].sum, 75.25 * 5.0);
+        assert_eq!(read[1].1.measures[3].sum_sq, 8e15);
+        // A name holding the separator makes the team column longer than the others.
+        let mut odd = columns.clone();
+        odd[0] = "Platform\u{1e}x\u{1e}Sales, 2".into();
         assert!(parse_team_sums(&odd).is_none(), "read row by row instead");
-        assert!(parse_team_sums(&format!("{}\u{1f}x", record("A", 5))).is_none());
+        let mut short = columns.clone();
+        short[13] = "1".into();
+        assert!(parse_team_sums(&short).is_none());
+        assert!(parse_team_sums(&columns[..13]).is_none());
     }
 }
