@@ -30,7 +30,7 @@ use trustloop_domain::report::{Comment, Response};
 /// values: 32,766 for SQLite, 65,535 for PostgreSQL).
 const AUDIT_BATCH: usize = 2000;
 
-/// People per statement while an import fills its staging tables (each chunk is one JSON text;
+/// People per statement while an import fills its staging table (each chunk is one JSON text;
 /// several chunks so that the progress bar moves).
 const IMPORT_CHUNK: usize = 5_000;
 
