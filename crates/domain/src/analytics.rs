@@ -100,6 +100,51 @@ impl TeamSums {
     }
 }
 
+/// What a heatmap shows of one measure's sums: how many values and their sum, which give the
+/// mean (the spread is not shown, so its sum of squares need not be read).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Total {
+    /// How many values.
+    pub n: u64,
+    /// Their sum.
+    pub sum: f64,
+}
+
+impl Total {
+    /// The mean, when there is a value.
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / self.n as f64)
+    }
+}
+
+impl From<Sums> for Total {
+    fn from(sums: Sums) -> Total {
+        Total {
+            n: sums.n,
+            sum: sums.sum,
+        }
+    }
+}
+
+/// What a heatmap shows of one team's running sums: respondents, and per measure of
+/// [`MEASURES`] how many values and their sum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct TeamTotals {
+    /// Respondents.
+    pub respondents: u64,
+    /// Per measure of [`MEASURES`].
+    pub measures: [Total; 4],
+}
+
+impl From<TeamSums> for TeamTotals {
+    fn from(sums: TeamSums) -> TeamTotals {
+        TeamTotals {
+            respondents: sums.respondents,
+            measures: sums.measures.map(Total::from),
+        }
+    }
+}
+
 /// One row of the heatmap as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HeatmapRow<K> {
@@ -123,7 +168,7 @@ pub struct Heatmap<K> {
 }
 
 /// Builds the heatmap from per-team sums under minimum group size `k`.
-pub fn heatmap<K: Ord + Clone>(k: u32, teams: &BTreeMap<K, TeamSums>) -> Heatmap<K> {
+pub fn heatmap<K: Ord + Clone>(k: u32, teams: &BTreeMap<K, TeamTotals>) -> Heatmap<K> {
     let cells: Vec<(K, u32)> = teams
         .iter()
         .map(|(team, sums)| {
@@ -151,11 +196,12 @@ pub fn heatmap<K: Ord + Clone>(k: u32, teams: &BTreeMap<K, TeamSums>) -> Heatmap
         })
         .collect();
     let total = plan.total_shown.then(|| {
-        let mut all = TeamSums::default();
-        for sums in teams.values() {
-            all.respondents += sums.respondents;
-            for (a, b) in all.measures.iter_mut().zip(&sums.measures) {
-                a.merge(b);
+        let mut all = TeamTotals::default();
+        for totals in teams.values() {
+            all.respondents += totals.respondents;
+            for (a, b) in all.measures.iter_mut().zip(&totals.measures) {
+                a.n += b.n;
+                a.sum += b.sum;
             }
         }
         HeatmapRow {
@@ -193,6 +239,8 @@ mod tests {
                     .add(&Contribution::of(&instrument, &answers(point)));
             }
         }
+        let teams: BTreeMap<&str, TeamTotals> =
+            teams.into_iter().map(|(t, s)| (t, s.into())).collect();
         let map = heatmap(5, &teams);
         let row = |t: &str| map.rows.iter().find(|r| r.team == t).expect("row");
         assert_eq!(row("Sales").hidden, Some(Suppression::TooFew));

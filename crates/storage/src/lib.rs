@@ -196,6 +196,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         campaign: CampaignId,
     ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamSums)>>;
+    /// What the heatmap shows of [`Store::team_sums`] (respondents, and how many values and
+    /// their sum per measure), read without the sums of squares.
+    async fn team_totals(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamTotals)>>;
     /// The same sums recomputed from the stored answers: must always equal [`Store::team_sums`].
     async fn recomputed_team_sums(
         &self,

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 mod intake;
 use intake::IntakeJob;
-use trustloop_domain::analytics::{Contribution, Sums, TeamSums};
+use trustloop_domain::analytics::{Contribution, Sums, TeamSums, TeamTotals};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
@@ -241,13 +241,23 @@ const TEAM_SUM_COLUMNS: [&str; 14] = [
     "m3_sum_sq",
 ];
 
+/// The columns of [`TEAM_SUM_COLUMNS`] read: all, or all but the sums of squares when only the
+/// means are wanted (formatting floating-point numbers as text is most of SQLite's cost).
+fn team_sum_columns(squares: bool) -> impl Iterator<Item = &'static str> {
+    TEAM_SUM_COLUMNS
+        .into_iter()
+        .filter(move |c| squares || !c.ends_with("_sum_sq"))
+}
+
 /// Reads team sums read column by column by [`Store::team_sums`]: each column's values of every
-/// team joined by ASCII 30, in [`TEAM_SUM_COLUMNS`] order. `None` when the columns do not hold
-/// the same number of values (a team name holding the separator).
-fn parse_team_sums(columns: &[String]) -> Option<Vec<(String, TeamSums)>> {
-    if columns.len() != TEAM_SUM_COLUMNS.len() {
+/// team joined by ASCII 30, in [`team_sum_columns`] order (without the sums of squares, left at
+/// zero, unless `squares`). `None` when the columns do not hold the same number of values (a
+/// team name holding the separator).
+fn parse_team_sums(columns: &[String], squares: bool) -> Option<Vec<(String, TeamSums)>> {
+    if columns.len() != team_sum_columns(squares).count() {
         return None;
     }
+    let per_measure = if squares { 3 } else { 2 };
     let mut values: Vec<std::str::Split<'_, char>> =
         columns.iter().map(|c| c.split('\u{1e}')).collect();
     let teams: Vec<&str> = values[0].by_ref().collect();
@@ -259,11 +269,15 @@ fn parse_team_sums(columns: &[String]) -> Option<Vec<(String, TeamSums)>> {
             ..TeamSums::default()
         };
         for (m, measure) in sums.measures.iter_mut().enumerate() {
-            let first = 2 + 3 * m;
+            let first = 2 + per_measure * m;
             *measure = Sums {
                 n: next(first)?.parse().ok()?,
                 sum: next(first + 1)?.parse().ok()?,
-                sum_sq: next(first + 2)?.parse().ok()?,
+                sum_sq: if squares {
+                    next(first + 2)?.parse().ok()?
+                } else {
+                    0.0
+                },
             };
         }
         read.push((team.to_string(), sums));
@@ -552,6 +566,67 @@ where
             group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
             completed: row.try_get::<i64, _>("completed")? != 0,
         }))
+    }
+
+    /// Each team's running sums in a campaign, by team name; the sums of squares are read only
+    /// when `squares` (left at zero otherwise).
+    async fn read_team_sums(
+        &self,
+        campaign: CampaignId,
+        squares: bool,
+    ) -> StoreResult<Vec<(String, TeamSums)>> {
+        // One row holding each column's values of every team joined by ASCII 30, instead of
+        // ~10,000 rows: the SQLite driver hands each row between threads, which cost more than
+        // the whole query; and one text per column, instead of one per team joined with `||`,
+        // since every `||` copies the text so far (together 33 → 23 ms at 9,054 teams). The
+        // aggregates of one query see the rows in the same order, so the nth value of every
+        // column is the same team's. A team name holding the separator is read row by row.
+        let names: Vec<&str> = team_sum_columns(squares).collect();
+        let columns = names
+            .iter()
+            .map(|c| format!("{}(CAST({c} AS TEXT), {}(30))", DB::STRING_AGG, DB::CHR))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = sqlx::query(&format!(
+            "SELECT {columns} FROM team_aggregates WHERE campaign_id = $1"
+        ))
+        .bind(campaign.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let columns: Vec<Option<String>> = (0..names.len())
+            .map(|n| row.try_get(n))
+            .collect::<Result<_, _>>()?;
+        let Some(columns) = columns.into_iter().collect::<Option<Vec<String>>>() else {
+            return Ok(Vec::new());
+        };
+        if let Some(mut teams) = parse_team_sums(&columns, squares) {
+            teams.sort_by(|a, b| a.0.cmp(&b.0));
+            return Ok(teams);
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM team_aggregates WHERE campaign_id = $1 ORDER BY team",
+            TEAM_SUM_COLUMNS.join(", ")
+        ))
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let mut sums = TeamSums {
+                    respondents: row.try_get::<i64, _>(1)? as u64,
+                    ..TeamSums::default()
+                };
+                for (m, measure) in sums.measures.iter_mut().enumerate() {
+                    let first = 2 + 3 * m;
+                    *measure = Sums {
+                        n: row.try_get::<i64, _>(first)? as u64,
+                        sum: row.try_get(first + 1)?,
+                        sum_sq: row.try_get(first + 2)?,
+                    };
+                }
+                Ok((row.try_get(0)?, sums))
+            })
+            .collect()
     }
 }
 
@@ -1511,56 +1586,12 @@ where
     }
 
     async fn team_sums(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamSums)>> {
-        // One row holding each column's values of every team joined by ASCII 30, instead of
-        // ~10,000 rows: the SQLite driver hands each row between threads, which cost more than
-        // the whole query; and one text per column, instead of one per team joined with `||`,
-        // since every `||` copies the text so far (together 33 → 23 ms at 9,054 teams). The
-        // aggregates of one query see the rows in the same order, so the nth value of every
-        // column is the same team's. A team name holding the separator is read row by row.
-        let columns = TEAM_SUM_COLUMNS
-            .map(|c| format!("{}(CAST({c} AS TEXT), {}(30))", DB::STRING_AGG, DB::CHR))
-            .join(", ");
-        let row = sqlx::query(&format!(
-            "SELECT {columns} FROM team_aggregates WHERE campaign_id = $1"
-        ))
-        .bind(campaign.0)
-        .fetch_one(&self.pool)
-        .await?;
-        let columns: Vec<Option<String>> = (0..TEAM_SUM_COLUMNS.len())
-            .map(|n| row.try_get(n))
-            .collect::<Result<_, _>>()?;
-        let Some(columns) = columns.into_iter().collect::<Option<Vec<String>>>() else {
-            return Ok(Vec::new());
-        };
-        if let Some(mut teams) = parse_team_sums(&columns) {
-            teams.sort_by(|a, b| a.0.cmp(&b.0));
-            return Ok(teams);
-        }
-        let rows = sqlx::query(
-            "SELECT team, respondents, m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq,
-                    m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq
-             FROM team_aggregates WHERE campaign_id = $1 ORDER BY team",
-        )
-        .bind(campaign.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let mut sums = TeamSums {
-                    respondents: row.try_get::<i64, _>(1)? as u64,
-                    ..TeamSums::default()
-                };
-                for (m, measure) in sums.measures.iter_mut().enumerate() {
-                    let first = 2 + 3 * m;
-                    *measure = Sums {
-                        n: row.try_get::<i64, _>(first)? as u64,
-                        sum: row.try_get(first + 1)?,
-                        sum_sq: row.try_get(first + 2)?,
-                    };
-                }
-                Ok((row.try_get(0)?, sums))
-            })
-            .collect()
+        self.read_team_sums(campaign, true).await
+    }
+
+    async fn team_totals(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamTotals)>> {
+        let sums = self.read_team_sums(campaign, false).await?;
+        Ok(sums.into_iter().map(|(t, s)| (t, s.into())).collect())
     }
 
     async fn recomputed_team_sums(
@@ -1991,7 +2022,7 @@ mod team_sums_text {
             columns.push(column(&|_, r| format!("{}", 75.25 * (r - m) as f64)));
             columns.push(column(&|_, r| format!("{}e+15", r + m)));
         }
-        let read = parse_team_sums(&columns).expect("parsed");
+        let read = parse_team_sums(&columns, true).expect("parsed");
         assert_eq!(read.len(), 2);
         assert_eq!(read[1].0, "Sales, 2");
         assert_eq!(read[0].1.respondents, 6);
@@ -2002,10 +2033,32 @@ mod team_sums_text {
         // A name holding the separator makes the team column longer than the others.
         let mut odd = columns.clone();
         odd[0] = "Platform\u{1e}x\u{1e}Sales, 2".into();
-        assert!(parse_team_sums(&odd).is_none(), "read row by row instead");
+        assert!(
+            parse_team_sums(&odd, true).is_none(),
+            "read row by row instead"
+        );
         let mut short = columns.clone();
         short[13] = "1".into();
-        assert!(parse_team_sums(&short).is_none());
-        assert!(parse_team_sums(&columns[..13]).is_none());
+        assert!(parse_team_sums(&short, true).is_none());
+        assert!(parse_team_sums(&columns[..13], true).is_none());
+
+        // Without the sums of squares: every third column of each measure left out.
+        let totals: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| *n < 2 || (n - 2) % 3 != 2)
+            .map(|(_, c)| c.clone())
+            .collect();
+        assert_eq!(totals.len(), 10);
+        assert!(parse_team_sums(&totals, true).is_none(), "column count");
+        assert!(parse_team_sums(&columns, false).is_none(), "column count");
+        let lean = parse_team_sums(&totals, false).expect("parsed");
+        for ((team, full), (same, lean)) in read.iter().zip(&lean) {
+            assert_eq!(team, same);
+            assert_eq!(full.respondents, lean.respondents);
+            for (a, b) in full.measures.iter().zip(&lean.measures) {
+                assert_eq!((a.n, a.sum, 0.0), (b.n, b.sum, b.sum_sq));
+            }
+        }
     }
 }

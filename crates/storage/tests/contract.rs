@@ -1813,6 +1813,18 @@ fn assert_same_sums(
     }
 }
 
+/// The heatmap's lean read equals what it shows of the full sums, exactly: the same stored values.
+async fn assert_totals_are_the_sums_shown(
+    store: &DynStore,
+    campaign: CampaignId,
+    kept: &[(String, trustloop_domain::analytics::TeamSums)],
+) {
+    let totals = store.team_totals(campaign).await.expect("totals");
+    let shown: Vec<(String, trustloop_domain::analytics::TeamTotals)> =
+        kept.iter().map(|(t, s)| (t.clone(), (*s).into())).collect();
+    assert_eq!(totals, shown);
+}
+
 async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers(store: DynStore) {
     // Five teams, each a leader with 3 to 7 direct reports, plus peers who are not counted.
     let mut rows = vec![row("Chief", "chief@example.org", None, Some("Board"))];
@@ -1891,6 +1903,7 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
                     .await
                     .expect("recomputed");
                 assert_same_sums(&kept, &recomputed);
+                assert_totals_are_the_sums_shown(&store, campaign, &kept).await;
                 assert!(
                     kept.iter().all(|(_, sums)| sums.respondents >= 3),
                     "answers become readable only in batches of at least k = 3: {kept:?}"
@@ -1915,6 +1928,7 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
                 .await
                 .expect("recomputed"),
         );
+        assert_totals_are_the_sums_shown(&store, campaign, &kept).await;
         let counted: u64 = kept.iter().map(|(_, s)| s.respondents).sum();
         assert!(
             counted <= direct_reports,

@@ -276,10 +276,10 @@ async fn time_heatmap(
     let mut rows = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let sums: BTreeMap<String, _> = store.team_sums(campaign).await?.into_iter().collect();
-        let map = trustloop_domain::analytics::heatmap(k, &sums);
+        let totals: BTreeMap<String, _> = store.team_totals(campaign).await?.into_iter().collect();
+        let map = trustloop_domain::analytics::heatmap(k, &totals);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
-        rows = sums.len();
+        rows = totals.len();
         std::hint::black_box(map);
     }
     Ok((sorted(times), rows))

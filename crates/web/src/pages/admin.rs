@@ -915,15 +915,15 @@ pub async fn campaign_heatmap(
             "Team results are shown once the campaign has closed, so that nobody can watch them change as answers arrive.".into(),
         ));
     }
-    let sums: BTreeMap<String, trustloop_domain::analytics::TeamSums> = state
+    let totals: BTreeMap<String, trustloop_domain::analytics::TeamTotals> = state
         .store
-        .team_sums(campaign.id)
+        .team_totals(campaign.id)
         .await?
         .into_iter()
         .collect();
     Ok(trustloop_domain::analytics::heatmap(
         campaign.rules.min_team,
-        &sums,
+        &totals,
     ))
 }
 
