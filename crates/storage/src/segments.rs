@@ -47,9 +47,10 @@ where
         &self,
         max_values: u32,
     ) -> StoreResult<Vec<(String, Option<Vec<String>>)>> {
-        let names = sqlx::query(
-            "SELECT name, COUNT(DISTINCT value) AS n FROM person_attributes GROUP BY name",
-        )
+        let entries = DB::ATTRIBUTE_ENTRIES;
+        let names = sqlx::query(&format!(
+            "SELECT a.key AS name, COUNT(DISTINCT a.value) AS n FROM people p, {entries} GROUP BY a.key"
+        ))
         .fetch_all(&self.pool)
         .await?;
         let mut attributes: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
@@ -60,10 +61,10 @@ where
                 (n <= i64::from(max_values)).then(Vec::new),
             );
         }
-        let rows = sqlx::query(
-            "SELECT DISTINCT name, value FROM person_attributes WHERE name IN (
-                 SELECT name FROM person_attributes GROUP BY name HAVING COUNT(DISTINCT value) <= $1)",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT DISTINCT a.key AS name, a.value AS value FROM people p, {entries} WHERE a.key IN (
+                 SELECT a.key FROM people p, {entries} GROUP BY a.key HAVING COUNT(DISTINCT a.value) <= $1)"
+        ))
         .bind(i64::from(max_values))
         .fetch_all(&self.pool)
         .await?;

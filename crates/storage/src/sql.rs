@@ -77,6 +77,10 @@ pub trait Backend: Database {
     /// A FROM item with one row per element of the JSON array bound to `$1`, in a column
     /// `value` that `value ->> n` reads the `n`th item of as text.
     const JSON_ARRAY_ELEMENTS: &'static str;
+
+    /// A FROM item `a` with one row per attribute of the person `p`, in columns `key` and
+    /// `value` (text), from the JSON object in `p.attributes`.
+    const ATTRIBUTE_ENTRIES: &'static str;
 }
 
 /// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
@@ -122,6 +126,7 @@ impl Backend for sqlx::Sqlite {
     const STRING_AGG: &'static str = "group_concat";
     const CHR: &'static str = "char";
     const JSON_ARRAY_ELEMENTS: &'static str = "json_each($1)";
+    const ATTRIBUTE_ENTRIES: &'static str = "json_each(p.attributes) AS a";
 }
 
 impl Backend for sqlx::Postgres {
@@ -146,6 +151,7 @@ impl Backend for sqlx::Postgres {
     const STRING_AGG: &'static str = "string_agg";
     const CHR: &'static str = "chr";
     const JSON_ARRAY_ELEMENTS: &'static str = "jsonb_array_elements($1::jsonb) AS elements(value)";
+    const ATTRIBUTE_ENTRIES: &'static str = "jsonb_each_text(p.attributes::jsonb) AS a";
 }
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
@@ -289,6 +295,21 @@ fn parse_team_sums(columns: &[String], squares: bool) -> Option<Vec<(String, Tea
         .then_some(read)
 }
 
+/// A person's attributes as the JSON object stored in `people.attributes`, keys in byte order.
+fn attributes_text(attributes: &[(String, String)]) -> StoreResult<String> {
+    json_text(
+        &attributes
+            .iter()
+            .map(|(n, v)| (n, v))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+/// A person's attributes from `people.attributes`, by name in byte order.
+fn attributes_from_text(text: &str) -> StoreResult<BTreeMap<String, String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))
+}
+
 /// `value` as JSON text, to be bound to one parameter.
 fn json_text(value: &impl serde::Serialize) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("JSON: {e}")))
@@ -383,7 +404,7 @@ fn row_placeholders<DB: Backend>(rows: usize, columns: usize) -> String {
     text
 }
 
-const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team";
+const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team, p.attributes";
 const CAMPAIGN_COLUMNS: &str = "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_segment, min_comments";
 const INVITATION_COLUMNS: &str = "id, leader_id, rater_group, rater_name, rater_email, token_hash";
 const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, last_used_at, revoked_at";
@@ -505,39 +526,20 @@ where
     }
 
     async fn people_from_rows(&self, rows: Vec<DB::Row>) -> StoreResult<Vec<Person>> {
-        let mut people = Vec::with_capacity(rows.len());
-        for row in rows {
-            people.push(Person {
-                id: PersonId(row.try_get("id")?),
-                name: row.try_get("name")?,
-                email: row.try_get("email")?,
-                manager_id: row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
-                team: row.try_get("team")?,
-                attributes: Vec::new(),
-            });
-        }
-        let mut attributes: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
-        for chunk in people.chunks(ID_BATCH) {
-            let placeholders = row_placeholders::<DB>(1, chunk.len());
-            let sql = format!(
-                "SELECT person_id, name, value FROM person_attributes WHERE person_id IN {placeholders}
-                 ORDER BY person_id, name"
-            );
-            let mut query = sqlx::query(&sql);
-            for p in chunk {
-                query = query.bind(p.id.0);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                attributes
-                    .entry(row.try_get("person_id")?)
-                    .or_default()
-                    .push((row.try_get("name")?, row.try_get("value")?));
-            }
-        }
-        for p in &mut people {
-            p.attributes = attributes.remove(&p.id.0).unwrap_or_default();
-        }
-        Ok(people)
+        rows.iter()
+            .map(|row| {
+                Ok(Person {
+                    id: PersonId(row.try_get("id")?),
+                    name: row.try_get("name")?,
+                    email: row.try_get("email")?,
+                    manager_id: row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
+                    team: row.try_get("team")?,
+                    attributes: attributes_from_text(&row.try_get::<String, _>("attributes")?)?
+                        .into_iter()
+                        .collect(),
+                })
+            })
+            .collect()
     }
 
     /// The survey invitation matching `clause`, with `$1` and `$2` bound to `binds`.
@@ -723,7 +725,7 @@ where
         }
         // The staging table lives in the connection's own temporary space and is dropped before
         // the commit (or with the rollback).
-        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT, depth BIGINT NOT NULL)")
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS import_staging (email TEXT PRIMARY KEY, name TEXT NOT NULL, team TEXT, manager_email TEXT, depth BIGINT NOT NULL, attributes TEXT NOT NULL)")
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM import_staging")
@@ -734,40 +736,31 @@ where
         // Each chunk goes in as one JSON array bound to one parameter and unpacked by the
         // database: binding the values one by one cost more than the rest of the import.
         let mut written = 0;
-        // Attributes are written straight from their JSON once everyone is in `people`.
-        let mut attribute_chunks = Vec::new();
         for (n, chunk) in file.rows.chunks(IMPORT_CHUNK).enumerate() {
             let people: Vec<_> = chunk
                 .iter()
                 .zip(&depths[n * IMPORT_CHUNK..])
                 .map(|(row, depth)| {
-                    (
+                    Ok((
                         row.email.as_str(),
                         row.name.as_str(),
                         row.team.as_deref(),
                         row.manager_email.as_ref().map(Email::as_str),
                         *depth,
-                    )
+                        attributes_text(&row.attributes)?,
+                    ))
                 })
-                .collect();
+                .collect::<StoreResult<_>>()?;
             sqlx::query(&format!(
-                "INSERT INTO import_staging (email, name, team, manager_email, depth)
-                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, CAST(value ->> 4 AS BIGINT)
+                "INSERT INTO import_staging (email, name, team, manager_email, depth, attributes)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, CAST(value ->> 4 AS BIGINT),
+                        value ->> 5
                  FROM {}",
                 DB::JSON_ARRAY_ELEMENTS
             ))
             .bind(json_text(&people)?)
             .execute(&mut *tx)
             .await?;
-            let attributes: Vec<(&str, &str, &str)> = chunk
-                .iter()
-                .flat_map(|r| {
-                    r.attributes
-                        .iter()
-                        .map(|(n, v)| (r.email.as_str(), n.as_str(), v.as_str()))
-                })
-                .collect();
-            attribute_chunks.push(json_text(&attributes)?);
             written += chunk.len();
             progress(written / 2);
         }
@@ -795,14 +788,15 @@ where
         // manager's id already known (a second pass over every row doubled PostgreSQL's writes).
         for depth in 0..levels {
             sqlx::query(
-                "INSERT INTO people (name, email, team_id, manager_id)
-                 SELECT s.name, s.email, t.id, m.id FROM import_staging s
+                "INSERT INTO people (name, email, team_id, manager_id, attributes)
+                 SELECT s.name, s.email, t.id, m.id, s.attributes FROM import_staging s
                  LEFT JOIN teams t ON t.name = s.team LEFT JOIN people m ON m.email = s.manager_email
                  WHERE s.depth = $1
                  ON CONFLICT (email) DO UPDATE SET name = excluded.name, team_id = excluded.team_id,
-                     manager_id = excluded.manager_id
+                     manager_id = excluded.manager_id, attributes = excluded.attributes
                  WHERE people.name <> excluded.name OR people.team_id IS DISTINCT FROM excluded.team_id
-                     OR people.manager_id IS DISTINCT FROM excluded.manager_id",
+                     OR people.manager_id IS DISTINCT FROM excluded.manager_id
+                     OR people.attributes <> excluded.attributes",
             )
             .bind(depth as i64)
             .execute(&mut *tx)
@@ -820,24 +814,6 @@ where
         .execute(&mut *tx)
         .await?;
         step("managers");
-        sqlx::query(
-            "DELETE FROM person_attributes WHERE person_id IN
-                 (SELECT p.id FROM people p JOIN import_staging s ON s.email = p.email)",
-        )
-        .execute(&mut *tx)
-        .await?;
-        step("old attributes");
-        for attributes in attribute_chunks {
-            sqlx::query(&format!(
-                "INSERT INTO person_attributes (person_id, name, value)
-                 SELECT p.id, value ->> 1, value ->> 2 FROM {} JOIN people p ON p.email = value ->> 0",
-                DB::JSON_ARRAY_ELEMENTS
-            ))
-            .bind(attributes)
-            .execute(&mut *tx)
-            .await?;
-        }
-        step("attributes");
         // A file may close a loop through people already stored; refuse it then.
         let looped: Option<String> = sqlx::query_scalar(
             "WITH RECURSIVE chain (start, current, depth) AS (

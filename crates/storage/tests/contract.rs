@@ -2516,3 +2516,82 @@ async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_repor
             .is_empty()
     );
 }
+
+/// People and their attributes as a database made before migration 0010 held them, one row per
+/// attribute in `person_attributes`; the values carry quotes, backslashes and non-ASCII letters.
+const PEOPLE_BEFORE_0010: [&str; 2] = [
+    "INSERT INTO people (id, name, email) VALUES (1, 'Ana', 'ana@example.org'),
+         (2, 'Bo', 'bo@example.org'), (3, 'Cy', 'cy@example.org')",
+    "INSERT INTO person_attributes (person_id, name, value) VALUES
+         (1, 'location', 'São Paulo \\ \"HQ\"'), (1, 'function', 'Finance'), (2, 'location', 'Lisbon')",
+];
+
+/// After the upgrade, each person has the attributes they had, and the segment filters list
+/// the same values.
+async fn attributes_came_through_the_upgrade(store: &DynStore) {
+    let attributes =
+        |id| async move { store.person(PersonId(id)).await.expect("person").attributes };
+    assert_eq!(
+        attributes(1).await,
+        vec![
+            ("function".to_string(), "Finance".to_string()),
+            ("location".to_string(), "São Paulo \\ \"HQ\"".to_string())
+        ]
+    );
+    assert_eq!(
+        attributes(2).await,
+        vec![("location".to_string(), "Lisbon".to_string())]
+    );
+    assert!(attributes(3).await.is_empty());
+    assert_eq!(
+        store.attribute_values(10).await.expect("values"),
+        vec![
+            ("function".to_string(), Some(vec!["Finance".to_string()])),
+            (
+                "location".to_string(),
+                Some(vec![
+                    "Lisbon".to_string(),
+                    "São Paulo \\ \"HQ\"".to_string()
+                ])
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn attributes_stored_one_row_each_move_into_people_on_upgrade_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.migrations = migrator.migrations[..9].to_vec().into();
+    migrator.run(&pool).await.expect("schema as of 0009");
+    for insert in PEOPLE_BEFORE_0010 {
+        sqlx::query(insert).execute(&pool).await.expect("old rows");
+    }
+    pool.close().await;
+    let store = connect(&url).await.expect("upgraded");
+    attributes_came_through_the_upgrade(&store).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
+    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let url = PgStore::create_database(&server, &name)
+        .await
+        .expect("test database created");
+    let pool = sqlx::PgPool::connect(&url).await.expect("opens");
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.migrations = migrator.migrations[..9].to_vec().into();
+    migrator.run(&pool).await.expect("schema as of 0009");
+    for insert in PEOPLE_BEFORE_0010 {
+        sqlx::query(insert).execute(&pool).await.expect("old rows");
+    }
+    pool.close().await;
+    let store = connect_with_key(&url, SealKey::random())
+        .await
+        .expect("upgraded");
+    attributes_came_through_the_upgrade(&store).await;
+}

@@ -292,7 +292,7 @@ where
         let reporters: Vec<i64> = reporters.into_iter().collect();
         for chunk in reporters.chunks(ID_BATCH) {
             let sql = format!(
-                "SELECT person_id, name, value FROM person_attributes WHERE person_id IN {}",
+                "SELECT id, attributes FROM people WHERE id IN {}",
                 row_placeholders::<DB>(1, chunk.len())
             );
             let mut select = sqlx::query(&sql);
@@ -300,10 +300,10 @@ where
                 select = select.bind(*id);
             }
             for row in select.fetch_all(&mut *conn).await? {
-                attributes
-                    .entry(row.try_get("person_id")?)
-                    .or_default()
-                    .insert(row.try_get("name")?, row.try_get("value")?);
+                attributes.insert(
+                    row.try_get("id")?,
+                    attributes_from_text(&row.try_get::<String, _>("attributes")?)?,
+                );
             }
         }
         for chunk in accepted.chunks(WRITE_ROWS) {

@@ -318,7 +318,6 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
         "people",
-        "person_attributes",
         "teams",
         "users",
         "sessions",
