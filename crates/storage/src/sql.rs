@@ -340,9 +340,9 @@ fn placeholder<DB: Backend>(n: usize) -> String {
 }
 
 /// Each row's distance from the top of the file's reporting lines: 0 for someone whose manager
-/// is not in the file (or who has none), their manager's plus one otherwise. Rows in a loop (which
-/// the import refuses) get 0.
-fn manager_depths(file: &PeopleFile) -> Vec<usize> {
+/// is not in the file (or who has none), their manager's plus one otherwise; or `Err` with a row
+/// whose reporting line inside the file comes back to itself.
+fn manager_depths(file: &PeopleFile) -> Result<Vec<usize>, usize> {
     let index: std::collections::HashMap<&str, usize> = file
         .rows
         .iter()
@@ -356,6 +356,7 @@ fn manager_depths(file: &PeopleFile) -> Vec<usize> {
             .and_then(|m| index.get(m.as_str()).copied())
     };
     const UNKNOWN: usize = usize::MAX;
+    const ON_THE_WAY: usize = usize::MAX - 1;
     let mut depths = vec![UNKNOWN; file.rows.len()];
     let mut chain = Vec::new();
     for start in 0..file.rows.len() {
@@ -363,17 +364,15 @@ fn manager_depths(file: &PeopleFile) -> Vec<usize> {
         let mut current = Some(start);
         let mut base = 0;
         while let Some(i) = current {
-            if depths[i] != UNKNOWN {
-                base = depths[i] + 1;
-                break;
+            match depths[i] {
+                UNKNOWN => {}
+                ON_THE_WAY => return Err(i),
+                known => {
+                    base = known + 1;
+                    break;
+                }
             }
-            if chain.len() > file.rows.len() {
-                // A loop: its rows get 0.
-                base = 0;
-                chain.clear();
-                chain.push(start);
-                break;
-            }
+            depths[i] = ON_THE_WAY;
             chain.push(i);
             current = manager(i);
         }
@@ -381,7 +380,7 @@ fn manager_depths(file: &PeopleFile) -> Vec<usize> {
             depths[i] = base + offset;
         }
     }
-    depths
+    Ok(depths)
 }
 
 /// Placeholders for `rows` rows of `columns` values each, in the backend's style:
@@ -712,6 +711,14 @@ where
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> StoreResult<ImportSummary> {
         let started = std::time::Instant::now();
+        // A loop inside the file is refused before anything is written; one through people
+        // already stored is looked for once the file is in.
+        let depths = manager_depths(file).map_err(|row| {
+            StoreError::Conflict(format!(
+                "{} would be in a reporting loop within the file; nothing was imported",
+                file.rows[row].email
+            ))
+        })?;
         let step = |name: &str| {
             tracing::debug!(
                 step = name,
@@ -731,7 +738,6 @@ where
         sqlx::query("DELETE FROM import_staging")
             .execute(&mut *tx)
             .await?;
-        let depths = manager_depths(file);
         let levels = depths.iter().max().map_or(0, |d| d + 1);
         // Each chunk goes in as one JSON array bound to one parameter and unpacked by the
         // database: binding the values one by one cost more than the rest of the import.
@@ -783,6 +789,12 @@ where
         )
         .fetch_one(&mut *tx)
         .await?;
+        // People already stored who are not in the file: a loop the file closes goes through
+        // one of them.
+        let others = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM people")
+            .fetch_one(&mut *tx)
+            .await?
+            - updated;
         step("counted");
         // Managers first, level by level, so that each person is written once, with their
         // manager's id already known (a second pass over every row doubled PostgreSQL's writes).
@@ -804,28 +816,30 @@ where
         }
         step("people");
         progress(written * 3 / 4);
-        // Changes nothing unless the file's own reporting lines loop (then the loop check
-        // below refuses it): kept so that every reporting line is right whatever the order.
-        sqlx::query(
-            "UPDATE people SET manager_id = m.id
-             FROM import_staging s LEFT JOIN people m ON m.email = s.manager_email
-             WHERE s.email = people.email AND people.manager_id IS DISTINCT FROM m.id",
-        )
-        .execute(&mut *tx)
-        .await?;
-        step("managers");
-        // A file may close a loop through people already stored; refuse it then.
-        let looped: Option<String> = sqlx::query_scalar(
-            "WITH RECURSIVE chain (start, current, depth) AS (
-                 SELECT p.id, p.manager_id, 1 FROM people p JOIN import_staging s ON s.email = p.email
-                 WHERE p.manager_id IS NOT NULL
-                 UNION ALL
-                 SELECT c.start, p.manager_id, c.depth + 1 FROM chain c JOIN people p ON p.id = c.current
-                 WHERE p.manager_id IS NOT NULL AND c.current <> c.start AND c.depth < 10000)
-             SELECT p.email FROM chain c JOIN people p ON p.id = c.start WHERE c.current = c.start LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        // A file may close a loop through people already stored; refuse it then. Such a loop
+        // holds someone of the file and (the file having none of its own) someone who is not in
+        // it, so the walk up the reporting lines starts from whichever group is smaller, and is
+        // not needed when everyone stored is in the file (a first import).
+        let starts = if others < file.rows.len() as i64 {
+            "NOT EXISTS (SELECT 1 FROM import_staging s WHERE s.email = p.email)"
+        } else {
+            "EXISTS (SELECT 1 FROM import_staging s WHERE s.email = p.email)"
+        };
+        let looped: Option<String> = if others == 0 {
+            None
+        } else {
+            sqlx::query_scalar(&format!(
+                "WITH RECURSIVE chain (start, current, depth) AS (
+                     SELECT p.id, p.manager_id, 1 FROM people p
+                     WHERE p.manager_id IS NOT NULL AND {starts}
+                     UNION ALL
+                     SELECT c.start, p.manager_id, c.depth + 1 FROM chain c JOIN people p ON p.id = c.current
+                     WHERE p.manager_id IS NOT NULL AND c.current <> c.start AND c.depth < 10000)
+                 SELECT p.email FROM chain c JOIN people p ON p.id = c.start WHERE c.current = c.start LIMIT 1"
+            ))
+            .fetch_optional(&mut *tx)
+            .await?
+        };
         step("loop check");
         if let Some(email) = looped {
             return Err(StoreError::Conflict(format!(
@@ -1948,7 +1962,7 @@ mod tests {
     }
 
     #[test]
-    fn managers_come_before_their_reports_and_a_loop_ends() {
+    fn managers_come_before_their_reports_and_a_loop_in_the_file_is_named() {
         use trustloop_domain::people::{Email, PeopleFile, PersonRow};
         let row = |email: &str, manager: Option<&str>| PersonRow {
             line: 0,
@@ -1967,14 +1981,32 @@ mod tests {
                 row("c", Some("b")),
                 row("x", Some("outside")),
                 row("y", Some("x")),
-                row("l1", Some("l2")),
-                row("l2", Some("l1")),
             ],
             attribute_names: Vec::new(),
         };
-        let depths = super::manager_depths(&file);
-        assert_eq!(&depths[..6], [3, 1, 0, 2, 0, 1]);
-        assert!(depths[6] <= 1 && depths[7] <= 1);
+        assert_eq!(
+            super::manager_depths(&file).expect("no loop"),
+            [3, 1, 0, 2, 0, 1]
+        );
+        // l1 and l2 manage each other; y reports into the loop without being in it.
+        for (rows, loop_member) in [
+            (vec![row("l1", Some("l2")), row("l2", Some("l1"))], 0),
+            (
+                vec![
+                    row("y", Some("l2")),
+                    row("l1", Some("l2")),
+                    row("l2", Some("l1")),
+                ],
+                2,
+            ),
+            (vec![row("self", Some("self"))], 0),
+        ] {
+            let looped = PeopleFile {
+                rows,
+                attribute_names: Vec::new(),
+            };
+            assert_eq!(super::manager_depths(&looped), Err(loop_member));
+        }
     }
 }
 

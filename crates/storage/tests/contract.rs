@@ -622,6 +622,41 @@ async fn an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing(s
             .expect("lookup")
             .is_none()
     );
+    // The same loop in a file larger than the rest of the organisation (the walk then starts
+    // from the people outside the file), and a loop inside the file itself.
+    let mut bigger = vec![row(
+        "Dana Director",
+        "dana@example.org",
+        Some("ann@example.org"),
+        Some("Leadership"),
+    )];
+    for n in 0..8 {
+        bigger.push(row(
+            &format!("New {n}"),
+            &format!("new{n}@example.org"),
+            Some("dana@example.org"),
+            None,
+        ));
+    }
+    let within = vec![
+        row("Xia", "xia@example.org", Some("yan@example.org"), None),
+        row("Yan", "yan@example.org", Some("xia@example.org"), None),
+        row("Zed", "zed@example.org", Some("yan@example.org"), None),
+    ];
+    for (file, in_the_loop) in [
+        (bigger, &["dana@", "ann@", "lee@"][..]),
+        (within, &["xia@", "yan@"][..]),
+    ] {
+        let message = conflict(import(&store, file).await);
+        assert!(message.contains("reporting loop"), "{message}");
+        assert!(
+            in_the_loop.iter().any(|who| message.contains(who)),
+            "names someone in the loop: {message}"
+        );
+        assert!(message.contains("nothing was imported"), "{message}");
+    }
+    assert_eq!(store.person(org.dana).await.expect("Dana").manager_id, None);
+    assert_eq!(store.known_emails().await.expect("emails").len(), 6);
     // The refused file left no staging behind: the next import works.
     let summary = import(
         &store,
