@@ -5,7 +5,8 @@
 //! reported with its line number, and nothing is imported unless the whole file is clean.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+// foldhash: ~100,000 e-mails are hashed several times each in a large file.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::fmt;
 use std::io::Read;
 
@@ -421,8 +422,9 @@ fn check_reporting_cycles(rows: &[PersonRow], problems: &mut Vec<RowProblem>) {
         .filter_map(|r| r.manager_email.as_ref().map(|m| (&r.email, m)))
         .collect();
     let mut known_good: HashSet<&Email> = HashSet::new();
+    let mut seen: HashSet<&Email> = HashSet::new();
     for row in rows {
-        let mut seen: HashSet<&Email> = HashSet::new();
+        seen.clear();
         let mut current = &row.email;
         let mut cyclic = false;
         while let Some(next) = manager_of.get(current) {

@@ -343,7 +343,7 @@ fn placeholder<DB: Backend>(n: usize) -> String {
 /// is not in the file (or who has none), their manager's plus one otherwise; or `Err` with a row
 /// whose reporting line inside the file comes back to itself.
 fn manager_depths(file: &PeopleFile) -> Result<Vec<usize>, usize> {
-    let index: std::collections::HashMap<&str, usize> = file
+    let index: foldhash::HashMap<&str, usize> = file
         .rows
         .iter()
         .enumerate()

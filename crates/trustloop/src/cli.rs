@@ -433,7 +433,8 @@ fn bar(len: u64, message: &'static str) -> ProgressBar {
 }
 
 async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCode> {
-    // `RUST_LOG=trustloop_storage=debug` prints how long each step of the import took.
+    // `RUST_LOG=trustloop=debug,trustloop_storage=debug` prints how long checking the file and
+    // each step of the import took.
     init_logging("warn");
     let settings = db.settings()?;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -445,11 +446,13 @@ async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCo
     let store = settings.open_store().await?;
     let known = store.known_emails().await?;
     let checking = bar(lines.max(1), "checking");
+    let started = std::time::Instant::now();
     let parsed = parse_people_csv(
         bytes.as_slice(),
         |e: &Email| known.contains(e),
         |n| checking.set_position(n as u64),
     );
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "file checked");
     let people = match parsed {
         Ok(p) => {
             checking.finish();
