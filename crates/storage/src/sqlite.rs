@@ -24,7 +24,11 @@ impl SqlStore<Sqlite> {
             // While answers arrive, the intake runs checkpoints in the background (a commit
             // that has to checkpoint takes ten times as long); this is the backstop for other
             // writes: a checkpoint within a commit once the log passes ~40 MB.
-            .pragma("wal_autocheckpoint", "10000");
+            .pragma("wal_autocheckpoint", "10000")
+            // Statement journals (a multi-row write inside a transaction keeps one, to undo
+            // just that statement) and temporary tables stay in memory instead of temporary
+            // files: writing them out was 6% of the answer intake's database time.
+            .pragma("temp_store", "memory");
         let in_memory = url.contains(":memory:");
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection: keep to one.
