@@ -72,6 +72,21 @@ pub struct AppState {
     pub audit: Arc<audit::AuditWriter>,
 }
 
+impl AppState {
+    /// An instrument version, read and parsed once per server (a released version never
+    /// changes): every survey page and answer needs it.
+    pub async fn instrument(
+        &self,
+        version: u32,
+    ) -> error::AppResult<Arc<trustloop_domain::instrument::Instrument>> {
+        self.cache
+            .instrument(version, || async {
+                Ok(self.store.instrument(version).await?)
+            })
+            .await
+    }
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: tokio::net::TcpListener,

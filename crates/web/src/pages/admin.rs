@@ -832,7 +832,7 @@ async fn quality(
             "Measurement quality is computed once the campaign has closed.".into(),
         ));
     }
-    let instrument = state.store.instrument(campaign.instrument_version).await?;
+    let instrument = state.instrument(campaign.instrument_version).await?;
     let all = state.store.campaign_responses(campaign.id).await?;
     let assessed = trustloop_domain::quality::assess(&instrument, &all);
     let icc_of = |q: &trustloop_domain::quality::InstrumentQuality, element| {

@@ -201,7 +201,7 @@ async fn self_survey(
     if let Some(page) = unavailable(&invitation) {
         return Ok(page);
     }
-    let instrument = state.store.instrument(campaign.instrument_version).await?;
+    let instrument = state.instrument(campaign.instrument_version).await?;
     Ok(survey_page(
         Chrome::for_user(&signed_in),
         format!("/me/campaigns/{id}/self"),

@@ -45,23 +45,13 @@ impl LoadedReport {
     }
 }
 
-/// An instrument version, parsed once per server (a released version never changes).
-async fn instrument(state: &AppState, version: u32) -> AppResult<Arc<Instrument>> {
-    state
-        .cache
-        .instrument(version, || async {
-            Ok(state.store.instrument(version).await?)
-        })
-        .await
-}
-
 async fn build_report(
     state: &AppState,
     campaign: &Campaign,
     leader_id: PersonId,
 ) -> AppResult<(Arc<Instrument>, Report)> {
     let (instrument, context, (responses, comments), answered) = tokio::try_join!(
-        instrument(state, campaign.instrument_version),
+        state.instrument(campaign.instrument_version),
         campaign_context(state, campaign),
         async { Ok(state.store.responses(campaign.id, leader_id).await?) },
         async {

@@ -261,7 +261,6 @@ async fn open_survey(
         return Ok(page);
     }
     let instrument = state
-        .store
         .instrument(invitation.campaign.instrument_version)
         .await?;
     Ok(survey_page(
@@ -289,7 +288,6 @@ pub async fn accept_answers(
         return Ok(page);
     }
     let instrument = state
-        .store
         .instrument(invitation.campaign.instrument_version)
         .await?;
     let answers = match SurveyAnswers::parse(&instrument, fields) {
