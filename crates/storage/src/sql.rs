@@ -83,12 +83,23 @@ pub trait Backend: Database {
     const ATTRIBUTE_ENTRIES: &'static str;
 }
 
-/// Adds direct reports' answers to their team's running sums ($1 campaign, $2 team, $3
-/// respondents, then n, sum and sum of squares for each of the four measures).
-const AGGREGATE_UPSERT: &str = "INSERT INTO team_aggregates (campaign_id, team, respondents,
-        m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq, m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-    ON CONFLICT (campaign_id, team) DO UPDATE SET
+/// Adds direct reports' answers to their teams' running sums: the statement for `teams` rows
+/// of campaign, team, respondents, then n, sum and sum of squares for each of the four
+/// measures.
+fn aggregate_upsert<DB: Backend>(teams: usize) -> String {
+    format!(
+        "INSERT INTO team_aggregates (campaign_id, team, respondents, m0_n, m0_sum, m0_sum_sq,
+            m1_n, m1_sum, m1_sum_sq, m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq)
+         VALUES {} {AGGREGATE_ADD}",
+        row_placeholders::<DB>(teams, AGGREGATE_COLUMNS)
+    )
+}
+
+/// Values per row of [`aggregate_upsert`].
+const AGGREGATE_COLUMNS: usize = 15;
+
+/// What [`aggregate_upsert`] does to a team that already has sums.
+const AGGREGATE_ADD: &str = "ON CONFLICT (campaign_id, team) DO UPDATE SET
         respondents = team_aggregates.respondents + excluded.respondents,
         m0_n = team_aggregates.m0_n + excluded.m0_n, m0_sum = team_aggregates.m0_sum + excluded.m0_sum,
         m0_sum_sq = team_aggregates.m0_sum_sq + excluded.m0_sum_sq,

@@ -684,15 +684,18 @@ where
                 }
             }
         }
-        for (team, (respondents, measures)) in sums {
-            let mut update = sqlx::query(AGGREGATE_UPSERT)
-                .bind(campaign)
-                .bind(team)
-                .bind(respondents);
-            for (n, sum, sum_sq) in measures {
-                update = update.bind(n).bind(sum).bind(sum_sq);
+        // One statement for all the batch's teams (a few hundred at most per statement).
+        let sums: Vec<(&str, TeamDelta)> = sums.into_iter().collect();
+        for chunk in sums.chunks(WRITE_ROWS / 2) {
+            let sql = aggregate_upsert::<DB>(chunk.len());
+            let mut upsert = sqlx::query(&sql);
+            for (team, (respondents, measures)) in chunk {
+                upsert = upsert.bind(campaign).bind(*team).bind(*respondents);
+                for (n, sum, sum_sq) in measures {
+                    upsert = upsert.bind(*n).bind(*sum).bind(*sum_sq);
+                }
             }
-            update.execute(&mut *conn).await?;
+            upsert.execute(&mut *conn).await?;
         }
         for chunk in opened.chunks(ID_BATCH) {
             let sql = format!(
