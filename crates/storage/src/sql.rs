@@ -224,6 +224,33 @@ fn parse_rating(text: &str) -> StoreResult<Rating> {
     }
 }
 
+/// A response's ratings as stored on its row: `code=value,…`, 0 for "can't say" (item codes
+/// are lower-case letters and `_`, so neither separator can occur in one).
+pub(crate) fn ratings_text(ratings: &BTreeMap<String, Rating>) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(ratings.len() * 12);
+    for (code, rating) in ratings {
+        let comma = if text.is_empty() { "" } else { "," };
+        let _ = write!(text, "{comma}{code}={}", rating.to_stored());
+    }
+    text
+}
+
+/// The ratings [`ratings_text`] wrote.
+pub(crate) fn parse_ratings(text: &str) -> StoreResult<BTreeMap<String, Rating>> {
+    if text.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    text.split(',')
+        .map(|pair| {
+            let (code, value) = pair
+                .split_once('=')
+                .ok_or_else(|| StoreError::Corrupt(format!("rating {pair:?}")))?;
+            Ok((code.to_string(), parse_rating(value)?))
+        })
+        .collect()
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -418,9 +445,8 @@ const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS tea
 const CAMPAIGN_COLUMNS: &str = "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_segment, min_comments";
 const INVITATION_COLUMNS: &str = "id, leader_id, rater_group, rater_name, rater_email, token_hash";
 const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, last_used_at, revoked_at";
-/// Rating rows of responses, ordered by response id, for [`SqlStore::responses_from_rows`].
-const RATING_ROWS: &str = "SELECT r.id, r.leader_id, r.rater_group, rr.item_code, rr.value
-     FROM responses r JOIN response_ratings rr ON rr.response_id = r.id";
+/// Responses with their ratings, for [`SqlStore::responses_from_rows`].
+const RESPONSE_ROWS: &str = "SELECT id, leader_id, rater_group, ratings FROM responses";
 
 impl<DB> SqlStore<DB>
 where
@@ -498,32 +524,58 @@ where
     }
 
     /// Groups rating rows (ordered by response id) into responses with their leader.
+    /// Computes, once, the scores of a campaign's responses stored before scores were kept
+    /// (`scored = 0`), in batches.
+    async fn score_older_responses(&self, campaign: CampaignId) -> StoreResult<()> {
+        let mut instrument = None;
+        loop {
+            let rows = sqlx::query(&format!(
+                "{RESPONSE_ROWS} WHERE campaign_id = $1 AND scored = 0 LIMIT 500"
+            ))
+            .bind(campaign.0)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            if instrument.is_none() {
+                let version = self.campaign(campaign).await?.instrument_version;
+                instrument = Some(self.instrument(version).await?);
+            }
+            let instrument = instrument.as_ref().expect("loaded above");
+            let ids = rows
+                .iter()
+                .map(|row| row.try_get::<String, _>("id"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let responses = Self::responses_from_rows(rows)?;
+            let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+            for (id, (_, response)) in ids.iter().zip(&responses) {
+                // A response without any rating has no scores: it is marked scored all the same.
+                let contribution = Contribution::of(instrument, &response.ratings);
+                let mut update = sqlx::query(
+                    "UPDATE responses SET scored = 1, m0 = $1, m1 = $2, m2 = $3, m3 = $4 WHERE id = $5",
+                );
+                for value in contribution.values {
+                    update = update.bind(value);
+                }
+                update.bind(id.as_str()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+    }
+
     fn responses_from_rows(rows: Vec<DB::Row>) -> StoreResult<Vec<(PersonId, Response)>> {
-        let mut responses: Vec<(PersonId, Response)> = Vec::new();
-        let mut current: Option<String> = None;
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            if current.as_deref() != Some(&id) {
-                responses.push((
+        rows.iter()
+            .map(|row| {
+                Ok((
                     PersonId(row.try_get("leader_id")?),
                     Response {
                         group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                        ratings: BTreeMap::new(),
+                        ratings: parse_ratings(&row.try_get::<String, _>("ratings")?)?,
                     },
-                ));
-                current = Some(id);
-            }
-            let value: i64 = row.try_get("value")?;
-            let rating = match value {
-                0 => Rating::CantSay,
-                1..=10 => Rating::Score(value as u8),
-                _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
-            };
-            if let Some((_, last)) = responses.last_mut() {
-                last.ratings.insert(row.try_get("item_code")?, rating);
-            }
-        }
-        Ok(responses)
+                ))
+            })
+            .collect()
     }
 
     /// The people matching `clause` (with `$1` bound to `bind`), by name.
@@ -1346,37 +1398,19 @@ where
         campaign: CampaignId,
         leader: PersonId,
     ) -> StoreResult<(Vec<Response>, Vec<Comment>)> {
-        // One row per response, its ratings as `code=value,…` (item codes are lower-case
-        // letters and `_`): a report reads a few rows instead of one per rating, each of which
-        // costs a hand-over between threads on SQLite.
+        // One row per response, its ratings on it (`code=value,…`): a report reads a few rows
+        // instead of one per rating, each of which costs a hand-over between threads on SQLite.
         let rows = sqlx::query(&format!(
-            "SELECT r.id, r.rater_group, {}(rr.item_code || '=' || rr.value, ',') AS ratings
-             FROM responses r JOIN response_ratings rr ON rr.response_id = r.id
-             WHERE r.campaign_id = $1 AND r.leader_id = $2 GROUP BY r.id, r.rater_group ORDER BY r.id",
-            DB::STRING_AGG
+            "{RESPONSE_ROWS} WHERE campaign_id = $1 AND leader_id = $2 AND ratings <> '' ORDER BY id"
         ))
         .bind(campaign.0)
         .bind(leader.0)
         .fetch_all(&self.pool)
         .await?;
-        let responses = rows
-            .iter()
-            .map(|row| {
-                let ratings: String = row.try_get(2)?;
-                Ok(Response {
-                    group: parse_group(&row.try_get::<String, _>(1)?)?,
-                    ratings: ratings
-                        .split(',')
-                        .map(|pair| {
-                            let (code, value) = pair
-                                .split_once('=')
-                                .ok_or_else(|| StoreError::Corrupt(format!("rating {pair:?}")))?;
-                            Ok((code.to_string(), parse_rating(value)?))
-                        })
-                        .collect::<StoreResult<_>>()?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        let responses = Self::responses_from_rows(rows)?
+            .into_iter()
+            .map(|(_, response)| response)
+            .collect();
         let rows = sqlx::query(
             "SELECT rater_group, question_code, body FROM response_comments
              WHERE campaign_id = $1 AND leader_id = $2 ORDER BY id",
@@ -1403,7 +1437,7 @@ where
         campaign: CampaignId,
     ) -> StoreResult<Vec<(PersonId, Response)>> {
         let rows = sqlx::query(&format!(
-            "{RATING_ROWS} WHERE r.campaign_id = $1 ORDER BY r.id"
+            "{RESPONSE_ROWS} WHERE campaign_id = $1 AND ratings <> '' ORDER BY id"
         ))
         .bind(campaign.0)
         .fetch_all(&self.pool)
@@ -1415,75 +1449,11 @@ where
         &self,
         campaign: CampaignId,
     ) -> StoreResult<Vec<(PersonId, RaterGroup, [Option<f64>; 4])>> {
-        // Responses stored before scores were kept: compute theirs once, in batches.
-        loop {
-            let missing: Vec<String> = sqlx::query_scalar(
-                "SELECT r.id FROM responses r LEFT JOIN response_scores s ON s.response_id = r.id
-                 WHERE r.campaign_id = $1 AND s.response_id IS NULL LIMIT 500",
-            )
-            .bind(campaign.0)
-            .fetch_all(&self.pool)
-            .await?;
-            if missing.is_empty() {
-                break;
-            }
-            let instrument = self
-                .instrument(self.campaign(campaign).await?.instrument_version)
-                .await?;
-            let sql = format!(
-                "SELECT r.id, r.leader_id, r.rater_group, rr.item_code, rr.value FROM responses r
-                 JOIN response_ratings rr ON rr.response_id = r.id WHERE r.id IN {} ORDER BY r.id",
-                row_placeholders::<DB>(1, missing.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for id in &missing {
-                query = query.bind(id.as_str());
-            }
-            let rows = query.fetch_all(&self.pool).await?;
-            let ids: Vec<String> = {
-                let mut ids: Vec<String> = Vec::new();
-                for row in &rows {
-                    let id: String = row.try_get("id")?;
-                    if ids.last() != Some(&id) {
-                        ids.push(id);
-                    }
-                }
-                ids
-            };
-            let responses = Self::responses_from_rows(rows)?;
-            let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-            for (id, (leader, response)) in ids.iter().zip(&responses) {
-                let contribution = Contribution::of(&instrument, &response.ratings);
-                let mut insert = sqlx::query(
-                    "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                )
-                .bind(id.as_str())
-                .bind(campaign.0)
-                .bind(leader.0)
-                .bind(response.group.slug());
-                for value in contribution.values {
-                    insert = insert.bind(value);
-                }
-                insert.execute(&mut *tx).await?;
-            }
-            // Answers without any rating cannot be scored; record them as empty so the loop ends.
-            for id in missing.iter().filter(|m| !ids.contains(m)) {
-                sqlx::query(
-                    "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group)
-                     SELECT id, campaign_id, leader_id, rater_group FROM responses WHERE id = $1
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-        }
+        self.score_older_responses(campaign).await?;
         // Streamed: a campaign of 100,000 answers would otherwise hold every row object at
         // once (tens of MB) before converting it.
         let mut rows = sqlx::query(
-            "SELECT leader_id, rater_group, m0, m1, m2, m3 FROM response_scores WHERE campaign_id = $1",
+            "SELECT leader_id, rater_group, m0, m1, m2, m3 FROM responses WHERE campaign_id = $1",
         )
         .bind(campaign.0)
         .fetch(&self.pool);
@@ -1504,10 +1474,10 @@ where
     }
 
     async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>> {
+        self.score_older_responses(campaign).await?;
         let rows = sqlx::query(
-            "SELECT r.rater_attributes, s.m0, s.m1, s.m2, s.m3
-             FROM responses r JOIN response_scores s ON s.response_id = r.id
-             WHERE r.campaign_id = $1 AND r.rater_group = 'direct_report'",
+            "SELECT rater_attributes, m0, m1, m2, m3 FROM responses
+             WHERE campaign_id = $1 AND rater_group = 'direct_report'",
         )
         .bind(campaign.0)
         .fetch_all(&self.pool)
@@ -1602,34 +1572,23 @@ where
         let campaign_row = self.campaign(campaign).await?;
         let instrument = self.instrument(campaign_row.instrument_version).await?;
         let rows = sqlx::query(
-            "SELECT r.id, r.leader_id, r.rater_group, r.team, rr.item_code, rr.value FROM responses r
-             JOIN response_ratings rr ON rr.response_id = r.id
-             WHERE r.campaign_id = $1 AND r.rater_group = 'direct_report' AND r.team IS NOT NULL
-             ORDER BY r.id",
+            "SELECT team, ratings FROM responses
+             WHERE campaign_id = $1 AND rater_group = 'direct_report' AND team IS NOT NULL",
         )
         .bind(campaign.0)
         .fetch_all(&self.pool)
         .await?;
-        // Each answer's ratings, keyed by its id, with its team.
-        let mut answers: BTreeMap<String, (String, BTreeMap<String, Rating>)> = BTreeMap::new();
-        for row in &rows {
-            let value: i64 = row.try_get("value")?;
-            let rating = match value {
-                0 => Rating::CantSay,
-                1..=10 => Rating::Score(value as u8),
-                _ => return Err(StoreError::Corrupt(format!("rating value {value}"))),
-            };
-            answers
-                .entry(row.try_get("id")?)
-                .or_insert_with(|| (String::new(), BTreeMap::new()))
-                .1
-                .insert(row.try_get("item_code")?, rating);
-            if let Some(entry) = answers.get_mut(&row.try_get::<String, _>("id")?) {
-                entry.0 = row.try_get("team")?;
-            }
-        }
+        let answers = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("team")?,
+                    parse_ratings(&row.try_get::<String, _>("ratings")?)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         let mut by_team: BTreeMap<String, TeamSums> = BTreeMap::new();
-        for (team, ratings) in answers.into_values() {
+        for (team, ratings) in answers {
             by_team
                 .entry(team)
                 .or_default()

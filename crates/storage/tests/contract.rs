@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use trustloop_domain::analytics;
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
@@ -154,6 +155,10 @@ async fn lookups_made_on_every_request_use_an_index_not_a_scan() {
         (
             "a leader's answers",
             "SELECT id FROM responses WHERE campaign_id = 1 AND leader_id = 1",
+        ),
+        (
+            "a campaign's scores",
+            "SELECT m0 FROM responses WHERE campaign_id = 1",
         ),
         (
             "a leader's invitations",
@@ -2175,10 +2180,10 @@ async fn scores_missing_for_older_responses_are_computed_when_first_needed() {
     let pool = sqlx::SqlitePool::connect(&url)
         .await
         .expect("raw connection");
-    sqlx::query("DELETE FROM response_scores")
+    sqlx::query("UPDATE responses SET scored = 0, m0 = NULL, m1 = NULL, m2 = NULL, m3 = NULL")
         .execute(&pool)
         .await
-        .expect("deleted");
+        .expect("forgotten");
     pool.close().await;
 
     let mut after = store.campaign_rater_scores(id).await.expect("recomputed");
@@ -2629,4 +2634,165 @@ async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
         .await
         .expect("upgraded");
     attributes_came_through_the_upgrade(&store).await;
+}
+
+/// A campaign of three direct reports' answers as a database made before migration 0011 held
+/// them: a row per rating in `response_ratings`, scores in `response_scores`: the first
+/// response's as they were stored (not what its ratings give now, so that a copy can be told
+/// from a recomputation), the second's as its ratings give them, the third without any (stored
+/// before scores were kept).
+fn answers_before_0011() -> (Vec<String>, Vec<BTreeMap<String, Rating>>) {
+    let instrument = Instrument::current();
+    let definition = serde_json::to_string(&instrument).expect("instrument");
+    let mut sql = vec![
+        format!(
+            "INSERT INTO instruments (version, definition) VALUES ({}, '{}')",
+            instrument.version,
+            definition.replace('\'', "''")
+        ),
+        "INSERT INTO teams (id, name) VALUES (1, 'Core')".to_string(),
+        "INSERT INTO people (id, name, email, team_id) VALUES (1, 'Lea', 'lea@example.org', 1)"
+            .to_string(),
+        format!(
+            "INSERT INTO campaigns (id, name, status, instrument_version, deadline, min_rater_group,
+                 min_team, min_comments, created_on, min_segment)
+             VALUES (1, 'Old', 'open', {}, '2027-01-31', 3, 3, 3, '2026-01-05', 3)",
+            instrument.version
+        ),
+        "INSERT INTO campaign_leaders (campaign_id, leader_id) VALUES (1, 1)".to_string(),
+    ];
+    let mut all = Vec::new();
+    for (n, id) in ["r1", "r2", "r3"].into_iter().enumerate() {
+        sql.push(format!(
+            "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team)
+             VALUES ('{id}', 1, 1, 'direct_report', '2026-01-06', 'Core')"
+        ));
+        let ratings: BTreeMap<String, Rating> = instrument
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let value = ((i * 7 + n * 3) % (usize::from(instrument.scale.max) + 1)) as u8;
+                let rating = if value == 0 {
+                    Rating::CantSay
+                } else {
+                    Rating::Score(value)
+                };
+                (item.code.clone(), rating)
+            })
+            .collect();
+        for (code, rating) in &ratings {
+            sql.push(format!(
+                "INSERT INTO response_ratings (response_id, item_code, value) VALUES ('{id}', '{code}', {})",
+                rating.to_stored()
+            ));
+        }
+        let scores = match n {
+            0 => [Some(11.0), Some(22.0), None, Some(44.0)],
+            1 => analytics::Contribution::of(&instrument, &ratings).values,
+            _ => {
+                all.push(ratings);
+                continue;
+            }
+        };
+        let scores: Vec<String> = scores
+            .iter()
+            .map(|v| v.map_or("NULL".to_string(), |v| format!("{v:?}")))
+            .collect();
+        sql.push(format!(
+            "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3)
+             VALUES ('{id}', 1, 1, 'direct_report', {})",
+            scores.join(", ")
+        ));
+        all.push(ratings);
+    }
+    (sql, all)
+}
+
+/// After the upgrade, the report reads the same ratings, stored scores are kept as they were,
+/// missing ones are computed, and the team's sums recomputed from the answers count all three.
+async fn answers_came_through_the_upgrade(store: &DynStore, ratings: &[BTreeMap<String, Rating>]) {
+    let instrument = Instrument::current();
+    let (responses, _) = store
+        .responses(CampaignId(1), PersonId(1))
+        .await
+        .expect("responses");
+    let read: Vec<&BTreeMap<String, Rating>> = responses.iter().map(|r| &r.ratings).collect();
+    assert_eq!(read, ratings.iter().collect::<Vec<_>>());
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.group == RaterGroup::DirectReport)
+    );
+    let mut scores: Vec<String> = store
+        .campaign_rater_scores(CampaignId(1))
+        .await
+        .expect("scores")
+        .into_iter()
+        .map(|(leader, group, values)| format!("{leader:?} {group:?} {values:?}"))
+        .collect();
+    scores.sort();
+    let mut expected: Vec<String> = [
+        [Some(11.0), Some(22.0), None, Some(44.0)],
+        analytics::Contribution::of(&instrument, &ratings[1]).values,
+        analytics::Contribution::of(&instrument, &ratings[2]).values,
+    ]
+    .iter()
+    .map(|values| {
+        format!(
+            "{:?} {:?} {values:?}",
+            PersonId(1),
+            RaterGroup::DirectReport
+        )
+    })
+    .collect();
+    expected.sort();
+    assert_eq!(scores, expected);
+    let sums = store
+        .recomputed_team_sums(CampaignId(1))
+        .await
+        .expect("sums");
+    assert_eq!(sums.len(), 1);
+    assert_eq!(sums[0].0, "Core");
+    assert_eq!(sums[0].1.respondents, 3);
+}
+
+#[tokio::test]
+async fn ratings_and_scores_move_onto_responses_on_upgrade_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.migrations = migrator.migrations[..10].to_vec().into();
+    migrator.run(&pool).await.expect("schema as of 0010");
+    let (inserts, ratings) = answers_before_0011();
+    for insert in &inserts {
+        sqlx::query(insert).execute(&pool).await.expect("old rows");
+    }
+    pool.close().await;
+    let store = connect(&url).await.expect("upgraded");
+    answers_came_through_the_upgrade(&store, &ratings).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn ratings_and_scores_move_onto_responses_on_upgrade_postgres() {
+    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let url = PgStore::create_database(&server, &name)
+        .await
+        .expect("test database created");
+    let pool = sqlx::PgPool::connect(&url).await.expect("opens");
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.migrations = migrator.migrations[..10].to_vec().into();
+    migrator.run(&pool).await.expect("schema as of 0010");
+    let (inserts, ratings) = answers_before_0011();
+    for insert in &inserts {
+        sqlx::query(insert).execute(&pool).await.expect("old rows");
+    }
+    pool.close().await;
+    let store = connect_with_key(&url, SealKey::random())
+        .await
+        .expect("upgraded");
+    answers_came_through_the_upgrade(&store, &ratings).await;
 }

@@ -19,7 +19,7 @@ pub(super) const INTAKE_BATCH: usize = 1024;
 /// How often, at most, the intake task starts a background checkpoint.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Rows per multi-row INSERT of released answers (at most 8 values a row: well under both
+/// Rows per multi-row INSERT of released answers (at most 15 values a row: well under both
 /// databases' limits on bound values).
 const WRITE_ROWS: usize = 1000;
 
@@ -522,8 +522,8 @@ where
     }
 
     /// Writes released answers to the readable tables in random order and removes them from
-    /// `pending_answers`: each response (random id, the day of the batch only), its scores,
-    /// ratings and comments, a direct report's sealed attributes, and direct reports' answers
+    /// `pending_answers`: each response (random id, the day of the batch only) with its ratings
+    /// and scores, its comments, a direct report's sealed attributes, and direct reports' answers
     /// added to their team's running sums.
     async fn write_released(
         conn: &mut DB::Connection,
@@ -587,13 +587,16 @@ where
             })
             .collect::<StoreResult<_>>()?;
         let rows: Vec<(&Opened, &Released)> = opened.iter().zip(&released).collect();
+        // One row per answer: its ratings and four scores on it, so that campaign-wide
+        // figures never read every rating.
         for chunk in rows.chunks(WRITE_ROWS) {
             let sql = format!(
-                "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team, rater_attributes) VALUES {}",
-                row_placeholders::<DB>(chunk.len(), 7)
+                "INSERT INTO responses (id, campaign_id, leader_id, rater_group, submitted_on, team,
+                     rater_attributes, scored, m0, m1, m2, m3, ratings) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 13)
             );
             let mut insert = sqlx::query(&sql);
-            for ((_, leader, group, _), (id, _, attributes)) in chunk {
+            for ((_, leader, group, pending), (id, contribution, attributes)) in chunk {
                 insert = insert
                     .bind(id.as_str())
                     .bind(campaign)
@@ -601,43 +604,12 @@ where
                     .bind(group.slug())
                     .bind(day.as_str())
                     .bind(teams.get(leader).map(String::as_str))
-                    .bind(attributes.clone());
-            }
-            insert.execute(&mut *conn).await?;
-            // The rater's four scores, so campaign-wide figures never read every rating.
-            let sql = format!(
-                "INSERT INTO response_scores (response_id, campaign_id, leader_id, rater_group, m0, m1, m2, m3) VALUES {}",
-                row_placeholders::<DB>(chunk.len(), 8)
-            );
-            let mut insert = sqlx::query(&sql);
-            for ((_, leader, group, _), (id, contribution, _)) in chunk {
-                insert = insert
-                    .bind(id.as_str())
-                    .bind(campaign)
-                    .bind(*leader)
-                    .bind(group.slug());
+                    .bind(attributes.clone())
+                    .bind(1_i64);
                 for value in contribution.values {
                     insert = insert.bind(value);
                 }
-            }
-            insert.execute(&mut *conn).await?;
-        }
-        let ratings: Vec<(&str, &str, i64)> =
-            rows.iter()
-                .flat_map(|((_, _, _, pending), (id, ..))| {
-                    pending.answers.ratings.iter().map(move |(code, r)| {
-                        (id.as_str(), code.as_str(), i64::from(r.to_stored()))
-                    })
-                })
-                .collect();
-        for chunk in ratings.chunks(3 * WRITE_ROWS) {
-            let sql = format!(
-                "INSERT INTO response_ratings (response_id, item_code, value) VALUES {}",
-                row_placeholders::<DB>(chunk.len(), 3)
-            );
-            let mut insert = sqlx::query(&sql);
-            for (id, code, value) in chunk {
-                insert = insert.bind(*id).bind(*code).bind(*value);
+                insert = insert.bind(ratings_text(&pending.answers.ratings));
             }
             insert.execute(&mut *conn).await?;
         }

@@ -108,13 +108,7 @@ async fn columns_of(pool: &sqlx::SqlitePool, table: &str) -> Vec<String> {
 }
 
 /// The tables a reader of the database could learn answers from.
-const ANSWER_TABLES: [&str; 5] = [
-    "responses",
-    "response_ratings",
-    "response_comments",
-    "response_scores",
-    "team_aggregates",
-];
+const ANSWER_TABLES: [&str; 3] = ["responses", "response_comments", "team_aggregates"];
 
 /// Everything in the answer tables, for comparing two moments.
 async fn readable_answers(pool: &sqlx::SqlitePool) -> BTreeMap<&'static str, Vec<String>> {
@@ -260,11 +254,13 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
                 "submitted_on",
                 "team",
                 "rater_attributes",
+                "scored",
+                "m0",
+                "m1",
+                "m2",
+                "m3",
+                "ratings",
             ][..],
-        ),
-        (
-            "response_ratings",
-            &["response_id", "item_code", "value"][..],
         ),
         (
             "response_comments",
@@ -275,19 +271,6 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
                 "rater_group",
                 "question_code",
                 "body",
-            ][..],
-        ),
-        (
-            "response_scores",
-            &[
-                "response_id",
-                "campaign_id",
-                "leader_id",
-                "rater_group",
-                "m0",
-                "m1",
-                "m2",
-                "m3",
             ][..],
         ),
         (
@@ -370,7 +353,6 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
     for (table, id, unindexed) in [
         ("responses", "id", "submitted_on"),
         ("response_comments", "id", "body"),
-        ("response_scores", "response_id", "m0"),
     ] {
         let stored: Vec<String> = sqlx::query(&format!("SELECT {id}, {unindexed} FROM {table}"))
             .fetch_all(&pool)
@@ -391,12 +373,6 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             assert_eq!(uuid.get_version_num(), 4, "{table}: {value} is random");
         }
     }
-    let ratings: Vec<String> =
-        sqlx::query_scalar("SELECT response_id FROM response_ratings WHERE value >= 0")
-            .fetch_all(&pool)
-            .await
-            .expect("ratings");
-    assert!(ratings.windows(2).all(|w| w[0] <= w[1]));
 
     // Only the day, and every readable rater group of a leader has at least k answers (or is
     // the leader or their manager, who are shown as themselves).
@@ -461,12 +437,7 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         .fetch_all(&pool)
         .await
         .expect("people");
-    for table in [
-        "responses",
-        "response_ratings",
-        "response_scores",
-        "pending_answers",
-    ] {
+    for table in ["responses", "pending_answers"] {
         for row in rows_of(&pool, table).await {
             for (name, email) in &people {
                 assert!(
