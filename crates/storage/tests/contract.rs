@@ -116,6 +116,7 @@ contract!(
     each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
     bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
     answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes,
+    answers_committed_together_are_released_by_the_same_rule_as_answers_one_by_one,
     at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them,
     attribute_values_list_everyones_attributes_with_few_enough_values,
     segment_views_are_kept_per_viewer_and_campaign_once_each,
@@ -2305,6 +2306,106 @@ async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_close
         &store.team_sums(id).await.expect("sums"),
         &store.recomputed_team_sums(id).await.expect("recomputed"),
     );
+}
+
+/// Answers that arrive in one commit count as they would one by one: a group with 2k waiting,
+/// stored and arriving together alike, releases all but k, and the answers it releases at once
+/// keep their comments, their rater's attributes and their place in the team's sums.
+async fn answers_committed_together_are_released_by_the_same_rule_as_answers_one_by_one(
+    store: DynStore,
+) {
+    let mut rows = vec![row("Lead", "lead@example.org", None, Some("Core"))];
+    let places: Vec<String> = (0..10).map(|i| format!("Place {}", i % 4)).collect();
+    for (i, place) in places.iter().enumerate() {
+        let mut member = row(
+            &format!("Member {i}"),
+            &format!("m{i}@example.org"),
+            Some("lead@example.org"),
+            Some("Core"),
+        );
+        member.attributes = vec![("location".into(), place.clone())];
+        rows.push(member);
+    }
+    import(&store, rows).await.expect("imported");
+    let lead = id_of(&store, "lead@example.org").await;
+    let (id, links) = open_campaign(&store, &[lead]).await;
+    let answer = |n: usize| {
+        (
+            link_for(&links, &format!("m{n}@example.org")).0.id,
+            answers(1 + (n % 5) as u8, Some("said together")),
+        )
+    };
+    let readable = |store: DynStore| async move {
+        store.responses(id, lead).await.expect("responses").0.len()
+    };
+    let check = |readable_now: usize, waiting: u64| {
+        let store = store.clone();
+        async move {
+            assert_eq!(readable(store.clone()).await, readable_now);
+            assert_eq!(store.pending_answers(id).await.expect("pending"), waiting);
+            let sums = store.team_sums(id).await.expect("sums");
+            assert_eq!(
+                sums.iter().map(|(_, s)| s.respondents).sum::<u64>(),
+                readable_now as u64
+            );
+            assert_same_sums(&sums, &store.recomputed_team_sums(id).await.expect("again"));
+        }
+    };
+
+    // Seven at once (k = 3): four come out, three stay.
+    store
+        .load_responses(&(0..7).map(answer).collect::<Vec<_>>(), today())
+        .await
+        .expect("seven");
+    check(4, 3).await;
+    // Two more together make five waiting: fewer than 2k, nothing comes out.
+    store
+        .load_responses(&(7..9).map(answer).collect::<Vec<_>>(), today())
+        .await
+        .expect("two");
+    check(4, 5).await;
+    // The sixth waiting arrives alone: three of the six come out.
+    let (invitation, last) = answer(9);
+    store
+        .submit_response(invitation, &last, today())
+        .await
+        .expect("one");
+    check(7, 3).await;
+
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    check(10, 0).await;
+    let (responses, comments) = store.responses(id, lead).await.expect("read");
+    assert_eq!(comments.len(), 10);
+    let mut points: Vec<u8> = responses
+        .iter()
+        .map(|r| {
+            r.ratings
+                .values()
+                .find_map(|rating| match rating {
+                    Rating::Score(p) => Some(*p),
+                    Rating::CantSay => None,
+                })
+                .expect("a score")
+        })
+        .collect();
+    points.sort();
+    let mut expected: Vec<u8> = (0..10).map(|n| 1 + (n % 5) as u8).collect();
+    expected.sort();
+    assert_eq!(points, expected, "every answer as it was given");
+    let mut found: Vec<String> = store
+        .segment_answers(id)
+        .await
+        .expect("segments")
+        .into_iter()
+        .map(|s| s.attributes["location"].clone())
+        .collect();
+    found.sort();
+    let mut places = places;
+    places.sort();
+    assert_eq!(found, places, "each answer keeps its rater's attributes");
 }
 
 // ------------------------------------------------------------------------------ segment views

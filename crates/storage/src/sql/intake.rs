@@ -32,8 +32,9 @@ struct PendingAnswer {
     attributes: BTreeMap<String, String>,
 }
 
-/// A waiting answer, opened: its `pending_answers` id, leader, group and content.
-type Opened = (i64, i64, RaterGroup, PendingAnswer);
+/// An answer to release: its `pending_answers` id (none for an answer of the batch being
+/// committed, which was never written there), leader, group and content.
+type Opened = (Option<i64>, i64, RaterGroup, PendingAnswer);
 
 /// A released answer's new response id, scores and sealed attributes.
 type Released = (String, Contribution, Option<Vec<u8>>);
@@ -208,13 +209,14 @@ where
                 ));
             }
         }
-        Self::seal_waiting(&mut tx, key, &accepted).await?;
         let mut cells: BTreeMap<Cell, i64> = BTreeMap::new();
         for (accepted, _) in &accepted {
             cells.insert(accepted.cell, accepted.batch);
         }
+        let fresh = Self::pending_of(&mut tx, &accepted).await?;
         let today = answers.iter().map(|a| a.2).max();
-        Self::release_full_cells(&mut tx, key, &cells, today).await?;
+        let waiting = Self::release_full_cells(&mut tx, key, &cells, fresh, today).await?;
+        Self::seal_waiting(&mut tx, key, &waiting).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -276,13 +278,12 @@ where
         Ok(found)
     }
 
-    /// Writes the accepted answers, sealed, to `pending_answers`, with a direct report's
-    /// attributes (location, function…) inside the seal.
-    async fn seal_waiting(
+    /// The accepted answers as they wait for their rater group, with a direct report's
+    /// attributes (location, function…) when they answered.
+    async fn pending_of(
         conn: &mut DB::Connection,
-        key: &SealKey,
         accepted: &[(&Accepted, &SurveyAnswers)],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<(Cell, PendingAnswer)>> {
         let reporters: BTreeSet<i64> = accepted
             .iter()
             .filter(|(a, _)| a.cell.group == RaterGroup::DirectReport)
@@ -306,28 +307,45 @@ where
                 );
             }
         }
-        for chunk in accepted.chunks(WRITE_ROWS) {
+        Ok(accepted
+            .iter()
+            .map(|(accepted, answers)| {
+                let attributes = match (accepted.cell.group, accepted.rater) {
+                    (RaterGroup::DirectReport, Some(rater)) => {
+                        attributes.get(&rater).cloned().unwrap_or_default()
+                    }
+                    _ => BTreeMap::new(),
+                };
+                (
+                    accepted.cell,
+                    PendingAnswer {
+                        answers: (*answers).clone(),
+                        attributes,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Writes answers that stay waiting, sealed, to `pending_answers`.
+    async fn seal_waiting(
+        conn: &mut DB::Connection,
+        key: &SealKey,
+        waiting: &[(Cell, PendingAnswer)],
+    ) -> StoreResult<()> {
+        for chunk in waiting.chunks(WRITE_ROWS) {
             let sql = format!(
                 "INSERT INTO pending_answers (campaign_id, leader_id, rater_group, sealed) VALUES {}",
                 row_placeholders::<DB>(chunk.len(), 4)
             );
             let mut insert = sqlx::query(&sql);
-            for (accepted, answers) in chunk {
-                let pending = PendingAnswer {
-                    answers: (*answers).clone(),
-                    attributes: match (accepted.cell.group, accepted.rater) {
-                        (RaterGroup::DirectReport, Some(rater)) => {
-                            attributes.get(&rater).cloned().unwrap_or_default()
-                        }
-                        _ => BTreeMap::new(),
-                    },
-                };
-                let plain = serde_json::to_vec(&pending)
+            for (cell, pending) in chunk {
+                let plain = serde_json::to_vec(pending)
                     .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
                 insert = insert
-                    .bind(accepted.cell.campaign)
-                    .bind(accepted.cell.leader)
-                    .bind(accepted.cell.group.slug())
+                    .bind(cell.campaign)
+                    .bind(cell.leader)
+                    .bind(cell.group.slug())
                     .bind(key.seal(Purpose::PendingAnswer, &plain));
             }
             insert.execute(&mut *conn).await?;
@@ -335,20 +353,27 @@ where
         Ok(())
     }
 
-    /// Releases answers of each of `cells` that has enough waiting: opens them, writes them to
-    /// the readable tables in random order and removes them from `pending_answers`.
+    /// Releases answers of each of `cells` that has enough waiting, counting the batch's own
+    /// (`fresh`): opens the stored ones, writes them to the readable tables in random order and
+    /// removes them from `pending_answers`. Returns the fresh answers that stay waiting; a
+    /// fresh answer released at once is never written to `pending_answers`.
     ///
     /// An anonymous group (batch size k) is released only once it has 2k answers waiting, and
-    /// then all but k of them, chosen at random: k always stay behind, so the release when the
-    /// campaign closes also holds at least k, and every batch a reader of the database can
-    /// watch appear holds at least k answers. The leader's and the manager's own answers
-    /// (batch size 1) are written at once.
+    /// then all but k of them, chosen at random among the stored and the fresh: k always stay
+    /// behind, so the release when the campaign closes also holds at least k, and every batch
+    /// a reader of the database can watch appear holds at least k answers. The leader's and
+    /// the manager's own answers (batch size 1) are written at once.
     async fn release_full_cells(
         conn: &mut DB::Connection,
         key: &SealKey,
         cells: &BTreeMap<Cell, i64>,
+        fresh: Vec<(Cell, PendingAnswer)>,
         today: Option<time::Date>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<(Cell, PendingAnswer)>> {
+        let mut fresh_by_cell: BTreeMap<Cell, Vec<PendingAnswer>> = BTreeMap::new();
+        for (cell, pending) in fresh {
+            fresh_by_cell.entry(cell).or_default().push(pending);
+        }
         let mut by_campaign: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
         for cell in cells.keys() {
             by_campaign
@@ -357,10 +382,11 @@ where
                 .insert(cell.leader);
         }
         let mut instruments = BTreeMap::new();
+        let mut staying = Vec::new();
         for (campaign, leaders) in by_campaign {
             let leaders: Vec<i64> = leaders.into_iter().collect();
-            // Cells to release from, with how many answers stay behind.
-            let mut full: BTreeMap<(i64, RaterGroup), usize> = BTreeMap::new();
+            // Answers already waiting in the batch's leaders' groups.
+            let mut stored: BTreeMap<(i64, RaterGroup), i64> = BTreeMap::new();
             for chunk in leaders.chunks(ID_BATCH) {
                 let sql = format!(
                     "SELECT leader_id, rater_group, COUNT(*) AS n FROM pending_answers
@@ -373,30 +399,36 @@ where
                     select = select.bind(*leader);
                 }
                 for row in select.fetch_all(&mut *conn).await? {
-                    let cell = Cell {
-                        campaign,
-                        leader: row.try_get("leader_id")?,
-                        group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                    };
-                    let waiting: i64 = row.try_get("n")?;
-                    match cells.get(&cell) {
-                        Some(1) => {
-                            full.insert((cell.leader, cell.group), 0);
-                        }
-                        Some(batch) if waiting >= 2 * batch => {
-                            full.insert((cell.leader, cell.group), *batch as usize);
-                        }
-                        _ => {}
-                    }
+                    let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
+                    stored.insert((row.try_get("leader_id")?, group), row.try_get("n")?);
                 }
             }
-            if full.is_empty() {
-                continue;
+            // Cells to release from, with how many answers stay behind.
+            let campaign_cells: Vec<(Cell, i64)> = cells
+                .iter()
+                .filter(|(cell, _)| cell.campaign == campaign)
+                .map(|(cell, batch)| (*cell, *batch))
+                .collect();
+            let mut full: BTreeMap<(i64, RaterGroup), usize> = BTreeMap::new();
+            for (cell, batch) in &campaign_cells {
+                let slot = (cell.leader, cell.group);
+                let waiting = stored.get(&slot).copied().unwrap_or(0)
+                    + fresh_by_cell.get(cell).map_or(0, |f| f.len() as i64);
+                if *batch == 1 {
+                    full.insert(slot, 0);
+                } else if waiting >= 2 * batch {
+                    full.insert(slot, *batch as usize);
+                }
             }
-            let full_leaders: BTreeSet<i64> = full.keys().map(|(l, _)| *l).collect();
-            let full_leaders: Vec<i64> = full_leaders.into_iter().collect();
-            let mut opened = Vec::new();
-            for chunk in full_leaders.chunks(ID_BATCH) {
+            // The stored answers of the cells to release from.
+            let to_read: BTreeSet<i64> = full
+                .keys()
+                .filter(|slot| stored.get(*slot).is_some_and(|n| *n > 0))
+                .map(|(leader, _)| *leader)
+                .collect();
+            let to_read: Vec<i64> = to_read.into_iter().collect();
+            let mut stored_rows: BTreeMap<(i64, RaterGroup), Vec<DB::Row>> = BTreeMap::new();
+            for chunk in to_read.chunks(ID_BATCH) {
                 let sql = format!(
                     "SELECT id, leader_id, rater_group, sealed FROM pending_answers
                      WHERE campaign_id = {} AND leader_id IN {}",
@@ -407,25 +439,48 @@ where
                 for leader in chunk {
                     select = select.bind(*leader);
                 }
-                let rows = select.fetch_all(&mut *conn).await?;
-                let mut by_cell: BTreeMap<(i64, RaterGroup), Vec<DB::Row>> = BTreeMap::new();
-                for row in rows {
+                for row in select.fetch_all(&mut *conn).await? {
                     let leader: i64 = row.try_get("leader_id")?;
                     let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
                     if full.contains_key(&(leader, group)) {
-                        by_cell.entry((leader, group)).or_default().push(row);
+                        stored_rows.entry((leader, group)).or_default().push(row);
                     }
                 }
-                for (cell, mut rows) in by_cell {
-                    // Which answers go and which stay is chosen at random, not by arrival.
-                    rows.shuffle(&mut rand::rng());
-                    rows.truncate(rows.len().saturating_sub(full[&cell]));
-                    opened.extend(Self::open_rows(key, &rows)?);
+            }
+            let mut opened = Vec::new();
+            for (cell, _) in campaign_cells {
+                let slot = (cell.leader, cell.group);
+                let fresh = fresh_by_cell.remove(&cell).unwrap_or_default();
+                let Some(&stay) = full.get(&slot) else {
+                    staying.extend(fresh.into_iter().map(|pending| (cell, pending)));
+                    continue;
+                };
+                let rows = stored_rows.remove(&slot).unwrap_or_default();
+                // Which answers go and which stay is chosen at random, not by arrival, among
+                // the stored and the fresh alike.
+                let mut order: Vec<usize> = (0..rows.len() + fresh.len()).collect();
+                order.shuffle(&mut rand::rng());
+                let go = order.len().saturating_sub(stay);
+                let mut fresh: Vec<Option<PendingAnswer>> = fresh.into_iter().map(Some).collect();
+                for (place, i) in order.into_iter().enumerate() {
+                    match i.checked_sub(rows.len()) {
+                        // A stored answer that stays is left as it is.
+                        None if place < go => opened.push(Self::open_row(key, &rows[i])?),
+                        None => {}
+                        Some(f) => {
+                            let pending = fresh[f].take().expect("each fresh answer once");
+                            if place < go {
+                                opened.push((None, cell.leader, cell.group, pending));
+                            } else {
+                                staying.push((cell, pending));
+                            }
+                        }
+                    }
                 }
             }
             Self::write_released(conn, key, &mut instruments, campaign, opened, today).await?;
         }
-        Ok(())
+        Ok(staying)
     }
 
     /// Releases everything still waiting in a campaign that is closing, following the report's
@@ -446,7 +501,10 @@ where
         if rows.is_empty() {
             return Ok(());
         }
-        let mut opened = Self::open_rows(key, &rows)?;
+        let mut opened = rows
+            .iter()
+            .map(|row| Self::open_row(key, row))
+            .collect::<StoreResult<Vec<_>>>()?;
         let plans = Self::closing_plans(conn, campaign, &opened).await?;
         opened.retain_mut(|(_, leader, group, _)| {
             let plan = &plans[leader];
@@ -462,21 +520,18 @@ where
         Self::write_released(conn, key, &mut BTreeMap::new(), campaign, opened, None).await
     }
 
-    fn open_rows(key: &SealKey, rows: &[DB::Row]) -> StoreResult<Vec<Opened>> {
-        rows.iter()
-            .map(|row| {
-                let sealed: Vec<u8> = row.try_get("sealed")?;
-                let plain = key.open(Purpose::PendingAnswer, &sealed)?;
-                let pending: PendingAnswer = serde_json::from_slice(&plain)
-                    .map_err(|e| StoreError::Corrupt(format!("waiting answer: {e}")))?;
-                Ok((
-                    row.try_get::<i64, _>("id")?,
-                    row.try_get::<i64, _>("leader_id")?,
-                    parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                    pending,
-                ))
-            })
-            .collect()
+    /// Opens a `pending_answers` row.
+    fn open_row(key: &SealKey, row: &DB::Row) -> StoreResult<Opened> {
+        let sealed: Vec<u8> = row.try_get("sealed")?;
+        let plain = key.open(Purpose::PendingAnswer, &sealed)?;
+        let pending: PendingAnswer = serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Corrupt(format!("waiting answer: {e}")))?;
+        Ok((
+            Some(row.try_get::<i64, _>("id")?),
+            row.try_get::<i64, _>("leader_id")?,
+            parse_group(&row.try_get::<String, _>("rater_group")?)?,
+            pending,
+        ))
     }
 
     /// The report's rater-group plan of each leader with waiting answers, counting both the
@@ -669,13 +724,14 @@ where
             }
             upsert.execute(&mut *conn).await?;
         }
-        for chunk in opened.chunks(ID_BATCH) {
+        let stored: Vec<i64> = opened.iter().filter_map(|(id, ..)| *id).collect();
+        for chunk in stored.chunks(ID_BATCH) {
             let sql = format!(
                 "DELETE FROM pending_answers WHERE id IN {}",
                 row_placeholders::<DB>(1, chunk.len())
             );
             let mut delete = sqlx::query(&sql);
-            for (id, ..) in chunk {
+            for id in chunk {
                 delete = delete.bind(*id);
             }
             delete.execute(&mut *conn).await?;
