@@ -181,6 +181,19 @@ async fn lookups_made_on_every_request_use_an_index_not_a_scan() {
             "{lookup} reads the whole table: {plan:?}"
         );
     }
+    // Responses still without scores are found in an index of only those, not by walking
+    // every response of the campaign.
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT id FROM responses WHERE campaign_id = 1 AND scored = 0 LIMIT 500",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("plan");
+    assert!(
+        plan.iter()
+            .any(|(.., step)| step.contains("responses_unscored")),
+        "{plan:?}"
+    );
 }
 
 // ------------------------------------------------------------------------------------ helpers
@@ -2699,25 +2712,31 @@ async fn attributes_came_through_the_upgrade(store: &DynStore) {
     );
 }
 
-#[tokio::test]
-async fn attributes_stored_one_row_each_move_into_people_on_upgrade_sqlite() {
+/// An SQLite store opened on a database that had only the first `applied` migrations when
+/// `inserts` were run on it: the upgrade from that schema. The folder holds the file.
+async fn sqlite_upgraded_from(
+    applied: usize,
+    inserts: &[impl AsRef<str>],
+) -> (tempfile::TempDir, DynStore) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
     let mut migrator = sqlx::migrate!("./migrations/sqlite");
-    migrator.migrations = migrator.migrations[..9].to_vec().into();
-    migrator.run(&pool).await.expect("schema as of 0009");
-    for insert in PEOPLE_BEFORE_0010 {
-        sqlx::query(insert).execute(&pool).await.expect("old rows");
+    migrator.migrations = migrator.migrations[..applied].to_vec().into();
+    migrator.run(&pool).await.expect("the older schema");
+    for insert in inserts {
+        sqlx::query(insert.as_ref())
+            .execute(&pool)
+            .await
+            .expect("old rows");
     }
     pool.close().await;
     let store = connect(&url).await.expect("upgraded");
-    attributes_came_through_the_upgrade(&store).await;
+    (dir, store)
 }
 
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
-async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
+/// [`sqlite_upgraded_from`] on a new database of the PostgreSQL test server.
+async fn postgres_upgraded_from(applied: usize, inserts: &[impl AsRef<str>]) -> DynStore {
     let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let url = PgStore::create_database(&server, &name)
@@ -2725,15 +2744,30 @@ async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
         .expect("test database created");
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
     let mut migrator = sqlx::migrate!("./migrations/postgres");
-    migrator.migrations = migrator.migrations[..9].to_vec().into();
-    migrator.run(&pool).await.expect("schema as of 0009");
-    for insert in PEOPLE_BEFORE_0010 {
-        sqlx::query(insert).execute(&pool).await.expect("old rows");
+    migrator.migrations = migrator.migrations[..applied].to_vec().into();
+    migrator.run(&pool).await.expect("the older schema");
+    for insert in inserts {
+        sqlx::query(insert.as_ref())
+            .execute(&pool)
+            .await
+            .expect("old rows");
     }
     pool.close().await;
-    let store = connect_with_key(&url, SealKey::random())
+    connect_with_key(&url, SealKey::random())
         .await
-        .expect("upgraded");
+        .expect("upgraded")
+}
+
+#[tokio::test]
+async fn attributes_stored_one_row_each_move_into_people_on_upgrade_sqlite() {
+    let (_dir, store) = sqlite_upgraded_from(9, &PEOPLE_BEFORE_0010).await;
+    attributes_came_through_the_upgrade(&store).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
+    let store = postgres_upgraded_from(9, &PEOPLE_BEFORE_0010).await;
     attributes_came_through_the_upgrade(&store).await;
 }
 
@@ -2860,40 +2894,15 @@ async fn answers_came_through_the_upgrade(store: &DynStore, ratings: &[BTreeMap<
 
 #[tokio::test]
 async fn ratings_and_scores_move_onto_responses_on_upgrade_sqlite() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
-    let mut migrator = sqlx::migrate!("./migrations/sqlite");
-    migrator.migrations = migrator.migrations[..10].to_vec().into();
-    migrator.run(&pool).await.expect("schema as of 0010");
     let (inserts, ratings) = answers_before_0011();
-    for insert in &inserts {
-        sqlx::query(insert).execute(&pool).await.expect("old rows");
-    }
-    pool.close().await;
-    let store = connect(&url).await.expect("upgraded");
+    let (_dir, store) = sqlite_upgraded_from(10, &inserts).await;
     answers_came_through_the_upgrade(&store, &ratings).await;
 }
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
 async fn ratings_and_scores_move_onto_responses_on_upgrade_postgres() {
-    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let url = PgStore::create_database(&server, &name)
-        .await
-        .expect("test database created");
-    let pool = sqlx::PgPool::connect(&url).await.expect("opens");
-    let mut migrator = sqlx::migrate!("./migrations/postgres");
-    migrator.migrations = migrator.migrations[..10].to_vec().into();
-    migrator.run(&pool).await.expect("schema as of 0010");
     let (inserts, ratings) = answers_before_0011();
-    for insert in &inserts {
-        sqlx::query(insert).execute(&pool).await.expect("old rows");
-    }
-    pool.close().await;
-    let store = connect_with_key(&url, SealKey::random())
-        .await
-        .expect("upgraded");
+    let store = postgres_upgraded_from(10, &inserts).await;
     answers_came_through_the_upgrade(&store, &ratings).await;
 }
