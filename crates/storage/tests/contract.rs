@@ -2209,6 +2209,19 @@ async fn scores_missing_for_older_responses_are_computed_when_first_needed() {
     assert_eq!(before, after);
 }
 
+/// The location of each segment answer of a campaign, sorted.
+async fn segment_locations(store: &DynStore, campaign: CampaignId) -> Vec<String> {
+    let mut found: Vec<String> = store
+        .segment_answers(campaign)
+        .await
+        .expect("segments")
+        .into_iter()
+        .map(|s| s.attributes["location"].clone())
+        .collect();
+    found.sort();
+    found
+}
+
 async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes(store: DynStore) {
     let mut rows = vec![
         row("Chief", "chief@example.org", None, Some("Board")),
@@ -2301,14 +2314,7 @@ async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_close
     assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
     let (_, comments) = store.responses(id, lead).await.expect("comments");
     assert_eq!(comments.len(), 5);
-    let mut found: Vec<String> = store
-        .segment_answers(id)
-        .await
-        .expect("segments")
-        .into_iter()
-        .map(|s| s.attributes["location"].clone())
-        .collect();
-    found.sort();
+    let found = segment_locations(&store, id).await;
     let mut expected = places.map(String::from).to_vec();
     expected.sort();
     assert_eq!(
@@ -2408,14 +2414,7 @@ async fn answers_committed_together_are_released_by_the_same_rule_as_answers_one
     let mut expected: Vec<u8> = (0..10).map(|n| 1 + (n % 5) as u8).collect();
     expected.sort();
     assert_eq!(points, expected, "every answer as it was given");
-    let mut found: Vec<String> = store
-        .segment_answers(id)
-        .await
-        .expect("segments")
-        .into_iter()
-        .map(|s| s.attributes["location"].clone())
-        .collect();
-    found.sort();
+    let found = segment_locations(&store, id).await;
     let mut places = places;
     places.sort();
     assert_eq!(found, places, "each answer keeps its rater's attributes");
