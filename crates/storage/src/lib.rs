@@ -167,6 +167,18 @@ pub trait Store: Send + Sync + 'static {
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()>;
+    /// Stores a survey form sent to a link, as [`Store::submit_response`] would once the link's
+    /// invitation is found and the fields are checked against its instrument
+    /// ([`SurveyAnswers::parse`]); both are done by the intake for all the forms arriving
+    /// together, so the caller reads nothing first. `false` when nothing was stored because
+    /// the link is unknown, cannot be answered now, or the answers do not fit its survey: the
+    /// caller then looks the link up to say which.
+    async fn submit_form(
+        &self,
+        token_hash: &str,
+        fields: Vec<(String, String)>,
+        today: time::Date,
+    ) -> StoreResult<bool>;
     /// Stores many answers in one transaction, each exactly as [`Store::submit_response`]
     /// would (invitation marked finished, answer sealed, released with its rater group once
     /// that group has k answers): for loading generated or migrated data in bulk. If any answer is refused,

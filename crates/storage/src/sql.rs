@@ -11,12 +11,13 @@ use crate::{Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use rand::seq::SliceRandom;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 mod intake;
-use intake::IntakeJob;
+use intake::{IntakeJob, Sent};
 use trustloop_domain::analytics::{Contribution, Sums, TeamSums, TeamTotals};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
@@ -174,9 +175,13 @@ pub struct SqlStore<DB: Database> {
     /// Answers on their way to the intake task, which commits those that arrive together in
     /// one transaction.
     intake: mpsc::Sender<IntakeJob>,
-    /// Instrument versions already read: a released version never changes.
-    instruments: Arc<std::sync::RwLock<HashMap<u32, Instrument>>>,
+    /// Instrument versions already read.
+    instruments: Instruments,
 }
+
+/// Instrument versions already read, shared by a store's clones and its intake: a released
+/// version never changes.
+type Instruments = Arc<std::sync::RwLock<HashMap<u32, Arc<Instrument>>>>;
 
 impl<DB: Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
@@ -605,6 +610,46 @@ where
     }
 
     /// The survey invitation matching `clause`, with `$1` and `$2` bound to `binds`.
+    /// An instrument version, read from `conn` the first time only.
+    async fn instrument_on(
+        conn: &mut DB::Connection,
+        instruments: &Instruments,
+        version: u32,
+    ) -> StoreResult<Arc<Instrument>> {
+        if let Some(known) = instruments
+            .read()
+            .expect("the instrument cache is never poisoned")
+            .get(&version)
+        {
+            return Ok(known.clone());
+        }
+        let definition: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
+                .bind(i64::from(version))
+                .fetch_optional(&mut *conn)
+                .await?;
+        let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
+        let instrument: Arc<Instrument> = Arc::new(
+            serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?,
+        );
+        instruments
+            .write()
+            .expect("the instrument cache is never poisoned")
+            .insert(version, instrument.clone());
+        Ok(instrument)
+    }
+
+    /// Hands an answer to the intake task; returns once it is committed or refused.
+    async fn send_to_intake(&self, sent: Sent, today: time::Date) -> StoreResult<()> {
+        let (reply, outcome) = oneshot::channel();
+        let job = IntakeJob { sent, today, reply };
+        if self.intake.send(job).await.is_err() {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
     async fn survey_invitation_where(
         &self,
         clause: &str,
@@ -736,7 +781,13 @@ where
                     .await?;
                 Ok(())
             }
-            Some(existing) if existing == definition => Ok(()),
+            Some(existing) if existing == definition => {
+                self.instruments
+                    .write()
+                    .expect("the instrument cache is never poisoned")
+                    .insert(instrument.version, Arc::new(instrument.clone()));
+                Ok(())
+            }
             Some(_) => Err(StoreError::Conflict(format!(
                 "instrument version {} in this build differs from the one stored; a released version must never change",
                 instrument.version
@@ -745,27 +796,11 @@ where
     }
 
     async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
-        if let Some(known) = self
-            .instruments
-            .read()
-            .expect("the instrument cache is never poisoned")
-            .get(&version)
-        {
-            return Ok(known.clone());
-        }
-        let definition: Option<String> =
-            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
-                .bind(i64::from(version))
-                .fetch_optional(&self.pool)
-                .await?;
-        let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
-        let instrument: Instrument = serde_json::from_str(&definition)
-            .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
-        self.instruments
-            .write()
-            .expect("the instrument cache is never poisoned")
-            .insert(version, instrument.clone());
-        Ok(instrument)
+        let mut conn = self.pool.acquire().await?;
+        Ok(Self::instrument_on(&mut conn, &self.instruments, version)
+            .await?
+            .as_ref()
+            .clone())
     }
 
     async fn import_people(
@@ -1367,17 +1402,32 @@ where
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()> {
-        let (reply, outcome) = oneshot::channel();
-        let job = IntakeJob {
-            invitation,
-            answers: answers.clone(),
-            today,
-            reply,
-        };
-        if self.intake.send(job).await.is_err() {
-            return Err(sqlx::Error::PoolClosed.into());
+        self.send_to_intake(Sent::Checked(invitation, answers.clone()), today)
+            .await
+    }
+
+    async fn submit_form(
+        &self,
+        token_hash: &str,
+        fields: Vec<(String, String)>,
+        today: time::Date,
+    ) -> StoreResult<bool> {
+        // Checked here, on the request's task, rather than by the intake one form after another.
+        let checked = self
+            .instruments
+            .read()
+            .expect("the instrument cache is never poisoned")
+            .iter()
+            .map(|(version, instrument)| (*version, SurveyAnswers::parse(instrument, &fields).ok()))
+            .collect();
+        match self
+            .send_to_intake(Sent::Form(token_hash.to_owned(), fields, checked), today)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound(_) | StoreError::Conflict(_)) => Ok(false),
+            Err(error) => Err(error),
         }
-        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 
     async fn load_responses(
@@ -1385,9 +1435,14 @@ where
         answers: &[(InvitationId, SurveyAnswers)],
         today: time::Date,
     ) -> StoreResult<()> {
-        let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> =
-            answers.iter().map(|(i, a)| (*i, a, today)).collect();
-        for outcome in Self::accept_batch(&self.pool, &self.key, &answers, true).await? {
+        let sent: Vec<Sent> = answers
+            .iter()
+            .map(|(invitation, answers)| Sent::Checked(*invitation, answers.clone()))
+            .collect();
+        let sent: Vec<(&Sent, time::Date)> = sent.iter().map(|sent| (sent, today)).collect();
+        for outcome in
+            Self::accept_batch(&self.pool, &self.key, &self.instruments, &sent, true).await?
+        {
             outcome?;
         }
         Ok(())

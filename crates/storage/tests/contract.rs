@@ -102,6 +102,7 @@ contract!(
     an_answer_is_accepted_once_and_counted_in_progress,
     concurrent_answers_to_one_invitation_store_exactly_one_response,
     a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers,
+    a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit,
     responses_come_back_per_leader_without_who_gave_them,
     campaign_responses_carry_the_leader_each_response_rates,
     the_leaders_own_survey_is_found_by_campaign_and_leader,
@@ -1367,6 +1368,114 @@ async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(store:
         .map(|p| p.completed)
         .sum::<u32>();
     assert_eq!(done, 1);
+}
+
+async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit(
+    store: DynStore,
+) {
+    let org = import_org(&store).await;
+    let (id, links) = open_campaign(&store, &[org.lee]).await;
+    let instrument = Instrument::current();
+    let form = |point: u8| -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = instrument
+            .items
+            .iter()
+            .map(|item| {
+                (
+                    trustloop_domain::rating::item_field(&item.code),
+                    point.to_string(),
+                )
+            })
+            .collect();
+        fields.push(("csrf".into(), "ignored".into()));
+        fields
+    };
+    let completed = |store: DynStore, token: String| async move {
+        store
+            .invitation_by_token(&hash_of(&token))
+            .await
+            .expect("lookup")
+            .expect("opens")
+            .completed
+    };
+    let (_, ann) = link_for(&links, "ann@example.org");
+    let (_, ben) = link_for(&links, "ben@example.org");
+    let (_, manager) = link_for(&links, "dana@example.org");
+    // Forms arriving together: one that fits, one missing an answer, one to an unknown link,
+    // and the same link twice.
+    let mut short = form(4);
+    short.remove(0);
+    let sent = [
+        (hash_of(ann), form(4)),
+        (hash_of(ben), short),
+        ("no-such-link".to_string(), form(3)),
+        (hash_of(manager), form(5)),
+        (hash_of(manager), form(2)),
+    ];
+    let outcomes: Vec<bool> = futures_util::future::join_all(
+        sent.iter()
+            .map(|(hash, fields)| store.submit_form(hash, fields.clone(), today())),
+    )
+    .await
+    .into_iter()
+    .collect::<StoreResult<_>>()
+    .expect("no database error");
+    assert_eq!(
+        outcomes.iter().filter(|stored| **stored).count(),
+        2,
+        "Ann's form and one of the manager's two: {outcomes:?}"
+    );
+    assert_eq!(&outcomes[..3], [true, false, false]);
+    assert!(completed(store.clone(), ann.clone()).await);
+    assert!(
+        !completed(store.clone(), ben.clone()).await,
+        "a form that does not fit stores nothing"
+    );
+    assert!(completed(store.clone(), manager.clone()).await);
+    assert!(
+        !store
+            .submit_form(&hash_of(ann), form(2), today())
+            .await
+            .expect("no database error"),
+        "a link already answered"
+    );
+    // The manager's answer (a group of one) is readable at once, exactly as sent.
+    let (responses, _) = store.responses(id, org.lee).await.expect("responses");
+    assert_eq!(responses.len(), 1);
+    let point = match responses[0].ratings.values().next() {
+        Some(Rating::Score(p)) => *p,
+        other => panic!("a score, not {other:?}"),
+    };
+    assert!(point == 5 || point == 2, "{point}");
+    assert!(
+        responses[0]
+            .ratings
+            .values()
+            .all(|r| *r == Rating::Score(point))
+    );
+    assert_eq!(
+        store.pending_answers(id).await.expect("pending"),
+        1,
+        "Ann's"
+    );
+    // Late, or once the campaign closed: refused, nothing stored.
+    assert!(
+        !store
+            .submit_form(&hash_of(ben), form(3), today() + time::Duration::days(15))
+            .await
+            .expect("no database error")
+    );
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert!(
+        !store
+            .submit_form(&hash_of(ben), form(3), today())
+            .await
+            .expect("no database error")
+    );
+    assert!(!completed(store.clone(), ben.clone()).await);
 }
 
 async fn responses_come_back_per_leader_without_who_gave_them(store: DynStore) {

@@ -7,10 +7,30 @@ use super::*;
 
 /// One answer waiting for the intake task, and where to send its outcome.
 pub(super) struct IntakeJob {
-    pub(super) invitation: InvitationId,
-    pub(super) answers: SurveyAnswers,
+    pub(super) sent: Sent,
     pub(super) today: time::Date,
     pub(super) reply: oneshot::Sender<StoreResult<()>>,
+}
+
+/// An answer as it reaches the intake.
+pub(super) enum Sent {
+    /// Answers already checked against their invitation's instrument.
+    Checked(InvitationId, SurveyAnswers),
+    /// A survey form sent to a link: the hash of the link's token and the form's fields, and
+    /// the form already checked against each instrument version then known (`None` where it
+    /// does not fit). The intake finds the forms' invitations in one query, so that the
+    /// request handler reads nothing from the database, and takes the check made against the
+    /// invitation's instrument (making it only for a version not known when the form came).
+    Form(
+        String,
+        Vec<(String, String)>,
+        Vec<(u32, Option<SurveyAnswers>)>,
+    ),
+}
+
+/// What a form whose link is unknown, or whose answers do not fit the survey, is refused with.
+fn form_refused() -> StoreError {
+    StoreError::NotFound("an invitation these answers fit")
 }
 
 /// The most answers one intake transaction commits together.
@@ -82,13 +102,19 @@ where
     /// clone of the store is dropped.
     pub(crate) fn new(pool: Pool<DB>, key: SealKey) -> Self {
         let key = Arc::new(key);
+        let instruments: Instruments = Arc::default();
         let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
-        tokio::spawn(Self::intake_task(pool.clone(), key.clone(), jobs));
+        tokio::spawn(Self::intake_task(
+            pool.clone(),
+            key.clone(),
+            instruments.clone(),
+            jobs,
+        ));
         SqlStore {
             pool,
             key,
             intake,
-            instruments: Arc::default(),
+            instruments,
         }
     }
 
@@ -96,16 +122,19 @@ where
     /// transaction (group commit): one durable commit for many answers, each reply sent only
     /// after it. If that transaction fails, each answer is tried again alone, so one bad
     /// answer cannot sink the others.
-    async fn intake_task(pool: Pool<DB>, key: Arc<SealKey>, mut jobs: mpsc::Receiver<IntakeJob>) {
+    async fn intake_task(
+        pool: Pool<DB>,
+        key: Arc<SealKey>,
+        instruments: Instruments,
+        mut jobs: mpsc::Receiver<IntakeJob>,
+    ) {
         let mut batch: Vec<IntakeJob> = Vec::with_capacity(INTAKE_BATCH);
         let mut last_checkpoint = std::time::Instant::now();
         let checkpointing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         while jobs.recv_many(&mut batch, INTAKE_BATCH).await > 0 {
-            let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> = batch
-                .iter()
-                .map(|job| (job.invitation, &job.answers, job.today))
-                .collect();
-            let result = Self::accept_batch(&pool, &key, &answers, false).await;
+            let answers: Vec<(&Sent, time::Date)> =
+                batch.iter().map(|job| (&job.sent, job.today)).collect();
+            let result = Self::accept_batch(&pool, &key, &instruments, &answers, false).await;
             if let Some(checkpoint) = DB::BACKGROUND_CHECKPOINT
                 && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
                 && !checkpointing.load(std::sync::atomic::Ordering::Relaxed)
@@ -134,8 +163,16 @@ where
                 Err(error) => {
                     tracing::warn!(%error, answers = batch.len(), "a group commit failed; storing its answers one by one");
                     for job in batch.drain(..) {
-                        let one = [(job.invitation, &job.answers, job.today)];
-                        let outcome = match Self::accept_batch(&pool, &key, &one, false).await {
+                        let one = [(&job.sent, job.today)];
+                        let outcome = match Self::accept_batch(
+                            &pool,
+                            &key,
+                            &instruments,
+                            &one,
+                            false,
+                        )
+                        .await
+                        {
                             Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
                             Err(error) => Err(error),
                         };
@@ -152,45 +189,54 @@ where
     pub(super) async fn accept_batch(
         pool: &Pool<DB>,
         key: &SealKey,
-        answers: &[(InvitationId, &SurveyAnswers, time::Date)],
+        instruments: &Instruments,
+        sent: &[(&Sent, time::Date)],
         all_or_none: bool,
     ) -> StoreResult<Vec<StoreResult<()>>> {
         let mut tx = pool.begin_with(DB::BEGIN_WRITE).await?;
-        let found = Self::invitations_to_answer(&mut tx, answers).await?;
-        let mut outcomes = Vec::with_capacity(answers.len());
+        let checked = Self::check_forms(&mut tx, instruments, sent).await?;
+        let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> = checked
+            .iter()
+            .zip(sent)
+            .filter_map(|(checked, (_, today))| {
+                let (invitation, answers) = checked.as_ref()?;
+                Some((*invitation, answers.as_ref(), *today))
+            })
+            .collect();
+        let found = Self::invitations_to_answer(&mut tx, &answers).await?;
+        let mut outcomes = Vec::with_capacity(sent.len());
         let mut taken: HashSet<i64> = HashSet::new();
         let mut accepted: Vec<(&Accepted, &SurveyAnswers)> = Vec::new();
-        for (invitation, answer, today) in answers {
-            let outcome = match found.get(&invitation.0) {
-                None => Err(StoreError::NotFound("invitation")),
-                Some((_, status, _)) if status != "open" => {
-                    Err(StoreError::Conflict(format!("the campaign is {status}")))
-                }
-                Some((_, _, deadline)) if *deadline < *today => Err(StoreError::Conflict(
-                    "the campaign's deadline has passed".into(),
-                )),
-                Some(_) if !taken.insert(invitation.0) => Err(StoreError::Conflict(
-                    "this survey has already been answered".into(),
-                )),
-                Some((Some(invitation), _, _)) => {
-                    accepted.push((invitation, *answer));
-                    Ok(())
-                }
-                Some((None, _, _)) => Err(StoreError::Conflict(
-                    "this survey has already been answered".into(),
-                )),
+        let mut ids: Vec<i64> = Vec::new();
+        for (checked, (_, today)) in checked.iter().zip(sent) {
+            let outcome = match checked {
+                None => Err(form_refused()),
+                Some((invitation, answer)) => match found.get(&invitation.0) {
+                    None => Err(StoreError::NotFound("invitation")),
+                    Some((_, status, _)) if status != "open" => {
+                        Err(StoreError::Conflict(format!("the campaign is {status}")))
+                    }
+                    Some((_, _, deadline)) if deadline < today => Err(StoreError::Conflict(
+                        "the campaign's deadline has passed".into(),
+                    )),
+                    Some(_) if !taken.insert(invitation.0) => Err(StoreError::Conflict(
+                        "this survey has already been answered".into(),
+                    )),
+                    Some((Some(accepting), _, _)) => {
+                        accepted.push((accepting, answer.as_ref()));
+                        ids.push(invitation.0);
+                        Ok(())
+                    }
+                    Some((None, _, _)) => Err(StoreError::Conflict(
+                        "this survey has already been answered".into(),
+                    )),
+                },
             };
             if all_or_none && let Err(refused) = outcome {
                 return Err(refused);
             }
             outcomes.push(outcome);
         }
-        let ids: Vec<i64> = answers
-            .iter()
-            .zip(&outcomes)
-            .filter(|(_, outcome)| outcome.is_ok())
-            .map(|((invitation, ..), _)| invitation.0)
-            .collect();
         for chunk in ids.chunks(ID_BATCH) {
             let sql = format!(
                 "UPDATE invitations SET completed = 1 WHERE completed = 0 AND id IN {}",
@@ -219,6 +265,69 @@ where
         Self::seal_waiting(&mut tx, key, &waiting).await?;
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    /// Each answer's invitation and checked answers; `None` for a form whose link is unknown or
+    /// whose answers do not fit its survey. The forms' invitations are read in one query.
+    async fn check_forms<'a>(
+        conn: &mut DB::Connection,
+        instruments: &Instruments,
+        sent: &[(&'a Sent, time::Date)],
+    ) -> StoreResult<Vec<Option<(InvitationId, Cow<'a, SurveyAnswers>)>>> {
+        let hashes: BTreeSet<&str> = sent
+            .iter()
+            .filter_map(|(sent, _)| match sent {
+                Sent::Form(hash, ..) => Some(hash.as_str()),
+                Sent::Checked(..) => None,
+            })
+            .collect();
+        let hashes: Vec<&str> = hashes.into_iter().collect();
+        // Each link's invitation and its campaign's instrument version.
+        let mut links: HashMap<String, (i64, u32)> = HashMap::with_capacity(hashes.len());
+        for chunk in hashes.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT i.token_hash, i.id, c.instrument_version FROM invitations i
+                 JOIN campaigns c ON c.id = i.campaign_id WHERE i.token_hash IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for hash in chunk {
+                select = select.bind(*hash);
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                links.insert(
+                    row.try_get("token_hash")?,
+                    (
+                        row.try_get("id")?,
+                        u32::try_from(row.try_get::<i64, _>("instrument_version")?)
+                            .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?,
+                    ),
+                );
+            }
+        }
+        let mut checked = Vec::with_capacity(sent.len());
+        for (sent, _) in sent {
+            checked.push(match sent {
+                Sent::Checked(invitation, answers) => Some((*invitation, Cow::Borrowed(answers))),
+                Sent::Form(hash, fields, checked) => match links.get(hash) {
+                    None => None,
+                    Some(&(invitation, version)) => {
+                        let answers = match checked.iter().find(|(v, _)| *v == version) {
+                            Some((_, answers)) => answers.as_ref().map(Cow::Borrowed),
+                            None => {
+                                let instrument =
+                                    Self::instrument_on(conn, instruments, version).await?;
+                                SurveyAnswers::parse(&instrument, fields)
+                                    .ok()
+                                    .map(Cow::Owned)
+                            }
+                        };
+                        answers.map(|answers| (InvitationId(invitation), answers))
+                    }
+                },
+            });
+        }
+        Ok(checked)
     }
 
     /// The invitations answered in a batch, by id: the invitation if it is still unanswered,

@@ -243,8 +243,13 @@ fn invalid_link() -> Response {
     )
 }
 
+/// Whether `token` looks like a link's token (64 hexadecimal digits).
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 async fn invitation_for(state: &AppState, token: &str) -> AppResult<Option<SurveyInvitation>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !well_formed(token) {
         return Ok(None);
     }
     Ok(state.store.invitation_by_token(&hash_token(token)).await?)
@@ -320,6 +325,17 @@ async fn submit_survey(
     Path(token): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    // The usual case (a known link, open, answers that fit) is found and stored by the
+    // intake with the other answers arriving at the same time; anything else is looked up
+    // here to answer with the right page.
+    if well_formed(&token)
+        && state
+            .store
+            .submit_form(&hash_token(&token), fields.clone(), today())
+            .await?
+    {
+        return Ok(Redirect::to("/thanks").into_response());
+    }
     let Some(invitation) = invitation_for(&state, &token).await? else {
         return Ok(invalid_link());
     };
