@@ -70,10 +70,21 @@ struct Cell {
     group: RaterGroup,
 }
 
+/// The invitations of a batch by id: the invitation if it can still be answered, with its
+/// campaign's status and deadline.
+type Found = HashMap<i64, (Option<Accepted>, String, time::Date)>;
+
+/// How an answer names its invitation.
+enum Key<'a> {
+    Id(i64),
+    Hash(&'a str),
+}
+
 /// What an accepted invitation says about where its answer goes.
 struct Accepted {
     cell: Cell,
-    rater: Option<i64>,
+    /// A direct report's attributes (location, function…), kept with the answer.
+    attributes: BTreeMap<String, String>,
     /// Answers that must be waiting before the cell is released.
     batch: i64,
 }
@@ -194,16 +205,8 @@ where
         all_or_none: bool,
     ) -> StoreResult<Vec<StoreResult<()>>> {
         let mut tx = pool.begin_with(DB::BEGIN_WRITE).await?;
-        let checked = Self::check_forms(&mut tx, instruments, sent).await?;
-        let answers: Vec<(InvitationId, &SurveyAnswers, time::Date)> = checked
-            .iter()
-            .zip(sent)
-            .filter_map(|(checked, (_, today))| {
-                let (invitation, answers) = checked.as_ref()?;
-                Some((*invitation, answers.as_ref(), *today))
-            })
-            .collect();
-        let found = Self::invitations_to_answer(&mut tx, &answers).await?;
+        let (found, links) = Self::invitations_to_answer(&mut tx, sent).await?;
+        let checked = Self::check_forms(&mut tx, instruments, sent, &links).await?;
         let mut outcomes = Vec::with_capacity(sent.len());
         let mut taken: HashSet<i64> = HashSet::new();
         let mut accepted: Vec<(&Accepted, &SurveyAnswers)> = Vec::new();
@@ -259,8 +262,13 @@ where
         for (accepted, _) in &accepted {
             cells.insert(accepted.cell, accepted.batch);
         }
-        let fresh = Self::pending_of(&mut tx, &accepted).await?;
-        let today = answers.iter().map(|a| a.2).max();
+        let fresh = Self::pending_of(&accepted);
+        let today = sent
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| outcome.is_ok())
+            .map(|((_, today), _)| *today)
+            .max();
         let waiting = Self::release_full_cells(&mut tx, key, &cells, fresh, today).await?;
         Self::seal_waiting(&mut tx, key, &waiting).await?;
         tx.commit().await?;
@@ -268,43 +276,13 @@ where
     }
 
     /// Each answer's invitation and checked answers; `None` for a form whose link is unknown or
-    /// whose answers do not fit its survey. The forms' invitations are read in one query.
+    /// whose answers do not fit its survey.
     async fn check_forms<'a>(
         conn: &mut DB::Connection,
         instruments: &Instruments,
         sent: &[(&'a Sent, time::Date)],
+        links: &HashMap<String, (i64, u32)>,
     ) -> StoreResult<Vec<Option<(InvitationId, Cow<'a, SurveyAnswers>)>>> {
-        let hashes: BTreeSet<&str> = sent
-            .iter()
-            .filter_map(|(sent, _)| match sent {
-                Sent::Form(hash, ..) => Some(hash.as_str()),
-                Sent::Checked(..) => None,
-            })
-            .collect();
-        let hashes: Vec<&str> = hashes.into_iter().collect();
-        // Each link's invitation and its campaign's instrument version.
-        let mut links: HashMap<String, (i64, u32)> = HashMap::with_capacity(hashes.len());
-        for chunk in hashes.chunks(ID_BATCH) {
-            let sql = format!(
-                "SELECT i.token_hash, i.id, c.instrument_version FROM invitations i
-                 JOIN campaigns c ON c.id = i.campaign_id WHERE i.token_hash IN {}",
-                row_placeholders::<DB>(1, chunk.len())
-            );
-            let mut select = sqlx::query(&sql);
-            for hash in chunk {
-                select = select.bind(*hash);
-            }
-            for row in select.fetch_all(&mut *conn).await? {
-                links.insert(
-                    row.try_get("token_hash")?,
-                    (
-                        row.try_get("id")?,
-                        u32::try_from(row.try_get::<i64, _>("instrument_version")?)
-                            .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?,
-                    ),
-                );
-            }
-        }
         let mut checked = Vec::with_capacity(sent.len());
         for (sent, _) in sent {
             checked.push(match sent {
@@ -330,29 +308,65 @@ where
         Ok(checked)
     }
 
-    /// The invitations answered in a batch, by id: the invitation if it is still unanswered,
-    /// with its campaign's status and deadline. Locks the rows on PostgreSQL, so that closing
-    /// the campaign waits for these answers (and releases them) or they see it closed.
+    /// The invitations answered in a batch, found by id or by link (the token's hash), in one
+    /// query for each way: by id, the invitation if it is still unanswered (with a direct
+    /// report's attributes), its campaign's status and deadline; by link, the invitation's id
+    /// and its campaign's instrument version. Locks the rows on PostgreSQL, so that closing the
+    /// campaign waits for these answers (and releases them) or they see it closed.
     async fn invitations_to_answer(
         conn: &mut DB::Connection,
-        answers: &[(InvitationId, &SurveyAnswers, time::Date)],
-    ) -> StoreResult<HashMap<i64, (Option<Accepted>, String, time::Date)>> {
-        let ids: BTreeSet<i64> = answers.iter().map(|(i, ..)| i.0).collect();
+        sent: &[(&Sent, time::Date)],
+    ) -> StoreResult<(Found, HashMap<String, (i64, u32)>)> {
+        let mut ids: BTreeSet<i64> = BTreeSet::new();
+        let mut hashes: BTreeSet<&str> = BTreeSet::new();
+        for (sent, _) in sent {
+            match sent {
+                Sent::Checked(invitation, _) => ids.insert(invitation.0),
+                Sent::Form(hash, ..) => hashes.insert(hash.as_str()),
+            };
+        }
         let ids: Vec<i64> = ids.into_iter().collect();
-        let mut found = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(ID_BATCH) {
+        let hashes: Vec<&str> = hashes.into_iter().collect();
+        let mut found = HashMap::with_capacity(ids.len() + hashes.len());
+        let mut links = HashMap::with_capacity(hashes.len());
+        let keys = ids
+            .chunks(ID_BATCH)
+            .map(|chunk| {
+                (
+                    "i.id",
+                    chunk.iter().map(|id| Key::Id(*id)).collect::<Vec<_>>(),
+                )
+            })
+            .chain(hashes.chunks(ID_BATCH).map(|chunk| {
+                let keys = chunk.iter().map(|hash| Key::Hash(hash)).collect();
+                ("i.token_hash", keys)
+            }));
+        for (column, chunk) in keys {
             let sql = format!(
-                "SELECT i.id, i.campaign_id, i.leader_id, i.rater_group, i.person_id, i.completed,
-                        c.status, c.deadline, c.min_rater_group
-                 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE i.id IN {} {}",
+                "SELECT i.id, i.token_hash, i.campaign_id, i.leader_id, i.rater_group, i.person_id,
+                        i.completed, c.status, c.deadline, c.min_rater_group, c.instrument_version,
+                        CASE WHEN i.rater_group = '{}'
+                             THEN (SELECT p.attributes FROM people p WHERE p.id = i.person_id)
+                        END AS attributes
+                 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE {column} IN {} {}",
+                RaterGroup::DirectReport.slug(),
                 row_placeholders::<DB>(1, chunk.len()),
                 DB::LOCK_SELECTED
             );
             let mut select = sqlx::query(&sql);
-            for id in chunk {
-                select = select.bind(*id);
+            for key in &chunk {
+                select = match key {
+                    Key::Id(id) => select.bind(*id),
+                    Key::Hash(hash) => select.bind(*hash),
+                };
             }
             for row in select.fetch_all(&mut *conn).await? {
+                let id: i64 = row.try_get("id")?;
+                if let Some(hash) = row.try_get::<Option<String>, _>("token_hash")? {
+                    let version = u32::try_from(row.try_get::<i64, _>("instrument_version")?)
+                        .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?;
+                    links.insert(hash, (id, version));
+                }
                 let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
                 let completed: i64 = row.try_get("completed")?;
                 let accepted = (completed == 0)
@@ -363,7 +377,10 @@ where
                                 leader: row.try_get("leader_id")?,
                                 group,
                             },
-                            rater: row.try_get("person_id")?,
+                            attributes: match row.try_get::<Option<String>, _>("attributes")? {
+                                Some(text) => attributes_from_text(&text)?,
+                                None => BTreeMap::new(),
+                            },
                             // Self and manager are shown as themselves: nothing to hide them
                             // among.
                             batch: if group.is_identified() {
@@ -375,7 +392,7 @@ where
                     })
                     .transpose()?;
                 found.insert(
-                    row.try_get::<i64, _>("id")?,
+                    id,
                     (
                         accepted,
                         row.try_get::<String, _>("status")?,
@@ -384,56 +401,24 @@ where
                 );
             }
         }
-        Ok(found)
+        Ok((found, links))
     }
 
     /// The accepted answers as they wait for their rater group, with a direct report's
     /// attributes (location, function…) when they answered.
-    async fn pending_of(
-        conn: &mut DB::Connection,
-        accepted: &[(&Accepted, &SurveyAnswers)],
-    ) -> StoreResult<Vec<(Cell, PendingAnswer)>> {
-        let reporters: BTreeSet<i64> = accepted
-            .iter()
-            .filter(|(a, _)| a.cell.group == RaterGroup::DirectReport)
-            .filter_map(|(a, _)| a.rater)
-            .collect();
-        let mut attributes: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
-        let reporters: Vec<i64> = reporters.into_iter().collect();
-        for chunk in reporters.chunks(ID_BATCH) {
-            let sql = format!(
-                "SELECT id, attributes FROM people WHERE id IN {}",
-                row_placeholders::<DB>(1, chunk.len())
-            );
-            let mut select = sqlx::query(&sql);
-            for id in chunk {
-                select = select.bind(*id);
-            }
-            for row in select.fetch_all(&mut *conn).await? {
-                attributes.insert(
-                    row.try_get("id")?,
-                    attributes_from_text(&row.try_get::<String, _>("attributes")?)?,
-                );
-            }
-        }
-        Ok(accepted
+    fn pending_of(accepted: &[(&Accepted, &SurveyAnswers)]) -> Vec<(Cell, PendingAnswer)> {
+        accepted
             .iter()
             .map(|(accepted, answers)| {
-                let attributes = match (accepted.cell.group, accepted.rater) {
-                    (RaterGroup::DirectReport, Some(rater)) => {
-                        attributes.get(&rater).cloned().unwrap_or_default()
-                    }
-                    _ => BTreeMap::new(),
-                };
                 (
                     accepted.cell,
                     PendingAnswer {
                         answers: (*answers).clone(),
-                        attributes,
+                        attributes: accepted.attributes.clone(),
                     },
                 )
             })
-            .collect())
+            .collect()
     }
 
     /// Writes answers that stay waiting, sealed, to `pending_answers`.
