@@ -69,6 +69,12 @@ pub trait Backend: Database {
     /// back into the database does not hold up a commit. `None` where the server does it.
     const BACKGROUND_CHECKPOINT: Option<&'static str>;
 
+    /// Run on the intake's own connection where the intake flushes the database's write-ahead
+    /// log itself after each commit, outside the write lock, and answers only then (the
+    /// durability of a commit that flushes, without holding up the next writer). `None` where
+    /// the server flushes its log at commit.
+    const COMMIT_WITHOUT_FLUSH: Option<&'static str>;
+
     /// The aggregate that joins text values with a separator (its second argument).
     const STRING_AGG: &'static str;
 
@@ -135,6 +141,8 @@ impl Backend for sqlx::Sqlite {
 
     // Passive: copies what it can without waiting for readers or blocking the writer.
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
+    // In WAL mode, FULL is NORMAL plus a flush of the log at every commit.
+    const COMMIT_WITHOUT_FLUSH: Option<&'static str> = Some("PRAGMA synchronous = NORMAL");
     const STRING_AGG: &'static str = "group_concat";
     const CHR: &'static str = "char";
     const JSON_ARRAY_ELEMENTS: &'static str = "json_each($1)";
@@ -160,6 +168,7 @@ impl Backend for sqlx::Postgres {
     const ANALYZE_STAGING: Option<&'static str> = Some("ANALYZE import_staging");
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
+    const COMMIT_WITHOUT_FLUSH: Option<&'static str> = None;
     const STRING_AGG: &'static str = "string_agg";
     const CHR: &'static str = "chr";
     const JSON_ARRAY_ELEMENTS: &'static str = "jsonb_array_elements($1::jsonb) AS elements(value)";
@@ -1440,8 +1449,14 @@ where
             .map(|(invitation, answers)| Sent::Checked(*invitation, answers.clone()))
             .collect();
         let sent: Vec<(&Sent, time::Date)> = sent.iter().map(|sent| (sent, today)).collect();
-        for outcome in
-            Self::accept_batch(&self.pool, &self.key, &self.instruments, &sent, true).await?
+        for outcome in Self::accept_batch(
+            &mut *self.pool.acquire().await?,
+            &self.key,
+            &self.instruments,
+            &sent,
+            true,
+        )
+        .await?
         {
             outcome?;
         }

@@ -1,6 +1,6 @@
-//! The embedded SQLite backend: one file, write-ahead log, `synchronous = FULL` so that an
-//! accepted answer survives a power cut. Its queries are shared with PostgreSQL in
-//! [`crate::sql`].
+//! The embedded SQLite backend: one file, write-ahead log, `synchronous = FULL` so that a
+//! commit survives a power cut (the answer intake flushes the log itself after its commits:
+//! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
 use crate::sql::SqlStore;
 use crate::{SealKey, StoreResult};
@@ -36,7 +36,13 @@ impl SqlStore<Sqlite> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqlStore::new(pool, key))
+        // The log beside the file, which the intake flushes itself (see `SqlStore::new`).
+        let log = database_path(url).map(|path| {
+            let mut log = path.into_os_string();
+            log.push("-wal");
+            std::path::PathBuf::from(log)
+        });
+        Ok(SqlStore::new(pool, key, log))
     }
 }
 

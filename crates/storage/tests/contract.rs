@@ -2291,6 +2291,44 @@ async fn each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored
     );
 }
 
+/// On SQLite the intake commits without flushing and flushes the log itself: an answer is
+/// reported stored only once that flush worked.
+#[tokio::test]
+async fn on_sqlite_an_answer_is_reported_stored_only_once_the_log_is_flushed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("flushed.db");
+    let store = connect(&format!("sqlite://{}", file.display()))
+        .await
+        .expect("opens");
+    let org = import_org(&store).await;
+    let (_, links) = open_campaign(&store, &[org.lee]).await;
+    store
+        .submit_response(
+            link_for(&links, "ann@example.org").0.id,
+            &answers(4, None),
+            today(),
+        )
+        .await
+        .expect("stored and flushed");
+    // The log the intake flushes is gone (SQLite goes on writing to the file it has open).
+    let log = dir.path().join("flushed.db-wal");
+    std::fs::remove_file(&log).expect("the log is beside the database");
+    let unflushed = store
+        .submit_response(
+            link_for(&links, "ben@example.org").0.id,
+            &answers(3, None),
+            today(),
+        )
+        .await;
+    assert!(
+        matches!(
+            &unflushed,
+            Err(StoreError::Database(sqlx::Error::Io(error))) if error.kind() == std::io::ErrorKind::NotFound
+        ),
+        "{unflushed:?}"
+    );
+}
+
 #[tokio::test]
 async fn scores_missing_for_older_responses_are_computed_when_first_needed() {
     let dir = tempfile::tempdir().expect("temp dir");

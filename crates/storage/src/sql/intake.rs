@@ -4,6 +4,8 @@
 //! with a few multi-row statements, so the cost of a commit is shared by every answer in it.
 
 use super::*;
+use sqlx::Connection as _;
+use std::path::PathBuf;
 
 /// One answer waiting for the intake task, and where to send its outcome.
 pub(super) struct IntakeJob {
@@ -32,6 +34,12 @@ pub(super) enum Sent {
 fn form_refused() -> StoreError {
     StoreError::NotFound("an invitation these answers fit")
 }
+
+/// A committed batch whose log is being flushed, with each answer's reply and outcome.
+type Flushing = (
+    tokio::task::JoinHandle<std::io::Result<()>>,
+    Vec<(oneshot::Sender<StoreResult<()>>, StoreResult<()>)>,
+);
 
 /// The most answers one intake transaction commits together.
 pub(super) const INTAKE_BATCH: usize = 1024;
@@ -109,16 +117,20 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     /// A store over `pool`, with the intake task that commits answers arriving together in
-    /// one transaction. Must be called inside a Tokio runtime; the task ends when the last
-    /// clone of the store is dropped.
-    pub(crate) fn new(pool: Pool<DB>, key: SealKey) -> Self {
+    /// one transaction. `log` is the write-ahead log the intake flushes itself, where the
+    /// backend has one per database file (SQLite; see [`Backend::COMMIT_WITHOUT_FLUSH`]). Must
+    /// be called inside a Tokio runtime; the task ends when the last clone of the store is
+    /// dropped.
+    pub(crate) fn new(pool: Pool<DB>, key: SealKey, log: Option<PathBuf>) -> Self {
         let key = Arc::new(key);
         let instruments: Instruments = Arc::default();
         let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
+        let log = log.filter(|_| DB::COMMIT_WITHOUT_FLUSH.is_some());
         tokio::spawn(Self::intake_task(
             pool.clone(),
             key.clone(),
             instruments.clone(),
+            log,
             jobs,
         ));
         SqlStore {
@@ -133,19 +145,42 @@ where
     /// transaction (group commit): one durable commit for many answers, each reply sent only
     /// after it. If that transaction fails, each answer is tried again alone, so one bad
     /// answer cannot sink the others.
+    ///
+    /// With a `log` to flush, the batches are committed on a connection of the intake's own
+    /// that does not flush the log at commit; the intake flushes it (`fdatasync`) outside the
+    /// write lock, while the next batch is being written, and answers a batch only once its
+    /// flush is done. The flush of the log at commit took a third of the intake's time, all of
+    /// it holding the only write lock.
     async fn intake_task(
         pool: Pool<DB>,
         key: Arc<SealKey>,
         instruments: Instruments,
+        log: Option<PathBuf>,
         mut jobs: mpsc::Receiver<IntakeJob>,
     ) {
         let mut batch: Vec<IntakeJob> = Vec::with_capacity(INTAKE_BATCH);
         let mut last_checkpoint = std::time::Instant::now();
         let checkpointing = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        while jobs.recv_many(&mut batch, INTAKE_BATCH).await > 0 {
+        let mut own: Option<DB::Connection> = None;
+        let mut flushing: Option<Flushing> = None;
+        loop {
+            if jobs.is_empty() {
+                // Nothing else to do: answer the batch being flushed before waiting.
+                Self::answer_when_flushed(flushing.take()).await;
+            }
+            if jobs.recv_many(&mut batch, INTAKE_BATCH).await == 0 {
+                Self::answer_when_flushed(flushing.take()).await;
+                break;
+            }
             let answers: Vec<(&Sent, time::Date)> =
                 batch.iter().map(|job| (&job.sent, job.today)).collect();
-            let result = Self::accept_batch(&pool, &key, &instruments, &answers, false).await;
+            let result = match &log {
+                Some(_) => match Self::own_connection(&pool, &mut own).await {
+                    Ok(conn) => Self::accept_batch(conn, &key, &instruments, &answers, false).await,
+                    Err(error) => Err(error),
+                },
+                None => Self::accept_on_pool(&pool, &key, &instruments, &answers).await,
+            };
             if let Some(checkpoint) = DB::BACKGROUND_CHECKPOINT
                 && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
                 && !checkpointing.load(std::sync::atomic::Ordering::Relaxed)
@@ -162,33 +197,102 @@ where
                     checkpointing.store(false, std::sync::atomic::Ordering::Relaxed);
                 });
             }
+            // The previous batch's flush ran while this one was written: answer it first.
+            Self::answer_when_flushed(flushing.take()).await;
             match result {
                 Ok(outcomes) => {
-                    for (job, outcome) in batch.drain(..).zip(outcomes) {
-                        let _ = job.reply.send(outcome);
+                    let replies: Vec<_> =
+                        batch.drain(..).map(|job| job.reply).zip(outcomes).collect();
+                    match &log {
+                        Some(log) => {
+                            let log = log.clone();
+                            let flush = tokio::task::spawn_blocking(move || {
+                                std::fs::File::open(&log)?.sync_data()
+                            });
+                            flushing = Some((flush, replies));
+                        }
+                        None => {
+                            for (reply, outcome) in replies {
+                                let _ = reply.send(outcome);
+                            }
+                        }
                     }
                 }
-                Err(error) if batch.len() == 1 => {
-                    let _ = batch.pop().expect("one job").reply.send(Err(error));
-                }
                 Err(error) => {
+                    // Whatever failed, the next batch starts on a fresh connection; these
+                    // answers are tried one by one on the pool's, which flush at commit.
+                    own = None;
+                    if batch.len() == 1 {
+                        let _ = batch.pop().expect("one job").reply.send(Err(error));
+                        continue;
+                    }
                     tracing::warn!(%error, answers = batch.len(), "a group commit failed; storing its answers one by one");
                     for job in batch.drain(..) {
                         let one = [(&job.sent, job.today)];
-                        let outcome = match Self::accept_batch(
-                            &pool,
-                            &key,
-                            &instruments,
-                            &one,
-                            false,
-                        )
-                        .await
-                        {
-                            Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
-                            Err(error) => Err(error),
-                        };
+                        let outcome =
+                            match Self::accept_on_pool(&pool, &key, &instruments, &one).await {
+                                Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
+                                Err(error) => Err(error),
+                            };
                         let _ = job.reply.send(outcome);
                     }
+                }
+            }
+        }
+    }
+
+    /// [`Self::accept_batch`] on a connection of the pool.
+    async fn accept_on_pool(
+        pool: &Pool<DB>,
+        key: &SealKey,
+        instruments: &Instruments,
+        sent: &[(&Sent, time::Date)],
+    ) -> StoreResult<Vec<StoreResult<()>>> {
+        let mut conn = pool.acquire().await?;
+        Self::accept_batch(&mut conn, key, instruments, sent, false).await
+    }
+
+    /// The intake's own connection, which does not flush the log at commit: taken out of the
+    /// pool when there is none.
+    async fn own_connection<'c>(
+        pool: &Pool<DB>,
+        own: &'c mut Option<DB::Connection>,
+    ) -> StoreResult<&'c mut DB::Connection> {
+        if own.is_none() {
+            let mut conn = pool.acquire().await?.detach();
+            if let Some(relax) = DB::COMMIT_WITHOUT_FLUSH {
+                sqlx::query(relax).execute(&mut conn).await?;
+            }
+            *own = Some(conn);
+        }
+        Ok(own.as_mut().expect("just made"))
+    }
+
+    /// Waits for a batch's flush, then answers each of its answers: as committed if the flush
+    /// worked, as failed if it did not (the answers may still be in the database, but the
+    /// intake cannot say they will outlive a power cut).
+    async fn answer_when_flushed(flushing: Option<Flushing>) {
+        let Some((flush, replies)) = flushing else {
+            return;
+        };
+        let flushed = match flush.await {
+            Ok(flushed) => flushed,
+            Err(joined) => Err(std::io::Error::other(joined)),
+        };
+        match flushed {
+            Ok(()) => {
+                for (reply, outcome) in replies {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, answers = replies.len(), "the log of committed answers could not be flushed; their senders are told they were not stored");
+                for (reply, _) in replies {
+                    let _ = reply.send(Err(sqlx::Error::Io(std::io::Error::new(
+                        error.kind(),
+                        error.to_string(),
+                    ))
+                    .into()));
                 }
             }
         }
@@ -198,13 +302,13 @@ where
     /// batch size. The outer error means nothing was stored; an inner one refuses that answer
     /// only. With `all_or_none`, a refusal is the outer error and nothing is stored.
     pub(super) async fn accept_batch(
-        pool: &Pool<DB>,
+        conn: &mut DB::Connection,
         key: &SealKey,
         instruments: &Instruments,
         sent: &[(&Sent, time::Date)],
         all_or_none: bool,
     ) -> StoreResult<Vec<StoreResult<()>>> {
-        let mut tx = pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = conn.begin_with(DB::BEGIN_WRITE).await?;
         let (found, links) = Self::invitations_to_answer(&mut tx, sent).await?;
         let checked = Self::check_forms(&mut tx, instruments, sent, &links).await?;
         let mut outcomes = Vec::with_capacity(sent.len());
