@@ -2858,6 +2858,29 @@ async fn attributes_came_through_the_upgrade(store: &DynStore) {
     );
 }
 
+/// Applies the first `applied` of `migrator`'s migrations to `pool`'s database, runs
+/// `inserts` on it and closes the pool.
+async fn older_schema<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    mut migrator: sqlx::migrate::Migrator,
+    applied: usize,
+    inserts: &[impl AsRef<str>],
+) where
+    DB::Connection: sqlx::migrate::Migrate,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    migrator.migrations = migrator.migrations[..applied].to_vec().into();
+    migrator.run(pool).await.expect("the older schema");
+    for insert in inserts {
+        sqlx::query(insert.as_ref())
+            .execute(pool)
+            .await
+            .expect("old rows");
+    }
+    pool.close().await;
+}
+
 /// An SQLite store opened on a database that had only the first `applied` migrations when
 /// `inserts` were run on it: the upgrade from that schema. The folder holds the file.
 async fn sqlite_upgraded_from(
@@ -2867,16 +2890,13 @@ async fn sqlite_upgraded_from(
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
-    let mut migrator = sqlx::migrate!("./migrations/sqlite");
-    migrator.migrations = migrator.migrations[..applied].to_vec().into();
-    migrator.run(&pool).await.expect("the older schema");
-    for insert in inserts {
-        sqlx::query(insert.as_ref())
-            .execute(&pool)
-            .await
-            .expect("old rows");
-    }
-    pool.close().await;
+    older_schema(
+        &pool,
+        sqlx::migrate!("./migrations/sqlite"),
+        applied,
+        inserts,
+    )
+    .await;
     let store = connect(&url).await.expect("upgraded");
     (dir, store)
 }
@@ -2889,16 +2909,13 @@ async fn postgres_upgraded_from(applied: usize, inserts: &[impl AsRef<str>]) -> 
         .await
         .expect("test database created");
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
-    let mut migrator = sqlx::migrate!("./migrations/postgres");
-    migrator.migrations = migrator.migrations[..applied].to_vec().into();
-    migrator.run(&pool).await.expect("the older schema");
-    for insert in inserts {
-        sqlx::query(insert.as_ref())
-            .execute(&pool)
-            .await
-            .expect("old rows");
-    }
-    pool.close().await;
+    older_schema(
+        &pool,
+        sqlx::migrate!("./migrations/postgres"),
+        applied,
+        inserts,
+    )
+    .await;
     connect_with_key(&url, SealKey::random())
         .await
         .expect("upgraded")
