@@ -192,6 +192,15 @@ pub struct SqlStore<DB: Database> {
 /// version never changes.
 type Instruments = Arc<std::sync::RwLock<HashMap<u32, Arc<Instrument>>>>;
 
+/// An instrument version already read.
+fn cached_instrument(instruments: &Instruments, version: u32) -> Option<Arc<Instrument>> {
+    instruments
+        .read()
+        .expect("the instrument cache is never poisoned")
+        .get(&version)
+        .cloned()
+}
+
 impl<DB: Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
         SqlStore {
@@ -625,12 +634,8 @@ where
         instruments: &Instruments,
         version: u32,
     ) -> StoreResult<Arc<Instrument>> {
-        if let Some(known) = instruments
-            .read()
-            .expect("the instrument cache is never poisoned")
-            .get(&version)
-        {
-            return Ok(known.clone());
+        if let Some(known) = cached_instrument(instruments, version) {
+            return Ok(known);
         }
         let definition: Option<String> =
             sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
@@ -805,11 +810,14 @@ where
     }
 
     async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(Self::instrument_on(&mut conn, &self.instruments, version)
-            .await?
-            .as_ref()
-            .clone())
+        let known = match cached_instrument(&self.instruments, version) {
+            Some(known) => known,
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                Self::instrument_on(&mut conn, &self.instruments, version).await?
+            }
+        };
+        Ok(known.as_ref().clone())
     }
 
     async fn import_people(
