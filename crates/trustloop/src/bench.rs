@@ -2,10 +2,10 @@
 //! and, when given a server, PostgreSQL. Every HTTP figure comes from a real server (this same
 //! binary run as `trustloop serve` in a child process) over loopback.
 //!
-//! Durable means: on SQLite, the answer's transaction is committed in write-ahead-log mode with
-//! `synchronous = FULL` (the log is fsynced before the commit returns); on PostgreSQL, the commit
-//! returns after its WAL record is flushed (`fsync = on`, `synchronous_commit = on`). The server
-//! replies only after that commit.
+//! Durable means: on SQLite, the answer's transaction is committed in write-ahead-log mode and
+//! the log is flushed to disk before the reply (see `docs/benchmarks.md`); on PostgreSQL, the
+//! commit returns after its WAL record is flushed (`fsync = on`, `synchronous_commit = on`).
+//! The server replies only after that.
 
 use crate::generate::{GenerateOptions, generate, organisation, people_csv};
 use anyhow::Context;
@@ -47,6 +47,17 @@ pub struct BenchOptions {
     pub python: String,
     /// The parts to measure; all when empty.
     pub only: Vec<Phase>,
+    /// What sends the survey answers.
+    pub load_generator: LoadGenerator,
+}
+
+/// What sends the survey answers over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadGenerator {
+    /// wrk (Debian's `wrk` package), driven by a script that posts each form to its own link.
+    Wrk,
+    /// The bench's own client (reqwest), which takes more of the shared cores per request.
+    Builtin,
 }
 
 /// A part of the benchmark that can be run alone.
@@ -160,7 +171,9 @@ struct Load {
     ok: u64,
     failed: u64,
     seconds: f64,
-    latencies_ms: Vec<f64>,
+    /// Median and 99th percentile of the successful requests' latency.
+    p50_ms: f64,
+    p99_ms: f64,
 }
 
 /// Runs `concurrency` tasks for `seconds`, each calling `request` in a loop until it returns
@@ -202,11 +215,13 @@ where
         latencies_ms.extend(done.unwrap_or_default());
     }
     let seconds = started.elapsed().as_secs_f64();
+    let latencies_ms = sorted(latencies_ms);
     Load {
         ok: latencies_ms.len() as u64,
         failed: failed.load(Ordering::Relaxed),
         seconds,
-        latencies_ms: sorted(latencies_ms),
+        p50_ms: percentile(&latencies_ms, 50.0),
+        p99_ms: percentile(&latencies_ms, 99.0),
     }
 }
 
@@ -487,30 +502,101 @@ async fn intake(
             .collect::<Vec<_>>()
             .join("&"),
     );
-    let addresses: Vec<String> = tokens
-        .iter()
-        .map(|token| format!("{}/s/{token}", server.base))
-        .collect();
-    let queue = Arc::new(std::sync::Mutex::new(addresses));
-    let result = load(options.intake_concurrency, options.seconds, move |client| {
-        let address = queue.lock().expect("the queue is never poisoned").pop();
-        let body = body.clone();
-        async move {
-            let reply = client
-                .post(address?)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(body)
-                .send()
-                .await;
-            Some(matches!(reply, Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER))
+    let result = match options.load_generator {
+        LoadGenerator::Wrk => wrk_load(&server.base, &tokens, &body[..], options, dir)?,
+        LoadGenerator::Builtin => {
+            let addresses: Vec<String> = tokens
+                .iter()
+                .map(|token| format!("{}/s/{token}", server.base))
+                .collect();
+            let queue = Arc::new(std::sync::Mutex::new(addresses));
+            load(options.intake_concurrency, options.seconds, move |client| {
+                let address = queue.lock().expect("the queue is never poisoned").pop();
+                let body = body.clone();
+                async move {
+                    let reply = client
+                        .post(address?)
+                        .header(
+                            reqwest::header::CONTENT_TYPE,
+                            "application/x-www-form-urlencoded",
+                        )
+                        .body(body)
+                        .send()
+                        .await;
+                    Some(matches!(reply, Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER))
+                }
+            })
+            .await
         }
-    })
-    .await;
+    };
     let peak = server.peak_mb()?;
     Ok((result, peak, server.ready_ms))
+}
+
+/// The wrk script that posts the survey form to one link after another.
+const WRK_SCRIPT: &str = include_str!("../assets/answers.lua");
+
+/// Posts `form` to the links of `tokens` with wrk: two threads (one per core, as the load
+/// generator shares the machine with the server), `intake_concurrency` connections, each
+/// request to the next unused link.
+fn wrk_load(
+    base: &str,
+    tokens: &[String],
+    form: &[u8],
+    options: &BenchOptions,
+    dir: &Path,
+) -> anyhow::Result<Load> {
+    let (script, links, body) = (
+        dir.join("answers.lua"),
+        dir.join("links.txt"),
+        dir.join("form.txt"),
+    );
+    std::fs::write(&script, WRK_SCRIPT)?;
+    std::fs::write(&links, tokens.join("\n"))?;
+    std::fs::write(&body, form)?;
+    let threads = 2.min(options.intake_concurrency);
+    let out = Command::new("wrk")
+        .arg(format!("--threads={threads}"))
+        .arg(format!("--connections={}", options.intake_concurrency))
+        .arg(format!("--duration={}s", options.seconds))
+        .arg("--timeout=10s")
+        .arg("--script")
+        .arg(&script)
+        .arg(base)
+        .arg("--")
+        .arg(&links)
+        .arg(&body)
+        .arg(threads.to_string())
+        .output()
+        .context("running wrk (`apt-get install wrk`, or `--load-generator builtin`)")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "wrk failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_wrk(&stdout).with_context(|| format!("reading wrk's output: {stdout}"))
+}
+
+/// The figures the wrk script prints in its last line.
+fn parse_wrk(output: &str) -> anyhow::Result<Load> {
+    let line = output
+        .lines()
+        .find_map(|line| line.strip_prefix("trustloop-load "))
+        .context("no figures")?;
+    let figures: BTreeMap<&str, f64> = line
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| Ok((name, value.parse::<f64>()?)))
+        .collect::<Result<_, std::num::ParseFloatError>>()?;
+    let figure = |name: &str| figures.get(name).copied().context(name.to_owned());
+    Ok(Load {
+        ok: figure("ok")? as u64,
+        failed: figure("failed")? as u64,
+        seconds: figure("seconds")?,
+        p50_ms: figure("p50")?,
+        p99_ms: figure("p99")?,
+    })
 }
 
 /// Whether a report request succeeded, its body read whole.
@@ -743,8 +829,8 @@ async fn intake_phase(
         answers.ok,
         answers.seconds,
         answers.failed,
-        percentile(&answers.latencies_ms, 50.0),
-        percentile(&answers.latencies_ms, 99.0),
+        answers.p50_ms,
+        answers.p99_ms,
         if backend == "SQLite" {
             verdict(
                 rate >= 5000.0,
@@ -845,13 +931,13 @@ async fn big_database(
     }
     let (again, first, peak, ready) =
         report_load(&store, &url, &dir.join("seal.key"), campaign, options).await?;
-    let p99 = percentile(&again.latencies_ms, 99.0);
+    let p99 = again.p99_ms;
     println!(
         "- one leader's report read again and again (GET /api/v1/me/campaigns/{{id}}/report; \
          computed at the first read, then kept by the server) under load: {:.0} requests/s, \
          p50 {:.2} ms, p99 {p99:.2} ms, {} failed: {}",
         again.ok as f64 / again.seconds,
-        percentile(&again.latencies_ms, 50.0),
+        again.p50_ms,
         again.failed,
         verdict(
             p99 < 20.0,
@@ -864,9 +950,28 @@ async fn big_database(
         first.ok + first.failed,
         first.seconds,
         first.ok as f64 / first.seconds,
-        percentile(&first.latencies_ms, 50.0),
-        percentile(&first.latencies_ms, 99.0),
+        first.p50_ms,
+        first.p99_ms,
         first.failed,
     );
     Ok(Some((peak, ready)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_figures_of_the_wrk_script_are_read_from_its_last_line() {
+        let output = "Running 8s test @ http://127.0.0.1:4000\n  2 threads and 128 connections\n\
+                      trustloop-load ok=27962 failed=3 seconds=8.100000 p50=34.012000 p99=112.100000\n";
+        let load = parse_wrk(output).expect("figures");
+        assert_eq!((load.ok, load.failed), (27962, 3));
+        assert_eq!(
+            (load.seconds, load.p50_ms, load.p99_ms),
+            (8.1, 34.012, 112.1)
+        );
+        assert!(parse_wrk("Running 8s test\n").is_err());
+        assert!(parse_wrk("trustloop-load ok=1 failed=0 seconds=1\n").is_err());
+    }
 }

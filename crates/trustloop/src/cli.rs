@@ -85,6 +85,10 @@ pub struct BenchArgs {
     /// default. The organisation is generated only when heatmap or report is measured.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<crate::bench::Phase>,
+    /// What sends the survey answers: wrk (Debian's `wrk` package; it takes little of the cores
+    /// the server needs) or the bench's own client.
+    #[arg(long, value_enum, default_value_t = crate::bench::LoadGenerator::Wrk)]
+    pub load_generator: crate::bench::LoadGenerator,
 }
 
 /// Options of `generate`.
@@ -316,6 +320,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 runs: args.runs,
                 python: args.python,
                 only: args.only,
+                load_generator: args.load_generator,
             })
             .await?;
             Ok(ExitCode::SUCCESS)
