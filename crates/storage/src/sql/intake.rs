@@ -35,11 +35,33 @@ fn form_refused() -> StoreError {
     StoreError::NotFound("an invitation these answers fit")
 }
 
-/// A committed batch whose log is being flushed, with each answer's reply and outcome.
-type Flushing = (
-    tokio::task::JoinHandle<std::io::Result<()>>,
-    Vec<(oneshot::Sender<StoreResult<()>>, StoreResult<()>)>,
-);
+/// Each answer of a batch with where to send its outcome.
+type Replies = Vec<(oneshot::Sender<StoreResult<()>>, StoreResult<()>)>;
+
+/// Flushes the log after a batch's commit and then answers the batch's answers: as committed
+/// if the flush worked, as failed if it did not (the answers may still be in the database, but
+/// the intake cannot say they will outlive a power cut). Runs on a blocking thread while the
+/// intake writes the next batches; flushes may overlap, each covering every write made before
+/// it started, so each batch is answered as soon as its own flush is done.
+fn flush_then_answer(log: &std::path::Path, replies: Replies) {
+    match std::fs::File::open(log).and_then(|file| file.sync_data()) {
+        Ok(()) => {
+            for (reply, outcome) in replies {
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, answers = replies.len(), "the log of committed answers could not be flushed; their senders are told they were not stored");
+            for (reply, _) in replies {
+                let _ = reply.send(Err(sqlx::Error::Io(std::io::Error::new(
+                    error.kind(),
+                    error.to_string(),
+                ))
+                .into()));
+            }
+        }
+    }
+}
 
 /// The most answers one intake transaction commits together.
 pub(super) const INTAKE_BATCH: usize = 1024;
@@ -148,9 +170,9 @@ where
     ///
     /// With a `log` to flush, the batches are committed on a connection of the intake's own
     /// that does not flush the log at commit; the intake flushes it (`fdatasync`) outside the
-    /// write lock, while the next batch is being written, and answers a batch only once its
-    /// flush is done. The flush of the log at commit took a third of the intake's time, all of
-    /// it holding the only write lock.
+    /// write lock on a blocking thread, while the next batch is being written, and answers a
+    /// batch as soon as its flush is done. The flush of the log at commit took a third of the
+    /// intake's time, all of it holding the only write lock.
     async fn intake_task(
         pool: Pool<DB>,
         key: Arc<SealKey>,
@@ -162,14 +184,8 @@ where
         let mut last_checkpoint = std::time::Instant::now();
         let checkpointing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut own: Option<DB::Connection> = None;
-        let mut flushing: Option<Flushing> = None;
         loop {
-            if jobs.is_empty() {
-                // Nothing else to do: answer the batch being flushed before waiting.
-                Self::answer_when_flushed(flushing.take()).await;
-            }
             if jobs.recv_many(&mut batch, INTAKE_BATCH).await == 0 {
-                Self::answer_when_flushed(flushing.take()).await;
                 break;
             }
             let answers: Vec<(&Sent, time::Date)> =
@@ -197,19 +213,14 @@ where
                     checkpointing.store(false, std::sync::atomic::Ordering::Relaxed);
                 });
             }
-            // The previous batch's flush ran while this one was written: answer it first.
-            Self::answer_when_flushed(flushing.take()).await;
             match result {
                 Ok(outcomes) => {
-                    let replies: Vec<_> =
+                    let replies: Replies =
                         batch.drain(..).map(|job| job.reply).zip(outcomes).collect();
                     match &log {
                         Some(log) => {
                             let log = log.clone();
-                            let flush = tokio::task::spawn_blocking(move || {
-                                std::fs::File::open(&log)?.sync_data()
-                            });
-                            flushing = Some((flush, replies));
+                            tokio::task::spawn_blocking(move || flush_then_answer(&log, replies));
                         }
                         None => {
                             for (reply, outcome) in replies {
@@ -266,36 +277,6 @@ where
             *own = Some(conn);
         }
         Ok(own.as_mut().expect("just made"))
-    }
-
-    /// Waits for a batch's flush, then answers each of its answers: as committed if the flush
-    /// worked, as failed if it did not (the answers may still be in the database, but the
-    /// intake cannot say they will outlive a power cut).
-    async fn answer_when_flushed(flushing: Option<Flushing>) {
-        let Some((flush, replies)) = flushing else {
-            return;
-        };
-        let flushed = match flush.await {
-            Ok(flushed) => flushed,
-            Err(joined) => Err(std::io::Error::other(joined)),
-        };
-        match flushed {
-            Ok(()) => {
-                for (reply, outcome) in replies {
-                    let _ = reply.send(outcome);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, answers = replies.len(), "the log of committed answers could not be flushed; their senders are told they were not stored");
-                for (reply, _) in replies {
-                    let _ = reply.send(Err(sqlx::Error::Io(std::io::Error::new(
-                        error.kind(),
-                        error.to_string(),
-                    ))
-                    .into()));
-                }
-            }
-        }
     }
 
     /// Accepts answers in one transaction and releases every rater group that reaches its
