@@ -564,52 +564,13 @@ where
         let mut staying = Vec::new();
         for (campaign, leaders) in by_campaign {
             let leaders: Vec<i64> = leaders.into_iter().collect();
-            // Answers already waiting in the batch's leaders' groups.
-            let mut stored: BTreeMap<(i64, RaterGroup), i64> = BTreeMap::new();
+            // Answers already waiting in the batch's leaders' groups: their ids only, which the
+            // index on (campaign, leader, group) holds, so that only the answers chosen to go
+            // are read and opened.
+            let mut stored: BTreeMap<(i64, RaterGroup), Vec<i64>> = BTreeMap::new();
             for chunk in leaders.chunks(ID_BATCH) {
                 let sql = format!(
-                    "SELECT leader_id, rater_group, COUNT(*) AS n FROM pending_answers
-                     WHERE campaign_id = {} AND leader_id IN {} GROUP BY leader_id, rater_group",
-                    placeholder::<DB>(1),
-                    numbered_placeholders::<DB>(2, chunk.len())
-                );
-                let mut select = sqlx::query(&sql).bind(campaign);
-                for leader in chunk {
-                    select = select.bind(*leader);
-                }
-                for row in select.fetch_all(&mut *conn).await? {
-                    let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
-                    stored.insert((row.try_get("leader_id")?, group), row.try_get("n")?);
-                }
-            }
-            // Cells to release from, with how many answers stay behind.
-            let campaign_cells: Vec<(Cell, i64)> = cells
-                .iter()
-                .filter(|(cell, _)| cell.campaign == campaign)
-                .map(|(cell, batch)| (*cell, *batch))
-                .collect();
-            let mut full: BTreeMap<(i64, RaterGroup), usize> = BTreeMap::new();
-            for (cell, batch) in &campaign_cells {
-                let slot = (cell.leader, cell.group);
-                let waiting = stored.get(&slot).copied().unwrap_or(0)
-                    + fresh_by_cell.get(cell).map_or(0, |f| f.len() as i64);
-                if *batch == 1 {
-                    full.insert(slot, 0);
-                } else if waiting >= 2 * batch {
-                    full.insert(slot, *batch as usize);
-                }
-            }
-            // The stored answers of the cells to release from.
-            let to_read: BTreeSet<i64> = full
-                .keys()
-                .filter(|slot| stored.get(*slot).is_some_and(|n| *n > 0))
-                .map(|(leader, _)| *leader)
-                .collect();
-            let to_read: Vec<i64> = to_read.into_iter().collect();
-            let mut stored_rows: BTreeMap<(i64, RaterGroup), Vec<DB::Row>> = BTreeMap::new();
-            for chunk in to_read.chunks(ID_BATCH) {
-                let sql = format!(
-                    "SELECT id, leader_id, rater_group, sealed FROM pending_answers
+                    "SELECT id, leader_id, rater_group FROM pending_answers
                      WHERE campaign_id = {} AND leader_id IN {}",
                     placeholder::<DB>(1),
                     numbered_placeholders::<DB>(2, chunk.len())
@@ -619,44 +580,77 @@ where
                     select = select.bind(*leader);
                 }
                 for row in select.fetch_all(&mut *conn).await? {
-                    let leader: i64 = row.try_get("leader_id")?;
                     let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
-                    if full.contains_key(&(leader, group)) {
-                        stored_rows.entry((leader, group)).or_default().push(row);
-                    }
+                    stored
+                        .entry((row.try_get("leader_id")?, group))
+                        .or_default()
+                        .push(row.try_get("id")?);
                 }
             }
-            let mut opened = Vec::new();
-            for (cell, _) in campaign_cells {
-                let slot = (cell.leader, cell.group);
-                let fresh = fresh_by_cell.remove(&cell).unwrap_or_default();
-                let Some(&stay) = full.get(&slot) else {
-                    staying.extend(fresh.into_iter().map(|pending| (cell, pending)));
-                    continue;
+            // Which answers of each cell go, chosen at random, not by arrival, among the stored
+            // and the fresh alike; in an anonymous cell, k stay behind. A stored answer that
+            // stays is left as it is.
+            let mut going: Vec<(Cell, Option<i64>, Option<PendingAnswer>)> = Vec::new();
+            for (cell, batch) in cells.iter().filter(|(cell, _)| cell.campaign == campaign) {
+                let ids = stored
+                    .remove(&(cell.leader, cell.group))
+                    .unwrap_or_default();
+                let fresh = fresh_by_cell.remove(cell).unwrap_or_default();
+                let waiting = (ids.len() + fresh.len()) as i64;
+                let stay = match *batch {
+                    1 => 0,
+                    batch if waiting >= 2 * batch => batch as usize,
+                    _ => {
+                        staying.extend(fresh.into_iter().map(|pending| (*cell, pending)));
+                        continue;
+                    }
                 };
-                let rows = stored_rows.remove(&slot).unwrap_or_default();
-                // Which answers go and which stay is chosen at random, not by arrival, among
-                // the stored and the fresh alike.
-                let mut order: Vec<usize> = (0..rows.len() + fresh.len()).collect();
+                let mut order: Vec<usize> = (0..ids.len() + fresh.len()).collect();
                 order.shuffle(&mut rand::rng());
                 let go = order.len().saturating_sub(stay);
                 let mut fresh: Vec<Option<PendingAnswer>> = fresh.into_iter().map(Some).collect();
                 for (place, i) in order.into_iter().enumerate() {
-                    match i.checked_sub(rows.len()) {
-                        // A stored answer that stays is left as it is.
-                        None if place < go => opened.push(Self::open_row(key, &rows[i])?),
+                    match i.checked_sub(ids.len()) {
+                        None if place < go => going.push((*cell, Some(ids[i]), None)),
                         None => {}
                         Some(f) => {
                             let pending = fresh[f].take().expect("each fresh answer once");
                             if place < go {
-                                opened.push((None, cell.leader, cell.group, pending));
+                                going.push((*cell, None, Some(pending)));
                             } else {
-                                staying.push((cell, pending));
+                                staying.push((*cell, pending));
                             }
                         }
                     }
                 }
             }
+            // The stored answers chosen to go, read and opened.
+            let to_open: Vec<i64> = going.iter().filter_map(|(_, id, _)| *id).collect();
+            let mut sealed: HashMap<i64, Opened> = HashMap::with_capacity(to_open.len());
+            for chunk in to_open.chunks(ID_BATCH) {
+                let sql = format!(
+                    "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE id IN {}",
+                    row_placeholders::<DB>(1, chunk.len())
+                );
+                let mut select = sqlx::query(&sql);
+                for id in chunk {
+                    select = select.bind(*id);
+                }
+                for row in select.fetch_all(&mut *conn).await? {
+                    let opened = Self::open_row(key, &row)?;
+                    sealed.insert(opened.0.expect("a stored answer has an id"), opened);
+                }
+            }
+            let opened = going
+                .into_iter()
+                .map(|(cell, id, fresh)| match (id, fresh) {
+                    (Some(id), _) => sealed.remove(&id).ok_or_else(|| {
+                        StoreError::Corrupt(format!("waiting answer {id} vanished"))
+                    }),
+                    (None, Some(pending)) => Ok((None, cell.leader, cell.group, pending)),
+                    (None, None) => unreachable!("an answer to release is stored or fresh"),
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
             Self::write_released(conn, key, &mut instruments, campaign, opened, today).await?;
         }
         Ok(staying)
