@@ -412,18 +412,31 @@ async fn time_pg_group_by(
     Ok(sorted(times))
 }
 
-/// Answers over HTTP: a fresh organisation, an open campaign with every leader, links issued,
-/// and the load generator posting survey forms. Returns (load, server peak MB, ready ms).
-async fn intake(
-    backend: &str,
-    dir: &Path,
-    options: &BenchOptions,
-) -> anyhow::Result<(Load, f64, f64)> {
+/// What the intake phase measured.
+struct Intake {
+    load: Load,
+    /// Server peak MB and start-to-ready ms.
+    peak_mb: f64,
+    ready_ms: f64,
+    /// People in the organisation, and the links to answer (each can be used once).
+    people: usize,
+    links: usize,
+}
+
+/// People per second of load in the intake's organisation: about 1.1 links each, so enough
+/// links for 6,600 answers a second.
+const INTAKE_PEOPLE_PER_SECOND: usize = 6_000;
+
+/// Answers over HTTP: a fresh organisation (large enough that the links last the whole phase),
+/// an open campaign with every leader, links issued, and the load generator posting survey
+/// forms.
+async fn intake(backend: &str, dir: &Path, options: &BenchOptions) -> anyhow::Result<Intake> {
     let url = fresh_database(backend, dir, options.postgres.as_deref(), "intake").await?;
     let store = crate::settings::open_store(&url, Some(&dir.join("seal.key"))).await?;
+    let people = (options.seconds as usize * INTAKE_PEOPLE_PER_SECOND).max(40_000);
     let org = GenerateOptions {
-        people: 40_000,
-        leaders: 4_000,
+        people,
+        leaders: people / 10,
         responses: 0,
         seed: 7,
     };
@@ -502,6 +515,7 @@ async fn intake(
             .collect::<Vec<_>>()
             .join("&"),
     );
+    let links = tokens.len();
     let result = match options.load_generator {
         LoadGenerator::Wrk => wrk_load(&server.base, &tokens, &body[..], options, dir)?,
         LoadGenerator::Builtin => {
@@ -529,8 +543,13 @@ async fn intake(
             .await
         }
     };
-    let peak = server.peak_mb()?;
-    Ok((result, peak, server.ready_ms))
+    Ok(Intake {
+        load: result,
+        peak_mb: server.peak_mb()?,
+        ready_ms: server.ready_ms,
+        people,
+        links,
+    })
 }
 
 /// The wrk script that posts the survey form to one link after another.
@@ -821,11 +840,23 @@ async fn intake_phase(
     options: &BenchOptions,
 ) -> anyhow::Result<(f64, f64)> {
     // 1. answers over HTTP
-    let (answers, peak, ready) = intake(backend, dir, options).await?;
+    let Intake {
+        load: answers,
+        peak_mb,
+        ready_ms,
+        people,
+        links,
+    } = intake(backend, dir, options).await?;
     let rate = answers.ok as f64 / answers.seconds;
     println!(
-        "- durable survey answers over HTTP (POST /s/{{token}}, 303 after commit): {rate:.0} answers/s \
+        "- durable survey answers over HTTP (POST /s/{{token}}, 303 after commit; {}, {} \
+         connections, {links} links in an organisation of {people} people): {rate:.0} answers/s \
          ({} stored in {:.1} s, {} failed), p50 {:.1} ms, p99 {:.1} ms: {}",
+        match options.load_generator {
+            LoadGenerator::Wrk => "wrk",
+            LoadGenerator::Builtin => "the bench's own client",
+        },
+        options.intake_concurrency,
         answers.ok,
         answers.seconds,
         answers.failed,
@@ -840,7 +871,7 @@ async fn intake_phase(
             "no target".into()
         }
     );
-    Ok((peak, ready))
+    Ok((peak_mb, ready_ms))
 }
 
 /// The generated organisation: the heatmap (with DuckDB's and PostgreSQL's GROUP BY on the same
