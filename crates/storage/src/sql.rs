@@ -1358,7 +1358,8 @@ where
         }
         if status == CampaignStatus::Closed {
             // Whatever still waits for its batch is released with the close, in one shuffle.
-            Self::release_closing_campaign(&mut tx, &self.key, campaign.0).await?;
+            Self::release_closing_campaign(&mut tx, &self.key, &self.instruments, campaign.0)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

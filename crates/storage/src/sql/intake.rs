@@ -117,6 +117,19 @@ struct Accepted {
     attributes: BTreeMap<String, String>,
     /// Answers that must be waiting before the cell is released.
     batch: i64,
+    /// The campaign's instrument version.
+    instrument: u32,
+    /// The leader's team now: a direct report's released answer counts for it.
+    team: Option<String>,
+}
+
+/// What releasing a batch's answers needs to know of each campaign and leader in it.
+#[derive(Default)]
+struct Context {
+    /// Each campaign's instrument version.
+    instruments: BTreeMap<i64, u32>,
+    /// Each leader's team.
+    teams: HashMap<i64, String>,
 }
 
 impl<DB> SqlStore<DB>
@@ -344,8 +357,15 @@ where
             }
         }
         let mut cells: BTreeMap<Cell, i64> = BTreeMap::new();
+        let mut context = Context::default();
         for (accepted, _) in &accepted {
             cells.insert(accepted.cell, accepted.batch);
+            context
+                .instruments
+                .insert(accepted.cell.campaign, accepted.instrument);
+            if let Some(team) = &accepted.team {
+                context.teams.insert(accepted.cell.leader, team.clone());
+            }
         }
         let fresh = Self::pending_of(&accepted);
         let today = sent
@@ -354,7 +374,9 @@ where
             .filter(|(_, outcome)| outcome.is_ok())
             .map(|((_, today), _)| *today)
             .max();
-        let waiting = Self::release_full_cells(&mut tx, key, &cells, fresh, today).await?;
+        let waiting =
+            Self::release_full_cells(&mut tx, key, (instruments, &context), &cells, fresh, today)
+                .await?;
         Self::seal_waiting(&mut tx, key, &waiting).await?;
         tx.commit().await?;
         Ok(outcomes)
@@ -432,7 +454,9 @@ where
                         i.completed, c.status, c.deadline, c.min_rater_group, c.instrument_version,
                         CASE WHEN i.rater_group = '{}'
                              THEN (SELECT p.attributes FROM people p WHERE p.id = i.person_id)
-                        END AS attributes
+                        END AS attributes,
+                        (SELECT t.name FROM people l JOIN teams t ON t.id = l.team_id
+                         WHERE l.id = i.leader_id) AS leader_team
                  FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE {column} IN {} {}",
                 RaterGroup::DirectReport.slug(),
                 row_placeholders::<DB>(1, chunk.len()),
@@ -447,10 +471,10 @@ where
             }
             for row in select.fetch_all(&mut *conn).await? {
                 let id: i64 = row.try_get("id")?;
+                let instrument = u32::try_from(row.try_get::<i64, _>("instrument_version")?)
+                    .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?;
                 if let Some(hash) = row.try_get::<Option<String>, _>("token_hash")? {
-                    let version = u32::try_from(row.try_get::<i64, _>("instrument_version")?)
-                        .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?;
-                    links.insert(hash, (id, version));
+                    links.insert(hash, (id, instrument));
                 }
                 let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
                 let completed: i64 = row.try_get("completed")?;
@@ -473,6 +497,8 @@ where
                             } else {
                                 row.try_get::<i64, _>("min_rater_group")?.max(1)
                             },
+                            instrument,
+                            team: row.try_get("leader_team")?,
                         })
                     })
                     .transpose()?;
@@ -545,6 +571,7 @@ where
     async fn release_full_cells(
         conn: &mut DB::Connection,
         key: &SealKey,
+        (instruments, context): (&Instruments, &Context),
         cells: &BTreeMap<Cell, i64>,
         fresh: Vec<(Cell, PendingAnswer)>,
         today: Option<time::Date>,
@@ -560,7 +587,6 @@ where
                 .or_default()
                 .insert(cell.leader);
         }
-        let mut instruments = BTreeMap::new();
         let mut staying = Vec::new();
         for (campaign, leaders) in by_campaign {
             let leaders: Vec<i64> = leaders.into_iter().collect();
@@ -651,7 +677,12 @@ where
                     (None, None) => unreachable!("an answer to release is stored or fresh"),
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
-            Self::write_released(conn, key, &mut instruments, campaign, opened, today).await?;
+            if !opened.is_empty() {
+                let instrument =
+                    Self::instrument_on(conn, instruments, context.instruments[&campaign]).await?;
+                let released = (campaign, opened, today);
+                Self::write_released(conn, key, &instrument, &context.teams, released).await?;
+            }
         }
         Ok(staying)
     }
@@ -663,6 +694,7 @@ where
     pub(super) async fn release_closing_campaign(
         conn: &mut DB::Connection,
         key: &SealKey,
+        instruments: &Instruments,
         campaign: i64,
     ) -> StoreResult<()> {
         let rows = sqlx::query(
@@ -690,7 +722,43 @@ where
                 true
             }
         });
-        Self::write_released(conn, key, &mut BTreeMap::new(), campaign, opened, None).await
+        if opened.is_empty() {
+            return Ok(());
+        }
+        let version: i64 =
+            sqlx::query_scalar("SELECT instrument_version FROM campaigns WHERE id = $1")
+                .bind(campaign)
+                .fetch_one(&mut *conn)
+                .await?;
+        let version = u32::try_from(version)
+            .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?;
+        let instrument = Self::instrument_on(conn, instruments, version).await?;
+        let leaders: BTreeSet<i64> = opened.iter().map(|(_, leader, ..)| *leader).collect();
+        let teams = Self::leader_teams(conn, leaders).await?;
+        Self::write_released(conn, key, &instrument, &teams, (campaign, opened, None)).await
+    }
+
+    /// Each leader's team.
+    async fn leader_teams(
+        conn: &mut DB::Connection,
+        leaders: BTreeSet<i64>,
+    ) -> StoreResult<HashMap<i64, String>> {
+        let leaders: Vec<i64> = leaders.into_iter().collect();
+        let mut teams: HashMap<i64, String> = HashMap::new();
+        for chunk in leaders.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT p.id, t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for id in chunk {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                teams.insert(row.try_get("id")?, row.try_get("name")?);
+            }
+        }
+        Ok(teams)
     }
 
     /// Opens a `pending_answers` row.
@@ -752,14 +820,15 @@ where
     /// Writes released answers to the readable tables in random order and removes them from
     /// `pending_answers`: each response (random id, the day of the batch only) with its ratings
     /// and scores, its comments, a direct report's sealed attributes, and direct reports' answers
-    /// added to their team's running sums.
+    /// added to their team's running sums. `teams` holds each leader's team as read in the same
+    /// transaction: a direct report's answer counts for the team the leader has when it is
+    /// released.
     async fn write_released(
         conn: &mut DB::Connection,
         key: &SealKey,
-        instruments: &mut BTreeMap<i64, Instrument>,
-        campaign: i64,
-        mut opened: Vec<Opened>,
-        today: Option<time::Date>,
+        instrument: &Instrument,
+        teams: &HashMap<i64, String>,
+        (campaign, mut opened, today): (i64, Vec<Opened>, Option<time::Date>),
     ) -> StoreResult<()> {
         if opened.is_empty() {
             return Ok(());
@@ -767,36 +836,6 @@ where
         opened.shuffle(&mut rand::rng());
         // Every answer of the batch gets the day of the batch, not the day it arrived.
         let day = format_date(today.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()));
-        if let std::collections::btree_map::Entry::Vacant(slot) = instruments.entry(campaign) {
-            let definition: String = sqlx::query_scalar(
-                "SELECT i.definition FROM instruments i JOIN campaigns c ON c.instrument_version = i.version
-                 WHERE c.id = $1",
-            )
-            .bind(campaign)
-            .fetch_one(&mut *conn)
-            .await?;
-            let instrument: Instrument = serde_json::from_str(&definition)
-                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
-            slot.insert(instrument);
-        }
-        let instrument = &instruments[&campaign];
-        // The leader's team when the answer is released: a direct report's answer counts for it.
-        let leaders: BTreeSet<i64> = opened.iter().map(|(_, l, ..)| *l).collect();
-        let leaders: Vec<i64> = leaders.into_iter().collect();
-        let mut teams: HashMap<i64, String> = HashMap::new();
-        for chunk in leaders.chunks(ID_BATCH) {
-            let sql = format!(
-                "SELECT p.id, t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id IN {}",
-                row_placeholders::<DB>(1, chunk.len())
-            );
-            let mut select = sqlx::query(&sql);
-            for id in chunk {
-                select = select.bind(*id);
-            }
-            for row in select.fetch_all(&mut *conn).await? {
-                teams.insert(row.try_get("id")?, row.try_get("name")?);
-            }
-        }
         let released: Vec<Released> = opened
             .iter()
             .map(|(_, _, group, pending)| {
