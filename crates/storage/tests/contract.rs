@@ -3069,3 +3069,114 @@ async fn ratings_and_scores_move_onto_responses_on_upgrade_postgres() {
     let store = postgres_upgraded_from(10, &inserts).await;
     answers_came_through_the_upgrade(&store, &ratings).await;
 }
+
+// ------------------------------------------------------------ two servers on one database
+
+/// Two servers on one database (behind a load balancer) take answers for the same rater groups
+/// at the same time, each in its own intake: every answer is stored exactly once. The direct
+/// reports' group reaches 2k again and again while both intakes release from it.
+async fn two_servers_store_each_answer_once(first: DynStore, second: DynStore) {
+    let point_of = |invitation: InvitationId| 1 + (invitation.0 % 5) as u8;
+    let reports: Vec<String> = (0..120).map(|n| format!("report{n}@example.org")).collect();
+    let mut rows = vec![
+        row(
+            "Dana Director",
+            "dana@example.org",
+            None,
+            Some("Leadership"),
+        ),
+        row(
+            "Lee Leader",
+            "lee@example.org",
+            Some("dana@example.org"),
+            Some("Platform"),
+        ),
+    ];
+    for (n, address) in reports.iter().enumerate() {
+        rows.push(row(
+            &format!("Report {n}"),
+            address,
+            Some("lee@example.org"),
+            Some("Platform"),
+        ));
+    }
+    import(&first, rows).await.expect("organisation imported");
+    let lee = id_of(&first, "lee@example.org").await;
+    let rules = PrivacyRules {
+        min_rater_group: 2,
+        ..STORAGE_ONLY_RULES
+    };
+    let (campaign, links) = open_campaign_with_rules(&first, &[lee], rules).await;
+    assert_eq!(links.len(), 122, "self, manager and 120 direct reports");
+    // Rounds of a few answers to each server at once, so that both intakes keep finding the
+    // same waiting answers when they decide what to release.
+    for round in links.chunks(6) {
+        let sent: Vec<_> = round
+            .iter()
+            .enumerate()
+            .map(|(n, (invitation, _))| {
+                let store = if n % 2 == 0 { &first } else { &second }.clone();
+                let (invitation, point) = (invitation.id, point_of(invitation.id));
+                tokio::spawn(async move {
+                    store
+                        .submit_response(invitation, &answers(point, None), today())
+                        .await
+                })
+            })
+            .collect();
+        for answer in sent {
+            answer.await.expect("task ran").expect("answer stored");
+        }
+    }
+    let (released, _) = first.responses(campaign, lee).await.expect("responses");
+    assert!(
+        released.len() <= 122,
+        "{} responses readable for 122 answers",
+        released.len()
+    );
+    second
+        .set_campaign_status(campaign, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    let (responses, _) = first.responses(campaign, lee).await.expect("responses");
+    assert_eq!(responses.len(), 122, "each answer stored once");
+    let mut scores: Vec<u8> = responses
+        .iter()
+        .map(|r| {
+            r.ratings
+                .values()
+                .find_map(|rating| match rating {
+                    Rating::Score(point) => Some(*point),
+                    _ => None,
+                })
+                .expect("a scored rating")
+        })
+        .collect();
+    scores.sort_unstable();
+    let mut expected: Vec<u8> = links.iter().map(|(i, _)| point_of(i.id)).collect();
+    expected.sort_unstable();
+    assert_eq!(scores, expected, "the answers themselves, each once");
+}
+
+#[tokio::test]
+async fn two_sqlite_servers_store_each_answer_once() {
+    let fixture = sqlite_fixture().await;
+    let dir = fixture._dir.as_ref().expect("a folder");
+    let url = format!("sqlite://{}", dir.path().join("contract.db").display());
+    let second = connect(&url).await.expect("a second server opens the file");
+    two_servers_store_each_answer_once(fixture.store.clone(), second).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn two_postgres_servers_store_each_answer_once() {
+    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let url = PgStore::create_database(&server, &name)
+        .await
+        .expect("test database created");
+    let key = SealKey::random();
+    let first = connect_with_key(&url, key.clone()).await.expect("first");
+    let second = connect_with_key(&url, key).await.expect("second");
+    two_servers_store_each_answer_once(first, second).await;
+}

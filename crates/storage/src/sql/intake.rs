@@ -419,7 +419,9 @@ where
     /// query for each way: by id, the invitation if it is still unanswered (with a direct
     /// report's attributes), its campaign's status and deadline; by link, the invitation's id
     /// and its campaign's instrument version. Locks the rows on PostgreSQL, so that closing the
-    /// campaign waits for these answers (and releases them) or they see it closed.
+    /// campaign waits for these answers (and releases them) or they see it closed; the lock
+    /// takes the campaign's row too (FOR UPDATE on a join), so two servers' batches for one
+    /// campaign are written one after the other and never release the same waiting answer.
     async fn invitations_to_answer(
         conn: &mut DB::Connection,
         sent: &[(&Sent, time::Date)],
@@ -946,7 +948,13 @@ where
             for id in chunk {
                 delete = delete.bind(*id);
             }
-            delete.execute(&mut *conn).await?;
+            // Each sealed answer is released once: one that is already gone was released by
+            // another transaction, and this one must not write it again.
+            if DB::rows_affected(&delete.execute(&mut *conn).await?) != chunk.len() as u64 {
+                return Err(StoreError::Conflict(
+                    "a waiting answer was released by another transaction".into(),
+                ));
+            }
         }
         Ok(())
     }
