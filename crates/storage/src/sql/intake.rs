@@ -673,7 +673,9 @@ where
                 .into_iter()
                 .map(|(cell, id, fresh)| match (id, fresh) {
                     (Some(id), _) => sealed.remove(&id).ok_or_else(|| {
-                        StoreError::Corrupt(format!("waiting answer {id} vanished"))
+                        StoreError::Conflict(
+                            "a waiting answer was released by another transaction".into(),
+                        )
                     }),
                     (None, Some(pending)) => Ok((None, cell.leader, cell.group, pending)),
                     (None, None) => unreachable!("an answer to release is stored or fresh"),
