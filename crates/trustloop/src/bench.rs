@@ -517,7 +517,9 @@ async fn intake(backend: &str, dir: &Path, options: &BenchOptions) -> anyhow::Re
     );
     let links = tokens.len();
     let result = match options.load_generator {
-        LoadGenerator::Wrk => wrk_load(&server.base, &tokens, &body[..], options, dir)?,
+        LoadGenerator::Wrk => tokio::task::block_in_place(|| {
+            wrk_load(&server.base, &tokens, &body[..], options, dir)
+        })?,
         LoadGenerator::Builtin => {
             let addresses: Vec<String> = tokens
                 .iter()
@@ -726,12 +728,14 @@ async fn import_csv(
     let file = dir.join("people.csv");
     std::fs::write(&file, people_csv(&org.file))?;
     let started = Instant::now();
-    let out = Command::new(std::env::current_exe()?)
-        .args(["import", "people"])
-        .arg(&file)
-        .args(["--database", &url])
-        .env("TRUSTLOOP_SEAL_KEY_FILE", dir.join("seal.key"))
-        .output()?;
+    let out = tokio::task::block_in_place(|| {
+        Command::new(std::env::current_exe()?)
+            .args(["import", "people"])
+            .arg(&file)
+            .args(["--database", &url])
+            .env("TRUSTLOOP_SEAL_KEY_FILE", dir.join("seal.key"))
+            .output()
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         out.status.success(),
