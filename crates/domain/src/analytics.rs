@@ -169,16 +169,12 @@ pub struct Heatmap<K> {
 
 /// Builds the heatmap from per-team sums under minimum group size `k`.
 pub fn heatmap<K: Ord + Clone>(k: u32, teams: &BTreeMap<K, TeamTotals>) -> Heatmap<K> {
-    let cells: Vec<(K, u32)> = teams
+    // The plan works on the teams' names borrowed: an organisation has thousands of teams.
+    let cells: Vec<(&K, u32)> = teams
         .iter()
-        .map(|(team, sums)| {
-            (
-                team.clone(),
-                u32::try_from(sums.respondents).unwrap_or(u32::MAX),
-            )
-        })
+        .map(|(team, sums)| (team, u32::try_from(sums.respondents).unwrap_or(u32::MAX)))
         .collect();
-    let plan: PartitionPlan<K> = plan_partition(k, &cells);
+    let plan: PartitionPlan<&K> = plan_partition(k, &cells);
     let rows = teams
         .iter()
         .map(|(team, sums)| {

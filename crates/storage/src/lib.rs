@@ -43,6 +43,10 @@ pub enum StoreError {
     /// The database failed; the cause is logged, never shown to users.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database failed on a read made through SQLite's own interface (see
+    /// `SqliteStore::open`); the cause is logged, never shown to users.
+    #[error("database error: {0}")]
+    Native(#[from] rusqlite::Error),
     /// Migrations could not be applied.
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

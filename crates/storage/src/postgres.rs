@@ -22,7 +22,7 @@ impl SqlStore<Postgres> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(SqlStore::new(pool, key, None))
+        Ok(SqlStore::new(pool, key, None, None))
     }
 
     /// Creates the empty database `name` on the server that `server_url` reaches (through

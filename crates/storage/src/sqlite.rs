@@ -2,12 +2,15 @@
 //! commit survives a power cut (the answer intake flushes the log itself after its commits:
 //! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
-use crate::sql::SqlStore;
+use crate::sql::{NativeReads, SqlStore};
 use crate::{SealKey, StoreResult};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use trustloop_domain::analytics::{Sums, TeamSums};
 
 /// A Trustloop database in one SQLite file.
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -36,13 +39,95 @@ impl SqlStore<Sqlite> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let path = database_path(url);
         // The log beside the file, which the intake flushes itself (see `SqlStore::new`).
-        let log = database_path(url).map(|path| {
-            let mut log = path.into_os_string();
+        let log = path.as_ref().map(|path| {
+            let mut log = path.clone().into_os_string();
             log.push("-wal");
-            std::path::PathBuf::from(log)
+            PathBuf::from(log)
         });
-        Ok(SqlStore::new(pool, key, log))
+        let native = path.map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);
+        Ok(SqlStore::new(pool, key, log, native))
+    }
+}
+
+/// Reads through SQLite's own interface (rusqlite, on the same bundled SQLite as the pool):
+/// values come out as the numbers they are stored as, with no hand-off between threads per row.
+/// Its connections only read (`query_only`), each sees the last commit as any reader of the
+/// write-ahead log does, and a few are kept open for the next reads.
+struct Reader {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Connections a [`Reader`] keeps open between reads.
+const READERS_KEPT: usize = 4;
+
+impl Reader {
+    fn new(path: PathBuf) -> Self {
+        Reader {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `read` on an idle connection, or a new one, and keeps the connection afterwards
+    /// unless the read failed.
+    fn with_connection<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
+        let idle = self.idle.lock().expect("never poisoned").pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        let result = read(&conn)?;
+        let mut idle = self.idle.lock().expect("never poisoned");
+        if idle.len() < READERS_KEPT {
+            idle.push(conn);
+        }
+        Ok(result)
+    }
+}
+
+/// A connection to the database file that can only read.
+fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+impl NativeReads for Reader {
+    fn team_sums(&self, campaign: i64) -> StoreResult<Vec<(String, TeamSums)>> {
+        self.with_connection(|conn| {
+            let mut select = conn.prepare_cached(
+                "SELECT team, respondents, m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq,
+                        m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq
+                 FROM team_aggregates WHERE campaign_id = ?1 ORDER BY team",
+            )?;
+            let rows = select.query_map([campaign], |row| {
+                let mut sums = TeamSums {
+                    respondents: row.get::<_, i64>(1)? as u64,
+                    ..TeamSums::default()
+                };
+                for (m, measure) in sums.measures.iter_mut().enumerate() {
+                    let first = 2 + 3 * m;
+                    *measure = Sums {
+                        n: row.get::<_, i64>(first)? as u64,
+                        sum: row.get(first + 1)?,
+                        sum_sq: row.get(first + 2)?,
+                    };
+                }
+                Ok((row.get(0)?, sums))
+            })?;
+            rows.collect()
+        })
     }
 }
 

@@ -2934,15 +2934,11 @@ async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
     attributes_came_through_the_upgrade(&store).await;
 }
 
-/// A campaign of three direct reports' answers as a database made before migration 0011 held
-/// them: a row per rating in `response_ratings`, scores in `response_scores`: the first
-/// response's as they were stored (not what its ratings give now, so that a copy can be told
-/// from a recomputation), the second's as its ratings give them, the third without any (stored
-/// before scores were kept).
-fn answers_before_0011() -> (Vec<String>, Vec<BTreeMap<String, Rating>>) {
-    let instrument = Instrument::current();
-    let definition = serde_json::to_string(&instrument).expect("instrument");
-    let mut sql = vec![
+/// An open campaign (id 1) with one leader (Lea, id 1, of team Core) as any schema from 0010 on
+/// holds it.
+fn old_campaign(instrument: &Instrument) -> Vec<String> {
+    let definition = serde_json::to_string(instrument).expect("instrument");
+    vec![
         format!(
             "INSERT INTO instruments (version, definition) VALUES ({}, '{}')",
             instrument.version,
@@ -2958,7 +2954,76 @@ fn answers_before_0011() -> (Vec<String>, Vec<BTreeMap<String, Rating>>) {
             instrument.version
         ),
         "INSERT INTO campaign_leaders (campaign_id, leader_id) VALUES (1, 1)".to_string(),
+    ]
+}
+
+/// Team sums as SQLite held them before migration 0013 made their table clustered by campaign
+/// and team: every value must come through exactly, in team order, for its campaign only.
+#[tokio::test]
+async fn team_sums_come_through_the_move_to_a_clustered_table_sqlite() {
+    let mut inserts = old_campaign(&Instrument::current());
+    inserts.push(
+        "INSERT INTO campaigns (id, name, status, instrument_version, deadline, min_rater_group,
+             min_team, min_comments, created_on, min_segment)
+         SELECT 2, 'Other', 'open', instrument_version, deadline, 3, 3, 3, created_on, 3
+         FROM campaigns WHERE id = 1"
+            .to_string(),
+    );
+    // Not in team order; numbers exact in binary and in short decimals, one with 17 significant
+    // digits, which a copy through text at SQLite's 15 would round.
+    let rows = [
+        (
+            1,
+            "Zürich \"ops\"",
+            7,
+            0.375,
+            1_000_000_000_000_000.5,
+            123_456.781_25,
+        ),
+        (2, "Elsewhere", 4, 1.0, 2.0, 3.0),
+        (1, "Accounts", 3, 7.25, 52.5, 1_000_000_000_000_000.5),
     ];
+    for (campaign, team, respondents, sum, sum_sq, other) in rows {
+        inserts.push(format!(
+            "INSERT INTO team_aggregates (campaign_id, team, respondents, m0_n, m0_sum, m0_sum_sq,
+                 m1_n, m1_sum, m1_sum_sq, m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq)
+             VALUES ({campaign}, '{team}', {respondents}, {respondents}, {sum:?}, {sum_sq:?},
+                 2, {other:?}, {sum:?}, 0, 0, 0, 1, {sum_sq:?}, {other:?})"
+        ));
+    }
+    let (_dir, store) = sqlite_upgraded_from(12, &inserts).await;
+    let sums = store.team_sums(CampaignId(1)).await.expect("team sums");
+    let expected: Vec<(String, analytics::TeamSums)> = rows
+        .iter()
+        .filter(|row| row.0 == 1)
+        .map(|&(_, team, respondents, sum, sum_sq, other)| {
+            let sums = |n: u64, sum: f64, sum_sq: f64| analytics::Sums { n, sum, sum_sq };
+            (
+                team.to_string(),
+                analytics::TeamSums {
+                    respondents,
+                    measures: [
+                        sums(respondents, sum, sum_sq),
+                        sums(2, other, sum),
+                        sums(0, 0.0, 0.0),
+                        sums(1, sum_sq, other),
+                    ],
+                },
+            )
+        })
+        .rev()
+        .collect();
+    assert_eq!(sums, expected);
+}
+
+/// A campaign of three direct reports' answers as a database made before migration 0011 held
+/// them: a row per rating in `response_ratings`, scores in `response_scores`: the first
+/// response's as they were stored (not what its ratings give now, so that a copy can be told
+/// from a recomputation), the second's as its ratings give them, the third without any (stored
+/// before scores were kept).
+fn answers_before_0011() -> (Vec<String>, Vec<BTreeMap<String, Rating>>) {
+    let instrument = Instrument::current();
+    let mut sql = old_campaign(&instrument);
     let mut all = Vec::new();
     for (n, id) in ["r1", "r2", "r3"].into_iter().enumerate() {
         sql.push(format!(

@@ -155,8 +155,13 @@ where
     /// one transaction. `log` is the write-ahead log the intake flushes itself, where the
     /// backend has one per database file (SQLite; see [`Backend::COMMIT_WITHOUT_FLUSH`]). Must
     /// be called inside a Tokio runtime; the task ends when the last clone of the store is
-    /// dropped.
-    pub(crate) fn new(pool: Pool<DB>, key: SealKey, log: Option<PathBuf>) -> Self {
+    /// dropped. `native` answers the reads the backend makes faster outside the pool.
+    pub(crate) fn new(
+        pool: Pool<DB>,
+        key: SealKey,
+        log: Option<PathBuf>,
+        native: Option<Arc<dyn NativeReads>>,
+    ) -> Self {
         let key = Arc::new(key);
         let instruments: Instruments = Arc::default();
         let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
@@ -173,6 +178,7 @@ where
             key,
             intake,
             instruments,
+            native,
         }
     }
 
