@@ -290,9 +290,14 @@ pub trait Store: Send + Sync + 'static {
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64>;
     /// A user's tokens, newest first.
     async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
-    /// The live (not revoked) token with this hash, marking it used at `now` (to the minute: a
-    /// use within a minute of the recorded one is not written again).
-    async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>>;
+    /// The live (not revoked) token with this hash and the user it acts for, read together (an
+    /// API request makes one query to find who it is), marking the token used at `now` (to the
+    /// minute: a use within a minute of the recorded one is not written again).
+    async fn use_api_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(ApiToken, User)>>;
     /// Revokes one of a user's tokens; another user's token is "not found".
     async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()>;
     /// Stores a one-time link to set a user's password, replacing their unused older links.

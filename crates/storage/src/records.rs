@@ -137,7 +137,7 @@ impl std::fmt::Debug for NewUser {
 }
 
 /// A sign-in account.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     /// Its id.
     pub id: UserId,

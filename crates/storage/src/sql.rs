@@ -545,9 +545,14 @@ where
     }
 
     fn token_from_row(row: &DB::Row) -> StoreResult<ApiToken> {
+        Self::token_from_row_with_id(row, "id")
+    }
+
+    /// An API token from a row whose column `id` names the token's id.
+    fn token_from_row_with_id(row: &DB::Row, id: &str) -> StoreResult<ApiToken> {
         let scopes: String = row.try_get("scopes")?;
         Ok(ApiToken {
-            id: row.try_get("id")?,
+            id: row.try_get(id)?,
             user_id: UserId(row.try_get("user_id")?),
             name: row.try_get("name")?,
             scopes: scopes.split_whitespace().map(String::from).collect(),
@@ -1876,16 +1881,29 @@ where
         rows.iter().map(Self::token_from_row).collect()
     }
 
-    async fn use_api_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<ApiToken>> {
-        let row = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
-        ))
+    async fn use_api_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(ApiToken, User)>> {
+        // The user's columns under their own names, the token's id as `token_id`.
+        let row = sqlx::query(
+            "SELECT t.id AS token_id, t.user_id, t.name, t.scopes, t.created_at, t.last_used_at,
+                    t.revoked_at, u.id, u.email, u.display_name, u.role, u.person_id,
+                    u.password_hash
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(mut token) = row.as_ref().map(Self::token_from_row).transpose()? else {
+        let Some(row) = row else {
             return Ok(None);
         };
+        let (mut token, user) = (
+            Self::token_from_row_with_id(&row, "token_id")?,
+            Self::user_from_row(&row)?,
+        );
         // A write per use would serialise every API call on one row (and, on SQLite, on one
         // fsync): the time of use is kept to the minute, and shown to the day.
         if token
@@ -1902,7 +1920,7 @@ where
             .await?;
             token.last_used_at = Some(now);
         }
-        Ok(Some(token))
+        Ok(Some((token, user)))
     }
 
     async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()> {

@@ -1815,7 +1815,7 @@ async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner
     assert!(!listed[1].revoked);
     assert!(store.api_tokens(other).await.expect("none").is_empty());
 
-    let used = store
+    let (used, user) = store
         .use_api_token("hash-1", 300)
         .await
         .expect("lookup")
@@ -1824,6 +1824,7 @@ async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner
         (used.id, used.user_id, used.last_used_at),
         (first, owner, Some(300))
     );
+    assert_eq!(user, store.user(owner).await.expect("the owner"));
     assert!(
         store
             .use_api_token("unknown", 300)

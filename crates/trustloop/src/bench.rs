@@ -47,14 +47,51 @@ pub struct BenchOptions {
     pub python: String,
     /// The parts to measure; all when empty.
     pub only: Vec<Phase>,
-    /// What sends the survey answers.
+    /// What sends the survey answers and the repeated reads of one report.
     pub load_generator: LoadGenerator,
+    /// A database generated earlier to measure the heatmap and the report on.
+    pub database: Option<ExistingDatabase>,
 }
 
-/// What sends the survey answers over HTTP.
+/// A database made earlier by `trustloop generate`, and its seal key file.
+#[derive(Debug, Clone)]
+pub struct ExistingDatabase {
+    url: String,
+    seal_key_file: std::path::PathBuf,
+}
+
+impl ExistingDatabase {
+    /// The database at `url` with its seal key: `seal_key_file`, or `PATH.key` beside an
+    /// SQLite file.
+    pub fn new(url: String, seal_key_file: Option<std::path::PathBuf>) -> anyhow::Result<Self> {
+        let seal_key_file = match seal_key_file {
+            Some(file) => file,
+            None => {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .map(|rest| rest.split('?').next().unwrap_or(rest))
+                    .context("a PostgreSQL database needs --seal-key-file")?;
+                format!("{path}.key").into()
+            }
+        };
+        Ok(ExistingDatabase { url, seal_key_file })
+    }
+
+    /// The backend, as the bench names it.
+    fn backend(&self) -> &'static str {
+        if self.url.starts_with("sqlite:") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    }
+}
+
+/// What sends the survey answers and the repeated reads of one report over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LoadGenerator {
-    /// wrk (Debian's `wrk` package), driven by a script that posts each form to its own link.
+    /// wrk (Debian's `wrk` package), driven by a script that sends each request to the next path
+    /// of a list (each form to its own link).
     Wrk,
     /// The bench's own client (reqwest), which takes more of the shared cores per request.
     Builtin,
@@ -75,7 +112,8 @@ pub enum Phase {
 
 impl BenchOptions {
     fn runs(&self, phase: Phase) -> bool {
-        self.only.is_empty() || self.only.contains(&phase)
+        let fresh = matches!(phase, Phase::Intake | Phase::Import);
+        (self.only.is_empty() || self.only.contains(&phase)) && !(fresh && self.database.is_some())
     }
 }
 
@@ -517,9 +555,24 @@ async fn intake(backend: &str, dir: &Path, options: &BenchOptions) -> anyhow::Re
     );
     let links = tokens.len();
     let result = match options.load_generator {
-        LoadGenerator::Wrk => tokio::task::block_in_place(|| {
-            wrk_load(&server.base, &tokens, &body[..], options, dir)
-        })?,
+        LoadGenerator::Wrk => {
+            let requests = WrkRequests {
+                method: "POST",
+                paths: tokens.iter().map(|token| format!("/s/{token}")).collect(),
+                body: Some(&body[..]),
+                header: Some("Content-Type: application/x-www-form-urlencoded".into()),
+                success: 303,
+            };
+            tokio::task::block_in_place(|| {
+                wrk_load(
+                    &server.base,
+                    &requests,
+                    options.intake_concurrency,
+                    options,
+                    dir,
+                )
+            })?
+        }
         LoadGenerator::Builtin => {
             let addresses: Vec<String> = tokens
                 .iter()
@@ -554,39 +607,58 @@ async fn intake(backend: &str, dir: &Path, options: &BenchOptions) -> anyhow::Re
     })
 }
 
-/// The wrk script that posts the survey form to one link after another.
-const WRK_SCRIPT: &str = include_str!("../assets/answers.lua");
+/// The wrk script that sends each request to the next path of a list.
+const WRK_SCRIPT: &str = include_str!("../assets/load.lua");
 
-/// Posts `form` to the links of `tokens` with wrk: two threads (one per core, as the load
-/// generator shares the machine with the server), `intake_concurrency` connections, each
-/// request to the next unused link.
+/// What wrk sends: each request to the next of `paths` (in turn, again from the first when all
+/// were used), with `body` and one `header`, counting `success` as the status of a success.
+struct WrkRequests<'a> {
+    method: &'a str,
+    paths: Vec<String>,
+    body: Option<&'a [u8]>,
+    header: Option<String>,
+    success: u16,
+}
+
+/// Sends `requests` to the server at `base` with wrk, from `connections` connections for the
+/// phase's seconds: two threads (one per core, as the load generator shares the machine with
+/// the server).
 fn wrk_load(
     base: &str,
-    tokens: &[String],
-    form: &[u8],
+    requests: &WrkRequests<'_>,
+    connections: usize,
     options: &BenchOptions,
     dir: &Path,
 ) -> anyhow::Result<Load> {
-    let (script, links, body) = (
-        dir.join("answers.lua"),
-        dir.join("links.txt"),
-        dir.join("form.txt"),
+    let (script, paths, body) = (
+        dir.join("load.lua"),
+        dir.join("paths.txt"),
+        dir.join("body.txt"),
     );
     std::fs::write(&script, WRK_SCRIPT)?;
-    std::fs::write(&links, tokens.join("\n"))?;
-    std::fs::write(&body, form)?;
-    let threads = 2.min(options.intake_concurrency);
+    std::fs::write(&paths, requests.paths.join("\n"))?;
+    if let Some(bytes) = requests.body {
+        std::fs::write(&body, bytes)?;
+    }
+    let threads = 2.min(connections);
     let out = Command::new("wrk")
         .arg(format!("--threads={threads}"))
-        .arg(format!("--connections={}", options.intake_concurrency))
+        .arg(format!("--connections={connections}"))
         .arg(format!("--duration={}s", options.seconds))
         .arg("--timeout=10s")
         .arg("--script")
         .arg(&script)
         .arg(base)
         .arg("--")
-        .arg(&links)
-        .arg(&body)
+        .arg(&paths)
+        .arg(requests.method)
+        .arg(if requests.body.is_some() {
+            body.as_os_str()
+        } else {
+            "-".as_ref()
+        })
+        .arg(requests.header.as_deref().unwrap_or("-"))
+        .arg(requests.success.to_string())
         .arg(threads.to_string())
         .output()
         .context("running wrk (`apt-get install wrk`, or `--load-generator builtin`)")?;
@@ -638,10 +710,10 @@ const FIRST_READS: usize = 3000;
 /// and so computed from the database.
 async fn report_load(
     store: &DynStore,
-    url: &str,
-    seal_key_file: &Path,
+    (url, seal_key_file): (&str, &Path),
     campaign: CampaignId,
     options: &BenchOptions,
+    dir: &Path,
 ) -> anyhow::Result<(Load, Load, f64, f64)> {
     let leaders = store.campaign_leaders(campaign).await?;
     let mut team_leaders = leaders.iter().filter(|p| {
@@ -649,15 +721,22 @@ async fn report_load(
     });
     let mut tokens = Vec::new();
     for leader in team_leaders.by_ref().take(1 + FIRST_READS) {
-        let user = store
-            .create_user(&NewUser {
-                email: Email::parse(&leader.email).map_err(|e| anyhow::anyhow!(e))?,
-                display_name: leader.name.clone(),
-                role: Role::Leader,
-                person_id: Some(leader.id),
-                password_hash: None,
-            })
-            .await?;
+        let email = Email::parse(&leader.email).map_err(|e| anyhow::anyhow!(e))?;
+        // A database measured before already has its leaders' accounts.
+        let user = match store.user_by_email(&email).await? {
+            Some(user) => user.id,
+            None => {
+                store
+                    .create_user(&NewUser {
+                        email,
+                        display_name: leader.name.clone(),
+                        role: Role::Leader,
+                        person_id: Some(leader.id),
+                        password_hash: None,
+                    })
+                    .await?
+            }
+        };
         let token = trustloop_web::auth::random_token();
         store
             .create_api_token(&NewApiToken {
@@ -684,14 +763,30 @@ async fn report_load(
         "the report answered {}",
         check.status()
     );
-    let again = {
-        let address = address.clone();
-        load(options.concurrency, options.seconds, move |client| {
-            let (address, token) = (address.clone(), one.clone());
-            async move { Some(read_report(&client, &address, &token).await) }
-        })
-        .await
+    let again = match options.load_generator {
+        LoadGenerator::Wrk => {
+            let requests = WrkRequests {
+                method: "GET",
+                paths: vec![address.trim_start_matches(&server.base).to_string()],
+                body: None,
+                header: Some(format!("Authorization: Bearer {one}")),
+                success: 200,
+            };
+            tokio::task::block_in_place(|| {
+                wrk_load(&server.base, &requests, options.concurrency, options, dir)
+            })?
+        }
+        LoadGenerator::Builtin => {
+            let address = address.clone();
+            load(options.concurrency, options.seconds, move |client| {
+                let (address, token) = (address.clone(), one.clone());
+                async move { Some(read_report(&client, &address, &token).await) }
+            })
+            .await
+        }
     };
+    // Each of these leaders' reports is read once, so the bench's own client sends them: wrk
+    // would start the list again when it ran out, and read reports the server keeps.
     let tokens = Arc::new(tokens);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let first = load(options.concurrency, options.seconds, move |client| {
@@ -750,7 +845,9 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let binary_mb = std::fs::metadata(std::env::current_exe()?)?.len() as f64 / 1e6;
     let mut backends = vec!["SQLite"];
-    if options.postgres.is_some() {
+    if let Some(existing) = &options.database {
+        backends = vec![existing.backend()];
+    } else if options.postgres.is_some() {
         backends.push("PostgreSQL");
     }
     println!(
@@ -887,29 +984,65 @@ async fn big_database(
     options: &BenchOptions,
     duck: &mut Option<Vec<f64>>,
 ) -> anyhow::Result<Option<(f64, f64)>> {
-    let url = fresh_database(backend, dir, options.postgres.as_deref(), "big").await?;
-    let store = crate::settings::open_store(&url, Some(&dir.join("seal.key"))).await?;
-    let started = Instant::now();
-    let generated = generate(
-        &store,
-        &GenerateOptions {
-            people: options.people,
-            leaders: options.leaders,
-            responses: options.responses,
-            seed: 2026,
-        },
-        true,
-    )
-    .await?;
-    println!(
-        "- generated {} answers in {} campaigns in {:.1} s (bulk load)",
-        generated.answers_per_campaign.iter().sum::<usize>(),
-        generated.campaigns.len(),
-        started.elapsed().as_secs_f64()
-    );
-    let campaign = *generated.campaigns.last().context("a campaign")?;
+    let (url, seal_key_file, store, campaign, in_campaign) = match &options.database {
+        Some(existing) => {
+            let store =
+                crate::settings::open_store(&existing.url, Some(&existing.seal_key_file)).await?;
+            let campaign = store
+                .campaigns()
+                .await?
+                .into_iter()
+                .filter(|c| c.status == CampaignStatus::Closed)
+                .map(|c| c.id)
+                .max()
+                .context("the database has no closed campaign")?;
+            let answered: u32 = store
+                .progress(campaign)
+                .await?
+                .iter()
+                .map(|g| g.completed)
+                .sum();
+            println!(
+                "- measured on {} (generated earlier)",
+                crate::settings::redact_url(&existing.url)
+            );
+            let url = existing.url.clone();
+            (
+                url,
+                existing.seal_key_file.clone(),
+                store,
+                campaign,
+                answered as usize,
+            )
+        }
+        None => {
+            let url = fresh_database(backend, dir, options.postgres.as_deref(), "big").await?;
+            let seal_key_file = dir.join("seal.key");
+            let store = crate::settings::open_store(&url, Some(&seal_key_file)).await?;
+            let started = Instant::now();
+            let generated = generate(
+                &store,
+                &GenerateOptions {
+                    people: options.people,
+                    leaders: options.leaders,
+                    responses: options.responses,
+                    seed: 2026,
+                },
+                true,
+            )
+            .await?;
+            println!(
+                "- generated {} answers in {} campaigns in {:.1} s (bulk load)",
+                generated.answers_per_campaign.iter().sum::<usize>(),
+                generated.campaigns.len(),
+                started.elapsed().as_secs_f64()
+            );
+            let campaign = *generated.campaigns.last().context("a campaign")?;
+            let in_campaign = generated.answers_per_campaign.last().copied().unwrap_or(0);
+            (url, seal_key_file, store, campaign, in_campaign)
+        }
+    };
     let k = store.campaign(campaign).await?.rules.min_team;
-    let in_campaign = generated.answers_per_campaign.last().copied().unwrap_or(0);
 
     // 2. the heatmap
     if options.runs(Phase::Heatmap) {
@@ -965,7 +1098,7 @@ async fn big_database(
         return Ok(None);
     }
     let (again, first, peak, ready) =
-        report_load(&store, &url, &dir.join("seal.key"), campaign, options).await?;
+        report_load(&store, (&url, &seal_key_file), campaign, options, dir).await?;
     let p99 = again.p99_ms;
     println!(
         "- one leader's report read again and again (GET /api/v1/me/campaigns/{{id}}/report; \

@@ -85,10 +85,19 @@ pub struct BenchArgs {
     /// default. The organisation is generated only when heatmap or report is measured.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<crate::bench::Phase>,
-    /// What sends the survey answers: wrk (Debian's `wrk` package; it takes little of the cores
-    /// the server needs) or the bench's own client.
+    /// What sends the survey answers and the repeated reads of one report: wrk (Debian's `wrk`
+    /// package; it takes little of the cores the server needs) or the bench's own client.
     #[arg(long, value_enum, default_value_t = crate::bench::LoadGenerator::Wrk)]
     pub load_generator: crate::bench::LoadGenerator,
+    /// Measure the heatmap and the report on this database, made earlier by `trustloop
+    /// generate` (its latest closed campaign), instead of generating an organisation: only its
+    /// backend, and neither intake nor import (they need fresh databases). For measuring a
+    /// change again without waiting for a new organisation.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// The seal key file of --database (default: `PATH.key` beside an SQLite file).
+    #[arg(long, env = "TRUSTLOOP_SEAL_KEY_FILE")]
+    pub seal_key_file: Option<PathBuf>,
 }
 
 /// Options of `generate`.
@@ -321,6 +330,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 python: args.python,
                 only: args.only,
                 load_generator: args.load_generator,
+                database: args
+                    .database
+                    .map(|url| crate::bench::ExistingDatabase::new(url, args.seal_key_file))
+                    .transpose()?,
             })
             .await?;
             Ok(ExitCode::SUCCESS)

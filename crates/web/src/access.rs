@@ -15,7 +15,7 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use trustloop_storage::Role;
+use trustloop_storage::{ApiToken, Role};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +110,15 @@ impl RouteSpec {
 pub fn build(state: &AppState, table: Vec<RouteSpec>) -> Router<AppState> {
     let mut router = Router::new();
     for spec in table {
-        let (access, scope) = (spec.access, spec.scope);
+        let rule = Rule {
+            access: spec.access,
+            scope: spec.scope,
+            reads_only: spec.methods.iter().all(|m| m == Method::GET),
+        };
         let mut method_router = spec.router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             move |State(state): State<AppState>, request: Request, next: Next| {
-                enforce(access, scope, state, request, next)
+                enforce(rule, state, request, next)
             },
         ));
         if let Some(bytes) = spec.body_limit {
@@ -148,27 +152,23 @@ fn bearer_token(parts: &axum::http::request::Parts) -> Option<&str> {
 enum TokenRefusal {
     /// Unknown, revoked, or not accepted on this route: answered 401.
     Unauthorized(&'static str),
-    /// Live but without the route's scope: answered 403.
-    MissingScope,
     /// The database failed.
     Failed(AppError),
 }
 
-/// Resolves an API token into the user it acts for, if it is live and carries `scope`; every
-/// use is audited.
+/// Resolves an API token into the user it acts for, if it is live; the token is returned too,
+/// for its scopes and its use to be audited.
 async fn token_user(
     state: &AppState,
     token: &str,
     scope: Option<&'static str>,
-    address: &crate::audit::ClientAddress,
-    path: &str,
-) -> Result<SignedIn, TokenRefusal> {
-    let Some(scope) = scope else {
+) -> Result<(ApiToken, SignedIn), TokenRefusal> {
+    if scope.is_none() {
         return Err(TokenRefusal::Unauthorized(
             "This endpoint does not accept API tokens; sign in instead.",
         ));
-    };
-    let token = state
+    }
+    let (token, user) = state
         .store
         .use_api_token(&crate::auth::hash_token(token), crate::auth::now())
         .await
@@ -176,41 +176,39 @@ async fn token_user(
         .ok_or(TokenRefusal::Unauthorized(
             "The API token is not valid or has been revoked.",
         ))?;
-    let user = state
-        .store
-        .user(token.user_id)
-        .await
-        .map_err(|e| TokenRefusal::Failed(e.into()))?;
-    crate::audit::record(
-        state,
-        &user.email,
-        "api_token_used",
-        &format!("token {}", token.id),
-        address,
-        path,
-    )
-    .await
-    .map_err(TokenRefusal::Failed)?;
-    if !token.scopes.iter().any(|s| s == scope) {
-        return Err(TokenRefusal::MissingScope);
-    }
-    Ok(SignedIn {
+    let signed_in = SignedIn {
         user,
         csrf: String::new(),
         token_hash: String::new(),
-    })
+    };
+    Ok((token, signed_in))
+}
+
+/// A route's access rule as [`enforce`] applies it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Who may use the route.
+    pub access: Access,
+    /// The scope an API token needs; `None` when tokens are not accepted.
+    pub scope: Option<&'static str>,
+    /// Whether the route only answers GET, so that it changes nothing.
+    pub reads_only: bool,
 }
 
 /// Lets the request through only when its user meets `access` (signed in, or for the API an
 /// API token with the route's `scope`); the user is passed on to the handler so the session is
 /// read once.
-pub async fn enforce(
-    access: Access,
-    scope: Option<&'static str>,
-    state: AppState,
-    request: Request,
-    next: Next,
-) -> Response {
+///
+/// Every use of an API token is audited, and nothing is answered unless its event is committed.
+/// On a route that only reads, the handler runs while the event is being committed and its
+/// answer is thrown away if the commit fails (a request waits for one of the two, not both);
+/// on any other route the event is committed first.
+pub async fn enforce(rule: Rule, state: AppState, request: Request, next: Next) -> Response {
+    let Rule {
+        access,
+        scope,
+        reads_only,
+    } = rule;
     if matches!(access, Access::Public | Access::Rater) {
         return next.run(request).await;
     }
@@ -229,38 +227,61 @@ pub async fn enforce(
         );
         response
     };
-    let signed_in = match bearer_token(&parts).filter(|_| api).map(String::from) {
-        Some(token) => {
-            let address = crate::audit::ClientAddress::from_request_parts(&mut parts, &state)
-                .await
-                .unwrap_or_default();
-            let path = parts.uri.path().to_string();
-            match token_user(&state, &token, scope, &address, &path).await {
-                Ok(s) => s,
-                Err(TokenRefusal::Unauthorized(message)) => {
-                    let mut response = (
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        axum::Json(serde_json::json!({ "error": message })),
-                    )
-                        .into_response();
-                    response.headers_mut().insert(
-                        REFUSED_HEADER,
-                        axum::http::HeaderValue::from_static("access-rule"),
-                    );
-                    return response;
-                }
-                Err(TokenRefusal::MissingScope) => return refuse(AppError::Forbidden),
-                Err(TokenRefusal::Failed(e)) => return e.into_json_response(),
+    let (signed_in, token) = match bearer_token(&parts).filter(|_| api).map(String::from) {
+        Some(token) => match token_user(&state, &token, scope).await {
+            Ok((token, signed_in)) => (signed_in, Some(token)),
+            Err(TokenRefusal::Unauthorized(message)) => {
+                let mut response = (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    axum::Json(serde_json::json!({ "error": message })),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    REFUSED_HEADER,
+                    axum::http::HeaderValue::from_static("access-rule"),
+                );
+                return response;
             }
-        }
+            Err(TokenRefusal::Failed(e)) => return e.into_json_response(),
+        },
         None => match SignedIn::from_request_parts(&mut parts, &state).await {
-            Ok(s) => s,
+            Ok(s) => (s, None),
             Err(e) => return refuse(e),
         },
     };
-    if access == Access::Admin && signed_in.user.role != Role::Admin {
-        return refuse(AppError::Forbidden);
+    let Some(token) = token else {
+        if access == Access::Admin && signed_in.user.role != Role::Admin {
+            return refuse(AppError::Forbidden);
+        }
+        parts.extensions.insert(signed_in);
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    // Every use of a live token is audited, whether or not it may use this route.
+    let address = crate::audit::ClientAddress::from_request_parts(&mut parts, &state)
+        .await
+        .unwrap_or_default();
+    let (actor, target, path) = (
+        signed_in.user.email.clone(),
+        format!("token {}", token.id),
+        parts.uri.path().to_string(),
+    );
+    let audited = crate::audit::record(&state, &actor, "api_token_used", &target, &address, &path);
+    let allowed = scope.is_some_and(|scope| token.scopes.iter().any(|s| s == scope))
+        && (access != Access::Admin || signed_in.user.role == Role::Admin);
+    if !allowed || !reads_only {
+        if let Err(e) = audited.await {
+            return e.into_json_response();
+        }
+        if !allowed {
+            return refuse(AppError::Forbidden);
+        }
+        parts.extensions.insert(signed_in);
+        return next.run(Request::from_parts(parts, body)).await;
     }
     parts.extensions.insert(signed_in);
-    next.run(Request::from_parts(parts, body)).await
+    let (response, audited) = tokio::join!(next.run(Request::from_parts(parts, body)), audited);
+    match audited {
+        Ok(()) => response,
+        Err(e) => e.into_json_response(),
+    }
 }

@@ -463,3 +463,65 @@ async fn a_leader_cannot_give_a_token_admin_scopes_or_revoke_someone_elses() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// Makes every later write to the audit log fail, as a full disk or a broken database would.
+async fn refuse_audit_events(app: &TestApp) {
+    if app.db_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&app.db_url).await.expect("opens");
+        sqlx::query(
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events
+             BEGIN SELECT RAISE(ABORT, 'the audit log cannot be written'); END",
+        )
+        .execute(&pool)
+        .await
+        .expect("trigger");
+    } else {
+        let pool = sqlx::PgPool::connect(&app.db_url).await.expect("opens");
+        for statement in [
+            "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'the audit log cannot be written'; END $$",
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events
+             FOR EACH ROW EXECUTE FUNCTION no_audit()",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .expect("trigger");
+        }
+    }
+}
+
+#[tokio::test]
+async fn nothing_is_answered_to_a_token_whose_use_cannot_be_audited() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, ORG_CSV).await;
+    let r = create_token(&admin, "dashboard", &["campaigns:read"]).await;
+    let page = r.text().await.expect("page");
+    let token = extract_between(&page, "id=\"new-token\">", "<").expect("token shown once");
+    create_campaign(&admin, "Spring audit check").await;
+    let call = || {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/campaigns", app.base))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    let before = call().await.expect("sent");
+    assert_eq!(before.status(), StatusCode::OK);
+    assert!(
+        before
+            .text()
+            .await
+            .expect("body")
+            .contains("Spring audit check")
+    );
+
+    refuse_audit_events(&app).await;
+    let after = call().await.expect("sent");
+    assert_eq!(after.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = after.text().await.expect("body");
+    assert!(
+        !body.contains("Spring audit check"),
+        "the campaigns were sent without their audit event: {body}"
+    );
+}
