@@ -58,7 +58,7 @@ pub trait Backend: Database {
     const IMPORT_LOCK: Option<&'static str>;
 
     /// Run once an import's staging tables are filled, where the planner needs their statistics.
-    const ANALYZE_STAGING: Option<&'static str>;
+    const ANALYZE_STAGING: &'static [&'static str];
 
     /// Ends a SELECT whose rows the transaction goes on to change, so that another
     /// transaction doing the same waits and then sees the change instead of overwriting it.
@@ -136,7 +136,7 @@ impl Backend for sqlx::Sqlite {
     // SQLite allows one writer at a time.
     const IMPORT_LOCK: Option<&'static str> = None;
     // SQLite plans the staging joins well without statistics.
-    const ANALYZE_STAGING: Option<&'static str> = None;
+    const ANALYZE_STAGING: &'static [&'static str] = &[];
     const LOCK_SELECTED: &'static str = "";
 
     // Passive: copies what it can without waiting for readers or blocking the writer.
@@ -164,8 +164,13 @@ impl Backend for sqlx::Postgres {
     // Conflicts with itself and with every write to `people`, not with reads.
     const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
     // Temporary tables are never analysed automatically: without statistics the planner takes
-    // 100,000 staged rows for a handful and joins them row by row.
-    const ANALYZE_STAGING: Option<&'static str> = Some("ANALYZE import_staging");
+    // 100,000 staged rows for a handful and joins them row by row. Row counts and rough
+    // distinct counts are all the staging joins need: a sample of 3,000 rows instead of the
+    // default 30,000 (100,000 people: 163 -> ~20 ms).
+    const ANALYZE_STAGING: &'static [&'static str] = &[
+        "SET LOCAL default_statistics_target = 10",
+        "ANALYZE import_staging",
+    ];
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
     const COMMIT_WITHOUT_FLUSH: Option<&'static str> = None;
@@ -908,8 +913,8 @@ where
             progress(written / 2);
         }
         step("staged");
-        if let Some(analyze) = DB::ANALYZE_STAGING {
-            sqlx::query(analyze).execute(&mut *tx).await?;
+        for statement in DB::ANALYZE_STAGING {
+            sqlx::query(statement).execute(&mut *tx).await?;
         }
         step("analysed");
         let teams_created = DB::rows_affected(
