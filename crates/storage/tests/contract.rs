@@ -2935,6 +2935,80 @@ async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
     attributes_came_through_the_upgrade(&store).await;
 }
 
+/// The constraints of `people` on PostgreSQL, as the catalogue defines them.
+async fn people_constraints(pool: &sqlx::PgPool) -> Vec<(String, String, bool)> {
+    sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid), convalidated FROM pg_constraint
+         WHERE conrelid = 'people'::regclass ORDER BY conname",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("constraints")
+}
+
+/// A first import on PostgreSQL drops the foreign keys of `people` and adds them back (see
+/// `Backend::FIRST_IMPORT_KEYS`): they must come back exactly as the migrations made them,
+/// checked, and enforced; a later import leaves them alone.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn a_first_import_leaves_the_keys_of_people_as_the_migrations_made_them_postgres() {
+    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let url = PgStore::create_database(&server, &name)
+        .await
+        .expect("test database created");
+    let store = connect_with_key(&url, SealKey::random())
+        .await
+        .expect("opens");
+    let pool = sqlx::PgPool::connect(&url).await.expect("opens");
+    let made = people_constraints(&pool).await;
+    assert!(
+        made.iter().any(|(name, ..)| name == "people_team_id_fkey")
+            && made
+                .iter()
+                .any(|(name, ..)| name == "people_manager_id_fkey"),
+        "{made:?}"
+    );
+
+    let org = import_org(&store).await;
+    assert_eq!(
+        people_constraints(&pool).await,
+        made,
+        "after a first import"
+    );
+    import(
+        &store,
+        vec![row(
+            "New Hire",
+            "new@example.org",
+            Some("lee@example.org"),
+            Some("Platform"),
+        )],
+    )
+    .await
+    .expect("a later import");
+    assert_eq!(
+        people_constraints(&pool).await,
+        made,
+        "after a later import"
+    );
+
+    let orphan = sqlx::query(
+        "INSERT INTO people (name, email, team_id, manager_id) VALUES ('Orphan', 'o@example.org', 999999, NULL)",
+    )
+    .execute(&pool)
+    .await;
+    assert!(orphan.is_err(), "a team that does not exist is refused");
+    let orphan = sqlx::query(
+        "INSERT INTO people (name, email, team_id, manager_id) VALUES ('Orphan', 'o@example.org', NULL, 999999)",
+    )
+    .execute(&pool)
+    .await;
+    assert!(orphan.is_err(), "a manager who does not exist is refused");
+    let lee = store.person(org.lee).await.expect("Lee");
+    assert_eq!(lee.manager_id, Some(org.dana));
+}
+
 /// An open campaign (id 1) with one leader (Lea, id 1, of team Core) as any schema from 0010 on
 /// holds it.
 fn old_campaign(instrument: &Instrument) -> Vec<String> {
