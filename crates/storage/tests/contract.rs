@@ -1700,6 +1700,15 @@ async fn audit_events_come_newest_first_in_pages(store: DynStore) {
         [1_002, 1_001, 1_000]
     );
     assert!(second.windows(2).all(|w| w[0].0 > w[1].0));
+    // More than one statement holds (2,000 a statement): all of them, in order.
+    let many: Vec<AuditEvent> = (5..2_505).map(event).collect();
+    store.record_audits(&many).await.expect("recorded");
+    let all = store.audit_events(3_000, None).await.expect("all");
+    assert_eq!(all.len(), 2_505);
+    assert_eq!(
+        all.iter().map(|(_, e)| e.at).collect::<Vec<_>>(),
+        (0..2_505).rev().map(|i| 1_000 + i).collect::<Vec<_>>()
+    );
 }
 
 async fn sign_in_failures_are_counted_per_key_since_a_time_and_cleared(store: DynStore) {
