@@ -532,6 +532,7 @@ async fn intake(backend: &str, dir: &Path, options: &BenchOptions) -> anyhow::Re
         &mut rand::rngs::StdRng::seed_from_u64(17),
     );
     drop(store);
+    settle(&url, false).await?;
     let server = Server::start(&url, &dir.join("seal.key"))?;
     let instrument = Instrument::current();
     // The form is encoded and the addresses written before the clock starts, so that the load
@@ -822,6 +823,7 @@ async fn import_csv(
     );
     let file = dir.join("people.csv");
     std::fs::write(&file, people_csv(&org.file))?;
+    settle(&url, false).await?;
     let started = Instant::now();
     let out = tokio::task::block_in_place(|| {
         Command::new(std::env::current_exe()?)
@@ -912,6 +914,27 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         println!();
     }
     Ok(())
+}
+
+/// Lets a PostgreSQL server finish the work earlier writes left it before a phase is timed:
+/// with `vacuum`, the statistics and visibility maps of a bulk load (`VACUUM (ANALYZE)`, which
+/// autovacuum would otherwise run during the timed phases); always, writing out the pages those
+/// writes dirtied (`CHECKPOINT`, which needs a superuser or the `pg_checkpoint` role: without
+/// it the phase runs anyway). Returns the seconds it took; `None` for SQLite.
+async fn settle(url: &str, vacuum: bool) -> anyhow::Result<Option<f64>> {
+    if !url.starts_with("postgres") {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let pool = sqlx::PgPool::connect(url).await?;
+    if vacuum {
+        sqlx::raw_sql("VACUUM (ANALYZE)").execute(&pool).await?;
+    }
+    if let Err(error) = sqlx::raw_sql("CHECKPOINT").execute(&pool).await {
+        eprintln!("CHECKPOINT before a phase failed ({error}); measuring without it");
+    }
+    pool.close().await;
+    Ok(Some(started.elapsed().as_secs_f64()))
 }
 
 /// What durable means on the PostgreSQL server measured, from its own settings.
@@ -1037,6 +1060,13 @@ async fn big_database(
                 generated.campaigns.len(),
                 started.elapsed().as_secs_f64()
             );
+            if let Some(seconds) = settle(&url, true).await? {
+                println!(
+                    "- then, untimed, `VACUUM (ANALYZE)` and `CHECKPOINT` ({seconds:.1} s), as \
+                     after any bulk load, so that the server does not write the load back while \
+                     the figures below are measured"
+                );
+            }
             let campaign = *generated.campaigns.last().context("a campaign")?;
             let in_campaign = generated.answers_per_campaign.last().copied().unwrap_or(0);
             (url, seal_key_file, store, campaign, in_campaign)
