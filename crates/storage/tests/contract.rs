@@ -2868,6 +2868,15 @@ async fn attributes_came_through_the_upgrade(store: &DynStore) {
     );
 }
 
+/// A new, empty database on the PostgreSQL test server (`TRUSTLOOP_TEST_POSTGRES`): its URL.
+async fn new_postgres_database() -> String {
+    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    PgStore::create_database(&server, &name)
+        .await
+        .expect("test database created")
+}
+
 /// Applies the first `applied` of `migrator`'s migrations to `pool`'s database, runs
 /// `inserts` on it and closes the pool.
 async fn older_schema<DB: sqlx::Database>(
@@ -2913,11 +2922,7 @@ async fn sqlite_upgraded_from(
 
 /// [`sqlite_upgraded_from`] on a new database of the PostgreSQL test server.
 async fn postgres_upgraded_from(applied: usize, inserts: &[impl AsRef<str>]) -> DynStore {
-    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let url = PgStore::create_database(&server, &name)
-        .await
-        .expect("test database created");
+    let url = new_postgres_database().await;
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
     older_schema(
         &pool,
@@ -2961,11 +2966,7 @@ async fn people_constraints(pool: &sqlx::PgPool) -> Vec<(String, String, bool)> 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
 async fn a_first_import_leaves_the_keys_of_people_as_the_migrations_made_them_postgres() {
-    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let url = PgStore::create_database(&server, &name)
-        .await
-        .expect("test database created");
+    let url = new_postgres_database().await;
     let store = connect_with_key(&url, SealKey::random())
         .await
         .expect("opens");
@@ -3319,11 +3320,7 @@ async fn two_sqlite_servers_store_each_answer_once() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
 async fn two_postgres_servers_store_each_answer_once() {
-    let server = std::env::var("TRUSTLOOP_TEST_POSTGRES").expect("TRUSTLOOP_TEST_POSTGRES");
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let url = PgStore::create_database(&server, &name)
-        .await
-        .expect("test database created");
+    let url = new_postgres_database().await;
     let key = SealKey::random();
     let first = connect_with_key(&url, key.clone()).await.expect("first");
     let second = connect_with_key(&url, key).await.expect("second");
