@@ -9,7 +9,7 @@ mod segments;
 mod sql;
 mod sqlite;
 
-pub use postgres::PgStore;
+pub use postgres::{IDLE_CHECK as POSTGRES_IDLE_CHECK, PgStore};
 pub use records::*;
 pub use seal::SealKey;
 pub use segments::{DecideViews, SegmentViewRecord};

@@ -2877,6 +2877,43 @@ async fn new_postgres_database() -> String {
         .expect("test database created")
 }
 
+/// The pool checks a connection only when it sat idle (`POSTGRES_IDLE_CHECK`): one the server
+/// closed meanwhile (a restart, a failover, an administrator) must be replaced before a query is
+/// sent on it, not fail the query.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn a_connection_the_server_closed_while_idle_is_replaced_before_use_postgres() {
+    let url = new_postgres_database().await;
+    let store = connect_with_key(&url, SealKey::random())
+        .await
+        .expect("opens");
+    // Several connections in the pool, all used a moment ago.
+    let reads: Vec<_> = (0..4).map(|_| store.campaigns()).collect();
+    for read in futures_util::future::join_all(reads).await {
+        read.expect("reads");
+    }
+    let mut admin: sqlx::PgConnection = sqlx::Connection::connect(&url).await.expect("opens");
+    let closed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .expect("terminates");
+    assert!(closed >= 1, "the store's connections were closed: {closed}");
+    tokio::time::sleep(
+        trustloop_storage::POSTGRES_IDLE_CHECK + std::time::Duration::from_millis(300),
+    )
+    .await;
+    for _ in 0..closed + 1 {
+        store
+            .campaigns()
+            .await
+            .expect("a read after the connections were closed");
+    }
+    store.health().await.expect("healthy");
+}
+
 /// Applies the first `applied` of `migrator`'s migrations to `pool`'s database, runs
 /// `inserts` on it and closes the pool.
 async fn older_schema<DB: sqlx::Database>(
