@@ -83,6 +83,10 @@ pub trait Backend: Database {
     /// the server flushes its log at commit.
     const COMMIT_WITHOUT_FLUSH: Option<&'static str>;
 
+    /// Whether the driver reads rows cheaply enough to read team sums one row per team (as
+    /// numbers) rather than joined into one text per column.
+    const ROWS_ARE_CHEAP: bool;
+
     /// The aggregate that joins text values with a separator (its second argument).
     const STRING_AGG: &'static str;
 
@@ -161,6 +165,8 @@ impl Backend for sqlx::Sqlite {
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
     // In WAL mode, FULL is NORMAL plus a flush of the log at every commit.
     const COMMIT_WITHOUT_FLUSH: Option<&'static str> = Some("PRAGMA synchronous = NORMAL");
+    // Its driver hands each row between threads (about 4 µs a row).
+    const ROWS_ARE_CHEAP: bool = false;
     const STRING_AGG: &'static str = "group_concat";
     const CHR: &'static str = "char";
     const JSON_ARRAY_ELEMENTS: &'static str = "json_each($1)";
@@ -201,6 +207,10 @@ impl Backend for sqlx::Postgres {
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
     const COMMIT_WITHOUT_FLUSH: Option<&'static str> = None;
+    // Rows come in binary and are decoded where they are read: 9,085 teams' sums in 9-10 ms
+    // against ~16 ms as text per column (numbers turned into text and back) and ~12 ms as one
+    // array per column (`array_agg` is slower than sending the rows).
+    const ROWS_ARE_CHEAP: bool = true;
     const STRING_AGG: &'static str = "string_agg";
     const CHR: &'static str = "chr";
     const JSON_ARRAY_ELEMENTS: &'static str = "jsonb_array_elements($1::jsonb) AS elements(value)";
@@ -769,6 +779,9 @@ where
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("reading team sums: {e}")))?;
         }
+        if DB::ROWS_ARE_CHEAP {
+            return self.team_sums_row_by_row(campaign, squares).await;
+        }
         // One row holding each column's values of every team joined by ASCII 30, instead of
         // ~10,000 rows: the SQLite driver hands each row between threads, which cost more than
         // the whole query; and one text per column, instead of one per team joined with `||`,
@@ -797,30 +810,48 @@ where
             teams.sort_by(|a, b| a.0.cmp(&b.0));
             return Ok(teams);
         }
+        self.team_sums_row_by_row(campaign, squares).await
+    }
+
+    /// [`Self::read_team_sums`] one row per team.
+    async fn team_sums_row_by_row(
+        &self,
+        campaign: CampaignId,
+        squares: bool,
+    ) -> StoreResult<Vec<(String, TeamSums)>> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM team_aggregates WHERE campaign_id = $1 ORDER BY team",
-            TEAM_SUM_COLUMNS.join(", ")
+            "SELECT {} FROM team_aggregates WHERE campaign_id = $1",
+            team_sum_columns(squares).collect::<Vec<_>>().join(", ")
         ))
         .bind(campaign.0)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let per_measure = if squares { 3 } else { 2 };
+        let mut teams = rows
+            .iter()
             .map(|row| {
                 let mut sums = TeamSums {
                     respondents: row.try_get::<i64, _>(1)? as u64,
                     ..TeamSums::default()
                 };
                 for (m, measure) in sums.measures.iter_mut().enumerate() {
-                    let first = 2 + 3 * m;
+                    let first = 2 + per_measure * m;
                     *measure = Sums {
                         n: row.try_get::<i64, _>(first)? as u64,
                         sum: row.try_get(first + 1)?,
-                        sum_sq: row.try_get(first + 2)?,
+                        sum_sq: if squares {
+                            row.try_get(first + 2)?
+                        } else {
+                            0.0
+                        },
                     };
                 }
                 Ok((row.try_get(0)?, sums))
             })
-            .collect()
+            .collect::<StoreResult<Vec<(String, TeamSums)>>>()?;
+        // In Rust's order of names (that of SQLite's default collation), not the database's.
+        teams.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(teams)
     }
 }
 
