@@ -2883,10 +2883,7 @@ async fn new_postgres_database() -> String {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
 async fn a_connection_the_server_closed_while_idle_is_replaced_before_use_postgres() {
-    let url = new_postgres_database().await;
-    let store = connect_with_key(&url, SealKey::random())
-        .await
-        .expect("opens");
+    let (url, store) = new_postgres_store().await;
     // Several connections in the pool, all used a moment ago.
     let reads: Vec<_> = (0..4).map(|_| store.campaigns()).collect();
     for read in futures_util::future::join_all(reads).await {
@@ -2912,6 +2909,15 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_before_use_postgr
             .expect("a read after the connections were closed");
     }
     store.health().await.expect("healthy");
+}
+
+/// A store on a new database of the PostgreSQL test server, and the database's URL.
+async fn new_postgres_store() -> (String, DynStore) {
+    let url = new_postgres_database().await;
+    let store = connect_with_key(&url, SealKey::random())
+        .await
+        .expect("opens");
+    (url, store)
 }
 
 /// Applies the first `applied` of `migrator`'s migrations to `pool`'s database, runs
@@ -3006,10 +3012,7 @@ async fn people_constraints(pool: &sqlx::PgPool) -> Vec<(String, String, bool)> 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
 async fn a_first_import_leaves_the_keys_of_people_as_the_migrations_made_them_postgres() {
-    let url = new_postgres_database().await;
-    let store = connect_with_key(&url, SealKey::random())
-        .await
-        .expect("opens");
+    let (url, store) = new_postgres_store().await;
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
     let made = people_constraints(&pool).await;
     assert!(
