@@ -7,7 +7,7 @@
 
 use crate::instrument::Instrument;
 use crate::model::Element;
-use crate::privacy::disclosure::{PartitionPlan, Suppression, plan_partition};
+use crate::privacy::disclosure::{PartitionPlan, Suppression, plan_partition_after};
 use crate::rating::Rating;
 use crate::scoring;
 use serde::Serialize;
@@ -156,6 +156,10 @@ pub struct HeatmapRow<K> {
     pub means: [Option<f64>; 4],
     /// Why the row is hidden, if it is.
     pub hidden: Option<Suppression>,
+    /// Per measure, why its mean is hidden when the row is shown but the measure is not: fewer
+    /// than k gave it a value (they could not say), or hidden so that the organisation's mean
+    /// of that measure does not give away the hidden ones.
+    pub withheld: [Option<Suppression>; 4],
 }
 
 /// Teams × measures under the privacy rules.
@@ -168,26 +172,56 @@ pub struct Heatmap<K> {
 }
 
 /// Builds the heatmap from per-team sums under minimum group size `k`.
+///
+/// Every figure rests on at least k people who gave it a value: a row is planned on its
+/// respondents ([`plan_partition`]), and then each measure on its own values, with the rows
+/// already hidden counted among the hidden ([`plan_partition_after`]), so that no mean of a team
+/// or of the organisation holds fewer than k values and none can be subtracted from another to
+/// recover fewer than k.
 pub fn heatmap<K: Ord + Clone>(k: u32, teams: &BTreeMap<K, TeamTotals>) -> Heatmap<K> {
+    heatmap_excluding(k, teams, &BTreeMap::new())
+}
+
+/// [`heatmap`] with some team rows hidden beforehand (the disclosure engine's decision against
+/// what was already shown elsewhere), treated like rows hidden for their size.
+pub fn heatmap_excluding<K: Ord + Clone>(
+    k: u32,
+    teams: &BTreeMap<K, TeamTotals>,
+    excluded: &BTreeMap<K, Suppression>,
+) -> Heatmap<K> {
     // The plan works on the teams' names borrowed: an organisation has thousands of teams.
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
     let cells: Vec<(&K, u32)> = teams
         .iter()
-        .map(|(team, sums)| (team, u32::try_from(sums.respondents).unwrap_or(u32::MAX)))
+        .map(|(team, sums)| (team, count(sums.respondents)))
         .collect();
-    let plan: PartitionPlan<&K> = plan_partition(k, &cells);
+    let excluded: BTreeMap<&K, Suppression> = excluded.iter().map(|(t, s)| (t, *s)).collect();
+    let plan: PartitionPlan<&K> = plan_partition_after(k, &cells, excluded);
+    let measure_plans: [PartitionPlan<&K>; 4] = std::array::from_fn(|m| {
+        let cells: Vec<(&K, u32)> = teams
+            .iter()
+            .map(|(team, sums)| (team, count(sums.measures[m].n)))
+            .collect();
+        plan_partition_after(k, &cells, plan.hidden.clone())
+    });
     let rows = teams
         .iter()
         .map(|(team, sums)| {
             let hidden = plan.hidden.get(team).copied();
+            let withheld: [Option<Suppression>; 4] = std::array::from_fn(|m| match hidden {
+                Some(_) => None,
+                None => measure_plans[m].hidden.get(team).copied(),
+            });
             HeatmapRow {
                 team: team.clone(),
                 respondents: hidden.is_none().then_some(sums.respondents),
-                means: if hidden.is_none() {
-                    sums.measures.map(|m| m.mean())
-                } else {
-                    [None; 4]
-                },
+                means: std::array::from_fn(|m| {
+                    (hidden.is_none() && withheld[m].is_none())
+                        .then(|| sums.measures[m].mean())
+                        .flatten()
+                }),
                 hidden,
+                withheld,
             }
         })
         .collect();
@@ -200,11 +234,19 @@ pub fn heatmap<K: Ord + Clone>(k: u32, teams: &BTreeMap<K, TeamTotals>) -> Heatm
                 a.sum += b.sum;
             }
         }
+        let withheld: [Option<Suppression>; 4] =
+            std::array::from_fn(|m| (!measure_plans[m].total_shown).then_some(Suppression::TooFew));
         HeatmapRow {
             team: (),
             respondents: Some(all.respondents),
-            means: all.measures.map(|m| m.mean()),
+            means: std::array::from_fn(|m| {
+                withheld[m]
+                    .is_none()
+                    .then(|| all.measures[m].mean())
+                    .flatten()
+            }),
             hidden: None,
+            withheld,
         }
     });
     Heatmap { rows, total }
@@ -265,5 +307,57 @@ mod tests {
         a.merge(&b);
         assert_eq!(a, all);
         assert_eq!(a.mean(), Some(30.0));
+    }
+
+    #[test]
+    fn a_measure_fewer_than_k_of_a_team_gave_a_value_is_withheld_with_its_complement() {
+        let instrument = Instrument::current();
+        let mut cant_say_consistency = answers(4);
+        for item in &instrument.items {
+            if item.measures == crate::instrument::Measures::Element(Element::Consistency) {
+                cant_say_consistency.insert(item.code.clone(), Rating::CantSay);
+            }
+        }
+        let mut teams: BTreeMap<&str, TeamSums> = BTreeMap::new();
+        // Sales: 5 answered, 4 of them could not say anything about consistency.
+        for _ in 0..4 {
+            teams
+                .entry("Sales")
+                .or_default()
+                .add(&Contribution::of(&instrument, &cant_say_consistency));
+        }
+        teams
+            .entry("Sales")
+            .or_default()
+            .add(&Contribution::of(&instrument, &answers(1)));
+        for (team, n) in [("Platform", 9), ("Finance", 6)] {
+            for _ in 0..n {
+                teams
+                    .entry(team)
+                    .or_default()
+                    .add(&Contribution::of(&instrument, &answers(5)));
+            }
+        }
+        let teams: BTreeMap<&str, TeamTotals> =
+            teams.into_iter().map(|(t, s)| (t, s.into())).collect();
+        let map = heatmap(5, &teams);
+        let row = |t: &str| map.rows.iter().find(|r| r.team == t).expect("row");
+        let consistency = 3;
+        assert_eq!(row("Sales").hidden, None, "five respondents");
+        assert_eq!(
+            row("Sales").withheld[consistency],
+            Some(Suppression::TooFew)
+        );
+        assert_eq!(row("Sales").means[consistency], None, "one person's value");
+        // The organisation's consistency minus Platform and Finance would give it away: the
+        // smallest of them is withheld too.
+        assert_eq!(
+            row("Finance").withheld[consistency],
+            Some(Suppression::Complementary)
+        );
+        assert!(row("Platform").means[consistency].is_some());
+        assert!(row("Sales").means[0].is_some() && row("Finance").means[0].is_some());
+        let total = map.total.expect("20 respondents");
+        assert!(total.means[consistency].is_some());
     }
 }

@@ -4,6 +4,8 @@
 //! plan made here allows.
 
 pub mod disclosure;
+pub mod ledger;
+pub mod population;
 
 use crate::model::RaterGroup;
 use serde::{Deserialize, Serialize};

@@ -162,17 +162,20 @@ impl CampaignContext {
             }
             let plan = plan_rater_groups(rules, &respondents);
             // The leader's report counts these answers; the hidden groups' nowhere.
-            let others: Vec<&[Option<f64>; 4]> = responses
+            let trust: Vec<f64> = responses
                 .iter()
                 .filter(|(g, _)| *g != RaterGroup::SelfRating && plan.counts(*g))
-                .map(|(_, v)| v)
+                .filter_map(|(_, v)| v[0])
                 .collect();
-            let trust: Vec<f64> = others.iter().filter_map(|v| v[0]).collect();
             if trust.len() >= 2 {
                 icc_groups.push(trust);
             }
             for (slot, measure) in MEASURES.into_iter().enumerate() {
-                let values: Vec<f64> = others.iter().filter_map(|v| v[slot]).collect();
+                // Exactly the values behind the "others" figure of the leader's report.
+                let values: Vec<(RaterGroup, Option<f64>)> =
+                    responses.iter().map(|(g, v)| (*g, v[slot])).collect();
+                let columns = measure_columns(&plan, rules.min_rater_group as usize, &values);
+                let values = pooled_others(&plan, &columns);
                 if !values.is_empty() {
                     norms
                         .entry(measure_key(measure).to_string())
@@ -250,8 +253,14 @@ pub struct ScoreRow {
     pub element: Option<Element>,
     /// All raters but the leader, pooled over the shown groups.
     pub others: Option<Score>,
-    /// One entry per shown group column, in the order of [`Report::columns`].
+    /// One entry per shown group column, in the order of [`Report::columns`]: `None` where the
+    /// column has no value, or is withheld because fewer than k of its people gave this measure
+    /// a value (see [`ScoreRow::withheld`]).
     pub by_group: Vec<Option<Score>>,
+    /// Per column, whether its score is withheld because fewer than the group minimum of its
+    /// anonymous raters gave this measure a value (they said "can't say" to every item of it).
+    /// A withheld column's values count in no other figure of the row either.
+    pub withheld: Vec<bool>,
     /// The leader's own score, if they took the self-assessment.
     pub self_score: Option<f64>,
     /// Self against others, decided with the others' uncertainty.
@@ -269,14 +278,18 @@ pub struct ItemRow {
     pub text: String,
     /// What the item measures.
     pub measures: Measures,
-    /// The mean on 0–100 over all raters but the leader, if any rated it.
+    /// The mean on 0–100 over all raters but the leader, when at least the group minimum of
+    /// them gave the item a point.
     pub others_mean: Option<f64>,
-    /// How many raters gave a point.
+    /// How many raters gave a point (shown whether or not the figures are).
     pub n: usize,
-    /// How many chose each point, lowest first.
+    /// How many chose each point, lowest first; all zero when the item is withheld.
     pub distribution: Vec<usize>,
-    /// How many chose "can't say".
+    /// How many chose "can't say"; zero when the item is withheld.
     pub cant_say: usize,
+    /// Whether the item's figures are withheld because fewer than the group minimum of raters
+    /// gave it a point: a mean or a spread of fewer would be a few people's answers.
+    pub withheld: bool,
     /// The leader's own answer, if any.
     pub self_rating: Option<Rating>,
 }
@@ -288,8 +301,11 @@ pub struct CommentBlock {
     pub code: String,
     /// The question as raters saw it.
     pub prompt: String,
-    /// The comments.
+    /// The comments; empty when withheld.
     pub comments: Vec<String>,
+    /// Whether the question's comments are withheld because fewer than the comment minimum of
+    /// people wrote one: a set of one or two comments points at its writers.
+    pub withheld: bool,
 }
 
 /// The full 360 report for one leader.
@@ -381,6 +397,50 @@ fn score_raters(
     (plan, raters)
 }
 
+/// One report column's values of one measure.
+struct MeasureColumn {
+    /// The values, in the order the raters were given.
+    values: Vec<f64>,
+    /// Whether the column is withheld for this measure: an anonymous column (neither self nor
+    /// manager) where fewer than k people gave the measure a value.
+    withheld: bool,
+}
+
+/// One measure's values of a leader's raters (each with their group), column by column as the
+/// report shows them, under the plan and group minimum `k`.
+fn measure_columns(
+    plan: &GroupPlan,
+    k: usize,
+    values: &[(RaterGroup, Option<f64>)],
+) -> Vec<MeasureColumn> {
+    plan.shown
+        .iter()
+        .map(|col| {
+            let values: Vec<f64> = values
+                .iter()
+                .filter(|(g, _)| col.members.contains(g))
+                .filter_map(|(_, v)| *v)
+                .collect();
+            MeasureColumn {
+                withheld: !col.label.is_identified() && values.len() < k,
+                values,
+            }
+        })
+        .collect()
+}
+
+/// The values behind the pooled "others" figure: every column but self that is not withheld,
+/// so that a withheld column's values count nowhere and cannot be recovered by subtracting the
+/// shown columns from the pooled figure.
+fn pooled_others(plan: &GroupPlan, columns: &[MeasureColumn]) -> Vec<f64> {
+    plan.shown
+        .iter()
+        .zip(columns)
+        .filter(|(col, c)| col.label != RaterGroup::SelfRating && !c.withheld)
+        .flat_map(|(_, c)| c.values.iter().copied())
+        .collect()
+}
+
 impl Report {
     /// Computes the report of one leader from their campaign's responses, with the campaign's
     /// context for reliability words and percentiles. `answered` is how many answered in each
@@ -400,23 +460,22 @@ impl Report {
         let columns: Vec<RaterGroup> = plan.shown.iter().map(|g| g.label).collect();
         let counted: Vec<&Response> = responses.iter().filter(|r| plan.counts(r.group)).collect();
 
+        let k = rules.min_rater_group as usize;
         let row = |element: Option<Element>| {
-            let others: Vec<f64> = raters
-                .iter()
-                .filter(|r| r.group != RaterGroup::SelfRating)
-                .filter_map(|r| r.value(element))
-                .collect();
+            let values: Vec<(RaterGroup, Option<f64>)> =
+                raters.iter().map(|r| (r.group, r.value(element))).collect();
+            let columns = measure_columns(&plan, k, &values);
+            let withheld: Vec<bool> = columns.iter().map(|c| c.withheld).collect();
+            let others = pooled_others(&plan, &columns);
             let others = Score::from_rater_scores(&others, rho);
-            let by_group = plan
-                .shown
+            let by_group = columns
                 .iter()
-                .map(|col| {
-                    let values: Vec<f64> = raters
-                        .iter()
-                        .filter(|r| col.members.contains(&r.group))
-                        .filter_map(|r| r.value(element))
-                        .collect();
-                    Score::from_rater_scores(&values, rho)
+                .map(|c| {
+                    if c.withheld {
+                        None
+                    } else {
+                        Score::from_rater_scores(&c.values, rho)
+                    }
                 })
                 .collect();
             let self_score = raters
@@ -435,6 +494,7 @@ impl Report {
                 element,
                 others,
                 by_group,
+                withheld,
                 self_score,
                 gap,
                 percentile,
@@ -471,14 +531,22 @@ impl Report {
                     }
                 }
                 let n: usize = distribution.iter().sum();
+                // A mean or spread of fewer than k points is a few people's answers.
+                let withheld = n < k;
+                if withheld {
+                    distribution.iter_mut().for_each(|d| *d = 0);
+                    cant_say = 0;
+                }
                 ItemRow {
                     code: item.code.clone(),
                     text: item.others_text.clone(),
                     measures: item.measures,
-                    others_mean: (n > 0).then(|| scoring::to_percent(sum / n as f64, instrument)),
+                    others_mean: (!withheld)
+                        .then(|| scoring::to_percent(sum / n as f64, instrument)),
                     n,
                     distribution,
                     cant_say,
+                    withheld,
                     self_rating: self_response.and_then(|r| r.ratings.get(&item.code).copied()),
                 }
             })
@@ -514,12 +582,19 @@ impl Report {
                         .filter(|c| c.group != RaterGroup::SelfRating && plan.counts(c.group))
                         .map(|c| c.text.clone())
                         .collect();
+                    // Each rater writes at most one comment per question: fewer comments than
+                    // the minimum would point at the few who wrote them.
+                    let withheld = texts.len() < rules.min_comments as usize;
+                    if withheld {
+                        texts.clear();
+                    }
                     // Sorted by content so the order says nothing about who answered when.
                     texts.sort_by_cached_key(|c| (stable_hash(c), c.clone()));
                     CommentBlock {
                         code: q.code.clone(),
                         prompt: q.prompt.clone(),
                         comments: texts,
+                        withheld,
                     }
                 })
                 .collect()
@@ -529,6 +604,13 @@ impl Report {
             .shown
             .iter()
             .map(|col| {
+                // One person's answers have no agreement; an anonymous column's agreement rests,
+                // like its scores, on at least k people per item.
+                let min_values = if col.label.is_identified() {
+                    2
+                } else {
+                    k.max(2)
+                };
                 if col.label == RaterGroup::SelfRating || col.respondents < 2 {
                     return None;
                 }
@@ -538,6 +620,7 @@ impl Report {
                         .iter()
                         .filter(|r| col.members.contains(&r.group))
                         .copied(),
+                    min_values,
                 )
             })
             .collect();
@@ -548,7 +631,11 @@ impl Report {
             columns,
             trust_index,
             elements,
-            overall_items: Score::from_rater_scores(&overall_values, rho),
+            // Pooled over every rater but the leader, and like every figure, shown only when at
+            // least k of them gave it a value.
+            overall_items: (overall_values.len() >= k)
+                .then(|| Score::from_rater_scores(&overall_values, rho))
+                .flatten(),
             items,
             highest,
             lowest,
@@ -570,6 +657,7 @@ impl Report {
 fn group_agreement<'a>(
     instrument: &Instrument,
     responses: impl Iterator<Item = &'a Response> + Clone,
+    min_values: usize,
 ) -> Option<GroupAgreement> {
     let scale = ResponseScale::new(
         f64::from(instrument.scale.min),
@@ -588,7 +676,7 @@ fn group_agreement<'a>(
                 .map(f64::from)
                 .collect::<Vec<f64>>()
         })
-        .filter(|ratings| ratings.len() >= 2)
+        .filter(|ratings| ratings.len() >= min_values)
         .collect();
     if items.is_empty() {
         return None;
@@ -988,5 +1076,142 @@ mod tests {
         assert!(rows[0].detectable.expect("mdd") > 0.0);
         let same = compare(&before, &build(&spread(&instrument, 2, 9), &[]));
         assert!(!same[0].is_real());
+    }
+
+    /// A response that rated every item `point` but said "can't say" to every item of `element`.
+    fn cant_say_on(
+        instrument: &Instrument,
+        group: RaterGroup,
+        point: u8,
+        element: Element,
+    ) -> Response {
+        let mut r = response(instrument, group, point);
+        for item in &instrument.items {
+            if item.measures == Measures::Element(element) {
+                r.ratings.insert(item.code.clone(), Rating::CantSay);
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn an_element_that_fewer_than_k_of_a_group_could_rate_is_withheld_and_counts_in_no_other_figure()
+     {
+        let instrument = Instrument::current();
+        // Five direct reports: four could not say anything about consistency, one rated it 1.
+        let mut responses = vec![response(&instrument, RaterGroup::Manager, 4)];
+        for _ in 0..4 {
+            responses.push(cant_say_on(
+                &instrument,
+                RaterGroup::DirectReport,
+                4,
+                Element::Consistency,
+            ));
+        }
+        responses.push(response(&instrument, RaterGroup::DirectReport, 1));
+        for _ in 0..3 {
+            responses.push(response(&instrument, RaterGroup::Peer, 3));
+        }
+        let report = build(&responses, &[]);
+        let dr = report
+            .columns
+            .iter()
+            .position(|g| *g == RaterGroup::DirectReport)
+            .expect("shown");
+        let peers = report
+            .columns
+            .iter()
+            .position(|g| *g == RaterGroup::Peer)
+            .expect("shown");
+        let manager = report
+            .columns
+            .iter()
+            .position(|g| *g == RaterGroup::Manager)
+            .expect("shown");
+        let consistency = report.element(Element::Consistency);
+        assert!(consistency.withheld[dr]);
+        assert!(consistency.by_group[dr].is_none(), "one person's answer");
+        assert!(!consistency.withheld[peers] && !consistency.withheld[manager]);
+        // The pooled figure leaves the withheld value out: pooled minus the shown columns is
+        // nothing, instead of the one direct report's 1.
+        let others = consistency.others.as_ref().expect("manager and peers");
+        assert_eq!(others.n, 4);
+        let expected = (75.0 + 3.0 * 50.0) / 4.0;
+        assert!((others.mean - expected).abs() < 1e-9, "{}", others.mean);
+        // Every other element of the direct reports rests on five and is shown.
+        let relationships = report.element(Element::Relationships);
+        assert!(!relationships.withheld[dr]);
+        assert_eq!(relationships.by_group[dr].as_ref().map(|s| s.n), Some(5));
+        // The consistency items rest on four raters (manager and peers): shown with k = 3.
+        for item in report
+            .items
+            .iter()
+            .filter(|i| i.measures == Measures::Element(Element::Consistency))
+        {
+            assert_eq!(item.n, 5);
+        }
+    }
+
+    #[test]
+    fn an_item_with_fewer_than_k_points_shows_neither_mean_nor_spread() {
+        let instrument = Instrument::current();
+        let code = instrument.items[0].code.clone();
+        let mut responses = Vec::new();
+        for point in [2, 4, 5] {
+            let mut r = response(&instrument, RaterGroup::DirectReport, point);
+            if point != 5 {
+                r.ratings.insert(code.clone(), Rating::CantSay);
+            }
+            responses.push(r);
+        }
+        let report = build(&responses, &[]);
+        let item = report.items.iter().find(|i| i.code == code).expect("item");
+        assert!(item.withheld);
+        assert_eq!(item.n, 1);
+        assert!(item.others_mean.is_none());
+        assert_eq!(item.distribution.iter().sum::<usize>(), 0);
+        assert_eq!(item.cant_say, 0);
+        let other = &report.items[1];
+        assert!(!other.withheld && other.others_mean.is_some());
+    }
+
+    #[test]
+    fn a_question_fewer_than_the_comment_minimum_wrote_about_is_withheld() {
+        let instrument = Instrument::current();
+        let responses: Vec<_> = (0..5)
+            .map(|_| response(&instrument, RaterGroup::DirectReport, 4))
+            .collect();
+        let comments = vec![comment(
+            RaterGroup::DirectReport,
+            "only one of five wrote this",
+        )];
+        let report = build(&responses, &comments);
+        let blocks = report.comments.expect("five anonymous raters");
+        let block = blocks.iter().find(|b| b.code == "continue").expect("block");
+        assert!(block.withheld);
+        assert!(block.comments.is_empty());
+    }
+
+    #[test]
+    fn the_overall_items_need_k_raters_who_gave_them_a_point() {
+        let instrument = Instrument::current();
+        let overall: Vec<String> = instrument
+            .items
+            .iter()
+            .filter(|i| i.measures == Measures::Overall)
+            .map(|i| i.code.clone())
+            .collect();
+        let mut responses = Vec::new();
+        for n in 0..4 {
+            let mut r = response(&instrument, RaterGroup::DirectReport, 3);
+            if n > 0 {
+                for code in &overall {
+                    r.ratings.insert(code.clone(), Rating::CantSay);
+                }
+            }
+            responses.push(r);
+        }
+        let report = build(&responses, &[]);
+        assert!(report.overall_items.is_none());
     }
 }

@@ -3,21 +3,22 @@
 //! between segments (one row per value of a "compare by" attribute).
 //!
 //! Every privacy decision about a segment view is taken here, from the rules of
-//! [`crate::privacy::disclosure`]:
+//! [`crate::privacy::disclosure`] and [`crate::privacy::ledger`]:
 //! - the filtered population must have at least k respondents
 //!   ([`disclosure::check_filtered_population`]);
 //! - compare-by rows are planned as a partition under complementary suppression
 //!   ([`disclosure::plan_partition`]);
-//! - every population the view lets its viewer see (the total, each shown row, and the hidden
-//!   rows together, which the total minus the shown rows gives away) must not differ from any
-//!   population the same viewer already saw in the campaign by 1 to k−1 respondents
-//!   ([`disclosure::check_against_seen`]); overlaps are computed by re-applying both filter sets
-//!   to the answers, so the history keeps filter sets, never answers.
+//! - every population the view shows (per measure), together with every population already
+//!   shown of the campaign's answers to any viewer on any page (the team heatmap, earlier
+//!   segment views), must single out no group of fewer than k answers ([`Answers::isolates`]).
+//!   The history keeps filter sets, never answers; it is re-applied to the answers each time.
 //!
 //! A respondent is one answer: each direct report's answer about their own leader. A person who
 //! reports to two leaders in the campaign answers twice and counts twice.
 
-use crate::privacy::disclosure::{self, Refusal, SeenView, Suppression};
+use crate::privacy::disclosure::{self, Refusal, Suppression};
+use crate::privacy::ledger;
+use crate::privacy::population::Population;
 use crate::stats;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,9 +34,16 @@ pub const MAX_LISTED_VALUES: usize = 100;
 /// [`crate::analytics::MEASURES`]).
 pub const MEASURE_LABELS: [&str; 4] = ["Trust Index", "Relationships", "Judgement", "Consistency"];
 
+/// The attribute name under which an answer's team is found in a [`FilterSet`]: the team the
+/// answer counts for on the team heatmap. `team` is a column of the people file, never an
+/// attribute, so it cannot clash with one.
+pub const TEAM: &str = "team";
+
 /// One direct report's answer as segment views see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
+    /// The team the answer counts for on the heatmap (the leader's team when it was released).
+    pub team: Option<String>,
     /// The rater's attributes when they answered (name → value).
     pub attributes: BTreeMap<String, String>,
     /// The answer's four scores on 0–100, in the order of [`MEASURE_LABELS`]; `None` where the
@@ -69,6 +77,18 @@ impl FilterSet {
     pub fn matches(&self, attributes: &BTreeMap<String, String>) -> bool {
         self.0.iter().all(|(name, allowed)| {
             let value = attributes.get(name).map(String::as_str);
+            allowed.iter().any(|v| v.as_deref() == value)
+        })
+    }
+
+    /// Whether an answer belongs to the population, its team standing as attribute [`TEAM`].
+    pub fn matches_answer(&self, answer: &Answer) -> bool {
+        self.0.iter().all(|(name, allowed)| {
+            let value = if name == TEAM {
+                answer.team.as_deref()
+            } else {
+                answer.attributes.get(name).map(String::as_str)
+            };
             allowed.iter().any(|v| v.as_deref() == value)
         })
     }
@@ -353,99 +373,91 @@ pub struct SegmentView {
     /// One row per value of `by` among the population's answers (values in order, "not set"
     /// last); empty without `by`.
     pub rows: Vec<SegmentRow>,
-    /// Every population this view lets its viewer see, with its respondents: to be recorded in
-    /// the viewer's history before the view is shown.
-    pub seen: Vec<(FilterSet, u32)>,
+    /// Every population this view shows, with the measures it shows of it and its respondents:
+    /// to be recorded in the campaign's disclosure history before the view is shown.
+    pub seen: Vec<(SeenPopulation, u32)>,
 }
 
-/// Which answers a population holds, as a bit set over the answers' positions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Members(Vec<u64>);
+/// A population shown of a campaign's answers, as the disclosure history keeps it: who (a
+/// filter set over the answers' attributes and team) and which measures were shown of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct SeenPopulation {
+    /// The answers it holds.
+    pub filters: FilterSet,
+    /// Per measure of [`MEASURE_LABELS`], whether a figure of it was shown.
+    pub measures: [bool; 4],
+}
 
-impl Members {
-    fn none(n: usize) -> Members {
-        Members(vec![0; n.div_ceil(64)])
+impl SeenPopulation {
+    /// The canonical JSON form kept in the history.
+    pub fn to_canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("a population always serialises")
     }
 
-    fn all(n: usize) -> Members {
-        let mut all = Members(vec![u64::MAX; n.div_ceil(64)]);
-        if !n.is_multiple_of(64)
-            && let Some(last) = all.0.last_mut()
-        {
-            *last = (1u64 << (n % 64)) - 1;
-        }
-        all
-    }
-
-    fn insert(&mut self, i: usize) {
-        self.0[i / 64] |= 1 << (i % 64);
-    }
-
-    fn or(&mut self, other: &Members) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
-    }
-
-    fn and(&mut self, other: &Members) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
-    }
-
-    fn and_not(&mut self, other: &Members) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= !b);
-    }
-
-    fn count(&self) -> u32 {
-        self.0.iter().map(|w| w.count_ones()).sum()
-    }
-
-    fn shared(&self, other: &Members) -> u32 {
-        self.0
-            .iter()
-            .zip(&other.0)
-            .map(|(a, b)| (a & b).count_ones())
-            .sum()
-    }
-
-    fn positions(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, bits)| {
-            (0..64)
-                .filter(move |b| bits & (1u64 << b) != 0)
-                .map(move |b| w * 64 + b)
+    /// Reads the canonical JSON form back; a bare filter set (as histories kept before measures
+    /// were recorded) stands for all four measures.
+    pub fn from_canonical_json(text: &str) -> Result<SeenPopulation, String> {
+        serde_json::from_str::<SeenPopulation>(text).or_else(|_| {
+            FilterSet::from_canonical_json(text).map(|filters| SeenPopulation {
+                filters,
+                measures: [true; 4],
+            })
         })
     }
 }
 
-/// A closed campaign's direct-report answers, indexed by attribute value so that applying a
-/// filter set costs a few operations on bit sets rather than a pass over every answer (a viewer's
-/// history is re-applied on every view, inside the transaction that records it).
+impl<'de> serde::Deserialize<'de> for FilterSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FilterSet, D::Error> {
+        BTreeMap::<String, BTreeSet<Option<String>>>::deserialize(deserializer).map(FilterSet)
+    }
+}
+
+/// A closed campaign's direct-report answers, indexed by attribute value (and team) so that
+/// applying a filter set costs a few operations on bit sets rather than a pass over every answer
+/// (the whole disclosure history is re-applied on every view).
 #[derive(Debug, Clone)]
 pub struct Answers {
     answers: Vec<Answer>,
-    /// Attribute name → value → the answers whose rater had it.
-    index: BTreeMap<String, BTreeMap<String, Members>>,
+    /// Attribute name (and [`TEAM`]) → value → the answers whose rater had it.
+    index: BTreeMap<String, BTreeMap<String, Population>>,
+    /// Per measure, the answers that have a value for it.
+    valued: [Population; 4],
 }
 
 impl Answers {
     /// Indexes the answers.
     pub fn new(answers: Vec<Answer>) -> Answers {
         let n = answers.len();
-        let mut index: BTreeMap<String, BTreeMap<String, Members>> = BTreeMap::new();
+        let mut index: BTreeMap<String, BTreeMap<String, Population>> = BTreeMap::new();
+        let mut valued: [Population; 4] = std::array::from_fn(|_| Population::none(n));
         for (i, a) in answers.iter().enumerate() {
-            for (name, value) in &a.attributes {
+            let team = a.team.iter().map(|t| (TEAM, t));
+            let attributes = a.attributes.iter().map(|(k, v)| (k.as_str(), v));
+            for (name, value) in team.chain(attributes) {
                 let values = match index.get_mut(name) {
                     Some(values) => values,
-                    None => index.entry(name.clone()).or_default(),
+                    None => index.entry(name.to_string()).or_default(),
                 };
                 match values.get_mut(value) {
                     Some(m) => m.insert(i),
                     None => {
-                        let mut m = Members::none(n);
+                        let mut m = Population::none(n);
                         m.insert(i);
                         values.insert(value.clone(), m);
                     }
                 }
             }
+            for (m, score) in a.scores.iter().enumerate() {
+                if score.is_some() {
+                    valued[m].insert(i);
+                }
+            }
         }
-        Answers { answers, index }
+        Answers {
+            answers,
+            index,
+            valued,
+        }
     }
 
     /// How many answers.
@@ -458,13 +470,13 @@ impl Answers {
         self.answers.is_empty()
     }
 
-    /// The answers a filter set selects (the same as [`FilterSet::matches`] on each answer).
-    fn members(&self, filters: &FilterSet) -> Members {
+    /// The answers a filter set selects (the same as [`FilterSet::matches_answer`] on each).
+    pub fn members(&self, filters: &FilterSet) -> Population {
         let n = self.answers.len();
-        let mut result = Members::all(n);
+        let mut result = Population::all(n);
         for (name, allowed) in filters.conditions() {
             let values = self.index.get(name);
-            let mut condition = Members::none(n);
+            let mut condition = Population::none(n);
             for value in allowed {
                 match value {
                     Some(v) => {
@@ -473,7 +485,7 @@ impl Answers {
                         }
                     }
                     None => {
-                        let mut unset = Members::all(n);
+                        let mut unset = Population::all(n);
                         for m in values.into_iter().flat_map(BTreeMap::values) {
                             unset.and_not(m);
                         }
@@ -485,20 +497,58 @@ impl Answers {
         }
         result
     }
+
+    /// The answers behind the figures of one measure of a population: its members that have a
+    /// value for the measure.
+    fn behind(&self, filters: &FilterSet, measure: usize) -> Population {
+        let mut members = self.members(filters);
+        members.and(&self.valued[measure]);
+        members
+    }
+
+    /// Whether showing `new` after everything in `seen` would single out fewer than k answers on
+    /// some measure (see [`ledger`]): the measure and the size of the smallest group singled
+    /// out, or `None` when every group any combination of the figures could isolate has at
+    /// least k answers.
+    pub fn isolates(
+        &self,
+        k: u32,
+        seen: &[SeenPopulation],
+        new: &[SeenPopulation],
+    ) -> Option<(usize, u32)> {
+        (0..4).find_map(|m| {
+            let populations: Vec<Population> = seen
+                .iter()
+                .chain(new)
+                .filter(|p| p.measures[m])
+                .map(|p| self.behind(&p.filters, m))
+                .collect();
+            let refs: Vec<&Population> = populations.iter().collect();
+            ledger::smallest_isolated(k, &refs).map(|n| (m, n))
+        })
+    }
 }
 
-/// Decides what a viewer may be shown of `query` over a closed campaign's `answers`, given the
-/// filter sets they already saw in that campaign (`seen`), under minimum group size `k`.
+/// The refusal of a view that, with what was already shown, would single out a few answers.
+pub fn overlap_refusal(k: u32) -> Refusal {
+    Refusal(format!(
+        "Together with figures already shown of this campaign (the team heatmap, or a segment view you or another admin saw), this view would single out fewer than {k} people's answers: it splits a group already shown into a part of fewer than {k}. Choose a broader group, or one that takes in or leaves out whole teams."
+    ))
+}
+
+/// Decides what may be shown of `query` over a closed campaign's `answers`, given every
+/// population already shown of them (`seen`: the campaign's disclosure history, of every viewer
+/// and page), under minimum group size `k`.
 ///
 /// Refused (with the privacy engine's message) when the filtered population has fewer than k
-/// respondents, or when the population of the view, of any shown row, or of the hidden rows
-/// together, differs from one already seen by 1 to k−1 respondents. Otherwise the view, whose
-/// [`SegmentView::seen`] lists the populations to add to the history.
+/// respondents, or when its figures together with those already shown would single out fewer
+/// than k answers on any measure. Otherwise the view, whose [`SegmentView::seen`] lists the
+/// populations to add to the history.
 pub fn plan_view(
     k: u32,
     answers: &Answers,
     query: &SegmentQuery,
-    seen: &[FilterSet],
+    seen: &[SeenPopulation],
 ) -> Result<SegmentView, Refusal> {
     let members: Vec<&Answer> = answers
         .members(&query.filters)
@@ -508,7 +558,16 @@ pub fn plan_view(
     let total = Figures::of(&members);
     disclosure::check_filtered_population(k, total.respondents)?;
 
-    let mut shown: Vec<(FilterSet, u32)> = vec![(query.filters.clone(), total.respondents)];
+    let shown_of = |filters: FilterSet, figures: &Figures| {
+        (
+            SeenPopulation {
+                filters,
+                measures: std::array::from_fn(|m| figures.scores[m].is_some()),
+            },
+            figures.respondents,
+        )
+    };
+    let mut shown: Vec<(SeenPopulation, u32)> = vec![shown_of(query.filters.clone(), &total)];
     let mut rows = Vec::new();
     if let Some(by) = &query.by {
         let mut cells: BTreeMap<Option<&str>, Vec<&Answer>> = BTreeMap::new();
@@ -523,8 +582,6 @@ pub fn plan_view(
             .map(|(value, m)| (*value, u32::try_from(m.len()).unwrap_or(u32::MAX)))
             .collect();
         let plan = disclosure::plan_partition(k, &sizes);
-        let mut hidden_values = BTreeSet::new();
-        let mut hidden_n = 0;
         // Values in order, raters without the attribute last.
         let ordered = cells
             .iter()
@@ -533,39 +590,24 @@ pub fn plan_view(
         for (value, m) in ordered {
             let owned = value.map(String::from);
             let hidden = plan.hidden.get(value).copied();
-            if hidden.is_some() {
-                hidden_values.insert(owned.clone());
-                hidden_n += m.len() as u32;
-            } else {
-                let figures = Figures::of(m);
-                shown.push((
+            let figures = hidden.is_none().then(|| Figures::of(m));
+            if let Some(figures) = &figures {
+                shown.push(shown_of(
                     query.filters.with(by, BTreeSet::from([owned.clone()])),
-                    figures.respondents,
+                    figures,
                 ));
             }
             rows.push(SegmentRow {
                 value: owned,
-                figures: hidden.is_none().then(|| Figures::of(m)),
+                figures,
                 hidden,
             });
         }
-        // The total minus the shown rows gives the hidden rows away together: they are seen too.
-        if !hidden_values.is_empty() {
-            shown.push((query.filters.with(by, hidden_values), hidden_n));
-        }
     }
 
-    let seen_members: Vec<Members> = seen.iter().map(|s| answers.members(s)).collect();
-    for (filters, _) in &shown {
-        let mine = answers.members(filters);
-        let overlaps: Vec<SeenView> = seen_members
-            .iter()
-            .map(|s| SeenView {
-                respondents: s.count(),
-                shared: s.shared(&mine),
-            })
-            .collect();
-        disclosure::check_against_seen(k, mine.count(), &overlaps)?;
+    let new: Vec<SeenPopulation> = shown.iter().map(|(p, _)| p.clone()).collect();
+    if answers.isolates(k, seen, &new).is_some() {
+        return Err(overlap_refusal(k));
     }
 
     Ok(SegmentView {
@@ -586,6 +628,7 @@ mod tests {
 
     fn answer(pairs: &[(&str, &str)], score: f64) -> Answer {
         Answer {
+            team: None,
             attributes: pairs
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -716,7 +759,16 @@ mod tests {
             ti.interval.map(|(l, _)| l),
             summary.ci95.map(|(l, _)| l.max(0.0))
         );
-        assert_eq!(view.seen, vec![(view.filters.clone(), 12)]);
+        assert_eq!(
+            view.seen,
+            vec![(
+                SeenPopulation {
+                    filters: view.filters.clone(),
+                    measures: [true; 4]
+                },
+                12
+            )]
+        );
     }
 
     #[test]
@@ -747,16 +799,19 @@ mod tests {
         // Porto (3) and "not set" (2) together reach 5: London needs no complement.
         assert!(row(Some("London")).hidden.is_none());
         assert_eq!(view.rows.last().unwrap().value, None, "not set comes last");
-        let leftover =
-            FilterSet::everyone().with("location", BTreeSet::from([None, Some("Porto".into())]));
-        assert!(view.seen.contains(&(leftover, 5)));
-        assert_eq!(view.seen.len(), 4);
+        // The total and the two shown rows; the hidden rows (Porto and "not set", 5 together)
+        // are the difference, which the ledger sees as one group of 5.
+        assert_eq!(view.seen.len(), 3);
     }
 
     #[test]
     fn a_view_near_a_seen_one_is_refused_but_the_same_or_a_distant_one_is_not() {
         let answers = Answers::new(org());
-        let lisbon = query(&["location:Lisbon"], None).filters;
+        let seen = |filters: &[&str]| SeenPopulation {
+            filters: query(filters, None).filters,
+            measures: [true; 4],
+        };
+        let lisbon = seen(&["location:Lisbon"]);
         // Lisbon Finance (8) differs from Lisbon (12) by 4 < 5.
         let near = plan_view(
             5,
@@ -764,7 +819,7 @@ mod tests {
             &query(&["location:Lisbon", "function:Finance"], None),
             std::slice::from_ref(&lisbon),
         );
-        assert!(near.unwrap_err().0.contains("already seen"));
+        assert!(near.unwrap_err().0.contains("single out fewer than 5"));
         // The same view again reveals nothing new.
         assert!(
             plan_view(
@@ -789,14 +844,61 @@ mod tests {
         let overlap = plan_view(5, &answers, &query(&["function:Finance"], None), &[lisbon]);
         assert!(overlap.is_err());
         // A compare-by row near a seen view refuses the whole view.
-        let sales = query(&["function:Sales"], None).filters;
+        let sales = seen(&["function:Sales"]);
         let by_location = plan_view(5, &answers, &query(&[], Some("location")), &[sales]);
         // London row (6) is all Sales (10): 4 Sales outside London.
         assert!(by_location.is_err());
         // After seeing London alone, comparing by location shows London again, Lisbon, and
         // Porto with "not set" hidden together (5): nothing near London.
-        let london = query(&["location:London"], None).filters;
+        let london = seen(&["location:London"]);
         assert!(plan_view(5, &answers, &query(&[], Some("location")), &[london]).is_ok());
+    }
+
+    #[test]
+    fn a_segment_that_splits_a_team_already_shown_on_the_heatmap_is_refused() {
+        // Team Sales: 6 answers, 5 of them Finance; Team Ops: 7 answers, none Finance.
+        let mut raw = Vec::new();
+        for i in 0..6 {
+            let function = if i < 5 { "Finance" } else { "Legal" };
+            let mut a = answer(&[("function", function)], 50.0);
+            a.team = Some("Sales".into());
+            raw.push(a);
+        }
+        for _ in 0..7 {
+            let mut a = answer(&[("function", "Legal")], 70.0);
+            a.team = Some("Ops".into());
+            raw.push(a);
+        }
+        let answers = Answers::new(raw);
+        let team = |t: &str| SeenPopulation {
+            filters: FilterSet::everyone().with(TEAM, BTreeSet::from([Some(t.to_string())])),
+            measures: [true; 4],
+        };
+        let heatmap = [
+            team("Sales"),
+            team("Ops"),
+            SeenPopulation {
+                filters: FilterSet::everyone(),
+                measures: [true; 4],
+            },
+        ];
+        // Sales minus Finance would be the one Legal answer of Sales.
+        let finance = plan_view(5, &answers, &query(&["function:Finance"], None), &heatmap);
+        assert!(finance.is_err());
+        // Legal takes in the whole of Ops and one of Sales: refused too.
+        let legal = SegmentQuery {
+            filters: FilterSet::everyone().with("function", BTreeSet::from([Some("Legal".into())])),
+            by: None,
+        };
+        assert!(plan_view(5, &answers, &legal, &heatmap).is_err());
+        // Without the heatmap shown, Finance alone (5) is fine.
+        assert!(plan_view(5, &answers, &query(&["function:Finance"], None), &[]).is_ok());
+        // A measure that was not shown on the heatmap does not count against a view.
+        let mut partial = heatmap.clone();
+        for p in &mut partial {
+            p.measures = [false; 4];
+        }
+        assert!(plan_view(5, &answers, &query(&["function:Finance"], None), &partial).is_ok());
     }
 
     /// Small organisations: each answer has a location (0–2 or none) and a function (0–1 or
@@ -807,12 +909,13 @@ mod tests {
                 prop::option::of(0u8..3),
                 prop::option::of(0u8..2),
                 0.0..100.0f64,
+                prop::option::of(0u8..3),
             ),
-            0..45,
+            0..16,
         )
         .prop_map(|rows| {
             rows.into_iter()
-                .map(|(loc, func, score)| {
+                .map(|(loc, func, score, team)| {
                     let mut attributes = BTreeMap::new();
                     if let Some(l) = loc {
                         attributes.insert("location".to_string(), format!("L{l}"));
@@ -821,6 +924,7 @@ mod tests {
                         attributes.insert("function".to_string(), format!("F{f}"));
                     }
                     Answer {
+                        team: team.map(|t| format!("T{t}")),
                         attributes,
                         scores: [Some(score); 4],
                     }
@@ -848,18 +952,39 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever the answers and the sequence of views a viewer asks for: every shown total
-        /// and row has at least k answers, the hidden rows together have none or at least k, and
-        /// no two populations the viewer ever saw differ by 1 to k−1 answers.
+        /// Whatever the answers and the sequence of views asked for (segment views and team
+        /// heatmaps, by several admins, all kept in one history): every shown total and row has
+        /// at least k answers, the hidden rows together have none or at least k, and no linear
+        /// combination of everything shown isolates fewer than k answers (checked by exact
+        /// linear algebra over every group of k − 1 answers).
         #[test]
-        fn a_viewer_never_sees_two_populations_that_differ_by_fewer_than_k(
+        fn no_combination_of_everything_shown_isolates_fewer_than_k(
             k in 3u32..6,
             raw in answers_strategy(),
-            queries in prop::collection::vec(query_strategy(), 1..10),
+            queries in prop::collection::vec(query_strategy(), 1..8),
+            heatmap_at in 0usize..8,
         ) {
             let answers = Answers::new(raw.clone());
-            let mut seen: Vec<FilterSet> = Vec::new();
-            for q in &queries {
+            let mut seen: Vec<SeenPopulation> = Vec::new();
+            for (step, q) in queries.iter().enumerate() {
+                if step == heatmap_at {
+                    let teams = BTreeSet::from_iter(raw.iter().map(|a| a.team.clone()));
+                    let mut heatmap: Vec<SeenPopulation> = teams
+                        .into_iter()
+                        .filter(|t| t.is_some())
+                        .map(|t| SeenPopulation {
+                            filters: FilterSet::everyone().with(TEAM, BTreeSet::from([t])),
+                            measures: [true; 4],
+                        })
+                        .collect();
+                    heatmap.push(SeenPopulation { filters: FilterSet::everyone(), measures: [true; 4] });
+                    // The heatmap shows whatever teams the ledger lets through, one by one.
+                    for p in heatmap {
+                        if answers.isolates(k, &seen, std::slice::from_ref(&p)).is_none() {
+                            seen.push(p);
+                        }
+                    }
+                }
                 let Ok(view) = plan_view(k, &answers, q, &seen) else { continue };
                 prop_assert!(view.total.respondents >= k);
                 let mut hidden = 0;
@@ -875,30 +1000,36 @@ mod tests {
                     }
                 }
                 prop_assert!(hidden == 0 || hidden >= k);
-                for (filters, n) in &view.seen {
-                    prop_assert_eq!(answers.members(filters).count(), *n);
+                for (population, n) in &view.seen {
+                    prop_assert_eq!(answers.members(&population.filters).count(), *n);
                 }
-                seen.extend(view.seen.into_iter().map(|(f, _)| f));
+                seen.extend(view.seen.into_iter().map(|(p, _)| p));
             }
             // The index selects exactly the answers the filter sets match, asked for or seen,
             // including "not set" and several values at once.
             let unset = FilterSet::everyone().with("location", BTreeSet::from([None, Some("L1".into())]));
-            for s in seen.iter().chain(queries.iter().map(|q| &q.filters)).chain([&unset]) {
+            let seen_filters = seen.iter().map(|p| &p.filters);
+            for s in seen_filters.chain(queries.iter().map(|q| &q.filters)).chain([&unset]) {
                 let naive: Vec<usize> = raw
                     .iter()
                     .enumerate()
-                    .filter(|(_, a)| s.matches(&a.attributes))
+                    .filter(|(_, a)| s.matches_answer(a))
                     .map(|(i, _)| i)
                     .collect();
                 prop_assert_eq!(answers.members(s).positions().collect::<Vec<_>>(), naive);
             }
-            let members: Vec<Members> = seen.iter().map(|s| answers.members(s)).collect();
-            for a in &members {
-                for b in &members {
-                    let only_a = a.count() - a.shared(b);
-                    prop_assert!(only_a == 0 || only_a >= k, "two seen views differ by {}", only_a);
-                }
-            }
+            // Every answer has every measure here, so one measure stands for all.
+            let rows: Vec<Vec<i128>> = seen
+                .iter()
+                .map(|p| {
+                    let m = answers.members(&p.filters);
+                    (0..raw.len()).map(|i| i128::from(m.contains(i))).collect()
+                })
+                .collect();
+            prop_assert!(
+                !crate::privacy::ledger::some_combination_isolates(k, &rows),
+                "a combination of what was shown isolates fewer than {} answers", k
+            );
         }
     }
 }

@@ -131,8 +131,11 @@ pub struct GroupScoreJson {
     group: String,
     /// Respondents.
     respondents: u32,
-    /// The score, if any rated this measure.
+    /// The score, if any rated this measure and it is not withheld.
     score: Option<ScoreJson>,
+    /// Whether the score is withheld because fewer than the group minimum of its people could
+    /// rate this measure (it then counts in no other figure either).
+    withheld: bool,
 }
 
 /// A leader's report.
@@ -173,11 +176,12 @@ fn report_json(campaign: CampaignId, report: &Report) -> ReportJson {
                 .plan
                 .shown
                 .iter()
-                .zip(&row.by_group)
-                .map(|(g, s)| GroupScoreJson {
+                .zip(row.by_group.iter().zip(&row.withheld))
+                .map(|(g, (s, withheld))| GroupScoreJson {
                     group: g.label.slug().into(),
                     respondents: g.respondents,
                     score: s.as_ref().map(score_json),
+                    withheld: *withheld,
                 })
                 .collect(),
             self_score: row.self_score,

@@ -86,6 +86,9 @@ pub struct ScoreRowView {
     pub others: Option<ScoreCell>,
     /// One cell per shown group column.
     pub by_group: Vec<Option<ScoreCell>>,
+    /// Per cell of `by_group`, whether it is withheld because fewer than the group minimum of
+    /// its people could rate the measure.
+    pub withheld: Vec<bool>,
     /// The leader's own score.
     pub self_score: Option<String>,
     /// Self against others in words.
@@ -153,6 +156,7 @@ fn row_view(row: &ScoreRow, columns: &[RaterGroup]) -> ScoreRowView {
         slug,
         others: row.others.as_ref().map(ScoreCell::from),
         by_group,
+        withheld: row.withheld.clone(),
         self_score: row.self_score.map(|s| format!("{s:.0}")),
         gap,
         gap_class,
@@ -197,6 +201,8 @@ pub struct ItemView {
     pub distribution_text: String,
     /// The leader's own answer.
     pub self_rating: String,
+    /// Whether the statement's figures are withheld (fewer than the group minimum rated it).
+    pub withheld: bool,
 }
 
 /// A column header of the group table.
@@ -372,6 +378,13 @@ impl ReportView {
                 .filter(|(_, g)| **g != RaterGroup::SelfRating)
                 .map(|(c, _)| c)
                 .collect();
+            let withheld = std::mem::take(&mut row.withheld);
+            row.withheld = withheld
+                .into_iter()
+                .zip(columns_all)
+                .filter(|(_, g)| **g != RaterGroup::SelfRating)
+                .map(|(w, _)| w)
+                .collect();
         }
         let items: Vec<ItemView> = report
             .items
@@ -412,6 +425,7 @@ impl ReportView {
                         Measures::Overall => "Overall",
                     },
                     mean: item.others_mean.map_or("–".into(), |m| format!("{m:.0}")),
+                    withheld: item.withheld,
                     n: item.n,
                     cant_say: item.cant_say,
                     segments,

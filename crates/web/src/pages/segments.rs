@@ -19,7 +19,8 @@ use std::sync::Mutex;
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::privacy::disclosure::{Refusal, Suppression};
 use trustloop_domain::segments::{
-    self, Catalog, Estimate, Figures, FilterSet, MAX_LISTED_VALUES, SegmentQuery, SegmentView,
+    self, Catalog, Estimate, Figures, FilterSet, MAX_LISTED_VALUES, SeenPopulation, SegmentQuery,
+    SegmentView,
 };
 use trustloop_storage::{Campaign, CampaignId};
 
@@ -101,6 +102,7 @@ pub async fn decide(
             .await?
             .into_iter()
             .map(|a| segments::Answer {
+                team: None,
                 attributes: a.attributes,
                 scores: a.scores,
             })
@@ -117,14 +119,14 @@ pub async fn decide(
             &|seen| {
                 let outcome = seen
                     .iter()
-                    .map(|s| FilterSet::from_canonical_json(&s.filters))
+                    .map(|s| SeenPopulation::from_canonical_json(&s.filters))
                     .collect::<Result<Vec<_>, _>>()
                     .map(|seen| segments::plan_view(k, &answers, &query, &seen));
                 let record = match &outcome {
                     Ok(Ok(view)) => view
                         .seen
                         .iter()
-                        .map(|(filters, n)| (filters.to_canonical_json(), *n))
+                        .map(|(population, n)| (population.to_canonical_json(), *n))
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -343,8 +345,8 @@ async fn segments_page(
         .await?
         .into_iter()
         .map(|s| {
-            let described = FilterSet::from_canonical_json(&s.filters)
-                .map_or_else(|_| s.filters.clone(), |f| f.describe());
+            let described = SeenPopulation::from_canonical_json(&s.filters)
+                .map_or_else(|_| s.filters.clone(), |p| p.filters.describe());
             (described, s.respondents, s.seen_on.to_string())
         })
         .collect();

@@ -730,3 +730,79 @@ async fn api_parameters_cannot_reach_what_the_pages_refuse() {
         );
     }
 }
+
+/// Class 1 of the insider attacks: a threshold on group size alone. Kim's five direct reports
+/// answer; four of them say "can't say" to every consistency item and one rates it all 1. The
+/// group has five people, but Kim's consistency score from direct reports would be one person's
+/// answer: it must be withheld, and left out of every other figure of that row, so that the
+/// pooled score minus the shown columns recovers nothing.
+#[tokio::test]
+async fn a_score_fewer_than_k_could_give_is_withheld_and_counts_nowhere_in_the_report() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, &org_csv()).await;
+    app.create_user(
+        "kim@example.org",
+        "Kim Lead",
+        Role::Leader,
+        Some("kim@example.org"),
+    )
+    .await;
+    let (campaign, links) = open_campaign(&admin, "Can't say").await;
+    let rater = app.client();
+    let kims: Vec<&Link> = links
+        .iter()
+        .filter(|l| l.leader == "Kim Lead" && l.group != "Self")
+        .collect();
+    let mut lone = None;
+    for (n, link) in kims.iter().enumerate() {
+        let mut form = survey_form("4", None);
+        if link.group == "Direct reports" {
+            let point = if lone.is_none() { "1" } else { "cant_say" };
+            if lone.is_none() {
+                lone = Some(n);
+            }
+            for (field, value) in &mut form {
+                if field.starts_with("item_con_") {
+                    *value = point.to_string();
+                }
+            }
+        }
+        let r = answer(&rater, &link.url, &form).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    close(&admin, campaign).await;
+    let kim = app.signed_in("kim@example.org").await;
+    let report: serde_json::Value = kim
+        .get(&format!("/api/v1/me/campaigns/{campaign}/report"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let consistency = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["measure"] == "consistency")
+        .expect("consistency row");
+    let direct = consistency["by_group"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["group"] == "direct_report")
+        .expect("direct reports shown: five answered");
+    assert_eq!(direct["respondents"], 5);
+    assert!(direct["score"].is_null(), "one person's answer: {direct}");
+    assert_eq!(direct["withheld"], true);
+    // The pooled figure holds the manager alone (Dana's 4s: 75), not the lone 1.
+    assert_eq!(consistency["others"]["n"], 1);
+    assert_eq!(consistency["others"]["mean"], 75.0);
+    let page = kim
+        .get_text(&format!("/me/campaigns/{campaign}/report"))
+        .await
+        .1;
+    assert!(
+        page.contains("withheld*"),
+        "the page says why the cell is empty"
+    );
+}
