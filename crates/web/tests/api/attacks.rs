@@ -74,6 +74,14 @@ async fn everyone_answers(app: &TestApp, links: &[Link]) {
     }
 }
 
+/// The JSON body of a GET that must succeed: comparing two bodies proves nothing when both
+/// are the same error.
+async fn ok_json(client: &Client, path: &str) -> serde_json::Value {
+    let response = client.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.expect("json")
+}
+
 async fn raw(app: &TestApp) -> sqlx::SqlitePool {
     assert!(app.db_url.starts_with("sqlite:"), "{}", app.db_url);
     sqlx::sqlite::SqlitePoolOptions::new()
@@ -451,6 +459,33 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             );
         }
     }
+    // `quote()` prints a BLOB as hex, where no plain text can be seen: the sealed columns are
+    // read as the bytes they are. A raters' location stored unsealed would show here.
+    let mut sealed_values = 0;
+    for (table, column) in [
+        ("responses", "rater_attributes"),
+        ("pending_answers", "sealed"),
+    ] {
+        let blobs: Vec<Option<Vec<u8>>> =
+            sqlx::query_scalar(&format!("SELECT {column} FROM {table}"))
+                .fetch_all(&pool)
+                .await
+                .expect("sealed values");
+        for blob in blobs.into_iter().flatten() {
+            sealed_values += 1;
+            let text = String::from_utf8_lossy(&blob);
+            for plain in ["Lisbon", "London", "location", "@example.org"] {
+                assert!(
+                    !text.contains(plain),
+                    "{table}.{column} holds {plain:?} unsealed"
+                );
+            }
+        }
+    }
+    assert!(
+        sealed_values >= 3,
+        "the check read sealed values: {sealed_values}"
+    );
     // Nothing links an answer's arrival to a time: no survey event is logged.
     let actions: Vec<String> = sqlx::query_scalar("SELECT DISTINCT action FROM audit_events")
         .fetch_all(&pool)
@@ -560,25 +595,21 @@ async fn a_team_view_before_and_after_one_person_leaves_is_the_same() {
     let (id, links) = open_campaign(&admin, "Leaver").await;
     everyone_answers(&app, &links).await;
     close(&admin, id).await;
-    let heatmap = || async {
-        admin
-            .get(&format!("/api/v1/campaigns/{id}/heatmap"))
-            .await
-            .text()
-            .await
-            .expect("json")
-    };
-    let segments = || async {
-        admin
-            .get(&format!(
-                "/api/v1/campaigns/{id}/segments?f=location:London"
-            ))
-            .await
-            .text()
-            .await
-            .expect("json")
-    };
-    let (teams_before, places_before) = (heatmap().await, segments().await);
+    let heatmap_path = format!("/api/v1/campaigns/{id}/heatmap");
+    let segments_path = format!("/api/v1/campaigns/{id}/segments?f=location:London");
+    let heatmap = || ok_json(&admin, &heatmap_path);
+    let segments = || ok_json(&admin, &segments_path);
+    let (places_before, teams_before) = (segments().await, heatmap().await);
+    assert!(
+        teams_before["rows"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "{teams_before}"
+    );
+    assert!(
+        places_before["total"]["respondents"].as_u64().is_some(),
+        "{places_before}"
+    );
     // One of Lee's reports leaves Platform for Sales and moves to Lisbon.
     upload_people(
         &admin,
@@ -682,20 +713,16 @@ async fn api_parameters_cannot_reach_what_the_pages_refuse() {
     }
     close(&admin, id).await;
     // Closed: thresholds in the query are ignored, another leader's report is not found.
-    let plain = admin
-        .get(&format!("/api/v1/campaigns/{id}/heatmap"))
-        .await
-        .text()
-        .await
-        .expect("json");
-    let tampered = admin
-        .get(&format!(
-            "/api/v1/campaigns/{id}/heatmap?min_team=1&k=1&show_hidden=true"
-        ))
-        .await
-        .text()
-        .await
-        .expect("json");
+    let plain = ok_json(&admin, &format!("/api/v1/campaigns/{id}/heatmap")).await;
+    let tampered = ok_json(
+        &admin,
+        &format!("/api/v1/campaigns/{id}/heatmap?min_team=1&k=1&show_hidden=true"),
+    )
+    .await;
+    assert!(
+        plain["rows"].as_array().is_some_and(|r| !r.is_empty()),
+        "{plain}"
+    );
     assert_eq!(plain, tampered);
     let pat = app
         .store
@@ -704,17 +731,17 @@ async fn api_parameters_cannot_reach_what_the_pages_refuse() {
         .expect("lookup")
         .expect("pat")
         .id;
-    let own = lee
-        .get(&format!("/api/v1/me/campaigns/{id}/report"))
-        .await
-        .text()
-        .await
-        .expect("json");
+    let own = ok_json(&lee, &format!("/api/v1/me/campaigns/{id}/report")).await;
+    assert_eq!(own["campaign_id"], id);
+    assert!(
+        own["rows"].as_array().is_some_and(|r| r.len() == 4),
+        "{own}"
+    );
     for path in [
         format!("/api/v1/me/campaigns/{id}/report?leader={}", pat.0),
         format!("/api/v1/me/campaigns/{id}/report?leader_id={}", pat.0),
     ] {
-        let report = lee.get(&path).await.text().await.expect("json");
+        let report = ok_json(&lee, &path).await;
         assert_eq!(report, own, "{path} still gives Lee's own report");
     }
     // A leader cannot reach the organisation's views at all.
