@@ -7,6 +7,12 @@
 //! of the database (a backup, a stolen disk, a curious reader with SQL access) does not open
 //! them. Each sealed value carries its own random 192-bit nonce and names what it is (the
 //! associated data), so a sealed value cannot be moved to another purpose.
+//!
+//! Every value is padded before it is sealed to one of a few fixed sizes ([`PADDED_SIZES`]), so
+//! that the length of a sealed value says nothing about what it holds: without padding, the
+//! length of a waiting answer was a fixed size plus the rater's attributes plus their comment,
+//! which matched it to the comment that appeared in the clear once it was released. Values
+//! sealed before padding (associated data "v1") still open.
 
 use crate::{StoreError, StoreResult};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -27,12 +33,60 @@ pub(crate) enum Purpose {
 }
 
 impl Purpose {
+    /// The associated data of a padded value (what [`SealKey::seal`] writes).
     fn associated_data(self) -> &'static [u8] {
+        match self {
+            Purpose::PendingAnswer => b"trustloop pending answer v2 padded",
+            Purpose::RaterAttributes => b"trustloop rater attributes v2 padded",
+        }
+    }
+
+    /// The associated data of a value sealed before padding, which is still opened.
+    fn unpadded_associated_data(self) -> &'static [u8] {
         match self {
             Purpose::PendingAnswer => b"trustloop pending answer v1",
             Purpose::RaterAttributes => b"trustloop rater attributes v1",
         }
     }
+}
+
+/// The sizes a value is padded to before sealing (with its 4-byte length): the smallest that
+/// holds it, or the next multiple of the largest. Waiting answers are 1–4 KiB unless they hold
+/// long comments; attributes fit the smallest.
+pub(crate) const PADDED_SIZES: [usize; 5] = [256, 1024, 4096, 16384, 65536];
+
+/// `plain` with its length in front, padded with zeros to a size of [`PADDED_SIZES`].
+fn pad(plain: &[u8]) -> Vec<u8> {
+    let needed = plain.len() + 4;
+    let largest = PADDED_SIZES[PADDED_SIZES.len() - 1];
+    let size = PADDED_SIZES
+        .iter()
+        .copied()
+        .find(|s| *s >= needed)
+        .unwrap_or_else(|| needed.div_ceil(largest) * largest);
+    let mut padded = Vec::with_capacity(size);
+    let length = u32::try_from(plain.len()).expect("a sealed value is under 4 GiB");
+    padded.extend_from_slice(&length.to_le_bytes());
+    padded.extend_from_slice(plain);
+    padded.resize(size, 0);
+    padded
+}
+
+/// The value [`pad`] padded.
+fn unpad(mut padded: Vec<u8>) -> StoreResult<Vec<u8>> {
+    let corrupt = || StoreError::Corrupt("a sealed value's padding is damaged".into());
+    let length: [u8; 4] = padded
+        .get(..4)
+        .ok_or_else(corrupt)?
+        .try_into()
+        .map_err(|_| corrupt())?;
+    let length = u32::from_le_bytes(length) as usize;
+    if padded.len() < 4 + length || padded[4 + length..].iter().any(|b| *b != 0) {
+        return Err(corrupt());
+    }
+    padded.truncate(4 + length);
+    padded.drain(..4);
+    Ok(padded)
 }
 
 /// The 256-bit key that seals answers. Never printed.
@@ -100,7 +154,8 @@ impl SealKey {
         }
     }
 
-    /// Seals `plain` for `purpose`: nonce followed by ciphertext and tag.
+    /// Seals `plain` for `purpose`, padded to a size of [`PADDED_SIZES`]: nonce followed by
+    /// ciphertext and tag.
     pub(crate) fn seal(&self, purpose: Purpose, plain: &[u8]) -> Vec<u8> {
         let nonce = random_bytes::<NONCE_BYTES>();
         let sealed = self
@@ -108,7 +163,7 @@ impl SealKey {
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
-                    msg: plain,
+                    msg: &pad(plain),
                     aad: purpose.associated_data(),
                 },
             )
@@ -125,14 +180,16 @@ impl SealKey {
             return Err(StoreError::Corrupt("a sealed value is too short".into()));
         }
         let (nonce, body) = sealed.split_at(NONCE_BYTES);
-        self.cipher
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: body,
-                    aad: purpose.associated_data(),
-                },
-            )
+        let open = |aad: &[u8]| {
+            self.cipher
+                .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad })
+                .ok()
+        };
+        if let Some(padded) = open(purpose.associated_data()) {
+            return unpad(padded);
+        }
+        open(purpose.unpadded_associated_data())
+            .ok_or(())
             .map_err(|_| {
                 StoreError::Corrupt(
                     "a sealed value does not open with this seal key (wrong key file?)".into(),
@@ -193,6 +250,51 @@ mod tests {
         *tampered.last_mut().expect("not empty") ^= 1;
         assert!(key.open(Purpose::PendingAnswer, &tampered).is_err());
         assert!(key.open(Purpose::PendingAnswer, &sealed[..10]).is_err());
+    }
+
+    #[test]
+    fn sealed_values_come_in_a_few_sizes_whatever_they_hold() {
+        let key = SealKey::random();
+        let mut sizes = std::collections::BTreeSet::new();
+        for len in [
+            0, 1, 100, 251, 252, 253, 700, 1020, 1021, 3000, 9000, 20_000,
+        ] {
+            let plain = vec![b'x'; len];
+            let sealed = key.seal(Purpose::PendingAnswer, &plain);
+            assert_eq!(
+                key.open(Purpose::PendingAnswer, &sealed).expect("opens"),
+                plain
+            );
+            sizes.insert(sealed.len());
+        }
+        let overhead = NONCE_BYTES + 16;
+        let expected: std::collections::BTreeSet<usize> =
+            PADDED_SIZES.iter().map(|s| s + overhead).collect();
+        assert_eq!(sizes, expected, "one size per bucket, nothing in between");
+        // Long values grow in whole steps of the largest size.
+        let long = key.seal(Purpose::PendingAnswer, &vec![b'y'; 70_000]);
+        assert_eq!(long.len(), 2 * 65536 + overhead);
+    }
+
+    #[test]
+    fn values_sealed_before_padding_still_open() {
+        let key = SealKey::random();
+        let nonce = random_bytes::<NONCE_BYTES>();
+        let body = key
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: b"Lisbon".as_slice(),
+                    aad: Purpose::RaterAttributes.unpadded_associated_data(),
+                },
+            )
+            .expect("sealed");
+        let old = [nonce.as_slice(), &body].concat();
+        assert_eq!(
+            key.open(Purpose::RaterAttributes, &old).expect("opens"),
+            b"Lisbon"
+        );
     }
 
     #[test]
