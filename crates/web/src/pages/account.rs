@@ -91,6 +91,7 @@ async fn account(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
     account_page(&state, &signed_in, None, None).await
 }
 
+#[tracing::instrument(skip_all)]
 async fn create_token(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -125,6 +126,7 @@ async fn create_token(
     Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
 }
 
+#[tracing::instrument(skip_all, fields(token = id))]
 async fn revoke_token(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -177,6 +179,7 @@ async fn password_form(
     .into_response())
 }
 
+#[tracing::instrument(skip_all)]
 async fn set_password(
     State(state): State<AppState>,
     address: ClientAddress,

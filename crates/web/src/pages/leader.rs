@@ -63,6 +63,7 @@ async fn my_campaign(state: &AppState, me: PersonId, id: i64) -> AppResult<Campa
     Ok(campaigns::led_by(&state.app, me, CampaignId(id)).await?)
 }
 
+#[tracing::instrument(skip_all)]
 async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<Response> {
     let Some(me) = signed_in.user.person_id else {
         if signed_in.user.role == trustloop_storage::Role::Admin {
@@ -105,6 +106,7 @@ async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
     .into_response())
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn add_rater(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -133,6 +135,7 @@ pub fn rater_text(fields: &[(String, String)]) -> RaterText<'_> {
     }
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn self_survey(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -161,6 +164,7 @@ async fn self_survey(
     .into_response())
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn submit_self(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -187,6 +191,7 @@ async fn submit_self(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn my_report(
     State(state): State<AppState>,
     signed_in: SignedIn,

@@ -123,6 +123,7 @@ struct CampaignPage {
     editable: bool,
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -207,6 +208,7 @@ async fn add_rater(
     Ok(back_to(id))
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn open_campaign(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -221,6 +223,7 @@ async fn open_campaign(
     Ok(back_to(id))
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn close_campaign(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -266,6 +269,7 @@ pub fn csv_cell(text: &str) -> String {
     }
 }
 
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn issue_links(
     State(state): State<AppState>,
     address: ClientAddress,

@@ -153,6 +153,7 @@ struct ImportStatusPage {
     failed: bool,
 }
 
+#[tracing::instrument(skip_all, fields(job = id))]
 async fn import_status(
     State(state): State<AppState>,
     signed_in: SignedIn,
