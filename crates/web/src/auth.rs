@@ -1,12 +1,16 @@
 //! Sign-in on the web: the session cookie, CSRF tokens, and the extractor that gives handlers
 //! the signed-in user (passwords and sessions themselves are `trustloop_app::accounts`).
 
+use crate::client::ClientAddress;
 use crate::error::AppError;
 use crate::forms::cookie_value;
 use crate::layout::Chrome;
 use crate::state::AppState;
-use axum::extract::FromRequestParts;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use trustloop_app::Actor;
 use trustloop_storage::{Role, User};
 
 // Kept here too for the tools that sign users in from outside (the benchmark, the tests).
@@ -110,6 +114,41 @@ impl FromRequestParts<AppState> for SignedIn {
             user,
             csrf: session.csrf_token,
             token_hash,
+        })
+    }
+}
+
+/// A form the signed-in user posted from a page of their session: its CSRF token is checked
+/// before the handler runs, so that no form handler can forget it.
+pub struct FormPost {
+    /// Who posted it.
+    pub signed_in: SignedIn,
+    /// Who they are in the audit log: their email, from their address.
+    pub actor: Actor,
+    /// The form's fields.
+    pub fields: Vec<(String, String)>,
+}
+
+impl FromRequest<AppState> for FormPost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let signed_in = SignedIn::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Ok(address) = ClientAddress::from_request_parts(&mut parts, state).await;
+        let Form(fields) =
+            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        signed_in
+            .check_csrf(&fields)
+            .map_err(IntoResponse::into_response)?;
+        Ok(FormPost {
+            actor: address.actor(&signed_in.user.email),
+            signed_in,
+            fields,
         })
     }
 }

@@ -36,6 +36,11 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// The code of the file at `path` (see [`code_only`]).
+fn code_of(path: &Path) -> String {
+    code_only(&std::fs::read_to_string(path).expect("source readable"))
+}
+
 /// The source without comments, string and character literals (their text could look like a
 /// path), keeping everything else in place.
 fn code_only(source: &str) -> String {
@@ -292,8 +297,7 @@ impl Modules {
     fn imports(&self, src: &Path) -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
         let mut graph = BTreeMap::new();
         for (module, file) in &self.files {
-            let source = std::fs::read_to_string(src.join(file)).expect("source readable");
-            let code = without_inline_modules(&code_only(&source));
+            let code = without_inline_modules(&code_of(&src.join(file)));
             let mut targets = BTreeSet::new();
             for path in paths_after(&code, "crate") {
                 targets.insert(self.resolve(Vec::new(), &path));
@@ -392,8 +396,7 @@ fn the_command_line_never_reaches_into_the_pages() {
             continue;
         }
         for file in rust_files(&dir) {
-            let source = std::fs::read_to_string(dir.join(&file)).expect("source readable");
-            let code = code_only(&source);
+            let code = code_of(&dir.join(&file));
             if paths_after(&code, "trustloop_web")
                 .iter()
                 .any(|path| path.first().is_some_and(|s| s == "pages"))
@@ -443,8 +446,7 @@ fn the_use_cases_depend_on_the_domain_and_the_storage_only() {
         }
     }
     for file in rust_files(&app.join("src")) {
-        let source = std::fs::read_to_string(app.join("src").join(&file)).expect("readable");
-        let code = code_only(&source);
+        let code = code_of(&app.join("src").join(&file));
         for root in ["axum", "trustloop_web", "tower", "tower_http", "askama"] {
             if !paths_after(&code, root).is_empty() {
                 wrong.push(format!("src/{} uses {root}", file.display()));

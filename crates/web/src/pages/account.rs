@@ -1,7 +1,7 @@
 //! The user's own account: API tokens, and setting a password from a one-time link.
 
 use crate::access::{Access, RouteSpec, SCOPES};
-use crate::auth::SignedIn;
+use crate::auth::{FormPost, SignedIn};
 use crate::client::ClientAddress;
 use crate::error::AppResult;
 use crate::forms::field;
@@ -92,13 +92,12 @@ async fn account(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
 }
 
 #[tracing::instrument(skip_all)]
-async fn create_token(
-    State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    signed_in.check_csrf(&fields)?;
+async fn create_token(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    let FormPost {
+        signed_in,
+        actor,
+        fields,
+    } = post;
     let allowed = scopes_for(signed_in.user.role);
     let scopes: Vec<String> = fields
         .iter()
@@ -119,7 +118,6 @@ async fn create_token(
         let page = account_page(&state, &signed_in, None, Some(problem.into())).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let actor = address.actor(&signed_in.user.email);
     let token =
         accounts::create_api_token(&state.app, &actor, signed_in.user.id, name, scopes).await?;
     let page = account_page(&state, &signed_in, Some(token), None).await?;
@@ -129,14 +127,11 @@ async fn create_token(
 #[tracing::instrument(skip_all, fields(token = id))]
 async fn revoke_token(
     State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    post: FormPost,
 ) -> AppResult<Redirect> {
-    signed_in.check_csrf(&fields)?;
-    let actor = address.actor(&signed_in.user.email);
-    accounts::revoke_api_token(&state.app, &actor, signed_in.user.id, id).await?;
+    let user = post.signed_in.user.id;
+    accounts::revoke_api_token(&state.app, &post.actor, user, id).await?;
     Ok(Redirect::to("/account"))
 }
 

@@ -3,20 +3,19 @@
 use super::report::{ReportPage, report_page};
 use super::survey::{accept_answers, survey_page, unavailable};
 use crate::access::{Access, RouteSpec};
-use crate::auth::SignedIn;
+use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::forms::field;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::campaigns::{self, RaterText};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::model::RaterGroup;
-use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, PersonId};
+use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, NewInvitation, PersonId};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let signed_in = |path| RouteSpec::new(path, Access::SignedIn);
@@ -109,15 +108,15 @@ async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn add_rater(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    FormPost {
+        signed_in, fields, ..
+    }: FormPost,
 ) -> AppResult<Redirect> {
-    signed_in.check_csrf(&fields)?;
     let me = my_person(&signed_in)?;
     let campaign = my_campaign(&state, me, id).await?;
-    let invitation = campaigns::parse_rater(
-        &rater_text(&fields),
+    let invitation = rater_from(
+        &fields,
         campaign.id,
         me,
         &[RaterGroup::Peer, RaterGroup::Other],
@@ -126,13 +125,20 @@ async fn add_rater(
     Ok(Redirect::to("/me"))
 }
 
-/// The rater fields of a form (name, email, group).
-pub fn rater_text(fields: &[(String, String)]) -> RaterText<'_> {
-    RaterText {
+/// Reads the rater fields of a form (name, email, group) into an invitation to rate `leader`
+/// in `campaign`, allowing only `groups`.
+pub fn rater_from(
+    fields: &[(String, String)],
+    campaign: CampaignId,
+    leader: PersonId,
+    groups: &[RaterGroup],
+) -> AppResult<NewInvitation> {
+    let typed = RaterText {
         name: field(fields, "name"),
         email: field(fields, "email"),
         group: field(fields, "group"),
-    }
+    };
+    Ok(campaigns::parse_rater(&typed, campaign, leader, groups)?)
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -167,11 +173,11 @@ async fn self_survey(
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn submit_self(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    FormPost {
+        signed_in, fields, ..
+    }: FormPost,
 ) -> AppResult<Response> {
-    signed_in.check_csrf(&fields)?;
     let me = my_person(&signed_in)?;
     let campaign = my_campaign(&state, me, id).await?;
     let invitation = state

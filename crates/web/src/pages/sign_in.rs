@@ -1,7 +1,7 @@
 //! Signing in and out.
 
 use crate::access::{Access, RouteSpec};
-use crate::auth::{self, SignedIn};
+use crate::auth::{self, FormPost};
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
 use crate::forms::{field, safe_next};
@@ -135,15 +135,8 @@ async fn sign_in(
     }
 }
 
-async fn sign_out(
-    State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    signed_in.check_csrf(&fields)?;
-    let actor = address.actor(&signed_in.user.email);
-    accounts::sign_out(&state.app, &actor, &signed_in.token_hash).await?;
+async fn sign_out(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    accounts::sign_out(&state.app, &post.actor, &post.signed_in.token_hash).await?;
     Ok((
         StatusCode::SEE_OTHER,
         [

@@ -2,16 +2,14 @@
 //! and issuing its survey links.
 
 use crate::access::{Access, RouteSpec};
-use crate::auth::SignedIn;
-use crate::client::ClientAddress;
+use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::forms::{field, id_field};
 use crate::layout::Chrome;
-use crate::pages::leader::rater_text;
+use crate::pages::leader::rater_from;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,8 +29,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         admin("/admin/campaigns/{id}").get(campaign),
         admin("/admin/campaigns/{id}/leaders").post(add_leader),
         admin("/admin/campaigns/{id}/raters").post(add_rater),
-        admin("/admin/campaigns/{id}/open").post(open_campaign),
-        admin("/admin/campaigns/{id}/close").post(close_campaign),
+        admin("/admin/campaigns/{id}/open").post(change_status::<true>),
+        admin("/admin/campaigns/{id}/close").post(change_status::<false>),
         admin("/admin/campaigns/{id}/links").post(issue_links),
     ]
 }
@@ -72,11 +70,11 @@ async fn campaigns(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
 #[tracing::instrument(skip_all)]
 async fn create_campaign(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
+    FormPost {
+        signed_in, fields, ..
+    }: FormPost,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
-    signed_in.check_csrf(&fields)?;
     let typed = CampaignText {
         name: field(&fields, "name"),
         deadline: field(&fields, "deadline"),
@@ -176,65 +174,44 @@ fn back_to(id: i64) -> Redirect {
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn add_leader(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    post: FormPost,
 ) -> AppResult<Redirect> {
-    signed_in.require_admin()?;
-    signed_in.check_csrf(&fields)?;
-    campaigns::add_leader(&state.app, CampaignId(id), field(&fields, "email")).await?;
+    post.signed_in.require_admin()?;
+    campaigns::add_leader(&state.app, CampaignId(id), field(&post.fields, "email")).await?;
     Ok(back_to(id))
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn add_rater(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    FormPost {
+        signed_in, fields, ..
+    }: FormPost,
 ) -> AppResult<Redirect> {
     signed_in.require_admin()?;
-    signed_in.check_csrf(&fields)?;
     let leader = id_field(&fields, "leader_id")
         .map(PersonId)
         .ok_or_else(|| AppError::BadRequest("Choose a leader.".into()))?;
-    let invitation = campaigns::parse_rater(
-        &rater_text(&fields),
-        CampaignId(id),
-        leader,
-        &INVITED_GROUPS,
-    )?;
+    let invitation = rater_from(&fields, CampaignId(id), leader, &INVITED_GROUPS)?;
     campaigns::add_rater(&state.app, invitation).await?;
     Ok(back_to(id))
 }
 
-#[tracing::instrument(skip_all, fields(campaign = id))]
-async fn open_campaign(
+/// Opens the campaign (`OPEN`) or closes it.
+#[tracing::instrument(skip_all, fields(campaign = id, open = OPEN))]
+async fn change_status<const OPEN: bool>(
     State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    post: FormPost,
 ) -> AppResult<Redirect> {
-    signed_in.require_admin()?;
-    signed_in.check_csrf(&fields)?;
-    let actor = address.actor(&signed_in.user.email);
-    campaigns::open(&state.app, &actor, CampaignId(id)).await?;
-    Ok(back_to(id))
-}
-
-#[tracing::instrument(skip_all, fields(campaign = id))]
-async fn close_campaign(
-    State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
-    Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> AppResult<Redirect> {
-    signed_in.require_admin()?;
-    signed_in.check_csrf(&fields)?;
-    let actor = address.actor(&signed_in.user.email);
-    campaigns::close(&state.app, &actor, CampaignId(id)).await?;
+    post.signed_in.require_admin()?;
+    if OPEN {
+        campaigns::open(&state.app, &post.actor, CampaignId(id)).await?;
+    } else {
+        campaigns::close(&state.app, &post.actor, CampaignId(id)).await?;
+    }
     Ok(back_to(id))
 }
 
@@ -272,14 +249,15 @@ pub fn csv_cell(text: &str) -> String {
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn issue_links(
     State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    post: FormPost,
 ) -> AppResult<Response> {
+    let FormPost {
+        signed_in,
+        actor,
+        fields,
+    } = post;
     signed_in.require_admin()?;
-    signed_in.check_csrf(&fields)?;
-    let actor = address.actor(&signed_in.user.email);
     let reissue = field(&fields, "reissue") == "yes";
     let (campaign, issued) =
         campaigns::issue_links(&state.app, &actor, CampaignId(id), reissue, &state.base_url)
