@@ -6,8 +6,12 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use trustloop_domain::people::{Email, parse_people_csv};
-use trustloop_storage::{NewUser, Role};
+use std::sync::{Arc, Mutex};
+use trustloop_app::accounts::{self, NewAccount};
+use trustloop_app::imports::{self, Outcome, Stage};
+use trustloop_app::{Actor, App};
+use trustloop_domain::people::Email;
+use trustloop_storage::Role;
 use trustloop_web::{Application, WebConfig};
 
 /// Trustloop helps leaders build trust with their people, and shows an organisation where trust
@@ -229,40 +233,13 @@ pub enum UserCommand {
     },
 }
 
-/// Records something done from the command line in the audit log.
-async fn cli_audit(
-    store: &trustloop_storage::DynStore,
-    action: &str,
-    target: &str,
-) -> anyhow::Result<()> {
-    store
-        .record_audit(&trustloop_storage::AuditEvent {
-            at: trustloop_web::auth::now(),
-            actor: "command line".into(),
-            action: action.into(),
-            target: target.into(),
-            address: String::new(),
-            detail: String::new(),
-        })
-        .await?;
-    Ok(())
-}
-
-/// How long a one-time password link works.
-const PASSWORD_LINK_SECONDS: i64 = 72 * 60 * 60;
-
 /// Stores a fresh password link for `user` and returns its address.
 async fn password_link(
-    store: &trustloop_storage::DynStore,
+    app: &App,
     user: trustloop_storage::UserId,
     settings: &Settings,
 ) -> anyhow::Result<String> {
-    let token = trustloop_web::auth::random_token();
-    let expires = trustloop_web::auth::now() + PASSWORD_LINK_SECONDS;
-    store
-        .create_password_link(user, &trustloop_web::auth::hash_token(&token), expires)
-        .await?;
-    cli_audit(store, "password_link_issued", &format!("user {user}")).await?;
+    let token = accounts::issue_password_link(app, &Actor::command_line(), user).await?;
     let base = settings
         .public_url
         .clone()
@@ -348,12 +325,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Reset { email, db }) => {
             let settings = db.settings()?;
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let store = settings.open_store().await?;
-            let user = store
+            let app = App::new(settings.open_store().await?);
+            let user = app
+                .store
                 .user_by_email(&email)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("there is no account for {email}"))?;
-            let link = password_link(&store, user.id, &settings).await?;
+            let link = password_link(&app, user.id, &settings).await?;
             println!("Send this one-time link to {email} (valid 72 hours):\n{link}");
             Ok(ExitCode::SUCCESS)
         }
@@ -450,53 +428,65 @@ fn bar(len: u64, message: &'static str) -> ProgressBar {
     bar
 }
 
+/// Runs the people import in the foreground, drawing its progress: the same job the admin's
+/// upload page runs in the background, so it is recorded in the database the same way.
 async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCode> {
-    // `RUST_LOG=trustloop=debug,trustloop_storage=debug` prints how long checking the file and
-    // each step of the import took.
+    // `RUST_LOG=trustloop_app=debug,trustloop_storage=debug` prints how long checking the file
+    // and each step of the import took.
     init_logging("warn");
     let settings = db.settings()?;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let lines = bytes
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        .saturating_sub(1) as u64;
-    let store = settings.open_store().await?;
-    let known = store.known_emails().await?;
-    let checking = bar(lines.max(1), "checking");
-    let started = std::time::Instant::now();
-    let parsed = parse_people_csv(
-        bytes.as_slice(),
-        |e: &Email| known.contains(e),
-        |n| checking.set_position(n as u64),
-    );
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "file checked");
-    let people = match parsed {
-        Ok(p) => {
-            checking.finish();
-            p
+    let app = App::new(settings.open_store().await?);
+    let job = imports::start(&app).await?;
+    // One bar per stage: checking the rows, then saving them.
+    let bars: Arc<Mutex<Option<ProgressBar>>> = Arc::default();
+    let drawn = bars.clone();
+    let outcome = imports::run(app, job, bytes, move |now| {
+        let message = match now.stage {
+            Stage::Starting | Stage::Checking => "checking",
+            Stage::Saving => "saving",
+        };
+        let mut current = drawn.lock().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_none_or(|b| b.message() != message) {
+            if let Some(done) = current.take() {
+                done.finish();
+            }
+            *current = Some(bar(now.total.max(1), message));
         }
-        Err(refused) => {
-            checking.abandon();
+        if let Some(bar) = current.as_ref() {
+            bar.set_position(now.rows);
+        }
+    })
+    .await?;
+    let last = bars.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match outcome {
+        Outcome::Imported { rows, summary } => {
+            if let Some(bar) = last {
+                bar.finish();
+            }
+            println!(
+                "Imported {rows} people from {}: {} added, {} updated, {} new teams.",
+                file.display(),
+                summary.added,
+                summary.updated,
+                summary.teams_created
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Refused(refused) => {
+            if let Some(bar) = last {
+                bar.abandon();
+            }
             eprint!("{refused}");
-            return Ok(ExitCode::FAILURE);
+            Ok(ExitCode::FAILURE)
         }
-    };
-    let saving = bar(people.rows.len() as u64, "saving");
-    let progress_bar = saving.clone();
-    let summary = store
-        .import_people(&people, &move |n| progress_bar.set_position(n as u64))
-        .await?;
-    saving.finish();
-    println!(
-        "Imported {} people from {}: {} added, {} updated, {} new teams.",
-        people.rows.len(),
-        file.display(),
-        summary.added,
-        summary.updated,
-        summary.teams_created
-    );
-    Ok(ExitCode::SUCCESS)
+        Outcome::Clash(message) => {
+            if let Some(bar) = last {
+                bar.abandon();
+            }
+            anyhow::bail!(message)
+        }
+    }
 }
 
 async fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -542,44 +532,32 @@ async fn add_user(
     let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let role = Role::from_slug(&role)
         .ok_or_else(|| anyhow::anyhow!("--role must be admin, leader or member"))?;
-    let password_hash = if password_stdin {
+    let password = if password_stdin {
         let mut password = String::new();
         std::io::stdin().read_line(&mut password)?;
-        let password = password.trim_end_matches(['\r', '\n']).to_string();
-        trustloop_web::pages::check_password(&password, &password)
-            .map_err(|e| anyhow::anyhow!(e))?;
-        Some(trustloop_web::auth::hash_password(password).await?)
+        Some(password.trim_end_matches(['\r', '\n']).to_string())
     } else {
         None
     };
-    let store = settings.open_store().await?;
-    let person = store.person_by_email(&email).await?;
-    let user = store
-        .create_user(&NewUser {
-            email: email.clone(),
-            display_name: name,
-            role,
-            person_id: person.as_ref().map(|p| p.id),
-            password_hash,
-        })
-        .await?;
-    cli_audit(
-        &store,
-        "user_created",
-        &format!("{email} as {}", role.slug()),
-    )
-    .await?;
+    let app = App::new(settings.open_store().await?);
+    let account = NewAccount {
+        email: email.clone(),
+        name,
+        role,
+        password,
+    };
+    let (user, linked) = accounts::create_user(&app, &Actor::command_line(), account).await?;
     println!(
         "Created the {} account {email}{}.",
         role.slug(),
-        if person.is_some() {
+        if linked {
             ", linked to their person record"
         } else {
             ""
         }
     );
     if !password_stdin {
-        let link = password_link(&store, user, &settings).await?;
+        let link = password_link(&app, user, &settings).await?;
         println!(
             "Send this one-time link to {email} to set their password (valid 72 hours):\n{link}"
         );

@@ -263,7 +263,7 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
                 role: Role::from_slug(account.role).expect("demo roles are valid"),
                 person_id: person.map(|p| p.id),
                 password_hash: Some(
-                    trustloop_web::auth::hash_password(account.password.into()).await?,
+                    trustloop_app::accounts::hash_password(account.password.into()).await?,
                 ),
             })
             .await?;
@@ -326,8 +326,8 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         .await?;
     let issued = store
         .issue_links(open, false, &|| {
-            let token = trustloop_web::auth::random_token();
-            let hash = trustloop_web::auth::hash_token(&token);
+            let token = trustloop_app::tokens::random_token();
+            let hash = trustloop_app::tokens::hash_token(&token);
             (token, hash)
         })
         .await?;

@@ -1,11 +1,50 @@
 //! The `trustloop` binary as a user runs it.
+//!
+//! What the binary writes to standard error (its logs, its error messages) is shown with a
+//! failing test's output; `TEST_LOG=1` prints it as it comes, with the logs at `RUST_LOG`'s
+//! level (`info` by default).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use trustloop_storage::PeopleQuery;
 
+fn test_log() -> bool {
+    std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 fn trustloop() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trustloop"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trustloop"));
+    if test_log() && std::env::var_os("RUST_LOG").is_none() {
+        command.env("RUST_LOG", "info");
+    }
+    command
+}
+
+/// Shows what the binary wrote to standard error: now with `TEST_LOG`, otherwise with the
+/// output of the test if it fails.
+fn show_log(stderr: &[u8]) {
+    if stderr.is_empty() {
+        return;
+    }
+    if test_log() {
+        let _ = std::io::stderr().write_all(stderr);
+    } else {
+        eprint!("{}", String::from_utf8_lossy(stderr));
+    }
+}
+
+/// Running the binary to its end.
+trait Run {
+    /// Runs it, shows its standard error (see [`show_log`]) and returns what it printed.
+    fn ran(&mut self) -> Output;
+}
+
+impl Run for Command {
+    fn ran(&mut self) -> Output {
+        let out = self.output().expect("runs");
+        show_log(&out.stderr);
+        out
+    }
 }
 
 fn people_file(rows: usize) -> String {
@@ -29,17 +68,14 @@ fn people_file(rows: usize) -> String {
 
 #[test]
 fn every_subcommand_has_help_written_for_a_user() {
-    let out = trustloop().arg("--help").output().expect("runs");
+    let out = trustloop().arg("--help").ran();
     let text = String::from_utf8_lossy(&out.stdout);
     for sub in ["serve", "demo", "migrate", "import", "user"] {
         assert!(text.contains(sub), "{sub} missing from --help");
     }
-    let out = trustloop()
-        .args(["import", "people", "--help"])
-        .output()
-        .expect("runs");
+    let out = trustloop().args(["import", "people", "--help"]).ran();
     assert!(String::from_utf8_lossy(&out.stdout).contains("manager_email"));
-    let out = trustloop().args(["demo", "--help"]).output().expect("runs");
+    let out = trustloop().args(["demo", "--help"]).ran();
     assert!(String::from_utf8_lossy(&out.stdout).contains("--data-dir"));
 }
 
@@ -54,8 +90,7 @@ async fn a_hundred_thousand_people_import_from_the_command_line() {
         .args(["import", "people"])
         .arg(&file)
         .args(["--database", &url])
-        .output()
-        .expect("runs");
+        .ran();
 
     assert!(
         out.status.success(),
@@ -97,8 +132,7 @@ fn a_bad_file_is_refused_with_line_numbers_and_a_failing_exit_code() {
         .args(["import", "people"])
         .arg(&file)
         .args(["--database", &url])
-        .output()
-        .expect("runs");
+        .ran();
 
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -115,8 +149,16 @@ fn the_demo_starts_on_a_free_port_prints_its_sign_ins_and_serves_pages() {
         .args(["demo", "--port", "0", "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("starts");
+    let stderr = child.stderr.take().expect("stderr");
+    // Inherits the test's output capture, so a failing test shows the server's logs.
+    let logs = std::thread::spawn(move || {
+        let mut logged = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut BufReader::new(stderr), &mut logged);
+        show_log(&logged);
+    });
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut printed = Vec::new();
     let mut address = None;
@@ -140,6 +182,7 @@ fn the_demo_starts_on_a_free_port_prints_its_sign_ins_and_serves_pages() {
     let health = plain_http::status_of(&format!("{address}/healthz"));
     child.kill().expect("stops");
     let _ = child.wait();
+    let _ = logs.join();
     assert_eq!(health, 200);
 }
 
@@ -163,6 +206,7 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("runs");
     child
@@ -172,6 +216,7 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
         .write_all(b"a sufficiently long password\n")
         .expect("write");
     let out = child.wait_with_output().expect("ends");
+    show_log(&out.stderr);
     assert!(out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("Created the admin account hr@example.org")
@@ -190,12 +235,14 @@ fn a_user_can_be_created_from_the_command_line_with_a_password_on_stdin() {
             &url,
         ])
         .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
             c.stdin.take().expect("stdin").write_all(b"short\n")?;
             c.wait_with_output()
         })
         .expect("runs");
+    show_log(&short.stderr);
     assert!(!short.status.success());
 }
 
@@ -204,11 +251,7 @@ fn a_user_added_without_a_password_gets_a_one_time_link_and_reset_issues_a_new_o
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let run = |args: &[&str]| {
-        let out = trustloop()
-            .args(args)
-            .args(["--database", &url])
-            .output()
-            .expect("runs");
+        let out = trustloop().args(args).args(["--database", &url]).ran();
         assert!(
             out.status.success(),
             "{}",
@@ -246,8 +289,7 @@ fn a_user_added_without_a_password_gets_a_one_time_link_and_reset_issues_a_new_o
             "--database",
             &url,
         ])
-        .output()
-        .expect("runs");
+        .ran();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no account for nobody@example.org"));
 }
@@ -293,8 +335,7 @@ async fn generate_makes_an_organisation_with_the_answers_asked_for() {
             "--database",
             &url,
         ])
-        .output()
-        .expect("runs");
+        .ran();
     assert!(
         out.status.success(),
         "{}",
@@ -332,7 +373,6 @@ async fn generate_makes_an_organisation_with_the_answers_asked_for() {
     let again = trustloop()
         .args(["generate", "--people", "2000", "--leaders", "200"])
         .args(["--responses", "10", "--database", &url])
-        .output()
-        .expect("runs");
+        .ran();
     assert!(!again.status.success());
 }

@@ -5,9 +5,10 @@
 //! The test suite walks the same table with every role. Handlers still check *which* objects a
 //! user may see (a leader's own campaigns), and keep their role checks as a second line.
 
-use crate::AppState;
 use crate::auth::SignedIn;
+use crate::client::ClientAddress;
 use crate::error::AppError;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::handler::Handler;
@@ -111,6 +112,7 @@ pub fn build(state: &AppState, table: Vec<RouteSpec>) -> Router<AppState> {
     let mut router = Router::new();
     for spec in table {
         let rule = Rule {
+            route: spec.path,
             access: spec.access,
             scope: spec.scope,
             reads_only: spec.methods.iter().all(|m| m == Method::GET),
@@ -169,6 +171,7 @@ async fn token_user(
         ));
     }
     let (token, user) = state
+        .app
         .store
         .use_api_token(&crate::auth::hash_token(token), crate::auth::now())
         .await
@@ -193,6 +196,8 @@ pub struct Rule {
     pub scope: Option<&'static str>,
     /// Whether the route only answers GET, so that it changes nothing.
     pub reads_only: bool,
+    /// The route's path pattern, recorded in the request's span.
+    pub route: &'static str,
 }
 
 /// Lets the request through only when its user meets `access` (signed in, or for the API an
@@ -208,7 +213,9 @@ pub async fn enforce(rule: Rule, state: AppState, request: Request, next: Next) 
         access,
         scope,
         reads_only,
+        route,
     } = rule;
+    tracing::Span::current().record("route", route);
     if matches!(access, Access::Public | Access::Rater) {
         return next.run(request).await;
     }
@@ -257,20 +264,20 @@ pub async fn enforce(rule: Rule, state: AppState, request: Request, next: Next) 
         return next.run(Request::from_parts(parts, body)).await;
     };
     // Every use of a live token is audited, whether or not it may use this route.
-    let address = crate::audit::ClientAddress::from_request_parts(&mut parts, &state)
+    let address = ClientAddress::from_request_parts(&mut parts, &state)
         .await
         .unwrap_or_default();
     let (actor, target, path) = (
-        signed_in.user.email.clone(),
+        address.actor(&signed_in.user.email),
         format!("token {}", token.id),
         parts.uri.path().to_string(),
     );
-    let audited = crate::audit::record(&state, &actor, "api_token_used", &target, &address, &path);
+    let audited = state.app.audit(&actor, "api_token_used", &target, &path);
     let allowed = scope.is_some_and(|scope| token.scopes.iter().any(|s| s == scope))
         && (access != Access::Admin || signed_in.user.role == Role::Admin);
     if !allowed || !reads_only {
         if let Err(e) = audited.await {
-            return e.into_json_response();
+            return AppError::from(e).into_json_response();
         }
         if !allowed {
             return refuse(AppError::Forbidden);
@@ -282,6 +289,6 @@ pub async fn enforce(rule: Rule, state: AppState, request: Request, next: Next) 
     let (response, audited) = tokio::join!(next.run(Request::from_parts(parts, body)), audited);
     match audited {
         Ok(()) => response,
-        Err(e) => e.into_json_response(),
+        Err(e) => AppError::from(e).into_json_response(),
     }
 }

@@ -1,15 +1,17 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`.
 //! It uses the same session as the pages; errors are JSON with a message.
 
-use crate::AppState;
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
+use crate::client::ClientAddress;
 use crate::error::AppError;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use trustloop_app::{campaigns, heatmap, reports, segments};
 use trustloop_domain::report::Report;
 use trustloop_storage::{Campaign, CampaignId};
 use utoipa::{OpenApi, ToSchema};
@@ -203,12 +205,13 @@ fn report_json(campaign: CampaignId, report: &Report) -> ReportJson {
 /// All campaigns (admin).
 #[utoipa::path(get, path = "/api/v1/campaigns", responses(
     (status = 200, body = [CampaignJson]), (status = 401), (status = 403)))]
+#[tracing::instrument(skip_all)]
 async fn list_campaigns(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> ApiResult<Vec<CampaignJson>> {
     user.require_admin()?;
-    let campaigns = state.store.campaigns().await?;
+    let campaigns = state.app.store.campaigns().await?;
     Ok(Json(
         campaigns.into_iter().map(CampaignJson::from).collect(),
     ))
@@ -218,14 +221,14 @@ async fn list_campaigns(
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress",
     params(("id" = i64, Path, description = "Campaign id")),
     responses((status = 200, body = [ProgressJson]), (status = 401), (status = 403), (status = 404)))]
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign_progress(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Vec<ProgressJson>> {
     user.require_admin()?;
-    state.store.campaign(CampaignId(id)).await?;
-    let progress = state.store.progress(CampaignId(id)).await?;
+    let progress = campaigns::progress(&state.app, CampaignId(id)).await?;
     Ok(Json(
         progress
             .into_iter()
@@ -268,25 +271,17 @@ pub struct HeatmapJson {
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/heatmap",
     params(("id" = i64, Path, description = "Campaign id")),
     responses((status = 200, body = HeatmapJson), (status = 401), (status = 403), (status = 404), (status = 409)))]
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign_heatmap(
     State(state): State<AppState>,
-    address: crate::audit::ClientAddress,
+    address: ClientAddress,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<HeatmapJson> {
     user.require_admin()?;
-    let campaign = state.store.campaign(CampaignId(id)).await?;
-    let map = crate::pages::campaign_heatmap(&state, &campaign).await?;
     // Each team is one leader's results: logged like the page's view of them.
-    crate::audit::record(
-        &state,
-        &user.user.email,
-        "team_results_viewed",
-        &format!("campaign {id}"),
-        &address,
-        "api",
-    )
-    .await?;
+    let actor = address.actor(&user.user.email);
+    let (campaign, map) = heatmap::team_results(&state.app, &actor, CampaignId(id), "api").await?;
     let hidden = |h: Option<trustloop_domain::privacy::disclosure::Suppression>| {
         h.and_then(|h| serde_json::to_value(h).ok())
             .and_then(|v| v.as_str().map(String::from))
@@ -385,23 +380,27 @@ fn segment_figures_json(f: trustloop_domain::segments::Figures) -> SegmentFigure
         ("by" = Option<String>, Query, description = "An attribute to compare by")),
     responses((status = 200, body = SegmentViewJson), (status = 400), (status = 401), (status = 403),
         (status = 404), (status = 409), (status = 422)))]
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign_segments(
     State(state): State<AppState>,
-    address: crate::audit::ClientAddress,
+    address: ClientAddress,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
     axum::extract::Query(params): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     user.require_admin()?;
-    let campaign = state.store.campaign(CampaignId(id)).await?;
-    let catalog = crate::pages::segment_catalog(&state).await?;
-    let outcome =
-        crate::pages::segment_view(&state, &user, &address, &campaign, &catalog, &params).await?;
+    let campaign = state.app.store.campaign(CampaignId(id)).await?;
+    let catalog = segments::catalog(&state.app).await?;
+    let viewer = segments::Viewer {
+        user: user.user.id,
+        actor: &address.actor(&user.user.email),
+    };
+    let outcome = segments::decide(&state.app, &viewer, &campaign, &catalog, &params).await?;
     let (query, view) = match outcome {
-        crate::pages::SegmentOutcome::BadQuery(message) => {
+        segments::Outcome::BadQuery(message) => {
             return Err(AppError::BadRequest(message).into());
         }
-        crate::pages::SegmentOutcome::Decided { query, view } => (query, view),
+        segments::Outcome::Decided { query, view } => (query, view),
     };
     let view = match view {
         Ok(view) => *view,
@@ -450,6 +449,7 @@ async fn campaign_segments(
 /// The campaigns the signed-in leader is assessed in.
 #[utoipa::path(get, path = "/api/v1/me/campaigns", responses(
     (status = 200, body = [CampaignJson]), (status = 401)))]
+#[tracing::instrument(skip_all)]
 async fn my_campaigns(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -457,7 +457,7 @@ async fn my_campaigns(
     let Some(me) = user.user.person_id else {
         return Ok(Json(Vec::new()));
     };
-    let campaigns = state.store.campaigns_led_by(me).await?;
+    let campaigns = state.app.store.campaigns_led_by(me).await?;
     Ok(Json(
         campaigns.into_iter().map(CampaignJson::from).collect(),
     ))
@@ -467,6 +467,7 @@ async fn my_campaigns(
 #[utoipa::path(get, path = "/api/v1/me/campaigns/{id}/report",
     params(("id" = i64, Path, description = "Campaign id")),
     responses((status = 200, body = ReportJson), (status = 401), (status = 404), (status = 409)))]
+#[tracing::instrument(skip_all, fields(campaign = id))]
 async fn my_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -474,7 +475,7 @@ async fn my_report(
 ) -> ApiResult<ReportJson> {
     let me = user.user.person_id.ok_or(AppError::NotFound("report"))?;
     // Only the leader's own campaigns: any other is "not found".
-    let loaded = crate::pages::load_report(&state, CampaignId(id), me).await?;
+    let loaded = reports::load(&state.app, CampaignId(id), me).await?;
     Ok(Json(report_json(CampaignId(id), loaded.report())))
 }
 

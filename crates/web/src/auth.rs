@@ -1,81 +1,25 @@
-//! Sign-in: password hashes, sessions in the database, CSRF tokens, and the extractors that
-//! give handlers the signed-in user.
+//! Sign-in on the web: the session cookie, CSRF tokens, and the extractor that gives handlers
+//! the signed-in user (passwords and sessions themselves are `trustloop_app::accounts`).
 
-use crate::AppState;
+use crate::client::ClientAddress;
 use crate::error::AppError;
 use crate::forms::cookie_value;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::FromRequestParts;
+use crate::layout::Chrome;
+use crate::state::AppState;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
-use trustloop_storage::{NewSession, Role, User};
+use axum::response::{IntoResponse, Response};
+use trustloop_app::Actor;
+use trustloop_storage::{Role, User};
+
+// Kept here too for the tools that sign users in from outside (the benchmark, the tests).
+pub use trustloop_app::accounts::{SESSION_SECONDS, hash_password};
+pub use trustloop_app::now;
+pub use trustloop_app::tokens::{hash_token, random_token};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "trustloop_session";
-/// How long a session lasts, in seconds (12 hours).
-pub const SESSION_SECONDS: i64 = 12 * 60 * 60;
-
-/// Hashes a password with argon2id, off the async threads.
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await?
-}
-
-/// Checks a password against a stored argon2 hash, off the async threads.
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A fresh secret token with 256 bits of randomness, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    hex::encode(bytes)
-}
-
-/// The SHA-256 of a token, hex-encoded: what the database keeps instead of the token.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// The current time in Unix seconds.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Starts a session for `user`: stores it and returns the cookie header value.
-pub async fn start_session(state: &AppState, user: &User) -> Result<String, AppError> {
-    let token = random_token();
-    state
-        .store
-        .create_session(&NewSession {
-            token_hash: hash_token(&token),
-            user_id: user.id,
-            csrf_token: random_token(),
-            expires_at: now() + SESSION_SECONDS,
-        })
-        .await?;
-    Ok(session_cookie(state, &token, SESSION_SECONDS))
-}
 
 /// The `Set-Cookie` value for the session token (an empty token with age 0 clears it).
 pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
@@ -119,6 +63,16 @@ impl SignedIn {
         }
     }
 
+    /// The header of a page for this user.
+    pub fn chrome(&self) -> Chrome {
+        Chrome {
+            user_name: Some(self.user.display_name.clone()),
+            is_admin: self.user.role == Role::Admin,
+            has_person: self.user.person_id.is_some(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     /// Refuses the request unless the user is an admin.
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.user.role == Role::Admin {
@@ -152,10 +106,10 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(AppError::SignInRequired { next });
         };
         let token_hash = hash_token(token);
-        let Some(session) = state.store.session(&token_hash, now()).await? else {
+        let Some(session) = state.app.store.session(&token_hash, now()).await? else {
             return Err(AppError::SignInRequired { next });
         };
-        let user = state.store.user(session.user_id).await?;
+        let user = state.app.store.user(session.user_id).await?;
         Ok(SignedIn {
             user,
             csrf: session.csrf_token,
@@ -164,25 +118,37 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A form the signed-in user posted from a page of their session: its CSRF token is checked
+/// before the handler runs, so that no form handler can forget it.
+pub struct FormPost {
+    /// Who posted it.
+    pub signed_in: SignedIn,
+    /// Who they are in the audit log: their email, from their address.
+    pub actor: Actor,
+    /// The form's fields.
+    pub fields: Vec<(String, String)>,
+}
 
-    #[tokio::test]
-    async fn a_password_verifies_against_its_hash_and_nothing_else() {
-        let hash = hash_password("correct horse".into()).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), hash.clone()).await);
-        assert!(!verify_password("wrong".into(), hash).await);
-        assert!(!verify_password("x".into(), "not a hash".into()).await);
-    }
+impl FromRequest<AppState> for FormPost {
+    type Rejection = Response;
 
-    #[test]
-    fn tokens_are_long_random_and_stored_only_as_hashes() {
-        let a = random_token();
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, random_token());
-        assert_eq!(hash_token(&a).len(), 64);
-        assert_ne!(hash_token(&a), a);
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let signed_in = SignedIn::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Ok(address) = ClientAddress::from_request_parts(&mut parts, state).await;
+        let Form(fields) =
+            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        signed_in
+            .check_csrf(&fields)
+            .map_err(IntoResponse::into_response)?;
+        Ok(FormPost {
+            actor: address.actor(&signed_in.user.email),
+            signed_in,
+            fields,
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! The web layer's error type: a 4xx says exactly what was wrong and how to fix it; a 500 is
-//! logged with its cause and shown as a plain apology with a reference the admin can look up.
+//! logged with its cause and shown as a plain apology with a reference the admin can look up:
+//! the request's id, which every log line of the request carries.
 
 use askama::Template;
 use axum::http::{StatusCode, header};
@@ -35,6 +36,17 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<trustloop_app::Error> for AppError {
+    fn from(e: trustloop_app::Error) -> Self {
+        match e {
+            trustloop_app::Error::Invalid(msg) => AppError::BadRequest(msg),
+            trustloop_app::Error::NotFound(what) => AppError::NotFound(what),
+            trustloop_app::Error::Conflict(msg) => AppError::Conflict(msg),
+            trustloop_app::Error::Internal(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -51,7 +63,7 @@ pub type AppResult<T> = Result<T, AppError>;
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    chrome: crate::pages::Chrome,
+    chrome: crate::layout::Chrome,
     title: &'a str,
     message: String,
     reference: Option<String>,
@@ -69,10 +81,12 @@ impl AppError {
         }
     }
 
-    /// Logs an internal error and returns the reference shown to the user.
+    /// Logs an internal error and returns the reference shown to the user: the request's id.
     fn log_internal(&self) -> Option<String> {
         if let AppError::Internal(cause) = self {
-            let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+            let reference = crate::request_id::current()
+                .unwrap_or_else(crate::request_id::generate)
+                .to_string();
             tracing::error!(reference, error = ?cause, "request failed");
             Some(reference)
         } else {
@@ -120,7 +134,7 @@ impl IntoResponse for AppError {
             AppError::SignInRequired { .. } => ("Sign in", self.to_string()),
         };
         let page = ErrorPage {
-            chrome: crate::pages::Chrome::default(),
+            chrome: crate::layout::Chrome::default(),
             title,
             message,
             reference,

@@ -1,6 +1,9 @@
-//! Small helpers for the edge of the web layer: reading form fields, cookies and URLs.
+//! The edge of the web layer: request sizes, and reading form fields, cookies and URLs.
 
-use crate::error::AppError;
+/// The largest form body accepted (survey answers with long comments fit easily).
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The largest people file accepted through the upload page.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// Percent-encodes text for use in a URL query value.
 pub fn url_encode(text: &str) -> String {
@@ -34,11 +37,9 @@ pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.trim())
 }
 
-/// A required whole-number form field.
-pub fn id_field(fields: &[(String, String)], name: &str, what: &str) -> Result<i64, AppError> {
-    field(fields, name)
-        .parse()
-        .map_err(|_| AppError::BadRequest(format!("Choose a {what}.")))
+/// A whole-number form field, when it holds one.
+pub fn id_field(fields: &[(String, String)], name: &str) -> Option<i64> {
+    field(fields, name).parse().ok()
 }
 
 /// Only local paths are followed after sign-in, never another site.

@@ -6,13 +6,18 @@
 
 pub mod access;
 pub mod api;
-pub mod audit;
 pub mod auth;
-pub mod cache;
+pub mod client;
 pub mod error;
 pub mod forms;
+pub mod layout;
 pub mod pages;
+pub mod request_id;
+pub mod state;
 pub mod views;
+
+pub use forms::{MAX_FORM_BYTES, MAX_UPLOAD_BYTES};
+pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -21,71 +26,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use trustloop_app::App;
 use trustloop_storage::DynStore;
-
-/// The largest form body accepted (survey answers with long comments fit easily).
-pub const MAX_FORM_BYTES: usize = 256 * 1024;
-/// The largest people file accepted through the upload page.
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
-
-/// How the web server runs.
-#[derive(Debug, Clone)]
-pub struct WebConfig {
-    /// The address to listen on (`127.0.0.1` by default).
-    pub host: String,
-    /// The port; 0 picks a free one.
-    pub port: u16,
-    /// Whether cookies are marked `Secure` and HSTS is sent (set when served over TLS).
-    pub secure_cookies: bool,
-    /// The address people use to reach Trustloop, used in survey links (for example
-    /// `https://trust.example.org`); defaults to the local address.
-    pub public_url: Option<String>,
-    /// Reverse proxies whose `X-Forwarded-For` header is believed for the client's address (for
-    /// throttling and the audit log); requests from anyone else are taken at their own address.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            host: "127.0.0.1".into(),
-            port: 8080,
-            secure_cookies: false,
-            public_url: None,
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub store: DynStore,
-    /// The server's settings.
-    pub config: Arc<WebConfig>,
-    /// The base of survey links, without a trailing slash.
-    pub base_url: Arc<str>,
-    /// Immutable data parsed once (instrument versions, closed campaigns' contexts).
-    pub cache: Arc<cache::ReadCache>,
-    /// The audit log's writer (group commit).
-    pub audit: Arc<audit::AuditWriter>,
-}
-
-impl AppState {
-    /// An instrument version, read and parsed once per server (a released version never
-    /// changes): every survey page and answer needs it.
-    pub async fn instrument(
-        &self,
-        version: u32,
-    ) -> error::AppResult<Arc<trustloop_domain::instrument::Instrument>> {
-        self.cache
-            .instrument(version, || async {
-                Ok(self.store.instrument(version).await?)
-            })
-            .await
-    }
-}
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -106,11 +48,9 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let state = AppState {
-            audit: Arc::new(audit::AuditWriter::start(store.clone())),
-            store,
+            app: App::new(store),
             config: Arc::new(config),
             base_url: base_url.into(),
-            cache: Arc::default(),
         };
         Ok(Application {
             listener,
@@ -163,6 +103,7 @@ pub fn route_table() -> Vec<access::RouteSpec> {
 /// All routes with their middleware.
 pub fn router(state: AppState) -> Router {
     let secure = state.config.secure_cookies;
+    let config = state.config.clone();
     let mut app = access::build(&state, route_table())
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .fallback(pages::not_found)
@@ -184,7 +125,11 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
+        .layer(axum::middleware::from_fn_with_state(
+            config,
+            request_id::tag,
+        ));
     if secure {
         app = app.layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
@@ -198,7 +143,7 @@ async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match state.store.health().await {
+    match state.app.store.health().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

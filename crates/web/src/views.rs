@@ -487,3 +487,15 @@ impl ReportView {
         }
     }
 }
+
+/// A mean on 0–100 as a heatmap cell: the number, and its colour band's class.
+pub fn heat_cell(mean: Option<f64>) -> (String, String) {
+    match mean {
+        // Five bands for the colour, so the table reads at a glance; the number is always shown.
+        Some(m) => (
+            format!("{m:.0}"),
+            format!("heat{}", ((m / 20.0).floor() as i64).clamp(0, 4)),
+        ),
+        None => ("–".into(), "heat-none".into()),
+    }
+}

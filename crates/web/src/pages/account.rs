@@ -1,19 +1,20 @@
 //! The user's own account: API tokens, and setting a password from a one-time link.
 
-use super::Chrome;
-use crate::AppState;
 use crate::access::{Access, RouteSpec, SCOPES};
-use crate::audit::{self, ClientAddress};
-use crate::auth::{self, SignedIn};
-use crate::error::{AppError, AppResult};
+use crate::auth::{FormPost, SignedIn};
+use crate::client::ClientAddress;
+use crate::error::AppResult;
 use crate::forms::field;
+use crate::layout::Chrome;
+use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use trustloop_storage::{ApiToken, NewApiToken, Role, StoreError};
+use trustloop_app::accounts::{self, MIN_PASSWORD_CHARS, PasswordChange};
+use trustloop_storage::{ApiToken, Role};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     vec![
@@ -24,28 +25,6 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .get(password_form)
             .post(set_password),
     ]
-}
-
-/// The shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// The longest password accepted (argon2 takes any length; this bounds the work).
-pub const MAX_PASSWORD_CHARS: usize = 200;
-
-/// Checks a new password against the rules; the message says how to fix it.
-pub fn check_password(password: &str, confirm: &str) -> Result<(), String> {
-    let length = password.chars().count();
-    if length < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "Use at least {MIN_PASSWORD_CHARS} characters; a few unrelated words make a good password."
-        ));
-    }
-    if length > MAX_PASSWORD_CHARS {
-        return Err(format!("Use at most {MAX_PASSWORD_CHARS} characters."));
-    }
-    if password != confirm {
-        return Err("The two passwords differ; type the same password twice.".into());
-    }
-    Ok(())
 }
 
 /// The scopes a user may give their tokens.
@@ -87,6 +66,7 @@ async fn account_page(
     error: Option<String>,
 ) -> AppResult<AccountPage> {
     let tokens = state
+        .app
         .store
         .api_tokens(signed_in.user.id)
         .await?
@@ -98,7 +78,7 @@ async fn account_page(
         })
         .collect();
     Ok(AccountPage {
-        chrome: Chrome::for_user(signed_in),
+        chrome: signed_in.chrome(),
         email: signed_in.user.email.clone(),
         tokens,
         scopes: scopes_for(signed_in.user.role),
@@ -111,13 +91,13 @@ async fn account(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
     account_page(&state, &signed_in, None, None).await
 }
 
-async fn create_token(
-    State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    signed_in.check_csrf(&fields)?;
+#[tracing::instrument(skip_all)]
+async fn create_token(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    let FormPost {
+        signed_in,
+        actor,
+        fields,
+    } = post;
     let allowed = scopes_for(signed_in.user.role);
     let scopes: Vec<String> = fields
         .iter()
@@ -138,51 +118,20 @@ async fn create_token(
         let page = account_page(&state, &signed_in, None, Some(problem.into())).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let token = format!("tl_{}", auth::random_token());
-    let id = state
-        .store
-        .create_api_token(&NewApiToken {
-            user_id: signed_in.user.id,
-            name: name.to_string(),
-            token_hash: auth::hash_token(&token),
-            scopes: scopes.clone(),
-            created_at: auth::now(),
-        })
-        .await?;
-    audit::record(
-        &state,
-        &signed_in.user.email,
-        "api_token_created",
-        &format!("token {id}"),
-        &address,
-        &scopes.join(" "),
-    )
-    .await?;
+    let token =
+        accounts::create_api_token(&state.app, &actor, signed_in.user.id, name, scopes).await?;
     let page = account_page(&state, &signed_in, Some(token), None).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
 }
 
+#[tracing::instrument(skip_all, fields(token = id))]
 async fn revoke_token(
     State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    post: FormPost,
 ) -> AppResult<Redirect> {
-    signed_in.check_csrf(&fields)?;
-    state
-        .store
-        .revoke_api_token(signed_in.user.id, id, auth::now())
-        .await?;
-    audit::record(
-        &state,
-        &signed_in.user.email,
-        "api_token_revoked",
-        &format!("token {id}"),
-        &address,
-        "",
-    )
-    .await?;
+    let user = post.signed_in.user.id;
+    accounts::revoke_api_token(&state.app, &post.actor, user, id).await?;
     Ok(Redirect::to("/account"))
 }
 
@@ -208,19 +157,11 @@ fn dead_link() -> Response {
         .into_response()
 }
 
-fn link_hash(token: &str) -> Option<String> {
-    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| auth::hash_token(token))
-}
-
 async fn password_form(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let Some(hash) = link_hash(&token) else {
-        return Ok(dead_link());
-    };
-    let Some(user) = state.store.password_link_user(&hash, auth::now()).await? else {
+    let Some(user) = accounts::password_link_user(&state.app, &token).await? else {
         return Ok(dead_link());
     };
     Ok(PasswordPage {
@@ -233,61 +174,26 @@ async fn password_form(
     .into_response())
 }
 
+#[tracing::instrument(skip_all)]
 async fn set_password(
     State(state): State<AppState>,
     address: ClientAddress,
     Path(token): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let Some(hash) = link_hash(&token) else {
-        return Ok(dead_link());
-    };
-    let Some(user) = state.store.password_link_user(&hash, auth::now()).await? else {
-        return Ok(dead_link());
-    };
-    let password = field(&fields, "password").to_string();
-    if let Err(problem) = check_password(&password, field(&fields, "confirm")) {
-        let page = PasswordPage {
-            chrome: Chrome::default(),
-            email: user.email,
-            action: format!("/password/{token}"),
-            error: Some(problem),
-            min: MIN_PASSWORD_CHARS,
-        };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let password_hash = auth::hash_password(password).await?;
-    match state
-        .store
-        .use_password_link(&hash, auth::now(), &password_hash)
-        .await
-    {
-        Ok(_) => {
-            audit::record(
-                &state,
-                &user.email,
-                "password_set",
-                "",
-                &address,
-                "one-time link",
-            )
-            .await?;
-            Ok(Redirect::to("/sign-in?next=/").into_response())
+    let (password, confirm) = (field(&fields, "password"), field(&fields, "confirm"));
+    match accounts::set_password(&state.app, &address.0, &token, password, confirm).await? {
+        PasswordChange::Done => Ok(Redirect::to("/sign-in?next=/").into_response()),
+        PasswordChange::DeadLink => Ok(dead_link()),
+        PasswordChange::Refused { email, problem } => {
+            let page = PasswordPage {
+                chrome: Chrome::default(),
+                email,
+                action: format!("/password/{token}"),
+                error: Some(problem),
+                min: MIN_PASSWORD_CHARS,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(StoreError::Conflict(_)) => Ok(dead_link()),
-        Err(e) => Err(AppError::from(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_password;
-
-    #[test]
-    fn passwords_need_length_and_a_matching_confirmation() {
-        assert!(check_password("short", "short").is_err());
-        assert!(check_password("a long enough password", "a long enough passw0rd").is_err());
-        assert!(check_password("a long enough password", "a long enough password").is_ok());
-        assert!(check_password(&"x".repeat(201), &"x".repeat(201)).is_err());
     }
 }

@@ -1,16 +1,17 @@
 //! The survey a rater opens from their link, and the same form for a leader's self-assessment.
 
-use super::Chrome;
-use crate::AppState;
 use crate::access::{Access, RouteSpec};
 use crate::auth::hash_token;
 use crate::error::{AppError, AppResult};
+use crate::layout::Chrome;
+use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use trustloop_app::today;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::{Element, RaterGroup};
 use trustloop_domain::privacy::PrivacyRules;
@@ -230,11 +231,6 @@ pub fn unavailable(invitation: &SurveyInvitation) -> Option<Response> {
     }
 }
 
-/// Today's date (UTC).
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
 fn invalid_link() -> Response {
     message(
         StatusCode::NOT_FOUND,
@@ -252,7 +248,11 @@ async fn invitation_for(state: &AppState, token: &str) -> AppResult<Option<Surve
     if !well_formed(token) {
         return Ok(None);
     }
-    Ok(state.store.invitation_by_token(&hash_token(token)).await?)
+    Ok(state
+        .app
+        .store
+        .invitation_by_token(&hash_token(token))
+        .await?)
 }
 
 async fn open_survey(
@@ -266,6 +266,7 @@ async fn open_survey(
         return Ok(page);
     }
     let instrument = state
+        .app
         .instrument(invitation.campaign.instrument_version)
         .await?;
     Ok(survey_page(
@@ -293,6 +294,7 @@ pub async fn accept_answers(
         return Ok(page);
     }
     let instrument = state
+        .app
         .instrument(invitation.campaign.instrument_version)
         .await?;
     let answers = match SurveyAnswers::parse(&instrument, fields) {
@@ -303,6 +305,7 @@ pub async fn accept_answers(
         }
     };
     match state
+        .app
         .store
         .submit_response(invitation.id, &answers, today())
         .await
@@ -330,6 +333,7 @@ async fn submit_survey(
     // here to answer with the right page.
     if well_formed(&token)
         && state
+            .app
             .store
             .submit_form(&hash_token(&token), fields.clone(), today())
             .await?

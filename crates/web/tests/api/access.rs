@@ -360,13 +360,6 @@ async fn a_one_time_link_sets_a_password_once_and_ends_old_sessions() {
     assert_eq!(signed.status(), StatusCode::SEE_OTHER);
 }
 
-async fn create_token(client: &Client, name: &str, scopes: &[&str]) -> reqwest::Response {
-    let csrf = client.csrf().await;
-    let mut form = vec![("csrf", csrf.as_str()), ("name", name)];
-    form.extend(scopes.iter().map(|s| ("scope", *s)));
-    client.post_form("/account/tokens", &form).await
-}
-
 #[tokio::test]
 async fn api_tokens_act_for_their_owner_within_their_scopes_until_revoked() {
     let app = TestApp::spawn().await;
@@ -462,33 +455,6 @@ async fn a_leader_cannot_give_a_token_admin_scopes_or_revoke_someone_elses() {
         .post_with_csrf(&format!("/account/tokens/{admin_token}/revoke"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-}
-
-/// Makes every later write to the audit log fail, as a full disk or a broken database would.
-async fn refuse_audit_events(app: &TestApp) {
-    if app.db_url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(&app.db_url).await.expect("opens");
-        sqlx::query(
-            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events
-             BEGIN SELECT RAISE(ABORT, 'the audit log cannot be written'); END",
-        )
-        .execute(&pool)
-        .await
-        .expect("trigger");
-    } else {
-        let pool = sqlx::PgPool::connect(&app.db_url).await.expect("opens");
-        for statement in [
-            "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS
-             $$ BEGIN RAISE EXCEPTION 'the audit log cannot be written'; END $$",
-            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events
-             FOR EACH ROW EXECUTE FUNCTION no_audit()",
-        ] {
-            sqlx::query(statement)
-                .execute(&pool)
-                .await
-                .expect("trigger");
-        }
-    }
 }
 
 #[tokio::test]

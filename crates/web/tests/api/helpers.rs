@@ -1,4 +1,8 @@
 //! Starting a server per test and talking to it like a browser would.
+//!
+//! `TEST_LOG=1 cargo test …` prints the servers' logs (at the levels `RUST_LOG` names; by default
+//! `info`, and a line for each request's start and end) with each request's id; without it they
+//! stay quiet.
 
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -30,16 +34,27 @@ impl TestApp {
     /// `TRUSTLOOP_TEST_BACKEND=postgres`, a fresh database on the PostgreSQL server named by
     /// `TRUSTLOOP_TEST_POSTGRES` (such as the one `scripts/postgres start DIR` prints).
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_on(std::env::var("TRUSTLOOP_TEST_BACKEND").ok().as_deref()).await
+        TestApp::spawn_on(chosen_backend().as_deref(), WebConfig::default()).await
     }
 
     /// Starts a server on a fresh SQLite file whatever the backend chosen for the run: for
     /// tests that read the database file itself.
     pub async fn spawn_sqlite() -> TestApp {
-        TestApp::spawn_on(Some("sqlite")).await
+        TestApp::spawn_on(Some("sqlite"), WebConfig::default()).await
     }
 
-    async fn spawn_on(backend: Option<&str>) -> TestApp {
+    /// Starts a server that trusts the local address as its reverse proxy: for tests of what a
+    /// proxy's headers change.
+    pub async fn spawn_behind_proxy() -> TestApp {
+        let config = WebConfig {
+            trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+            ..WebConfig::default()
+        };
+        TestApp::spawn_on(chosen_backend().as_deref(), config).await
+    }
+
+    async fn spawn_on(backend: Option<&str>, config: WebConfig) -> TestApp {
+        show_logs_when_asked();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match backend.ok_or(std::env::VarError::NotPresent) {
             Ok("postgres") => {
@@ -59,15 +74,9 @@ impl TestApp {
         let store = trustloop_storage::connect_with_key(&url, trustloop_storage::SealKey::random())
             .await
             .expect("database opens");
-        let app = Application::build(
-            WebConfig {
-                port: 0,
-                ..WebConfig::default()
-            },
-            store.clone(),
-        )
-        .await
-        .expect("server binds");
+        let app = Application::build(WebConfig { port: 0, ..config }, store.clone())
+            .await
+            .expect("server binds");
         let base = format!("http://{}", app.address());
         tokio::spawn(app.run_until(std::future::pending()));
         let app = TestApp {
@@ -149,6 +158,57 @@ impl TestApp {
     }
 }
 
+/// The backend the run asked for with `TRUSTLOOP_TEST_BACKEND`.
+fn chosen_backend() -> Option<String> {
+    std::env::var("TRUSTLOOP_TEST_BACKEND").ok()
+}
+
+/// With `TEST_LOG` set, prints every server's logs to standard error as they happen (once per
+/// test binary: the servers of all its tests share them, each line naming its request's id).
+fn show_logs_when_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let asked = std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0");
+    if !asked {
+        return;
+    }
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=debug"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init();
+    });
+}
+
+/// Makes every later write to the audit log fail, as a full disk or a broken database would.
+pub async fn refuse_audit_events(app: &TestApp) {
+    if app.db_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&app.db_url).await.expect("opens");
+        sqlx::query(
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events
+             BEGIN SELECT RAISE(ABORT, 'the audit log cannot be written'); END",
+        )
+        .execute(&pool)
+        .await
+        .expect("trigger");
+    } else {
+        let pool = sqlx::PgPool::connect(&app.db_url).await.expect("opens");
+        for statement in [
+            "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'the audit log cannot be written'; END $$",
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events
+             FOR EACH ROW EXECUTE FUNCTION no_audit()",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .expect("trigger");
+        }
+    }
+}
+
 impl Client {
     /// GETs a path on the server, or an absolute URL (such as a survey link).
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -210,6 +270,14 @@ impl Client {
         all.push(("csrf", &csrf));
         self.post_form(path, &all).await
     }
+}
+
+/// Creates an API token through the account page.
+pub async fn create_token(client: &Client, name: &str, scopes: &[&str]) -> reqwest::Response {
+    let csrf = client.csrf().await;
+    let mut form = vec![("csrf", csrf.as_str()), ("name", name)];
+    form.extend(scopes.iter().map(|s| ("scope", *s)));
+    client.post_form("/account/tokens", &form).await
 }
 
 /// The text between the first `start` and the next `end`.

@@ -8,5 +8,6 @@ mod attacks;
 mod campaign_flow;
 mod import;
 mod matrix;
+mod observability;
 mod segments;
 mod survey;

@@ -5,7 +5,7 @@
 //! report in a closed campaign is computed from data that no longer changes (a closed campaign
 //! takes no answers, raters or leaders, and never reopens).
 
-use crate::error::AppResult;
+use crate::Result;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -58,10 +58,10 @@ pub struct ReadCache {
 
 impl ReadCache {
     /// The instrument `version`, loading it with `load` the first time.
-    pub async fn instrument<F, Fut>(&self, version: u32, load: F) -> AppResult<Arc<Instrument>>
+    pub async fn instrument<F, Fut>(&self, version: u32, load: F) -> Result<Arc<Instrument>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<Instrument>>,
+        Fut: Future<Output = Result<Instrument>>,
     {
         self.instruments
             .get_or_load(version, INSTRUMENTS, load)
@@ -74,10 +74,10 @@ impl ReadCache {
         &self,
         campaign: CampaignId,
         load: F,
-    ) -> AppResult<Arc<CampaignContext>>
+    ) -> Result<Arc<CampaignContext>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<CampaignContext>>,
+        Fut: Future<Output = Result<CampaignContext>>,
     {
         self.contexts.get_or_load(campaign, CONTEXTS, load).await
     }
@@ -88,10 +88,10 @@ impl ReadCache {
         &self,
         key: FinishedReportKey,
         load: F,
-    ) -> AppResult<Arc<FinishedReport>>
+    ) -> Result<Arc<FinishedReport>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<FinishedReport>>,
+        Fut: Future<Output = Result<FinishedReport>>,
     {
         self.reports.get_or_load(key, REPORTS, load).await
     }
@@ -126,10 +126,10 @@ impl<K, V> Default for Bounded<K, V> {
 }
 
 impl<K: Eq + Hash + Copy, V> Bounded<K, V> {
-    async fn get_or_load<F, Fut>(&self, key: K, capacity: usize, load: F) -> AppResult<Arc<V>>
+    async fn get_or_load<F, Fut>(&self, key: K, capacity: usize, load: F) -> Result<Arc<V>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<V>>,
+        Fut: Future<Output = Result<V>>,
     {
         let cell = {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -161,7 +161,7 @@ impl<K: Eq + Hash + Copy, V> Bounded<K, V> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::error::AppError;
+    use crate::Error;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test]
@@ -195,7 +195,7 @@ mod tests {
     async fn a_failed_load_is_tried_again() {
         let cache: Bounded<u32, String> = Bounded::default();
         let failed = cache
-            .get_or_load(1, 2, || async { Err(AppError::NotFound("thing")) })
+            .get_or_load(1, 2, || async { Err(Error::NotFound("thing")) })
             .await;
         assert!(failed.is_err());
         let loaded = cache

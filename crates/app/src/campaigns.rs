@@ -1,0 +1,322 @@
+//! Running a campaign: creating it, choosing its leaders and raters, issuing the survey links,
+//! opening and closing it, and what an admin can read about it once it has closed.
+
+use crate::{Actor, App, Error, Result};
+use std::sync::Arc;
+use trustloop_domain::campaign::{CampaignName, CampaignStatus, parse_deadline};
+use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::RaterGroup;
+use trustloop_domain::people::{Email, parse_text};
+use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::quality::InstrumentQuality;
+use trustloop_storage::{
+    Campaign, CampaignId, GroupProgress, NewCampaign, NewInvitation, PersonId,
+};
+
+/// A new campaign as an admin typed it; empty thresholds take the default rules.
+pub struct CampaignText<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its deadline, `YYYY-MM-DD`.
+    pub deadline: &'a str,
+    /// The smallest anonymous rater group shown.
+    pub min_rater_group: &'a str,
+    /// The smallest team shown.
+    pub min_team: &'a str,
+    /// The smallest segment shown.
+    pub min_segment: &'a str,
+    /// The fewest anonymous raters whose comments are shown.
+    pub min_comments: &'a str,
+}
+
+/// A new campaign, checked.
+pub struct CampaignDraft {
+    /// Its name.
+    pub name: CampaignName,
+    /// The last day answers are accepted.
+    pub deadline: time::Date,
+    /// Its privacy rules.
+    pub rules: PrivacyRules,
+}
+
+fn threshold(text: &str, default: u32) -> std::result::Result<u32, String> {
+    match text {
+        "" => Ok(default),
+        text => text
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number.")),
+    }
+}
+
+impl CampaignDraft {
+    /// Checks a campaign as typed; the message says what to fix.
+    pub fn parse(text: &CampaignText<'_>) -> std::result::Result<CampaignDraft, String> {
+        let defaults = PrivacyRules::default();
+        let name = CampaignName::parse(text.name)?;
+        let deadline = parse_deadline(text.deadline, crate::today())?;
+        let rules = PrivacyRules::new(
+            threshold(text.min_rater_group, defaults.min_rater_group)?,
+            threshold(text.min_team, defaults.min_team)?,
+            threshold(text.min_segment, defaults.min_segment)?,
+            threshold(text.min_comments, defaults.min_comments)?,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(CampaignDraft {
+            name,
+            deadline,
+            rules,
+        })
+    }
+}
+
+/// Creates a draft campaign on the current instrument.
+#[tracing::instrument(skip_all)]
+pub async fn create(app: &App, draft: CampaignDraft) -> Result<CampaignId> {
+    Ok(app
+        .store
+        .create_campaign(&NewCampaign {
+            name: draft.name.as_str().to_string(),
+            instrument_version: Instrument::current().version,
+            deadline: draft.deadline,
+            rules: draft.rules,
+            created_on: crate::today(),
+        })
+        .await?)
+}
+
+/// Adds the person with `email` to a campaign as a leader to be rated.
+#[tracing::instrument(skip_all, fields(campaign = %campaign))]
+pub async fn add_leader(app: &App, campaign: CampaignId, email: &str) -> Result<()> {
+    let email = Email::parse(email)
+        .map_err(|e| Error::Invalid(format!("Enter the leader's email: {e}.")))?;
+    let person = app.store.person_by_email(&email).await?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "Nobody with the email {email} is in the organisation. Import them first."
+        ))
+    })?;
+    app.store.add_leader(campaign, person.id).await?;
+    Ok(())
+}
+
+/// A rater as typed by an admin or a leader.
+pub struct RaterText<'a> {
+    /// Their name.
+    pub name: &'a str,
+    /// Their email.
+    pub email: &'a str,
+    /// Their relationship to the leader, as a slug (`peer`, `other`…).
+    pub group: &'a str,
+}
+
+/// Checks a rater for `leader` in `campaign`, allowing only `groups`.
+pub fn parse_rater(
+    text: &RaterText<'_>,
+    campaign: CampaignId,
+    leader: PersonId,
+    groups: &[RaterGroup],
+) -> Result<NewInvitation> {
+    let name = parse_text("rater's name", text.name).map_err(|e| Error::Invalid(capitalise(&e)))?;
+    let email = Email::parse(text.email).map_err(|e| Error::Invalid(capitalise(&e)))?;
+    let group = RaterGroup::from_slug(text.group)
+        .filter(|g| groups.contains(g))
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "Choose the rater's relationship: {}.",
+                groups
+                    .iter()
+                    .map(|g| g.label().to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))
+        })?;
+    Ok(NewInvitation {
+        campaign_id: campaign,
+        leader_id: leader,
+        group,
+        person_id: None,
+        rater_name: name,
+        rater_email: email,
+    })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// Invites a rater, linked to the person with their email when they are in the organisation;
+/// a leader cannot be invited to rate themselves as someone else.
+#[tracing::instrument(skip_all, fields(campaign = %invitation.campaign_id, leader = %invitation.leader_id))]
+pub async fn add_rater(app: &App, mut invitation: NewInvitation) -> Result<()> {
+    if let Some(person) = app.store.person_by_email(&invitation.rater_email).await? {
+        if person.id == invitation.leader_id {
+            return Err(Error::Invalid(
+                "A leader's own answers come from the self-assessment; invite someone else.".into(),
+            ));
+        }
+        invitation.person_id = Some(person.id);
+    }
+    app.store.add_invitation(&invitation).await?;
+    Ok(())
+}
+
+/// The campaign `id` if `leader` is rated in it; otherwise "not found", so that ids of other
+/// leaders' campaigns reveal nothing.
+pub async fn led_by(app: &App, leader: PersonId, id: CampaignId) -> Result<Campaign> {
+    app.store
+        .campaigns_led_by(leader)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(Error::NotFound("campaign"))
+}
+
+/// Opens a draft campaign for answers, unless its deadline has passed, and records it in the
+/// audit log.
+#[tracing::instrument(skip_all, fields(campaign = %id))]
+pub async fn open(app: &App, actor: &Actor, id: CampaignId) -> Result<()> {
+    let campaign = app.store.campaign(id).await?;
+    if campaign.deadline < crate::today() {
+        return Err(Error::Conflict(format!(
+            "The deadline {} has passed; a campaign cannot open after its deadline.",
+            campaign.deadline
+        )));
+    }
+    change_status(app, actor, id, CampaignStatus::Open).await
+}
+
+/// Closes an open campaign for good, which releases its reports, and records it in the audit
+/// log.
+#[tracing::instrument(skip_all, fields(campaign = %id))]
+pub async fn close(app: &App, actor: &Actor, id: CampaignId) -> Result<()> {
+    change_status(app, actor, id, CampaignStatus::Closed).await
+}
+
+async fn change_status(
+    app: &App,
+    actor: &Actor,
+    id: CampaignId,
+    status: CampaignStatus,
+) -> Result<()> {
+    app.store.set_campaign_status(id, status).await?;
+    let action = if status == CampaignStatus::Open {
+        "campaign_opened"
+    } else {
+        "campaign_closed"
+    };
+    app.audit(actor, action, &format!("campaign {id}"), "")
+        .await
+}
+
+/// One survey link just issued.
+pub struct IssuedLink {
+    /// The leader's name.
+    pub leader: String,
+    /// The rater's name.
+    pub rater_name: String,
+    /// The rater's email.
+    pub rater_email: String,
+    /// The rater's relationship to the leader.
+    pub group: RaterGroup,
+    /// The link (shown once: only its hash is kept).
+    pub url: String,
+}
+
+/// Issues survey links for a campaign's invitations that have none (or, with `reissue`, new
+/// links for every unanswered one, so the old ones stop working), under `base_url`, and records
+/// it in the audit log.
+#[tracing::instrument(skip_all, fields(campaign = %id, reissue))]
+pub async fn issue_links(
+    app: &App,
+    actor: &Actor,
+    id: CampaignId,
+    reissue: bool,
+    base_url: &str,
+) -> Result<(Campaign, Vec<IssuedLink>)> {
+    let campaign = app.store.campaign(id).await?;
+    if campaign.status == CampaignStatus::Closed {
+        return Err(Error::Conflict(
+            "The campaign is closed; no links are needed.".into(),
+        ));
+    }
+    let issued = app
+        .store
+        .issue_links(campaign.id, reissue, &|| {
+            let token = crate::tokens::random_token();
+            let hash = crate::tokens::hash_token(&token);
+            (token, hash)
+        })
+        .await?;
+    app.audit(
+        actor,
+        "links_issued",
+        &format!("campaign {id}"),
+        &format!(
+            "{} link(s){}",
+            issued.len(),
+            if reissue {
+                ", replacing unanswered ones"
+            } else {
+                ""
+            }
+        ),
+    )
+    .await?;
+    let leaders = app.store.campaign_leaders(campaign.id).await?;
+    let leader_name = |id| {
+        leaders
+            .iter()
+            .find(|l| l.id == id)
+            .map_or(String::new(), |l| l.name.clone())
+    };
+    let links = issued
+        .into_iter()
+        .map(|(invitation, token)| IssuedLink {
+            leader: leader_name(invitation.leader_id),
+            rater_name: invitation.rater_name,
+            rater_email: invitation.rater_email,
+            group: invitation.group,
+            url: format!("{base_url}/s/{token}"),
+        })
+        .collect();
+    Ok((campaign, links))
+}
+
+/// How well a closed campaign measured: consistency, reliability and agreement.
+pub struct MeasurementQuality {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Its instrument.
+    pub instrument: Arc<Instrument>,
+    /// The figures, when there were enough answers to compute them.
+    pub assessed: Option<InstrumentQuality>,
+}
+
+/// Computes the measurement quality of a closed campaign.
+#[tracing::instrument(skip_all, fields(campaign = %id))]
+pub async fn measurement_quality(app: &App, id: CampaignId) -> Result<MeasurementQuality> {
+    let campaign = app.store.campaign(id).await?;
+    if campaign.status != CampaignStatus::Closed {
+        return Err(Error::Conflict(
+            "Measurement quality is computed once the campaign has closed.".into(),
+        ));
+    }
+    let instrument = app.instrument(campaign.instrument_version).await?;
+    let all = app.store.campaign_responses(campaign.id).await?;
+    let assessed = trustloop_domain::quality::assess(&instrument, &all);
+    Ok(MeasurementQuality {
+        campaign,
+        instrument,
+        assessed,
+    })
+}
+
+/// Per leader and rater group, how many were invited and how many finished: counts only,
+/// never who answered.
+pub async fn progress(app: &App, id: CampaignId) -> Result<Vec<GroupProgress>> {
+    app.store.campaign(id).await?;
+    Ok(app.store.progress(id).await?)
+}

@@ -1,0 +1,93 @@
+//! Trustloop's use cases: what the pages, the JSON API and the command line do, in the
+//! product's words and without HTTP. Each module is one part of the product: [`reports`] (a
+//! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes),
+//! [`imports`] (the people import), [`campaigns`] (running a campaign) and [`accounts`]
+//! (sign-in accounts, passwords, sessions and API tokens).
+//!
+//! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
+//! together for one use, and `trustloop-web` and the `trustloop` binary only read requests and
+//! show results. A use case takes what its caller checked (who is signed in, what they may
+//! see) and returns [`Error`] for what went wrong; plain reads with no rule of their own are
+//! made on [`App::store`] directly.
+
+pub mod accounts;
+pub mod audit;
+pub mod cache;
+pub mod campaigns;
+pub mod error;
+pub mod heatmap;
+pub mod imports;
+pub mod reports;
+pub mod segments;
+pub mod tokens;
+
+pub use audit::Actor;
+pub use error::{Error, Result};
+
+use std::sync::Arc;
+use trustloop_domain::instrument::Instrument;
+use trustloop_storage::{AuditEvent, DynStore};
+
+/// What every use case works with: the database, the data kept in memory between uses, and
+/// the audit log.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub store: DynStore,
+    /// Immutable data parsed once (instrument versions, closed campaigns' contexts and reports).
+    pub cache: Arc<cache::ReadCache>,
+    audit: Arc<audit::AuditLog>,
+}
+
+impl App {
+    /// The use cases over `store`. Starts the audit log's writer, so it is called inside a
+    /// Tokio runtime.
+    pub fn new(store: DynStore) -> App {
+        App {
+            audit: Arc::new(audit::AuditLog::start(store.clone())),
+            store,
+            cache: Arc::default(),
+        }
+    }
+
+    /// An instrument version, read and parsed once (a released version never changes): every
+    /// survey page, answer and report needs it.
+    pub async fn instrument(&self, version: u32) -> Result<Arc<Instrument>> {
+        self.cache
+            .instrument(version, || async {
+                Ok(self.store.instrument(version).await?)
+            })
+            .await
+    }
+
+    /// Appends an event to the audit log, returning once it is committed: what is audited
+    /// fails when its event cannot be recorded, so nothing audited happens unrecorded.
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
+        self.audit
+            .record(AuditEvent {
+                at: now(),
+                actor: actor.name.clone(),
+                action: action.into(),
+                target: target.into(),
+                address: actor.address.clone(),
+                detail: detail.into(),
+            })
+            .await
+    }
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Today's date (UTC).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}

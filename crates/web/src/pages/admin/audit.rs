@@ -1,0 +1,79 @@
+//! The audit log, newest first, a page at a time.
+
+use crate::access::{Access, RouteSpec};
+use crate::auth::SignedIn;
+use crate::error::AppResult;
+use crate::layout::Chrome;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Vec<RouteSpec> {
+    vec![RouteSpec::new("/admin/audit", Access::Admin).get(audit_log)]
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    before: Option<i64>,
+}
+
+/// One audit event as shown.
+pub struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    address: String,
+    detail: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    events: Vec<AuditRow>,
+    older: Option<i64>,
+}
+
+/// The page size of the audit log.
+const AUDIT_PAGE: u32 = 100;
+
+async fn audit_log(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(params): Query<AuditParams>,
+) -> AppResult<AuditPage> {
+    signed_in.require_admin()?;
+    let events = state
+        .app
+        .store
+        .audit_events(AUDIT_PAGE, params.before)
+        .await?;
+    let older = (events.len() == AUDIT_PAGE as usize)
+        .then(|| events.last().map(|(id, _)| *id))
+        .flatten();
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    Ok(AuditPage {
+        chrome: signed_in.chrome(),
+        events: events
+            .into_iter()
+            .map(|(id, e)| AuditRow {
+                id,
+                at: time::OffsetDateTime::from_unix_timestamp(e.at)
+                    .ok()
+                    .and_then(|t| t.format(format).ok())
+                    .unwrap_or_default(),
+                actor: e.actor,
+                action: e.action.replace('_', " "),
+                target: e.target,
+                address: e.address,
+                detail: e.detail,
+            })
+            .collect(),
+        older,
+    })
+}

@@ -1,0 +1,51 @@
+//! The admin's pages: the organisation and its imports, campaigns, their results, and the
+//! audit log.
+
+mod audit;
+mod campaigns;
+mod people;
+mod results;
+
+use crate::access::{Access, RouteSpec};
+use crate::auth::SignedIn;
+use crate::error::AppResult;
+use crate::layout::Chrome;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use trustloop_storage::{Campaign, PeopleQuery};
+
+pub(super) fn routes() -> Vec<RouteSpec> {
+    let mut table = vec![RouteSpec::new("/admin", Access::Admin).get(dashboard)];
+    table.extend(people::routes());
+    table.extend(campaigns::routes());
+    table.extend(results::routes());
+    table.extend(audit::routes());
+    table
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/dashboard.html")]
+struct Dashboard {
+    chrome: Chrome,
+    people: u64,
+    campaigns: Vec<Campaign>,
+}
+
+async fn dashboard(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<Dashboard> {
+    signed_in.require_admin()?;
+    let (_, people) = state
+        .app
+        .store
+        .people(&PeopleQuery {
+            limit: 0,
+            ..PeopleQuery::default()
+        })
+        .await?;
+    Ok(Dashboard {
+        chrome: signed_in.chrome(),
+        people,
+        campaigns: state.app.store.campaigns().await?,
+    })
+}

@@ -1,0 +1,170 @@
+//! The organisation's people: the list, and importing them from a file.
+
+use crate::access::{Access, RouteSpec};
+use crate::auth::SignedIn;
+use crate::client::ClientAddress;
+use crate::error::{AppError, AppResult};
+use crate::layout::Chrome;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tracing::Instrument;
+use trustloop_app::imports;
+use trustloop_storage::{ImportJob, ImportStatus, PeopleQuery, Person};
+
+pub(super) fn routes() -> Vec<RouteSpec> {
+    let admin = |path| RouteSpec::new(path, Access::Admin);
+    vec![
+        admin("/admin/people").get(people),
+        admin("/admin/people/import")
+            .get(import_form)
+            .post(upload_people)
+            .body_limit(crate::forms::MAX_UPLOAD_BYTES),
+        admin("/admin/imports/{id}").get(import_status),
+    ]
+}
+
+/// The page size of the people list.
+const PEOPLE_PAGE: u64 = 50;
+
+#[derive(Deserialize)]
+struct PeopleParams {
+    q: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/people.html")]
+struct PeoplePage {
+    chrome: Chrome,
+    people: Vec<Person>,
+    total: u64,
+    q: String,
+    page: u64,
+    pages: u64,
+}
+
+async fn people(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(params): Query<PeopleParams>,
+) -> AppResult<PeoplePage> {
+    signed_in.require_admin()?;
+    let q = params.q.unwrap_or_default().trim().to_string();
+    let page = params.page.unwrap_or(1).max(1);
+    let (people, total) = state
+        .app
+        .store
+        .people(&PeopleQuery {
+            search: (!q.is_empty()).then(|| q.clone()),
+            offset: (page - 1) * PEOPLE_PAGE,
+            limit: PEOPLE_PAGE,
+        })
+        .await?;
+    Ok(PeoplePage {
+        chrome: signed_in.chrome(),
+        people,
+        total,
+        q,
+        page,
+        pages: total.div_ceil(PEOPLE_PAGE).max(1),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/import.html")]
+struct ImportForm {
+    chrome: Chrome,
+    error: Option<String>,
+}
+
+async fn import_form(signed_in: SignedIn) -> AppResult<ImportForm> {
+    signed_in.require_admin()?;
+    Ok(ImportForm {
+        chrome: signed_in.chrome(),
+        error: None,
+    })
+}
+
+#[tracing::instrument(skip_all)]
+async fn upload_people(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    signed_in: SignedIn,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    let mut fields = Vec::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?
+    {
+        let name = part.name().unwrap_or_default().to_string();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        if name == "file" {
+            file = Some(bytes.to_vec());
+        } else {
+            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    signed_in.check_csrf(&fields)?;
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            ImportForm {
+                chrome: signed_in.chrome(),
+                error: Some("Choose a CSV file to import.".into()),
+            },
+        )
+            .into_response());
+    };
+    let id = imports::start(&state.app).await?;
+    state
+        .app
+        .audit(
+            &address.actor(&signed_in.user.email),
+            "people_import_started",
+            &format!("import {id}"),
+            &format!("{} bytes", file.len()),
+        )
+        .await?;
+    // The job records its own progress and outcome, which the status page shows; it keeps the
+    // span of the request that started it, so its log lines name that request.
+    let job = imports::run(state.app.clone(), id, file, |_| {});
+    tokio::spawn(job.in_current_span());
+    Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/import_status.html")]
+struct ImportStatusPage {
+    chrome: Chrome,
+    job: ImportJob,
+    running: bool,
+    failed: bool,
+}
+
+#[tracing::instrument(skip_all, fields(job = id))]
+async fn import_status(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<ImportStatusPage> {
+    signed_in.require_admin()?;
+    let job = state.app.store.import_job(id).await?;
+    Ok(ImportStatusPage {
+        chrome: signed_in.chrome(),
+        running: job.status == ImportStatus::Running,
+        failed: job.status == ImportStatus::Failed,
+        job,
+    })
+}
