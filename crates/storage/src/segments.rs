@@ -8,8 +8,9 @@
 use crate::sql::{Backend, SqlStore};
 use crate::{CampaignId, StoreError, StoreResult, UserId};
 use serde::Serialize;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
+use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::collections::BTreeMap;
+use trustloop_storage_macros::sql_impl;
 
 /// A population a user was shown in a campaign's segment views.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,17 +31,8 @@ fn day_format() -> &'static [time::format_description::BorrowedFormatItem<'stati
     time::macros::format_description!("[year]-[month]-[day]")
 }
 
-impl<DB> SqlStore<DB>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_impl]
+impl<DB> SqlStore<DB> {
     /// Every attribute name of the people in the organisation with its distinct values (sorted),
     /// or `None` for an attribute with more than `max_values` of them.
     pub(crate) async fn read_attribute_values(

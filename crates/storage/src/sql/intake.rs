@@ -4,8 +4,13 @@
 //! with a few multi-row statements, so the cost of a commit is shared by every answer in it.
 
 use super::*;
+use crate::seal::Purpose;
+use rand::seq::SliceRandom;
 use sqlx::Connection as _;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use trustloop_domain::privacy::{GroupPlan, plan_rater_groups};
 
 /// One answer waiting for the intake task, and where to send its outcome.
 pub(super) struct IntakeJob {
@@ -132,25 +137,8 @@ struct Context {
     teams: HashMap<i64, String>,
 }
 
-impl<DB> SqlStore<DB>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
+#[sql_impl]
+impl<DB> SqlStore<DB> {
     /// A store over `pool`, with the intake task that commits answers arriving together in
     /// one transaction. `log` is the write-ahead log the intake flushes itself, where the
     /// backend has one per database file (SQLite; see [`Backend::COMMIT_WITHOUT_FLUSH`]). Must

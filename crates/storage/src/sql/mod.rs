@@ -5,27 +5,32 @@
 //! values, where [`Backend::push_placeholder`] writes them. What differs lives behind
 //! [`Backend`], and in each backend's module (how to connect, its migrations).
 
+mod dialect;
+mod intake;
+mod rows;
+mod team_sums;
+
+pub use dialect::Backend;
+pub(crate) use rows::*;
+pub(crate) use team_sums::*;
+
 use crate::records::*;
 use crate::seal::{Purpose, SealKey};
 use crate::{Store, StoreError, StoreResult};
 use async_trait::async_trait;
-use rand::seq::SliceRandom;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use intake::{IntakeJob, Sent};
+use sqlx::{Database, Pool, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-
-mod intake;
-use intake::{IntakeJob, Sent};
-use trustloop_domain::analytics::{Contribution, Sums, TeamSums, TeamTotals};
+use trustloop_domain::analytics::{Contribution, TeamSums, TeamTotals};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::people::{Email, PeopleFile};
-use trustloop_domain::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
-use trustloop_domain::rating::{Rating, SurveyAnswers};
+use trustloop_domain::rating::SurveyAnswers;
 use trustloop_domain::report::{Comment, Response};
+use trustloop_storage_macros::sql_impl;
 
 /// Audit events per multi-row INSERT (6 values each, well under both databases' limit on bound
 /// values: 32,766 for SQLite, 65,535 for PostgreSQL).
@@ -35,77 +40,6 @@ const AUDIT_BATCH: usize = 2000;
 /// several chunks so that the progress bar moves).
 const IMPORT_CHUNK: usize = 5_000;
 
-/// Ids per `IN (…)` list when reading attributes, for the same limit.
-const ID_BATCH: usize = 5000;
-
-/// Seconds within which a second use of an API token is not written down again.
-const TOKEN_USE_RESOLUTION: i64 = 60;
-
-/// What one SQL database does its own way. Implemented for SQLite and PostgreSQL.
-pub trait Backend: Database {
-    /// Rows a statement changed.
-    fn rows_affected(result: &Self::QueryResult) -> u64;
-
-    /// Starts a transaction that writes. Every transaction in this store writes.
-    const BEGIN_WRITE: &'static str;
-
-    /// Appends the placeholder of the `n`th value (from 1) of a statement with many values.
-    fn push_placeholder(sql: &mut String, n: usize);
-
-    /// Run first in an import's transaction to keep other writers of `people` out until it
-    /// commits, so that two imports at once cannot together close a reporting loop that
-    /// neither sees alone. `None` where a write transaction already excludes other writers.
-    const IMPORT_LOCK: Option<&'static str>;
-
-    /// How an import orders the people it writes (`ORDER BY …` or nothing).
-    const IMPORT_ORDER: &'static str;
-
-    /// Run once an import's staging tables are filled, where the planner needs their statistics.
-    const ANALYZE_STAGING: &'static [&'static str];
-
-    /// Run before the people of a first import (into an empty `people`) are written, and then
-    /// after, where checking each row's foreign keys and keeping indexes that only serve reads
-    /// cost more than dropping them and checking or building them once at the end (PostgreSQL
-    /// checks foreign keys row by row: a third of an import of 100,000 people). Dropping locks
-    /// the table against readers until the import commits, which only costs nothing while it
-    /// holds nobody; so never on a later import. What is restored must be exactly what the
-    /// migrations made.
-    const FIRST_IMPORT_DEFERRED: (&'static [&'static str], &'static [&'static str]);
-
-    /// Ends a SELECT whose rows the transaction goes on to change, so that another
-    /// transaction doing the same waits and then sees the change instead of overwriting it.
-    /// Empty where a write transaction already excludes other writers.
-    const LOCK_SELECTED: &'static str;
-
-    /// Run now and then on another connection while answers arrive, so that copying the log
-    /// back into the database does not hold up a commit. `None` where the server does it.
-    const BACKGROUND_CHECKPOINT: Option<&'static str>;
-
-    /// Run on the intake's own connection where the intake flushes the database's write-ahead
-    /// log itself after each commit, outside the write lock, and answers only then (the
-    /// durability of a commit that flushes, without holding up the next writer). `None` where
-    /// the server flushes its log at commit.
-    const COMMIT_WITHOUT_FLUSH: Option<&'static str>;
-
-    /// Whether the driver reads rows cheaply enough to read team sums one row per team (as
-    /// numbers) rather than joined into one text per column.
-    const ROWS_ARE_CHEAP: bool;
-
-    /// The aggregate that joins text values with a separator (its second argument).
-    const STRING_AGG: &'static str;
-
-    /// The function that makes a one-character string from a character code.
-    const CHR: &'static str;
-
-    /// A FROM item with one row per element of the JSON array bound to `$1`, in a column
-    /// `value` that `value ->> n` reads the `n`th item of as text.
-    const JSON_ARRAY_ELEMENTS: &'static str;
-
-    /// A FROM item `a` with one row per attribute of the person `p`, in columns `key` and
-    /// `value` (text), from the JSON object in `p.attributes`.
-    const ATTRIBUTE_ENTRIES: &'static str;
-}
-
 /// The statement that writes `events` audit events (6 values each).
 fn audit_insert<DB: Backend>(events: usize) -> String {
     format!(
@@ -114,127 +48,8 @@ fn audit_insert<DB: Backend>(events: usize) -> String {
     )
 }
 
-/// Adds direct reports' answers to their teams' running sums: the statement for `teams` rows
-/// of campaign, team, respondents, then n, sum and sum of squares for each of the four
-/// measures.
-fn aggregate_upsert<DB: Backend>(teams: usize) -> String {
-    format!(
-        "INSERT INTO team_aggregates (campaign_id, team, respondents, m0_n, m0_sum, m0_sum_sq,
-            m1_n, m1_sum, m1_sum_sq, m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq)
-         VALUES {} {AGGREGATE_ADD}",
-        row_placeholders::<DB>(teams, AGGREGATE_COLUMNS)
-    )
-}
-
-/// Values per row of [`aggregate_upsert`].
-const AGGREGATE_COLUMNS: usize = 15;
-
-/// What [`aggregate_upsert`] does to a team that already has sums.
-const AGGREGATE_ADD: &str = "ON CONFLICT (campaign_id, team) DO UPDATE SET
-        respondents = team_aggregates.respondents + excluded.respondents,
-        m0_n = team_aggregates.m0_n + excluded.m0_n, m0_sum = team_aggregates.m0_sum + excluded.m0_sum,
-        m0_sum_sq = team_aggregates.m0_sum_sq + excluded.m0_sum_sq,
-        m1_n = team_aggregates.m1_n + excluded.m1_n, m1_sum = team_aggregates.m1_sum + excluded.m1_sum,
-        m1_sum_sq = team_aggregates.m1_sum_sq + excluded.m1_sum_sq,
-        m2_n = team_aggregates.m2_n + excluded.m2_n, m2_sum = team_aggregates.m2_sum + excluded.m2_sum,
-        m2_sum_sq = team_aggregates.m2_sum_sq + excluded.m2_sum_sq,
-        m3_n = team_aggregates.m3_n + excluded.m3_n, m3_sum = team_aggregates.m3_sum + excluded.m3_sum,
-        m3_sum_sq = team_aggregates.m3_sum_sq + excluded.m3_sum_sq";
-
-impl Backend for sqlx::Sqlite {
-    fn rows_affected(result: &Self::QueryResult) -> u64 {
-        result.rows_affected()
-    }
-
-    // Plain `?`: binding a numbered placeholder looks its name up in a list as long as the
-    // statement's placeholders, which made an import of 100,000 people seven times slower.
-    fn push_placeholder(sql: &mut String, _n: usize) {
-        sql.push('?');
-    }
-
-    // Takes the write lock at once, waiting for it as long as the busy timeout allows. A
-    // transaction that read first and then wants to write cannot wait (that could deadlock):
-    // SQLite refuses it with "database is locked" whenever another writer is busy.
-    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
-
-    // SQLite allows one writer at a time.
-    const IMPORT_LOCK: Option<&'static str> = None;
-    // Sorting first made an import of 100,000 people slower (1.8-2.8 s against 1.4-1.9).
-    const IMPORT_ORDER: &'static str = "";
-    // SQLite plans the staging joins well without statistics.
-    const ANALYZE_STAGING: &'static [&'static str] = &[];
-    // SQLite checks a foreign key as it writes the row, with no per-row query to save.
-    const FIRST_IMPORT_DEFERRED: (&'static [&'static str], &'static [&'static str]) = (&[], &[]);
-    const LOCK_SELECTED: &'static str = "";
-
-    // Passive: copies what it can without waiting for readers or blocking the writer.
-    const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
-    // In WAL mode, FULL is NORMAL plus a flush of the log at every commit.
-    const COMMIT_WITHOUT_FLUSH: Option<&'static str> = Some("PRAGMA synchronous = NORMAL");
-    // Its driver hands each row between threads (about 4 µs a row).
-    const ROWS_ARE_CHEAP: bool = false;
-    const STRING_AGG: &'static str = "group_concat";
-    const CHR: &'static str = "char";
-    const JSON_ARRAY_ELEMENTS: &'static str = "json_each($1)";
-    const ATTRIBUTE_ENTRIES: &'static str = "json_each(p.attributes) AS a";
-}
-
-impl Backend for sqlx::Postgres {
-    fn rows_affected(result: &Self::QueryResult) -> u64 {
-        result.rows_affected()
-    }
-
-    fn push_placeholder(sql: &mut String, n: usize) {
-        sql.push('$');
-        sql.push_str(&n.to_string());
-    }
-
-    const BEGIN_WRITE: &'static str = "BEGIN";
-
-    // Conflicts with itself and with every write to `people`, not with reads.
-    const IMPORT_LOCK: Option<&'static str> = Some("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
-    // The unique index of emails is then written in order, at its end on a first import.
-    const IMPORT_ORDER: &'static str = "ORDER BY s.email";
-    // Temporary tables are never analysed automatically: without statistics the planner takes
-    // 100,000 staged rows for a handful and joins them row by row. Row counts and rough
-    // distinct counts are all the staging joins need: a sample of 3,000 rows instead of the
-    // default 30,000 (100,000 people: 163 -> ~20 ms).
-    const ANALYZE_STAGING: &'static [&'static str] = &[
-        "SET LOCAL default_statistics_target = 10",
-        "ANALYZE import_staging",
-    ];
-    // 100,000 people into a copy of `people` in `psql`: 1,678 ms with the foreign keys, 736
-    // without; the two indexes of reads built at the end instead of kept row by row, with the
-    // rows in order of email (the unique index then grows at its end): 602 + 62 + 63 ms
-    // against 990-1,200.
-    const FIRST_IMPORT_DEFERRED: (&'static [&'static str], &'static [&'static str]) = (
-        &[
-            "ALTER TABLE people DROP CONSTRAINT people_team_id_fkey,
-                 DROP CONSTRAINT people_manager_id_fkey",
-            "DROP INDEX people_manager, people_team",
-        ],
-        &[
-            "CREATE INDEX people_manager ON people(manager_id)",
-            "CREATE INDEX people_team ON people(team_id)",
-            "ALTER TABLE people
-                 ADD CONSTRAINT people_team_id_fkey FOREIGN KEY (team_id)
-                     REFERENCES teams(id) ON DELETE SET NULL,
-                 ADD CONSTRAINT people_manager_id_fkey FOREIGN KEY (manager_id)
-                     REFERENCES people(id) ON DELETE SET NULL",
-        ],
-    );
-    const LOCK_SELECTED: &'static str = "FOR UPDATE";
-    const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
-    const COMMIT_WITHOUT_FLUSH: Option<&'static str> = None;
-    // Rows come in binary and are decoded where they are read: 9,085 teams' sums in 9-10 ms
-    // against ~16 ms as text per column (numbers turned into text and back) and ~12 ms as one
-    // array per column (`array_agg` is slower than sending the rows).
-    const ROWS_ARE_CHEAP: bool = true;
-    const STRING_AGG: &'static str = "string_agg";
-    const CHR: &'static str = "chr";
-    const JSON_ARRAY_ELEMENTS: &'static str = "jsonb_array_elements($1::jsonb) AS elements(value)";
-    const ATTRIBUTE_ENTRIES: &'static str = "jsonb_each_text(p.attributes::jsonb) AS a";
-}
+/// Seconds within which a second use of an API token is not written down again.
+const TOKEN_USE_RESOLUTION: i64 = 60;
 
 /// A Trustloop database behind an SQL connection pool: [`SqliteStore`](crate::SqliteStore) or
 /// [`PgStore`](crate::PgStore).
@@ -293,185 +108,6 @@ impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
     }
 }
 
-fn date_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
-    time::macros::format_description!("[year]-[month]-[day]")
-}
-
-fn format_date(date: time::Date) -> String {
-    date.format(date_format()).expect("a date always formats")
-}
-
-fn parse_date(text: &str) -> StoreResult<time::Date> {
-    time::Date::parse(text, date_format())
-        .map_err(|e| StoreError::Corrupt(format!("date {text:?}: {e}")))
-}
-
-fn parse_group(text: &str) -> StoreResult<RaterGroup> {
-    RaterGroup::from_slug(text).ok_or_else(|| StoreError::Corrupt(format!("rater group {text:?}")))
-}
-
-/// A stored rating value, written as text: 0 for "can't say", otherwise the scale point.
-fn parse_rating(text: &str) -> StoreResult<Rating> {
-    match text.parse::<u8>() {
-        Ok(0) => Ok(Rating::CantSay),
-        Ok(value @ 1..=10) => Ok(Rating::Score(value)),
-        _ => Err(StoreError::Corrupt(format!("rating value {text:?}"))),
-    }
-}
-
-/// A response's ratings as stored on its row: `code=value,…`, 0 for "can't say" (item codes
-/// are lower-case letters and `_`, so neither separator can occur in one).
-pub(crate) fn ratings_text(ratings: &BTreeMap<String, Rating>) -> String {
-    use std::fmt::Write as _;
-    let mut text = String::with_capacity(ratings.len() * 12);
-    for (code, rating) in ratings {
-        let comma = if text.is_empty() { "" } else { "," };
-        let _ = write!(text, "{comma}{code}={}", rating.to_stored());
-    }
-    text
-}
-
-/// The ratings [`ratings_text`] wrote.
-pub(crate) fn parse_ratings(text: &str) -> StoreResult<BTreeMap<String, Rating>> {
-    if text.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    text.split(',')
-        .map(|pair| {
-            let (code, value) = pair
-                .split_once('=')
-                .ok_or_else(|| StoreError::Corrupt(format!("rating {pair:?}")))?;
-            Ok((code.to_string(), parse_rating(value)?))
-        })
-        .collect()
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
-/// Turns a unique violation into a conflict that says `message`; other errors pass through.
-fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(message())
-        } else {
-            e.into()
-        }
-    }
-}
-
-/// The columns of `team_aggregates` that [`Store::team_sums`] reads, in [`TeamSums`] order:
-/// team, respondents, then n, sum and sum of squares of each measure.
-const TEAM_SUM_COLUMNS: [&str; 14] = [
-    "team",
-    "respondents",
-    "m0_n",
-    "m0_sum",
-    "m0_sum_sq",
-    "m1_n",
-    "m1_sum",
-    "m1_sum_sq",
-    "m2_n",
-    "m2_sum",
-    "m2_sum_sq",
-    "m3_n",
-    "m3_sum",
-    "m3_sum_sq",
-];
-
-/// The columns of [`TEAM_SUM_COLUMNS`] read: all, or all but the sums of squares when only the
-/// means are wanted (formatting floating-point numbers as text is most of SQLite's cost).
-fn team_sum_columns(squares: bool) -> impl Iterator<Item = &'static str> {
-    TEAM_SUM_COLUMNS
-        .into_iter()
-        .filter(move |c| squares || !c.ends_with("_sum_sq"))
-}
-
-/// Reads team sums read column by column by [`Store::team_sums`]: each column's values of every
-/// team joined by ASCII 30, in [`team_sum_columns`] order (without the sums of squares, left at
-/// zero, unless `squares`). `None` when the columns do not hold the same number of values (a
-/// team name holding the separator).
-fn parse_team_sums(columns: &[String], squares: bool) -> Option<Vec<(String, TeamSums)>> {
-    if columns.len() != team_sum_columns(squares).count() {
-        return None;
-    }
-    let per_measure = if squares { 3 } else { 2 };
-    let mut values: Vec<std::str::Split<'_, char>> =
-        columns.iter().map(|c| c.split('\u{1e}')).collect();
-    let teams: Vec<&str> = values[0].by_ref().collect();
-    let mut read = Vec::with_capacity(teams.len());
-    for team in teams {
-        let mut next = |n: usize| values[n].next();
-        let mut sums = TeamSums {
-            respondents: next(1)?.parse().ok()?,
-            ..TeamSums::default()
-        };
-        for (m, measure) in sums.measures.iter_mut().enumerate() {
-            let first = 2 + per_measure * m;
-            *measure = Sums {
-                n: next(first)?.parse().ok()?,
-                sum: next(first + 1)?.parse().ok()?,
-                sum_sq: if squares {
-                    next(first + 2)?.parse().ok()?
-                } else {
-                    0.0
-                },
-            };
-        }
-        read.push((team.to_string(), sums));
-    }
-    // Every column used up with the teams.
-    values[1..]
-        .iter_mut()
-        .all(|v| v.next().is_none())
-        .then_some(read)
-}
-
-/// A person's attributes as the JSON object stored in `people.attributes`, keys in byte order.
-fn attributes_text(attributes: &[(String, String)]) -> StoreResult<String> {
-    json_text(
-        &attributes
-            .iter()
-            .map(|(n, v)| (n, v))
-            .collect::<BTreeMap<_, _>>(),
-    )
-}
-
-/// A person's attributes from `people.attributes`, by name in byte order.
-fn attributes_from_text(text: &str) -> StoreResult<BTreeMap<String, String>> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))
-}
-
-/// `value` as JSON text, to be bound to one parameter.
-fn json_text(value: &impl serde::Serialize) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("JSON: {e}")))
-}
-
-/// `(pF, pF+1, …)`: `count` placeholders numbered from `first`, for an `IN` list that follows
-/// other placeholders (`$1` must then be written with [`placeholder`]).
-fn numbered_placeholders<DB: Backend>(first: usize, count: usize) -> String {
-    let mut text = String::with_capacity(count * 6 + 2);
-    text.push('(');
-    for n in 0..count {
-        if n > 0 {
-            text.push_str(", ");
-        }
-        DB::push_placeholder(&mut text, first + n);
-    }
-    text.push(')');
-    text
-}
-
-/// The `n`th placeholder in the backend's style (`$n` or `?`), for statements that also use
-/// [`numbered_placeholders`]: SQLite numbers `?` by position, so the two must not be mixed with
-/// `$n`.
-fn placeholder<DB: Backend>(n: usize) -> String {
-    let mut text = String::new();
-    DB::push_placeholder(&mut text, n);
-    text
-}
-
 /// Each row's distance from the top of the file's reporting lines: 0 for someone whose manager
 /// is not in the file (or who has none), their manager's plus one otherwise; or `Err` with a row
 /// whose reporting line inside the file comes back to itself.
@@ -516,71 +152,8 @@ fn manager_depths(file: &PeopleFile) -> Result<Vec<usize>, usize> {
     Ok(depths)
 }
 
-/// Placeholders for `rows` rows of `columns` values each, in the backend's style:
-/// `($1, $2), ($3, $4)` or `(?, ?), (?, ?)`.
-fn row_placeholders<DB: Backend>(rows: usize, columns: usize) -> String {
-    let mut text = String::with_capacity(rows * columns * 7);
-    for r in 0..rows {
-        if r > 0 {
-            text.push_str(", ");
-        }
-        text.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                text.push_str(", ");
-            }
-            DB::push_placeholder(&mut text, r * columns + c + 1);
-        }
-        text.push(')');
-    }
-    text
-}
-
-const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.manager_id, t.name AS team, p.attributes";
-const CAMPAIGN_COLUMNS: &str = "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_segment, min_comments";
-const INVITATION_COLUMNS: &str = "id, leader_id, rater_group, rater_name, rater_email, token_hash";
-const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, last_used_at, revoked_at";
-/// Responses with their ratings, for [`SqlStore::responses_from_rows`].
-const RESPONSE_ROWS: &str = "SELECT id, leader_id, rater_group, ratings FROM responses";
-
-impl<DB> SqlStore<DB>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
-    fn campaign_from_row(row: &DB::Row) -> StoreResult<Campaign> {
-        let status: String = row.try_get("status")?;
-        let deadline: String = row.try_get("deadline")?;
-        Ok(Campaign {
-            id: CampaignId(row.try_get("id")?),
-            name: row.try_get("name")?,
-            status: CampaignStatus::from_slug(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("campaign status {status:?}")))?,
-            instrument_version: row.try_get::<i64, _>("instrument_version")? as u32,
-            deadline: parse_date(&deadline)?,
-            rules: PrivacyRules {
-                min_rater_group: row.try_get::<i64, _>("min_rater_group")? as u32,
-                min_team: row.try_get::<i64, _>("min_team")? as u32,
-                min_segment: row.try_get::<i64, _>("min_segment")? as u32,
-                min_comments: row.try_get::<i64, _>("min_comments")? as u32,
-            },
-        })
-    }
-
+#[sql_impl]
+impl<DB> SqlStore<DB> {
     /// Binds each event's six values to an [`audit_insert`] statement.
     fn bind_audit_events<'q>(
         mut insert: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
@@ -596,48 +169,6 @@ where
                 .bind(event.detail.as_str());
         }
         insert
-    }
-
-    fn user_from_row(row: &DB::Row) -> StoreResult<User> {
-        let role: String = row.try_get("role")?;
-        Ok(User {
-            id: UserId(row.try_get("id")?),
-            email: row.try_get("email")?,
-            display_name: row.try_get("display_name")?,
-            role: Role::from_slug(&role)
-                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-            person_id: row.try_get::<Option<i64>, _>("person_id")?.map(PersonId),
-            password_hash: row.try_get("password_hash")?,
-        })
-    }
-
-    fn invitation_from_row(row: &DB::Row) -> StoreResult<Invitation> {
-        Ok(Invitation {
-            id: InvitationId(row.try_get("id")?),
-            leader_id: PersonId(row.try_get("leader_id")?),
-            group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-            rater_name: row.try_get("rater_name")?,
-            rater_email: row.try_get("rater_email")?,
-            has_link: row.try_get::<Option<String>, _>("token_hash")?.is_some(),
-        })
-    }
-
-    fn token_from_row(row: &DB::Row) -> StoreResult<ApiToken> {
-        Self::token_from_row_with_id(row, "id")
-    }
-
-    /// An API token from a row whose column `id` names the token's id.
-    fn token_from_row_with_id(row: &DB::Row, id: &str) -> StoreResult<ApiToken> {
-        let scopes: String = row.try_get("scopes")?;
-        Ok(ApiToken {
-            id: row.try_get(id)?,
-            user_id: UserId(row.try_get("user_id")?),
-            name: row.try_get("name")?,
-            scopes: scopes.split_whitespace().map(String::from).collect(),
-            created_at: row.try_get("created_at")?,
-            last_used_at: row.try_get("last_used_at")?,
-            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-        })
     }
 
     /// Groups rating rows (ordered by response id) into responses with their leader.
@@ -681,44 +212,13 @@ where
         }
     }
 
-    fn responses_from_rows(rows: Vec<DB::Row>) -> StoreResult<Vec<(PersonId, Response)>> {
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    PersonId(row.try_get("leader_id")?),
-                    Response {
-                        group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                        ratings: parse_ratings(&row.try_get::<String, _>("ratings")?)?,
-                    },
-                ))
-            })
-            .collect()
-    }
-
     /// The people matching `clause` (with `$1` bound to `bind`), by name.
     async fn people_where(&self, clause: &str, bind: i64) -> StoreResult<Vec<Person>> {
         let sql = format!(
             "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN teams t ON t.id = p.team_id WHERE {clause} ORDER BY p.name, p.id"
         );
         let rows = sqlx::query(&sql).bind(bind).fetch_all(&self.pool).await?;
-        self.people_from_rows(rows).await
-    }
-
-    async fn people_from_rows(&self, rows: Vec<DB::Row>) -> StoreResult<Vec<Person>> {
-        rows.iter()
-            .map(|row| {
-                Ok(Person {
-                    id: PersonId(row.try_get("id")?),
-                    name: row.try_get("name")?,
-                    email: row.try_get("email")?,
-                    manager_id: row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
-                    team: row.try_get("team")?,
-                    attributes: attributes_from_text(&row.try_get::<String, _>("attributes")?)?
-                        .into_iter()
-                        .collect(),
-                })
-            })
-            .collect()
+        Self::people_from_rows(rows)
     }
 
     /// The survey invitation matching `clause`, with `$1` and `$2` bound to `binds`.
@@ -763,137 +263,20 @@ where
         clause: &str,
         binds: (&str, i64),
     ) -> StoreResult<Option<SurveyInvitation>> {
-        let sql = format!(
-            "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, i.completed, p.name AS leader_name,
-                    c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_segment, c.min_comments
-             FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN people p ON p.id = i.leader_id
-             WHERE {clause}"
-        );
-        let row = sqlx::query(&sql)
+        let row = sqlx::query(&format!("{SURVEY_INVITATION_SELECT} WHERE {clause}"))
             .bind(binds.0)
             .bind(binds.1)
             .fetch_optional(&self.pool)
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(SurveyInvitation {
-            id: InvitationId(row.try_get("invitation_id")?),
-            campaign: Self::campaign_from_row(&row)?,
-            leader_id: PersonId(row.try_get("leader_id")?),
-            leader_name: row.try_get("leader_name")?,
-            group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-            completed: row.try_get::<i64, _>("completed")? != 0,
-        }))
-    }
-
-    /// Each team's running sums in a campaign, by team name; the sums of squares are read only
-    /// when `squares` (left at zero otherwise).
-    async fn read_team_sums(
-        &self,
-        campaign: CampaignId,
-        squares: bool,
-    ) -> StoreResult<Vec<(String, TeamSums)>> {
-        if let Some(native) = &self.native {
-            let native = native.clone();
-            return tokio::task::spawn_blocking(move || native.team_sums(campaign.0))
-                .await
-                .map_err(|e| StoreError::Corrupt(format!("reading team sums: {e}")))?;
-        }
-        if DB::ROWS_ARE_CHEAP {
-            return self.team_sums_row_by_row(campaign, squares).await;
-        }
-        // One row holding each column's values of every team joined by ASCII 30, instead of
-        // ~10,000 rows: the SQLite driver hands each row between threads, which cost more than
-        // the whole query; and one text per column, instead of one per team joined with `||`,
-        // since every `||` copies the text so far (together 33 → 23 ms at 9,054 teams). The
-        // aggregates of one query see the rows in the same order, so the nth value of every
-        // column is the same team's. A team name holding the separator is read row by row.
-        let names: Vec<&str> = team_sum_columns(squares).collect();
-        let columns = names
-            .iter()
-            .map(|c| format!("{}(CAST({c} AS TEXT), {}(30))", DB::STRING_AGG, DB::CHR))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let row = sqlx::query(&format!(
-            "SELECT {columns} FROM team_aggregates WHERE campaign_id = $1"
-        ))
-        .bind(campaign.0)
-        .fetch_one(&self.pool)
-        .await?;
-        let columns: Vec<Option<String>> = (0..names.len())
-            .map(|n| row.try_get(n))
-            .collect::<Result<_, _>>()?;
-        let Some(columns) = columns.into_iter().collect::<Option<Vec<String>>>() else {
-            return Ok(Vec::new());
-        };
-        if let Some(mut teams) = parse_team_sums(&columns, squares) {
-            teams.sort_by(|a, b| a.0.cmp(&b.0));
-            return Ok(teams);
-        }
-        self.team_sums_row_by_row(campaign, squares).await
-    }
-
-    /// [`Self::read_team_sums`] one row per team.
-    async fn team_sums_row_by_row(
-        &self,
-        campaign: CampaignId,
-        squares: bool,
-    ) -> StoreResult<Vec<(String, TeamSums)>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM team_aggregates WHERE campaign_id = $1",
-            team_sum_columns(squares).collect::<Vec<_>>().join(", ")
-        ))
-        .bind(campaign.0)
-        .fetch_all(&self.pool)
-        .await?;
-        let per_measure = if squares { 3 } else { 2 };
-        let mut teams = rows
-            .iter()
-            .map(|row| {
-                let mut sums = TeamSums {
-                    respondents: row.try_get::<i64, _>(1)? as u64,
-                    ..TeamSums::default()
-                };
-                for (m, measure) in sums.measures.iter_mut().enumerate() {
-                    let first = 2 + per_measure * m;
-                    *measure = Sums {
-                        n: row.try_get::<i64, _>(first)? as u64,
-                        sum: row.try_get(first + 1)?,
-                        sum_sq: if squares {
-                            row.try_get(first + 2)?
-                        } else {
-                            0.0
-                        },
-                    };
-                }
-                Ok((row.try_get(0)?, sums))
-            })
-            .collect::<StoreResult<Vec<(String, TeamSums)>>>()?;
-        // In Rust's order of names (that of SQLite's default collation), not the database's.
-        teams.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(teams)
+        row.as_ref()
+            .map(Self::survey_invitation_from_row)
+            .transpose()
     }
 }
 
+#[sql_impl]
 #[async_trait]
-impl<DB> Store for SqlStore<DB>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Decode<'q, DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB> Store for SqlStore<DB> {
     async fn health(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -1155,7 +538,7 @@ where
             .bind(query.offset.min(i64::MAX as u64) as i64)
             .fetch_all(&self.pool)
             .await?;
-        Ok((self.people_from_rows(rows).await?, total as u64))
+        Ok((Self::people_from_rows(rows)?, total as u64))
     }
 
     async fn person(&self, id: PersonId) -> StoreResult<Person> {
@@ -2151,18 +1534,6 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::row_placeholders;
-
-    #[test]
-    fn placeholders_number_values_row_by_row_where_the_backend_numbers_them() {
-        assert_eq!(
-            row_placeholders::<sqlx::Postgres>(2, 3),
-            "($1, $2, $3), ($4, $5, $6)"
-        );
-        assert_eq!(row_placeholders::<sqlx::Postgres>(1, 1), "($1)");
-        assert_eq!(row_placeholders::<sqlx::Sqlite>(2, 2), "(?, ?), (?, ?)");
-    }
-
     #[test]
     fn managers_come_before_their_reports_and_a_loop_in_the_file_is_named() {
         use trustloop_domain::people::{Email, PeopleFile, PersonRow};
@@ -2208,67 +1579,6 @@ mod tests {
                 attribute_names: Vec::new(),
             };
             assert_eq!(super::manager_depths(&looped), Err(loop_member));
-        }
-    }
-}
-
-#[cfg(test)]
-mod team_sums_text {
-    use super::parse_team_sums;
-
-    #[test]
-    fn team_sums_read_column_by_column_are_paired_back_and_a_name_holding_a_separator_falls_back() {
-        let teams = [("Platform", 6u64), ("Sales, 2", 5)];
-        let column = |value: &dyn Fn(&str, u64) -> String| {
-            teams
-                .iter()
-                .map(|(t, r)| value(t, *r))
-                .collect::<Vec<_>>()
-                .join("\u{1e}")
-        };
-        let mut columns = vec![column(&|t, _| t.to_string()), column(&|_, r| r.to_string())];
-        for m in 0..4 {
-            columns.push(column(&|_, r| (r - m).to_string()));
-            columns.push(column(&|_, r| format!("{}", 75.25 * (r - m) as f64)));
-            columns.push(column(&|_, r| format!("{}e+15", r + m)));
-        }
-        let read = parse_team_sums(&columns, true).expect("parsed");
-        assert_eq!(read.len(), 2);
-        assert_eq!(read[1].0, "Sales, 2");
-        assert_eq!(read[0].1.respondents, 6);
-        assert_eq!(read[1].1.respondents, 5);
-        assert_eq!(read[0].1.measures[1].n, 5);
-        assert_eq!(read[0].1.measures[1].sum, 75.25 * 5.0);
-        assert_eq!(read[1].1.measures[3].sum_sq, 8e15);
-        // A name holding the separator makes the team column longer than the others.
-        let mut odd = columns.clone();
-        odd[0] = "Platform\u{1e}x\u{1e}Sales, 2".into();
-        assert!(
-            parse_team_sums(&odd, true).is_none(),
-            "read row by row instead"
-        );
-        let mut short = columns.clone();
-        short[13] = "1".into();
-        assert!(parse_team_sums(&short, true).is_none());
-        assert!(parse_team_sums(&columns[..13], true).is_none());
-
-        // Without the sums of squares: every third column of each measure left out.
-        let totals: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .filter(|(n, _)| *n < 2 || (n - 2) % 3 != 2)
-            .map(|(_, c)| c.clone())
-            .collect();
-        assert_eq!(totals.len(), 10);
-        assert!(parse_team_sums(&totals, true).is_none(), "column count");
-        assert!(parse_team_sums(&columns, false).is_none(), "column count");
-        let lean = parse_team_sums(&totals, false).expect("parsed");
-        for ((team, full), (same, lean)) in read.iter().zip(&lean) {
-            assert_eq!(team, same);
-            assert_eq!(full.respondents, lean.respondents);
-            for (a, b) in full.measures.iter().zip(&lean.measures) {
-                assert_eq!((a.n, a.sum, 0.0), (b.n, b.sum, b.sum_sq));
-            }
         }
     }
 }
