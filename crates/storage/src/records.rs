@@ -375,3 +375,18 @@ pub struct SegmentAnswer {
     /// The four scores.
     pub scores: [Option<f64>; 4],
 }
+
+/// A population a user was shown in a campaign's segment views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentViewRecord {
+    /// The filter set, as canonical JSON (see `trustloop_domain::segments::FilterSet`).
+    pub filters: String,
+    /// Respondents in it when it was shown.
+    pub respondents: u32,
+    /// The day it was first shown.
+    pub seen_on: time::Date,
+}
+
+/// What decides, inside the recording transaction, which views to record: given the views the
+/// user has seen, the (filter JSON, respondents) pairs to add.
+pub type DecideViews<'a> = dyn Fn(&[SegmentViewRecord]) -> Vec<(String, u32)> + Send + Sync + 'a;

@@ -6,26 +6,10 @@
 //! view selected.
 
 use crate::sql::{Backend, SqlStore};
-use crate::{CampaignId, StoreError, StoreResult, UserId};
-use serde::Serialize;
+use crate::{CampaignId, DecideViews, SegmentViewRecord, StoreError, StoreResult, UserId};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::collections::BTreeMap;
 use trustloop_storage_macros::sql_impl;
-
-/// A population a user was shown in a campaign's segment views.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SegmentViewRecord {
-    /// The filter set, as canonical JSON (see `trustloop_domain::segments::FilterSet`).
-    pub filters: String,
-    /// Respondents in it when it was shown.
-    pub respondents: u32,
-    /// The day it was first shown.
-    pub seen_on: time::Date,
-}
-
-/// What decides, inside the recording transaction, which views to record: given the views the
-/// user has seen, the (filter JSON, respondents) pairs to add.
-pub type DecideViews<'a> = dyn Fn(&[SegmentViewRecord]) -> Vec<(String, u32)> + Send + Sync + 'a;
 
 fn day_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
     time::macros::format_description!("[year]-[month]-[day]")

@@ -6,17 +6,20 @@
 //! [`Backend`], and in each backend's module (how to connect, its migrations).
 
 mod dialect;
+mod instruments;
 mod intake;
 mod rows;
 mod team_sums;
 
 pub use dialect::Backend;
+pub(crate) use instruments::Instruments;
 pub(crate) use rows::*;
 pub(crate) use team_sums::*;
 
+use crate::prelude::*;
 use crate::records::*;
 use crate::seal::{Purpose, SealKey};
-use crate::{Store, StoreError, StoreResult};
+use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use intake::{IntakeJob, Sent};
 use sqlx::{Database, Pool, Row};
@@ -72,19 +75,6 @@ pub struct SqlStore<DB: Database> {
 pub(crate) trait NativeReads: Send + Sync {
     /// Every team's running sums in a campaign, ordered by team.
     fn team_sums(&self, campaign: i64) -> StoreResult<Vec<(String, TeamSums)>>;
-}
-
-/// Instrument versions already read, shared by a store's clones and its intake: a released
-/// version never changes.
-type Instruments = Arc<std::sync::RwLock<HashMap<u32, Arc<Instrument>>>>;
-
-/// An instrument version already read.
-fn cached_instrument(instruments: &Instruments, version: u32) -> Option<Arc<Instrument>> {
-    instruments
-        .read()
-        .expect("the instrument cache is never poisoned")
-        .get(&version)
-        .cloned()
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
@@ -221,33 +211,6 @@ impl<DB> SqlStore<DB> {
         Self::people_from_rows(rows)
     }
 
-    /// The survey invitation matching `clause`, with `$1` and `$2` bound to `binds`.
-    /// An instrument version, read from `conn` the first time only.
-    async fn instrument_on(
-        conn: &mut DB::Connection,
-        instruments: &Instruments,
-        version: u32,
-    ) -> StoreResult<Arc<Instrument>> {
-        if let Some(known) = cached_instrument(instruments, version) {
-            return Ok(known);
-        }
-        let definition: Option<String> =
-            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
-                .bind(i64::from(version))
-                .fetch_optional(&mut *conn)
-                .await?;
-        let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
-        let instrument: Arc<Instrument> = Arc::new(
-            serde_json::from_str(&definition)
-                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?,
-        );
-        instruments
-            .write()
-            .expect("the instrument cache is never poisoned")
-            .insert(version, instrument.clone());
-        Ok(instrument)
-    }
-
     /// Hands an answer to the intake task; returns once it is committed or refused.
     async fn send_to_intake(&self, sent: Sent, today: time::Date) -> StoreResult<()> {
         let (reply, outcome) = oneshot::channel();
@@ -276,54 +239,16 @@ impl<DB> SqlStore<DB> {
 
 #[sql_impl]
 #[async_trait]
-impl<DB> Store for SqlStore<DB> {
+impl<DB> HealthStore for SqlStore<DB> {
     async fn health(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
 
-    async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()> {
-        let definition = serde_json::to_string(instrument)
-            .map_err(|e| StoreError::Corrupt(format!("instrument does not serialise: {e}")))?;
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
-                .bind(i64::from(instrument.version))
-                .fetch_optional(&self.pool)
-                .await?;
-        match stored {
-            None => {
-                sqlx::query("INSERT INTO instruments (version, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(i64::from(instrument.version))
-                    .bind(&definition)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-            Some(existing) if existing == definition => {
-                self.instruments
-                    .write()
-                    .expect("the instrument cache is never poisoned")
-                    .insert(instrument.version, Arc::new(instrument.clone()));
-                Ok(())
-            }
-            Some(_) => Err(StoreError::Conflict(format!(
-                "instrument version {} in this build differs from the one stored; a released version must never change",
-                instrument.version
-            ))),
-        }
-    }
-
-    async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
-        let known = match cached_instrument(&self.instruments, version) {
-            Some(known) => known,
-            None => {
-                let mut conn = self.pool.acquire().await?;
-                Self::instrument_on(&mut conn, &self.instruments, version).await?
-            }
-        };
-        Ok(known.as_ref().clone())
-    }
-
+#[sql_impl]
+#[async_trait]
+impl<DB> Store for SqlStore<DB> {
     async fn import_people(
         &self,
         file: &PeopleFile,

@@ -1,0 +1,101 @@
+//! Instrument versions ([`InstrumentStore`]), with the cache of those already read that the
+//! store and its intake share: a released version never changes.
+
+use super::SqlStore;
+use crate::{InstrumentStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Arc;
+use trustloop_domain::instrument::Instrument;
+use trustloop_storage_macros::sql_impl;
+
+/// Instrument versions already read, shared by a store's clones and its intake: a released
+/// version never changes.
+pub(crate) type Instruments = Arc<std::sync::RwLock<HashMap<u32, Arc<Instrument>>>>;
+
+/// An instrument version already read.
+pub(crate) fn cached_instrument(
+    instruments: &Instruments,
+    version: u32,
+) -> Option<Arc<Instrument>> {
+    instruments
+        .read()
+        .expect("the instrument cache is never poisoned")
+        .get(&version)
+        .cloned()
+}
+
+#[sql_impl]
+impl<DB> SqlStore<DB> {
+    /// An instrument version, read from `conn` the first time only.
+    pub(crate) async fn instrument_on(
+        conn: &mut DB::Connection,
+        instruments: &Instruments,
+        version: u32,
+    ) -> StoreResult<Arc<Instrument>> {
+        if let Some(known) = cached_instrument(instruments, version) {
+            return Ok(known);
+        }
+        let definition: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
+                .bind(i64::from(version))
+                .fetch_optional(&mut *conn)
+                .await?;
+        let definition = definition.ok_or(StoreError::NotFound("instrument version"))?;
+        let instrument: Arc<Instrument> = Arc::new(
+            serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?,
+        );
+        instruments
+            .write()
+            .expect("the instrument cache is never poisoned")
+            .insert(version, instrument.clone());
+        Ok(instrument)
+    }
+}
+
+#[sql_impl]
+#[async_trait]
+impl<DB> InstrumentStore for SqlStore<DB> {
+    async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()> {
+        let definition = serde_json::to_string(instrument)
+            .map_err(|e| StoreError::Corrupt(format!("instrument does not serialise: {e}")))?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM instruments WHERE version = $1")
+                .bind(i64::from(instrument.version))
+                .fetch_optional(&self.pool)
+                .await?;
+        match stored {
+            None => {
+                sqlx::query("INSERT INTO instruments (version, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(i64::from(instrument.version))
+                    .bind(&definition)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Some(existing) if existing == definition => {
+                self.instruments
+                    .write()
+                    .expect("the instrument cache is never poisoned")
+                    .insert(instrument.version, Arc::new(instrument.clone()));
+                Ok(())
+            }
+            Some(_) => Err(StoreError::Conflict(format!(
+                "instrument version {} in this build differs from the one stored; a released version must never change",
+                instrument.version
+            ))),
+        }
+    }
+
+    async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
+        let known = match cached_instrument(&self.instruments, version) {
+            Some(known) => known,
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                Self::instrument_on(&mut conn, &self.instruments, version).await?
+            }
+        };
+        Ok(known.as_ref().clone())
+    }
+}
