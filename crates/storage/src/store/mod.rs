@@ -13,14 +13,16 @@
 //!    on SQLite and PostgreSQL.
 
 mod instruments;
+mod people;
 
 pub use instruments::InstrumentStore;
 
 use crate::StoreResult;
 use crate::records::*;
 use async_trait::async_trait;
+pub use people::PeopleStore;
 use std::sync::Arc;
-use trustloop_domain::people::{Email, PeopleFile};
+use trustloop_domain::people::Email;
 use trustloop_domain::rating::SurveyAnswers;
 use trustloop_domain::report::{Comment, Response};
 
@@ -38,24 +40,7 @@ pub type DynStore = Arc<dyn Store>;
 /// (the web layer and the command line hold a [`DynStore`]). Each method is one unit of work:
 /// writes that belong together are done in one transaction inside the backend.
 #[async_trait]
-pub trait Store: HealthStore + InstrumentStore + Send + Sync + 'static {
-    /// Imports a clean people file in one transaction: people are matched by email (new ones are
-    /// added, known ones updated), teams created as needed, reporting lines and attributes set.
-    /// `progress` receives the number of rows written so far.
-    async fn import_people(
-        &self,
-        file: &PeopleFile,
-        progress: &(dyn Fn(usize) + Send + Sync),
-    ) -> StoreResult<ImportSummary>;
-    /// Every email already in the organisation (to validate managers named in a file).
-    async fn known_emails(&self) -> StoreResult<std::collections::HashSet<Email>>;
-    /// One page of people, ordered by name, with the total count.
-    async fn people(&self, query: &PeopleQuery) -> StoreResult<(Vec<Person>, u64)>;
-    /// One person.
-    async fn person(&self, id: PersonId) -> StoreResult<Person>;
-    /// A person by email.
-    async fn person_by_email(&self, email: &Email) -> StoreResult<Option<Person>>;
-
+pub trait Store: HealthStore + InstrumentStore + PeopleStore + Send + Sync + 'static {
     /// Creates a sign-in account.
     async fn create_user(&self, user: &NewUser) -> StoreResult<UserId>;
     /// A user by email.
