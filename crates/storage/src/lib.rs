@@ -24,7 +24,9 @@ pub use store::*;
 /// Every aggregate's trait and [`Store`], their sum: what calling the store's methods needs in
 /// scope.
 pub mod prelude {
-    pub use crate::store::{DynStore, HealthStore, InstrumentStore, PeopleStore, Store};
+    pub use crate::store::{
+        AccountStore, DynStore, HealthStore, InstrumentStore, PeopleStore, Store,
+    };
 }
 
 use std::sync::Arc;

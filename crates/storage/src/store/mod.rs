@@ -12,6 +12,7 @@
 //! 3. its contract in `tests/contract/NAME.rs`, listed in `contract!` so that every test runs
 //!    on SQLite and PostgreSQL.
 
+mod accounts;
 mod instruments;
 mod people;
 
@@ -19,10 +20,10 @@ pub use instruments::InstrumentStore;
 
 use crate::StoreResult;
 use crate::records::*;
+pub use accounts::AccountStore;
 use async_trait::async_trait;
 pub use people::PeopleStore;
 use std::sync::Arc;
-use trustloop_domain::people::Email;
 use trustloop_domain::rating::SurveyAnswers;
 use trustloop_domain::report::{Comment, Response};
 
@@ -40,20 +41,9 @@ pub type DynStore = Arc<dyn Store>;
 /// (the web layer and the command line hold a [`DynStore`]). Each method is one unit of work:
 /// writes that belong together are done in one transaction inside the backend.
 #[async_trait]
-pub trait Store: HealthStore + InstrumentStore + PeopleStore + Send + Sync + 'static {
-    /// Creates a sign-in account.
-    async fn create_user(&self, user: &NewUser) -> StoreResult<UserId>;
-    /// A user by email.
-    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
-    /// A user by id.
-    async fn user(&self, id: UserId) -> StoreResult<User>;
-    /// Stores a new session.
-    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// The live session with this token hash, if it has not expired at `now`.
-    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<Session>>;
-    /// Ends a session.
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-
+pub trait Store:
+    HealthStore + InstrumentStore + PeopleStore + AccountStore + Send + Sync + 'static
+{
     /// Creates a draft campaign with the current instrument version.
     async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId>;
     /// All campaigns, newest first.
@@ -218,44 +208,6 @@ pub trait Store: HealthStore + InstrumentStore + PeopleStore + Send + Sync + 'st
         limit: u32,
         before: Option<i64>,
     ) -> StoreResult<Vec<(i64, AuditEvent)>>;
-    /// Records a failed sign-in under each of `keys` (such as the account and the address).
-    async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()>;
-    /// How many failures were recorded under `key` since `since`.
-    async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32>;
-    /// Forgets the failures under `key` (after a successful sign-in) and any older than `before`.
-    async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()>;
-
-    /// Stores a new API token.
-    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64>;
-    /// A user's tokens, newest first.
-    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
-    /// The live (not revoked) token with this hash and the user it acts for, read together (an
-    /// API request makes one query to find who it is), marking the token used at `now` (to the
-    /// minute: a use within a minute of the recorded one is not written again).
-    async fn use_api_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> StoreResult<Option<(ApiToken, User)>>;
-    /// Revokes one of a user's tokens; another user's token is "not found".
-    async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()>;
-    /// Stores a one-time link to set a user's password, replacing their unused older links.
-    async fn create_password_link(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        expires_at: i64,
-    ) -> StoreResult<()>;
-    /// The user an unused, unexpired password link belongs to.
-    async fn password_link_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
-    /// Uses a password link: sets the password, marks the link used and ends the user's
-    /// sessions, in one transaction. An unknown, used or expired link is a conflict.
-    async fn use_password_link(
-        &self,
-        token_hash: &str,
-        now: i64,
-        password_hash: &str,
-    ) -> StoreResult<UserId>;
 
     /// Every attribute of the people in the organisation (all of them, never only the raters,
     /// so the list says nothing about who answered), by name, each with its distinct values in
