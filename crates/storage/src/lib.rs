@@ -25,7 +25,7 @@ pub use store::*;
 /// scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, DynStore, HealthStore, InstrumentStore, PeopleStore, Store,
+        AccountStore, CampaignStore, DynStore, HealthStore, InstrumentStore, PeopleStore, Store,
     };
 }
 

@@ -13,6 +13,7 @@
 //!    on SQLite and PostgreSQL.
 
 mod accounts;
+mod campaigns;
 mod instruments;
 mod people;
 
@@ -22,6 +23,7 @@ use crate::StoreResult;
 use crate::records::*;
 pub use accounts::AccountStore;
 use async_trait::async_trait;
+pub use campaigns::CampaignStore;
 pub use people::PeopleStore;
 use std::sync::Arc;
 use trustloop_domain::rating::SurveyAnswers;
@@ -42,47 +44,8 @@ pub type DynStore = Arc<dyn Store>;
 /// writes that belong together are done in one transaction inside the backend.
 #[async_trait]
 pub trait Store:
-    HealthStore + InstrumentStore + PeopleStore + AccountStore + Send + Sync + 'static
+    HealthStore + InstrumentStore + PeopleStore + AccountStore + CampaignStore + Send + Sync + 'static
 {
-    /// Creates a draft campaign with the current instrument version.
-    async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId>;
-    /// All campaigns, newest first.
-    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
-    /// One campaign.
-    async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign>;
-    /// Adds a leader and, in the same transaction, the raters proposed from the org chart: the
-    /// leader themselves, their manager and their direct reports.
-    async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()>;
-    /// The leaders of a campaign, by name.
-    async fn campaign_leaders(&self, campaign: CampaignId) -> StoreResult<Vec<Person>>;
-    /// The campaigns a person is a leader in, newest first.
-    async fn campaigns_led_by(&self, leader: PersonId) -> StoreResult<Vec<Campaign>>;
-    /// Adds a rater for one leader; a rater already invited for that leader is a conflict.
-    async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId>;
-    /// The invitations of a campaign (optionally one leader's), without whether they finished.
-    async fn invitations(
-        &self,
-        campaign: CampaignId,
-        leader: Option<PersonId>,
-    ) -> StoreResult<Vec<Invitation>>;
-    /// Sets the link token hash of invitations that have none yet (or of every unfinished one
-    /// when `reissue` is set, which makes their old links stop working). `new_token` returns a
-    /// fresh (token, hash) pair. Returns the invitations with their new tokens.
-    async fn issue_links(
-        &self,
-        campaign: CampaignId,
-        reissue: bool,
-        new_token: &(dyn Fn() -> (String, String) + Send + Sync),
-    ) -> StoreResult<Vec<(Invitation, String)>>;
-    /// Moves a campaign from draft to open, or from open to closed.
-    async fn set_campaign_status(
-        &self,
-        campaign: CampaignId,
-        status: trustloop_domain::campaign::CampaignStatus,
-    ) -> StoreResult<()>;
-    /// Per leader and rater group: how many were invited and how many finished.
-    async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>>;
-
     /// The invitation a link token opens, with what the survey page needs to show.
     async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>>;
     /// The leader's own self-assessment invitation in a campaign.
