@@ -9,7 +9,6 @@
 mod postgres;
 mod records;
 mod seal;
-mod segments;
 mod sql;
 mod sqlite;
 pub mod store;
@@ -25,7 +24,8 @@ pub use store::*;
 /// scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, CampaignStore, DynStore, HealthStore, InstrumentStore, PeopleStore, Store,
+        AccountStore, AnswerStore, AuditStore, CampaignStore, DynStore, HealthStore,
+        ImportJobStore, InstrumentStore, PeopleStore, ResultStore, SegmentViewStore, Store,
     };
 }
 

@@ -1,25 +1,31 @@
-//! Storage for segment views (organisation analytics by rater attribute): the attributes offered
-//! in the filter form, and each viewer's history of the views they were shown, which the privacy
-//! engine needs to refuse a view that differs from an earlier one by fewer than k respondents.
+//! Segment views ([`SegmentViewStore`]): the attributes offered in the filter form, and each
+//! viewer's history of the views they were shown, which the privacy engine needs to refuse a
+//! view that differs from an earlier one by fewer than k respondents.
 //!
 //! The history keeps filter sets (canonical JSON), respondents and the day; never the answers a
 //! view selected.
 
-use crate::sql::{Backend, SqlStore};
-use crate::{CampaignId, DecideViews, SegmentViewRecord, StoreError, StoreResult, UserId};
-use sqlx::{ColumnIndex, Decode, Row, Type};
-use std::collections::BTreeMap;
-use trustloop_storage_macros::sql_impl;
-
-fn day_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
-    time::macros::format_description!("[year]-[month]-[day]")
-}
+use super::*;
+use crate::SegmentViewStore;
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
-    /// Every attribute name of the people in the organisation with its distinct values (sorted),
-    /// or `None` for an attribute with more than `max_values` of them.
-    pub(crate) async fn read_attribute_values(
+    /// A view a user was shown, from a row of `segment_views`.
+    fn view_from_row(row: &DB::Row) -> StoreResult<SegmentViewRecord> {
+        let day: String = row.try_get("seen_on")?;
+        Ok(SegmentViewRecord {
+            filters: row.try_get("filters")?,
+            respondents: u32::try_from(row.try_get::<i64, _>("respondents")?)
+                .map_err(|e| StoreError::Corrupt(format!("respondents: {e}")))?,
+            seen_on: parse_date(&day)?,
+        })
+    }
+}
+
+#[sql_impl]
+#[async_trait]
+impl<DB> SegmentViewStore for SqlStore<DB> {
+    async fn attribute_values(
         &self,
         max_values: u32,
     ) -> StoreResult<Vec<(String, Option<Vec<String>>)>> {
@@ -57,8 +63,7 @@ impl<DB> SqlStore<DB> {
         Ok(attributes.into_iter().collect())
     }
 
-    /// The views `user` was shown in `campaign`, oldest first.
-    pub(crate) async fn read_segment_views(
+    async fn segment_views_seen(
         &self,
         campaign: CampaignId,
         user: UserId,
@@ -71,23 +76,19 @@ impl<DB> SqlStore<DB> {
         .bind(user.0)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(view_from_row::<DB>).collect()
+        rows.iter().map(Self::view_from_row).collect()
     }
 
-    /// Reads the views `user` saw in `campaign`, lets `decide` choose what to add, and adds it,
-    /// in one transaction that holds the user's row locked (PostgreSQL) or the write lock
-    /// (SQLite), so that two requests of the same user cannot both pass the check against a
-    /// history that lacks the other's view.
-    pub(crate) async fn write_segment_views(
+    // Holds the user's row locked (PostgreSQL) or the write lock (SQLite), so that two requests
+    // of the same user cannot both pass the check against a history that lacks the other's view.
+    async fn record_segment_views(
         &self,
         campaign: CampaignId,
         user: UserId,
         day: time::Date,
         decide: &DecideViews<'_>,
     ) -> StoreResult<()> {
-        let day = day
-            .format(day_format())
-            .map_err(|e| StoreError::Corrupt(format!("day: {e}")))?;
+        let day = format_date(day);
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let exists: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT id FROM users WHERE id = $1 {}",
@@ -109,7 +110,7 @@ impl<DB> SqlStore<DB> {
         .await?;
         let seen = rows
             .iter()
-            .map(view_from_row::<DB>)
+            .map(Self::view_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         for (filters, respondents) in decide(&seen) {
             sqlx::query(
@@ -127,21 +128,4 @@ impl<DB> SqlStore<DB> {
         tx.commit().await?;
         Ok(())
     }
-}
-
-fn view_from_row<DB>(row: &DB::Row) -> StoreResult<SegmentViewRecord>
-where
-    DB: Backend,
-    for<'q> i64: Decode<'q, DB> + Type<DB>,
-    for<'q> String: Decode<'q, DB> + Type<DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-{
-    let day: String = row.try_get("seen_on")?;
-    Ok(SegmentViewRecord {
-        filters: row.try_get("filters")?,
-        respondents: u32::try_from(row.try_get::<i64, _>("respondents")?)
-            .map_err(|e| StoreError::Corrupt(format!("respondents: {e}")))?,
-        seen_on: time::Date::parse(&day, day_format())
-            .map_err(|e| StoreError::Corrupt(format!("day {day:?}: {e}")))?,
-    })
 }
