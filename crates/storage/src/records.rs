@@ -296,6 +296,28 @@ pub enum ImportStatus {
     Failed,
 }
 
+impl ImportStatus {
+    /// The stable identifier stored in the database.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ImportStatus::Running => "running",
+            ImportStatus::Done => "done",
+            ImportStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the stable identifier.
+    pub fn from_slug(s: &str) -> Option<ImportStatus> {
+        [
+            ImportStatus::Running,
+            ImportStatus::Done,
+            ImportStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.slug() == s)
+    }
+}
+
 /// A background import of a people file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportJob {

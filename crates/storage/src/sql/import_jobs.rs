@@ -8,8 +8,9 @@ use crate::ImportJobStore;
 impl<DB> ImportJobStore for SqlStore<DB> {
     async fn create_import_job(&self, now: i64) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_jobs (status, created_at) VALUES ('running', $1) RETURNING id",
+            "INSERT INTO import_jobs (status, created_at) VALUES ($1, $2) RETURNING id",
         )
+        .bind(ImportStatus::Running.slug())
         .bind(now)
         .fetch_one(&self.pool)
         .await?;
@@ -17,17 +18,12 @@ impl<DB> ImportJobStore for SqlStore<DB> {
     }
 
     async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()> {
-        let status = match job.status {
-            ImportStatus::Running => "running",
-            ImportStatus::Done => "done",
-            ImportStatus::Failed => "failed",
-        };
         let problems = serde_json::to_string(&job.problems)
             .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?;
         sqlx::query(
             "UPDATE import_jobs SET status = $1, total_rows = $2, processed = $3, message = $4, problems = $5 WHERE id = $6",
         )
-        .bind(status)
+        .bind(job.status.slug())
         .bind(job.total_rows as i64)
         .bind(job.processed as i64)
         .bind(&job.message)
@@ -48,11 +44,8 @@ impl<DB> ImportJobStore for SqlStore<DB> {
         let problems: String = row.try_get("problems")?;
         Ok(ImportJob {
             id,
-            status: match status.as_str() {
-                "running" => ImportStatus::Running,
-                "done" => ImportStatus::Done,
-                _ => ImportStatus::Failed,
-            },
+            status: ImportStatus::from_slug(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("import status {status:?}")))?,
             total_rows: row.try_get::<i64, _>("total_rows")? as u64,
             processed: row.try_get::<i64, _>("processed")? as u64,
             message: row.try_get("message")?,

@@ -27,6 +27,7 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod people;
+mod release;
 mod results;
 mod rows;
 mod segments;
