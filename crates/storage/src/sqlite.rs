@@ -47,7 +47,9 @@ impl SqlStore<Sqlite> {
             PathBuf::from(log)
         });
         let native = path.map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);
-        Ok(SqlStore::new(pool, key, log, native))
+        let store = SqlStore::new(pool, key, log, native);
+        store.read_instruments().await?;
+        Ok(store)
     }
 }
 

@@ -1,13 +1,15 @@
 //! Answers ([`AnswerStore`]): the invitation a link opens, and the calls that hand answers to
 //! the intake (`intake.rs`) and count them.
 
+use super::intake::refused;
 use super::*;
 use crate::AnswerStore;
+use trustloop_domain::rating::CheckedForm;
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
     /// Hands an answer to the intake task; returns once it is committed or refused.
-    async fn send_to_intake(&self, sent: Sent, today: time::Date) -> StoreResult<()> {
+    async fn send_to_intake(&self, sent: Sent, today: time::Date) -> StoreResult<IntakeOutcome> {
         let (reply, outcome) = oneshot::channel();
         let job = IntakeJob { sent, today, reply };
         if self.intake.send(job).await.is_err() {
@@ -67,32 +69,20 @@ impl<DB> AnswerStore for SqlStore<DB> {
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()> {
-        self.send_to_intake(Sent::Checked(invitation, answers.clone()), today)
-            .await
+        refused(
+            self.send_to_intake(Sent::Checked(invitation, answers.clone()), today)
+                .await?,
+        )
     }
 
     async fn submit_form(
         &self,
         token_hash: &str,
-        fields: Vec<(String, String)>,
+        form: CheckedForm,
         today: time::Date,
-    ) -> StoreResult<bool> {
-        // Checked here, on the request's task, rather than by the intake one form after another.
-        let checked = self
-            .instruments
-            .read()
-            .expect("the instrument cache is never poisoned")
-            .iter()
-            .map(|(version, instrument)| (*version, SurveyAnswers::parse(instrument, &fields).ok()))
-            .collect();
-        match self
-            .send_to_intake(Sent::Form(token_hash.to_owned(), fields, checked), today)
+    ) -> StoreResult<IntakeOutcome> {
+        self.send_to_intake(Sent::Form(token_hash.to_owned(), form), today)
             .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound(_) | StoreError::Conflict(_)) => Ok(false),
-            Err(error) => Err(error),
-        }
     }
 
     async fn load_responses(
@@ -105,17 +95,15 @@ impl<DB> AnswerStore for SqlStore<DB> {
             .map(|(invitation, answers)| Sent::Checked(*invitation, answers.clone()))
             .collect();
         let sent: Vec<(&Sent, time::Date)> = sent.iter().map(|sent| (sent, today)).collect();
-        for outcome in Self::accept_batch(
+        // All or none: any refusal is the error.
+        Self::accept_batch(
             &mut *self.pool.acquire().await?,
             &self.key,
             &self.instruments,
             &sent,
             true,
         )
-        .await?
-        {
-            outcome?;
-        }
+        .await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 use super::SqlStore;
 use crate::{InstrumentStore, StoreError, StoreResult};
 use async_trait::async_trait;
+use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::Arc;
 use trustloop_domain::instrument::Instrument;
@@ -27,6 +28,35 @@ pub(crate) fn cached_instrument(
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
+    /// Reads every instrument version stored into the cache: run when the store is opened, so
+    /// that [`InstrumentStore::known_instruments`] lists them all.
+    pub(crate) async fn read_instruments(&self) -> StoreResult<()> {
+        let rows = sqlx::query("SELECT version, definition FROM instruments")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let instrument: Instrument =
+                serde_json::from_str(&row.try_get::<String, _>("definition")?)
+                    .map_err(|e| StoreError::Corrupt(format!("instrument: {e}")))?;
+            if i64::from(instrument.version) != row.try_get::<i64, _>("version")? {
+                return Err(StoreError::Corrupt(format!(
+                    "instrument version {} stored as another version",
+                    instrument.version
+                )));
+            }
+            self.keep_instrument(&instrument);
+        }
+        Ok(())
+    }
+
+    /// Keeps an instrument version in the cache.
+    fn keep_instrument(&self, instrument: &Instrument) {
+        self.instruments
+            .write()
+            .expect("the instrument cache is never poisoned")
+            .insert(instrument.version, Arc::new(instrument.clone()));
+    }
+
     /// An instrument version, read from `conn` the first time only.
     pub(crate) async fn instrument_on(
         conn: &mut DB::Connection,
@@ -67,18 +97,20 @@ impl<DB> InstrumentStore for SqlStore<DB> {
                 .await?;
         match stored {
             None => {
-                sqlx::query("INSERT INTO instruments (version, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                let written = DB::rows_affected(&sqlx::query("INSERT INTO instruments (version, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(i64::from(instrument.version))
                     .bind(&definition)
                     .execute(&self.pool)
-                    .await?;
+                    .await?);
+                // Another server may have stored the version first: it is then read when
+                // needed, as stored.
+                if written == 1 {
+                    self.keep_instrument(instrument);
+                }
                 Ok(())
             }
             Some(existing) if existing == definition => {
-                self.instruments
-                    .write()
-                    .expect("the instrument cache is never poisoned")
-                    .insert(instrument.version, Arc::new(instrument.clone()));
+                self.keep_instrument(instrument);
                 Ok(())
             }
             Some(_) => Err(StoreError::Conflict(format!(
@@ -97,5 +129,14 @@ impl<DB> InstrumentStore for SqlStore<DB> {
             }
         };
         Ok(known.as_ref().clone())
+    }
+
+    fn known_instruments(&self) -> Vec<Arc<Instrument>> {
+        self.instruments
+            .read()
+            .expect("the instrument cache is never poisoned")
+            .values()
+            .cloned()
+            .collect()
     }
 }

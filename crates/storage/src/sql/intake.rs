@@ -6,40 +6,57 @@
 use super::release::{Cell, Context, PendingAnswer};
 use super::*;
 use sqlx::Connection as _;
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use tracing::Instrument as _;
+use trustloop_domain::rating::{CheckedForm, FieldError};
 
 /// One answer waiting for the intake task, and where to send its outcome.
 pub(super) struct IntakeJob {
     pub(super) sent: Sent,
     pub(super) today: time::Date,
-    pub(super) reply: oneshot::Sender<StoreResult<()>>,
+    pub(super) reply: oneshot::Sender<StoreResult<IntakeOutcome>>,
 }
 
 /// An answer as it reaches the intake.
 pub(super) enum Sent {
     /// Answers already checked against their invitation's instrument.
     Checked(InvitationId, SurveyAnswers),
-    /// A survey form sent to a link: the hash of the link's token and the form's fields, and
-    /// the form already checked against each instrument version then known (`None` where it
-    /// does not fit). The intake finds the forms' invitations in one query, so that the
-    /// request handler reads nothing from the database, and takes the check made against the
-    /// invitation's instrument (making it only for a version not known when the form came).
-    Form(
-        String,
-        Vec<(String, String)>,
-        Vec<(u32, Option<SurveyAnswers>)>,
-    ),
+    /// A survey form sent to a link: the hash of the link's token, and the form as checked
+    /// against each instrument version known when it came. The intake finds the forms'
+    /// invitations in one query, so that the request handler reads nothing from the database,
+    /// and takes the check made against the invitation's instrument.
+    Form(String, CheckedForm),
 }
 
-/// What a form whose link is unknown, or whose answers do not fit the survey, is refused with.
-fn form_refused() -> StoreError {
-    StoreError::NotFound("an invitation these answers fit")
+/// The error an answer sent by invitation ([`AnswerStore::submit_response`]) is refused with.
+pub(super) fn refused(outcome: IntakeOutcome) -> StoreResult<()> {
+    let refusal = match outcome {
+        IntakeOutcome::Stored => return Ok(()),
+        IntakeOutcome::Refused(refusal) => refusal,
+        IntakeOutcome::Invalid { .. } => {
+            return Err(StoreError::Conflict(
+                "the answers do not fit the survey".into(),
+            ));
+        }
+    };
+    Err(match refusal {
+        Refusal::UnknownLink => StoreError::NotFound("invitation"),
+        Refusal::AlreadyAnswered => {
+            StoreError::Conflict("this survey has already been answered".into())
+        }
+        Refusal::CampaignNotOpen(status) => {
+            StoreError::Conflict(format!("the campaign is {}", status.slug()))
+        }
+        Refusal::PastDeadline => StoreError::Conflict("the campaign's deadline has passed".into()),
+    })
 }
 
 /// Each answer of a batch with where to send its outcome.
-type Replies = Vec<(oneshot::Sender<StoreResult<()>>, StoreResult<()>)>;
+type Replies = Vec<(
+    oneshot::Sender<StoreResult<IntakeOutcome>>,
+    StoreResult<IntakeOutcome>,
+)>;
 
 /// Flushes the log after a batch's commit and then answers the batch's answers: as committed
 /// if the flush worked, as failed if it did not (the answers may still be in the database, but
@@ -72,9 +89,28 @@ pub(super) const INTAKE_BATCH: usize = 1024;
 /// How often, at most, the intake task starts a background checkpoint.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// The invitations of a batch by id: the invitation if it can still be answered, with its
-/// campaign's status and deadline.
-type Found = HashMap<i64, (Option<Accepted>, String, time::Date)>;
+/// An invitation answered in a batch, as read under the batch's lock.
+struct Found {
+    /// Where its answer goes, if it is still unanswered.
+    accepted: Option<Accepted>,
+    /// Its campaign's status.
+    status: CampaignStatus,
+    /// Its campaign's last day.
+    deadline: time::Date,
+    /// Its campaign's instrument version.
+    instrument: u32,
+}
+
+/// How an answer of a batch fares, decided before the invitations of invalid forms are read.
+enum Decided {
+    /// Accepted: stored with the batch.
+    Stored,
+    /// Refused before its answers were looked at.
+    Refused(Refusal),
+    /// A form that does not fit the survey of this invitation (id), whose campaign uses this
+    /// instrument version.
+    Invalid(i64, u32, Vec<FieldError>),
+}
 
 /// How an answer names its invitation.
 enum Key<'a> {
@@ -155,13 +191,21 @@ impl<DB> SqlStore<DB> {
             }
             let answers: Vec<(&Sent, time::Date)> =
                 batch.iter().map(|job| (&job.sent, job.today)).collect();
-            let result = match &log {
-                Some(_) => match Self::own_connection(&pool, &mut own).await {
-                    Ok(conn) => Self::accept_batch(conn, &key, &instruments, &answers, false).await,
-                    Err(error) => Err(error),
-                },
-                None => Self::accept_on_pool(&pool, &key, &instruments, &answers).await,
-            };
+            // One span per batch, not per answer: the intake is the hot path.
+            let span = tracing::info_span!("intake_batch", answers = answers.len());
+            let result = async {
+                match &log {
+                    Some(_) => match Self::own_connection(&pool, &mut own).await {
+                        Ok(conn) => {
+                            Self::accept_batch(conn, &key, &instruments, &answers, false).await
+                        }
+                        Err(error) => Err(error),
+                    },
+                    None => Self::accept_on_pool(&pool, &key, &instruments, &answers).await,
+                }
+            }
+            .instrument(span)
+            .await;
             if let Some(checkpoint) = DB::BACKGROUND_CHECKPOINT
                 && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
                 && !checkpointing.load(std::sync::atomic::Ordering::Relaxed)
@@ -180,8 +224,11 @@ impl<DB> SqlStore<DB> {
             }
             match result {
                 Ok(outcomes) => {
-                    let replies: Replies =
-                        batch.drain(..).map(|job| job.reply).zip(outcomes).collect();
+                    let replies: Replies = batch
+                        .drain(..)
+                        .map(|job| job.reply)
+                        .zip(outcomes.into_iter().map(Ok))
+                        .collect();
                     match &log {
                         Some(log) => {
                             let log = log.clone();
@@ -207,7 +254,7 @@ impl<DB> SqlStore<DB> {
                         let one = [(&job.sent, job.today)];
                         let outcome =
                             match Self::accept_on_pool(&pool, &key, &instruments, &one).await {
-                                Ok(mut outcomes) => outcomes.pop().expect("one outcome"),
+                                Ok(mut outcomes) => Ok(outcomes.pop().expect("one outcome")),
                                 Err(error) => Err(error),
                             };
                         let _ = job.reply.send(outcome);
@@ -223,7 +270,7 @@ impl<DB> SqlStore<DB> {
         key: &SealKey,
         instruments: &Instruments,
         sent: &[(&Sent, time::Date)],
-    ) -> StoreResult<Vec<StoreResult<()>>> {
+    ) -> StoreResult<Vec<IntakeOutcome>> {
         let mut conn = pool.acquire().await?;
         Self::accept_batch(&mut conn, key, instruments, sent, false).await
     }
@@ -245,51 +292,59 @@ impl<DB> SqlStore<DB> {
     }
 
     /// Accepts answers in one transaction and releases every rater group that reaches its
-    /// batch size. The outer error means nothing was stored; an inner one refuses that answer
-    /// only. With `all_or_none`, a refusal is the outer error and nothing is stored.
+    /// batch size. The error means nothing was stored; otherwise each answer's outcome, in
+    /// order. With `all_or_none`, a refusal is the error and nothing is stored.
     pub(super) async fn accept_batch(
         conn: &mut DB::Connection,
         key: &SealKey,
         instruments: &Instruments,
         sent: &[(&Sent, time::Date)],
         all_or_none: bool,
-    ) -> StoreResult<Vec<StoreResult<()>>> {
+    ) -> StoreResult<Vec<IntakeOutcome>> {
         let mut tx = conn.begin_with(DB::BEGIN_WRITE).await?;
         let (found, links) = Self::invitations_to_answer(&mut tx, sent).await?;
-        let checked = Self::check_forms(&mut tx, instruments, sent, &links).await?;
-        let mut outcomes = Vec::with_capacity(sent.len());
+        let mut decided = Vec::with_capacity(sent.len());
         let mut taken: HashSet<i64> = HashSet::new();
         let mut accepted: Vec<(&Accepted, &SurveyAnswers)> = Vec::new();
         let mut ids: Vec<i64> = Vec::new();
-        for (checked, (_, today)) in checked.iter().zip(sent) {
-            let outcome = match checked {
-                None => Err(form_refused()),
-                Some((invitation, answer)) => match found.get(&invitation.0) {
-                    None => Err(StoreError::NotFound("invitation")),
-                    Some((_, status, _)) if status != "open" => {
-                        Err(StoreError::Conflict(format!("the campaign is {status}")))
-                    }
-                    Some((_, _, deadline)) if deadline < today => Err(StoreError::Conflict(
-                        "the campaign's deadline has passed".into(),
-                    )),
-                    Some(_) if !taken.insert(invitation.0) => Err(StoreError::Conflict(
-                        "this survey has already been answered".into(),
-                    )),
-                    Some((Some(accepting), _, _)) => {
-                        accepted.push((accepting, answer.as_ref()));
-                        ids.push(invitation.0);
-                        Ok(())
-                    }
-                    Some((None, _, _)) => Err(StoreError::Conflict(
-                        "this survey has already been answered".into(),
-                    )),
-                },
+        for (sent, today) in sent {
+            let invitation = match sent {
+                Sent::Checked(invitation, _) => Some(invitation.0),
+                Sent::Form(hash, _) => links.get(hash.as_str()).copied(),
             };
-            if all_or_none && let Err(refused) = outcome {
-                return Err(refused);
-            }
-            outcomes.push(outcome);
+            let Some((id, invitation)) = invitation.and_then(|id| Some((id, found.get(&id)?)))
+            else {
+                decided.push(Decided::Refused(Refusal::UnknownLink));
+                continue;
+            };
+            let refusal = Refusal::of(
+                invitation.accepted.is_none(),
+                invitation.status,
+                invitation.deadline,
+                *today,
+            );
+            let answers = match sent {
+                Sent::Checked(_, answers) => Ok(answers),
+                Sent::Form(_, form) => form.answers_for(invitation.instrument),
+            };
+            decided.push(match (refusal, answers, &invitation.accepted) {
+                (Some(refusal), ..) => Decided::Refused(refusal),
+                // Answered by another answer of this batch.
+                _ if taken.contains(&id) => Decided::Refused(Refusal::AlreadyAnswered),
+                (None, Err(errors), _) => Decided::Invalid(id, invitation.instrument, errors),
+                (None, Ok(answers), Some(accepting)) => {
+                    taken.insert(id);
+                    accepted.push((accepting, answers));
+                    ids.push(id);
+                    Decided::Stored
+                }
+                (None, Ok(_), None) => Decided::Refused(Refusal::AlreadyAnswered),
+            });
         }
+        if all_or_none && let Some(refusal) = decided.iter().find_map(Self::refusal_of) {
+            return Err(refusal);
+        }
+        let outcomes = Self::outcomes(&mut tx, instruments, decided).await?;
         for chunk in ids.chunks(ID_BATCH) {
             let sql = format!(
                 "UPDATE invitations SET completed = 1 WHERE completed = 0 AND id IN {}",
@@ -323,7 +378,7 @@ impl<DB> SqlStore<DB> {
         let today = sent
             .iter()
             .zip(&outcomes)
-            .filter(|(_, outcome)| outcome.is_ok())
+            .filter(|(_, outcome)| **outcome == IntakeOutcome::Stored)
             .map(|((_, today), _)| *today)
             .max();
         let waiting =
@@ -334,50 +389,80 @@ impl<DB> SqlStore<DB> {
         Ok(outcomes)
     }
 
-    /// Each answer's invitation and checked answers; `None` for a form whose link is unknown or
-    /// whose answers do not fit its survey.
-    async fn check_forms<'a>(
+    /// The error an answer that is not stored makes of a batch that must store all or none.
+    fn refusal_of(decided: &Decided) -> Option<StoreError> {
+        let outcome = match decided {
+            Decided::Stored => return None,
+            Decided::Refused(refusal) => IntakeOutcome::Refused(*refusal),
+            Decided::Invalid(..) => {
+                return Some(StoreError::Conflict(
+                    "the answers do not fit the survey".into(),
+                ));
+            }
+        };
+        refused(outcome).err()
+    }
+
+    /// Each answer's outcome: an invalid form's with its invitation and instrument, read on
+    /// `conn` (in the batch's transaction) for all of them at once.
+    async fn outcomes(
         conn: &mut DB::Connection,
         instruments: &Instruments,
-        sent: &[(&'a Sent, time::Date)],
-        links: &HashMap<String, (i64, u32)>,
-    ) -> StoreResult<Vec<Option<(InvitationId, Cow<'a, SurveyAnswers>)>>> {
-        let mut checked = Vec::with_capacity(sent.len());
-        for (sent, _) in sent {
-            checked.push(match sent {
-                Sent::Checked(invitation, answers) => Some((*invitation, Cow::Borrowed(answers))),
-                Sent::Form(hash, fields, checked) => match links.get(hash) {
-                    None => None,
-                    Some(&(invitation, version)) => {
-                        let answers = match checked.iter().find(|(v, _)| *v == version) {
-                            Some((_, answers)) => answers.as_ref().map(Cow::Borrowed),
-                            None => {
-                                let instrument =
-                                    Self::instrument_on(conn, instruments, version).await?;
-                                SurveyAnswers::parse(&instrument, fields)
-                                    .ok()
-                                    .map(Cow::Owned)
-                            }
-                        };
-                        answers.map(|answers| (InvitationId(invitation), answers))
-                    }
+        decided: Vec<Decided>,
+    ) -> StoreResult<Vec<IntakeOutcome>> {
+        let invalid: Vec<i64> = decided
+            .iter()
+            .filter_map(|d| match d {
+                Decided::Invalid(id, ..) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut invitations: HashMap<i64, SurveyInvitation> = HashMap::new();
+        for chunk in invalid.chunks(ID_BATCH) {
+            let sql = format!(
+                "{SURVEY_INVITATION_SELECT} WHERE i.id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for id in chunk {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                let invitation = Self::survey_invitation_from_row(&row)?;
+                invitations.insert(invitation.id.0, invitation);
+            }
+        }
+        let mut outcomes = Vec::with_capacity(decided.len());
+        for decided in decided {
+            outcomes.push(match decided {
+                Decided::Stored => IntakeOutcome::Stored,
+                Decided::Refused(refusal) => IntakeOutcome::Refused(refusal),
+                Decided::Invalid(id, version, errors) => IntakeOutcome::Invalid {
+                    invitation: Box::new(
+                        invitations
+                            .get(&id)
+                            .cloned()
+                            .ok_or(StoreError::NotFound("invitation"))?,
+                    ),
+                    instrument: Self::instrument_on(conn, instruments, version).await?,
+                    errors,
                 },
             });
         }
-        Ok(checked)
+        Ok(outcomes)
     }
 
     /// The invitations answered in a batch, found by id or by link (the token's hash), in one
     /// query for each way: by id, the invitation if it is still unanswered (with a direct
-    /// report's attributes), its campaign's status and deadline; by link, the invitation's id
-    /// and its campaign's instrument version. Locks the rows on PostgreSQL, so that closing the
+    /// report's attributes), its campaign's status, deadline and instrument version; by link,
+    /// the invitation's id. Locks the rows on PostgreSQL, so that closing the
     /// campaign waits for these answers (and releases them) or they see it closed; the lock
     /// takes the campaign's row too (FOR UPDATE on a join), so two servers' batches for one
     /// campaign are written one after the other and never release the same waiting answer.
     async fn invitations_to_answer(
         conn: &mut DB::Connection,
         sent: &[(&Sent, time::Date)],
-    ) -> StoreResult<(Found, HashMap<String, (i64, u32)>)> {
+    ) -> StoreResult<(HashMap<i64, Found>, HashMap<String, i64>)> {
         let mut ids: BTreeSet<i64> = BTreeSet::new();
         let mut hashes: BTreeSet<&str> = BTreeSet::new();
         for (sent, _) in sent {
@@ -428,7 +513,7 @@ impl<DB> SqlStore<DB> {
                 let instrument = u32::try_from(row.try_get::<i64, _>("instrument_version")?)
                     .map_err(|e| StoreError::Corrupt(format!("instrument version: {e}")))?;
                 if let Some(hash) = row.try_get::<Option<String>, _>("token_hash")? {
-                    links.insert(hash, (id, instrument));
+                    links.insert(hash, id);
                 }
                 let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
                 let completed: i64 = row.try_get("completed")?;
@@ -458,11 +543,12 @@ impl<DB> SqlStore<DB> {
                     .transpose()?;
                 found.insert(
                     id,
-                    (
+                    Found {
                         accepted,
-                        row.try_get::<String, _>("status")?,
-                        parse_date(&row.try_get::<String, _>("deadline")?)?,
-                    ),
+                        status: parse_status(&row.try_get::<String, _>("status")?)?,
+                        deadline: parse_date(&row.try_get::<String, _>("deadline")?)?,
+                        instrument,
+                    },
                 );
             }
         }

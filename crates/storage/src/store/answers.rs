@@ -4,7 +4,7 @@
 use crate::StoreResult;
 use crate::records::*;
 use async_trait::async_trait;
-use trustloop_domain::rating::SurveyAnswers;
+use trustloop_domain::rating::{CheckedForm, SurveyAnswers};
 
 /// Survey invitations as raters open them, the answers they send, and the counts of answers.
 #[async_trait]
@@ -29,18 +29,21 @@ pub trait AnswerStore: Send + Sync {
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()>;
-    /// Stores a survey form sent to a link, as [`AnswerStore::submit_response`] would once the link's
-    /// invitation is found and the fields are checked against its instrument
-    /// ([`SurveyAnswers::parse`]); both are done by the intake for all the forms arriving
-    /// together, so the caller reads nothing first. `false` when nothing was stored because
-    /// the link is unknown, cannot be answered now, or the answers do not fit its survey: the
-    /// caller then looks the link up to say which.
+    /// Stores a survey form sent to a link, as [`AnswerStore::submit_response`] would once the
+    /// link's invitation is found, taking the check `form` holds for the invitation's instrument
+    /// version. The intake finds the invitations of all the forms arriving together in one
+    /// query, so the caller reads nothing first; it checks the form against each version of
+    /// [`InstrumentStore::known_instruments`](crate::InstrumentStore::known_instruments) first
+    /// (on its own task, rather than the intake one form after another). Says what became of
+    /// the form: stored; refused, and why (the link is unknown, or cannot be answered now); or
+    /// invalid, with the invitation and instrument the form is shown again with, read in the
+    /// same transaction. A database failure is the only error.
     async fn submit_form(
         &self,
         token_hash: &str,
-        fields: Vec<(String, String)>,
+        form: CheckedForm,
         today: time::Date,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<IntakeOutcome>;
     /// Stores many answers in one transaction, each exactly as [`AnswerStore::submit_response`]
     /// would (invitation marked finished, answer sealed, released with its rater group once
     /// that group has k answers): for loading generated or migrated data in bulk. If any answer is refused,

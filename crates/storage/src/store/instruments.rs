@@ -2,6 +2,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
+use std::sync::Arc;
 use trustloop_domain::instrument::Instrument;
 
 /// The instrument versions a database holds.
@@ -12,4 +13,8 @@ pub trait InstrumentStore: Send + Sync {
     async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()>;
     /// Reads an instrument version.
     async fn instrument(&self, version: u32) -> StoreResult<Instrument>;
+    /// Every instrument version the database held when it was opened, and any registered
+    /// since, without reading it: what a survey form is checked against before the version of
+    /// its link is known ([`CheckedForm`](trustloop_domain::rating::CheckedForm)).
+    fn known_instruments(&self) -> Vec<Arc<Instrument>>;
 }

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
-use trustloop_domain::rating::Rating;
+use trustloop_domain::rating::{CheckedForm, Rating};
 use trustloop_storage::*;
 
 contract!(
@@ -12,6 +12,7 @@ contract!(
     concurrent_answers_to_one_invitation_store_exactly_one_response,
     a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers,
     a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit,
+    a_form_sent_to_a_link_says_what_became_of_it,
     the_leaders_own_survey_is_found_by_campaign_and_leader,
 );
 
@@ -193,21 +194,6 @@ async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answ
 ) {
     let org = import_org(&store).await;
     let (id, links) = open_campaign(&store, &[org.lee]).await;
-    let instrument = Instrument::current();
-    let form = |point: u8| -> Vec<(String, String)> {
-        let mut fields: Vec<(String, String)> = instrument
-            .items
-            .iter()
-            .map(|item| {
-                (
-                    trustloop_domain::rating::item_field(&item.code),
-                    point.to_string(),
-                )
-            })
-            .collect();
-        fields.push(("csrf".into(), "ignored".into()));
-        fields
-    };
     let completed = |store: DynStore, token: String| async move {
         store
             .invitation_by_token(&hash_of(&token))
@@ -232,7 +218,7 @@ async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answ
     ];
     let outcomes: Vec<bool> = futures_util::future::join_all(
         sent.iter()
-            .map(|(hash, fields)| store.submit_form(hash, fields.clone(), today())),
+            .map(|(hash, fields)| form_stored(&store, hash, fields, today())),
     )
     .await
     .into_iter()
@@ -251,8 +237,7 @@ async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answ
     );
     assert!(completed(store.clone(), manager.clone()).await);
     assert!(
-        !store
-            .submit_form(&hash_of(ann), form(2), today())
+        !form_stored(&store, &hash_of(ann), &form(2), today())
             .await
             .expect("no database error"),
         "a link already answered"
@@ -278,18 +263,21 @@ async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answ
     );
     // Late, or once the campaign closed: refused, nothing stored.
     assert!(
-        !store
-            .submit_form(&hash_of(ben), form(3), today() + time::Duration::days(15))
-            .await
-            .expect("no database error")
+        !form_stored(
+            &store,
+            &hash_of(ben),
+            &form(3),
+            today() + time::Duration::days(15)
+        )
+        .await
+        .expect("no database error")
     );
     store
         .set_campaign_status(id, CampaignStatus::Closed)
         .await
         .expect("closed");
     assert!(
-        !store
-            .submit_form(&hash_of(ben), form(3), today())
+        !form_stored(&store, &hash_of(ben), &form(3), today())
             .await
             .expect("no database error")
     );
@@ -365,4 +353,162 @@ async fn on_sqlite_an_answer_is_reported_stored_only_once_the_log_is_flushed() {
         ),
         "{unflushed:?}"
     );
+}
+
+/// A form as the web layer checks it before sending it: against every instrument version the
+/// store knows.
+fn checked(store: &DynStore, fields: &[(String, String)]) -> CheckedForm {
+    let instruments = store.known_instruments();
+    CheckedForm::check(instruments.iter().map(AsRef::as_ref), fields)
+}
+
+/// Sends a form to the link whose token hashes to `hash`, checked as the web layer does;
+/// whether it was stored.
+async fn form_stored(
+    store: &DynStore,
+    hash: &str,
+    fields: &[(String, String)],
+    today: time::Date,
+) -> StoreResult<bool> {
+    let outcome = store
+        .submit_form(hash, checked(store, fields), today)
+        .await?;
+    Ok(outcome == IntakeOutcome::Stored)
+}
+
+/// A survey form answering every item of the current instrument with `point`, and a field the
+/// survey does not have (as a CSRF token would be).
+fn form(point: u8) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Instrument::current()
+        .items
+        .iter()
+        .map(|item| {
+            (
+                trustloop_domain::rating::item_field(&item.code),
+                point.to_string(),
+            )
+        })
+        .collect();
+    fields.push(("csrf".into(), "ignored".into()));
+    fields
+}
+
+async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore) {
+    let org = import_org(&store).await;
+    let send = |token: &str, fields: Vec<(String, String)>, day: time::Date| {
+        let (store, hash) = (store.clone(), hash_of(token));
+        async move {
+            store
+                .submit_form(&hash, checked(&store, &fields), day)
+                .await
+                .expect("no database error")
+        }
+    };
+    let refused = IntakeOutcome::Refused;
+
+    // A draft's links exist, but nobody can answer yet.
+    let draft = campaign(&store, "Draft").await;
+    store.add_leader(draft, org.pat).await.expect("Pat added");
+    let draft_links = store
+        .issue_links(draft, false, &token_factory())
+        .await
+        .expect("links");
+    assert_eq!(
+        send(&draft_links[0].1, form(3), today()).await,
+        refused(Refusal::CampaignNotOpen(CampaignStatus::Draft))
+    );
+
+    let (id, links) = open_campaign(&store, &[org.lee]).await;
+    let (ann, ann_token) = link_for(&links, "ann@example.org");
+    let (_, ben_token) = link_for(&links, "ben@example.org");
+    let (_, dana_token) = link_for(&links, "dana@example.org");
+    assert_eq!(
+        send("no such link", form(3), today()).await,
+        refused(Refusal::UnknownLink)
+    );
+
+    // A form missing an answer: shown again with the problem next to its item, from what the
+    // intake read with it.
+    let mut short = form(4);
+    let missing = short.remove(0);
+    let IntakeOutcome::Invalid {
+        invitation,
+        instrument,
+        errors,
+    } = send(ann_token, short.clone(), today()).await
+    else {
+        panic!("a form missing an answer is invalid");
+    };
+    assert_eq!(invitation.id, ann.id);
+    assert_eq!(invitation.campaign.id, id);
+    assert_eq!(invitation.leader_id, org.lee);
+    assert_eq!(invitation.group, RaterGroup::DirectReport);
+    assert!(!invitation.completed);
+    assert_eq!(instrument.version, invitation.campaign.instrument_version);
+    let codes: Vec<String> = errors.iter().map(|e| e.code.clone()).collect();
+    assert_eq!(
+        vec![missing.0.trim_start_matches("item_").to_string()],
+        codes
+    );
+    // A form checked against no version the campaign uses asks to be looked over and sent
+    // again.
+    let unchecked = store
+        .submit_form(
+            &hash_of(ann_token),
+            CheckedForm::check([], &form(4)),
+            today(),
+        )
+        .await
+        .expect("no database error");
+    assert!(
+        matches!(&unchecked, IntakeOutcome::Invalid { errors, .. } if errors.len() == 1),
+        "{unchecked:?}"
+    );
+
+    // Stored once; a second form to the same link, later or in the same batch, is refused.
+    assert_eq!(
+        send(ann_token, form(4), today()).await,
+        IntakeOutcome::Stored
+    );
+    assert_eq!(
+        send(ann_token, form(2), today()).await,
+        refused(Refusal::AlreadyAnswered)
+    );
+    let mut together = futures_util::future::join_all([
+        send(dana_token, form(5), today()),
+        send(dana_token, form(2), today()),
+    ])
+    .await;
+    together.sort_by_key(|outcome| *outcome != IntakeOutcome::Stored);
+    assert_eq!(
+        together,
+        [IntakeOutcome::Stored, refused(Refusal::AlreadyAnswered)]
+    );
+
+    // Past the deadline (the last day still counts), then closed.
+    assert_eq!(
+        send(ben_token, form(3), today() + time::Duration::days(15)).await,
+        refused(Refusal::PastDeadline)
+    );
+    store
+        .set_campaign_status(id, CampaignStatus::Closed)
+        .await
+        .expect("closed");
+    assert_eq!(
+        send(ben_token, form(3), today()).await,
+        refused(Refusal::CampaignNotOpen(CampaignStatus::Closed))
+    );
+    // An answered link in a closed campaign says it was answered, as its page does.
+    assert_eq!(
+        send(ann_token, form(3), today()).await,
+        refused(Refusal::AlreadyAnswered)
+    );
+    let done: u32 = store
+        .progress(id)
+        .await
+        .expect("progress")
+        .iter()
+        .map(|p| p.completed)
+        .sum();
+    assert_eq!(done, 2, "Ann's and Dana's");
 }
