@@ -11,6 +11,7 @@ const TOKEN_USE_RESOLUTION: i64 = 60;
 #[sql_impl]
 #[async_trait]
 impl<DB> AccountStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
     async fn create_user(&self, user: &NewUser) -> StoreResult<UserId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, display_name, role, person_id, password_hash) VALUES ($1, $2, $3, $4, $5)
@@ -29,6 +30,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(UserId(id))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         let row = sqlx::query("SELECT * FROM users WHERE email = $1")
             .bind(email.as_str())
@@ -37,6 +39,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         row.as_ref().map(Self::user_from_row).transpose()
     }
 
+    #[tracing::instrument(skip_all, fields(user = %id))]
     async fn user(&self, id: UserId) -> StoreResult<User> {
         let row = sqlx::query("SELECT * FROM users WHERE id = $1")
             .bind(id.0)
@@ -45,6 +48,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Self::user_from_row(&row.ok_or(StoreError::NotFound("user"))?)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %session.user_id))]
     async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(&session.token_hash)
@@ -56,6 +60,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<Session>> {
         let row = sqlx::query(
             "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
@@ -74,6 +79,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         .transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
@@ -82,6 +88,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(keys = keys.len()))]
     async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         for key in keys {
@@ -95,6 +102,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key = $1 AND at >= $2")
@@ -105,6 +113,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(n as u32)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1 OR at < $2")
             .bind(key)
@@ -114,6 +123,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %token.user_id))]
     async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -129,6 +139,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(id)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user))]
     async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(&format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
@@ -139,6 +150,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         rows.iter().map(Self::token_from_row).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn use_api_token(
         &self,
         token_hash: &str,
@@ -181,6 +193,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(Some((token, user)))
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user, token = id))]
     async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()> {
         let changed = DB::rows_affected(
             &sqlx::query(
@@ -198,6 +211,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user))]
     async fn create_password_link(
         &self,
         user: UserId,
@@ -221,6 +235,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn password_link_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
         let row = sqlx::query(
             "SELECT u.* FROM password_links l JOIN users u ON u.id = l.user_id
@@ -233,6 +248,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         row.as_ref().map(Self::user_from_row).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn use_password_link(
         &self,
         token_hash: &str,

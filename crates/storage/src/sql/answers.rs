@@ -37,11 +37,13 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> AnswerStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
     async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>> {
         self.survey_invitation_where("i.token_hash = $1 AND $2 = 0", (token_hash, 0))
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
     async fn self_invitation(
         &self,
         campaign: CampaignId,
@@ -85,6 +87,7 @@ impl<DB> AnswerStore for SqlStore<DB> {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(answers = answers.len()))]
     async fn load_responses(
         &self,
         answers: &[(InvitationId, SurveyAnswers)],
@@ -107,6 +110,7 @@ impl<DB> AnswerStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
     async fn answered_by_group(
         &self,
         campaign: CampaignId,
@@ -130,6 +134,7 @@ impl<DB> AnswerStore for SqlStore<DB> {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn pending_answers(&self, campaign: CampaignId) -> StoreResult<u64> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM pending_answers WHERE campaign_id = $1")

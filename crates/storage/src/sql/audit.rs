@@ -38,6 +38,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> AuditStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_events (at, actor, action, target, address, detail) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -53,6 +54,7 @@ impl<DB> AuditStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(events = events.len()))]
     async fn record_audits(&self, events: &[AuditEvent]) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
@@ -77,6 +79,7 @@ impl<DB> AuditStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(limit))]
     async fn audit_events(
         &self,
         limit: u32,

@@ -23,6 +23,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> CampaignStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
     async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO campaigns (name, status, instrument_version, deadline, min_rater_group, min_team, min_comments, created_on, min_segment)
@@ -42,6 +43,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         Ok(CampaignId(id))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
         let rows = sqlx::query(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id DESC"
@@ -51,6 +53,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         rows.iter().map(Self::campaign_from_row).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %id))]
     async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
         let row = sqlx::query(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
@@ -61,6 +64,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         Self::campaign_from_row(&row.ok_or(StoreError::NotFound("campaign"))?)
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
     async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         match Self::campaign_status_on(&mut tx, campaign).await? {
@@ -118,6 +122,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn campaign_leaders(&self, campaign: CampaignId) -> StoreResult<Vec<Person>> {
         self.people_where(
             "p.id IN (SELECT leader_id FROM campaign_leaders WHERE campaign_id = $1)",
@@ -126,6 +131,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(leader = %leader))]
     async fn campaigns_led_by(&self, leader: PersonId) -> StoreResult<Vec<Campaign>> {
         let rows = sqlx::query(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id IN
@@ -137,6 +143,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         rows.iter().map(Self::campaign_from_row).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %invitation.campaign_id, leader = %invitation.leader_id))]
     async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let leads: Option<String> = sqlx::query_scalar(
@@ -176,6 +183,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         Ok(InvitationId(id))
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn invitations(
         &self,
         campaign: CampaignId,
@@ -194,6 +202,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         rows.iter().map(Self::invitation_from_row).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, reissue))]
     async fn issue_links(
         &self,
         campaign: CampaignId,
@@ -227,6 +236,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         Ok(issued)
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, status = status.slug()))]
     async fn set_campaign_status(
         &self,
         campaign: CampaignId,
@@ -282,6 +292,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>> {
         let rows = sqlx::query(
             "SELECT leader_id, rater_group, COUNT(*) AS invited, COUNT(*) FILTER (WHERE completed <> 0) AS completed

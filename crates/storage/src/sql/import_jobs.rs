@@ -6,6 +6,7 @@ use crate::ImportJobStore;
 #[sql_impl]
 #[async_trait]
 impl<DB> ImportJobStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
     async fn create_import_job(&self, now: i64) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO import_jobs (status, created_at) VALUES ($1, $2) RETURNING id",
@@ -17,6 +18,7 @@ impl<DB> ImportJobStore for SqlStore<DB> {
         Ok(id)
     }
 
+    #[tracing::instrument(skip_all, fields(job = job.id))]
     async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()> {
         let problems = serde_json::to_string(&job.problems)
             .map_err(|e| StoreError::Corrupt(format!("problems: {e}")))?;
@@ -34,6 +36,7 @@ impl<DB> ImportJobStore for SqlStore<DB> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(job = id))]
     async fn import_job(&self, id: i64) -> StoreResult<ImportJob> {
         let row = sqlx::query("SELECT * FROM import_jobs WHERE id = $1")
             .bind(id)

@@ -87,6 +87,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> InstrumentStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all, fields(version = instrument.version))]
     async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()> {
         let definition = serde_json::to_string(instrument)
             .map_err(|e| StoreError::Corrupt(format!("instrument does not serialise: {e}")))?;
@@ -120,6 +121,7 @@ impl<DB> InstrumentStore for SqlStore<DB> {
         }
     }
 
+    #[tracing::instrument(skip_all, fields(version))]
     async fn instrument(&self, version: u32) -> StoreResult<Instrument> {
         let known = match cached_instrument(&self.instruments, version) {
             Some(known) => known,

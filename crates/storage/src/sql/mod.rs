@@ -104,6 +104,7 @@ impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> HealthStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
     async fn health(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

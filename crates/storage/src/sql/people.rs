@@ -69,6 +69,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> PeopleStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all, fields(rows = file.rows.len()))]
     async fn import_people(
         &self,
         file: &PeopleFile,
@@ -246,6 +247,7 @@ impl<DB> PeopleStore for SqlStore<DB> {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn known_emails(&self) -> StoreResult<HashSet<Email>> {
         let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM people")
             .fetch_all(&self.pool)
@@ -256,6 +258,7 @@ impl<DB> PeopleStore for SqlStore<DB> {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, fields(offset = query.offset, limit = query.limit))]
     async fn people(&self, query: &PeopleQuery) -> StoreResult<(Vec<Person>, u64)> {
         let pattern = query.search.as_deref().map(|s| {
             format!(
@@ -286,6 +289,7 @@ impl<DB> PeopleStore for SqlStore<DB> {
         Ok((Self::people_from_rows(rows)?, total as u64))
     }
 
+    #[tracing::instrument(skip_all, fields(person = %id))]
     async fn person(&self, id: PersonId) -> StoreResult<Person> {
         self.people_where("p.id = $1", id.0)
             .await?
@@ -293,6 +297,7 @@ impl<DB> PeopleStore for SqlStore<DB> {
             .ok_or(StoreError::NotFound("person"))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn person_by_email(&self, email: &Email) -> StoreResult<Option<Person>> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
             .bind(email.as_str())

@@ -51,6 +51,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> ResultStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
     async fn responses(
         &self,
         campaign: CampaignId,
@@ -90,6 +91,7 @@ impl<DB> ResultStore for SqlStore<DB> {
         Ok((responses, comments))
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn campaign_responses(
         &self,
         campaign: CampaignId,
@@ -103,15 +105,18 @@ impl<DB> ResultStore for SqlStore<DB> {
         Self::responses_from_rows(rows)
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn team_sums(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamSums)>> {
         self.read_team_sums(campaign, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn team_totals(&self, campaign: CampaignId) -> StoreResult<Vec<(String, TeamTotals)>> {
         let sums = self.read_team_sums(campaign, false).await?;
         Ok(sums.into_iter().map(|(t, s)| (t, s.into())).collect())
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn recomputed_team_sums(
         &self,
         campaign: CampaignId,
@@ -144,6 +149,7 @@ impl<DB> ResultStore for SqlStore<DB> {
         Ok(by_team.into_iter().collect())
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn campaign_rater_scores(
         &self,
         campaign: CampaignId,
@@ -172,6 +178,7 @@ impl<DB> ResultStore for SqlStore<DB> {
         Ok(scores)
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>> {
         self.score_older_responses(campaign).await?;
         let rows = sqlx::query(
@@ -205,6 +212,7 @@ impl<DB> ResultStore for SqlStore<DB> {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn campaign_context(&self, campaign: CampaignId) -> StoreResult<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT context FROM campaign_contexts WHERE campaign_id = $1")
@@ -214,6 +222,7 @@ impl<DB> ResultStore for SqlStore<DB> {
         )
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn save_campaign_context(&self, campaign: CampaignId, context: &str) -> StoreResult<()> {
         sqlx::query("INSERT INTO campaign_contexts (campaign_id, context) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(campaign.0)

@@ -25,6 +25,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> SegmentViewStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all, fields(max_values))]
     async fn attribute_values(
         &self,
         max_values: u32,
@@ -63,6 +64,7 @@ impl<DB> SegmentViewStore for SqlStore<DB> {
         Ok(attributes.into_iter().collect())
     }
 
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, user = %user))]
     async fn segment_views_seen(
         &self,
         campaign: CampaignId,
@@ -81,6 +83,7 @@ impl<DB> SegmentViewStore for SqlStore<DB> {
 
     // Holds the user's row locked (PostgreSQL) or the write lock (SQLite), so that two requests
     // of the same user cannot both pass the check against a history that lacks the other's view.
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, user = %user))]
     async fn record_segment_views(
         &self,
         campaign: CampaignId,
