@@ -11,7 +11,7 @@ const TOKEN_USE_RESOLUTION: i64 = 60;
 #[sql_impl]
 #[async_trait]
 impl<DB> AccountStore for SqlStore<DB> {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(role = user.role.slug()))]
     async fn create_user(&self, user: &NewUser) -> StoreResult<UserId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, display_name, role, person_id, password_hash) VALUES ($1, $2, $3, $4, $5)
@@ -90,15 +90,18 @@ impl<DB> AccountStore for SqlStore<DB> {
 
     #[tracing::instrument(skip_all, fields(keys = keys.len()))]
     async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        for key in keys {
-            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+        if keys.is_empty() {
+            return Ok(());
         }
-        tx.commit().await?;
+        // One statement, a transaction of its own: every key's failure or none.
+        let sql = format!(
+            "INSERT INTO sign_in_failures (key, at) VALUES {}",
+            row_placeholders::<DB>(keys.len(), 2)
+        );
+        let insert = keys
+            .iter()
+            .fold(sqlx::query(&sql), |insert, key| insert.bind(key).bind(at));
+        insert.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -150,7 +153,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         rows.iter().map(Self::token_from_row).collect()
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(token = tracing::field::Empty, user = tracing::field::Empty))]
     async fn use_api_token(
         &self,
         token_hash: &str,
@@ -174,6 +177,9 @@ impl<DB> AccountStore for SqlStore<DB> {
             Self::token_from_row_with_id(&row, "token_id")?,
             Self::user_from_row(&row)?,
         );
+        tracing::Span::current()
+            .record("token", token.id)
+            .record("user", user.id.0);
         // A write per use would serialise every API call on one row (and, on SQLite, on one
         // fsync): the time of use is kept to the minute, and shown to the day.
         if token
@@ -248,7 +254,7 @@ impl<DB> AccountStore for SqlStore<DB> {
         row.as_ref().map(Self::user_from_row).transpose()
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user = tracing::field::Empty))]
     async fn use_password_link(
         &self,
         token_hash: &str,
@@ -269,6 +275,7 @@ impl<DB> AccountStore for SqlStore<DB> {
                 "this link has been used or has expired".into(),
             ));
         };
+        tracing::Span::current().record("user", user);
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user)

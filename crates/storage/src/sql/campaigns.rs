@@ -23,7 +23,7 @@ impl<DB> SqlStore<DB> {
 #[sql_impl]
 #[async_trait]
 impl<DB> CampaignStore for SqlStore<DB> {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(instrument = campaign.instrument_version))]
     async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO campaigns (name, status, instrument_version, deadline, min_rater_group, min_team, min_comments, created_on, min_segment)
@@ -303,14 +303,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         .await?;
         let mut progress = rows
             .iter()
-            .map(|row| {
-                Ok(GroupProgress {
-                    leader_id: PersonId(row.try_get("leader_id")?),
-                    group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                    invited: row.try_get::<i64, _>("invited")? as u32,
-                    completed: row.try_get::<i64, _>("completed")? as u32,
-                })
-            })
+            .map(Self::progress_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         progress.sort_by_key(|p| (p.leader_id, p.group));
         Ok(progress)

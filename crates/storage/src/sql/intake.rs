@@ -350,10 +350,7 @@ impl<DB> SqlStore<DB> {
                 "UPDATE invitations SET completed = 1 WHERE completed = 0 AND id IN {}",
                 row_placeholders::<DB>(1, chunk.len())
             );
-            let mut update = sqlx::query(&sql);
-            for id in chunk {
-                update = update.bind(*id);
-            }
+            let update = Self::bind_ids(sqlx::query(&sql), chunk);
             let changed = DB::rows_affected(&update.execute(&mut *tx).await?);
             if changed != chunk.len() as u64 {
                 // The rows were read under the transaction's lock; another writer cannot
@@ -418,19 +415,10 @@ impl<DB> SqlStore<DB> {
             })
             .collect();
         let mut invitations: HashMap<i64, SurveyInvitation> = HashMap::new();
-        for chunk in invalid.chunks(ID_BATCH) {
-            let sql = format!(
-                "{SURVEY_INVITATION_SELECT} WHERE i.id IN {}",
-                row_placeholders::<DB>(1, chunk.len())
-            );
-            let mut select = sqlx::query(&sql);
-            for id in chunk {
-                select = select.bind(*id);
-            }
-            for row in select.fetch_all(&mut *conn).await? {
-                let invitation = Self::survey_invitation_from_row(&row)?;
-                invitations.insert(invitation.id.0, invitation);
-            }
+        let select = format!("{SURVEY_INVITATION_SELECT} WHERE i.id IN");
+        for row in Self::rows_with_ids(conn, &select, &invalid).await? {
+            let invitation = Self::survey_invitation_from_row(&row)?;
+            invitations.insert(invitation.id.0, invitation);
         }
         let mut outcomes = Vec::with_capacity(decided.len());
         for decided in decided {

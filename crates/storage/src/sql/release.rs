@@ -122,10 +122,7 @@ impl<DB> SqlStore<DB> {
                     placeholder::<DB>(1),
                     numbered_placeholders::<DB>(2, chunk.len())
                 );
-                let mut select = sqlx::query(&sql).bind(campaign);
-                for leader in chunk {
-                    select = select.bind(*leader);
-                }
+                let select = Self::bind_ids(sqlx::query(&sql).bind(campaign), chunk);
                 for row in select.fetch_all(&mut *conn).await? {
                     let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
                     stored
@@ -174,19 +171,11 @@ impl<DB> SqlStore<DB> {
             // The stored answers chosen to go, read and opened.
             let to_open: Vec<i64> = going.iter().filter_map(|(_, id, _)| *id).collect();
             let mut sealed: HashMap<i64, Opened> = HashMap::with_capacity(to_open.len());
-            for chunk in to_open.chunks(ID_BATCH) {
-                let sql = format!(
-                    "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE id IN {}",
-                    row_placeholders::<DB>(1, chunk.len())
-                );
-                let mut select = sqlx::query(&sql);
-                for id in chunk {
-                    select = select.bind(*id);
-                }
-                for row in select.fetch_all(&mut *conn).await? {
-                    let opened = Self::open_row(key, &row)?;
-                    sealed.insert(opened.0.expect("a stored answer has an id"), opened);
-                }
+            let select =
+                "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE id IN";
+            for row in Self::rows_with_ids(conn, select, &to_open).await? {
+                let opened = Self::open_row(key, &row)?;
+                sealed.insert(opened.0.expect("a stored answer has an id"), opened);
             }
             let opened = going
                 .into_iter()
@@ -268,18 +257,10 @@ impl<DB> SqlStore<DB> {
     ) -> StoreResult<HashMap<i64, String>> {
         let leaders: Vec<i64> = leaders.into_iter().collect();
         let mut teams: HashMap<i64, String> = HashMap::new();
-        for chunk in leaders.chunks(ID_BATCH) {
-            let sql = format!(
-                "SELECT p.id, t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id IN {}",
-                row_placeholders::<DB>(1, chunk.len())
-            );
-            let mut select = sqlx::query(&sql);
-            for id in chunk {
-                select = select.bind(*id);
-            }
-            for row in select.fetch_all(&mut *conn).await? {
-                teams.insert(row.try_get("id")?, row.try_get("name")?);
-            }
+        let select =
+            "SELECT p.id, t.name FROM people p JOIN teams t ON t.id = p.team_id WHERE p.id IN";
+        for row in Self::rows_with_ids(conn, select, &leaders).await? {
+            teams.insert(row.try_get("id")?, row.try_get("name")?);
         }
         Ok(teams)
     }
@@ -465,10 +446,7 @@ impl<DB> SqlStore<DB> {
                 "DELETE FROM pending_answers WHERE id IN {}",
                 row_placeholders::<DB>(1, chunk.len())
             );
-            let mut delete = sqlx::query(&sql);
-            for id in chunk {
-                delete = delete.bind(*id);
-            }
+            let delete = Self::bind_ids(sqlx::query(&sql), chunk);
             // Each sealed answer is released once: one that is already gone was released by
             // another transaction, and this one must not write it again.
             if DB::rows_affected(&delete.execute(&mut *conn).await?) != chunk.len() as u64 {

@@ -80,13 +80,7 @@ impl<DB> ResultStore for SqlStore<DB> {
         .await?;
         let comments = rows
             .iter()
-            .map(|row| {
-                Ok(Comment {
-                    group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
-                    code: row.try_get("question_code")?,
-                    text: row.try_get("body")?,
-                })
-            })
+            .map(Self::comment_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((responses, comments))
     }

@@ -11,7 +11,7 @@ use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::Rating;
-use trustloop_domain::report::Response;
+use trustloop_domain::report::{Comment, Response};
 use trustloop_storage_macros::sql_impl;
 
 /// Ids per `IN (…)` list (well under both databases' limit on bound values: 32,766 for
@@ -176,6 +176,31 @@ pub(crate) const SURVEY_INVITATION_SELECT: &str = "SELECT i.id AS invitation_id,
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
+    /// The rows `select` (ending with `IN`) gives for `ids`, read on `conn` in lists of at most
+    /// [`ID_BATCH`] ids.
+    pub(crate) async fn rows_with_ids(
+        conn: &mut DB::Connection,
+        select: &str,
+        ids: &[i64],
+    ) -> StoreResult<Vec<DB::Row>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_BATCH) {
+            let sql = format!("{select} {}", row_placeholders::<DB>(1, chunk.len()));
+            let select = Self::bind_ids(sqlx::query(&sql), chunk);
+            rows.extend(select.fetch_all(&mut *conn).await?);
+        }
+        Ok(rows)
+    }
+
+    /// `query` with each of `ids` bound in order, after the values it has: for an `IN` list
+    /// written by [`row_placeholders`] (or [`numbered_placeholders`] after other values).
+    pub(crate) fn bind_ids<'q>(
+        query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+        ids: &'q [i64],
+    ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>> {
+        ids.iter().fold(query, |query, id| query.bind(*id))
+    }
+
     pub(crate) fn campaign_from_row(row: &DB::Row) -> StoreResult<Campaign> {
         let status: String = row.try_get("status")?;
         let deadline: String = row.try_get("deadline")?;
@@ -267,6 +292,25 @@ impl<DB> SqlStore<DB> {
                 })
             })
             .collect()
+    }
+
+    /// One leader's and group's counts of invitations, from a row of `progress`'s query.
+    pub(crate) fn progress_from_row(row: &DB::Row) -> StoreResult<GroupProgress> {
+        Ok(GroupProgress {
+            leader_id: PersonId(row.try_get("leader_id")?),
+            group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+            invited: row.try_get::<i64, _>("invited")? as u32,
+            completed: row.try_get::<i64, _>("completed")? as u32,
+        })
+    }
+
+    /// A comment from a row of `response_comments`.
+    pub(crate) fn comment_from_row(row: &DB::Row) -> StoreResult<Comment> {
+        Ok(Comment {
+            group: parse_group(&row.try_get::<String, _>("rater_group")?)?,
+            code: row.try_get("question_code")?,
+            text: row.try_get("body")?,
+        })
     }
 
     /// A survey invitation from a row of [`SURVEY_INVITATION_SELECT`].

@@ -20,6 +20,23 @@ impl<DB> SqlStore<DB> {
             seen_on: parse_date(&day)?,
         })
     }
+
+    /// The views `user` was shown in `campaign`, oldest first, read on `conn`.
+    async fn views_seen_on(
+        conn: &mut DB::Connection,
+        campaign: CampaignId,
+        user: UserId,
+    ) -> StoreResult<Vec<SegmentViewRecord>> {
+        let rows = sqlx::query(
+            "SELECT filters, respondents, seen_on FROM segment_views
+             WHERE campaign_id = $1 AND user_id = $2 ORDER BY id",
+        )
+        .bind(campaign.0)
+        .bind(user.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(Self::view_from_row).collect()
+    }
 }
 
 #[sql_impl]
@@ -70,15 +87,7 @@ impl<DB> SegmentViewStore for SqlStore<DB> {
         campaign: CampaignId,
         user: UserId,
     ) -> StoreResult<Vec<SegmentViewRecord>> {
-        let rows = sqlx::query(
-            "SELECT filters, respondents, seen_on FROM segment_views
-             WHERE campaign_id = $1 AND user_id = $2 ORDER BY id",
-        )
-        .bind(campaign.0)
-        .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(Self::view_from_row).collect()
+        Self::views_seen_on(&mut *self.pool.acquire().await?, campaign, user).await
     }
 
     // Holds the user's row locked (PostgreSQL) or the write lock (SQLite), so that two requests
@@ -89,7 +98,7 @@ impl<DB> SegmentViewStore for SqlStore<DB> {
         campaign: CampaignId,
         user: UserId,
         day: time::Date,
-        decide: &DecideViews<'_>,
+        decide: &crate::DecideViews<'_>,
     ) -> StoreResult<()> {
         let day = format_date(day);
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
@@ -103,18 +112,7 @@ impl<DB> SegmentViewStore for SqlStore<DB> {
         if exists.is_none() {
             return Err(StoreError::NotFound("user"));
         }
-        let rows = sqlx::query(
-            "SELECT filters, respondents, seen_on FROM segment_views
-             WHERE campaign_id = $1 AND user_id = $2 ORDER BY id",
-        )
-        .bind(campaign.0)
-        .bind(user.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        let seen = rows
-            .iter()
-            .map(Self::view_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let seen = Self::views_seen_on(&mut tx, campaign, user).await?;
         for (filters, respondents) in decide(&seen) {
             sqlx::query(
                 "INSERT INTO segment_views (campaign_id, user_id, filters, respondents, seen_on)

@@ -8,25 +8,25 @@ use std::sync::LazyLock;
 use trustloop_domain::analytics::{Sums, TeamSums};
 use trustloop_storage_macros::sql_impl;
 
+/// The columns of the measures named, in order: n, sum and sum of squares of each.
+macro_rules! measure_columns {
+    ($($measure:literal),+) => {
+        [
+            "team",
+            "respondents",
+            $(
+                concat!("m", $measure, "_n"),
+                concat!("m", $measure, "_sum"),
+                concat!("m", $measure, "_sum_sq"),
+            )+
+        ]
+    };
+}
+
 /// The columns of `team_aggregates` after the campaign, in [`TeamSums`] order: team,
-/// respondents, then n, sum and sum of squares of each measure. Every statement and read of
-/// the sums is made from this list.
-pub(crate) const TEAM_SUM_COLUMNS: [&str; 14] = [
-    "team",
-    "respondents",
-    "m0_n",
-    "m0_sum",
-    "m0_sum_sq",
-    "m1_n",
-    "m1_sum",
-    "m1_sum_sq",
-    "m2_n",
-    "m2_sum",
-    "m2_sum_sq",
-    "m3_n",
-    "m3_sum",
-    "m3_sum_sq",
-];
+/// respondents, then n, sum and sum of squares of each of the four measures. Every statement
+/// and read of the sums is made from this list.
+pub(crate) const TEAM_SUM_COLUMNS: [&str; 14] = measure_columns!(0, 1, 2, 3);
 
 /// The columns of [`TEAM_SUM_COLUMNS`] read: all, or all but the sums of squares when only the
 /// means are wanted (formatting floating-point numbers as text is most of SQLite's cost).

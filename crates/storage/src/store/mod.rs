@@ -4,13 +4,13 @@
 //! implemented for both SQL backends by the module of the same name in `crate::sql`, and tested
 //! on both by the file of the same name in `tests/contract/`. A new capability adds its
 //! aggregate the same way:
-//! 1. a trait here (`store/NAME.rs`), re-exported from the crate and its prelude, and added to
-//!    the supertraits of [`Store`] and to its blanket impl;
+//! 1. a trait here (`store/NAME.rs`), re-exported from the crate and its prelude, and named in
+//!    `store_of!` below, which makes it one of the supertraits of [`Store`];
 //! 2. its SQL in `sql/NAME.rs`: `#[sql_impl] #[async_trait] impl<DB> NameStore for SqlStore<DB>`
 //!    (the attribute adds the bounds every statement needs), with its tables in a new migration
 //!    for each backend;
-//! 3. its contract in `tests/contract/NAME.rs`, listed in `contract!` so that every test runs
-//!    on SQLite and PostgreSQL.
+//! 3. its contract in `tests/contract/NAME.rs`, listed in `contract!` (in `main.rs`) so that
+//!    every test runs on SQLite and PostgreSQL.
 
 mod accounts;
 mod answers;
@@ -46,39 +46,29 @@ pub trait HealthStore: Send + Sync {
 /// A shared handle to the configured backend.
 pub type DynStore = Arc<dyn Store>;
 
-/// Everything Trustloop keeps: the sum of the aggregates' stores, for whoever needs all of it
-/// (the web layer and the command line hold a [`DynStore`]). Each method is one unit of work:
-/// writes that belong together are done in one transaction inside the backend.
-pub trait Store:
-    HealthStore
-    + InstrumentStore
-    + PeopleStore
-    + AccountStore
-    + CampaignStore
-    + AnswerStore
-    + ResultStore
-    + ImportJobStore
-    + AuditStore
-    + SegmentViewStore
-    + Send
-    + Sync
-    + 'static
-{
+/// Declares [`Store`] as the sum of `aggregates`, and gives it to whatever implements them all:
+/// the list of aggregates is written once, here.
+macro_rules! store_of {
+    ($($aggregate:ident),+ $(,)?) => {
+        /// Everything Trustloop keeps: the sum of the aggregates' stores, for whoever needs all
+        /// of it (the web layer and the command line hold a [`DynStore`]). Each method is one
+        /// unit of work: writes that belong together are done in one transaction inside the
+        /// backend.
+        pub trait Store: $($aggregate +)+ Send + Sync + 'static {}
+
+        impl<T> Store for T where T: $($aggregate +)+ Send + Sync + 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: HealthStore
-        + InstrumentStore
-        + PeopleStore
-        + AccountStore
-        + CampaignStore
-        + AnswerStore
-        + ResultStore
-        + ImportJobStore
-        + AuditStore
-        + SegmentViewStore
-        + Send
-        + Sync
-        + 'static
-{
-}
+store_of!(
+    HealthStore,
+    InstrumentStore,
+    PeopleStore,
+    AccountStore,
+    CampaignStore,
+    AnswerStore,
+    ResultStore,
+    ImportJobStore,
+    AuditStore,
+    SegmentViewStore,
+);

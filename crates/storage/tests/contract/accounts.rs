@@ -3,15 +3,7 @@
 use crate::helpers::*;
 use trustloop_storage::*;
 
-contract!(
-    a_session_lasts_until_it_expires_or_is_deleted,
-    accounts_are_unique_by_email_and_found_by_email_or_id,
-    sign_in_failures_are_counted_per_key_since_a_time_and_cleared,
-    api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner,
-    a_password_link_works_once_before_it_expires_and_ends_the_users_sessions,
-);
-
-async fn a_session_lasts_until_it_expires_or_is_deleted(store: DynStore) {
+pub(crate) async fn a_session_lasts_until_it_expires_or_is_deleted(store: DynStore) {
     let user = store
         .create_user(&NewUser {
             email: email("admin@example.org"),
@@ -31,39 +23,20 @@ async fn a_session_lasts_until_it_expires_or_is_deleted(store: DynStore) {
         })
         .await
         .expect("session");
-    let live = store
-        .session("session-hash", 999)
-        .await
-        .expect("lookup")
-        .expect("live before it expires");
+    let live = found(
+        store.session("session-hash", 999).await,
+        "live before it expires",
+    );
     assert_eq!(live.user_id, user);
     assert_eq!(live.csrf_token, "csrf");
     assert_eq!(live.expires_at, 1_000);
-    assert!(
-        store
-            .session("session-hash", 1_000)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
-    assert!(
-        store
-            .session("other-hash", 0)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(store.session("session-hash", 1_000).await));
+    assert!(nothing(store.session("other-hash", 0).await));
     store.delete_session("session-hash").await.expect("deleted");
-    assert!(
-        store
-            .session("session-hash", 0)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(store.session("session-hash", 0).await));
 }
 
-async fn accounts_are_unique_by_email_and_found_by_email_or_id(store: DynStore) {
+pub(crate) async fn accounts_are_unique_by_email_and_found_by_email_or_id(store: DynStore) {
     let org = import_org(&store).await;
     let new_user = |address: &str, role| NewUser {
         email: email(address),
@@ -76,11 +49,10 @@ async fn accounts_are_unique_by_email_and_found_by_email_or_id(store: DynStore) 
         .create_user(&new_user("lee@example.org", Role::Leader))
         .await
         .expect("created");
-    let by_email = store
-        .user_by_email(&email("lee@example.org"))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let by_email = found(
+        store.user_by_email(&email("lee@example.org")).await,
+        "found",
+    );
     assert_eq!(by_email.id, id);
     assert_eq!(by_email.role, Role::Leader);
     assert_eq!(by_email.person_id, Some(org.lee));
@@ -96,17 +68,13 @@ async fn accounts_are_unique_by_email_and_found_by_email_or_id(store: DynStore) 
             .await,
     );
     assert_eq!(message, "an account for lee@example.org already exists");
-    assert!(
-        store
-            .user_by_email(&email("nobody@example.org"))
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(
+        store.user_by_email(&email("nobody@example.org")).await
+    ));
     assert!(is_not_found(&store.user(UserId(77_777)).await));
 }
 
-async fn sign_in_failures_are_counted_per_key_since_a_time_and_cleared(store: DynStore) {
+pub(crate) async fn sign_in_failures_are_counted_per_key_since_a_time_and_cleared(store: DynStore) {
     let keys = [
         "account:a@example.org".to_string(),
         "address:10.0.0.1".to_string(),
@@ -135,7 +103,9 @@ async fn sign_in_failures_are_counted_per_key_since_a_time_and_cleared(store: Dy
     assert_eq!(store.sign_in_failures(&keys[1], 0).await.expect("count"), 0);
 }
 
-async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner(store: DynStore) {
+pub(crate) async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner(
+    store: DynStore,
+) {
     let owner = user_named(&store, "owner@example.org").await;
     let other = user_named(&store, "other@example.org").await;
     let token = |name: &str, hash: &str, at| NewApiToken {
@@ -164,23 +134,13 @@ async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner
     assert!(!listed[1].revoked);
     assert!(store.api_tokens(other).await.expect("none").is_empty());
 
-    let (used, user) = store
-        .use_api_token("hash-1", 300)
-        .await
-        .expect("lookup")
-        .expect("live token");
+    let (used, user) = found(store.use_api_token("hash-1", 300).await, "live token");
     assert_eq!(
         (used.id, used.user_id, used.last_used_at),
         (first, owner, Some(300))
     );
     assert_eq!(user, store.user(owner).await.expect("the owner"));
-    assert!(
-        store
-            .use_api_token("unknown", 300)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(store.use_api_token("unknown", 300).await));
 
     assert!(is_not_found(
         &store.revoke_api_token(other, first, 400).await
@@ -194,18 +154,14 @@ async fn api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner
         .revoke_api_token(owner, first, 500)
         .await
         .expect("revoked again");
-    assert!(
-        store
-            .use_api_token("hash-1", 600)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(store.use_api_token("hash-1", 600).await));
     let listed = store.api_tokens(owner).await.expect("listed");
     assert!(listed[1].revoked && !listed[0].revoked);
 }
 
-async fn a_password_link_works_once_before_it_expires_and_ends_the_users_sessions(store: DynStore) {
+pub(crate) async fn a_password_link_works_once_before_it_expires_and_ends_the_users_sessions(
+    store: DynStore,
+) {
     let user = user_named(&store, "member@example.org").await;
     store
         .create_session(&NewSession {
@@ -225,26 +181,10 @@ async fn a_password_link_works_once_before_it_expires_and_ends_the_users_session
         .create_password_link(user, "new-link", 1_000)
         .await
         .expect("second link");
-    assert!(
-        store
-            .password_link_user("old-link", 0)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
-    let owner = store
-        .password_link_user("new-link", 999)
-        .await
-        .expect("lookup")
-        .expect("live link");
+    assert!(nothing(store.password_link_user("old-link", 0).await));
+    let owner = found(store.password_link_user("new-link", 999).await, "live link");
     assert_eq!(owner.id, user);
-    assert!(
-        store
-            .password_link_user("new-link", 1_000)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(store.password_link_user("new-link", 1_000).await));
     assert!(is_conflict(
         &store.use_password_link("new-link", 1_000, "new hash").await
     ));
@@ -254,38 +194,14 @@ async fn a_password_link_works_once_before_it_expires_and_ends_the_users_session
         .await
         .expect("password set");
     assert_eq!(changed, user);
-    assert_eq!(
-        store
-            .user(user)
-            .await
-            .expect("user")
-            .password_hash
-            .as_deref(),
-        Some("new hash")
-    );
-    assert!(
-        store
-            .session("live-session", 0)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    let password_hash = || {
+        let store = store.clone();
+        async move { store.user(user).await.expect("user").password_hash }
+    };
+    assert_eq!(password_hash().await.as_deref(), Some("new hash"));
+    assert!(nothing(store.session("live-session", 0).await));
     let message = conflict(store.use_password_link("new-link", 600, "third hash").await);
     assert_eq!(message, "this link has been used or has expired");
-    assert!(
-        store
-            .password_link_user("new-link", 600)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
-    assert_eq!(
-        store
-            .user(user)
-            .await
-            .expect("user")
-            .password_hash
-            .as_deref(),
-        Some("new hash")
-    );
+    assert!(nothing(store.password_link_user("new-link", 600).await));
+    assert_eq!(password_hash().await.as_deref(), Some("new hash"));
 }

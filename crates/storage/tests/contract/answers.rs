@@ -7,16 +7,7 @@ use trustloop_domain::model::RaterGroup;
 use trustloop_domain::rating::{CheckedForm, Rating};
 use trustloop_storage::*;
 
-contract!(
-    an_answer_is_accepted_once_and_counted_in_progress,
-    concurrent_answers_to_one_invitation_store_exactly_one_response,
-    a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers,
-    a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit,
-    a_form_sent_to_a_link_says_what_became_of_it,
-    the_leaders_own_survey_is_found_by_campaign_and_leader,
-);
-
-async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
+pub(crate) async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
     let org = import_org(&store).await;
     let (id, links) = open_campaign(&store, &[org.lee]).await;
     let progress = store.progress(id).await.expect("progress");
@@ -53,14 +44,7 @@ async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
         .await;
     let message = conflict(again);
     assert!(message.contains("already"), "{message}");
-    assert!(
-        store
-            .invitation_by_token(&hash_of(token))
-            .await
-            .expect("lookup")
-            .expect("opens")
-            .completed
-    );
+    assert!(found(store.invitation_by_token(&hash_of(token)).await, "opens").completed);
     let reports = store
         .progress(id)
         .await
@@ -69,30 +53,19 @@ async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
         .find(|p| p.group == RaterGroup::DirectReport)
         .expect("direct reports");
     assert_eq!((reports.invited, reports.completed), (2, 1));
-    let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
-    assert!(
-        responses.is_empty() && comments.is_empty(),
+    let (readable, sealed) = readable_and_sealed(&store, id, org.lee).await;
+    assert_eq!(
+        readable, 0,
         "one direct report's answer waits, sealed, for its batch"
     );
+    assert_eq!(sealed, 1, "the refused second answer stored nothing");
+    set_status(&store, id, CampaignStatus::Closed).await;
+    let (readable, sealed) = readable_and_sealed(&store, id, org.lee).await;
     assert_eq!(
-        store.pending_answers(id).await.expect("pending"),
-        1,
-        "the refused second answer stored nothing"
-    );
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
-    let (responses, comments) = store.responses(id, org.lee).await.expect("responses");
-    assert!(
-        responses.is_empty() && comments.is_empty(),
+        readable, 0,
         "a lone direct report is hidden in the report, so their answer is never released"
     );
-    assert_eq!(
-        store.pending_answers(id).await.expect("pending"),
-        1,
-        "kept, sealed"
-    );
+    assert_eq!(sealed, 1, "kept, sealed");
     assert!(is_not_found(
         &store
             .submit_response(InvitationId(123_456), &answers(3, None), today())
@@ -100,7 +73,9 @@ async fn an_answer_is_accepted_once_and_counted_in_progress(store: DynStore) {
     ));
 }
 
-async fn concurrent_answers_to_one_invitation_store_exactly_one_response(store: DynStore) {
+pub(crate) async fn concurrent_answers_to_one_invitation_store_exactly_one_response(
+    store: DynStore,
+) {
     let org = import_org(&store).await;
     let (id, links) = open_campaign_with_rules(&store, &[org.lee], STORAGE_ONLY_RULES).await;
     let invitation = link_for(&links, "ben@example.org").0.id;
@@ -124,23 +99,17 @@ async fn concurrent_answers_to_one_invitation_store_exactly_one_response(store: 
         }
     }
     assert_eq!(accepted, 1);
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     let (responses, _) = store.responses(id, org.lee).await.expect("responses");
     assert_eq!(responses.len(), 1);
 }
 
-async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(store: DynStore) {
+pub(crate) async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(
+    store: DynStore,
+) {
     let org = import_org(&store).await;
     // Draft: links exist but nobody can answer yet.
-    let draft = campaign(&store, "Draft").await;
-    store.add_leader(draft, org.pat).await.expect("Pat added");
-    let links = store
-        .issue_links(draft, false, &token_factory())
-        .await
-        .expect("links");
+    let links = draft_links(&store, org.pat).await;
     let refused = store
         .submit_response(links[0].0.id, &answers(3, None), today())
         .await;
@@ -167,10 +136,7 @@ async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(store:
         )
         .await
         .expect("answered on the deadline");
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     let (ben, _) = link_for(&links, "ben@example.org");
     let closed = store
         .submit_response(ben.id, &answers(3, Some("too late")), today())
@@ -189,18 +155,13 @@ async fn a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers(store:
     assert_eq!(done, 1);
 }
 
-async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit(
+pub(crate) async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit(
     store: DynStore,
 ) {
     let org = import_org(&store).await;
     let (id, links) = open_campaign(&store, &[org.lee]).await;
     let completed = |store: DynStore, token: String| async move {
-        store
-            .invitation_by_token(&hash_of(&token))
-            .await
-            .expect("lookup")
-            .expect("opens")
-            .completed
+        found(store.invitation_by_token(&hash_of(&token)).await, "opens").completed
     };
     let (_, ann) = link_for(&links, "ann@example.org");
     let (_, ben) = link_for(&links, "ben@example.org");
@@ -272,10 +233,7 @@ async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answ
         .await
         .expect("no database error")
     );
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     assert!(
         !form_stored(&store, &hash_of(ben), &form(3), today())
             .await
@@ -284,14 +242,10 @@ async fn a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answ
     assert!(!completed(store.clone(), ben.clone()).await);
 }
 
-async fn the_leaders_own_survey_is_found_by_campaign_and_leader(store: DynStore) {
+pub(crate) async fn the_leaders_own_survey_is_found_by_campaign_and_leader(store: DynStore) {
     let org = import_org(&store).await;
     let (id, _) = open_campaign(&store, &[org.lee]).await;
-    let own = store
-        .self_invitation(id, org.lee)
-        .await
-        .expect("lookup")
-        .expect("Lee's own survey");
+    let own = found(store.self_invitation(id, org.lee).await, "Lee's own survey");
     assert_eq!(own.group, RaterGroup::SelfRating);
     assert_eq!(own.leader_id, org.lee);
     assert_eq!(own.campaign.status, CampaignStatus::Open);
@@ -300,21 +254,8 @@ async fn the_leaders_own_survey_is_found_by_campaign_and_leader(store: DynStore)
         .submit_response(own.id, &answers(4, None), today())
         .await
         .expect("self-assessment");
-    assert!(
-        store
-            .self_invitation(id, org.lee)
-            .await
-            .expect("lookup")
-            .expect("still there")
-            .completed
-    );
-    assert!(
-        store
-            .self_invitation(id, org.ann)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(found(store.self_invitation(id, org.lee).await, "still there").completed);
+    assert!(nothing(store.self_invitation(id, org.ann).await));
 }
 
 /// On SQLite the intake commits without flushing and flushes the log itself: an answer is
@@ -393,7 +334,7 @@ fn form(point: u8) -> Vec<(String, String)> {
     fields
 }
 
-async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore) {
+pub(crate) async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore) {
     let org = import_org(&store).await;
     let send = |token: &str, fields: Vec<(String, String)>, day: time::Date| {
         let (store, hash) = (store.clone(), hash_of(token));
@@ -407,12 +348,7 @@ async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore) {
     let refused = IntakeOutcome::Refused;
 
     // A draft's links exist, but nobody can answer yet.
-    let draft = campaign(&store, "Draft").await;
-    store.add_leader(draft, org.pat).await.expect("Pat added");
-    let draft_links = store
-        .issue_links(draft, false, &token_factory())
-        .await
-        .expect("links");
+    let draft_links = draft_links(&store, org.pat).await;
     assert_eq!(
         send(&draft_links[0].1, form(3), today()).await,
         refused(Refusal::CampaignNotOpen(CampaignStatus::Draft))
@@ -490,10 +426,7 @@ async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore) {
         send(ben_token, form(3), today() + time::Duration::days(15)).await,
         refused(Refusal::PastDeadline)
     );
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     assert_eq!(
         send(ben_token, form(3), today()).await,
         refused(Refusal::CampaignNotOpen(CampaignStatus::Closed))
@@ -503,12 +436,17 @@ async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore) {
         send(ann_token, form(3), today()).await,
         refused(Refusal::AlreadyAnswered)
     );
-    let done: u32 = store
-        .progress(id)
-        .await
-        .expect("progress")
-        .iter()
-        .map(|p| p.completed)
-        .sum();
+    let progress = store.progress(id).await.expect("progress");
+    let done: u32 = progress.iter().map(|p| p.completed).sum();
     assert_eq!(done, 2, "Ann's and Dana's");
+}
+
+/// The links of a draft campaign in which `leader` is rated.
+async fn draft_links(store: &DynStore, leader: PersonId) -> Vec<(Invitation, String)> {
+    let draft = campaign(store, "Draft").await;
+    store.add_leader(draft, leader).await.expect("leader added");
+    store
+        .issue_links(draft, false, &token_factory())
+        .await
+        .expect("links")
 }

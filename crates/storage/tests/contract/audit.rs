@@ -2,9 +2,7 @@
 
 use trustloop_storage::*;
 
-contract!(audit_events_come_newest_first_in_pages);
-
-async fn audit_events_come_newest_first_in_pages(store: DynStore) {
+pub(crate) async fn audit_events_come_newest_first_in_pages(store: DynStore) {
     let event = |i: i64| AuditEvent {
         at: 1_000 + i,
         actor: format!("user{i}@example.org"),

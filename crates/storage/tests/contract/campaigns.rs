@@ -7,18 +7,9 @@ use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_storage::*;
 
-contract!(
-    a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first,
-    adding_a_leader_proposes_self_manager_and_direct_reports,
-    a_leader_added_twice_or_unknown_is_refused,
-    an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed,
-    invitations_are_listed_by_leader_then_group_then_name,
-    issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links,
-    links_issued_at_the_same_time_each_open_their_invitation,
-    a_campaign_moves_from_draft_to_open_to_closed_and_never_back,
-);
-
-async fn a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first(store: DynStore) {
+pub(crate) async fn a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first(
+    store: DynStore,
+) {
     let first = campaign(&store, "First").await;
     let second = campaign(&store, "Second").await;
     let stored = store.campaign(first).await.expect("first");
@@ -38,11 +29,9 @@ async fn a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first(store: 
     assert!(is_not_found(&store.campaign(CampaignId(424_242)).await));
 }
 
-async fn adding_a_leader_proposes_self_manager_and_direct_reports(store: DynStore) {
+pub(crate) async fn adding_a_leader_proposes_self_manager_and_direct_reports(store: DynStore) {
     let org = import_org(&store).await;
-    let id = campaign(&store, "Spring").await;
-    store.add_leader(id, org.lee).await.expect("Lee added");
-    store.add_leader(id, org.dana).await.expect("Dana added");
+    let id = spring_led_by(&store, &[org.lee, org.dana]).await;
     let leaders: Vec<String> = store
         .campaign_leaders(id)
         .await
@@ -77,37 +66,26 @@ async fn adding_a_leader_proposes_self_manager_and_direct_reports(store: DynStor
     assert!(dana.iter().all(|i| !i.has_link));
     assert_eq!(store.invitations(id, None).await.expect("all").len(), 7);
 
-    let led: Vec<CampaignId> = store
-        .campaigns_led_by(org.lee)
-        .await
-        .expect("Lee's campaigns")
-        .iter()
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(led, [id]);
+    let led_by = |leader: PersonId| {
+        let store = store.clone();
+        async move {
+            let led = store.campaigns_led_by(leader).await;
+            led.expect("campaigns led")
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<CampaignId>>()
+        }
+    };
+    assert_eq!(led_by(org.lee).await, [id]);
     let later = campaign(&store, "Autumn").await;
     store.add_leader(later, org.lee).await.expect("again");
-    let led: Vec<CampaignId> = store
-        .campaigns_led_by(org.lee)
-        .await
-        .expect("Lee's campaigns")
-        .iter()
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(led, [later, id]);
-    assert!(
-        store
-            .campaigns_led_by(org.ann)
-            .await
-            .expect("none")
-            .is_empty()
-    );
+    assert_eq!(led_by(org.lee).await, [later, id]);
+    assert!(led_by(org.ann).await.is_empty());
 }
 
-async fn a_leader_added_twice_or_unknown_is_refused(store: DynStore) {
+pub(crate) async fn a_leader_added_twice_or_unknown_is_refused(store: DynStore) {
     let org = import_org(&store).await;
-    let id = campaign(&store, "Spring").await;
-    store.add_leader(id, org.lee).await.expect("Lee added");
+    let id = spring_led_by(&store, &[org.lee]).await;
     let twice = store.add_leader(id, org.lee).await;
     assert!(is_conflict(&twice), "{twice:?}");
     assert_eq!(store.invitations(id, None).await.expect("raters").len(), 4);
@@ -115,27 +93,20 @@ async fn a_leader_added_twice_or_unknown_is_refused(store: DynStore) {
     assert!(is_not_found(
         &store.add_leader(CampaignId(987_654), org.lee).await
     ));
-    store
-        .set_campaign_status(id, CampaignStatus::Open)
-        .await
-        .expect("open");
+    set_status(&store, id, CampaignStatus::Open).await;
     store
         .add_leader(id, org.pat)
         .await
         .expect("added while open");
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     assert!(is_conflict(&store.add_leader(id, org.dana).await));
 }
 
-async fn an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed(
+pub(crate) async fn an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed(
     store: DynStore,
 ) {
     let org = import_org(&store).await;
-    let id = campaign(&store, "Spring").await;
-    store.add_leader(id, org.lee).await.expect("Lee added");
+    let id = spring_led_by(&store, &[org.lee]).await;
     let peer = |address: &str, name: &str| NewInvitation {
         campaign_id: id,
         leader_id: org.lee,
@@ -169,18 +140,12 @@ async fn an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campa
     let mut not_leader = peer("someone@example.com", "Someone");
     not_leader.leader_id = org.pat;
     assert!(is_not_found(&store.add_invitation(&not_leader).await));
-    store
-        .set_campaign_status(id, CampaignStatus::Open)
-        .await
-        .expect("open");
+    set_status(&store, id, CampaignStatus::Open).await;
     store
         .add_invitation(&peer("late@example.com", "Late Peer"))
         .await
         .expect("added while open");
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     assert!(is_conflict(
         &store
             .add_invitation(&peer("later@example.com", "Later"))
@@ -188,10 +153,9 @@ async fn an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campa
     ));
 }
 
-async fn invitations_are_listed_by_leader_then_group_then_name(store: DynStore) {
+pub(crate) async fn invitations_are_listed_by_leader_then_group_then_name(store: DynStore) {
     let org = import_org(&store).await;
-    let id = campaign(&store, "Spring").await;
-    store.add_leader(id, org.lee).await.expect("Lee added");
+    let id = spring_led_by(&store, &[org.lee]).await;
     for (address, name, group) in [
         ("zed@example.com", "Zed Other", RaterGroup::Other),
         ("bob@example.com", "bob peer", RaterGroup::Peer),
@@ -230,12 +194,11 @@ async fn invitations_are_listed_by_leader_then_group_then_name(store: DynStore) 
     );
 }
 
-async fn issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links(
+pub(crate) async fn issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links(
     store: DynStore,
 ) {
     let org = import_org(&store).await;
-    let id = campaign(&store, "Spring").await;
-    store.add_leader(id, org.lee).await.expect("Lee added");
+    let id = spring_led_by(&store, &[org.lee]).await;
     let tokens = token_factory();
     let first = store.issue_links(id, false, &tokens).await.expect("links");
     assert_eq!(first.len(), 4);
@@ -261,11 +224,10 @@ async fn issuing_links_covers_invitations_without_one_and_reissuing_voids_old_li
         .find(|(i, _)| i.rater_email == "ann@example.org")
         .cloned()
         .expect("Ann's link");
-    let opened = store
-        .invitation_by_token(&hash_of(&ann_token))
-        .await
-        .expect("lookup")
-        .expect("the link opens");
+    let opened = found(
+        store.invitation_by_token(&hash_of(&ann_token)).await,
+        "the link opens",
+    );
     assert_eq!(opened.id, ann_invitation.id);
     assert_eq!(opened.leader_id, org.lee);
     assert_eq!(opened.leader_name, "Lee Leader");
@@ -274,10 +236,7 @@ async fn issuing_links_covers_invitations_without_one_and_reissuing_voids_old_li
     assert!(!opened.completed);
 
     // Ann answers; reissuing replaces every other link and leaves hers alone.
-    store
-        .set_campaign_status(id, CampaignStatus::Open)
-        .await
-        .expect("open");
+    set_status(&store, id, CampaignStatus::Open).await;
     store
         .submit_response(ann_invitation.id, &answers(4, None), today())
         .await
@@ -300,27 +259,18 @@ async fn issuing_links_covers_invitations_without_one_and_reissuing_voids_old_li
         }
     }
     for (invitation, new) in &again {
-        let found = store
-            .invitation_by_token(&hash_of(new))
-            .await
-            .expect("lookup")
-            .expect("new link opens");
+        let found = found(
+            store.invitation_by_token(&hash_of(new)).await,
+            "new link opens",
+        );
         assert_eq!(found.id, invitation.id);
     }
-    assert!(
-        store
-            .invitation_by_token("no such hash")
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(store.invitation_by_token("no such hash").await));
 }
 
-async fn links_issued_at_the_same_time_each_open_their_invitation(store: DynStore) {
+pub(crate) async fn links_issued_at_the_same_time_each_open_their_invitation(store: DynStore) {
     let org = import_org(&store).await;
-    let id = campaign(&store, "Spring").await;
-    store.add_leader(id, org.lee).await.expect("Lee");
-    store.add_leader(id, org.pat).await.expect("Pat");
+    let id = spring_led_by(&store, &[org.lee, org.pat]).await;
     let calls: Vec<_> = (0..4)
         .map(|_| {
             let store = store.clone();
@@ -333,18 +283,21 @@ async fn links_issued_at_the_same_time_each_open_their_invitation(store: DynStor
     }
     assert_eq!(issued.len(), 7, "one link per invitation");
     for (invitation, token) in &issued {
-        let opened = store
-            .invitation_by_token(&hash_of(token))
-            .await
-            .expect("lookup")
-            .expect("every link handed out opens");
+        let opened = found(
+            store.invitation_by_token(&hash_of(token)).await,
+            "every link handed out opens",
+        );
         assert_eq!(opened.id, invitation.id);
     }
 }
 
-async fn a_campaign_moves_from_draft_to_open_to_closed_and_never_back(store: DynStore) {
+pub(crate) async fn a_campaign_moves_from_draft_to_open_to_closed_and_never_back(store: DynStore) {
     let org = import_org(&store).await;
     let id = campaign(&store, "Spring").await;
+    let status = || {
+        let store = store.clone();
+        async move { store.campaign(id).await.expect("campaign").status }
+    };
     let empty = store.set_campaign_status(id, CampaignStatus::Open).await;
     let message = conflict(empty);
     assert!(message.contains("leader"), "{message}");
@@ -354,25 +307,13 @@ async fn a_campaign_moves_from_draft_to_open_to_closed_and_never_back(store: Dyn
         "the campaign is draft; it can only become closed from open"
     );
     store.add_leader(id, org.lee).await.expect("Lee added");
-    store
-        .set_campaign_status(id, CampaignStatus::Open)
-        .await
-        .expect("opened");
-    assert_eq!(
-        store.campaign(id).await.expect("campaign").status,
-        CampaignStatus::Open
-    );
+    set_status(&store, id, CampaignStatus::Open).await;
+    assert_eq!(status().await, CampaignStatus::Open);
     assert!(is_conflict(
         &store.set_campaign_status(id, CampaignStatus::Open).await
     ));
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
-    assert_eq!(
-        store.campaign(id).await.expect("campaign").status,
-        CampaignStatus::Closed
-    );
+    set_status(&store, id, CampaignStatus::Closed).await;
+    assert_eq!(status().await, CampaignStatus::Closed);
     assert!(is_conflict(
         &store.set_campaign_status(id, CampaignStatus::Draft).await
     ));

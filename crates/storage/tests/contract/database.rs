@@ -3,10 +3,8 @@
 use crate::helpers::*;
 use trustloop_storage::*;
 
-contract!(the_store_answers_its_health_check);
-
 // ------------------------------------------------------------------------------------ the contract
-async fn the_store_answers_its_health_check(store: DynStore) {
+pub(crate) async fn the_store_answers_its_health_check(store: DynStore) {
     store.health().await.expect("healthy");
 }
 

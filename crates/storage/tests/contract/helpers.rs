@@ -81,24 +81,39 @@ pub(crate) async fn import(store: &DynStore, rows: Vec<PersonRow>) -> StoreResul
     store.import_people(&file(rows), &|_| {}).await
 }
 
-/// A small organisation: a director, two leaders under her, and their reports.
-pub(crate) async fn import_org(store: &DynStore) -> Org {
-    let mut lee = row(
+/// `person`, with `place` as their only attribute, `location`.
+pub(crate) fn located(mut person: PersonRow, place: &str) -> PersonRow {
+    person.attributes = vec![("location".into(), place.into())];
+    person
+}
+
+/// Lee Leader, of team Platform, who reports to Dana.
+pub(crate) fn lee() -> PersonRow {
+    row(
         "Lee Leader",
         "lee@example.org",
         Some("dana@example.org"),
         Some("Platform"),
-    );
-    lee.attributes = vec![("location".into(), "London".into())];
+    )
+}
+
+/// Dana Director, of team Leadership, who has no manager: the top of the small organisation.
+pub(crate) fn dana() -> PersonRow {
+    row(
+        "Dana Director",
+        "dana@example.org",
+        None,
+        Some("Leadership"),
+    )
+}
+
+/// A small organisation: a director, two leaders under her, and their reports.
+pub(crate) async fn import_org(store: &DynStore) -> Org {
+    let lee = located(lee(), "London");
     import(
         store,
         vec![
-            row(
-                "Dana Director",
-                "dana@example.org",
-                None,
-                Some("Leadership"),
-            ),
+            dana(),
             lee,
             row(
                 "Pat Peer",
@@ -144,12 +159,11 @@ pub(crate) struct Org {
 }
 
 pub(crate) async fn id_of(store: &DynStore, address: &str) -> PersonId {
-    store
-        .person_by_email(&email(address))
-        .await
-        .expect("lookup")
-        .expect("person exists")
-        .id
+    found(
+        store.person_by_email(&email(address)).await,
+        "person exists",
+    )
+    .id
 }
 
 pub(crate) fn today() -> time::Date {
@@ -187,6 +201,23 @@ pub(crate) const STORAGE_ONLY_RULES: PrivacyRules = PrivacyRules {
     min_comments: 1,
 };
 
+/// A draft campaign named "Spring" with `leaders` in it (and the raters proposed for them).
+pub(crate) async fn spring_led_by(store: &DynStore, leaders: &[PersonId]) -> CampaignId {
+    let id = campaign(store, "Spring").await;
+    add_leaders(store, id, leaders).await;
+    id
+}
+
+/// Adds `leaders` to a campaign (and the raters proposed for them).
+pub(crate) async fn add_leaders(store: &DynStore, campaign: CampaignId, leaders: &[PersonId]) {
+    for leader in leaders {
+        store
+            .add_leader(campaign, *leader)
+            .await
+            .expect("leader added");
+    }
+}
+
 /// An open campaign with `leaders` in it and a link for every proposed rater.
 pub(crate) async fn open_campaign(
     store: &DynStore,
@@ -201,17 +232,12 @@ pub(crate) async fn open_campaign_with_rules(
     rules: PrivacyRules,
 ) -> (CampaignId, Vec<(Invitation, String)>) {
     let id = campaign_with_rules(store, "Spring 360", rules).await;
-    for leader in leaders {
-        store.add_leader(id, *leader).await.expect("leader added");
-    }
+    add_leaders(store, id, leaders).await;
     let links = store
         .issue_links(id, false, &token_factory())
         .await
         .expect("links issued");
-    store
-        .set_campaign_status(id, CampaignStatus::Open)
-        .await
-        .expect("opened");
+    set_status(store, id, CampaignStatus::Open).await;
     (id, links)
 }
 
@@ -263,6 +289,18 @@ pub(crate) fn answers(point: u8, comment: Option<&str>) -> SurveyAnswers {
     SurveyAnswers { ratings, comments }
 }
 
+/// What a lookup that worked found, which must be something (`what`, named if it is not).
+pub(crate) fn found<T>(lookup: StoreResult<Option<T>>, what: &str) -> T {
+    lookup
+        .expect("lookup")
+        .unwrap_or_else(|| panic!("nothing found: {what}"))
+}
+
+/// Whether a lookup worked and found nothing.
+pub(crate) fn nothing<T>(found: StoreResult<Option<T>>) -> bool {
+    found.expect("lookup").is_none()
+}
+
 pub(crate) fn is_conflict<T>(result: &StoreResult<T>) -> bool {
     matches!(result, Err(StoreError::Conflict(_)))
 }
@@ -301,6 +339,22 @@ impl Random {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0 % below
+    }
+
+    /// A rating for every item of `instrument`: "can't say" one time in seven, otherwise a point
+    /// from 1 to 5 (5 more often than the others).
+    pub(crate) fn ratings(&mut self, instrument: &Instrument) -> BTreeMap<String, Rating> {
+        instrument
+            .items
+            .iter()
+            .map(|item| {
+                let rating = match self.next(7) {
+                    0 => Rating::CantSay,
+                    p => Rating::Score(p.min(5) as u8),
+                };
+                (item.code.clone(), rating)
+            })
+            .collect()
     }
 }
 
@@ -344,4 +398,24 @@ pub(crate) async fn new_postgres_store() -> (String, DynStore) {
         .await
         .expect("opens");
     (url, store)
+}
+
+/// Moves a campaign on (opens or closes it), which must work.
+pub(crate) async fn set_status(store: &DynStore, campaign: CampaignId, status: CampaignStatus) {
+    store
+        .set_campaign_status(campaign, status)
+        .await
+        .unwrap_or_else(|e| panic!("the campaign becomes {}: {e}", status.slug()));
+}
+
+/// How many of a leader's responses and comments in a campaign are readable, and how many of
+/// the campaign's answers wait sealed.
+pub(crate) async fn readable_and_sealed(
+    store: &DynStore,
+    campaign: CampaignId,
+    leader: PersonId,
+) -> (usize, u64) {
+    let (responses, comments) = store.responses(campaign, leader).await.expect("responses");
+    let sealed = store.pending_answers(campaign).await.expect("pending");
+    (responses.len() + comments.len(), sealed)
 }

@@ -3,9 +3,7 @@
 use crate::helpers::*;
 use trustloop_storage::*;
 
-contract!(an_import_job_records_its_progress_and_problems);
-
-async fn an_import_job_records_its_progress_and_problems(store: DynStore) {
+pub(crate) async fn an_import_job_records_its_progress_and_problems(store: DynStore) {
     let id = store.create_import_job(1_700_000_000).await.expect("job");
     let started = store.import_job(id).await.expect("read");
     assert_eq!(

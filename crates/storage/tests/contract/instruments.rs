@@ -4,9 +4,9 @@ use crate::helpers::*;
 use trustloop_domain::instrument::Instrument;
 use trustloop_storage::*;
 
-contract!(built_in_instruments_are_registered_and_a_changed_version_is_refused);
-
-async fn built_in_instruments_are_registered_and_a_changed_version_is_refused(store: DynStore) {
+pub(crate) async fn built_in_instruments_are_registered_and_a_changed_version_is_refused(
+    store: DynStore,
+) {
     let current = Instrument::current();
     assert_eq!(
         store.instrument(current.version).await.expect("stored"),

@@ -7,17 +7,12 @@ use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
-use trustloop_domain::rating::{Rating, SurveyAnswers};
+use trustloop_domain::rating::SurveyAnswers;
 use trustloop_storage::*;
 
-contract!(
-    bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
-    answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes,
-    answers_committed_together_are_released_by_the_same_rule_as_answers_one_by_one,
-    at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them,
-);
-
-async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(store: DynStore) {
+pub(crate) async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
+    store: DynStore,
+) {
     let org = import_org(&store).await;
     let leaders = [org.dana, org.lee, org.pat];
     // The same raters answer the same way in two campaigns: one by one in the first, in one
@@ -27,10 +22,7 @@ async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
     for leader in leaders {
         store.add_leader(bulk, leader).await.expect("leader added");
     }
-    store
-        .set_campaign_status(bulk, CampaignStatus::Open)
-        .await
-        .expect("opened");
+    set_status(&store, bulk, CampaignStatus::Open).await;
     let instrument = Instrument::current();
     let mut random = Random(99);
     let mut answer_for = BTreeMap::new();
@@ -39,17 +31,7 @@ async fn bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one(
         if random.next(4) == 0 {
             continue;
         }
-        let ratings = instrument
-            .items
-            .iter()
-            .map(|item| {
-                let rating = match random.next(7) {
-                    0 => Rating::CantSay,
-                    p => Rating::Score(p.min(5) as u8),
-                };
-                (item.code.clone(), rating)
-            })
-            .collect();
+        let ratings = random.ratings(&instrument);
         let mut comments = BTreeMap::new();
         if random.next(2) == 0 {
             comments.insert(
@@ -177,96 +159,65 @@ async fn segment_locations(store: &DynStore, campaign: CampaignId) -> Vec<String
     found
 }
 
-async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes(store: DynStore) {
-    let mut rows = vec![
-        row("Chief", "chief@example.org", None, Some("Board")),
-        row(
-            "Lead",
-            "lead@example.org",
-            Some("chief@example.org"),
-            Some("Core"),
-        ),
-    ];
+pub(crate) async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes(
+    store: DynStore,
+) {
+    let mut rows = chief_and_lead();
     let places = [
         "Lisbon", "Lisbon", "Lisbon", "Porto", "Porto", "Faro", "Faro",
     ];
-    for (i, place) in places.iter().enumerate() {
-        let mut member = row(
-            &format!("Member {i}"),
-            &format!("m{i}@example.org"),
-            Some("lead@example.org"),
-            Some("Core"),
-        );
-        member.attributes = vec![("location".into(), (*place).into())];
-        rows.push(member);
-    }
+    rows.extend(reports_of_lead(&places));
     import(&store, rows).await.expect("imported");
     let lead = id_of(&store, "lead@example.org").await;
     let (id, links) = open_campaign(&store, &[lead]).await;
-    let answer = |rater: &str| link_for(&links, rater).0.id;
-    let readable = |store: DynStore| async move {
-        store.responses(id, lead).await.expect("responses").0.len()
+    let answer = |rater: &str, point: u8, comment: Option<&str>| {
+        let (store, invitation) = (store.clone(), link_for(&links, rater).0.id);
+        let answers = answers(point, comment);
+        async move {
+            store
+                .submit_response(invitation, &answers, today())
+                .await
+                .expect("answered");
+        }
+    };
+    // Answers readable, and answers sealed.
+    let counts = |store: DynStore| async move {
+        (
+            store.responses(id, lead).await.expect("responses").0.len(),
+            store.pending_answers(id).await.expect("pending"),
+        )
     };
 
     // The leader's own answer is shown as theirs: nothing to hide it among.
-    store
-        .submit_response(answer("lead@example.org"), &answers(4, None), today())
-        .await
-        .expect("self");
-    assert_eq!(readable(store.clone()).await, 1);
-    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
+    answer("lead@example.org", 4, None).await;
+    assert_eq!(counts(store.clone()).await, (1, 0));
 
     // Direct reports (k = 3): nothing readable while fewer than 2k = 6 wait.
     for n in 0..5 {
-        store
-            .submit_response(
-                answer(&format!("m{n}@example.org")),
-                &answers(2, Some("a comment")),
-                today(),
-            )
-            .await
-            .expect("answered");
+        answer(&format!("m{n}@example.org"), 2, Some("a comment")).await;
         assert_eq!(
-            readable(store.clone()).await,
-            1,
+            counts(store.clone()).await,
+            (1, n + 1),
             "still only the self answer"
         );
-        assert_eq!(store.pending_answers(id).await.expect("pending"), n + 1);
         assert!(store.team_sums(id).await.expect("sums").is_empty());
-        assert!(
-            store
-                .segment_answers(id)
-                .await
-                .expect("segments")
-                .is_empty()
-        );
+        let segments = store.segment_answers(id).await.expect("segments");
+        assert!(segments.is_empty());
     }
     // The sixth: three of the six, chosen at random, come out together; three stay behind so
     // that what is left at the close is a batch of at least k too.
-    store
-        .submit_response(answer("m5@example.org"), &answers(3, None), today())
-        .await
-        .expect("answered");
-    assert_eq!(readable(store.clone()).await, 4);
-    assert_eq!(store.pending_answers(id).await.expect("pending"), 3);
+    answer("m5@example.org", 3, None).await;
+    assert_eq!(counts(store.clone()).await, (4, 3));
     let sums = store.team_sums(id).await.expect("sums");
     assert_eq!(sums.len(), 1);
     assert_eq!(sums[0].1.respondents, 3);
     assert_eq!(store.segment_answers(id).await.expect("segments").len(), 3);
 
     // A seventh waits with them until the campaign closes.
-    store
-        .submit_response(answer("m6@example.org"), &answers(5, None), today())
-        .await
-        .expect("answered");
-    assert_eq!(readable(store.clone()).await, 4);
-    assert_eq!(store.pending_answers(id).await.expect("pending"), 4);
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
-    assert_eq!(readable(store.clone()).await, 8);
-    assert_eq!(store.pending_answers(id).await.expect("pending"), 0);
+    answer("m6@example.org", 5, None).await;
+    assert_eq!(counts(store.clone()).await, (4, 4));
+    set_status(&store, id, CampaignStatus::Closed).await;
+    assert_eq!(counts(store.clone()).await, (8, 0));
     let (_, comments) = store.responses(id, lead).await.expect("comments");
     assert_eq!(comments.len(), 5);
     let found = segment_locations(&store, id).await;
@@ -285,21 +236,12 @@ async fn answers_become_readable_only_in_batches_of_k_or_when_the_campaign_close
 /// Answers that arrive in one commit count as they would one by one: a group with 2k waiting,
 /// stored and arriving together alike, releases all but k, and the answers it releases at once
 /// keep their comments, their rater's attributes and their place in the team's sums.
-async fn answers_committed_together_are_released_by_the_same_rule_as_answers_one_by_one(
+pub(crate) async fn answers_committed_together_are_released_by_the_same_rule_as_answers_one_by_one(
     store: DynStore,
 ) {
     let mut rows = vec![row("Lead", "lead@example.org", None, Some("Core"))];
     let places: Vec<String> = (0..10).map(|i| format!("Place {}", i % 4)).collect();
-    for (i, place) in places.iter().enumerate() {
-        let mut member = row(
-            &format!("Member {i}"),
-            &format!("m{i}@example.org"),
-            Some("lead@example.org"),
-            Some("Core"),
-        );
-        member.attributes = vec![("location".into(), place.clone())];
-        rows.push(member);
-    }
+    rows.extend(reports_of_lead(&places));
     import(&store, rows).await.expect("imported");
     let lead = id_of(&store, "lead@example.org").await;
     let (id, links) = open_campaign(&store, &[lead]).await;
@@ -346,25 +288,11 @@ async fn answers_committed_together_are_released_by_the_same_rule_as_answers_one
         .expect("one");
     check(7, 3).await;
 
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     check(10, 0).await;
     let (responses, comments) = store.responses(id, lead).await.expect("read");
     assert_eq!(comments.len(), 10);
-    let mut points: Vec<u8> = responses
-        .iter()
-        .map(|r| {
-            r.ratings
-                .values()
-                .find_map(|rating| match rating {
-                    Rating::Score(p) => Some(*p),
-                    Rating::CantSay => None,
-                })
-                .expect("a score")
-        })
-        .collect();
+    let mut points = scores_given(&responses);
     points.sort();
     let mut expected: Vec<u8> = (0..10).map(|n| 1 + (n % 5) as u8).collect();
     expected.sort();
@@ -375,17 +303,11 @@ async fn answers_committed_together_are_released_by_the_same_rule_as_answers_one
     assert_eq!(found, places, "each answer keeps its rater's attributes");
 }
 
-async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them(
+pub(crate) async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them(
     store: DynStore,
 ) {
-    let rows = vec![
-        row("Chief", "chief@example.org", None, Some("Board")),
-        row(
-            "Lead",
-            "lead@example.org",
-            Some("chief@example.org"),
-            Some("Core"),
-        ),
+    let mut rows = chief_and_lead();
+    rows.extend([
         row(
             "Sol",
             "sol@example.org",
@@ -410,7 +332,7 @@ async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_repor
             Some("sol@example.org"),
             Some("Edge"),
         ),
-    ];
+    ]);
     import(&store, rows).await.expect("imported");
     let lead = id_of(&store, "lead@example.org").await;
     let sol = id_of(&store, "sol@example.org").await;
@@ -439,10 +361,7 @@ async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_repor
         .issue_links(id, false, &token_factory())
         .await
         .expect("links");
-    store
-        .set_campaign_status(id, CampaignStatus::Open)
-        .await
-        .expect("opened");
+    set_status(&store, id, CampaignStatus::Open).await;
     // Lead: two direct reports and one peer (3 anonymous raters, each group below k = 3).
     // Sol: one direct report and one peer (2: below k even together).
     for (invitation, _) in &links {
@@ -454,10 +373,7 @@ async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_repor
         }
     }
     assert_eq!(store.pending_answers(id).await.expect("pending"), 5);
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     let (leads, lead_comments) = store.responses(id, lead).await.expect("Lead's");
     assert_eq!(leads.len(), 3);
     assert!(
@@ -465,27 +381,18 @@ async fn at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_repor
         "groups below k are stored as the Others they are shown as: {leads:?}"
     );
     assert!(lead_comments.iter().all(|c| c.group == RaterGroup::Other));
-    let (sols, sol_comments) = store.responses(id, sol).await.expect("Sol's");
-    assert!(
-        sols.is_empty() && sol_comments.is_empty(),
+    let (readable, sealed) = readable_and_sealed(&store, id, sol).await;
+    assert_eq!(
+        readable, 0,
         "a group the report hides is never written where it can be read"
     );
-    assert_eq!(
-        store.pending_answers(id).await.expect("pending"),
-        2,
-        "Sol's two answers stay sealed"
-    );
+    assert_eq!(sealed, 2, "Sol's two answers stay sealed");
     assert!(
         store.team_sums(id).await.expect("sums").is_empty(),
         "no direct report's answer is readable as one"
     );
-    assert!(
-        store
-            .segment_answers(id)
-            .await
-            .expect("segments")
-            .is_empty()
-    );
+    let segments = store.segment_answers(id).await.expect("segments");
+    assert!(segments.is_empty());
 }
 
 // ------------------------------------------------------------ two servers on one database
@@ -496,12 +403,7 @@ async fn two_servers_store_each_answer_once(first: DynStore, second: DynStore) {
     let point_of = |invitation: InvitationId| 1 + (invitation.0 % 5) as u8;
     let reports: Vec<String> = (0..120).map(|n| format!("report{n}@example.org")).collect();
     let mut rows = vec![
-        row(
-            "Dana Director",
-            "dana@example.org",
-            None,
-            Some("Leadership"),
-        ),
+        dana(),
         row(
             "Lee Leader",
             "lee@example.org",
@@ -551,24 +453,10 @@ async fn two_servers_store_each_answer_once(first: DynStore, second: DynStore) {
         "{} responses readable for 122 answers",
         released.len()
     );
-    second
-        .set_campaign_status(campaign, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&second, campaign, CampaignStatus::Closed).await;
     let (responses, _) = first.responses(campaign, lee).await.expect("responses");
     assert_eq!(responses.len(), 122, "each answer stored once");
-    let mut scores: Vec<u8> = responses
-        .iter()
-        .map(|r| {
-            r.ratings
-                .values()
-                .find_map(|rating| match rating {
-                    Rating::Score(point) => Some(*point),
-                    _ => None,
-                })
-                .expect("a scored rating")
-        })
-        .collect();
+    let mut scores = scores_given(&responses);
     scores.sort_unstable();
     let mut expected: Vec<u8> = links.iter().map(|(i, _)| point_of(i.id)).collect();
     expected.sort_unstable();
@@ -592,4 +480,48 @@ async fn two_postgres_servers_store_each_answer_once() {
     let first = connect_with_key(&url, key.clone()).await.expect("first");
     let second = connect_with_key(&url, key).await.expect("second");
     two_servers_store_each_answer_once(first, second).await;
+}
+
+/// The point each response gave (its first rating that is a score), in order.
+fn scores_given(responses: &[trustloop_domain::report::Response]) -> Vec<u8> {
+    responses
+        .iter()
+        .map(|r| {
+            r.ratings
+                .values()
+                .find_map(|rating| rating.score())
+                .expect("a score")
+        })
+        .collect()
+}
+
+/// Chief (team Board) and Lead, who reports to Chief (team Core).
+fn chief_and_lead() -> Vec<trustloop_domain::people::PersonRow> {
+    vec![
+        row("Chief", "chief@example.org", None, Some("Board")),
+        row(
+            "Lead",
+            "lead@example.org",
+            Some("chief@example.org"),
+            Some("Core"),
+        ),
+    ]
+}
+
+/// Lead's direct reports in team Core, one per place: Member i (`mi@example.org`) at the `i`th
+/// place (their attribute `location`).
+fn reports_of_lead(places: &[impl AsRef<str>]) -> Vec<trustloop_domain::people::PersonRow> {
+    places
+        .iter()
+        .enumerate()
+        .map(|(i, place)| {
+            let member = row(
+                &format!("Member {i}"),
+                &format!("m{i}@example.org"),
+                Some("lead@example.org"),
+                Some("Core"),
+            );
+            located(member, place.as_ref())
+        })
+        .collect()
 }

@@ -6,15 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use trustloop_domain::people::PersonRow;
 use trustloop_storage::*;
 
-contract!(
-    an_import_adds_people_with_teams_managers_and_attributes,
-    a_second_import_updates_known_people_and_replaces_their_attributes,
-    an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing,
-    a_large_import_crosses_batch_boundaries_and_reports_progress,
-    people_are_listed_by_name_in_pages_and_found_by_name_or_email,
-);
-
-async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStore) {
+pub(crate) async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStore) {
     let progress = AtomicUsize::new(0);
     // Quotes, backslashes and letters beyond ASCII travel through the import's JSON intact.
     let mut lee = row(
@@ -28,12 +20,7 @@ async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStor
         ("function".into(), "Engineering".into()),
     ];
     let rows = vec![
-        row(
-            "Dana Director",
-            "dana@example.org",
-            None,
-            Some("Leadership"),
-        ),
+        dana(),
         lee,
         row(
             "Ann Report",
@@ -57,11 +44,10 @@ async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStor
     assert_eq!(progress.load(Ordering::Relaxed), 3);
 
     let dana = id_of(&store, "dana@example.org").await;
-    let lee = store
-        .person_by_email(&email("lee@example.org"))
-        .await
-        .expect("lookup")
-        .expect("Lee stored");
+    let lee = found(
+        store.person_by_email(&email("lee@example.org")).await,
+        "Lee stored",
+    );
     assert_eq!(lee.name, "Léa \"Lee\" O'Leary \\ 李");
     assert_eq!(lee.manager_id, Some(dana));
     assert_eq!(lee.team.as_deref(), Some("Platform \"Core\""));
@@ -83,37 +69,30 @@ async fn an_import_adds_people_with_teams_managers_and_attributes(store: DynStor
     let known = store.known_emails().await.expect("emails");
     assert_eq!(known.len(), 3);
     assert!(known.contains(&email("ann@example.org")));
-    assert!(
-        store
-            .person_by_email(&email("nobody@example.org"))
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(
+        store.person_by_email(&email("nobody@example.org")).await
+    ));
     assert!(is_not_found(&store.person(PersonId(999_999)).await));
 }
 
-async fn a_second_import_updates_known_people_and_replaces_their_attributes(store: DynStore) {
+pub(crate) async fn a_second_import_updates_known_people_and_replaces_their_attributes(
+    store: DynStore,
+) {
     let org = import_org(&store).await;
     // Ann moves to Pat, changes her name and team; Lee loses his attributes; Zoe joins under
     // Ann. Dana, Pat, Ben and Eve are not in the file.
-    let mut ann = row(
+    let ann = row(
         "Ann Moved",
         "ann@example.org",
         Some("pat@example.org"),
         Some("Research"),
     );
-    ann.attributes = vec![("location".into(), "Lisbon".into())];
+    let ann = located(ann, "Lisbon");
     let summary = import(
         &store,
         vec![
             ann,
-            row(
-                "Lee Leader",
-                "lee@example.org",
-                Some("dana@example.org"),
-                Some("Platform"),
-            ),
+            lee(),
             row("Zoe New", "zoe@example.org", Some("ann@example.org"), None),
         ],
     )
@@ -140,11 +119,10 @@ async fn a_second_import_updates_known_people_and_replaces_their_attributes(stor
         lee.attributes.is_empty(),
         "attributes are replaced, not merged"
     );
-    let zoe = store
-        .person_by_email(&email("zoe@example.org"))
-        .await
-        .expect("lookup")
-        .expect("Zoe");
+    let zoe = found(
+        store.person_by_email(&email("zoe@example.org")).await,
+        "Zoe",
+    );
     assert_eq!(zoe.manager_id, Some(org.ann));
     // People not in the file keep what they had.
     let dana = store.person(org.dana).await.expect("Dana");
@@ -152,7 +130,9 @@ async fn a_second_import_updates_known_people_and_replaces_their_attributes(stor
     assert_eq!(store.known_emails().await.expect("emails").len(), 7);
 }
 
-async fn an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing(store: DynStore) {
+pub(crate) async fn an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing(
+    store: DynStore,
+) {
     let org = import_org(&store).await;
     // Dana would report to Ann, who reports to Lee, who reports to Dana.
     let result = import(
@@ -178,13 +158,9 @@ async fn an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing(s
     assert!(message.contains("nothing was imported"), "{message}");
     let dana = store.person(org.dana).await.expect("Dana");
     assert_eq!(dana.manager_id, None);
-    assert!(
-        store
-            .person_by_email(&email("new@example.org"))
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(nothing(
+        store.person_by_email(&email("new@example.org")).await
+    ));
     // The same loop in a file larger than the rest of the organisation (the walk then starts
     // from the people outside the file), and a loop inside the file itself.
     let mut bigger = vec![row(
@@ -235,7 +211,7 @@ async fn an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing(s
     assert_eq!(summary.added, 1);
 }
 
-async fn a_large_import_crosses_batch_boundaries_and_reports_progress(store: DynStore) {
+pub(crate) async fn a_large_import_crosses_batch_boundaries_and_reports_progress(store: DynStore) {
     // 6,001 people in a tree ten wide, each with two attributes: more rows than one insert
     // batch and more people than one attribute lookup.
     let count = 6_001;
@@ -296,7 +272,7 @@ async fn a_large_import_crosses_batch_boundaries_and_reports_progress(store: Dyn
     );
 }
 
-async fn people_are_listed_by_name_in_pages_and_found_by_name_or_email(store: DynStore) {
+pub(crate) async fn people_are_listed_by_name_in_pages_and_found_by_name_or_email(store: DynStore) {
     import_org(&store).await;
     import(
         &store,
@@ -335,40 +311,28 @@ async fn people_are_listed_by_name_in_pages_and_found_by_name_or_email(store: Dy
         second.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
         ["Dana Director", "Eve Report", "Lee Leader"]
     );
-    let (found, total) = store
-        .people(&page(Some("REPORT"), 0, 100))
-        .await
-        .expect("search");
+    // Names found, and the total, for a search.
+    let search = |text: &'static str| {
+        let store = store.clone();
+        async move {
+            let (found, total) = store
+                .people(&page(Some(text), 0, 100))
+                .await
+                .expect("search");
+            let names: Vec<String> = found.into_iter().map(|p| p.name).collect();
+            (names, total)
+        }
+    };
+    let (found, total) = search("REPORT").await;
     assert_eq!(total, 3, "case-insensitive name search");
     assert_eq!(found.len(), 3);
-    let (found, _) = store
-        .people(&page(Some("ann"), 0, 100))
-        .await
-        .expect("search");
-    assert_eq!(
-        found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
-        ["Ann Report", "anna lower"]
-    );
-    let (found, _) = store
-        .people(&page(Some("pat@"), 0, 100))
-        .await
-        .expect("search");
-    assert_eq!(
-        found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
-        ["Pat Peer"],
-        "search by email"
-    );
+    assert_eq!(search("ann").await.0, ["Ann Report", "anna lower"]);
+    assert_eq!(search("pat@").await.0, ["Pat Peer"], "search by email");
     // % and _ are matched literally.
-    let (found, total) = store
-        .people(&page(Some("0%_"), 0, 100))
-        .await
-        .expect("search");
+    let (found, total) = search("0%_").await;
     assert_eq!(total, 1);
-    assert_eq!(found[0].name, "Percent 100%_done");
-    let (found, total) = store
-        .people(&page(Some("%"), 0, 100))
-        .await
-        .expect("search");
+    assert_eq!(found[0], "Percent 100%_done");
+    let (found, total) = search("%").await;
     assert_eq!((found.len(), total), (1, 1));
 }
 

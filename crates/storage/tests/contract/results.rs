@@ -8,13 +8,6 @@ use trustloop_domain::model::RaterGroup;
 use trustloop_domain::rating::{Rating, SurveyAnswers};
 use trustloop_storage::*;
 
-contract!(
-    responses_come_back_per_leader_without_who_gave_them,
-    campaign_responses_carry_the_leader_each_response_rates,
-    team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
-    each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
-);
-
 /// An open campaign rating Lee and Pat in which every rater answered: Lee's raters with 5,
 /// Pat's with 2, each with "can't say" on the first item; direct reports also commented.
 async fn answered_campaign(store: &DynStore, org: &Org) -> CampaignId {
@@ -34,14 +27,11 @@ async fn answered_campaign(store: &DynStore, org: &Org) -> CampaignId {
             .expect("answered");
     }
     // Closing releases the answers still waiting for their batch.
-    store
-        .set_campaign_status(id, CampaignStatus::Closed)
-        .await
-        .expect("closed");
+    set_status(&store, id, CampaignStatus::Closed).await;
     id
 }
 
-async fn responses_come_back_per_leader_without_who_gave_them(store: DynStore) {
+pub(crate) async fn responses_come_back_per_leader_without_who_gave_them(store: DynStore) {
     let org = import_org(&store).await;
     let id = answered_campaign(&store, &org).await;
     let (responses, comments) = store.responses(id, org.lee).await.expect("Lee's");
@@ -82,7 +72,7 @@ async fn responses_come_back_per_leader_without_who_gave_them(store: DynStore) {
     assert!(none.is_empty() && none_comments.is_empty());
 }
 
-async fn campaign_responses_carry_the_leader_each_response_rates(store: DynStore) {
+pub(crate) async fn campaign_responses_carry_the_leader_each_response_rates(store: DynStore) {
     let org = import_org(&store).await;
     let id = answered_campaign(&store, &org).await;
     let all = store.campaign_responses(id).await.expect("all");
@@ -114,7 +104,9 @@ async fn assert_totals_are_the_sums_shown(
     assert_eq!(totals, shown);
 }
 
-async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers(store: DynStore) {
+pub(crate) async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers(
+    store: DynStore,
+) {
     // Five teams, each a leader with 3 to 7 direct reports, plus peers who are not counted.
     let mut rows = vec![row("Chief", "chief@example.org", None, Some("Board"))];
     let mut leaders = Vec::new();
@@ -159,17 +151,7 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
         let mut direct_reports = 0;
         while !pending.is_empty() {
             let (invitation, _) = pending.remove(random.next(pending.len() as u64) as usize);
-            let ratings = instrument
-                .items
-                .iter()
-                .map(|item| {
-                    let rating = match random.next(7) {
-                        0 => Rating::CantSay,
-                        p => Rating::Score(p.min(5) as u8),
-                    };
-                    (item.code.clone(), rating)
-                })
-                .collect();
+            let ratings = random.ratings(&instrument);
             store
                 .submit_response(
                     invitation.id,
@@ -200,10 +182,7 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
             }
         }
         // What still waits for its batch is released when the campaign closes.
-        store
-            .set_campaign_status(campaign, CampaignStatus::Closed)
-            .await
-            .expect("closed");
+        set_status(&store, campaign, CampaignStatus::Closed).await;
         if seed == 7 {
             // Everyone answered: no group is too small, nothing stays sealed. (Otherwise a group
             // the report hides stays sealed for good, in no sum.)
@@ -234,7 +213,7 @@ async fn team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers
     }
 }
 
-async fn each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once(
+pub(crate) async fn each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once(
     store: DynStore,
 ) {
     let org = import_org(&store).await;

@@ -3,14 +3,10 @@
 use crate::helpers::*;
 use trustloop_storage::*;
 
-contract!(
-    attribute_values_list_everyones_attributes_with_few_enough_values,
-    segment_views_are_kept_per_viewer_and_campaign_once_each,
-    concurrent_segment_view_decisions_of_one_viewer_each_see_the_others,
-);
-
 // ------------------------------------------------------------------------------ segment views
-async fn attribute_values_list_everyones_attributes_with_few_enough_values(store: DynStore) {
+pub(crate) async fn attribute_values_list_everyones_attributes_with_few_enough_values(
+    store: DynStore,
+) {
     let mut rows = Vec::new();
     for (i, location) in ["Lisbon", "London", "Lisbon", "Porto"].iter().enumerate() {
         let mut r = row(&format!("P{i}"), &format!("p{i}@example.org"), None, None);
@@ -37,7 +33,7 @@ async fn attribute_values_list_everyones_attributes_with_few_enough_values(store
     assert_eq!(all[0].1.as_ref().map(Vec::len), Some(4));
 }
 
-async fn segment_views_are_kept_per_viewer_and_campaign_once_each(store: DynStore) {
+pub(crate) async fn segment_views_are_kept_per_viewer_and_campaign_once_each(store: DynStore) {
     let admin = user_named(&store, "admin@example.org").await;
     let other = user_named(&store, "other@example.org").await;
     let spring = campaign(&store, "Spring").await;
@@ -112,7 +108,9 @@ async fn segment_views_are_kept_per_viewer_and_campaign_once_each(store: DynStor
     ));
 }
 
-async fn concurrent_segment_view_decisions_of_one_viewer_each_see_the_others(store: DynStore) {
+pub(crate) async fn concurrent_segment_view_decisions_of_one_viewer_each_see_the_others(
+    store: DynStore,
+) {
     let admin = user_named(&store, "admin@example.org").await;
     let id = campaign(&store, "Spring").await;
     // Each request shows its view only if the viewer has seen nothing yet: exactly one may.

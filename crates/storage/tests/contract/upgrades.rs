@@ -81,13 +81,8 @@ async fn sqlite_upgraded_from(
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
-    older_schema(
-        &pool,
-        sqlx::migrate!("./migrations/sqlite"),
-        applied,
-        inserts,
-    )
-    .await;
+    let migrations = sqlx::migrate!("./migrations/sqlite");
+    older_schema(&pool, migrations, applied, inserts).await;
     let store = connect(&url).await.expect("upgraded");
     (dir, store)
 }
@@ -96,13 +91,8 @@ async fn sqlite_upgraded_from(
 async fn postgres_upgraded_from(applied: usize, inserts: &[impl AsRef<str>]) -> DynStore {
     let url = new_postgres_database().await;
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
-    older_schema(
-        &pool,
-        sqlx::migrate!("./migrations/postgres"),
-        applied,
-        inserts,
-    )
-    .await;
+    let migrations = sqlx::migrate!("./migrations/postgres");
+    older_schema(&pool, migrations, applied, inserts).await;
     connect_with_key(&url, SealKey::random())
         .await
         .expect("upgraded")
