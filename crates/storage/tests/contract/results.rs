@@ -27,7 +27,7 @@ async fn answered_campaign(store: &DynStore, org: &Org) -> CampaignId {
             .expect("answered");
     }
     // Closing releases the answers still waiting for their batch.
-    set_status(&store, id, CampaignStatus::Closed).await;
+    set_status(store, id, CampaignStatus::Closed).await;
     id
 }
 
