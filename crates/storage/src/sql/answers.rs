@@ -1,7 +1,7 @@
 //! Answers ([`AnswerStore`]): the invitation a link opens, and the calls that hand answers to
 //! the intake (`intake.rs`) and count them.
 
-use super::intake::refused;
+use super::intake::stored_or_error;
 use super::*;
 use crate::AnswerStore;
 use trustloop_domain::rating::CheckedForm;
@@ -71,7 +71,7 @@ impl<DB> AnswerStore for SqlStore<DB> {
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()> {
-        refused(
+        stored_or_error(
             self.send_to_intake(Sent::Checked(invitation, answers.clone()), today)
                 .await?,
         )

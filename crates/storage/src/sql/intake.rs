@@ -29,18 +29,19 @@ pub(super) enum Sent {
     Form(String, CheckedForm),
 }
 
-/// The error an answer sent by invitation ([`AnswerStore::submit_response`]) is refused with.
-pub(super) fn refused(outcome: IntakeOutcome) -> StoreResult<()> {
-    let refusal = match outcome {
-        IntakeOutcome::Stored => return Ok(()),
-        IntakeOutcome::Refused(refusal) => refusal,
-        IntakeOutcome::Invalid { .. } => {
-            return Err(StoreError::Conflict(
-                "the answers do not fit the survey".into(),
-            ));
-        }
-    };
-    Err(match refusal {
+/// What an answer sent by invitation ([`AnswerStore::submit_response`]) comes to: stored, or
+/// the error it is refused with.
+pub(super) fn stored_or_error(outcome: IntakeOutcome) -> StoreResult<()> {
+    match outcome {
+        IntakeOutcome::Stored => Ok(()),
+        IntakeOutcome::Refused(refusal) => Err(refusal_error(refusal)),
+        IntakeOutcome::Invalid { .. } => Err(unfit()),
+    }
+}
+
+/// The error an answer refused for `refusal` is given.
+fn refusal_error(refusal: Refusal) -> StoreError {
+    match refusal {
         Refusal::UnknownLink => StoreError::NotFound("invitation"),
         Refusal::AlreadyAnswered => {
             StoreError::Conflict("this survey has already been answered".into())
@@ -49,7 +50,12 @@ pub(super) fn refused(outcome: IntakeOutcome) -> StoreResult<()> {
             StoreError::Conflict(format!("the campaign is {}", status.slug()))
         }
         Refusal::PastDeadline => StoreError::Conflict("the campaign's deadline has passed".into()),
-    })
+    }
+}
+
+/// The error of answers that do not fit their survey.
+fn unfit() -> StoreError {
+    StoreError::Conflict("the answers do not fit the survey".into())
 }
 
 /// Each answer of a batch with where to send its outcome.
@@ -388,16 +394,11 @@ impl<DB> SqlStore<DB> {
 
     /// The error an answer that is not stored makes of a batch that must store all or none.
     fn refusal_of(decided: &Decided) -> Option<StoreError> {
-        let outcome = match decided {
-            Decided::Stored => return None,
-            Decided::Refused(refusal) => IntakeOutcome::Refused(*refusal),
-            Decided::Invalid(..) => {
-                return Some(StoreError::Conflict(
-                    "the answers do not fit the survey".into(),
-                ));
-            }
-        };
-        refused(outcome).err()
+        match decided {
+            Decided::Stored => None,
+            Decided::Refused(refusal) => Some(refusal_error(*refusal)),
+            Decided::Invalid(..) => Some(unfit()),
+        }
     }
 
     /// Each answer's outcome: an invalid form's with its invitation and instrument, read on
