@@ -148,6 +148,46 @@ impl SurveyAnswers {
     }
 }
 
+/// A survey form sent to a link, checked against each instrument version it may be for before
+/// anything is read: a link's invitation, and so the version its form must fit, is found later
+/// with the other answers arriving at the same time, and takes the check made against its
+/// version. Made at the edge, on the request's task; holds checked answers or the problems
+/// found, never the raw fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedForm {
+    checks: Vec<(u32, Result<SurveyAnswers, Vec<FieldError>>)>,
+}
+
+impl CheckedForm {
+    /// Checks `fields` against each of `instruments` ([`SurveyAnswers::parse`]).
+    pub fn check<'a>(
+        instruments: impl IntoIterator<Item = &'a Instrument>,
+        fields: &[(String, String)],
+    ) -> CheckedForm {
+        CheckedForm {
+            checks: instruments
+                .into_iter()
+                .map(|instrument| (instrument.version, SurveyAnswers::parse(instrument, fields)))
+                .collect(),
+        }
+    }
+
+    /// The answers the form gives to instrument `version`, or the problems found. A version the
+    /// form was not checked against (one released after the check's list of versions was
+    /// read) is one problem: the respondent is asked to look the form over and send it again,
+    /// which checks it against that version too.
+    pub fn answers_for(&self, version: u32) -> Result<&SurveyAnswers, Vec<FieldError>> {
+        match self.checks.iter().find(|(v, _)| *v == version) {
+            Some((_, Ok(answers))) => Ok(answers),
+            Some((_, Err(errors))) => Err(errors.clone()),
+            None => Err(vec![FieldError {
+                code: String::new(),
+                message: "This survey was updated while you were answering it. Please check your answers and send them again.".into(),
+            }]),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +237,26 @@ mod tests {
         let errors = SurveyAnswers::parse(&instrument, &form).expect_err("too long");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, "continue");
+    }
+
+    #[test]
+    fn a_checked_form_answers_for_each_version_it_was_checked_against() {
+        let instrument = Instrument::current();
+        let form = CheckedForm::check([&instrument], &complete_form(&instrument, "4"));
+        let answers = form.answers_for(instrument.version).expect("fits");
+        assert_eq!(answers.ratings["con_integrity"], Rating::Score(4));
+        let mut short = complete_form(&instrument, "4");
+        short.retain(|(k, _)| k != "item_jud_values");
+        let errors = CheckedForm::check([&instrument], &short)
+            .answers_for(instrument.version)
+            .expect_err("an answer is missing");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, "jud_values");
+        let unchecked = form
+            .answers_for(instrument.version + 1)
+            .expect_err("not checked against that version");
+        assert_eq!(unchecked.len(), 1);
+        assert!(unchecked[0].message.contains("send them again"));
     }
 
     #[test]

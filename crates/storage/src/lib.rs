@@ -1,27 +1,36 @@
-//! Trustloop's storage: the [`Store`] trait that the web layer and the command line use, the
-//! records it returns, and its backends. The backend is chosen from the database URL's scheme by
-//! [`connect`]; each backend runs its own embedded migrations at start-up.
+//! Trustloop's storage: the store's traits, one per aggregate of the model (see [`store`]), and
+//! [`Store`], their sum, which the web layer and the command line use; the records they return;
+//! and their backends. The backend is chosen from the database URL's scheme by [`connect`]; each
+//! backend runs its own embedded migrations at start-up.
+//!
+//! `use trustloop_storage::prelude::*` brings every aggregate's trait into scope, which calling
+//! their methods on a [`DynStore`] needs.
 
 mod postgres;
 mod records;
 mod seal;
-mod segments;
 mod sql;
 mod sqlite;
+pub mod store;
 
 pub use postgres::{IDLE_CHECK as POSTGRES_IDLE_CHECK, PgStore};
 pub use records::*;
 pub use seal::SealKey;
-pub use segments::{DecideViews, SegmentViewRecord};
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
+pub use store::*;
 
-use async_trait::async_trait;
+/// Every aggregate's trait and [`Store`], their sum: what calling the store's methods needs in
+/// scope.
+pub mod prelude {
+    pub use crate::store::{
+        AccountStore, AnswerStore, AuditStore, CampaignStore, DynStore, HealthStore,
+        ImportJobStore, InstrumentStore, PeopleStore, ResultStore, SegmentViewStore, Store,
+    };
+}
+
 use std::sync::Arc;
 use trustloop_domain::instrument::Instrument;
-use trustloop_domain::people::{Email, PeopleFile};
-use trustloop_domain::rating::SurveyAnswers;
-use trustloop_domain::report::{Comment, Response};
 
 /// What went wrong in the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -60,290 +69,6 @@ pub enum StoreError {
 
 /// The result type of every storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A shared handle to the configured backend.
-pub type DynStore = Arc<dyn Store>;
-
-/// Everything Trustloop keeps. Each method is one unit of work: writes that belong together are
-/// done in one transaction inside the backend.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Answers when the database can be reached.
-    async fn health(&self) -> StoreResult<()>;
-
-    // ---- instruments
-    /// Records an instrument version, unless that version is already stored (then checks that
-    /// its definition has not changed).
-    async fn register_instrument(&self, instrument: &Instrument) -> StoreResult<()>;
-    /// Reads an instrument version.
-    async fn instrument(&self, version: u32) -> StoreResult<Instrument>;
-
-    // ---- people
-    /// Imports a clean people file in one transaction: people are matched by email (new ones are
-    /// added, known ones updated), teams created as needed, reporting lines and attributes set.
-    /// `progress` receives the number of rows written so far.
-    async fn import_people(
-        &self,
-        file: &PeopleFile,
-        progress: &(dyn Fn(usize) + Send + Sync),
-    ) -> StoreResult<ImportSummary>;
-    /// Every email already in the organisation (to validate managers named in a file).
-    async fn known_emails(&self) -> StoreResult<std::collections::HashSet<Email>>;
-    /// One page of people, ordered by name, with the total count.
-    async fn people(&self, query: &PeopleQuery) -> StoreResult<(Vec<Person>, u64)>;
-    /// One person.
-    async fn person(&self, id: PersonId) -> StoreResult<Person>;
-    /// A person by email.
-    async fn person_by_email(&self, email: &Email) -> StoreResult<Option<Person>>;
-
-    // ---- users and sessions
-    /// Creates a sign-in account.
-    async fn create_user(&self, user: &NewUser) -> StoreResult<UserId>;
-    /// A user by email.
-    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
-    /// A user by id.
-    async fn user(&self, id: UserId) -> StoreResult<User>;
-    /// Stores a new session.
-    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// The live session with this token hash, if it has not expired at `now`.
-    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<Session>>;
-    /// Ends a session.
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-
-    // ---- campaigns
-    /// Creates a draft campaign with the current instrument version.
-    async fn create_campaign(&self, campaign: &NewCampaign) -> StoreResult<CampaignId>;
-    /// All campaigns, newest first.
-    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
-    /// One campaign.
-    async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign>;
-    /// Adds a leader and, in the same transaction, the raters proposed from the org chart: the
-    /// leader themselves, their manager and their direct reports.
-    async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()>;
-    /// The leaders of a campaign, by name.
-    async fn campaign_leaders(&self, campaign: CampaignId) -> StoreResult<Vec<Person>>;
-    /// The campaigns a person is a leader in, newest first.
-    async fn campaigns_led_by(&self, leader: PersonId) -> StoreResult<Vec<Campaign>>;
-    /// Adds a rater for one leader; a rater already invited for that leader is a conflict.
-    async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId>;
-    /// The invitations of a campaign (optionally one leader's), without whether they finished.
-    async fn invitations(
-        &self,
-        campaign: CampaignId,
-        leader: Option<PersonId>,
-    ) -> StoreResult<Vec<Invitation>>;
-    /// Sets the link token hash of invitations that have none yet (or of every unfinished one
-    /// when `reissue` is set, which makes their old links stop working). `new_token` returns a
-    /// fresh (token, hash) pair. Returns the invitations with their new tokens.
-    async fn issue_links(
-        &self,
-        campaign: CampaignId,
-        reissue: bool,
-        new_token: &(dyn Fn() -> (String, String) + Send + Sync),
-    ) -> StoreResult<Vec<(Invitation, String)>>;
-    /// Moves a campaign from draft to open, or from open to closed.
-    async fn set_campaign_status(
-        &self,
-        campaign: CampaignId,
-        status: trustloop_domain::campaign::CampaignStatus,
-    ) -> StoreResult<()>;
-    /// Per leader and rater group: how many were invited and how many finished.
-    async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>>;
-
-    // ---- answering
-    /// The invitation a link token opens, with what the survey page needs to show.
-    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>>;
-    /// The leader's own self-assessment invitation in a campaign.
-    async fn self_invitation(
-        &self,
-        campaign: CampaignId,
-        leader: PersonId,
-    ) -> StoreResult<Option<SurveyInvitation>>;
-    /// Accepts an answer durably: marks the invitation finished and keeps the answer sealed
-    /// until its rater group (that leader, that group, that campaign) has at least k answers
-    /// waiting, or the campaign closes; then all of them are opened and written to the readable
-    /// tables in random order in one transaction. Returns once the answer is committed. A
-    /// finished or unknown invitation, or a campaign that is not open, is a conflict and
-    /// stores nothing. Answers arriving together share one commit (group commit).
-    async fn submit_response(
-        &self,
-        invitation: InvitationId,
-        answers: &SurveyAnswers,
-        today: time::Date,
-    ) -> StoreResult<()>;
-    /// Stores a survey form sent to a link, as [`Store::submit_response`] would once the link's
-    /// invitation is found and the fields are checked against its instrument
-    /// ([`SurveyAnswers::parse`]); both are done by the intake for all the forms arriving
-    /// together, so the caller reads nothing first. `false` when nothing was stored because
-    /// the link is unknown, cannot be answered now, or the answers do not fit its survey: the
-    /// caller then looks the link up to say which.
-    async fn submit_form(
-        &self,
-        token_hash: &str,
-        fields: Vec<(String, String)>,
-        today: time::Date,
-    ) -> StoreResult<bool>;
-    /// Stores many answers in one transaction, each exactly as [`Store::submit_response`]
-    /// would (invitation marked finished, answer sealed, released with its rater group once
-    /// that group has k answers): for loading generated or migrated data in bulk. If any answer is refused,
-    /// none of them is stored. Callers choose the batch size (a few thousand is typical).
-    async fn load_responses(
-        &self,
-        answers: &[(InvitationId, SurveyAnswers)],
-        today: time::Date,
-    ) -> StoreResult<()>;
-    /// The anonymous responses and comments for one leader in one campaign.
-    async fn responses(
-        &self,
-        campaign: CampaignId,
-        leader: PersonId,
-    ) -> StoreResult<(Vec<Response>, Vec<Comment>)>;
-
-    /// Every anonymous response in a campaign with the leader it rates (ratings only), for
-    /// campaign-wide statistics: norms, agreement and instrument quality.
-    async fn campaign_responses(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<Vec<(PersonId, Response)>>;
-
-    /// The running sums of each team's answers in a campaign, kept up to date as answers are
-    /// stored (direct reports' answers, under the leader's team at the time), by team name.
-    async fn team_sums(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamSums)>>;
-    /// What the heatmap shows of [`Store::team_sums`] (respondents, and how many values and
-    /// their sum per measure), read without the sums of squares.
-    async fn team_totals(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamTotals)>>;
-    /// The same sums recomputed from the stored answers: must always equal [`Store::team_sums`].
-    async fn recomputed_team_sums(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<Vec<(String, trustloop_domain::analytics::TeamSums)>>;
-
-    /// Every response's four scores in a campaign (Trust Index, relationships, judgement,
-    /// consistency), with the leader and group; computes and stores any that are missing.
-    async fn campaign_rater_scores(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<
-        Vec<(
-            PersonId,
-            trustloop_domain::model::RaterGroup,
-            [Option<f64>; 4],
-        )>,
-    >;
-    /// Direct reports' answers in a campaign with the rater's attributes when they answered
-    /// (kept sealed in the database, opened here) and the answer's four scores (Trust Index,
-    /// relationships, judgement, consistency): what segment views are computed from. Only
-    /// released answers are included.
-    async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>>;
-    /// How many of a leader's raters answered in each group (from the invitations, whether
-    /// their answers are readable yet or not): what the report's group plan follows.
-    async fn answered_by_group(
-        &self,
-        campaign: CampaignId,
-        leader: PersonId,
-    ) -> StoreResult<std::collections::BTreeMap<trustloop_domain::model::RaterGroup, u32>>;
-    /// How many answers of a campaign are sealed: waiting for their batch while it is open,
-    /// and, once it has closed, those of groups too small to be shown anywhere.
-    async fn pending_answers(&self, campaign: CampaignId) -> StoreResult<u64>;
-
-    /// The stored context of a closed campaign (JSON), if it has been computed.
-    async fn campaign_context(&self, campaign: CampaignId) -> StoreResult<Option<String>>;
-    /// Stores a closed campaign's context (JSON); an existing one is kept.
-    async fn save_campaign_context(&self, campaign: CampaignId, context: &str) -> StoreResult<()>;
-
-    // ---- import jobs
-    /// Starts tracking an import running in the background.
-    async fn create_import_job(&self, now: i64) -> StoreResult<i64>;
-    /// Records progress of an import.
-    async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()>;
-    /// Reads an import job.
-    async fn import_job(&self, id: i64) -> StoreResult<ImportJob>;
-
-    // ---- audit and throttling
-    /// Appends an event to the audit log.
-    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
-    /// Appends several events in one transaction, in order: one commit for the events of many
-    /// requests at once (the web layer's group commit of the audit log).
-    async fn record_audits(&self, events: &[AuditEvent]) -> StoreResult<()>;
-    /// The newest audit events first, at most `limit`, optionally only those before event id
-    /// `before`; with their ids.
-    async fn audit_events(
-        &self,
-        limit: u32,
-        before: Option<i64>,
-    ) -> StoreResult<Vec<(i64, AuditEvent)>>;
-    /// Records a failed sign-in under each of `keys` (such as the account and the address).
-    async fn record_sign_in_failure(&self, keys: &[String], at: i64) -> StoreResult<()>;
-    /// How many failures were recorded under `key` since `since`.
-    async fn sign_in_failures(&self, key: &str, since: i64) -> StoreResult<u32>;
-    /// Forgets the failures under `key` (after a successful sign-in) and any older than `before`.
-    async fn clear_sign_in_failures(&self, key: &str, before: i64) -> StoreResult<()>;
-
-    // ---- API tokens and password links
-    /// Stores a new API token.
-    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64>;
-    /// A user's tokens, newest first.
-    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
-    /// The live (not revoked) token with this hash and the user it acts for, read together (an
-    /// API request makes one query to find who it is), marking the token used at `now` (to the
-    /// minute: a use within a minute of the recorded one is not written again).
-    async fn use_api_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> StoreResult<Option<(ApiToken, User)>>;
-    /// Revokes one of a user's tokens; another user's token is "not found".
-    async fn revoke_api_token(&self, user: UserId, id: i64, now: i64) -> StoreResult<()>;
-    /// Stores a one-time link to set a user's password, replacing their unused older links.
-    async fn create_password_link(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        expires_at: i64,
-    ) -> StoreResult<()>;
-    /// The user an unused, unexpired password link belongs to.
-    async fn password_link_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
-    /// Uses a password link: sets the password, marks the link used and ends the user's
-    /// sessions, in one transaction. An unknown, used or expired link is a conflict.
-    async fn use_password_link(
-        &self,
-        token_hash: &str,
-        now: i64,
-        password_hash: &str,
-    ) -> StoreResult<UserId>;
-
-    // ---- segment views
-    /// Every attribute of the people in the organisation (all of them, never only the raters,
-    /// so the list says nothing about who answered), by name, each with its distinct values in
-    /// order, or `None` when it has more than `max_values`.
-    async fn attribute_values(
-        &self,
-        max_values: u32,
-    ) -> StoreResult<Vec<(String, Option<Vec<String>>)>>;
-    /// The segment views (filter sets) a user was shown in a campaign, oldest first.
-    async fn segment_views_seen(
-        &self,
-        campaign: CampaignId,
-        user: UserId,
-    ) -> StoreResult<Vec<SegmentViewRecord>>;
-    /// Reads the views a user saw in a campaign, calls `decide` with them, and records the
-    /// views it returns (filter JSON, respondents) as seen on `day`, all in one transaction
-    /// that no other call for the same user interleaves with. A view already recorded keeps
-    /// its first day. An unknown user is "not found".
-    async fn record_segment_views(
-        &self,
-        campaign: CampaignId,
-        user: UserId,
-        day: time::Date,
-        decide: &DecideViews<'_>,
-    ) -> StoreResult<()>;
-}
 
 /// Opens the database named by `url` with the seal key that [`default_seal_key`] finds for it.
 pub async fn connect(url: &str) -> StoreResult<DynStore> {

@@ -40,7 +40,9 @@ impl SqlStore<Postgres> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(SqlStore::new(pool, key, None, None))
+        let store = SqlStore::new(pool, key, None, None);
+        store.read_instruments().await?;
+        Ok(store)
     }
 
     /// Creates the empty database `name` on the server that `server_url` reaches (through

@@ -1,10 +1,13 @@
 //! The records the store reads and writes.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::people::Email;
 use trustloop_domain::privacy::PrivacyRules;
+use trustloop_domain::rating::FieldError;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -272,6 +275,74 @@ pub struct SurveyInvitation {
     pub completed: bool,
 }
 
+impl SurveyInvitation {
+    /// Why it cannot be answered on `today`, if it cannot ([`Refusal::of`]).
+    pub fn refusal(&self, today: time::Date) -> Option<Refusal> {
+        Refusal::of(
+            self.completed,
+            self.campaign.status,
+            self.campaign.deadline,
+            today,
+        )
+    }
+}
+
+/// Why an answer sent to a link was not stored: what the respondent is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No invitation has this link (mistyped, or replaced by a newer link).
+    UnknownLink,
+    /// The invitation has been answered already.
+    AlreadyAnswered,
+    /// The campaign is not open: still a draft, or closed.
+    CampaignNotOpen(CampaignStatus),
+    /// The campaign's last day has passed.
+    PastDeadline,
+}
+
+impl Refusal {
+    /// Why an invitation (answered already or not, in a campaign with this status and
+    /// deadline) cannot be answered on `today`, in the order a respondent is told: answered,
+    /// then the campaign's status, then its deadline (the last day still counts). `None` when
+    /// it can be answered.
+    pub fn of(
+        completed: bool,
+        status: CampaignStatus,
+        deadline: time::Date,
+        today: time::Date,
+    ) -> Option<Refusal> {
+        if completed {
+            Some(Refusal::AlreadyAnswered)
+        } else if status != CampaignStatus::Open {
+            Some(Refusal::CampaignNotOpen(status))
+        } else if deadline < today {
+            Some(Refusal::PastDeadline)
+        } else {
+            None
+        }
+    }
+}
+
+/// What became of a survey form sent to a link ([`crate::AnswerStore::submit_form`]): everything
+/// the page shown next needs, found in the same transaction as the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntakeOutcome {
+    /// The answers are stored (committed durably).
+    Stored,
+    /// Nothing was stored, for this reason.
+    Refused(Refusal),
+    /// Nothing was stored: the answers do not fit the survey of the link's invitation. With
+    /// what showing the form again, the problems next to their fields, needs.
+    Invalid {
+        /// The invitation the link opens.
+        invitation: Box<SurveyInvitation>,
+        /// The instrument version its campaign uses.
+        instrument: Arc<Instrument>,
+        /// What is wrong, one entry per item or question.
+        errors: Vec<FieldError>,
+    },
+}
+
 /// Response counts for one leader and rater group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupProgress {
@@ -294,6 +365,28 @@ pub enum ImportStatus {
     Done,
     /// Refused or failed; nothing was imported.
     Failed,
+}
+
+impl ImportStatus {
+    /// The stable identifier stored in the database.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ImportStatus::Running => "running",
+            ImportStatus::Done => "done",
+            ImportStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the stable identifier.
+    pub fn from_slug(s: &str) -> Option<ImportStatus> {
+        [
+            ImportStatus::Running,
+            ImportStatus::Done,
+            ImportStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.slug() == s)
+    }
 }
 
 /// A background import of a people file.
@@ -375,3 +468,18 @@ pub struct SegmentAnswer {
     /// The four scores.
     pub scores: [Option<f64>; 4],
 }
+
+/// A population a user was shown in a campaign's segment views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentViewRecord {
+    /// The filter set, as canonical JSON (see `trustloop_domain::segments::FilterSet`).
+    pub filters: String,
+    /// Respondents in it when it was shown.
+    pub respondents: u32,
+    /// The day it was first shown.
+    pub seen_on: time::Date,
+}
+
+/// What decides, inside the recording transaction, which views to record: given the views the
+/// user has seen, the (filter JSON, respondents) pairs to add.
+pub type DecideViews<'a> = dyn Fn(&[SegmentViewRecord]) -> Vec<(String, u32)> + Send + Sync + 'a;

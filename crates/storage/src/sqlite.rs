@@ -2,7 +2,7 @@
 //! commit survives a power cut (the answer intake flushes the log itself after its commits:
 //! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
-use crate::sql::{NativeReads, SqlStore};
+use crate::sql::{NativeReads, SqlStore, team_sum_list, team_sums_from};
 use crate::{SealKey, StoreResult};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use trustloop_domain::analytics::{Sums, TeamSums};
+use trustloop_domain::analytics::TeamSums;
 
 /// A Trustloop database in one SQLite file.
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -47,7 +47,9 @@ impl SqlStore<Sqlite> {
             PathBuf::from(log)
         });
         let native = path.map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);
-        Ok(SqlStore::new(pool, key, log, native))
+        let store = SqlStore::new(pool, key, log, native);
+        store.read_instruments().await?;
+        Ok(store)
     }
 }
 
@@ -106,24 +108,12 @@ fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
 impl NativeReads for Reader {
     fn team_sums(&self, campaign: i64) -> StoreResult<Vec<(String, TeamSums)>> {
         self.with_connection(|conn| {
-            let mut select = conn.prepare_cached(
-                "SELECT team, respondents, m0_n, m0_sum, m0_sum_sq, m1_n, m1_sum, m1_sum_sq,
-                        m2_n, m2_sum, m2_sum_sq, m3_n, m3_sum, m3_sum_sq
-                 FROM team_aggregates WHERE campaign_id = ?1 ORDER BY team",
-            )?;
+            let mut select = conn.prepare_cached(&format!(
+                "SELECT {} FROM team_aggregates WHERE campaign_id = ?1 ORDER BY team",
+                team_sum_list(true)
+            ))?;
             let rows = select.query_map([campaign], |row| {
-                let mut sums = TeamSums {
-                    respondents: row.get::<_, i64>(1)? as u64,
-                    ..TeamSums::default()
-                };
-                for (m, measure) in sums.measures.iter_mut().enumerate() {
-                    let first = 2 + 3 * m;
-                    *measure = Sums {
-                        n: row.get::<_, i64>(first)? as u64,
-                        sum: row.get(first + 1)?,
-                        sum_sq: row.get(first + 2)?,
-                    };
-                }
+                let sums = team_sums_from(true, |n| row.get(n), |n| row.get(n))?;
                 Ok((row.get(0)?, sums))
             })?;
             rows.collect()

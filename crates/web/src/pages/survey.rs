@@ -12,11 +12,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::today;
+use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::{Element, RaterGroup};
 use trustloop_domain::privacy::PrivacyRules;
-use trustloop_domain::rating::{self, CANT_SAY_VALUE, FieldError, SurveyAnswers};
-use trustloop_storage::{StoreError, SurveyInvitation};
+use trustloop_domain::rating::{self, CANT_SAY_VALUE, CheckedForm, FieldError, SurveyAnswers};
+use trustloop_storage::{IntakeOutcome, Refusal, StoreError, SurveyInvitation};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     vec![
@@ -203,31 +204,33 @@ fn message(status: StatusCode, title: &str, message: &str) -> Response {
 
 /// Why an invitation cannot be answered now, as a page; `None` when it can.
 pub fn unavailable(invitation: &SurveyInvitation) -> Option<Response> {
-    use trustloop_domain::campaign::CampaignStatus;
-    if invitation.completed {
-        return Some(message(
+    invitation.refusal(today()).map(refusal_page)
+}
+
+/// The page that says why an answer to a link was not taken.
+fn refusal_page(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::UnknownLink => invalid_link(),
+        Refusal::AlreadyAnswered => message(
             StatusCode::GONE,
             "Already answered",
             "This survey has already been answered, so it cannot be answered again. Thank you for taking part.",
-        ));
-    }
-    match invitation.campaign.status {
-        CampaignStatus::Draft => Some(message(
+        ),
+        Refusal::CampaignNotOpen(CampaignStatus::Draft) => message(
             StatusCode::CONFLICT,
             "Not open yet",
             "This survey has not opened yet. Please use the link again once it opens.",
-        )),
-        CampaignStatus::Closed => Some(message(
+        ),
+        Refusal::CampaignNotOpen(_) => message(
             StatusCode::GONE,
             "This survey has closed",
             "The survey has closed and no longer accepts answers.",
-        )),
-        CampaignStatus::Open if invitation.campaign.deadline < today() => Some(message(
+        ),
+        Refusal::PastDeadline => message(
             StatusCode::GONE,
             "The deadline has passed",
             "The deadline for this survey has passed and it no longer accepts answers.",
-        )),
-        CampaignStatus::Open => None,
+        ),
     }
 }
 
@@ -328,30 +331,38 @@ async fn submit_survey(
     Path(token): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    // The usual case (a known link, open, answers that fit) is found and stored by the
-    // intake with the other answers arriving at the same time; anything else is looked up
-    // here to answer with the right page.
-    if well_formed(&token)
-        && state
-            .app
-            .store
-            .submit_form(&hash_token(&token), fields.clone(), today())
-            .await?
-    {
-        return Ok(Redirect::to("/thanks").into_response());
-    }
-    let Some(invitation) = invitation_for(&state, &token).await? else {
+    if !well_formed(&token) {
         return Ok(invalid_link());
-    };
-    accept_answers(
-        &state,
-        Chrome::default(),
-        format!("/s/{token}"),
-        &invitation,
-        &fields,
-        "/thanks",
-    )
-    .await
+    }
+    // Checked here, on the request's task, against every instrument version the store knows;
+    // the intake finds the link's invitation together with the other answers arriving at the
+    // same time and says what became of the form, with what its page needs.
+    let instruments = state.app.store.known_instruments();
+    let form = CheckedForm::check(instruments.iter().map(AsRef::as_ref), &fields);
+    let outcome = state
+        .app
+        .store
+        .submit_form(&hash_token(&token), form, today())
+        .await?;
+    Ok(match outcome {
+        IntakeOutcome::Stored => Redirect::to("/thanks").into_response(),
+        IntakeOutcome::Refused(refusal) => refusal_page(refusal),
+        IntakeOutcome::Invalid {
+            invitation,
+            instrument,
+            errors,
+        } => {
+            let page = survey_page(
+                Chrome::default(),
+                format!("/s/{token}"),
+                &invitation,
+                &instrument,
+                &fields,
+                &errors,
+            );
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+    })
 }
 
 async fn thanks() -> MessagePage {

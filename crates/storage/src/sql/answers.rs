@@ -1,0 +1,146 @@
+//! Answers ([`AnswerStore`]): the invitation a link opens, and the calls that hand answers to
+//! the intake (`intake.rs`) and count them.
+
+use super::intake::stored_or_error;
+use super::*;
+use crate::AnswerStore;
+use trustloop_domain::rating::CheckedForm;
+
+#[sql_impl]
+impl<DB> SqlStore<DB> {
+    /// Hands an answer to the intake task; returns once it is committed or refused.
+    async fn send_to_intake(&self, sent: Sent, today: time::Date) -> StoreResult<IntakeOutcome> {
+        let (reply, outcome) = oneshot::channel();
+        let job = IntakeJob { sent, today, reply };
+        if self.intake.send(job).await.is_err() {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
+    async fn survey_invitation_where(
+        &self,
+        clause: &str,
+        binds: (&str, i64),
+    ) -> StoreResult<Option<SurveyInvitation>> {
+        let row = sqlx::query(&format!("{SURVEY_INVITATION_SELECT} WHERE {clause}"))
+            .bind(binds.0)
+            .bind(binds.1)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(Self::survey_invitation_from_row)
+            .transpose()
+    }
+}
+
+#[sql_impl]
+#[async_trait]
+impl<DB> AnswerStore for SqlStore<DB> {
+    #[tracing::instrument(skip_all)]
+    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<SurveyInvitation>> {
+        self.survey_invitation_where("i.token_hash = $1 AND $2 = 0", (token_hash, 0))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
+    async fn self_invitation(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<Option<SurveyInvitation>> {
+        let row = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM invitations WHERE campaign_id = $1 AND leader_id = $2 AND rater_group = 'self'",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(id) => {
+                self.survey_invitation_where("$1 = '' AND i.id = $2", ("", id))
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn submit_response(
+        &self,
+        invitation: InvitationId,
+        answers: &SurveyAnswers,
+        today: time::Date,
+    ) -> StoreResult<()> {
+        stored_or_error(
+            self.send_to_intake(Sent::Checked(invitation, answers.clone()), today)
+                .await?,
+        )
+    }
+
+    async fn submit_form(
+        &self,
+        token_hash: &str,
+        form: CheckedForm,
+        today: time::Date,
+    ) -> StoreResult<IntakeOutcome> {
+        self.send_to_intake(Sent::Form(token_hash.to_owned(), form), today)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(answers = answers.len()))]
+    async fn load_responses(
+        &self,
+        answers: &[(InvitationId, SurveyAnswers)],
+        today: time::Date,
+    ) -> StoreResult<()> {
+        let sent: Vec<Sent> = answers
+            .iter()
+            .map(|(invitation, answers)| Sent::Checked(*invitation, answers.clone()))
+            .collect();
+        let sent: Vec<(&Sent, time::Date)> = sent.iter().map(|sent| (sent, today)).collect();
+        // All or none: any refusal is the error.
+        Self::accept_batch(
+            &mut *self.pool.acquire().await?,
+            &self.key,
+            &self.instruments,
+            &sent,
+            true,
+        )
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
+    async fn answered_by_group(
+        &self,
+        campaign: CampaignId,
+        leader: PersonId,
+    ) -> StoreResult<BTreeMap<RaterGroup, u32>> {
+        let rows = sqlx::query(
+            "SELECT rater_group, COUNT(*) AS n FROM invitations
+             WHERE campaign_id = $1 AND leader_id = $2 AND completed <> 0 GROUP BY rater_group",
+        )
+        .bind(campaign.0)
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    parse_group(&row.try_get::<String, _>("rater_group")?)?,
+                    row.try_get::<i64, _>("n")? as u32,
+                ))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(campaign = %campaign))]
+    async fn pending_answers(&self, campaign: CampaignId) -> StoreResult<u64> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM pending_answers WHERE campaign_id = $1")
+                .bind(campaign.0)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,74 @@
+//! The store's traits, one per aggregate of the model, and [`Store`], their sum.
+//!
+//! Each aggregate (people, campaigns, answers…) has a small trait of its own in a module here,
+//! implemented for both SQL backends by the module of the same name in `crate::sql`, and tested
+//! on both by the file of the same name in `tests/contract/`. A new capability adds its
+//! aggregate the same way:
+//! 1. a trait here (`store/NAME.rs`), re-exported from the crate and its prelude, and named in
+//!    `store_of!` below, which makes it one of the supertraits of [`Store`];
+//! 2. its SQL in `sql/NAME.rs`: `#[sql_impl] #[async_trait] impl<DB> NameStore for SqlStore<DB>`
+//!    (the attribute adds the bounds every statement needs), with its tables in a new migration
+//!    for each backend;
+//! 3. its contract in `tests/contract/NAME.rs`, listed in `contract!` (in `main.rs`) so that
+//!    every test runs on SQLite and PostgreSQL.
+
+mod accounts;
+mod answers;
+mod audit;
+mod campaigns;
+mod import_jobs;
+mod instruments;
+mod people;
+mod results;
+mod segments;
+
+pub use accounts::AccountStore;
+pub use answers::AnswerStore;
+pub use audit::AuditStore;
+pub use campaigns::CampaignStore;
+pub use import_jobs::ImportJobStore;
+pub use instruments::InstrumentStore;
+pub use people::PeopleStore;
+pub use results::ResultStore;
+pub use segments::SegmentViewStore;
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Whether the database can be reached.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// Answers when the database can be reached.
+    async fn health(&self) -> StoreResult<()>;
+}
+
+/// A shared handle to the configured backend.
+pub type DynStore = Arc<dyn Store>;
+
+/// Declares [`Store`] as the sum of `aggregates`, and gives it to whatever implements them all:
+/// the list of aggregates is written once, here.
+macro_rules! store_of {
+    ($($aggregate:ident),+ $(,)?) => {
+        /// Everything Trustloop keeps: the sum of the aggregates' stores, for whoever needs all
+        /// of it (the web layer and the command line hold a [`DynStore`]). Each method is one
+        /// unit of work: writes that belong together are done in one transaction inside the
+        /// backend.
+        pub trait Store: $($aggregate +)+ Send + Sync + 'static {}
+
+        impl<T> Store for T where T: $($aggregate +)+ Send + Sync + 'static {}
+    };
+}
+
+store_of!(
+    HealthStore,
+    InstrumentStore,
+    PeopleStore,
+    AccountStore,
+    CampaignStore,
+    AnswerStore,
+    ResultStore,
+    ImportJobStore,
+    AuditStore,
+    SegmentViewStore,
+);

@@ -1,0 +1,98 @@
+//! The storage contract: what every backend behind [`Store`] must do, written once and run on
+//! each backend.
+//!
+//! The tests are written in one file per aggregate of the store (`people.rs`, `campaigns.rs`,
+//! `answers.rs`…), as `async fn(DynStore)`; what they share is in `helpers.rs`. `contract!`
+//! below lists them all (`FILE::NAME`) and turns each into two tests, `sqlite::NAME` and
+//! `postgres::NAME`, each with a fresh, empty database:
+//! - the SQLite variant always runs, on a file in a temporary folder;
+//! - the PostgreSQL variant is marked `#[ignore]`, so a plain `cargo test` reports it as
+//!   *ignored* rather than passing it without a server. Run it with `-- --ignored` (only these)
+//!   or `-- --include-ignored` (all) and `TRUSTLOOP_TEST_POSTGRES` set to a server URL such as
+//!   the one `scripts/postgres start DIR` prints; each test then creates its own database
+//!   `t_<random>` on that server. Asked to run without that variable, it fails and says why.
+//!
+//! Cargo cannot make `#[ignore]` depend on an environment variable without rebuilding the crate
+//! whenever the variable changes, hence an ignore that is always there and a run-time check.
+
+/// Turns each `async fn(DynStore)` named (`FILE::NAME`) into a test on SQLite (`sqlite::NAME`)
+/// and one on PostgreSQL (`postgres::NAME`, ignored unless asked for), each on a fresh database.
+macro_rules! contract {
+    ($($aggregate:ident::$name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let fixture = crate::helpers::sqlite_fixture().await;
+                    crate::$aggregate::$name(fixture.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+                async fn $name() {
+                    let fixture = crate::helpers::postgres_fixture().await;
+                    crate::$aggregate::$name(fixture.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+mod accounts;
+mod answers;
+mod audit;
+mod campaigns;
+mod database;
+mod helpers;
+mod import_jobs;
+mod instruments;
+mod intake;
+mod people;
+mod results;
+mod segments;
+mod upgrades;
+
+contract!(
+    accounts::a_session_lasts_until_it_expires_or_is_deleted,
+    accounts::accounts_are_unique_by_email_and_found_by_email_or_id,
+    accounts::sign_in_failures_are_counted_per_key_since_a_time_and_cleared,
+    accounts::api_tokens_are_listed_newest_first_used_and_revoked_only_by_their_owner,
+    accounts::a_password_link_works_once_before_it_expires_and_ends_the_users_sessions,
+    answers::an_answer_is_accepted_once_and_counted_in_progress,
+    answers::concurrent_answers_to_one_invitation_store_exactly_one_response,
+    answers::a_campaign_that_is_not_open_or_past_its_deadline_refuses_answers,
+    answers::a_form_sent_to_a_link_is_stored_only_when_the_link_is_open_and_the_answers_fit,
+    answers::a_form_sent_to_a_link_says_what_became_of_it,
+    answers::the_leaders_own_survey_is_found_by_campaign_and_leader,
+    audit::audit_events_come_newest_first_in_pages,
+    campaigns::a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first,
+    campaigns::adding_a_leader_proposes_self_manager_and_direct_reports,
+    campaigns::a_leader_added_twice_or_unknown_is_refused,
+    campaigns::an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed,
+    campaigns::invitations_are_listed_by_leader_then_group_then_name,
+    campaigns::issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links,
+    campaigns::links_issued_at_the_same_time_each_open_their_invitation,
+    campaigns::a_campaign_moves_from_draft_to_open_to_closed_and_never_back,
+    database::the_store_answers_its_health_check,
+    import_jobs::an_import_job_records_its_progress_and_problems,
+    instruments::built_in_instruments_are_registered_and_a_changed_version_is_refused,
+    intake::bulk_loaded_answers_are_stored_exactly_as_answers_submitted_one_by_one,
+    intake::answers_become_readable_only_in_batches_of_k_or_when_the_campaign_closes,
+    intake::answers_committed_together_are_released_by_the_same_rule_as_answers_one_by_one,
+    intake::at_close_small_groups_are_written_as_others_or_stay_sealed_as_the_report_would_show_them,
+    people::an_import_adds_people_with_teams_managers_and_attributes,
+    people::a_second_import_updates_known_people_and_replaces_their_attributes,
+    people::an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing,
+    people::a_large_import_crosses_batch_boundaries_and_reports_progress,
+    people::people_are_listed_by_name_in_pages_and_found_by_name_or_email,
+    results::responses_come_back_per_leader_without_who_gave_them,
+    results::campaign_responses_carry_the_leader_each_response_rates,
+    results::team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
+    results::each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
+    segments::attribute_values_list_everyones_attributes_with_few_enough_values,
+    segments::segment_views_are_kept_per_viewer_and_campaign_once_each,
+    segments::concurrent_segment_view_decisions_of_one_viewer_each_see_the_others,
+);
