@@ -2,6 +2,7 @@
 //! privacy rules. The web layer only lays out what this module decided to show.
 
 use crate::analytics::{Contribution, MEASURES};
+use crate::display;
 use crate::instrument::{Instrument, Measures};
 use crate::model::{Element, RaterGroup};
 use crate::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
@@ -234,15 +235,30 @@ pub struct GroupAgreement {
 }
 
 impl GroupAgreement {
-    /// A word for the agreement: "strong" (≥ .70), "moderate" (≥ .50) or "weak", from awg(j) when
-    /// defined, otherwise rwg(j).
+    /// The index the report shows: awg(j) when defined, otherwise rwg(j), with its name ("awg"
+    /// or "rwg"); `None` when neither is defined.
+    pub fn index(&self) -> Option<(&'static str, f64)> {
+        self.awg_j
+            .map(|v| ("awg", v))
+            .or(self.rwg_j.map(|v| ("rwg", v)))
+    }
+
+    /// The shown index and its word, as [`crate::display::agreement`] writes them: the name of
+    /// the index, its value to two decimals, and "strong", "moderate" or "weak" chosen from that
+    /// shown value (`("awg", "0.70", "strong")` for an awg(j) of 0.6991).
+    pub fn shown(&self) -> Option<(&'static str, String, &'static str)> {
+        self.index().map(|(name, value)| {
+            let (shown, word) = display::agreement(value);
+            (name, shown, word)
+        })
+    }
+
+    /// A word for the agreement: "strong" (shown as .70 or more), "moderate" (.50 or more) or
+    /// "weak", from awg(j) when defined, otherwise rwg(j); "" when neither is. Chosen from the
+    /// index rounded to the two decimals it is shown with (see [`GroupAgreement::shown`], which
+    /// gives the number and the word together).
     pub fn label(&self) -> &'static str {
-        match self.awg_j.or(self.rwg_j) {
-            Some(v) if v >= 0.70 => "strong",
-            Some(v) if v >= 0.50 => "moderate",
-            Some(_) => "weak",
-            None => "",
-        }
+        self.shown().map_or("", |(_, _, word)| word)
     }
 }
 
@@ -263,7 +279,8 @@ pub struct ScoreRow {
     pub withheld: Vec<bool>,
     /// The leader's own score, if they took the self-assessment.
     pub self_score: Option<f64>,
-    /// Self against others, decided with the others' uncertainty.
+    /// Self against others, decided with the others' uncertainty on the figures as shown (see
+    /// [`display::gap`]).
     pub gap: SelfOtherGap,
     /// The others' score as a percentile among the campaign's leaders, when there are enough.
     pub percentile: Option<f64>,
@@ -483,7 +500,8 @@ impl Report {
                 .find(|r| r.group == RaterGroup::SelfRating)
                 .and_then(|r| r.value(element));
             let gap = match (self_score, &others) {
-                (Some(s), Some(o)) => stats::compare_self(s, o.interval),
+                // Decided on the figures as shown, so that the word never contradicts them.
+                (Some(s), Some(o)) => display::gap(s, o.interval),
                 _ => SelfOtherGap::Unknown,
             };
             let percentile = match (&others, context.norm(element)) {
