@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 mod context;
 
-pub use context::{CampaignContext, MIN_NORM_LEADERS, Norm, ReliabilityBasis, measure_key};
+pub use context::{
+    CampaignContext, MIN_NORM_LEADERS, NORM_TIE_TOLERANCE, Norm, ReliabilityBasis, measure_key,
+};
 
 /// One stored, anonymous response as the report reads it: the rater group and the ratings, with
 /// nothing that identifies the rater.

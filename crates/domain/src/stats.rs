@@ -320,6 +320,22 @@ mod tests {
         }
 
         #[test]
+        fn values_within_the_tie_tolerance_count_half(
+            values in sample(), pick in 0usize..1000, tolerance in 0.0..5.0f64, nudge in -0.9..0.9f64
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            // A probe within the tolerance of one of the values.
+            let probe = values[pick % values.len()] + nudge * tolerance;
+            let rank = percentile_rank_sorted_within(probe, &sorted, tolerance).unwrap();
+            let (low, high) = (probe - tolerance, probe + tolerance);
+            let below = values.iter().filter(|&&v| v < low).count();
+            let ties = values.iter().filter(|&&v| low <= v && v <= high).count();
+            prop_assert_eq!(rank, 100.0 * (below as f64 + 0.5 * ties as f64) / values.len() as f64);
+            prop_assert!(ties >= 1 && 0.0 < rank && rank < 100.0, "{} with {} ties", rank, ties);
+        }
+
+        #[test]
         fn percentile_rank_is_between_0_and_100_and_monotone(values in sample(), a in -1500.0..1500.0f64, b in -1500.0..1500.0f64) {
             let pa = percentile_rank(a, &values).unwrap();
             let pb = percentile_rank(b, &values).unwrap();

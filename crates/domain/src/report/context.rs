@@ -17,6 +17,12 @@ use std::collections::BTreeMap;
 /// before one rater's reliability is estimated from it rather than taken from research.
 pub const MIN_NORM_LEADERS: usize = 5;
 
+/// How close (in points on 0–100) two leaders' scores are when a percentile rank counts them as
+/// a tie. A leader's score is a mean of their raters' scores; the same mean summed in another
+/// order, or of other raters with the same total, can differ in the last bits (about 1e-14);
+/// no difference a report could show is below 1e-9.
+pub const NORM_TIE_TOLERANCE: f64 = 1e-9;
+
 /// Where the reliability of one rater's score comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,10 +84,16 @@ impl Norm {
         self.0.is_empty()
     }
 
-    /// The percentile rank of `score` among the leaders: exactly
-    /// [`stats::percentile_rank`] over the scores, `None` where that is an error.
+    /// The percentile rank (0–100) of `score` among the leaders, counting scores within
+    /// [`NORM_TIE_TOLERANCE`] of it as ties (half below, half above):
+    /// [`stats::percentile_rank_sorted_within`]; `None` for a score that is not finite or an
+    /// empty norm.
+    ///
+    /// A leader's own score is in the norm, so their rank lies strictly between 0 and 100: at
+    /// least their own half counts above and below them, even when the norm was stored by an
+    /// earlier version that summed in another order.
     pub fn percentile_rank(&self, score: f64) -> Option<f64> {
-        stats::percentile_rank_sorted(score, &self.0).ok()
+        stats::percentile_rank_sorted_within(score, &self.0, NORM_TIE_TOLERANCE).ok()
     }
 }
 
@@ -157,11 +169,13 @@ impl CampaignContext {
                     responses.iter().map(|(g, v)| (*g, v[slot])).collect();
                 let columns = measure_columns(&plan, rules.min_rater_group as usize, &values);
                 let values = pooled_others(&plan, &columns);
-                if !values.is_empty() {
+                // The very computation of the report's mean (Score::from_rater_scores), so that
+                // the leader's own entry equals their report's figure to the last bit.
+                if let Some(summary) = stats::summarize(&values) {
                     norms
                         .entry(measure_key(measure).to_string())
                         .or_default()
-                        .push(values.iter().sum::<f64>() / values.len() as f64);
+                        .push(summary.mean);
                 }
             }
         }
@@ -208,8 +222,22 @@ pub fn measure_key(measure: Option<Element>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::tests::spread;
+    use crate::display;
+    use crate::rating::Rating;
+    use crate::report::tests::{response, spread};
     use crate::report::{Report, answered_in};
+
+    /// The rank of `probe` among `scores` by counting one by one those below it and those within
+    /// the tie tolerance of it: the definition, without sorting or searching.
+    fn rank_by_counting(probe: f64, scores: &[f64]) -> Option<f64> {
+        if !probe.is_finite() || scores.is_empty() {
+            return None;
+        }
+        let (low, high) = (probe - NORM_TIE_TOLERANCE, probe + NORM_TIE_TOLERANCE);
+        let below = scores.iter().filter(|&&v| v < low).count();
+        let ties = scores.iter().filter(|&&v| low <= v && v <= high).count();
+        Some(100.0 * (below as f64 + 0.5 * ties as f64) / scores.len() as f64)
+    }
 
     #[test]
     fn the_campaign_context_estimates_reliability_and_norms_from_enough_leaders() {
@@ -312,12 +340,19 @@ mod tests {
             for probe in probes {
                 assert_eq!(
                     norm.percentile_rank(probe),
-                    stats::percentile_rank(probe, scores).ok(),
+                    rank_by_counting(probe, scores),
                     "{key} at {probe}"
                 );
             }
+            // A last-bit difference never moves a rank.
+            for s in scores {
+                let rank = norm.percentile_rank(*s);
+                assert_eq!(norm.percentile_rank(s.next_up()), rank);
+                assert_eq!(norm.percentile_rank(s.next_down()), rank);
+            }
         }
-        // Every leader's report ranks them exactly as the unsorted scores do.
+        // Every leader's report ranks them exactly as counting in the unsorted scores does,
+        // strictly between 0 and 100: they are among the leaders.
         for leader in 0..40usize {
             let responses: Vec<Response> = all
                 .iter()
@@ -334,9 +369,188 @@ mod tests {
             );
             for row in std::iter::once(&report.trust_index).chain(&report.elements) {
                 let mean = row.others.as_ref().expect("others' score").mean;
-                let before = stats::percentile_rank(mean, &unsorted[measure_key(row.element)]);
-                assert_eq!(row.percentile, before.ok());
-                assert!(row.percentile.is_some());
+                let before = rank_by_counting(mean, &unsorted[measure_key(row.element)]);
+                assert_eq!(row.percentile, before);
+                assert!(row.percentile.is_some_and(|p| 0.0 < p && p < 100.0));
+            }
+        }
+    }
+
+    /// A direct report's response giving every item of each element one point: `points` holds
+    /// relationships, judgement and consistency, in the order of [`Element::ALL`].
+    fn rating_elements(instrument: &Instrument, points: [u8; 3]) -> Response {
+        let mut r = response(instrument, RaterGroup::DirectReport, 3);
+        for (element, point) in Element::ALL.into_iter().zip(points) {
+            for item in instrument.items_for(element) {
+                r.ratings.insert(item.code.clone(), Rating::Score(point));
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn tied_leaders_count_half_and_no_leader_is_above_or_below_everyone() {
+        let instrument = Instrument::current();
+        let rules = PrivacyRules::default();
+        // Three leaders tie at the top with the same total in different raters and orders,
+        // two tie at the bottom.
+        let leaders: [&[[u8; 3]]; 6] = [
+            &[[5, 5, 5], [3, 3, 3], [4, 4, 4]],
+            &[[4, 4, 4], [4, 4, 4], [4, 4, 4]],
+            &[[3, 3, 3], [5, 5, 5], [4, 4, 4]],
+            &[[2, 2, 2], [2, 2, 2], [2, 2, 2]],
+            &[[1, 1, 1], [3, 3, 3], [2, 2, 2]],
+            &[[3, 3, 3], [3, 3, 3], [3, 3, 3]],
+        ];
+        let all: Vec<(usize, Response)> = leaders
+            .iter()
+            .enumerate()
+            .flat_map(|(l, raters)| {
+                raters
+                    .iter()
+                    .map(move |p| (l, rating_elements(&Instrument::current(), *p)))
+            })
+            .collect();
+        let context = CampaignContext::from_campaign(&instrument, &rules, &all);
+        let rank = |leader: usize| {
+            let responses: Vec<Response> = all
+                .iter()
+                .filter(|(l, _)| *l == leader)
+                .map(|(_, r)| r.clone())
+                .collect();
+            let report = Report::build(
+                &instrument,
+                &rules,
+                &context,
+                &answered_in(&responses),
+                &responses,
+                &[],
+            );
+            report.trust_index.percentile.expect("six leaders")
+        };
+        // Top: 3 below, 3 tied → (3 + 1.5) / 6; middle: (2 + 0.5) / 6; bottom: (0 + 1) / 6.
+        for top in [0, 1, 2] {
+            assert_eq!(rank(top), 75.0);
+        }
+        assert_eq!(rank(5), 100.0 * 2.5 / 6.0);
+        for bottom in [3, 4] {
+            assert_eq!(rank(bottom), 100.0 / 6.0);
+        }
+        let norm = context.norm(None).expect("six leaders");
+        let top = norm.scores()[5];
+        for probe in [top.next_up(), top.next_down(), top + 1e-10] {
+            assert_eq!(norm.percentile_rank(probe), Some(75.0), "{probe}");
+        }
+    }
+
+    /// A leader's raters, each as the points given to the items in instrument order (cycled
+    /// when the instrument has more items), and whether a twin of the leader joins the campaign.
+    fn leader() -> impl proptest::strategy::Strategy<Value = (Vec<Vec<u8>>, bool, usize)> {
+        (
+            proptest::collection::vec(proptest::collection::vec(1u8..=5, 1..12), 3..6),
+            proptest::bool::ANY,
+            0usize..64,
+        )
+    }
+
+    /// A direct report's response giving item `i` the point `points[i % points.len()]`.
+    fn rating_items(instrument: &Instrument, points: &[u8]) -> Response {
+        let mut r = response(instrument, RaterGroup::DirectReport, 3);
+        for (i, item) in instrument.items.iter().enumerate() {
+            r.ratings
+                .insert(item.code.clone(), Rating::Score(points[i % points.len()]));
+        }
+        r
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn percentiles_are_the_exact_ranks_of_the_leaders_true_scores(
+            bases in proptest::collection::vec(leader(), MIN_NORM_LEADERS..10)
+        ) {
+            let instrument = Instrument::current();
+            let rules = PrivacyRules::default();
+            let width = instrument.items.len();
+            // Every rater's points, one per item.
+            let mut leaders: Vec<Vec<Vec<u8>>> = Vec::new();
+            for (raters, twin, pick) in &bases {
+                let raters: Vec<Vec<u8>> = raters
+                    .iter()
+                    .map(|p| (0..width).map(|i| p[i % p.len()]).collect())
+                    .collect();
+                if *twin {
+                    // The same answers in the other order, and two raters swapping their
+                    // points on one item: other people, the same true scores, other sums.
+                    let mut other: Vec<Vec<u8>> = raters.iter().rev().cloned().collect();
+                    let (item, last) = (pick % width, other.len() - 1);
+                    let (first, rest) = other.split_at_mut(1);
+                    std::mem::swap(&mut first[0][item], &mut rest[last - 1][item]);
+                    leaders.push(other);
+                }
+                leaders.push(raters);
+            }
+            let all: Vec<(usize, Response)> = leaders
+                .iter()
+                .enumerate()
+                .flat_map(|(l, raters)| raters.iter().map(move |p| (l, p)))
+                .map(|(l, p)| (l, rating_items(&instrument, p)))
+                .collect();
+            let context = CampaignContext::from_campaign(&instrument, &rules, &all);
+            // Each leader's true score on each measure as a fraction (total, raters) of whole
+            // numbers, up to an increasing affine map: an element's score is 25 · (S/m − 1) with
+            // S the points a rater gave its m items, and the Trust Index weighs them 4:3:3.
+            let items_of = |e: Element| -> Vec<usize> {
+                (0..width).filter(|i| instrument.items[*i].measures == crate::instrument::Measures::Element(e)).collect()
+            };
+            let items = Element::ALL.map(items_of);
+            let m = items.clone().map(|i| i.len() as i64);
+            let exact = |raters: &[Vec<u8>], slot: usize| -> (i64, i64) {
+                let total = raters
+                    .iter()
+                    .map(|p| {
+                        let [r, j, c] = items.clone().map(|i| i.iter().map(|&i| i64::from(p[i])).sum::<i64>());
+                        match slot {
+                            0 => 4 * r * m[1] * m[2] + 3 * j * m[0] * m[2] + 3 * c * m[0] * m[1],
+                            slot => [r, j, c][slot - 1],
+                        }
+                    })
+                    .sum();
+                (total, raters.len() as i64)
+            };
+            for (l, raters) in leaders.iter().enumerate() {
+                let responses: Vec<Response> = all
+                    .iter()
+                    .filter(|(leader, _)| *leader == l)
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                let report = Report::build(
+                    &instrument,
+                    &rules,
+                    &context,
+                    &answered_in(&responses),
+                    &responses,
+                    &[],
+                );
+                for (slot, row) in std::iter::once(&report.trust_index)
+                    .chain(&report.elements)
+                    .enumerate()
+                {
+                    let (a, n) = exact(raters, slot);
+                    let (mut below, mut ties) = (0usize, 0usize);
+                    for other in &leaders {
+                        let (b, m) = exact(other, slot);
+                        match (b * n).cmp(&(a * m)) {
+                            std::cmp::Ordering::Less => below += 1,
+                            std::cmp::Ordering::Equal => ties += 1,
+                            std::cmp::Ordering::Greater => {}
+                        }
+                    }
+                    let expected =
+                        100.0 * (below as f64 + 0.5 * ties as f64) / leaders.len() as f64;
+                    proptest::prop_assert_eq!(row.percentile, Some(expected), "leader {} slot {}", l, slot);
+                    let words = display::percentile(expected).expect("a rank");
+                    proptest::prop_assert!(!words.contains("100%") && !words.contains(" 0%"));
+                }
             }
         }
     }
