@@ -314,7 +314,7 @@ impl Report {
                 .and_then(|r| r.value(element));
             let gap = match (self_score, &others) {
                 // Decided on the figures as shown, so that the word never contradicts them.
-                (Some(s), Some(o)) => display::gap(s, o.interval),
+                (Some(s), Some(o)) => display::gap(s, o.ci95),
                 _ => SelfOtherGap::Unknown,
             };
             let percentile = match (&others, context.norm(element)) {

@@ -134,7 +134,12 @@ pub struct Score {
     pub mean: f64,
     /// The standard deviation across raters, when there are at least two.
     pub sd: Option<f64>,
-    /// The 95% confidence interval, clipped to 0–100, when there are at least two raters.
+    /// The 95% confidence interval of the mean (Student's t), as computed: not clipped, so an
+    /// end can lie outside 0–100 (a wide interval of few raters). `None` below two raters.
+    /// Show it with [`display::interval`], which clips it to the scale.
+    pub ci95: Option<(f64, f64)>,
+    /// [`Score::ci95`] clipped to 0–100, the interval as drawn ([`display::clip_to_scale`]).
+    /// Kept for the pages that read it; new code reads `ci95` and clips only to show it.
     pub interval: Option<(f64, f64)>,
     /// The reliability of this mean of `n` raters (Spearman–Brown from one rater's reliability).
     pub reliability_coefficient: f64,
@@ -171,9 +176,8 @@ impl Score {
             n: summary.n,
             mean: summary.mean,
             sd: summary.sd,
-            interval: summary
-                .ci95
-                .map(|(lo, hi)| (lo.clamp(0.0, 100.0), hi.clamp(0.0, 100.0))),
+            ci95: summary.ci95,
+            interval: summary.ci95.map(display::clip_to_scale),
             reliability_coefficient,
             more_raters_for_solid,
             reliability,
@@ -274,6 +278,21 @@ mod tests {
         let strong = Score::from_rater_scores(&[60.0, 65.0, 70.0, 75.0], 0.5).expect("score");
         assert_eq!(strong.reliability, Reliability::Solid);
         assert!(Score::from_rater_scores(&[], rho).is_none());
+    }
+
+    #[test]
+    fn the_interval_is_kept_unclipped_beside_the_clipped_one() {
+        let few = Score::from_rater_scores(&[90.0, 100.0, 100.0], 0.19).expect("score");
+        let (low, high) = few.ci95.expect("three raters");
+        assert!(
+            high > 100.0,
+            "Student's t with two df reaches past the scale: {high}"
+        );
+        assert_eq!(few.interval, Some((low, 100.0)));
+        assert_eq!(few.interval, few.ci95.map(display::clip_to_scale));
+        assert_eq!(display::interval(few.ci95.expect("three raters")), "82–100");
+        let one = Score::from_rater_scores(&[90.0], 0.19).expect("score");
+        assert_eq!((one.ci95, one.interval), (None, None));
     }
 
     #[test]
