@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 mod context;
 
 pub use context::{
-    CampaignContext, MIN_NORM_LEADERS, NORM_TIE_TOLERANCE, Norm, ReliabilityBasis, measure_key,
+    CampaignContext, MIN_NORM_LEADERS, NORM_TIE_TOLERANCE, Norm, RaterReliability,
+    ReliabilityBasis, measure_key,
 };
 
 /// One stored, anonymous response as the report reads it: the rater group and the ratings, with
@@ -96,7 +97,12 @@ pub struct ScoreRow {
     /// [`display::gap`]).
     pub gap: SelfOtherGap,
     /// The others' score as a percentile among the campaign's leaders, when there are enough.
+    /// In words: [`display::percentile`].
     pub percentile: Option<f64>,
+    /// The reliability of one rater's score on this measure that the row's scores (their
+    /// Spearman–Brown coefficient, word and raters needed) rest on, and where it comes from:
+    /// the element's own, or the Trust Index's (see [`CampaignContext::reliability`]).
+    pub rater_reliability: RaterReliability,
 }
 
 /// How raters answered one item: counts per scale point, never single answers.
@@ -163,7 +169,8 @@ pub struct Report {
     pub focus: Option<Element>,
     /// Agreement within each shown column (aligned with `plan.shown`), when it has 2+ raters.
     pub agreement: Vec<Option<GroupAgreement>>,
-    /// Where the reliability words come from.
+    /// Where the Trust Index's reliability words come from (also used for the overall items);
+    /// each row's own is [`ScoreRow::rater_reliability`].
     pub basis: ReliabilityBasis,
 }
 
@@ -285,6 +292,7 @@ impl Report {
         responses: &[Response],
         comments: &[Comment],
     ) -> Report {
+        // The Trust Index's, for the overall items; each row takes its measure's own.
         let rho = context.single_rater_reliability;
         let (plan, raters) = score_raters(instrument, rules, answered, responses);
         let columns: Vec<RaterGroup> = plan.shown.iter().map(|g| g.label).collect();
@@ -292,6 +300,8 @@ impl Report {
 
         let k = rules.min_rater_group as usize;
         let row = |element: Option<Element>| {
+            let rater_reliability = context.reliability(element);
+            let rho = rater_reliability.single_rater;
             let values: Vec<(RaterGroup, Option<f64>)> =
                 raters.iter().map(|r| (r.group, r.value(element))).collect();
             let columns = measure_columns(&plan, k, &values);
@@ -329,6 +339,7 @@ impl Report {
                 self_score,
                 gap,
                 percentile,
+                rater_reliability,
             }
         };
         let trust_index = row(None);

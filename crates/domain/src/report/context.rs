@@ -27,7 +27,7 @@ pub const NORM_TIE_TOLERANCE: f64 = 1e-9;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReliabilityBasis {
-    /// Estimated from this campaign: ICC(1) of the Trust Index across its leaders.
+    /// Estimated from this campaign: ICC(1) of the measure's rater scores across its leaders.
     Campaign {
         /// The ICC(1) found.
         icc1: f64,
@@ -39,14 +39,64 @@ pub enum ReliabilityBasis {
     Research,
 }
 
+/// The reliability of one rater's score on one measure, and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct RaterReliability {
+    /// The reliability of one rater's score: the campaign's ICC(1), or the research prior.
+    pub single_rater: f64,
+    /// Where that number comes from.
+    pub basis: ReliabilityBasis,
+}
+
+impl RaterReliability {
+    /// The research prior, [`PRIOR_SINGLE_RATER_RELIABILITY`].
+    pub const RESEARCH: RaterReliability = RaterReliability {
+        single_rater: PRIOR_SINGLE_RATER_RELIABILITY,
+        basis: ReliabilityBasis::Research,
+    };
+
+    /// The reliability of one rater's score on a measure from each leader's raters' scores on
+    /// it (a leader with fewer than two such scores left out): ICC(1) across the leaders when
+    /// there are at least [`MIN_NORM_LEADERS`] and it lies in [0.05, 0.95); otherwise the
+    /// research prior (a small campaign's estimate, or one at an end of the range, says more
+    /// about the campaign's size than about its raters).
+    fn estimate(groups: &[Vec<f64>]) -> RaterReliability {
+        let estimate = (groups.len() >= MIN_NORM_LEADERS)
+            .then(|| stats::icc_oneway(groups).ok())
+            .flatten()
+            .map(|icc| icc.icc1)
+            .filter(|icc1| (0.05..0.95).contains(icc1));
+        match estimate {
+            Some(icc1) => RaterReliability {
+                single_rater: icc1,
+                basis: ReliabilityBasis::Campaign {
+                    icc1,
+                    leaders: groups.len(),
+                },
+            },
+            None => RaterReliability::RESEARCH,
+        }
+    }
+}
+
 /// Campaign-wide facts a leader's report needs beyond the leader's own answers: how reliable one
-/// rater's score is, and the distribution of leaders' scores for percentiles.
+/// rater's score is on each measure, and the distribution of leaders' scores for percentiles.
+///
+/// Stored as JSON for a closed campaign. `element_reliability` was added later: a context
+/// stored without it reads with an empty map, and [`CampaignContext::reliability`] then gives
+/// every element the Trust Index's reliability, as the reports of that version did.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CampaignContext {
-    /// The reliability of one rater's score used for every reliability word.
+    /// The reliability of one rater's Trust Index score: for the Trust Index row, the overall
+    /// items, and every element of a context stored before elements had their own.
     pub single_rater_reliability: f64,
     /// Where that number comes from.
     pub basis: ReliabilityBasis,
+    /// Per element (keyed by [`measure_key`]), the reliability of one rater's score on that
+    /// element, estimated from the element's own scores by the Trust Index's rules. Read it
+    /// through [`CampaignContext::reliability`].
+    #[serde(default)]
+    pub element_reliability: BTreeMap<String, RaterReliability>,
     /// Per measure (keyed by [`measure_key`]), the others' scores of every leader with a shown
     /// score, when at least [`MIN_NORM_LEADERS`] leaders have one.
     pub norms: BTreeMap<String, Norm>,
@@ -109,6 +159,7 @@ impl CampaignContext {
         CampaignContext {
             single_rater_reliability: PRIOR_SINGLE_RATER_RELIABILITY,
             basis: ReliabilityBasis::Research,
+            element_reliability: BTreeMap::new(),
             norms: BTreeMap::new(),
         }
     }
@@ -147,21 +198,24 @@ impl CampaignContext {
                 .push((*group, *values));
         }
         let mut norms: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let mut icc_groups: Vec<Vec<f64>> = Vec::new();
+        // Per measure of MEASURES, each leader's raters' scores.
+        let mut icc_groups: [Vec<Vec<f64>>; 4] = Default::default();
         for responses in by_leader.values() {
             let mut respondents = BTreeMap::new();
             for (group, _) in responses {
                 *respondents.entry(*group).or_insert(0u32) += 1;
             }
             let plan = plan_rater_groups(rules, &respondents);
-            // The leader's report counts these answers; the hidden groups' nowhere.
-            let trust: Vec<f64> = responses
-                .iter()
-                .filter(|(g, _)| *g != RaterGroup::SelfRating && plan.counts(*g))
-                .filter_map(|(_, v)| v[0])
-                .collect();
-            if trust.len() >= 2 {
-                icc_groups.push(trust);
+            for (slot, groups) in icc_groups.iter_mut().enumerate() {
+                // The leader's report counts these answers; the hidden groups' nowhere.
+                let scores: Vec<f64> = responses
+                    .iter()
+                    .filter(|(g, _)| *g != RaterGroup::SelfRating && plan.counts(*g))
+                    .filter_map(|(_, v)| v[slot])
+                    .collect();
+                if scores.len() >= 2 {
+                    groups.push(scores);
+                }
             }
             for (slot, measure) in MEASURES.into_iter().enumerate() {
                 // Exactly the values behind the "others" figure of the leader's report.
@@ -184,25 +238,33 @@ impl CampaignContext {
             .filter(|(_, v)| v.len() >= MIN_NORM_LEADERS)
             .map(|(k, v)| (k, Norm::new(v)))
             .collect();
-        let estimate = (icc_groups.len() >= MIN_NORM_LEADERS)
-            .then(|| stats::icc_oneway(&icc_groups).ok())
-            .flatten()
-            .map(|icc| icc.icc1)
-            .filter(|icc1| (0.05..0.95).contains(icc1));
-        match estimate {
-            Some(icc1) => CampaignContext {
-                single_rater_reliability: icc1,
-                basis: ReliabilityBasis::Campaign {
-                    icc1,
-                    leaders: icc_groups.len(),
-                },
-                norms,
-            },
-            None => CampaignContext {
-                norms,
-                ..CampaignContext::research_only()
-            },
+        let estimates = icc_groups.map(|g| RaterReliability::estimate(&g));
+        CampaignContext {
+            single_rater_reliability: estimates[0].single_rater,
+            basis: estimates[0].basis,
+            element_reliability: MEASURES
+                .into_iter()
+                .zip(estimates)
+                .filter_map(|(m, r)| m.map(|e| (measure_key(Some(e)).to_string(), r)))
+                .collect(),
+            norms,
         }
+    }
+
+    /// The reliability of one rater's score on `measure` (`None`: the Trust Index): the
+    /// element's own estimate, or the Trust Index's for the Trust Index and for a context stored
+    /// before elements had their own.
+    pub fn reliability(&self, measure: Option<Element>) -> RaterReliability {
+        let trust_index = RaterReliability {
+            single_rater: self.single_rater_reliability,
+            basis: self.basis,
+        };
+        measure.map_or(trust_index, |e| {
+            self.element_reliability
+                .get(measure_key(Some(e)))
+                .copied()
+                .unwrap_or(trust_index)
+        })
     }
 
     /// The leaders' scores on `measure`, when there are enough for percentiles.
@@ -440,6 +502,153 @@ mod tests {
         let top = norm.scores()[5];
         for probe in [top.next_up(), top.next_down(), top + 1e-10] {
             assert_eq!(norm.percentile_rank(probe), Some(75.0), "{probe}");
+        }
+    }
+
+    /// Builds `leader`'s report in the campaign `all` under `context`.
+    fn report_of(context: &CampaignContext, all: &[(usize, Response)], leader: usize) -> Report {
+        let responses: Vec<Response> = all
+            .iter()
+            .filter(|(l, _)| *l == leader)
+            .map(|(_, r)| r.clone())
+            .collect();
+        Report::build(
+            &Instrument::current(),
+            &PrivacyRules::default(),
+            context,
+            &answered_in(&responses),
+            &responses,
+            &[],
+        )
+    }
+
+    /// Six leaders of six raters who differ clearly in relationships, somewhat in judgement, and
+    /// not at all in consistency (every leader's raters give the same spread of points).
+    fn leaders_differing_by_element() -> Vec<(usize, Response)> {
+        let instrument = Instrument::current();
+        let mut all = Vec::new();
+        for (leader, level) in [2u8, 3, 4, 3, 4, 2].into_iter().enumerate() {
+            for rater in 0..6usize {
+                let relationships = if rater % 2 == 0 { level } else { level + 1 };
+                let judgement = [level, 3, 3, 2, 4, 3][rater];
+                let consistency = [1, 5, 3, 2, 4, 3][(rater + leader) % 6];
+                all.push((
+                    leader,
+                    rating_elements(&instrument, [relationships, judgement, consistency]),
+                ));
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn each_element_rests_on_its_own_reliability() {
+        let all = leaders_differing_by_element();
+        let context =
+            CampaignContext::from_campaign(&Instrument::current(), &PrivacyRules::default(), &all);
+        // The relationships estimate is the ICC(1) of the leaders' relationships scores.
+        let groups: Vec<Vec<f64>> = (0..6)
+            .map(|l| {
+                all.iter()
+                    .filter(|(leader, _)| *leader == l)
+                    .filter_map(|(_, r)| {
+                        crate::scoring::rater_element_score(
+                            &Instrument::current(),
+                            &r.ratings,
+                            Element::Relationships,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let icc1 = stats::icc_oneway(&groups).expect("six leaders").icc1;
+        let relationships = context.reliability(Some(Element::Relationships));
+        assert_eq!(
+            relationships,
+            RaterReliability {
+                single_rater: icc1,
+                basis: ReliabilityBasis::Campaign { icc1, leaders: 6 }
+            }
+        );
+        assert!(
+            icc1 > 0.5,
+            "leaders differ clearly in relationships: {icc1}"
+        );
+        // Consistency does not tell the leaders apart: its ICC(1) is below zero, so research.
+        assert_eq!(
+            context.reliability(Some(Element::Consistency)),
+            RaterReliability::RESEARCH
+        );
+        assert_eq!(
+            context.reliability(None).single_rater,
+            context.single_rater_reliability
+        );
+
+        let report = report_of(&context, &all, 0);
+        for row in std::iter::once(&report.trust_index).chain(&report.elements) {
+            let own = context.reliability(row.element);
+            assert_eq!(row.rater_reliability, own);
+            let others = row.others.as_ref().expect("six raters");
+            let expected =
+                crate::scoring::Score::from_rater_scores(&others.values, own.single_rater)
+                    .expect("a score");
+            assert_eq!(
+                (
+                    others.reliability_coefficient,
+                    others.reliability,
+                    others.more_raters_for_solid
+                ),
+                (
+                    expected.reliability_coefficient,
+                    expected.reliability,
+                    expected.more_raters_for_solid
+                )
+            );
+        }
+        let rel = report
+            .element(Element::Relationships)
+            .others
+            .as_ref()
+            .expect("score");
+        let con = report
+            .element(Element::Consistency)
+            .others
+            .as_ref()
+            .expect("score");
+        assert!(
+            (rel.reliability_coefficient - stats::spearman_brown(icc1, 6.0).expect("sb")).abs()
+                < 1e-12
+        );
+        assert_eq!(rel.reliability, crate::scoring::Reliability::Solid);
+        assert_eq!(con.reliability, crate::scoring::Reliability::Indicative);
+        assert_eq!(con.more_raters_for_solid, 4, "ten raters at .19");
+    }
+
+    #[test]
+    fn a_context_stored_before_element_reliability_reads_with_the_trust_index_for_each_element() {
+        let all = leaders_differing_by_element();
+        let context =
+            CampaignContext::from_campaign(&Instrument::current(), &PrivacyRules::default(), &all);
+        let stored = serde_json::to_value(&context).expect("serialises");
+        let read: CampaignContext = serde_json::from_value(stored.clone()).expect("reads");
+        assert_eq!(read, context, "the new field survives a round trip");
+
+        let mut old = stored;
+        old.as_object_mut()
+            .expect("an object")
+            .remove("element_reliability")
+            .expect("written");
+        let old: CampaignContext = serde_json::from_value(old).expect("an old context reads");
+        assert!(old.element_reliability.is_empty());
+        let trust_index = context.reliability(None);
+        for e in Element::ALL {
+            assert_eq!(old.reliability(Some(e)), trust_index);
+        }
+        let report = report_of(&old, &all, 0);
+        for row in &report.elements {
+            let others = row.others.as_ref().expect("six raters");
+            let sb = stats::spearman_brown(trust_index.single_rater, others.n as f64).expect("sb");
+            assert_eq!(others.reliability_coefficient, sb);
         }
     }
 
