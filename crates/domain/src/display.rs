@@ -251,34 +251,30 @@ mod tests {
 
     #[test]
     fn a_percentile_never_reads_higher_than_everyone_or_no_one() {
-        assert_eq!(
-            percentile(72.4).unwrap(),
-            "Higher than 72% of the leaders in this campaign"
-        );
-        assert_eq!(
-            percentile(50.5).unwrap(),
-            "Higher than 51% of the leaders in this campaign"
-        );
-        for top in [99.5, 99.75, 100.0] {
-            assert_eq!(
-                percentile(top).unwrap(),
-                "Higher than almost all of the leaders in this campaign"
-            );
+        let higher_than =
+            |shown: &str| format!("Higher than {shown}% of the leaders in this campaign");
+        let cases = [
+            (72.4, higher_than("72")),
+            (50.5, higher_than("51")),
+            (99.49, higher_than("99")),
+            (0.5, higher_than("1")),
+        ]
+        .into_iter()
+        .chain([99.5, 99.75, 100.0].map(|top| {
+            (
+                top,
+                "Higher than almost all of the leaders in this campaign".to_string(),
+            )
+        }))
+        .chain([0.0, 0.25, 0.49].map(|bottom| {
+            (
+                bottom,
+                "Lower than almost all of the leaders in this campaign".to_string(),
+            )
+        }));
+        for (rank, words) in cases {
+            assert_eq!(percentile(rank), Some(words), "{rank}");
         }
-        assert_eq!(
-            percentile(99.49).unwrap(),
-            "Higher than 99% of the leaders in this campaign"
-        );
-        for bottom in [0.0, 0.25, 0.49] {
-            assert_eq!(
-                percentile(bottom).unwrap(),
-                "Lower than almost all of the leaders in this campaign"
-            );
-        }
-        assert_eq!(
-            percentile(0.5).unwrap(),
-            "Higher than 1% of the leaders in this campaign"
-        );
         assert!(percentile(f64::NAN).is_none());
         assert!(percentile(100.1).is_none());
         assert!(percentile(-0.1).is_none());

@@ -416,19 +416,7 @@ mod tests {
         // Every leader's report ranks them exactly as counting in the unsorted scores does,
         // strictly between 0 and 100: they are among the leaders.
         for leader in 0..40usize {
-            let responses: Vec<Response> = all
-                .iter()
-                .filter(|(l, _)| *l == leader)
-                .map(|(_, r)| r.clone())
-                .collect();
-            let report = Report::build(
-                &instrument,
-                &rules,
-                &read,
-                &answered_in(&responses),
-                &responses,
-                &[],
-            );
+            let report = report_of(&read, &all, leader);
             for row in std::iter::once(&report.trust_index).chain(&report.elements) {
                 let mean = row.others.as_ref().expect("others' score").mean;
                 let before = rank_by_counting(mean, &unsorted[measure_key(row.element)]);
@@ -475,20 +463,10 @@ mod tests {
             .collect();
         let context = CampaignContext::from_campaign(&instrument, &rules, &all);
         let rank = |leader: usize| {
-            let responses: Vec<Response> = all
-                .iter()
-                .filter(|(l, _)| *l == leader)
-                .map(|(_, r)| r.clone())
-                .collect();
-            let report = Report::build(
-                &instrument,
-                &rules,
-                &context,
-                &answered_in(&responses),
-                &responses,
-                &[],
-            );
-            report.trust_index.percentile.expect("six leaders")
+            report_of(&context, &all, leader)
+                .trust_index
+                .percentile
+                .expect("six leaders")
         };
         // Top: 3 below, 3 tied → (3 + 1.5) / 6; middle: (2 + 0.5) / 6; bottom: (0 + 1) / 6.
         for top in [0, 1, 2] {
@@ -727,19 +705,7 @@ mod tests {
                 (total, raters.len() as i64)
             };
             for (l, raters) in leaders.iter().enumerate() {
-                let responses: Vec<Response> = all
-                    .iter()
-                    .filter(|(leader, _)| *leader == l)
-                    .map(|(_, r)| r.clone())
-                    .collect();
-                let report = Report::build(
-                    &instrument,
-                    &rules,
-                    &context,
-                    &answered_in(&responses),
-                    &responses,
-                    &[],
-                );
+                let report = report_of(&context, &all, l);
                 for (slot, row) in std::iter::once(&report.trust_index)
                     .chain(&report.elements)
                     .enumerate()
