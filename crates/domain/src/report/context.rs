@@ -628,6 +628,48 @@ mod tests {
             let sb = stats::spearman_brown(trust_index.single_rater, others.n as f64).expect("sb");
             assert_eq!(others.reliability_coefficient, sb);
         }
+        // As an earlier version wrote it, literally.
+        let literal: CampaignContext = serde_json::from_str(
+            r#"{"single_rater_reliability":0.19,"basis":"research","norms":{"trust_index":[60.0,40.0,50.0,70.0,55.0]}}"#,
+        )
+        .expect("reads");
+        assert_eq!(
+            literal.reliability(Some(Element::Judgement)),
+            RaterReliability::RESEARCH
+        );
+        assert_eq!(
+            literal.norm(None).map(|n| n.percentile_rank(55.0)),
+            Some(Some(50.0))
+        );
+    }
+
+    #[test]
+    fn norms_summed_in_another_order_by_an_earlier_version_rank_the_same() {
+        let all = leaders_differing_by_element();
+        let context =
+            CampaignContext::from_campaign(&Instrument::current(), &PrivacyRules::default(), &all);
+        // An earlier version summed in rater order: the stored means a bit off, here all up
+        // in one measure and all down in the next.
+        let mut stored = context.clone();
+        for (i, norm) in stored.norms.values_mut().enumerate() {
+            let step = if i % 2 == 0 {
+                f64::next_up
+            } else {
+                f64::next_down
+            };
+            *norm = Norm::new(norm.scores().iter().copied().map(step).collect());
+        }
+        assert_ne!(stored.norms, context.norms);
+        for leader in 0..6 {
+            let now = report_of(&context, &all, leader);
+            let before = report_of(&stored, &all, leader);
+            for (a, b) in std::iter::once((&now.trust_index, &before.trust_index))
+                .chain(now.elements.iter().zip(&before.elements))
+            {
+                assert_eq!(a.percentile, b.percentile);
+                assert!(a.percentile.is_some_and(|p| 0.0 < p && p < 100.0));
+            }
+        }
     }
 
     /// A leader's raters, each as the points given to the items in instrument order (cycled
