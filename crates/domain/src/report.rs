@@ -7,11 +7,17 @@ use crate::model::{Element, RaterGroup};
 use crate::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
 use crate::rating::Rating;
 use crate::scoring::{self, Score};
-use crate::stats::{self, ResponseScale, SelfOtherGap};
+use crate::stats::SelfOtherGap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod agreement;
+mod change;
 mod context;
+
+pub use agreement::GroupAgreement;
+use agreement::group_agreement;
+pub use change::{ChangeRow, compare};
 
 pub use context::{
     CampaignContext, MIN_NORM_LEADERS, NORM_TIE_TOLERANCE, Norm, RaterReliability,
@@ -37,43 +43,6 @@ pub struct Comment {
     pub code: String,
     /// The comment.
     pub text: String,
-}
-
-/// How closely one group's raters agreed across the items.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GroupAgreement {
-    /// rwg(j) against random answering.
-    pub rwg_j: Option<f64>,
-    /// awg(j), which does not reward answers near the scale's middle.
-    pub awg_j: Option<f64>,
-}
-
-impl GroupAgreement {
-    /// The index the report shows: awg(j) when defined, otherwise rwg(j), with its name ("awg"
-    /// or "rwg"); `None` when neither is defined.
-    pub fn index(&self) -> Option<(&'static str, f64)> {
-        self.awg_j
-            .map(|v| ("awg", v))
-            .or(self.rwg_j.map(|v| ("rwg", v)))
-    }
-
-    /// The shown index and its word, as [`crate::display::agreement`] writes them: the name of
-    /// the index, its value to two decimals, and "strong", "moderate" or "weak" chosen from that
-    /// shown value (`("awg", "0.70", "strong")` for an awg(j) of 0.6991).
-    pub fn shown(&self) -> Option<(&'static str, String, &'static str)> {
-        self.index().map(|(name, value)| {
-            let (shown, word) = display::agreement(value);
-            (name, shown, word)
-        })
-    }
-
-    /// A word for the agreement: "strong" (shown as .70 or more), "moderate" (.50 or more) or
-    /// "weak", from awg(j) when defined, otherwise rwg(j); "" when neither is. Chosen from the
-    /// index rounded to the two decimals it is shown with (see [`GroupAgreement::shown`], which
-    /// gives the number and the word together).
-    pub fn label(&self) -> &'static str {
-        self.shown().map_or("", |(_, _, word)| word)
-    }
 }
 
 /// A row of the report for one measure (the Trust Index or one element).
@@ -495,88 +464,6 @@ impl Report {
     }
 }
 
-/// rwg(j) and awg(j) over the element items for one group's responses.
-fn group_agreement<'a>(
-    instrument: &Instrument,
-    responses: impl Iterator<Item = &'a Response> + Clone,
-    min_values: usize,
-) -> Option<GroupAgreement> {
-    let scale = ResponseScale::new(
-        f64::from(instrument.scale.min),
-        f64::from(instrument.scale.max),
-        u32::from(instrument.scale.max - instrument.scale.min + 1),
-    )
-    .ok()?;
-    let items: Vec<Vec<f64>> = instrument
-        .items
-        .iter()
-        .filter(|i| matches!(i.measures, Measures::Element(_)))
-        .map(|i| {
-            responses
-                .clone()
-                .filter_map(|r| r.ratings.get(&i.code).and_then(|x| x.score()))
-                .map(f64::from)
-                .collect::<Vec<f64>>()
-        })
-        .filter(|ratings| ratings.len() >= min_values)
-        .collect();
-    if items.is_empty() {
-        return None;
-    }
-    Some(GroupAgreement {
-        rwg_j: stats::rwg_j(&items, &scale).ok(),
-        awg_j: stats::awg_j(&items, &scale).ok().map(|a| a.value),
-    })
-}
-
-/// One measure compared between two campaigns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChangeRow {
-    /// The element, or `None` for the Trust Index.
-    pub element: Option<Element>,
-    /// The earlier others' score.
-    pub before: f64,
-    /// The later others' score.
-    pub after: f64,
-    /// Welch's test of the difference (after − before), with its 95% interval.
-    pub test: stats::MeanDifference,
-    /// The smallest difference these numbers of raters could detect (80% power, 5% level).
-    pub detectable: Option<f64>,
-}
-
-impl ChangeRow {
-    /// Whether the change is more than noise at the 5% level.
-    pub fn is_real(&self) -> bool {
-        self.test.is_significant()
-    }
-}
-
-/// Compares the others' scores of two reports of the same leader, measure by measure. Raters are
-/// anonymous, so the two campaigns are compared as independent samples (Welch's t-test), which
-/// is conservative when many raters answered both.
-pub fn compare(before: &Report, after: &Report) -> Vec<ChangeRow> {
-    std::iter::once((&before.trust_index, &after.trust_index))
-        .chain(before.elements.iter().zip(&after.elements))
-        .filter_map(|(b, a)| {
-            let (b_score, a_score) = (b.others.as_ref()?, a.others.as_ref()?);
-            let test = stats::welch_test(&b_score.values, &a_score.values, 0.95).ok()?;
-            let pooled_sd = match (b_score.sd, a_score.sd) {
-                (Some(x), Some(y)) => Some(((x * x + y * y) / 2.0).sqrt()),
-                _ => None,
-            };
-            let detectable = pooled_sd
-                .and_then(|sd| stats::minimum_detectable_difference(b_score.n, a_score.n, sd).ok());
-            Some(ChangeRow {
-                element: a.element,
-                before: b_score.mean,
-                after: a_score.mean,
-                test,
-                detectable,
-            })
-        })
-        .collect()
-}
-
 /// The element with the lowest score from others; when two are within two points of each other
 /// the one that weighs more in trust (relationships, then judgement, then consistency) wins,
 /// because improving it moves trust most.
@@ -624,7 +511,7 @@ mod tests {
         }
     }
 
-    fn build(responses: &[Response], comments: &[Comment]) -> Report {
+    pub(super) fn build(responses: &[Response], comments: &[Comment]) -> Report {
         Report::build(
             &Instrument::current(),
             &PrivacyRules::default(),
@@ -756,38 +643,6 @@ mod tests {
                 response(instrument, RaterGroup::DirectReport, p)
             })
             .collect()
-    }
-
-    #[test]
-    fn agreement_is_strong_for_identical_answers_and_weak_for_opposite_ones() {
-        let instrument = Instrument::current();
-        let same: Vec<_> = (0..4)
-            .map(|_| response(&instrument, RaterGroup::DirectReport, 4))
-            .collect();
-        let report = build(&same, &[]);
-        let agreement = report.agreement[0].expect("four raters");
-        assert_eq!(agreement.rwg_j, Some(1.0));
-        assert_eq!(agreement.label(), "strong");
-        let split: Vec<_> = [1, 5, 1, 5]
-            .iter()
-            .map(|p| response(&instrument, RaterGroup::DirectReport, *p))
-            .collect();
-        let report = build(&split, &[]);
-        assert_eq!(report.agreement[0].expect("four raters").label(), "weak");
-    }
-
-    #[test]
-    fn a_clear_rise_between_campaigns_is_real_and_no_change_is_not() {
-        let instrument = Instrument::current();
-        let before = build(&spread(&instrument, 2, 9), &[]);
-        let after = build(&spread(&instrument, 4, 9), &[]);
-        let rows = compare(&before, &after);
-        assert_eq!(rows.len(), 4);
-        assert!(rows[0].is_real());
-        assert!((rows[0].test.difference - 50.0).abs() < 1e-9);
-        assert!(rows[0].detectable.expect("mdd") > 0.0);
-        let same = compare(&before, &build(&spread(&instrument, 2, 9), &[]));
-        assert!(!same[0].is_real());
     }
 
     /// A response that rated every item `point` but said "can't say" to every item of `element`.
