@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod campaign;
+pub mod display;
 pub mod instrument;
 pub mod model;
 pub mod people;

@@ -1,15 +1,28 @@
 //! The 360 report of one leader in one campaign, computed from the stored answers under the
 //! privacy rules. The web layer only lays out what this module decided to show.
 
-use crate::analytics::{Contribution, MEASURES};
+use crate::display;
 use crate::instrument::{Instrument, Measures};
 use crate::model::{Element, RaterGroup};
 use crate::privacy::{GroupPlan, PrivacyRules, plan_rater_groups};
 use crate::rating::Rating;
-use crate::scoring::{self, PRIOR_SINGLE_RATER_RELIABILITY, Score};
-use crate::stats::{self, ResponseScale, SelfOtherGap};
+use crate::scoring::{self, Score};
+use crate::stats::SelfOtherGap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+mod agreement;
+mod change;
+mod context;
+
+pub use agreement::GroupAgreement;
+use agreement::group_agreement;
+pub use change::{ChangeRow, compare};
+
+pub use context::{
+    CampaignContext, MIN_NORM_LEADERS, NORM_TIE_TOLERANCE, Norm, RaterReliability,
+    ReliabilityBasis, measure_key,
+};
 
 /// One stored, anonymous response as the report reads it: the rater group and the ratings, with
 /// nothing that identifies the rater.
@@ -32,220 +45,6 @@ pub struct Comment {
     pub text: String,
 }
 
-/// The fewest leaders a campaign needs before percentiles against its leaders are shown, and
-/// before one rater's reliability is estimated from it rather than taken from research.
-pub const MIN_NORM_LEADERS: usize = 5;
-
-/// Where the reliability of one rater's score comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReliabilityBasis {
-    /// Estimated from this campaign: ICC(1) of the Trust Index across its leaders.
-    Campaign {
-        /// The ICC(1) found.
-        icc1: f64,
-        /// How many leaders it rests on.
-        leaders: usize,
-    },
-    /// The research value [`PRIOR_SINGLE_RATER_RELIABILITY`], used when the campaign is too small
-    /// or its estimate is out of range.
-    Research,
-}
-
-/// Campaign-wide facts a leader's report needs beyond the leader's own answers: how reliable one
-/// rater's score is, and the distribution of leaders' scores for percentiles.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct CampaignContext {
-    /// The reliability of one rater's score used for every reliability word.
-    pub single_rater_reliability: f64,
-    /// Where that number comes from.
-    pub basis: ReliabilityBasis,
-    /// Per measure (keyed by [`measure_key`]), the others' scores of every leader with a shown
-    /// score, when at least [`MIN_NORM_LEADERS`] leaders have one.
-    pub norms: BTreeMap<String, Norm>,
-}
-
-/// The leaders' scores on one measure, kept sorted so that a percentile rank takes two binary
-/// searches rather than a pass over every leader of the campaign (thousands, for every row of
-/// every report). Stored as a JSON array of numbers; an array stored unsorted by an earlier
-/// version is sorted as it is read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Norm(Vec<f64>);
-
-impl Norm {
-    /// The norm of these scores, in any order.
-    pub fn new(mut scores: Vec<f64>) -> Norm {
-        if !scores.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
-            scores.sort_unstable_by(f64::total_cmp);
-        }
-        Norm(scores)
-    }
-
-    /// The scores, lowest first.
-    pub fn scores(&self) -> &[f64] {
-        &self.0
-    }
-
-    /// How many leaders it holds.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether it holds no leader.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The percentile rank of `score` among the leaders: exactly
-    /// [`stats::percentile_rank`] over the scores, `None` where that is an error.
-    pub fn percentile_rank(&self, score: f64) -> Option<f64> {
-        stats::percentile_rank_sorted(score, &self.0).ok()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Norm {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Norm, D::Error> {
-        Vec::<f64>::deserialize(deserializer).map(Norm::new)
-    }
-}
-
-impl CampaignContext {
-    /// A context that knows nothing of other leaders: research reliability, no norms.
-    pub fn research_only() -> CampaignContext {
-        CampaignContext {
-            single_rater_reliability: PRIOR_SINGLE_RATER_RELIABILITY,
-            basis: ReliabilityBasis::Research,
-            norms: BTreeMap::new(),
-        }
-    }
-
-    /// Computes the context from every response of a campaign, each with its leader.
-    pub fn from_campaign<K: Ord + Copy>(
-        instrument: &Instrument,
-        rules: &PrivacyRules,
-        all: &[(K, Response)],
-    ) -> CampaignContext {
-        let scores: Vec<(K, RaterGroup, [Option<f64>; 4])> = all
-            .iter()
-            .map(|(leader, r)| {
-                (
-                    *leader,
-                    r.group,
-                    Contribution::of(instrument, &r.ratings).values,
-                )
-            })
-            .collect();
-        CampaignContext::from_scores(rules, &scores)
-    }
-
-    /// Computes the context from each response's four scores (Trust Index, then the elements, as
-    /// in [`MEASURES`]), each with its leader and rater group: what the store keeps per response,
-    /// so a campaign of a million answers is read as a million short rows.
-    pub fn from_scores<K: Ord + Copy>(
-        rules: &PrivacyRules,
-        all: &[(K, RaterGroup, [Option<f64>; 4])],
-    ) -> CampaignContext {
-        let mut by_leader: BTreeMap<K, Vec<GroupScores>> = BTreeMap::new();
-        for (leader, group, values) in all {
-            by_leader
-                .entry(*leader)
-                .or_default()
-                .push((*group, *values));
-        }
-        let mut norms: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let mut icc_groups: Vec<Vec<f64>> = Vec::new();
-        for responses in by_leader.values() {
-            let mut respondents = BTreeMap::new();
-            for (group, _) in responses {
-                *respondents.entry(*group).or_insert(0u32) += 1;
-            }
-            let plan = plan_rater_groups(rules, &respondents);
-            // The leader's report counts these answers; the hidden groups' nowhere.
-            let trust: Vec<f64> = responses
-                .iter()
-                .filter(|(g, _)| *g != RaterGroup::SelfRating && plan.counts(*g))
-                .filter_map(|(_, v)| v[0])
-                .collect();
-            if trust.len() >= 2 {
-                icc_groups.push(trust);
-            }
-            for (slot, measure) in MEASURES.into_iter().enumerate() {
-                // Exactly the values behind the "others" figure of the leader's report.
-                let values: Vec<(RaterGroup, Option<f64>)> =
-                    responses.iter().map(|(g, v)| (*g, v[slot])).collect();
-                let columns = measure_columns(&plan, rules.min_rater_group as usize, &values);
-                let values = pooled_others(&plan, &columns);
-                if !values.is_empty() {
-                    norms
-                        .entry(measure_key(measure).to_string())
-                        .or_default()
-                        .push(values.iter().sum::<f64>() / values.len() as f64);
-                }
-            }
-        }
-        let norms: BTreeMap<String, Norm> = norms
-            .into_iter()
-            .filter(|(_, v)| v.len() >= MIN_NORM_LEADERS)
-            .map(|(k, v)| (k, Norm::new(v)))
-            .collect();
-        let estimate = (icc_groups.len() >= MIN_NORM_LEADERS)
-            .then(|| stats::icc_oneway(&icc_groups).ok())
-            .flatten()
-            .map(|icc| icc.icc1)
-            .filter(|icc1| (0.05..0.95).contains(icc1));
-        match estimate {
-            Some(icc1) => CampaignContext {
-                single_rater_reliability: icc1,
-                basis: ReliabilityBasis::Campaign {
-                    icc1,
-                    leaders: icc_groups.len(),
-                },
-                norms,
-            },
-            None => CampaignContext {
-                norms,
-                ..CampaignContext::research_only()
-            },
-        }
-    }
-
-    /// The leaders' scores on `measure`, when there are enough for percentiles.
-    pub fn norm(&self, measure: Option<Element>) -> Option<&Norm> {
-        self.norms.get(measure_key(measure))
-    }
-}
-
-/// One response's rater group and its four scores (as in [`MEASURES`]).
-type GroupScores = (RaterGroup, [Option<f64>; 4]);
-
-/// The key of a measure in [`CampaignContext::norms`]: "trust_index" or the element's slug.
-pub fn measure_key(measure: Option<Element>) -> &'static str {
-    measure.map_or("trust_index", Element::slug)
-}
-
-/// How closely one group's raters agreed across the items.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GroupAgreement {
-    /// rwg(j) against random answering.
-    pub rwg_j: Option<f64>,
-    /// awg(j), which does not reward answers near the scale's middle.
-    pub awg_j: Option<f64>,
-}
-
-impl GroupAgreement {
-    /// A word for the agreement: "strong" (≥ .70), "moderate" (≥ .50) or "weak", from awg(j) when
-    /// defined, otherwise rwg(j).
-    pub fn label(&self) -> &'static str {
-        match self.awg_j.or(self.rwg_j) {
-            Some(v) if v >= 0.70 => "strong",
-            Some(v) if v >= 0.50 => "moderate",
-            Some(_) => "weak",
-            None => "",
-        }
-    }
-}
-
 /// A row of the report for one measure (the Trust Index or one element).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreRow {
@@ -263,10 +62,16 @@ pub struct ScoreRow {
     pub withheld: Vec<bool>,
     /// The leader's own score, if they took the self-assessment.
     pub self_score: Option<f64>,
-    /// Self against others, decided with the others' uncertainty.
+    /// Self against others, decided with the others' uncertainty on the figures as shown (see
+    /// [`display::gap`]).
     pub gap: SelfOtherGap,
     /// The others' score as a percentile among the campaign's leaders, when there are enough.
+    /// In words: [`display::percentile`].
     pub percentile: Option<f64>,
+    /// The reliability of one rater's score on this measure that the row's scores (their
+    /// Spearman–Brown coefficient, word and raters needed) rest on, and where it comes from:
+    /// the element's own, or the Trust Index's (see [`CampaignContext::reliability`]).
+    pub rater_reliability: RaterReliability,
 }
 
 /// How raters answered one item: counts per scale point, never single answers.
@@ -333,7 +138,8 @@ pub struct Report {
     pub focus: Option<Element>,
     /// Agreement within each shown column (aligned with `plan.shown`), when it has 2+ raters.
     pub agreement: Vec<Option<GroupAgreement>>,
-    /// Where the reliability words come from.
+    /// Where the Trust Index's reliability words come from (also used for the overall items);
+    /// each row's own is [`ScoreRow::rater_reliability`].
     pub basis: ReliabilityBasis,
 }
 
@@ -455,6 +261,7 @@ impl Report {
         responses: &[Response],
         comments: &[Comment],
     ) -> Report {
+        // The Trust Index's, for the overall items; each row takes its measure's own.
         let rho = context.single_rater_reliability;
         let (plan, raters) = score_raters(instrument, rules, answered, responses);
         let columns: Vec<RaterGroup> = plan.shown.iter().map(|g| g.label).collect();
@@ -462,6 +269,8 @@ impl Report {
 
         let k = rules.min_rater_group as usize;
         let row = |element: Option<Element>| {
+            let rater_reliability = context.reliability(element);
+            let rho = rater_reliability.single_rater;
             let values: Vec<(RaterGroup, Option<f64>)> =
                 raters.iter().map(|r| (r.group, r.value(element))).collect();
             let columns = measure_columns(&plan, k, &values);
@@ -483,7 +292,8 @@ impl Report {
                 .find(|r| r.group == RaterGroup::SelfRating)
                 .and_then(|r| r.value(element));
             let gap = match (self_score, &others) {
-                (Some(s), Some(o)) => stats::compare_self(s, o.interval),
+                // Decided on the figures as shown, so that the word never contradicts them.
+                (Some(s), Some(o)) => display::gap(s, o.ci95),
                 _ => SelfOtherGap::Unknown,
             };
             let percentile = match (&others, context.norm(element)) {
@@ -498,6 +308,7 @@ impl Report {
                 self_score,
                 gap,
                 percentile,
+                rater_reliability,
             }
         };
         let trust_index = row(None);
@@ -653,88 +464,6 @@ impl Report {
     }
 }
 
-/// rwg(j) and awg(j) over the element items for one group's responses.
-fn group_agreement<'a>(
-    instrument: &Instrument,
-    responses: impl Iterator<Item = &'a Response> + Clone,
-    min_values: usize,
-) -> Option<GroupAgreement> {
-    let scale = ResponseScale::new(
-        f64::from(instrument.scale.min),
-        f64::from(instrument.scale.max),
-        u32::from(instrument.scale.max - instrument.scale.min + 1),
-    )
-    .ok()?;
-    let items: Vec<Vec<f64>> = instrument
-        .items
-        .iter()
-        .filter(|i| matches!(i.measures, Measures::Element(_)))
-        .map(|i| {
-            responses
-                .clone()
-                .filter_map(|r| r.ratings.get(&i.code).and_then(|x| x.score()))
-                .map(f64::from)
-                .collect::<Vec<f64>>()
-        })
-        .filter(|ratings| ratings.len() >= min_values)
-        .collect();
-    if items.is_empty() {
-        return None;
-    }
-    Some(GroupAgreement {
-        rwg_j: stats::rwg_j(&items, &scale).ok(),
-        awg_j: stats::awg_j(&items, &scale).ok().map(|a| a.value),
-    })
-}
-
-/// One measure compared between two campaigns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChangeRow {
-    /// The element, or `None` for the Trust Index.
-    pub element: Option<Element>,
-    /// The earlier others' score.
-    pub before: f64,
-    /// The later others' score.
-    pub after: f64,
-    /// Welch's test of the difference (after − before), with its 95% interval.
-    pub test: stats::MeanDifference,
-    /// The smallest difference these numbers of raters could detect (80% power, 5% level).
-    pub detectable: Option<f64>,
-}
-
-impl ChangeRow {
-    /// Whether the change is more than noise at the 5% level.
-    pub fn is_real(&self) -> bool {
-        self.test.is_significant()
-    }
-}
-
-/// Compares the others' scores of two reports of the same leader, measure by measure. Raters are
-/// anonymous, so the two campaigns are compared as independent samples (Welch's t-test), which
-/// is conservative when many raters answered both.
-pub fn compare(before: &Report, after: &Report) -> Vec<ChangeRow> {
-    std::iter::once((&before.trust_index, &after.trust_index))
-        .chain(before.elements.iter().zip(&after.elements))
-        .filter_map(|(b, a)| {
-            let (b_score, a_score) = (b.others.as_ref()?, a.others.as_ref()?);
-            let test = stats::welch_test(&b_score.values, &a_score.values, 0.95).ok()?;
-            let pooled_sd = match (b_score.sd, a_score.sd) {
-                (Some(x), Some(y)) => Some(((x * x + y * y) / 2.0).sqrt()),
-                _ => None,
-            };
-            let detectable = pooled_sd
-                .and_then(|sd| stats::minimum_detectable_difference(b_score.n, a_score.n, sd).ok());
-            Some(ChangeRow {
-                element: a.element,
-                before: b_score.mean,
-                after: a_score.mean,
-                test,
-                detectable,
-            })
-        })
-        .collect()
-}
-
 /// The element with the lowest score from others; when two are within two points of each other
 /// the one that weighs more in trust (relationships, then judgement, then consistency) wins,
 /// because improving it moves trust most.
@@ -763,7 +492,7 @@ fn stable_hash(text: &str) -> u64 {
 mod tests {
     use super::*;
 
-    fn response(instrument: &Instrument, group: RaterGroup, point: u8) -> Response {
+    pub(super) fn response(instrument: &Instrument, group: RaterGroup, point: u8) -> Response {
         Response {
             group,
             ratings: instrument
@@ -782,7 +511,7 @@ mod tests {
         }
     }
 
-    fn build(responses: &[Response], comments: &[Comment]) -> Report {
+    pub(super) fn build(responses: &[Response], comments: &[Comment]) -> Report {
         Report::build(
             &Instrument::current(),
             &PrivacyRules::default(),
@@ -903,7 +632,7 @@ mod tests {
     }
 
     /// Responses for a leader whose raters answer `point` give or take one.
-    fn spread(instrument: &Instrument, point: u8, n: usize) -> Vec<Response> {
+    pub(super) fn spread(instrument: &Instrument, point: u8, n: usize) -> Vec<Response> {
         (0..n)
             .map(|i| {
                 let p = match i % 3 {
@@ -914,168 +643,6 @@ mod tests {
                 response(instrument, RaterGroup::DirectReport, p)
             })
             .collect()
-    }
-
-    #[test]
-    fn the_campaign_context_estimates_reliability_and_norms_from_enough_leaders() {
-        let instrument = Instrument::current();
-        let rules = PrivacyRules::default();
-        let mut all = Vec::new();
-        for (leader, point) in [(1, 2), (2, 3), (3, 4), (4, 3), (5, 4), (6, 2)] {
-            all.extend(
-                spread(&instrument, point, 6)
-                    .into_iter()
-                    .map(|r| (leader, r)),
-            );
-        }
-        let context = CampaignContext::from_campaign(&instrument, &rules, &all);
-        let ReliabilityBasis::Campaign { icc1, leaders } = context.basis else {
-            panic!("six leaders with clear differences give an estimate: {context:?}");
-        };
-        assert_eq!(leaders, 6);
-        assert!(
-            icc1 > 0.3,
-            "leaders differ more than their raters do: {icc1}"
-        );
-        assert_eq!(context.norm(None).expect("norms").len(), 6);
-
-        let few: Vec<_> = all.iter().filter(|(l, _)| *l <= 3).cloned().collect();
-        let small = CampaignContext::from_campaign(&instrument, &rules, &few);
-        assert_eq!(small.basis, ReliabilityBasis::Research);
-        assert!(
-            small.norms.is_empty(),
-            "no percentiles among fewer than five leaders"
-        );
-
-        let responses = spread(&instrument, 4, 6);
-        let report = Report::build(
-            &instrument,
-            &rules,
-            &context,
-            &answered_in(&responses),
-            &responses,
-            &[],
-        );
-        let percentile = report.trust_index.percentile.expect("percentile");
-        assert!(
-            percentile > 50.0,
-            "a 4-ish leader is above most: {percentile}"
-        );
-        assert_eq!(
-            report
-                .trust_index
-                .others
-                .as_ref()
-                .expect("score")
-                .reliability,
-            crate::scoring::Reliability::Solid
-        );
-    }
-
-    #[test]
-    fn sorted_norms_give_the_percentiles_of_the_unsorted_scores() {
-        let instrument = Instrument::current();
-        let rules = PrivacyRules::default();
-        let mut all = Vec::new();
-        // Forty leaders whose raters answer alike in groups, so that many leaders tie.
-        for leader in 0..40usize {
-            let point = [2, 3, 4, 3, 5, 2, 4][leader % 7];
-            all.extend(
-                spread(&instrument, point, 5 + leader % 4)
-                    .into_iter()
-                    .map(|r| (leader, r)),
-            );
-        }
-        let context = CampaignContext::from_campaign(&instrument, &rules, &all);
-        assert_eq!(context.norms.len(), 4);
-        // What an earlier version stored: each measure's scores in leader order, unsorted.
-        let mut stored = serde_json::to_value(&context).expect("serialises");
-        let norms = stored["norms"].as_object_mut().expect("norms");
-        for scores in norms.values_mut() {
-            let scores = scores.as_array_mut().expect("an array");
-            scores.reverse();
-            scores.rotate_left(7);
-        }
-        let unsorted: BTreeMap<String, Vec<f64>> =
-            serde_json::from_value(stored["norms"].clone()).expect("numbers");
-        assert!(
-            unsorted
-                .values()
-                .all(|v| !v.is_sorted_by(|a, b| a.total_cmp(b).is_le()))
-        );
-        let read: CampaignContext = serde_json::from_value(stored).expect("reads");
-        assert_eq!(read, context, "sorted as it is read");
-
-        for (key, scores) in &unsorted {
-            let norm = &read.norms[key];
-            assert_eq!(norm.len(), scores.len());
-            let (low, high) = (norm.scores()[0], norm.scores()[norm.len() - 1]);
-            let probes = scores
-                .iter()
-                .flat_map(|s| [*s, s - 0.5, s + 0.5, s.next_up(), s.next_down()])
-                .chain([low - 1.0, high + 1.0, f64::NAN]);
-            for probe in probes {
-                assert_eq!(
-                    norm.percentile_rank(probe),
-                    stats::percentile_rank(probe, scores).ok(),
-                    "{key} at {probe}"
-                );
-            }
-        }
-        // Every leader's report ranks them exactly as the unsorted scores do.
-        for leader in 0..40usize {
-            let responses: Vec<Response> = all
-                .iter()
-                .filter(|(l, _)| *l == leader)
-                .map(|(_, r)| r.clone())
-                .collect();
-            let report = Report::build(
-                &instrument,
-                &rules,
-                &read,
-                &answered_in(&responses),
-                &responses,
-                &[],
-            );
-            for row in std::iter::once(&report.trust_index).chain(&report.elements) {
-                let mean = row.others.as_ref().expect("others' score").mean;
-                let before = stats::percentile_rank(mean, &unsorted[measure_key(row.element)]);
-                assert_eq!(row.percentile, before.ok());
-                assert!(row.percentile.is_some());
-            }
-        }
-    }
-
-    #[test]
-    fn agreement_is_strong_for_identical_answers_and_weak_for_opposite_ones() {
-        let instrument = Instrument::current();
-        let same: Vec<_> = (0..4)
-            .map(|_| response(&instrument, RaterGroup::DirectReport, 4))
-            .collect();
-        let report = build(&same, &[]);
-        let agreement = report.agreement[0].expect("four raters");
-        assert_eq!(agreement.rwg_j, Some(1.0));
-        assert_eq!(agreement.label(), "strong");
-        let split: Vec<_> = [1, 5, 1, 5]
-            .iter()
-            .map(|p| response(&instrument, RaterGroup::DirectReport, *p))
-            .collect();
-        let report = build(&split, &[]);
-        assert_eq!(report.agreement[0].expect("four raters").label(), "weak");
-    }
-
-    #[test]
-    fn a_clear_rise_between_campaigns_is_real_and_no_change_is_not() {
-        let instrument = Instrument::current();
-        let before = build(&spread(&instrument, 2, 9), &[]);
-        let after = build(&spread(&instrument, 4, 9), &[]);
-        let rows = compare(&before, &after);
-        assert_eq!(rows.len(), 4);
-        assert!(rows[0].is_real());
-        assert!((rows[0].test.difference - 50.0).abs() < 1e-9);
-        assert!(rows[0].detectable.expect("mdd") > 0.0);
-        let same = compare(&before, &build(&spread(&instrument, 2, 9), &[]));
-        assert!(!same[0].is_real());
     }
 
     /// A response that rated every item `point` but said "can't say" to every item of `element`.

@@ -5,6 +5,7 @@
 //! (see [`TRUST_INDEX_WEIGHTS`]). A group's score is the mean over its raters, with a Student-t
 //! confidence interval. `docs/scoring.md` gives the formulas and the reasons.
 
+use crate::display;
 use crate::instrument::{Instrument, Measures};
 use crate::model::Element;
 use crate::rating::Rating;
@@ -133,7 +134,12 @@ pub struct Score {
     pub mean: f64,
     /// The standard deviation across raters, when there are at least two.
     pub sd: Option<f64>,
-    /// The 95% confidence interval, clipped to 0–100, when there are at least two raters.
+    /// The 95% confidence interval of the mean (Student's t), as computed: not clipped, so an
+    /// end can lie outside 0–100 (a wide interval of few raters). `None` below two raters.
+    /// Show it with [`display::interval`], which clips it to the scale.
+    pub ci95: Option<(f64, f64)>,
+    /// [`Score::ci95`] clipped to 0–100, the interval as drawn ([`display::clip_to_scale`]).
+    /// Kept for the pages that read it; new code reads `ci95` and clips only to show it.
     pub interval: Option<(f64, f64)>,
     /// The reliability of this mean of `n` raters (Spearman–Brown from one rater's reliability).
     pub reliability_coefficient: f64,
@@ -156,12 +162,12 @@ impl Score {
     pub fn from_rater_scores(values: &[f64], single_rater_reliability: f64) -> Option<Score> {
         let summary = stats::summarize(values)?;
         let rho = single_rater_reliability.clamp(0.01, 0.99);
-        let reliability_coefficient = stats::spearman_brown(rho, summary.n as f64).unwrap_or(0.0);
-        let more_raters_for_solid =
-            stats::additional_raters_needed(rho, SOLID_RELIABILITY, summary.n as u32).unwrap_or(0);
+        let of_raters = |n: f64| stats::spearman_brown(rho, n).unwrap_or(0.0);
+        let reliability_coefficient = of_raters(summary.n as f64);
+        let more_raters_for_solid = more_raters_for_solid(rho, summary.n);
         let reliability = if summary.n < MIN_RATERS_FOR_A_SCORE {
             Reliability::TooFewAnswers
-        } else if reliability_coefficient >= SOLID_RELIABILITY - 1e-12 {
+        } else if shows_solid(reliability_coefficient) {
             Reliability::Solid
         } else {
             Reliability::Indicative
@@ -170,15 +176,39 @@ impl Score {
             n: summary.n,
             mean: summary.mean,
             sd: summary.sd,
-            interval: summary
-                .ci95
-                .map(|(lo, hi)| (lo.clamp(0.0, 100.0), hi.clamp(0.0, 100.0))),
+            ci95: summary.ci95,
+            interval: summary.ci95.map(display::clip_to_scale),
             reliability_coefficient,
             more_raters_for_solid,
             reliability,
             values: values.to_vec(),
         })
     }
+}
+
+/// Whether a reliability coefficient, as shown ([`display::coefficient`]: two decimals), reaches
+/// [`SOLID_RELIABILITY`]: the word "solid" goes with every coefficient shown as "0.70" or more,
+/// and with no other.
+pub fn shows_solid(coefficient: f64) -> bool {
+    display::round(coefficient, 2) >= SOLID_RELIABILITY
+}
+
+/// How many raters beyond `n` the mean needs before its reliability, as shown, is solid (0 when
+/// it is): the Spearman–Brown count for [`SOLID_RELIABILITY`], less the raters whose coefficient
+/// already shows as "0.70" (a mean of .696 is shown as .70 and called solid).
+fn more_raters_for_solid(rho: f64, n: usize) -> u32 {
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    let solid_at =
+        |k: u32| k > 0 && shows_solid(stats::spearman_brown(rho, f64::from(k)).unwrap_or(0.0));
+    let Ok(mut needed) = stats::raters_needed(rho, SOLID_RELIABILITY) else {
+        return 0;
+    };
+    // Spearman–Brown rises with the raters, so the first count shown as solid is at or below
+    // the exact one, and rounding moves it by a rater or two at most.
+    while needed > 1 && solid_at(needed - 1) {
+        needed -= 1;
+    }
+    needed.saturating_sub(n)
 }
 
 #[cfg(test)]
@@ -248,5 +278,63 @@ mod tests {
         let strong = Score::from_rater_scores(&[60.0, 65.0, 70.0, 75.0], 0.5).expect("score");
         assert_eq!(strong.reliability, Reliability::Solid);
         assert!(Score::from_rater_scores(&[], rho).is_none());
+    }
+
+    #[test]
+    fn the_interval_is_kept_unclipped_beside_the_clipped_one() {
+        let few = Score::from_rater_scores(&[90.0, 100.0, 100.0], 0.19).expect("score");
+        let (low, high) = few.ci95.expect("three raters");
+        assert!(
+            high > 100.0,
+            "Student's t with two df reaches past the scale: {high}"
+        );
+        assert_eq!(few.interval, Some((low, 100.0)));
+        assert_eq!(few.interval, few.ci95.map(display::clip_to_scale));
+        assert_eq!(display::interval(few.ci95.expect("three raters")), "82–100");
+        let one = Score::from_rater_scores(&[90.0], 0.19).expect("score");
+        assert_eq!((one.ci95, one.interval), (None, None));
+    }
+
+    #[test]
+    fn a_coefficient_shown_as_070_is_solid_and_needs_no_more_raters() {
+        // Ten raters at .187 reach .69698: shown "0.70", so "solid", not "indicative, 1 more".
+        let ten = Score::from_rater_scores(&[70.0; 10], 0.187).expect("score");
+        assert!(ten.reliability_coefficient < SOLID_RELIABILITY);
+        assert_eq!(display::coefficient(ten.reliability_coefficient), "0.70");
+        assert_eq!(ten.reliability, Reliability::Solid);
+        assert_eq!(ten.more_raters_for_solid, 0);
+        let nine = Score::from_rater_scores(&[70.0; 9], 0.187).expect("score");
+        assert_eq!(display::coefficient(nine.reliability_coefficient), "0.67");
+        assert_eq!(nine.reliability, Reliability::Indicative);
+        assert_eq!(nine.more_raters_for_solid, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_reliability_word_and_the_raters_needed_follow_the_coefficient_shown(
+            rho in 0.01..0.99f64, n in 1usize..60
+        ) {
+            let values: Vec<f64> = (0..n).map(|i| (i % 5) as f64 * 25.0).collect();
+            let score = Score::from_rater_scores(&values, rho).expect("score");
+            let shown: f64 = display::coefficient(score.reliability_coefficient).parse().expect("a number");
+            let expected = if n < MIN_RATERS_FOR_A_SCORE {
+                Reliability::TooFewAnswers
+            } else if shown >= 0.70 {
+                Reliability::Solid
+            } else {
+                Reliability::Indicative
+            };
+            proptest::prop_assert_eq!(score.reliability, expected);
+            // n + more is the first number of raters whose coefficient is shown as solid.
+            let shows = |k: usize| {
+                let c = stats::spearman_brown(rho, k as f64).expect("in range");
+                display::coefficient(c).parse::<f64>().expect("a number") >= 0.70
+            };
+            let reach = n + score.more_raters_for_solid as usize;
+            proptest::prop_assert!(shows(reach), "{} raters are not shown solid", reach);
+            if score.more_raters_for_solid > 0 {
+                proptest::prop_assert!(!shows(reach - 1));
+            }
+        }
     }
 }

@@ -304,7 +304,11 @@ pub struct Estimate {
     pub n: usize,
     /// The mean on 0–100.
     pub mean: f64,
-    /// The 95% confidence interval (Student's t), clipped to 0–100; `None` below two answers.
+    /// The 95% confidence interval (Student's t) as computed, not clipped: an end can lie
+    /// outside 0–100. `None` below two answers. Show it with [`crate::display::interval`].
+    pub ci95: Option<(f64, f64)>,
+    /// [`Estimate::ci95`] clipped to 0–100, the interval as drawn; kept for the pages that read
+    /// it.
     pub interval: Option<(f64, f64)>,
 }
 
@@ -318,9 +322,8 @@ impl Estimate {
         Some(Estimate {
             n: summary.n,
             mean: summary.mean,
-            interval: summary
-                .ci95
-                .map(|(lo, hi)| (lo.clamp(0.0, 100.0), hi.clamp(0.0, 100.0))),
+            ci95: summary.ci95,
+            interval: summary.ci95.map(crate::display::clip_to_scale),
         })
     }
 }
@@ -758,6 +761,10 @@ mod tests {
         assert_eq!(
             ti.interval.map(|(l, _)| l),
             summary.ci95.map(|(l, _)| l.max(0.0))
+        );
+        assert_eq!(
+            ti.ci95, summary.ci95,
+            "kept unclipped beside the drawn interval"
         );
         assert_eq!(
             view.seen,

@@ -182,6 +182,7 @@ fn sample_variance(values: &[f64]) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * (1.0 + b.abs())
@@ -226,6 +227,52 @@ mod tests {
     fn the_gap_serialises_in_snake_case() {
         let json = serde_json::to_string(&SelfOtherGap::HiddenStrength).unwrap();
         assert_eq!(json, "\"hidden_strength\"");
+    }
+
+    /// The value of a statistic that must exist for the inputs of a test; a failed case
+    /// otherwise, so that a function returning an error cannot pass a check of its value.
+    fn required<T>(result: Result<T, StatsError>, what: &str) -> Result<T, TestCaseError> {
+        result.map_err(|e| TestCaseError::fail(format!("{what} must exist here: {e}")))
+    }
+
+    /// Whether the values are not all equal.
+    fn varies(values: &[f64]) -> bool {
+        values.iter().any(|v| *v != values[0])
+    }
+
+    /// Respondents x items of one-factor data on 1-5: each person has a true level, and every
+    /// item is that level plus noise up to `noise`, rounded to a scale point.
+    fn one_factor_rows(
+        people: std::ops::Range<usize>,
+        items: usize,
+        noise: f64,
+    ) -> impl Strategy<Value = Vec<Vec<f64>>> {
+        prop::collection::vec(
+            (1.0..5.0f64, prop::collection::vec(-noise..noise, items)),
+            people,
+        )
+        .prop_map(|people| {
+            people
+                .iter()
+                .map(|(level, e)| {
+                    e.iter()
+                        .map(|e| (level + e).round().clamp(1.0, 5.0))
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    /// For the checks of statistics that are undefined for some inputs: the inputs are drawn
+    /// where the statistic exists, and a case whose input turns out degenerate after all is
+    /// rejected (`prop_assume!`) and counted. More than a tenth rejected fails the test, so a
+    /// function that refuses what it should compute cannot pass by being skipped.
+    fn mostly_defined() -> ProptestConfig {
+        let config = ProptestConfig::default();
+        ProptestConfig {
+            max_global_rejects: config.cases / 10,
+            ..config
+        }
     }
 
     fn sample() -> impl Strategy<Value = Vec<f64>> {
@@ -277,11 +324,14 @@ mod tests {
             let mut reversed = values.clone();
             reversed.reverse();
             prop_assert_eq!(
-                welch_test(&values, &shuffled, 0.95).ok(),
-                welch_test(&reversed, &shuffled, 0.95).ok()
+                required(welch_test(&values, &shuffled, 0.95), "Welch's test")?,
+                required(welch_test(&reversed, &shuffled, 0.95), "Welch's test")?
             );
             let probe = values[0];
-            prop_assert_eq!(percentile_rank(probe, &values), percentile_rank(probe, &shuffled));
+            prop_assert_eq!(
+                required(percentile_rank(probe, &values), "a rank")?,
+                required(percentile_rank(probe, &shuffled), "a rank")?
+            );
         }
 
         #[test]
@@ -315,8 +365,27 @@ mod tests {
             sorted.sort_by(f64::total_cmp);
             // A probe between the values, and one equal to a value (ties count half).
             for p in [probe, values[pick % values.len()]] {
-                prop_assert_eq!(percentile_rank_sorted(p, &sorted), percentile_rank(p, &values));
+                prop_assert_eq!(
+                    required(percentile_rank_sorted(p, &sorted), "a rank")?,
+                    required(percentile_rank(p, &values), "a rank")?
+                );
             }
+        }
+
+        #[test]
+        fn values_within_the_tie_tolerance_count_half(
+            values in sample(), pick in 0usize..1000, tolerance in 0.0..5.0f64, nudge in -0.9..0.9f64
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            // A probe within the tolerance of one of the values.
+            let probe = values[pick % values.len()] + nudge * tolerance;
+            let rank = percentile_rank_sorted_within(probe, &sorted, tolerance).unwrap();
+            let (low, high) = (probe - tolerance, probe + tolerance);
+            let below = values.iter().filter(|&&v| v < low).count();
+            let ties = values.iter().filter(|&&v| low <= v && v <= high).count();
+            prop_assert_eq!(rank, 100.0 * (below as f64 + 0.5 * ties as f64) / values.len() as f64);
+            prop_assert!(ties >= 1 && 0.0 < rank && rank < 100.0, "{} with {} ties", rank, ties);
         }
 
         #[test]
@@ -328,45 +397,17 @@ mod tests {
         }
 
         #[test]
-        fn alpha_is_at_most_one(rows in ratings(2..30, 4)) {
-            if let Ok(alpha) = cronbach_alpha(&rows) {
-                prop_assert!(alpha <= 1.0 + 1e-12);
-            }
-        }
-
-        #[test]
         fn item_total_correlations_are_correlations(rows in ratings(3..30, 4)) {
-            if let Ok(rs) = corrected_item_total(&rows) {
-                for r in rs.into_iter().flatten() {
+            let rs = required(corrected_item_total(&rows), "item-total correlations")?;
+            prop_assert_eq!(rs.len(), 4);
+            for (j, r) in rs.into_iter().enumerate() {
+                // Undefined exactly when the item or the rest score does not vary.
+                let item: Vec<f64> = rows.iter().map(|row| row[j]).collect();
+                let rest: Vec<f64> = rows.iter().map(|row| row.iter().sum::<f64>() - row[j]).collect();
+                prop_assert_eq!(r.is_some(), varies(&item) && varies(&rest), "item {}", j);
+                if let Some(r) = r {
                     prop_assert!((-1.0 - 1e-12..=1.0 + 1e-12).contains(&r));
                 }
-            }
-        }
-
-        #[test]
-        fn omega_is_a_proportion(rows in ratings(8..40, 4)) {
-            if let Ok(omega) = omega_total(&rows) {
-                prop_assert!((0.0..=1.0).contains(&omega));
-            }
-        }
-
-        #[test]
-        fn omega_of_one_factor_data_is_a_proportion_and_item_order_does_not_matter(
-            people in prop::collection::vec((1.0..5.0f64, prop::collection::vec(-1.2..1.2f64, 5)), 12..60)
-        ) {
-            // Each person has a true level; every item is that level plus noise, on 1-5.
-            let rows: Vec<Vec<f64>> = people
-                .iter()
-                .map(|(level, noise)| noise.iter().map(|e| (level + e).round().clamp(1.0, 5.0)).collect())
-                .collect();
-            let reversed: Vec<Vec<f64>> = rows.iter().map(|r| r.iter().rev().copied().collect()).collect();
-            match (omega_total(&rows), omega_total(&reversed)) {
-                (Ok(a), Ok(b)) => {
-                    prop_assert!((0.0..=1.0).contains(&a));
-                    prop_assert!(close(a, b, 1e-9));
-                }
-                (Err(a), Err(b)) => prop_assert_eq!(a, b),
-                (a, b) => prop_assert!(false, "item order changed the outcome: {:?} vs {:?}", a, b),
             }
         }
 
@@ -377,8 +418,15 @@ mod tests {
             for column in &columns {
                 let r = rwg(column, &scale).unwrap();
                 prop_assert!((0.0..=1.0).contains(&r));
-                if let Ok(a) = awg(column, &scale) {
-                    prop_assert!((-1.0 - 1e-12..=1.0 + 1e-12).contains(&a));
+                // awg is undefined exactly when everyone gave the same extreme answer.
+                let at_an_end = column.iter().all(|v| *v == 1.0) || column.iter().all(|v| *v == 5.0);
+                match awg(column, &scale) {
+                    Ok(a) => {
+                        prop_assert!(!at_an_end, "awg of {:?} must be undefined", column);
+                        prop_assert!((-1.0 - 1e-12..=1.0 + 1e-12).contains(&a));
+                    }
+                    Err(StatsError::Undefined(_)) => prop_assert!(at_an_end, "awg of {:?} must exist", column),
+                    Err(e) => prop_assert!(false, "awg of {:?}: {}", column, e),
                 }
             }
             let rj = rwg_j(&columns, &scale).unwrap();
@@ -392,12 +440,25 @@ mod tests {
         }
 
         #[test]
-        fn icc2_is_spearman_brown_of_icc1(groups in prop::collection::vec(prop::collection::vec(1.0..5.0f64, 2..8), 2..10)) {
-            if let Ok(icc) = icc_oneway(&groups) {
-                prop_assert!(icc.icc1 <= 1.0 + 1e-12);
-                if let (Some(icc2), true) = (icc.icc2, icc.icc1 >= 0.0) {
-                    prop_assert!(close(icc2, spearman_brown(icc.icc1, icc.n0).unwrap(), 1e-9));
-                }
+        fn icc2_is_spearman_brown_of_icc1(
+            groups in prop::collection::vec(prop::collection::vec(1.0..5.0f64, 2..8), 2..10),
+            shifts in prop::collection::vec(0.0..3.0f64, 10)
+        ) {
+            // Groups of continuous ratings always vary within; shifting some groups makes ICC(1)
+            // positive in about half the cases, so both signs are checked.
+            let groups: Vec<Vec<f64>> = groups
+                .iter()
+                .zip(&shifts)
+                .map(|(g, s)| g.iter().map(|v| v + s).collect())
+                .collect();
+            let icc = required(icc_oneway(&groups), "the ICC")?;
+            prop_assert!(icc.icc1 <= 1.0 + 1e-12);
+            let icc2 = icc.icc2.ok_or_else(|| TestCaseError::fail("ICC(2) must exist: the group means differ"))?;
+            // The identity holds for either sign: ICC(2) = n0 ICC(1) / (1 + (n0 - 1) ICC(1)).
+            let k = icc.n0;
+            prop_assert!(close(icc2, k * icc.icc1 / (1.0 + (k - 1.0) * icc.icc1), 1e-9));
+            if icc.icc1 >= 0.0 {
+                prop_assert!(close(icc2, spearman_brown(icc.icc1, icc.n0).unwrap(), 1e-9));
             }
         }
 
@@ -420,11 +481,11 @@ mod tests {
 
         #[test]
         fn the_welch_interval_contains_the_difference(a in sample(), b in sample()) {
-            if let Ok(w) = welch_test(&a, &b, 0.95) {
-                prop_assert!(w.ci.0 <= w.difference && w.difference <= w.ci.1);
-                prop_assert!((0.0..=1.0).contains(&w.p_value));
-                prop_assert_eq!(w.is_significant(), w.p_value < 0.05 || w.ci.0 > 0.0 || w.ci.1 < 0.0);
-            }
+            // Samples of continuous values always vary: the test always exists.
+            let w = required(welch_test(&a, &b, 0.95), "Welch's test")?;
+            prop_assert!(w.ci.0 <= w.difference && w.difference <= w.ci.1);
+            prop_assert!((0.0..=1.0).contains(&w.p_value));
+            prop_assert_eq!(w.is_significant(), w.p_value < 0.05 || w.ci.0 > 0.0 || w.ci.1 < 0.0);
         }
 
         #[test]
@@ -433,6 +494,53 @@ mod tests {
             let more = minimum_detectable_difference(n1 + 1, n2, sd).unwrap();
             prop_assert!(more < here);
             prop_assert!(here > 0.0);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(mostly_defined())]
+
+        #[test]
+        fn alpha_is_at_most_one(rows in ratings(2..30, 4)) {
+            // Sum scores that do not vary leave alpha 0/0: the one degenerate input.
+            let sums: Vec<f64> = rows.iter().map(|r| r.iter().sum()).collect();
+            prop_assume!(varies(&sums));
+            let alpha = required(cronbach_alpha(&rows), "alpha")?;
+            prop_assert!(alpha <= 1.0 + 1e-12);
+        }
+
+        #[test]
+        fn omega_is_a_proportion(rows in one_factor_rows(30..80, 4, 1.5)) {
+            // About one sample in 10,000 of these puts an item's communality at 1 (a Heywood
+            // case), where no omega exists; every other must have one.
+            let omega = match omega_total(&rows) {
+                Err(StatsError::Undefined(why)) if why.starts_with("Heywood") => {
+                    prop_assume!(false);
+                    unreachable!()
+                }
+                other => required(other, "omega")?,
+            };
+            prop_assert!((0.0..=1.0).contains(&omega));
+        }
+
+        #[test]
+        fn omega_of_one_factor_data_is_a_proportion_and_item_order_does_not_matter(
+            rows in one_factor_rows(12..60, 5, 1.2)
+        ) {
+            let reversed: Vec<Vec<f64>> = rows.iter().map(|r| r.iter().rev().copied().collect()).collect();
+            match (omega_total(&rows), omega_total(&reversed)) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert!((0.0..=1.0).contains(&a));
+                    prop_assert!(close(a, b, 1e-9));
+                }
+                // A Heywood case (under one sample in a hundred here), in either item order
+                // alike: rejected and counted.
+                (Err(StatsError::Undefined(a)), Err(StatsError::Undefined(b))) if a.starts_with("Heywood") => {
+                    prop_assert_eq!(a, b);
+                    prop_assume!(false);
+                }
+                (a, b) => prop_assert!(false, "omega must exist in either order: {:?} vs {:?}", a, b),
+            }
         }
     }
 }

@@ -174,6 +174,29 @@ pub fn percentile_rank(value: f64, distribution: &[f64]) -> Result<f64, StatsErr
 /// # Errors
 /// As [`percentile_rank`].
 pub fn percentile_rank_sorted(value: f64, sorted: &[f64]) -> Result<f64, StatsError> {
+    percentile_rank_sorted_within(value, sorted, 0.0)
+}
+
+/// [`percentile_rank_sorted`] where values within `tolerance` of `value` count as ties (half)
+/// and only values further below count as below:
+/// `100 · (#{v < value − tolerance} + ½ · #{|v − value| ≤ tolerance}) / n`.
+/// With a tolerance of 0 it is [`percentile_rank`] exactly.
+///
+/// For ranking figures that are equal in truth but computed along different paths (different
+/// summation orders differ in the last bits): a tolerance far above rounding error and far
+/// below any meaningful difference makes such values ties, and makes the rank of a value that
+/// is itself in the distribution lie strictly between 0 and 100. Unlike rounding to a grid, it
+/// never splits two values one rounding error apart (a grid does when they straddle one of its
+/// cell boundaries).
+///
+/// # Errors
+/// As [`percentile_rank`]; [`StatsError::InvalidArgument`] for a tolerance that is negative or
+/// not finite.
+pub fn percentile_rank_sorted_within(
+    value: f64,
+    sorted: &[f64],
+    tolerance: f64,
+) -> Result<f64, StatsError> {
     let (Some(first), Some(last)) = (sorted.first(), sorted.last()) else {
         return Err(StatsError::TooFew { needed: 1, got: 0 });
     };
@@ -181,8 +204,13 @@ pub fn percentile_rank_sorted(value: f64, sorted: &[f64]) -> Result<f64, StatsEr
     // Sorted by total order, every non-finite value lies at one end.
     check_finite(&[*first, *last])?;
     check_finite(&[value])?;
-    let below = sorted.partition_point(|&v| v < value);
-    let equal = sorted[below..].partition_point(|&v| v <= value);
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(StatsError::InvalidArgument(
+            "the tolerance for ties must be finite and not negative",
+        ));
+    }
+    let below = sorted.partition_point(|&v| v < value - tolerance);
+    let equal = sorted[below..].partition_point(|&v| v <= value + tolerance);
     Ok(100.0 * (below as f64 + 0.5 * equal as f64) / sorted.len() as f64)
 }
 
@@ -286,6 +314,28 @@ mod tests {
         assert!(percentile_rank_sorted(1.0, &[]).is_err());
         assert!(percentile_rank_sorted(1.0, &[1.0, f64::INFINITY]).is_err());
         assert!(percentile_rank_sorted(f64::NAN, &d).is_err());
+    }
+
+    #[test]
+    fn values_within_the_tolerance_are_ties() {
+        let x = 62.5f64;
+        let d = [10.0, x.next_down(), x, x.next_up(), 90.0];
+        assert_eq!(percentile_rank_sorted(x, &d).unwrap(), 50.0);
+        assert_eq!(percentile_rank_sorted(x.next_up(), &d).unwrap(), 70.0);
+        for probe in [x.next_down(), x, x.next_up(), x + 5e-10] {
+            assert_eq!(
+                percentile_rank_sorted_within(probe, &d, 1e-9).unwrap(),
+                50.0
+            );
+        }
+        assert_eq!(
+            percentile_rank_sorted_within(x + 2e-9, &d, 1e-9).unwrap(),
+            80.0
+        );
+        assert_eq!(percentile_rank_sorted_within(90.0, &d, 1e-9).unwrap(), 90.0);
+        assert!(percentile_rank_sorted_within(x, &d, -1.0).is_err());
+        assert!(percentile_rank_sorted_within(x, &d, f64::NAN).is_err());
+        assert!(percentile_rank_sorted_within(x, &[], 1e-9).is_err());
     }
 
     #[test]
