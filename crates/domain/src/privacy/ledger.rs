@@ -191,8 +191,8 @@ mod tests {
 
     proptest! {
         /// Whatever populations are shown, when the ledger finds no atom below k, no linear
-        /// combination of them (found by exact linear algebra) isolates fewer than k answers; and
-        /// when it finds one, some combination does isolate it.
+        /// combination of them (found by exact linear algebra) isolates fewer than k answers.
+        /// (The converse need not hold: the rule may refuse more than necessary.)
         #[test]
         fn the_atom_rule_admits_no_combination_that_isolates_fewer_than_k(
             k in 2u32..5,
