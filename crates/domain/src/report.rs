@@ -37,7 +37,8 @@ pub struct Response {
 /// One stored comment, kept apart from the ratings of the same rater.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    /// The group the rater answered as.
+    /// Self for the leader's own comment; for everyone else's, "Others": comments are shown
+    /// pooled, so the store keeps no finer label (not even the manager's).
     pub group: RaterGroup,
     /// The open question's code.
     pub code: String,
@@ -390,7 +391,13 @@ impl Report {
                     let mut texts: Vec<String> = comments
                         .iter()
                         .filter(|c| c.code == q.code)
-                        .filter(|c| c.group != RaterGroup::SelfRating && plan.counts(c.group))
+                        // The store keeps everyone's comments but the leader's under "Others"
+                        // (they are shown pooled); a comment of a hidden group is never
+                        // released, and one still labelled by its group counts if it does.
+                        .filter(|c| {
+                            c.group != RaterGroup::SelfRating
+                                && (c.group == RaterGroup::Other || plan.counts(c.group))
+                        })
                         .map(|c| c.text.clone())
                         .collect();
                     // Each rater writes at most one comment per question: fewer comments than

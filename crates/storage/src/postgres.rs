@@ -42,6 +42,7 @@ impl SqlStore<Postgres> {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let store = SqlStore::new(pool, key, None, None);
         store.read_instruments().await?;
+        store.mark_answered_flags().await?;
         Ok(store)
     }
 

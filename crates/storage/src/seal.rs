@@ -93,6 +93,8 @@ fn unpad(mut padded: Vec<u8>) -> StoreResult<Vec<u8>> {
 #[derive(Clone)]
 pub struct SealKey {
     cipher: XChaCha20Poly1305,
+    /// The key of [`SealKey::ballot_mark`], derived from the seal key (never the same bytes).
+    mark_key: [u8; 32],
 }
 
 impl std::fmt::Debug for SealKey {
@@ -108,9 +110,24 @@ impl SealKey {
     }
 
     fn from_bytes(bytes: &[u8; 32]) -> SealKey {
+        use sha2::Digest as _;
+        let mut derive = sha2::Sha256::new();
+        derive.update(b"trustloop ballot mark key v1");
+        derive.update(bytes);
         SealKey {
             cipher: XChaCha20Poly1305::new(bytes.into()),
+            mark_key: derive.finalize().into(),
         }
+    }
+
+    /// The mark that says an invitation has been answered: HMAC-SHA-256 of the invitation's
+    /// id under a key derived from the seal key. The mark is stored (in `used_ballots`) in the
+    /// transaction that stores the answer, instead of a flag on the invitation: without the
+    /// key, no reader of the database can tell which invitation a mark belongs to, so nothing
+    /// written with an answer names who gave it. The server, holding the key, recomputes marks
+    /// to refuse a second answer and to count who has answered.
+    pub(crate) fn ballot_mark(&self, invitation: i64) -> [u8; 32] {
+        hmac_sha256(&self.mark_key, &invitation.to_be_bytes())
     }
 
     /// A key written as 64 hexadecimal digits (surrounding whitespace ignored).
@@ -196,6 +213,26 @@ impl SealKey {
                 )
             })
     }
+}
+
+/// HMAC-SHA-256 (RFC 2104) of `message` under a 32-byte key.
+fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut inner_pad = [0x36u8; 64];
+    let mut outer_pad = [0x5cu8; 64];
+    for (i, b) in key.iter().enumerate() {
+        inner_pad[i] ^= b;
+        outer_pad[i] ^= b;
+    }
+    let inner = sha2::Sha256::new()
+        .chain_update(inner_pad)
+        .chain_update(message)
+        .finalize();
+    sha2::Sha256::new()
+        .chain_update(outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 fn random_bytes<const N: usize>() -> [u8; N] {
@@ -295,6 +332,24 @@ mod tests {
             key.open(Purpose::RaterAttributes, &old).expect("opens"),
             b"Lisbon"
         );
+    }
+
+    #[test]
+    fn hmac_matches_an_independent_implementation() {
+        // Python: hmac.new(bytes(range(32)), b"abc", "sha256").hexdigest()
+        let key: [u8; 32] = std::array::from_fn(|i| i as u8);
+        assert_eq!(
+            hex::encode(hmac_sha256(&key, b"abc")),
+            "f0133729c4163dede81e21cd47839256da58171238c8a0d874397c73b14e1e47"
+        );
+    }
+
+    #[test]
+    fn ballot_marks_differ_by_invitation_and_by_key() {
+        let key = SealKey::random();
+        assert_eq!(key.ballot_mark(7), key.ballot_mark(7));
+        assert_ne!(key.ballot_mark(7), key.ballot_mark(8));
+        assert_ne!(key.ballot_mark(7), SealKey::random().ballot_mark(7));
     }
 
     #[test]

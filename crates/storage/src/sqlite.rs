@@ -49,6 +49,7 @@ impl SqlStore<Sqlite> {
         let native = path.map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);
         let store = SqlStore::new(pool, key, log, native);
         store.read_instruments().await?;
+        store.mark_answered_flags().await?;
         Ok(store)
     }
 }

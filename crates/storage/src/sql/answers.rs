@@ -28,9 +28,55 @@ impl<DB> SqlStore<DB> {
             .bind(binds.1)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref()
-            .map(Self::survey_invitation_from_row)
-            .transpose()
+        let Some(row) = row else { return Ok(None) };
+        let mut invitation = Self::survey_invitation_from_row(&row)?;
+        invitation.completed = self.is_answered(invitation.id.0).await?;
+        Ok(Some(invitation))
+    }
+
+    /// Whether an invitation has been answered: whether its ballot mark is used.
+    pub(crate) async fn is_answered(&self, invitation: i64) -> StoreResult<bool> {
+        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM used_ballots WHERE mark = $1")
+            .bind(self.key.ballot_mark(invitation).to_vec())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(used > 0)
+    }
+
+    /// Turns the answered flags that versions before ballot marks kept on invitations into
+    /// marks, once, in one transaction, and clears the flags (which said who answered).
+    pub(crate) async fn mark_answered_flags(&self) -> StoreResult<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let rows = sqlx::query(
+            "SELECT id, campaign_id, leader_id, rater_group FROM invitations WHERE completed <> 0",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            sqlx::query(
+                "INSERT INTO used_ballots (mark, campaign_id, leader_id, rater_group)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(self.key.ballot_mark(id).to_vec())
+            .bind(row.try_get::<i64, _>("campaign_id")?)
+            .bind(row.try_get::<i64, _>("leader_id")?)
+            .bind(row.try_get::<String, _>("rater_group")?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE invitations SET completed = 0 WHERE completed <> 0")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(
+            answered = rows.len(),
+            "answered flags of invitations turned into ballot marks"
+        );
+        Ok(())
     }
 }
 
@@ -117,8 +163,8 @@ impl<DB> AnswerStore for SqlStore<DB> {
         leader: PersonId,
     ) -> StoreResult<BTreeMap<RaterGroup, u32>> {
         let rows = sqlx::query(
-            "SELECT rater_group, COUNT(*) AS n FROM invitations
-             WHERE campaign_id = $1 AND leader_id = $2 AND completed <> 0 GROUP BY rater_group",
+            "SELECT rater_group, COUNT(*) AS n FROM used_ballots
+             WHERE campaign_id = $1 AND leader_id = $2 GROUP BY rater_group",
         )
         .bind(campaign.0)
         .bind(leader.0)

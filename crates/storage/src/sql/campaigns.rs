@@ -212,7 +212,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let rows = sqlx::query(&format!(
             "SELECT {INVITATION_COLUMNS} FROM invitations
-             WHERE campaign_id = $1 AND completed = 0 AND (token_hash IS NULL OR $2)
+             WHERE campaign_id = $1 AND (token_hash IS NULL OR $2)
              ORDER BY leader_id, rater_group, rater_name {}",
             DB::LOCK_SELECTED
         ))
@@ -220,9 +220,20 @@ impl<DB> CampaignStore for SqlStore<DB> {
         .bind(reissue)
         .fetch_all(&mut *tx)
         .await?;
+        // Answered invitations need no new link: they are those whose ballot mark is used.
+        let used: HashSet<Vec<u8>> =
+            sqlx::query_scalar("SELECT mark FROM used_ballots WHERE campaign_id = $1")
+                .bind(campaign.0)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
         let mut issued = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut invitation = Self::invitation_from_row(row)?;
+            if used.contains(self.key.ballot_mark(invitation.id.0).as_slice()) {
+                continue;
+            }
             let (token, hash) = new_token();
             sqlx::query("UPDATE invitations SET token_hash = $1 WHERE id = $2")
                 .bind(&hash)
@@ -295,8 +306,11 @@ impl<DB> CampaignStore for SqlStore<DB> {
     #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn progress(&self, campaign: CampaignId) -> StoreResult<Vec<GroupProgress>> {
         let rows = sqlx::query(
-            "SELECT leader_id, rater_group, COUNT(*) AS invited, COUNT(*) FILTER (WHERE completed <> 0) AS completed
-             FROM invitations WHERE campaign_id = $1 GROUP BY leader_id, rater_group",
+            "SELECT i.leader_id, i.rater_group, COUNT(*) AS invited,
+                    (SELECT COUNT(*) FROM used_ballots u WHERE u.campaign_id = i.campaign_id
+                         AND u.leader_id = i.leader_id AND u.rater_group = i.rater_group) AS completed
+             FROM invitations i WHERE i.campaign_id = $1
+             GROUP BY i.campaign_id, i.leader_id, i.rater_group",
         )
         .bind(campaign.0)
         .fetch_all(&self.pool)

@@ -92,13 +92,18 @@ fn flush_then_answer(log: &std::path::Path, replies: Replies) {
 /// The most answers one intake transaction commits together.
 pub(super) const INTAKE_BATCH: usize = 1024;
 
+/// Ballot marks per multi-row INSERT (4 values each).
+const WRITE_MARKS: usize = 1000;
+
 /// How often, at most, the intake task starts a background checkpoint.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// An invitation answered in a batch, as read under the batch's lock.
 struct Found {
-    /// Where its answer goes, if it is still unanswered.
-    accepted: Option<Accepted>,
+    /// Where its answer goes.
+    accepted: Accepted,
+    /// Whether its ballot mark is already used: it has been answered.
+    answered: bool,
     /// Its campaign's status.
     status: CampaignStatus,
     /// Its campaign's last day.
@@ -308,7 +313,7 @@ impl<DB> SqlStore<DB> {
         all_or_none: bool,
     ) -> StoreResult<Vec<IntakeOutcome>> {
         let mut tx = conn.begin_with(DB::BEGIN_WRITE).await?;
-        let (found, links) = Self::invitations_to_answer(&mut tx, sent).await?;
+        let (found, links) = Self::invitations_to_answer(&mut tx, key, sent).await?;
         let mut decided = Vec::with_capacity(sent.len());
         let mut taken: HashSet<i64> = HashSet::new();
         let mut accepted: Vec<(&Accepted, &SurveyAnswers)> = Vec::new();
@@ -324,7 +329,7 @@ impl<DB> SqlStore<DB> {
                 continue;
             };
             let refusal = Refusal::of(
-                invitation.accepted.is_none(),
+                invitation.answered,
                 invitation.status,
                 invitation.deadline,
                 *today,
@@ -333,38 +338,51 @@ impl<DB> SqlStore<DB> {
                 Sent::Checked(_, answers) => Ok(answers),
                 Sent::Form(_, form) => form.answers_for(invitation.instrument),
             };
-            decided.push(match (refusal, answers, &invitation.accepted) {
-                (Some(refusal), ..) => Decided::Refused(refusal),
+            decided.push(match (refusal, answers) {
+                (Some(refusal), _) => Decided::Refused(refusal),
                 // Answered by another answer of this batch.
                 _ if taken.contains(&id) => Decided::Refused(Refusal::AlreadyAnswered),
-                (None, Err(errors), _) => Decided::Invalid(id, invitation.instrument, errors),
-                (None, Ok(answers), Some(accepting)) => {
+                (None, Err(errors)) => Decided::Invalid(id, invitation.instrument, errors),
+                (None, Ok(answers)) => {
                     taken.insert(id);
-                    accepted.push((accepting, answers));
+                    accepted.push((&invitation.accepted, answers));
                     ids.push(id);
                     Decided::Stored
                 }
-                (None, Ok(_), None) => Decided::Refused(Refusal::AlreadyAnswered),
             });
         }
         if all_or_none && let Some(refusal) = decided.iter().find_map(Self::refusal_of) {
             return Err(refusal);
         }
         let outcomes = Self::outcomes(&mut tx, instruments, decided).await?;
-        for chunk in ids.chunks(ID_BATCH) {
+        // The invitations themselves are not written: each answer leaves its ballot mark,
+        // which names no invitation to anyone without the key. A mark used meanwhile by
+        // another server is a unique violation: the batch is then retried answer by answer.
+        let marks: Vec<([u8; 32], Cell)> = ids
+            .iter()
+            .zip(&accepted)
+            .map(|(id, (accepted, _))| (key.ballot_mark(*id), accepted.cell))
+            .collect();
+        for chunk in marks.chunks(WRITE_MARKS) {
             let sql = format!(
-                "UPDATE invitations SET completed = 1 WHERE completed = 0 AND id IN {}",
-                row_placeholders::<DB>(1, chunk.len())
+                "INSERT INTO used_ballots (mark, campaign_id, leader_id, rater_group) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 4)
             );
-            let update = Self::bind_ids(sqlx::query(&sql), chunk);
-            let changed = DB::rows_affected(&update.execute(&mut *tx).await?);
-            if changed != chunk.len() as u64 {
-                // The rows were read under the transaction's lock; another writer cannot
-                // have finished them since.
-                return Err(StoreError::Conflict(
-                    "an invitation changed while its answer was being stored".into(),
-                ));
+            let mut insert = sqlx::query(&sql);
+            for (mark, cell) in chunk {
+                insert = insert
+                    .bind(mark.to_vec())
+                    .bind(cell.campaign)
+                    .bind(cell.leader)
+                    .bind(cell.group.slug());
             }
+            insert.execute(&mut *tx).await.map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict("an invitation was answered by another server".into())
+                } else {
+                    e.into()
+                }
+            })?;
         }
         let mut cells: BTreeMap<Cell, i64> = BTreeMap::new();
         let mut context = Context::default();
@@ -442,14 +460,19 @@ impl<DB> SqlStore<DB> {
     }
 
     /// The invitations answered in a batch, found by id or by link (the token's hash), in one
-    /// query for each way: by id, the invitation if it is still unanswered (with a direct
-    /// report's attributes), its campaign's status, deadline and instrument version; by link,
-    /// the invitation's id. Locks the rows on PostgreSQL, so that closing the
-    /// campaign waits for these answers (and releases them) or they see it closed; the lock
-    /// takes the campaign's row too (FOR UPDATE on a join), so two servers' batches for one
-    /// campaign are written one after the other and never release the same waiting answer.
+    /// query for each way: the invitation (with a direct report's attributes), whether its
+    /// ballot mark is used, its campaign's status, deadline and instrument version; by link,
+    /// the invitation's id too.
+    ///
+    /// The campaigns' rows are locked on PostgreSQL and their status read under the lock, so
+    /// that closing a campaign waits for these answers (and releases them) or they see it
+    /// closed, and two servers' batches for one campaign are written one after the other and
+    /// never release the same waiting answer. Invitation rows are only read, never locked: a
+    /// row lock writes the locking transaction's id into the row, which would tie the
+    /// invitation to the answer stored by the same transaction.
     async fn invitations_to_answer(
         conn: &mut DB::Connection,
+        key: &SealKey,
         sent: &[(&Sent, time::Date)],
     ) -> StoreResult<(HashMap<i64, Found>, HashMap<String, i64>)> {
         let mut ids: BTreeSet<i64> = BTreeSet::new();
@@ -479,16 +502,15 @@ impl<DB> SqlStore<DB> {
         for (column, chunk) in keys {
             let sql = format!(
                 "SELECT i.id, i.token_hash, i.campaign_id, i.leader_id, i.rater_group, i.person_id,
-                        i.completed, c.status, c.deadline, c.min_rater_group, c.instrument_version,
+                        c.status, c.deadline, c.min_rater_group, c.instrument_version,
                         CASE WHEN i.rater_group = '{}'
                              THEN (SELECT p.attributes FROM people p WHERE p.id = i.person_id)
                         END AS attributes,
                         (SELECT t.name FROM people l JOIN teams t ON t.id = l.team_id
                          WHERE l.id = i.leader_id) AS leader_team
-                 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE {column} IN {} {}",
+                 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id WHERE {column} IN {}",
                 RaterGroup::DirectReport.slug(),
                 row_placeholders::<DB>(1, chunk.len()),
-                DB::LOCK_SELECTED
             );
             let mut select = sqlx::query(&sql);
             for key in &chunk {
@@ -505,40 +527,94 @@ impl<DB> SqlStore<DB> {
                     links.insert(hash, id);
                 }
                 let group = parse_group(&row.try_get::<String, _>("rater_group")?)?;
-                let completed: i64 = row.try_get("completed")?;
-                let accepted = (completed == 0)
-                    .then(|| -> StoreResult<Accepted> {
-                        Ok(Accepted {
-                            cell: Cell {
-                                campaign: row.try_get("campaign_id")?,
-                                leader: row.try_get("leader_id")?,
-                                group,
-                            },
-                            attributes: match row.try_get::<Option<String>, _>("attributes")? {
-                                Some(text) => attributes_from_text(&text)?,
-                                None => BTreeMap::new(),
-                            },
-                            // Self and manager are shown as themselves: nothing to hide them
-                            // among.
-                            batch: if group.is_identified() {
-                                1
-                            } else {
-                                row.try_get::<i64, _>("min_rater_group")?.max(1)
-                            },
-                            instrument,
-                            team: row.try_get("leader_team")?,
-                        })
-                    })
-                    .transpose()?;
+                let accepted = Accepted {
+                    cell: Cell {
+                        campaign: row.try_get("campaign_id")?,
+                        leader: row.try_get("leader_id")?,
+                        group,
+                    },
+                    attributes: match row.try_get::<Option<String>, _>("attributes")? {
+                        Some(text) => attributes_from_text(&text)?,
+                        None => BTreeMap::new(),
+                    },
+                    // Self and manager are shown as themselves: nothing to hide them among.
+                    batch: if group.is_identified() {
+                        1
+                    } else {
+                        row.try_get::<i64, _>("min_rater_group")?.max(1)
+                    },
+                    instrument,
+                    team: row.try_get("leader_team")?,
+                };
                 found.insert(
                     id,
                     Found {
                         accepted,
+                        answered: false,
                         status: parse_status(&row.try_get::<String, _>("status")?)?,
                         deadline: parse_date(&row.try_get::<String, _>("deadline")?)?,
                         instrument,
                     },
                 );
+            }
+        }
+        // The campaigns' status, read again under their rows' lock (PostgreSQL).
+        let campaigns: Vec<i64> = found
+            .values()
+            .map(|f| f.accepted.cell.campaign)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut current: HashMap<i64, (CampaignStatus, time::Date)> = HashMap::new();
+        let select = format!(
+            "SELECT id, status, deadline FROM campaigns WHERE id IN {} {}",
+            row_placeholders::<DB>(1, campaigns.len().max(1)),
+            DB::LOCK_SELECTED
+        );
+        if !campaigns.is_empty() {
+            for row in Self::bind_ids(sqlx::query(&select), &campaigns)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                current.insert(
+                    row.try_get("id")?,
+                    (
+                        parse_status(&row.try_get::<String, _>("status")?)?,
+                        parse_date(&row.try_get::<String, _>("deadline")?)?,
+                    ),
+                );
+            }
+        }
+        for f in found.values_mut() {
+            if let Some((status, deadline)) = current.get(&f.accepted.cell.campaign) {
+                f.status = *status;
+                f.deadline = *deadline;
+            }
+        }
+        // Which of them have been answered: their ballot marks are used.
+        let marks: Vec<(Vec<u8>, i64)> = found
+            .keys()
+            .map(|id| (key.ballot_mark(*id).to_vec(), *id))
+            .collect();
+        let by_mark: HashMap<&[u8], i64> =
+            marks.iter().map(|(m, id)| (m.as_slice(), *id)).collect();
+        for chunk in marks.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT mark FROM used_ballots WHERE mark IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for (mark, _) in chunk {
+                select = select.bind(mark.clone());
+            }
+            for row in select.fetch_all(&mut *conn).await? {
+                let mark: Vec<u8> = row.try_get("mark")?;
+                if let Some(f) = by_mark
+                    .get(mark.as_slice())
+                    .and_then(|id| found.get_mut(id))
+                {
+                    f.answered = true;
+                }
             }
         }
         Ok((found, links))

@@ -26,7 +26,13 @@ pub(super) struct PendingAnswer {
 
 /// An answer to release: its `pending_answers` id (none for an answer of the batch being
 /// committed, which was never written there), leader, group and content.
-type Opened = (Option<i64>, i64, RaterGroup, PendingAnswer);
+type Opened = (Option<String>, i64, RaterGroup, PendingAnswer);
+
+/// A new random id for a waiting answer: 128 random bits in hex, so that neither the id nor
+/// the row's place in a table ordered by it follows arrival.
+fn pending_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
 
 /// A released answer's new response id, scores and sealed attributes.
 type Released = (String, Contribution, Option<Vec<u8>>);
@@ -61,14 +67,15 @@ impl<DB> SqlStore<DB> {
     ) -> StoreResult<()> {
         for chunk in waiting.chunks(WRITE_ROWS) {
             let sql = format!(
-                "INSERT INTO pending_answers (campaign_id, leader_id, rater_group, sealed) VALUES {}",
-                row_placeholders::<DB>(chunk.len(), 4)
+                "INSERT INTO pending_answers (id, campaign_id, leader_id, rater_group, sealed) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 5)
             );
             let mut insert = sqlx::query(&sql);
             for (cell, pending) in chunk {
                 let plain = serde_json::to_vec(pending)
                     .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
                 insert = insert
+                    .bind(pending_id())
                     .bind(cell.campaign)
                     .bind(cell.leader)
                     .bind(cell.group.slug())
@@ -114,7 +121,7 @@ impl<DB> SqlStore<DB> {
             // Answers already waiting in the batch's leaders' groups: their ids only, which the
             // index on (campaign, leader, group) holds, so that only the answers chosen to go
             // are read and opened.
-            let mut stored: BTreeMap<(i64, RaterGroup), Vec<i64>> = BTreeMap::new();
+            let mut stored: BTreeMap<(i64, RaterGroup), Vec<String>> = BTreeMap::new();
             for chunk in leaders.chunks(ID_BATCH) {
                 let sql = format!(
                     "SELECT id, leader_id, rater_group FROM pending_answers
@@ -134,7 +141,7 @@ impl<DB> SqlStore<DB> {
             // Which answers of each cell go, chosen at random, not by arrival, among the stored
             // and the fresh alike; in an anonymous cell, k stay behind. A stored answer that
             // stays is left as it is.
-            let mut going: Vec<(Cell, Option<i64>, Option<PendingAnswer>)> = Vec::new();
+            let mut going: Vec<(Cell, Option<String>, Option<PendingAnswer>)> = Vec::new();
             for (cell, batch) in cells.iter().filter(|(cell, _)| cell.campaign == campaign) {
                 let ids = stored
                     .remove(&(cell.leader, cell.group))
@@ -155,7 +162,7 @@ impl<DB> SqlStore<DB> {
                 let mut fresh: Vec<Option<PendingAnswer>> = fresh.into_iter().map(Some).collect();
                 for (place, i) in order.into_iter().enumerate() {
                     match i.checked_sub(ids.len()) {
-                        None if place < go => going.push((*cell, Some(ids[i]), None)),
+                        None if place < go => going.push((*cell, Some(ids[i].clone()), None)),
                         None => {}
                         Some(f) => {
                             let pending = fresh[f].take().expect("each fresh answer once");
@@ -169,13 +176,25 @@ impl<DB> SqlStore<DB> {
                 }
             }
             // The stored answers chosen to go, read and opened.
-            let to_open: Vec<i64> = going.iter().filter_map(|(_, id, _)| *id).collect();
-            let mut sealed: HashMap<i64, Opened> = HashMap::with_capacity(to_open.len());
-            let select =
-                "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE id IN";
-            for row in Self::rows_with_ids(conn, select, &to_open).await? {
-                let opened = Self::open_row(key, &row)?;
-                sealed.insert(opened.0.expect("a stored answer has an id"), opened);
+            let to_open: Vec<&str> = going
+                .iter()
+                .filter_map(|(_, id, _)| id.as_deref())
+                .collect();
+            let mut sealed: HashMap<String, Opened> = HashMap::with_capacity(to_open.len());
+            for chunk in to_open.chunks(ID_BATCH) {
+                let sql = format!(
+                    "SELECT id, leader_id, rater_group, sealed FROM pending_answers WHERE id IN {}",
+                    row_placeholders::<DB>(1, chunk.len())
+                );
+                let mut select = sqlx::query(&sql);
+                for id in chunk {
+                    select = select.bind(*id);
+                }
+                for row in select.fetch_all(&mut *conn).await? {
+                    let opened = Self::open_row(key, &row)?;
+                    let id = opened.0.clone().expect("a stored answer has an id");
+                    sealed.insert(id, opened);
+                }
             }
             let opened = going
                 .into_iter()
@@ -272,7 +291,7 @@ impl<DB> SqlStore<DB> {
         let pending: PendingAnswer = serde_json::from_slice(&plain)
             .map_err(|e| StoreError::Corrupt(format!("waiting answer: {e}")))?;
         Ok((
-            Some(row.try_get::<i64, _>("id")?),
+            Some(row.try_get::<String, _>("id")?),
             row.try_get::<i64, _>("leader_id")?,
             parse_group(&row.try_get::<String, _>("rater_group")?)?,
             pending,
@@ -384,16 +403,26 @@ impl<DB> SqlStore<DB> {
             }
             insert.execute(&mut *conn).await?;
         }
-        let comments: Vec<(i64, RaterGroup, &str, &str)> = opened
+        // Comments are shown pooled: everyone's but the leader's own are kept under one label,
+        // so the manager's comment (managers are told comments are pooled) is not stored as the
+        // manager's. They are shuffled on their own, so that their order in a table says
+        // nothing about which response they came with.
+        let mut comments: Vec<(i64, RaterGroup, &str, &str)> = opened
             .iter()
             .flat_map(|(_, leader, group, pending)| {
+                let label = if *group == RaterGroup::SelfRating {
+                    RaterGroup::SelfRating
+                } else {
+                    RaterGroup::Other
+                };
                 pending
                     .answers
                     .comments
                     .iter()
-                    .map(move |(code, text)| (*leader, *group, code.as_str(), text.as_str()))
+                    .map(move |(code, text)| (*leader, label, code.as_str(), text.as_str()))
             })
             .collect();
+        comments.shuffle(&mut rand::rng());
         for chunk in comments.chunks(WRITE_ROWS) {
             let sql = format!(
                 "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body) VALUES {}",
@@ -440,13 +469,16 @@ impl<DB> SqlStore<DB> {
             }
             upsert.execute(&mut *conn).await?;
         }
-        let stored: Vec<i64> = opened.iter().filter_map(|(id, ..)| *id).collect();
+        let stored: Vec<&str> = opened.iter().filter_map(|(id, ..)| id.as_deref()).collect();
         for chunk in stored.chunks(ID_BATCH) {
             let sql = format!(
                 "DELETE FROM pending_answers WHERE id IN {}",
                 row_placeholders::<DB>(1, chunk.len())
             );
-            let delete = Self::bind_ids(sqlx::query(&sql), chunk);
+            let mut delete = sqlx::query(&sql);
+            for id in chunk {
+                delete = delete.bind(*id);
+            }
             // Each sealed answer is released once: one that is already gone was released by
             // another transaction, and this one must not write it again.
             if DB::rows_affected(&delete.execute(&mut *conn).await?) != chunk.len() as u64 {

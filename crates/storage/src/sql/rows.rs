@@ -170,7 +170,9 @@ pub(crate) const RESPONSE_ROWS: &str = "SELECT id, leader_id, rater_group, ratin
 
 /// The columns [`SqlStore::survey_invitation_from_row`] reads: an invitation (`i`) with its
 /// campaign (`c`) and leader (`p`).
-pub(crate) const SURVEY_INVITATION_SELECT: &str = "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, i.completed, p.name AS leader_name,
+/// Whether it was answered is not in any row (see [`SealKey::ballot_mark`]): `completed` reads
+/// 0 here and is set from the ballot marks by the caller where it matters.
+pub(crate) const SURVEY_INVITATION_SELECT: &str = "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, CAST(0 AS BIGINT) AS completed, p.name AS leader_name,
         c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_segment, c.min_comments
  FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN people p ON p.id = i.leader_id";
 

@@ -60,7 +60,8 @@ pub(crate) async fn responses_come_back_per_leader_without_who_gave_them(store: 
     assert_eq!(comments.len(), 2);
     let code = Instrument::current().open_questions[0].code.clone();
     for comment in &comments {
-        assert_eq!(comment.group, RaterGroup::DirectReport);
+        // Comments are kept pooled: under "Others", whoever but the leader wrote them.
+        assert_eq!(comment.group, RaterGroup::Other);
         assert_eq!(comment.code, code);
         assert_eq!(comment.text, format!("from a report of {}", org.lee));
     }

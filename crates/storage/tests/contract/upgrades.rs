@@ -311,3 +311,91 @@ async fn ratings_and_scores_move_onto_responses_on_upgrade_postgres() {
     let store = postgres_upgraded_from(10, &inserts).await;
     answers_came_through_the_upgrade(&store, &ratings).await;
 }
+
+/// Before migration 0014: Lea's campaign with two direct reports, Ann (who answered: her
+/// invitation's flag is set and her answer waits sealed) and Bo (who has not); comments kept
+/// under the manager's, a direct report's and the leader's own label. `blob` is the backend's
+/// literal for a few bytes.
+fn answered_flags_before_0014(blob: &str) -> Vec<String> {
+    let mut inserts = old_campaign(&Instrument::current());
+    inserts.extend([
+        "INSERT INTO people (id, name, email, team_id, manager_id) VALUES
+             (2, 'Ann', 'ann@example.org', 1, 1), (3, 'Bo', 'bo@example.org', 1, 1)"
+            .to_string(),
+        "INSERT INTO invitations (id, campaign_id, leader_id, rater_group, person_id, rater_name,
+             rater_email, completed) VALUES
+             (10, 1, 1, 'direct_report', 2, 'Ann', 'ann@example.org', 1),
+             (11, 1, 1, 'direct_report', 3, 'Bo', 'bo@example.org', 0)"
+            .to_string(),
+        format!(
+            "INSERT INTO pending_answers (campaign_id, leader_id, rater_group, sealed)
+             VALUES (1, 1, 'direct_report', {blob})"
+        ),
+        "INSERT INTO response_comments (id, campaign_id, leader_id, rater_group, question_code, body)
+             VALUES ('c1', 1, 1, 'manager', 'start', 'from the manager'),
+                    ('c2', 1, 1, 'direct_report', 'start', 'from a report'),
+                    ('c3', 1, 1, 'self', 'start', 'my own')"
+            .to_string(),
+    ]);
+    inserts
+}
+
+/// After the upgrade: Ann's flag became a used ballot mark (her invitation refuses a second
+/// answer and counts as answered), Bo's invitation still takes his; the waiting answer is still
+/// there; comments keep only "self" or the pooled label.
+async fn answered_flags_came_through_the_upgrade(store: &DynStore) {
+    let campaign = CampaignId(1);
+    assert_eq!(
+        store
+            .answered_by_group(campaign, PersonId(1))
+            .await
+            .expect("answered"),
+        BTreeMap::from([(RaterGroup::DirectReport, 1)])
+    );
+    assert_eq!(store.pending_answers(campaign).await.expect("pending"), 1);
+    let today = time::macros::date!(2026 - 12 - 07);
+    let again = store
+        .submit_response(InvitationId(10), &answers(3, None), today)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    store
+        .submit_response(InvitationId(11), &answers(3, None), today)
+        .await
+        .expect("Bo answers");
+    let progress = store.progress(campaign).await.expect("progress");
+    assert_eq!(
+        progress
+            .iter()
+            .map(|p| (p.invited, p.completed))
+            .collect::<Vec<_>>(),
+        vec![(2, 2)]
+    );
+    let (_, comments) = store
+        .responses(campaign, PersonId(1))
+        .await
+        .expect("comments");
+    let mut labels: Vec<(RaterGroup, String)> =
+        comments.into_iter().map(|c| (c.group, c.text)).collect();
+    labels.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        labels,
+        vec![
+            (RaterGroup::Other, "from a report".to_string()),
+            (RaterGroup::Other, "from the manager".to_string()),
+            (RaterGroup::SelfRating, "my own".to_string()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn answered_flags_become_ballot_marks_on_upgrade_sqlite() {
+    let (_dir, store) = sqlite_upgraded_from(13, &answered_flags_before_0014("X'00FF'")).await;
+    answered_flags_came_through_the_upgrade(&store).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn answered_flags_become_ballot_marks_on_upgrade_postgres() {
+    let store = postgres_upgraded_from(12, &answered_flags_before_0014("'\\x00ff'::bytea")).await;
+    answered_flags_came_through_the_upgrade(&store).await;
+}

@@ -265,8 +265,11 @@ async fn open_survey(
     let Some(invitation) = invitation_for(&state, &token).await? else {
         return Ok(invalid_link());
     };
-    if let Some(page) = unavailable(&invitation) {
-        return Ok(page);
+    // Whether a link has been used is shown to nobody, not even to whoever holds it: a used
+    // link opens the same survey as an unused one (see `submit_survey`).
+    let campaign = &invitation.campaign;
+    if let Some(refusal) = Refusal::of(false, campaign.status, campaign.deadline, today()) {
+        return Ok(refusal_page(refusal));
     }
     let instrument = state
         .app
@@ -345,7 +348,11 @@ async fn submit_survey(
         .submit_form(&hash_token(&token), form, today())
         .await?;
     Ok(match outcome {
-        IntakeOutcome::Stored => Redirect::to("/thanks").into_response(),
+        // A second answer to a used link is not stored, and its sender is thanked as the
+        // first was: the page must not tell whoever holds a link whether it was used.
+        IntakeOutcome::Stored | IntakeOutcome::Refused(Refusal::AlreadyAnswered) => {
+            Redirect::to("/thanks").into_response()
+        }
         IntakeOutcome::Refused(refusal) => refusal_page(refusal),
         IntakeOutcome::Invalid {
             invitation,
@@ -369,7 +376,7 @@ async fn thanks() -> MessagePage {
     MessagePage {
         chrome: Chrome::default(),
         title: "Thank you".into(),
-        message: "Your answers have been stored. They are combined with other people's answers and never shown on their own. You can close this page.".into(),
+        message: "Thank you for taking part. Your answers are combined with other people's and never shown on their own. Each link counts once: if it had been used before, the answers sent first are the ones kept. You can close this page.".into(),
     }
 }
 

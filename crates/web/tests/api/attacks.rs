@@ -305,6 +305,11 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             "pending_answers",
             &["id", "campaign_id", "leader_id", "rater_group", "sealed"][..],
         ),
+        // Written with each answer: a keyed hash that names no invitation without the key.
+        (
+            "used_ballots",
+            &["mark", "campaign_id", "leader_id", "rater_group"][..],
+        ),
     ]);
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
@@ -339,7 +344,7 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
     for (table, expected) in &answer_side {
         assert_eq!(columns_of(&pool, table).await, *expected, "{table}");
     }
-    // Invitations say who finished, and nothing about what they answered or when.
+    // Invitations say who was invited, and nothing about what they answered or when...
     assert_eq!(
         columns_of(&pool, "invitations").await,
         [
@@ -354,6 +359,12 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             "completed"
         ]
     );
+    // ... and no longer who finished: the retired flag is never set.
+    let flagged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE completed <> 0")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(flagged, 0, "an invitation says it was answered");
 
     // Ids: random (version 4), and the tables are stored in the order of those ids, so the
     // order of rows says nothing about the order of answers. (Each query reads a column that

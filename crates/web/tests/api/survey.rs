@@ -81,15 +81,26 @@ async fn bad_or_missing_answers_are_explained_next_to_the_item_and_nothing_is_st
         .expect("progress");
     assert_eq!(progress.iter().map(|p| p.completed).sum::<u32>(), 0);
 
-    // Corrected, it goes through once; the link then refuses a second answer.
+    // Corrected, it goes through once. A second answer to the link is not stored, and the
+    // link's holder learns nothing from trying: the same thanks, the same survey page as an
+    // unused link of the same group.
     let r = answer(&app.client(), link, &survey_form("3", None)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let first_reply = r.headers().get("location").cloned();
     let r = answer(&app.client(), link, &survey_form("1", None)).await;
-    assert_eq!(r.status(), StatusCode::GONE);
-    assert!(r.text().await.expect("page").contains("Already answered"));
-    let (status, page) = app.client().get_text(link).await;
-    assert_eq!(status, StatusCode::GONE);
-    assert!(page.contains("already been answered"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers().get("location").cloned(), first_reply);
+    let unused = link_of(&links, "Ben Report");
+    let (status, used_page) = app.client().get_text(link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(used_page.contains("<form method=\"post\""), "{used_page}");
+    let (_, unused_page) = app.client().get_text(unused).await;
+    let token = |url: &str| url.rsplit('/').next().expect("token").to_string();
+    assert_eq!(
+        used_page.replace(&token(link), "TOKEN"),
+        unused_page.replace(&token(unused), "TOKEN"),
+        "a used link's page says nothing an unused one does not"
+    );
     let campaign = trustloop_storage::CampaignId(id);
     assert_eq!(
         app.store.pending_answers(campaign).await.expect("pending"),
