@@ -3,7 +3,7 @@
 //! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
 use crate::sql::{NativeReads, SqlStore, team_sum_list, team_sums_from};
-use crate::{SealKey, StoreResult};
+use crate::{SealKey, StoreError, StoreResult};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::{Path, PathBuf};
@@ -18,6 +18,9 @@ pub type SqliteStore = SqlStore<Sqlite>;
 impl SqlStore<Sqlite> {
     /// Opens (creating when missing) the database at `url` and applies pending migrations.
     pub async fn open(url: &str, key: SealKey) -> StoreResult<SqliteStore> {
+        if let Some(path) = database_path(url) {
+            private_file(&path)?;
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -31,7 +34,10 @@ impl SqlStore<Sqlite> {
             // Statement journals (a multi-row write inside a transaction keeps one, to undo
             // just that statement) and temporary tables stay in memory instead of temporary
             // files: writing them out was 6% of the answer intake's database time.
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Deleted rows (answers that waited sealed, then were released) are overwritten
+            // with zeros in the file, not left in free pages for a copy of the file to show.
+            .pragma("secure_delete", "on");
         let in_memory = url.contains(":memory:");
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection: keep to one.
@@ -123,6 +129,46 @@ impl NativeReads for Reader {
 }
 
 /// The file an `sqlite:` URL names, or `None` for an in-memory database or another scheme.
+/// Makes the database file readable and writable by its owner only, creating it empty when it
+/// does not exist. SQLite gives its log and shared-memory files the database file's
+/// permissions, so they are private too.
+fn private_file(path: &Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let unable = |e: std::io::Error| {
+            StoreError::Config(format!("cannot make {} private: {e}", path.display()))
+        };
+        if !path.exists() {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                Ok(_) => return Ok(()),
+                // Made meanwhile by another server or an earlier failed start: check it below.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                // A folder that does not exist yet: sqlx reports it clearly.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(unable(e)),
+            }
+        }
+        let mode = std::fs::metadata(path)
+            .map_err(unable)?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(unable)?;
+            tracing::info!(path = %path.display(), "the database file was readable by others; it is now private to its owner");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 pub(crate) fn database_path(url: &str) -> Option<std::path::PathBuf> {
     if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
         return None;

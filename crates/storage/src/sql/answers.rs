@@ -34,6 +34,31 @@ impl<DB> SqlStore<DB> {
         Ok(Some(invitation))
     }
 
+    /// Empties the write-ahead log where the store keeps one ([`Backend::TRUNCATE_LOG`]),
+    /// trying a few times while readers still use it; a log that cannot be emptied now is
+    /// emptied by a later checkpoint, and said so in the log.
+    pub(crate) async fn truncate_log(&self) {
+        let Some(truncate) = DB::TRUNCATE_LOG else {
+            return;
+        };
+        for attempt in 1..=5 {
+            // The pragma answers (busy, pages in the log, pages copied); busy = 1 when a
+            // reader or writer kept it from finishing.
+            match sqlx::query(truncate).fetch_one(&self.pool).await {
+                Ok(row) if row.try_get::<i64, _>(0).is_ok_and(|busy| busy == 0) => return,
+                Ok(_) => tracing::debug!(attempt, "the log is in use; truncating it again"),
+                Err(error) => {
+                    tracing::warn!(%error, "the log could not be truncated");
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+        }
+        tracing::warn!(
+            "the log could not be truncated while readers used it; a later checkpoint will"
+        );
+    }
+
     /// Whether an invitation has been answered: whether its ballot mark is used.
     pub(crate) async fn is_answered(&self, invitation: i64) -> StoreResult<bool> {
         let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM used_ballots WHERE mark = $1")

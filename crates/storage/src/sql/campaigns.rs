@@ -300,6 +300,9 @@ impl<DB> CampaignStore for SqlStore<DB> {
                 .await?;
         }
         tx.commit().await?;
+        if status == CampaignStatus::Closed {
+            self.truncate_log().await;
+        }
         Ok(())
     }
 

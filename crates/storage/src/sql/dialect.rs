@@ -43,6 +43,12 @@ pub trait Backend: Database {
     /// back into the database does not hold up a commit. `None` where the server does it.
     const BACKGROUND_CHECKPOINT: Option<&'static str>;
 
+    /// Copies the write-ahead log back into the database and empties it, so that the pages of
+    /// answers that waited sealed (in the order they arrived) and of rows since deleted are no
+    /// longer in the log file: run after answers are released and when a campaign closes.
+    /// `None` where the server owns its log.
+    const TRUNCATE_LOG: Option<&'static str>;
+
     /// Run on the intake's own connection where the intake flushes the database's write-ahead
     /// log itself after each commit, outside the write lock, and answers only then (the
     /// durability of a commit that flushes, without holding up the next writer). `None` where
@@ -96,6 +102,7 @@ impl Backend for sqlx::Sqlite {
 
     // Passive: copies what it can without waiting for readers or blocking the writer.
     const BACKGROUND_CHECKPOINT: Option<&'static str> = Some("PRAGMA wal_checkpoint(PASSIVE)");
+    const TRUNCATE_LOG: Option<&'static str> = Some("PRAGMA wal_checkpoint(TRUNCATE)");
     // In WAL mode, FULL is NORMAL plus a flush of the log at every commit.
     const COMMIT_WITHOUT_FLUSH: Option<&'static str> = Some("PRAGMA synchronous = NORMAL");
     // Its driver hands each row between threads (about 4 µs a row).
@@ -152,6 +159,7 @@ impl Backend for sqlx::Postgres {
     );
     const LOCK_SELECTED: &'static str = "FOR UPDATE";
     const BACKGROUND_CHECKPOINT: Option<&'static str> = None;
+    const TRUNCATE_LOG: Option<&'static str> = None;
     const COMMIT_WITHOUT_FLUSH: Option<&'static str> = None;
     // Rows come in binary and are decoded where they are read: 9,085 teams' sums in 9-10 ms
     // against ~16 ms as text per column (numbers turned into text and back) and ~12 ms as one

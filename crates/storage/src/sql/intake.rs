@@ -89,6 +89,13 @@ fn flush_then_answer(log: &std::path::Path, replies: Replies) {
     }
 }
 
+/// What one intake transaction did: each answer's outcome, in order, and whether any answer
+/// (of the batch or waiting before it) was released to the readable tables.
+pub(super) struct Batch {
+    pub(super) outcomes: Vec<IntakeOutcome>,
+    pub(super) released: bool,
+}
+
 /// The most answers one intake transaction commits together.
 pub(super) const INTAKE_BATCH: usize = 1024;
 
@@ -196,8 +203,34 @@ impl<DB> SqlStore<DB> {
         let mut last_checkpoint = std::time::Instant::now();
         let checkpointing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut own: Option<DB::Connection> = None;
+        // Whether answers were released since the log was last truncated: the log still holds
+        // the pages of the answers that waited sealed, in the order they arrived.
+        let mut truncate_due = false;
         loop {
-            if jobs.recv_many(&mut batch, INTAKE_BATCH).await == 0 {
+            let received = if truncate_due {
+                match tokio::time::timeout(
+                    CHECKPOINT_EVERY,
+                    jobs.recv_many(&mut batch, INTAKE_BATCH),
+                )
+                .await
+                {
+                    Ok(n) => n,
+                    Err(_) => {
+                        // Idle after a release: truncate the log now.
+                        if let Some(truncate) = DB::TRUNCATE_LOG
+                            && !checkpointing.load(std::sync::atomic::Ordering::Relaxed)
+                        {
+                            truncate_due = false;
+                            last_checkpoint = std::time::Instant::now();
+                            Self::checkpoint_in_background(&pool, &checkpointing, truncate);
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                jobs.recv_many(&mut batch, INTAKE_BATCH).await
+            };
+            if received == 0 {
                 break;
             }
             let answers: Vec<(&Sent, time::Date)> =
@@ -217,24 +250,27 @@ impl<DB> SqlStore<DB> {
             }
             .instrument(span)
             .await;
+            if let Ok(done) = &result {
+                truncate_due |= done.released;
+            }
             if let Some(checkpoint) = DB::BACKGROUND_CHECKPOINT
                 && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
                 && !checkpointing.load(std::sync::atomic::Ordering::Relaxed)
             {
                 // Copies the log back into the database on another connection, so that the
-                // next batches do not wait for it.
-                last_checkpoint = std::time::Instant::now();
-                checkpointing.store(true, std::sync::atomic::Ordering::Relaxed);
-                let (pool, checkpointing) = (pool.clone(), checkpointing.clone());
-                tokio::spawn(async move {
-                    if let Err(error) = sqlx::query(checkpoint).execute(&pool).await {
-                        tracing::warn!(%error, "background checkpoint failed");
+                // next batches do not wait for it; truncates it after a release.
+                let checkpoint = match DB::TRUNCATE_LOG {
+                    Some(truncate) if truncate_due => {
+                        truncate_due = false;
+                        truncate
                     }
-                    checkpointing.store(false, std::sync::atomic::Ordering::Relaxed);
-                });
+                    _ => checkpoint,
+                };
+                last_checkpoint = std::time::Instant::now();
+                Self::checkpoint_in_background(&pool, &checkpointing, checkpoint);
             }
             match result {
-                Ok(outcomes) => {
+                Ok(Batch { outcomes, .. }) => {
                     let replies: Replies = batch
                         .drain(..)
                         .map(|job| job.reply)
@@ -265,7 +301,10 @@ impl<DB> SqlStore<DB> {
                         let one = [(&job.sent, job.today)];
                         let outcome =
                             match Self::accept_on_pool(&pool, &key, &instruments, &one).await {
-                                Ok(mut outcomes) => Ok(outcomes.pop().expect("one outcome")),
+                                Ok(mut batch) => {
+                                    truncate_due |= batch.released;
+                                    Ok(batch.outcomes.pop().expect("one outcome"))
+                                }
                                 Err(error) => Err(error),
                             };
                         let _ = job.reply.send(outcome);
@@ -275,13 +314,29 @@ impl<DB> SqlStore<DB> {
         }
     }
 
+    /// Runs `checkpoint` on another connection of the pool, unless one is running.
+    fn checkpoint_in_background(
+        pool: &Pool<DB>,
+        checkpointing: &Arc<std::sync::atomic::AtomicBool>,
+        checkpoint: &'static str,
+    ) {
+        checkpointing.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (pool, checkpointing) = (pool.clone(), checkpointing.clone());
+        tokio::spawn(async move {
+            if let Err(error) = sqlx::query(checkpoint).execute(&pool).await {
+                tracing::warn!(%error, "background checkpoint failed");
+            }
+            checkpointing.store(false, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
+
     /// [`Self::accept_batch`] on a connection of the pool.
     async fn accept_on_pool(
         pool: &Pool<DB>,
         key: &SealKey,
         instruments: &Instruments,
         sent: &[(&Sent, time::Date)],
-    ) -> StoreResult<Vec<IntakeOutcome>> {
+    ) -> StoreResult<Batch> {
         let mut conn = pool.acquire().await?;
         Self::accept_batch(&mut conn, key, instruments, sent, false).await
     }
@@ -311,7 +366,7 @@ impl<DB> SqlStore<DB> {
         instruments: &Instruments,
         sent: &[(&Sent, time::Date)],
         all_or_none: bool,
-    ) -> StoreResult<Vec<IntakeOutcome>> {
+    ) -> StoreResult<Batch> {
         let mut tx = conn.begin_with(DB::BEGIN_WRITE).await?;
         let (found, links) = Self::invitations_to_answer(&mut tx, key, sent).await?;
         let mut decided = Vec::with_capacity(sent.len());
@@ -402,12 +457,12 @@ impl<DB> SqlStore<DB> {
             .filter(|(_, outcome)| **outcome == IntakeOutcome::Stored)
             .map(|((_, today), _)| *today)
             .max();
-        let waiting =
+        let (waiting, released) =
             Self::release_full_cells(&mut tx, key, (instruments, &context), &cells, fresh, today)
                 .await?;
         Self::seal_waiting(&mut tx, key, &waiting).await?;
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(Batch { outcomes, released })
     }
 
     /// The error an answer that is not stored makes of a batch that must store all or none.

@@ -89,7 +89,8 @@ impl<DB> SqlStore<DB> {
     /// Releases answers of each of `cells` that has enough waiting, counting the batch's own
     /// (`fresh`): opens the stored ones, writes them to the readable tables in random order and
     /// removes them from `pending_answers`. Returns the fresh answers that stay waiting; a
-    /// fresh answer released at once is never written to `pending_answers`.
+    /// fresh answer released at once is never written to `pending_answers`; and whether any
+    /// answer was released.
     ///
     /// An anonymous group (batch size k) is released only once it has 2k answers waiting, and
     /// then all but k of them, chosen at random among the stored and the fresh: k always stay
@@ -103,7 +104,8 @@ impl<DB> SqlStore<DB> {
         cells: &BTreeMap<Cell, i64>,
         fresh: Vec<(Cell, PendingAnswer)>,
         today: Option<time::Date>,
-    ) -> StoreResult<Vec<(Cell, PendingAnswer)>> {
+    ) -> StoreResult<(Vec<(Cell, PendingAnswer)>, bool)> {
+        let mut released_any = false;
         let mut fresh_by_cell: BTreeMap<Cell, Vec<PendingAnswer>> = BTreeMap::new();
         for (cell, pending) in fresh {
             fresh_by_cell.entry(cell).or_default().push(pending);
@@ -213,9 +215,10 @@ impl<DB> SqlStore<DB> {
                     Self::instrument_on(conn, instruments, context.instruments[&campaign]).await?;
                 let released = (campaign, opened, today);
                 Self::write_released(conn, key, &instrument, &context.teams, released).await?;
+                released_any = true;
             }
         }
-        Ok(staying)
+        Ok((staying, released_any))
     }
 
     /// Releases everything still waiting in a campaign that is closing, following the report's

@@ -46,6 +46,7 @@ mod answers;
 mod audit;
 mod campaigns;
 mod database;
+mod files;
 mod helpers;
 mod import_jobs;
 mod instruments;
