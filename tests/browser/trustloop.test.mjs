@@ -267,15 +267,13 @@ describe('Trustloop in real Chromium', { timeout: 600_000 }, () => {
       assert.ok(n >= 0 && n <= 100, `score-${slug} is within 0–100, got ${n}`);
     }
 
+    // The demo organisation is seeded: enough of Maya's raters comment on this question for
+    // its comments to be shown, so the rater's comment must be among them (a report that
+    // withheld them here would be a defect, not a pass).
     const comments = page.locator('section[aria-labelledby="comments"]');
-    if ((await comments.locator('ul.comments li').count()) > 0) {
-      const all = await comments.locator('ul.comments li').allTextContents();
-      assert.ok(all.map((s) => s.trim()).includes(COMMENT), `the rater's comment is shown among ${all.length} comments`);
-    } else {
-      const withheld = (await comments.locator('p.muted').allTextContents()).join(' ').trim();
-      assert.ok(withheld.length > 0, 'when comments are withheld the report says so');
-      console.log(`comments withheld: ${withheld}`);
-    }
+    const all = (await comments.locator('ul.comments li').allTextContents()).map((s) => s.trim());
+    assert.ok(all.length >= 3, `comments are shown (${all.length})`);
+    assert.ok(all.includes(COMMENT), `the rater's comment is shown among ${all.length} comments`);
 
     await shot(page, 'report-desktop.png');
     await shot(page, 'report-phone.png', PHONE);
