@@ -350,6 +350,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     )?;
     init_logging(&settings.log);
     tracing::info!(?settings, "starting");
+    if let Some(warning) = settings.key_placement_warning() {
+        tracing::warn!("{warning}");
+    }
     let store = settings.open_store().await?;
     let app = Application::build(
         WebConfig {

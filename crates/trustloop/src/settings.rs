@@ -107,6 +107,36 @@ impl Settings {
         open_store(&self.database, self.seal_key_file.as_deref()).await
     }
 
+    /// A warning when the seal key would sit in the same folder as the SQLite database: a
+    /// copy of that folder (a backup, a stolen disk) would then carry both the sealed answers
+    /// and the key that opens them. `None` when the key is elsewhere (or the database is not
+    /// an SQLite file).
+    pub fn key_placement_warning(&self) -> Option<String> {
+        let database = self.database.strip_prefix("sqlite://")?;
+        let database = Path::new(database.split('?').next().unwrap_or(database));
+        let folder = database.parent().filter(|p| !p.as_os_str().is_empty())?;
+        let key = match &self.seal_key_file {
+            Some(key) => key.clone(),
+            None => {
+                let mut beside = database.as_os_str().to_owned();
+                beside.push(".key");
+                PathBuf::from(beside)
+            }
+        };
+        let key_folder = key.parent().filter(|p| !p.as_os_str().is_empty())?;
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        same(folder, key_folder).then(|| {
+            format!(
+                "the seal key {} is in the same folder as the database: a copy of {} would carry both the sealed answers and the key that opens them. Put the key elsewhere (for example seal_key_file = \"/etc/trustloop/seal.key\", or TRUSTLOOP_SEAL_KEY_FILE) and back it up apart from the data",
+                key.display(),
+                folder.display()
+            )
+        })
+    }
+
     /// `TRUSTLOOP_*` variables that are set but mean nothing (likely typos).
     pub fn unknown_environment() -> Vec<String> {
         std::env::vars()
@@ -159,6 +189,39 @@ pub fn sqlite_url_in(dir: &Path, file: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_beside_the_database_is_warned_about_and_one_elsewhere_is_not() {
+        let settings = |database: &str, key: Option<&str>| Settings {
+            database: database.into(),
+            host: "127.0.0.1".into(),
+            port: 0,
+            public_url: None,
+            secure_cookies: false,
+            log: "info".into(),
+            trusted_proxies: Vec::new(),
+            seal_key_file: key.map(PathBuf::from),
+        };
+        let beside = settings("sqlite:///var/lib/trustloop/trustloop.db", None);
+        let warning = beside.key_placement_warning().expect("warned");
+        assert!(
+            warning.contains("/var/lib/trustloop/trustloop.db.key"),
+            "{warning}"
+        );
+        assert!(warning.contains("/etc/trustloop/seal.key"), "{warning}");
+        let same_folder = settings(
+            "sqlite:///var/lib/trustloop/trustloop.db",
+            Some("/var/lib/trustloop/seal.key"),
+        );
+        assert!(same_folder.key_placement_warning().is_some());
+        let apart = settings(
+            "sqlite:///var/lib/trustloop/trustloop.db",
+            Some("/etc/trustloop/seal.key"),
+        );
+        assert_eq!(apart.key_placement_warning(), None);
+        let postgres = settings("postgres://db/trustloop", Some("/etc/trustloop/seal.key"));
+        assert_eq!(postgres.key_placement_warning(), None);
+    }
 
     #[test]
     fn flags_override_file_which_overrides_defaults() {
