@@ -256,14 +256,30 @@ pub fn heatmap_excluding<K: Ord + Clone>(
 }
 
 /// The populations a heatmap shows, as the disclosure history keeps them, each with its
-/// respondents: every shown team (`team = T`, with the measures whose mean its row shows) and
-/// the organisation total (the answers of every team, hidden ones included, with the measures
-/// its row shows).
-pub fn heatmap_populations(map: &Heatmap<String>) -> Vec<(SeenPopulation, u32)> {
+/// respondents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeatmapShown {
+    /// Every shown team (`team = T`, with the measures whose mean its row shows), in team
+    /// order.
+    pub teams: Vec<(SeenPopulation, u32)>,
+    /// The organisation total, when shown: the answers of every team, hidden ones included,
+    /// with the measures its row shows.
+    pub total: Option<(SeenPopulation, u32)>,
+}
+
+impl HeatmapShown {
+    /// Every population shown: the teams, then the total.
+    pub fn all(&self) -> impl Iterator<Item = &(SeenPopulation, u32)> {
+        self.teams.iter().chain(&self.total)
+    }
+}
+
+/// The populations `map` shows.
+pub fn heatmap_populations(map: &Heatmap<String>) -> HeatmapShown {
     let count = |n: Option<u64>| u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX);
     let measures = |means: &[Option<f64>; 4]| std::array::from_fn(|m| means[m].is_some());
     let of_teams = |teams: BTreeSet<Option<String>>| FilterSet::everyone().with(TEAM, teams);
-    let mut shown: Vec<(SeenPopulation, u32)> = map
+    let teams = map
         .rows
         .iter()
         .filter(|r| r.hidden.is_none())
@@ -275,14 +291,18 @@ pub fn heatmap_populations(map: &Heatmap<String>) -> Vec<(SeenPopulation, u32)> 
             (population, count(r.respondents))
         })
         .collect();
-    if let Some(total) = map.total.as_ref().filter(|t| t.hidden.is_none()) {
-        let population = SeenPopulation {
-            filters: of_teams(map.rows.iter().map(|r| Some(r.team.clone())).collect()),
-            measures: measures(&total.means),
-        };
-        shown.push((population, count(total.respondents)));
-    }
-    shown
+    let total = map
+        .total
+        .as_ref()
+        .filter(|t| t.hidden.is_none())
+        .map(|total| {
+            let population = SeenPopulation {
+                filters: of_teams(map.rows.iter().map(|r| Some(r.team.clone())).collect()),
+                measures: measures(&total.means),
+            };
+            (population, count(total.respondents))
+        });
+    HeatmapShown { teams, total }
 }
 
 /// [`heatmap`] decided against everything already shown of the same answers: `seen` is the
@@ -302,7 +322,7 @@ pub fn heatmap_against(
     teams: &BTreeMap<String, TeamTotals>,
     answers: &Answers,
     seen: &[SeenPopulation],
-) -> (Heatmap<String>, Vec<(SeenPopulation, u32)>) {
+) -> (Heatmap<String>, HeatmapShown) {
     let names: Vec<&String> = teams.keys().collect();
     let row_of: HashMap<&str, usize> = names
         .iter()
@@ -349,7 +369,7 @@ pub fn heatmap_against(
                 hide(row);
             }
             withhold_total(&mut map);
-            return (map, Vec::new());
+            return (map, HeatmapShown::default());
         }
     }
 }
@@ -515,10 +535,10 @@ mod tests {
         raw
     }
 
-    fn all_shown(seen: &[SeenPopulation], shown: &[(SeenPopulation, u32)]) -> Vec<SeenPopulation> {
+    fn all_shown(seen: &[SeenPopulation], shown: &HeatmapShown) -> Vec<SeenPopulation> {
         seen.iter()
             .cloned()
-            .chain(shown.iter().map(|(p, _)| p.clone()))
+            .chain(shown.all().map(|(p, _)| p.clone()))
             .collect()
     }
 
@@ -546,12 +566,13 @@ mod tests {
         let total = map.total.as_ref().expect("a total row");
         assert_eq!(total.hidden, Some(Suppression::Overlap));
         assert_eq!((total.respondents, total.means), (None, [None; 4]));
-        assert_eq!(shown.len(), 1, "Ops only: {shown:?}");
+        assert_eq!(shown.total, None);
+        assert_eq!(shown.teams.len(), 1, "Ops only: {shown:?}");
         assert_eq!(
-            shown[0].0.filters.to_canonical_json(),
+            shown.teams[0].0.filters.to_canonical_json(),
             r#"{"team":["Ops"]}"#
         );
-        assert_eq!(shown[0].1, 7);
+        assert_eq!(shown.teams[0].1, 7);
         assert!(!exactly_isolates(5, &raw, &all_shown(&seen, &shown)));
         assert_eq!(answers.isolates(5, &seen, &all_shown(&[], &shown)), None);
     }
@@ -567,19 +588,17 @@ mod tests {
         assert_eq!(map, plain);
         assert_eq!(shown, heatmap_populations(&plain));
         // Tiny (3) is hidden, Sales (6) with it; the total covers every team, hidden or not.
-        assert_eq!(shown.len(), 2);
+        assert_eq!(shown.teams.len(), 1);
+        let (total, n) = shown.total.as_ref().expect("the total");
         assert_eq!(
-            shown[1].0.filters.to_canonical_json(),
+            total.filters.to_canonical_json(),
             r#"{"team":["Ops","Sales","Tiny"]}"#
         );
-        assert_eq!(shown[1].1, 16);
-        let seen: Vec<SeenPopulation> = shown.into_iter().map(|(p, _)| p).collect();
+        assert_eq!(*n, 16);
+        let seen = all_shown(&[], &shown);
         let (again, shown_again) = heatmap_against(5, &totals, &answers, &seen);
         assert_eq!(again, plain);
-        assert_eq!(
-            shown_again.into_iter().map(|(p, _)| p).collect::<Vec<_>>(),
-            seen
-        );
+        assert_eq!(shown_again, shown);
     }
 
     #[test]

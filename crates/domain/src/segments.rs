@@ -1070,10 +1070,10 @@ mod tests {
                             prop_assert!(n >= u64::from(k));
                         }
                     }
-                    for (population, n) in &shown {
+                    for (population, n) in shown.all() {
                         prop_assert_eq!(answers.members(&population.filters).count(), *n);
                     }
-                    seen.extend(shown.into_iter().map(|(p, _)| p));
+                    seen.extend(shown.all().map(|(p, _)| p.clone()));
                     continue;
                 };
                 let Ok(view) = plan_view(k, &answers, q, &seen) else { continue };

@@ -458,28 +458,92 @@ pub struct ApiToken {
     pub revoked: bool,
 }
 
-/// A direct report's answer for segment views: the rater's attributes when they answered (such as
-/// location or function) and the answer's four scores (Trust Index, relationships, judgement,
-/// consistency; `None` where the rater could not say).
+/// A direct report's answer for segment views: the team it counts for on the heatmap, the
+/// rater's attributes when they answered (such as location or function) and the answer's four
+/// scores (Trust Index, relationships, judgement, consistency; `None` where the rater could not
+/// say).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentAnswer {
+    /// The leader's team when the answer was released (the team whose heatmap row it counts
+    /// in), if the leader had one.
+    pub team: Option<String>,
     /// Attribute name to value.
     pub attributes: std::collections::BTreeMap<String, String>,
     /// The four scores.
     pub scores: [Option<f64>; 4],
 }
 
-/// A population a user was shown in a campaign's segment views.
+/// Which kind of figure showed a population of a campaign's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisclosureKind {
+    /// A team's row of the heatmap.
+    Team,
+    /// The heatmap's organisation total.
+    Total,
+    /// A segment view's total or one of its rows (or its hidden rows together).
+    Segment,
+}
+
+impl DisclosureKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisclosureKind::Team => "team",
+            DisclosureKind::Total => "total",
+            DisclosureKind::Segment => "segment",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn from_slug(text: &str) -> Option<DisclosureKind> {
+        [
+            DisclosureKind::Team,
+            DisclosureKind::Total,
+            DisclosureKind::Segment,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+/// A population of a campaign's answers that was shown (to any admin, on any page or through
+/// the API), as the campaign's disclosure history keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SegmentViewRecord {
-    /// The filter set, as canonical JSON (see `trustloop_domain::segments::FilterSet`).
-    pub filters: String,
+pub struct Disclosure {
+    /// The population and the measures shown of it, as canonical JSON (see
+    /// `trustloop_domain::segments::SeenPopulation`).
+    pub population: String,
+    /// What showed it.
+    pub kind: DisclosureKind,
     /// Respondents in it when it was shown.
     pub respondents: u32,
     /// The day it was first shown.
-    pub seen_on: time::Date,
+    pub first_seen: time::Date,
 }
 
-/// What decides, inside the recording transaction, which views to record: given the views the
-/// user has seen, the (filter JSON, respondents) pairs to add.
-pub type DecideViews<'a> = dyn Fn(&[SegmentViewRecord]) -> Vec<(String, u32)> + Send + Sync + 'a;
+/// A population to add to a campaign's disclosure history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDisclosure {
+    /// The population, as canonical JSON.
+    pub population: String,
+    /// What shows it.
+    pub kind: DisclosureKind,
+    /// Respondents in it.
+    pub respondents: u32,
+}
+
+/// How many populations of one kind a campaign's disclosure history holds, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisclosureTally {
+    /// The kind.
+    pub kind: DisclosureKind,
+    /// How many populations of it.
+    pub entries: u32,
+    /// The day the first of them was shown.
+    pub first_seen: time::Date,
+}
+
+/// What decides, inside the recording transaction, which populations to add to a campaign's
+/// disclosure history: given the whole history, the populations the new figures show.
+pub type DecideDisclosures<'a> = dyn Fn(&[Disclosure]) -> Vec<NewDisclosure> + Send + Sync + 'a;

@@ -1,0 +1,33 @@
+//! The disclosure history: every population of a campaign's answers shown to anyone (every
+//! admin, every page, the API), which the privacy engine checks each new figure against.
+
+use crate::StoreResult;
+use crate::records::*;
+use async_trait::async_trait;
+
+/// One disclosure history per campaign, organisation-wide.
+#[async_trait]
+pub trait DisclosureStore: Send + Sync {
+    /// The populations shown of a campaign's answers (only those of `kind`, when given), in the
+    /// order they were first shown.
+    async fn disclosures(
+        &self,
+        campaign: CampaignId,
+        kind: Option<DisclosureKind>,
+    ) -> StoreResult<Vec<Disclosure>>;
+    /// How many populations of each kind a campaign's history holds, and since when; kinds
+    /// never shown are absent. Cheap whatever the history's size: what a figure that has
+    /// nothing to decide when its kind was already recorded (the team heatmap) asks first.
+    async fn disclosure_tallies(&self, campaign: CampaignId) -> StoreResult<Vec<DisclosureTally>>;
+    /// Reads a campaign's whole history, calls `decide` with it, and adds the populations it
+    /// returns as first shown on `day` (those already in the history are kept as they were),
+    /// all in one transaction that no other call for the same campaign interleaves with, so
+    /// that two figures decided at once cannot both pass against a history that lacks the
+    /// other. An unknown campaign is "not found".
+    async fn record_disclosures(
+        &self,
+        campaign: CampaignId,
+        day: time::Date,
+        decide: &DecideDisclosures<'_>,
+    ) -> StoreResult<()>;
+}

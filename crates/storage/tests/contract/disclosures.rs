@@ -1,0 +1,179 @@
+//! The disclosure history ([`DisclosureStore`]): one per campaign, for every admin and page.
+
+use crate::helpers::*;
+use trustloop_storage::*;
+
+fn shown(population: &str, kind: DisclosureKind, respondents: u32) -> NewDisclosure {
+    NewDisclosure {
+        population: population.into(),
+        kind,
+        respondents,
+    }
+}
+
+const LISBON: &str = r#"{"filters":{"location":["Lisbon"]},"measures":[true,true,true,true]}"#;
+const FINANCE: &str = r#"{"filters":{"function":["Finance"]},"measures":[true,true,true,true]}"#;
+const TEAM: &str = r#"{"filters":{"team":["Core"]},"measures":[true,true,false,true]}"#;
+
+pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_its_first_day(
+    store: DynStore,
+) {
+    let spring = campaign(&store, "Spring").await;
+    let autumn = campaign(&store, "Autumn").await;
+    // A heatmap total over thousands of teams: longer than PostgreSQL can index.
+    let teams: Vec<String> = (0..9_000).map(|t| format!("\"Team {t:05}\"")).collect();
+    let total = format!(
+        r#"{{"filters":{{"team":[{}]}},"measures":[true,true,true,true]}}"#,
+        teams.join(",")
+    );
+    let first_day = today();
+    store
+        .record_disclosures(spring, first_day, &|history| {
+            assert!(history.is_empty());
+            vec![
+                shown(LISBON, DisclosureKind::Segment, 12),
+                shown(TEAM, DisclosureKind::Team, 6),
+                shown(&total, DisclosureKind::Total, 30),
+                shown(LISBON, DisclosureKind::Segment, 12),
+            ]
+        })
+        .await
+        .expect("recorded");
+    let later = first_day + time::Duration::days(1);
+    let observed = std::sync::Mutex::new(Vec::new());
+    store
+        .record_disclosures(spring, later, &|history| {
+            observed.lock().expect("lock").extend_from_slice(history);
+            vec![
+                shown(&total, DisclosureKind::Total, 30),
+                shown(FINANCE, DisclosureKind::Segment, 9),
+            ]
+        })
+        .await
+        .expect("recorded");
+    let on = |population: &str, kind, respondents, first_seen| Disclosure {
+        population: population.into(),
+        kind,
+        respondents,
+        first_seen,
+    };
+    let first = vec![
+        on(LISBON, DisclosureKind::Segment, 12, first_day),
+        on(TEAM, DisclosureKind::Team, 6, first_day),
+        on(&total, DisclosureKind::Total, 30, first_day),
+    ];
+    assert_eq!(
+        *observed.lock().expect("lock"),
+        first,
+        "the whole history, each population once, in the order shown"
+    );
+    let all = store.disclosures(spring, None).await.expect("history");
+    assert_eq!(all.len(), 4, "a population shown again is kept once");
+    assert_eq!(all[..3], first[..], "with its first day");
+    assert_eq!(all[3], on(FINANCE, DisclosureKind::Segment, 9, later));
+    assert_eq!(
+        store
+            .disclosures(spring, Some(DisclosureKind::Segment))
+            .await
+            .expect("segments"),
+        vec![first[0].clone(), all[3].clone()]
+    );
+    assert_eq!(
+        store.disclosure_tallies(spring).await.expect("tallies"),
+        vec![
+            DisclosureTally {
+                kind: DisclosureKind::Segment,
+                entries: 2,
+                first_seen: first_day
+            },
+            DisclosureTally {
+                kind: DisclosureKind::Team,
+                entries: 1,
+                first_seen: first_day
+            },
+            DisclosureTally {
+                kind: DisclosureKind::Total,
+                entries: 1,
+                first_seen: first_day
+            },
+        ]
+    );
+    // Another campaign's history is its own.
+    assert!(
+        store
+            .disclosures(autumn, None)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert!(
+        store
+            .disclosure_tallies(autumn)
+            .await
+            .expect("tallies")
+            .is_empty()
+    );
+    // Nothing to record records nothing; an unknown campaign is refused.
+    store
+        .record_disclosures(autumn, later, &|_| Vec::new())
+        .await
+        .expect("nothing");
+    assert!(
+        store
+            .disclosures(autumn, None)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert!(is_not_found(
+        &store
+            .record_disclosures(CampaignId(autumn.0 + 100), later, &|_| vec![shown(
+                LISBON,
+                DisclosureKind::Segment,
+                5
+            )])
+            .await
+    ));
+}
+
+pub(crate) async fn concurrent_decisions_on_one_campaign_each_see_the_others(store: DynStore) {
+    let id = campaign(&store, "Spring").await;
+    let other = campaign(&store, "Autumn").await;
+    // Each figure (two admins' segment views, a heatmap) is shown only if nothing of the
+    // campaign was shown yet: exactly one may, whichever kind it is.
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let store = store.clone();
+            let campaign = if i == 11 { other } else { id };
+            tokio::spawn(async move {
+                store
+                    .record_disclosures(campaign, today(), &move |history| {
+                        let kind = match i % 3 {
+                            0 => DisclosureKind::Team,
+                            1 => DisclosureKind::Total,
+                            _ => DisclosureKind::Segment,
+                        };
+                        if history.is_empty() {
+                            vec![shown(
+                                &format!(r#"{{"filters":{{"n":["{i}"]}}}}"#),
+                                kind,
+                                10,
+                            )]
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("recorded");
+    }
+    assert_eq!(store.disclosures(id, None).await.expect("history").len(), 1);
+    assert_eq!(
+        store.disclosures(other, None).await.expect("history").len(),
+        1,
+        "another campaign's figure is decided on its own history"
+    );
+}
