@@ -16,8 +16,8 @@ use trustloop_storage::{Campaign, CampaignId, DisclosureKind};
 /// Two paths. When no segment view was ever shown of the campaign and the heatmap already was,
 /// it is the plain heatmap and nothing is recorded: only heatmaps were shown, of the same
 /// answers under the same rules, so they were this one, and teams share no answer, so the
-/// complementary suppression within the heatmap is all there is to check (one small read of
-/// the history's tallies, no write on a repeated view). Otherwise it is decided against the
+/// complementary suppression within the heatmap is all there is to check (a few index look-ups
+/// in the history, no write on a repeated view). Otherwise it is decided against the
 /// whole history, with the answers and their teams, inside the recording transaction, so that
 /// a segment view decided at the same time is checked with it or against it, never without.
 async fn campaign_heatmap(app: &App, campaign: &Campaign) -> Result<Heatmap<String>> {
@@ -33,8 +33,8 @@ async fn campaign_heatmap(app: &App, campaign: &Campaign) -> Result<Heatmap<Stri
         .into_iter()
         .collect();
     let k = campaign.rules.min_team;
-    let tallies = app.store.disclosure_tallies(campaign.id).await?;
-    let shown = |kind| tallies.iter().any(|t| t.kind == kind);
+    let kinds = app.store.disclosed_kinds(campaign.id).await?;
+    let shown = |kind| kinds.iter().any(|(k, _)| *k == kind);
     let segments_shown = shown(DisclosureKind::Segment);
     if !segments_shown && (shown(DisclosureKind::Team) || shown(DisclosureKind::Total)) {
         return Ok(analytics::heatmap(k, &totals));

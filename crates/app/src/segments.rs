@@ -139,8 +139,8 @@ pub struct SeenView {
 
 /// The team heatmap as shown of a campaign.
 pub struct SeenHeatmap {
-    /// How many team rows it showed.
-    pub teams: u32,
+    /// Whether it showed team rows.
+    pub teams: bool,
     /// Whether it showed the organisation total.
     pub total: bool,
     /// The day it was first shown.
@@ -171,16 +171,15 @@ pub async fn shown(app: &App, campaign: CampaignId) -> Result<Shown> {
             seen_on: s.first_seen,
         })
         .collect();
-    let tallies = app.store.disclosure_tallies(campaign).await?;
-    let of = |kind| tallies.iter().find(|t| t.kind == kind);
+    let kinds = app.store.disclosed_kinds(campaign).await?;
+    let of = |kind| kinds.iter().find(|(k, _)| *k == kind).map(|(_, day)| *day);
     let (teams, total) = (of(DisclosureKind::Team), of(DisclosureKind::Total));
     let heatmap = teams
         .into_iter()
         .chain(total)
-        .map(|t| t.first_seen)
         .min()
         .map(|seen_on| SeenHeatmap {
-            teams: teams.map_or(0, |t| t.entries),
+            teams: teams.is_some(),
             total: total.is_some(),
             seen_on,
         });

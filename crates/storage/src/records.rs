@@ -486,6 +486,13 @@ pub enum DisclosureKind {
 }
 
 impl DisclosureKind {
+    /// Every kind.
+    pub const ALL: [DisclosureKind; 3] = [
+        DisclosureKind::Team,
+        DisclosureKind::Total,
+        DisclosureKind::Segment,
+    ];
+
     /// The name stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -497,13 +504,7 @@ impl DisclosureKind {
 
     /// The kind of a stored name.
     pub fn from_slug(text: &str) -> Option<DisclosureKind> {
-        [
-            DisclosureKind::Team,
-            DisclosureKind::Total,
-            DisclosureKind::Segment,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
+        DisclosureKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -531,17 +532,6 @@ pub struct NewDisclosure {
     pub kind: DisclosureKind,
     /// Respondents in it.
     pub respondents: u32,
-}
-
-/// How many populations of one kind a campaign's disclosure history holds, and since when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DisclosureTally {
-    /// The kind.
-    pub kind: DisclosureKind,
-    /// How many populations of it.
-    pub entries: u32,
-    /// The day the first of them was shown.
-    pub first_seen: time::Date,
 }
 
 /// What decides, inside the recording transaction, which populations to add to a campaign's

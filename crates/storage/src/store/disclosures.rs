@@ -15,10 +15,14 @@ pub trait DisclosureStore: Send + Sync {
         campaign: CampaignId,
         kind: Option<DisclosureKind>,
     ) -> StoreResult<Vec<Disclosure>>;
-    /// How many populations of each kind a campaign's history holds, and since when; kinds
-    /// never shown are absent. Cheap whatever the history's size: what a figure that has
-    /// nothing to decide when its kind was already recorded (the team heatmap) asks first.
-    async fn disclosure_tallies(&self, campaign: CampaignId) -> StoreResult<Vec<DisclosureTally>>;
+    /// The kinds of figure a campaign's history holds, each with the day the first of them
+    /// was shown, in the order of [`DisclosureKind::ALL`]; kinds never shown are absent. Cheap
+    /// whatever the history's size (a few index look-ups): what the team heatmap, which has
+    /// nothing to decide when only heatmaps were shown, asks first.
+    async fn disclosed_kinds(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(DisclosureKind, time::Date)>>;
     /// Reads a campaign's whole history, calls `decide` with it, and adds the populations it
     /// returns as first shown on `day` (those already in the history are kept as they were),
     /// all in one transaction that no other call for the same campaign interleaves with, so

@@ -79,23 +79,11 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
         vec![first[0].clone(), all[3].clone()]
     );
     assert_eq!(
-        store.disclosure_tallies(spring).await.expect("tallies"),
+        store.disclosed_kinds(spring).await.expect("kinds"),
         vec![
-            DisclosureTally {
-                kind: DisclosureKind::Segment,
-                entries: 2,
-                first_seen: first_day
-            },
-            DisclosureTally {
-                kind: DisclosureKind::Team,
-                entries: 1,
-                first_seen: first_day
-            },
-            DisclosureTally {
-                kind: DisclosureKind::Total,
-                entries: 1,
-                first_seen: first_day
-            },
+            (DisclosureKind::Team, first_day),
+            (DisclosureKind::Total, first_day),
+            (DisclosureKind::Segment, first_day),
         ]
     );
     // Another campaign's history is its own.
@@ -108,9 +96,9 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
     );
     assert!(
         store
-            .disclosure_tallies(autumn)
+            .disclosed_kinds(autumn)
             .await
-            .expect("tallies")
+            .expect("kinds")
             .is_empty()
     );
     // Nothing to record records nothing; an unknown campaign is refused.
@@ -124,6 +112,25 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
             .await
             .expect("history")
             .is_empty()
+    );
+    // Each kind with the first day any of it was shown.
+    for (day, kind) in [
+        (later, DisclosureKind::Team),
+        (first_day, DisclosureKind::Segment),
+        (first_day, DisclosureKind::Team),
+    ] {
+        let population = format!(r#"{{"filters":{{"n":["{day} {kind:?}"]}}}}"#);
+        store
+            .record_disclosures(autumn, day, &|_| vec![shown(&population, kind, 5)])
+            .await
+            .expect("recorded");
+    }
+    assert_eq!(
+        store.disclosed_kinds(autumn).await.expect("kinds"),
+        vec![
+            (DisclosureKind::Team, first_day),
+            (DisclosureKind::Segment, first_day)
+        ]
     );
     assert!(is_not_found(
         &store

@@ -194,16 +194,12 @@ async fn segments_page(
         .map(|s| (s.description, s.respondents, s.seen_on.to_string()))
         .collect();
     let heatmap_seen = shown.heatmap.map(|h| {
-        let teams = match h.teams {
-            1 => "1 team".to_string(),
-            n => format!("{n} teams"),
+        let what = match (h.teams, h.total) {
+            (true, true) => "its teams and the whole organisation",
+            (true, false) => "its teams",
+            _ => "the whole organisation",
         };
-        let total = if h.total {
-            " and the whole organisation"
-        } else {
-            ""
-        };
-        format!("The team heatmap: {teams}{total} · {}", h.seen_on)
+        format!("The team heatmap: {what} · {}", h.seen_on)
     });
     let page = SegmentsPage {
         chrome: signed_in.chrome(),

@@ -589,7 +589,7 @@ async fn a_segment_view_that_splits_a_team_shown_on_the_heatmap_is_refused() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // The page lists the heatmap among what was shown, in one line.
     assert!(
-        html.contains("The team heatmap: 2 teams and the whole organisation"),
+        html.contains("The team heatmap: its teams and the whole organisation"),
         "{html}"
     );
 }
