@@ -276,31 +276,30 @@ impl HeatmapShown {
 
 /// The populations `map` shows.
 pub fn heatmap_populations(map: &Heatmap<String>) -> HeatmapShown {
-    let count = |n: Option<u64>| u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX);
-    let measures = |means: &[Option<f64>; 4]| std::array::from_fn(|m| means[m].is_some());
-    let of_teams = |teams: BTreeSet<Option<String>>| FilterSet::everyone().with(TEAM, teams);
+    // A shown row's population: the answers of `teams`, the measures whose mean it shows.
+    fn shown<K>(teams: BTreeSet<Option<String>>, row: &HeatmapRow<K>) -> (SeenPopulation, u32) {
+        let population = SeenPopulation {
+            filters: FilterSet::everyone().with(TEAM, teams),
+            measures: std::array::from_fn(|m| row.means[m].is_some()),
+        };
+        let n = u32::try_from(row.respondents.unwrap_or(0)).unwrap_or(u32::MAX);
+        (population, n)
+    }
     let teams = map
         .rows
         .iter()
         .filter(|r| r.hidden.is_none())
-        .map(|r| {
-            let population = SeenPopulation {
-                filters: of_teams(BTreeSet::from([Some(r.team.clone())])),
-                measures: measures(&r.means),
-            };
-            (population, count(r.respondents))
-        })
+        .map(|r| shown(BTreeSet::from([Some(r.team.clone())]), r))
         .collect();
     let total = map
         .total
         .as_ref()
         .filter(|t| t.hidden.is_none())
         .map(|total| {
-            let population = SeenPopulation {
-                filters: of_teams(map.rows.iter().map(|r| Some(r.team.clone())).collect()),
-                measures: measures(&total.means),
-            };
-            (population, count(total.respondents))
+            shown(
+                map.rows.iter().map(|r| Some(r.team.clone())).collect(),
+                total,
+            )
         });
     HeatmapShown { teams, total }
 }

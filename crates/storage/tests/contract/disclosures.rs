@@ -86,14 +86,18 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
             (DisclosureKind::Segment, first_day),
         ]
     );
+    let nothing_shown = |campaign| {
+        let store = store.clone();
+        async move {
+            store
+                .disclosures(campaign, None)
+                .await
+                .expect("history")
+                .is_empty()
+        }
+    };
     // Another campaign's history is its own.
-    assert!(
-        store
-            .disclosures(autumn, None)
-            .await
-            .expect("history")
-            .is_empty()
-    );
+    assert!(nothing_shown(autumn).await);
     assert!(
         store
             .disclosed_kinds(autumn)
@@ -106,13 +110,7 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
         .record_disclosures(autumn, later, &|_| Vec::new())
         .await
         .expect("nothing");
-    assert!(
-        store
-            .disclosures(autumn, None)
-            .await
-            .expect("history")
-            .is_empty()
-    );
+    assert!(nothing_shown(autumn).await);
     // Each kind with the first day any of it was shown.
     for (day, kind) in [
         (later, DisclosureKind::Team),

@@ -44,21 +44,8 @@ fn org_csv_placed(place: fn(&str, usize) -> &'static str) -> String {
 
 /// An open campaign with Lee, Pat and Kim, and its links.
 async fn open_campaign(admin: &Client, name: &str) -> (i64, Vec<Link>) {
-    let id = create_campaign(admin, name).await;
-    for leader in ["lee", "pat", "kim"] {
-        let r = admin
-            .post_with_csrf(
-                &format!("/admin/campaigns/{id}/leaders"),
-                &[("email", &format!("{leader}@example.org"))],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    }
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    (id, issue_links(admin, id).await)
+    let leaders = ["lee@example.org", "pat@example.org", "kim@example.org"];
+    open_campaign_led_by(admin, name, &leaders).await
 }
 
 async fn close(admin: &Client, id: i64) {

@@ -479,22 +479,9 @@ fn split_team_csv() -> String {
 /// at 1, Lee's others at 4, Kim's at 3) and closes it.
 async fn closed_split_team(app: &TestApp, admin: &Client) -> i64 {
     upload_people(admin, &split_team_csv()).await;
-    let id = create_campaign(admin, "Split team").await;
-    for leader in ["lee", "kim"] {
-        let r = admin
-            .post_with_csrf(
-                &format!("/admin/campaigns/{id}/leaders"),
-                &[("email", &format!("{leader}@example.org"))],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    }
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let leaders = ["lee@example.org", "kim@example.org"];
+    let (id, links) = open_campaign_led_by(admin, "Split team", &leaders).await;
     let rater = app.client();
-    let links = issue_links(admin, id).await;
     for link in links.iter().filter(|l| l.group == "Direct reports") {
         let point = match link.rater.as_str() {
             "lee report 5" => "1",
