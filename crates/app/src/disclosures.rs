@@ -7,7 +7,7 @@
 use crate::{App, Result};
 use std::sync::Mutex;
 use trustloop_domain::segments::{Answer, Answers, SeenPopulation};
-use trustloop_storage::{CampaignId, DisclosureKind, NewDisclosure};
+use trustloop_storage::{CampaignId, Disclosed, DisclosureKind, NewDisclosure};
 
 /// A closed campaign's direct-report answers, with the team each counts for, indexed for the
 /// privacy engine. Read before a recording transaction starts, so that it stays short.
@@ -48,12 +48,11 @@ pub(crate) struct History {
 
 /// Decides a figure of `campaign` against its whole disclosure history and records what it
 /// shows, in one transaction that no other figure of the campaign interleaves with. `decide`
-/// gets the history and returns the outcome with the populations to record (none for a
-/// refusal).
+/// gets the history and returns the outcome with what to record (nothing for a refusal).
 pub(crate) async fn record<T: Send>(
     app: &App,
     campaign: CampaignId,
-    decide: impl Fn(&History) -> (T, Vec<NewDisclosure>) + Send + Sync,
+    decide: impl Fn(&History) -> (T, Disclosed) + Send + Sync,
 ) -> Result<T> {
     let decided: Mutex<Option<std::result::Result<T, String>>> = Mutex::new(None);
     app.store
@@ -71,7 +70,7 @@ pub(crate) async fn record<T: Send>(
                     let (outcome, record) = decide(&history);
                     (Ok(outcome), record)
                 }
-                Err(e) => (Err(e), Vec::new()),
+                Err(e) => (Err(e), Disclosed::default()),
             };
             if let Ok(mut slot) = decided.lock() {
                 *slot = Some(outcome);

@@ -12,7 +12,7 @@ use trustloop_domain::privacy::disclosure::Refusal;
 use trustloop_domain::segments::{
     self, Catalog, MAX_LISTED_VALUES, SeenPopulation, SegmentQuery, SegmentView,
 };
-use trustloop_storage::{Campaign, CampaignId, DisclosureKind};
+use trustloop_storage::{Campaign, CampaignId, Disclosed, DisclosureKind};
 
 /// What became of a request for a segment view.
 pub enum Outcome {
@@ -91,10 +91,15 @@ pub async fn decide(
     let view = disclosures::record(app, campaign.id, |history| {
         match segments::plan_view(k, &answers, &query, &history.seen) {
             Ok(view) => {
-                let record = disclosures::to_record(DisclosureKind::Segment, &view.seen).collect();
+                let populations =
+                    disclosures::to_record(DisclosureKind::Segment, &view.seen).collect();
+                let record = Disclosed {
+                    populations,
+                    heatmap_digest: None,
+                };
                 (Ok(view), record)
             }
-            Err(refusal) => (Err(refusal), Vec::new()),
+            Err(refusal) => (Err(refusal), Disclosed::default()),
         }
     })
     .await?;
@@ -171,9 +176,9 @@ pub async fn shown(app: &App, campaign: CampaignId) -> Result<Shown> {
             seen_on: s.first_seen,
         })
         .collect();
-    let kinds = app.store.disclosed_kinds(campaign).await?;
-    let of = |kind| kinds.iter().find(|(k, _)| *k == kind).map(|(_, day)| *day);
-    let (teams, total) = (of(DisclosureKind::Team), of(DisclosureKind::Total));
+    let summary = app.store.disclosure_summary(campaign).await?;
+    let teams = summary.first_seen(DisclosureKind::Team);
+    let total = summary.first_seen(DisclosureKind::Total);
     let heatmap = teams
         .into_iter()
         .chain(total)

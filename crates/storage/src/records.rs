@@ -534,6 +534,41 @@ pub struct NewDisclosure {
     pub respondents: u32,
 }
 
-/// What decides, inside the recording transaction, which populations to add to a campaign's
-/// disclosure history: given the whole history, the populations the new figures show.
-pub type DecideDisclosures<'a> = dyn Fn(&[Disclosure]) -> Vec<NewDisclosure> + Send + Sync + 'a;
+/// What a figure decided inside the recording transaction adds to a campaign's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disclosed {
+    /// The populations it shows (those already in the history are kept as they were).
+    pub populations: Vec<NewDisclosure>,
+    /// For the team heatmap decided with no segment view in the history, the digest of what it
+    /// shows, kept so that a later view showing the same can skip the history.
+    pub heatmap_digest: Option<String>,
+}
+
+/// What a campaign's disclosure history holds, in brief: what the team heatmap reads first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisclosureSummary {
+    /// The kinds of figure shown, each with the day the first of them was shown, in the order
+    /// of [`DisclosureKind::ALL`]; kinds never shown are absent.
+    pub kinds: Vec<(DisclosureKind, time::Date)>,
+    /// The digest of the last heatmap recorded with no segment view in the history.
+    pub heatmap_digest: Option<String>,
+}
+
+impl DisclosureSummary {
+    /// Whether figures of `kind` were shown.
+    pub fn shown(&self, kind: DisclosureKind) -> bool {
+        self.kinds.iter().any(|(k, _)| *k == kind)
+    }
+
+    /// The day the first figure of `kind` was shown.
+    pub fn first_seen(&self, kind: DisclosureKind) -> Option<time::Date> {
+        self.kinds
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, day)| *day)
+    }
+}
+
+/// What decides, inside the recording transaction, what to add to a campaign's disclosure
+/// history: given the whole history, what the new figure shows.
+pub type DecideDisclosures<'a> = dyn Fn(&[Disclosure]) -> Disclosed + Send + Sync + 'a;

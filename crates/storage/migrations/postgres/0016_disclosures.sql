@@ -21,6 +21,14 @@ CREATE TABLE disclosures (
 -- The heatmap asks which kinds a campaign's history holds before anything else.
 CREATE INDEX disclosures_by_kind ON disclosures(campaign_id, kind, first_seen);
 
+-- The digest of the last team heatmap whose populations were all recorded while no segment view
+-- was in the history: a later view that would show the same needs neither the history nor a
+-- write, and one that would show something else (the product's rules changed) records it.
+CREATE TABLE disclosed_heatmaps (
+    campaign_id BIGINT PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,
+    digest      TEXT NOT NULL
+);
+
 -- Each admin's segment views become the campaign's: each population once, on the first day any
 -- admin saw it. Filter sets kept bare (before measures were recorded) stand for all four
 -- measures, written as the domain writes them so that they meet their twins.

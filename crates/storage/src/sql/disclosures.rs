@@ -72,12 +72,9 @@ impl<DB> DisclosureStore for SqlStore<DB> {
     }
 
     #[tracing::instrument(skip_all, fields(campaign = %campaign))]
-    async fn disclosed_kinds(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<Vec<(DisclosureKind, time::Date)>> {
+    async fn disclosure_summary(&self, campaign: CampaignId) -> StoreResult<DisclosureSummary> {
         // One look-up in the index of (campaign, kind, day) per kind: a GROUP BY would read
-        // every entry (9,000 teams' in 2 ms on SQLite, against 0.07 ms).
+        // every entry (9,000 teams' in 2 ms in the SQLite shell, against 0.07 ms).
         let firsts: Vec<String> = DisclosureKind::ALL
             .iter()
             .map(|kind| {
@@ -87,17 +84,23 @@ impl<DB> DisclosureStore for SqlStore<DB> {
                 )
             })
             .collect();
-        let row = sqlx::query(&format!("SELECT {}", firsts.join(", ")))
-            .bind(campaign.0)
-            .fetch_one(&self.pool)
-            .await?;
-        let mut kinds = Vec::new();
+        let row = sqlx::query(&format!(
+            "SELECT {}, (SELECT digest FROM disclosed_heatmaps WHERE campaign_id = $1)",
+            firsts.join(", ")
+        ))
+        .bind(campaign.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let mut summary = DisclosureSummary {
+            kinds: Vec::new(),
+            heatmap_digest: row.try_get(DisclosureKind::ALL.len())?,
+        };
         for (n, kind) in DisclosureKind::ALL.into_iter().enumerate() {
             if let Some(day) = row.try_get::<Option<String>, _>(n)? {
-                kinds.push((kind, parse_date(&day)?));
+                summary.kinds.push((kind, parse_date(&day)?));
             }
         }
-        Ok(kinds)
+        Ok(summary)
     }
 
     // Holds the campaign's row locked (PostgreSQL) or the write lock (SQLite) from the read of
@@ -129,6 +132,7 @@ impl<DB> DisclosureStore for SqlStore<DB> {
         let decided = decide(&history);
         let mut known: HashSet<&str> = history.iter().map(|d| d.population.as_str()).collect();
         let new: Vec<&NewDisclosure> = decided
+            .populations
             .iter()
             .filter(|d| known.insert(&d.population))
             .collect();
@@ -148,6 +152,16 @@ impl<DB> DisclosureStore for SqlStore<DB> {
                     .bind(day.as_str());
             }
             insert.execute(&mut *tx).await?;
+        }
+        if let Some(digest) = &decided.heatmap_digest {
+            sqlx::query(
+                "INSERT INTO disclosed_heatmaps (campaign_id, digest) VALUES ($1, $2)
+                 ON CONFLICT (campaign_id) DO UPDATE SET digest = excluded.digest",
+            )
+            .bind(campaign.0)
+            .bind(digest.as_str())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -15,19 +15,16 @@ pub trait DisclosureStore: Send + Sync {
         campaign: CampaignId,
         kind: Option<DisclosureKind>,
     ) -> StoreResult<Vec<Disclosure>>;
-    /// The kinds of figure a campaign's history holds, each with the day the first of them
-    /// was shown, in the order of [`DisclosureKind::ALL`]; kinds never shown are absent. Cheap
-    /// whatever the history's size (a few index look-ups): what the team heatmap, which has
-    /// nothing to decide when only heatmaps were shown, asks first.
-    async fn disclosed_kinds(
-        &self,
-        campaign: CampaignId,
-    ) -> StoreResult<Vec<(DisclosureKind, time::Date)>>;
+    /// What a campaign's history holds, in brief: the kinds of figure shown and the digest of
+    /// the last heatmap recorded with no segment view in it. Cheap whatever the history's size
+    /// (a few index look-ups): what the team heatmap, which has nothing to decide when only
+    /// the same heatmap was shown, asks first.
+    async fn disclosure_summary(&self, campaign: CampaignId) -> StoreResult<DisclosureSummary>;
     /// Reads a campaign's whole history, calls `decide` with it, and adds the populations it
-    /// returns as first shown on `day` (those already in the history are kept as they were),
-    /// all in one transaction that no other call for the same campaign interleaves with, so
-    /// that two figures decided at once cannot both pass against a history that lacks the
-    /// other. An unknown campaign is "not found".
+    /// returns as first shown on `day` (those already in the history are kept as they were)
+    /// and the heatmap digest it returns, if any, all in one transaction that no other call for
+    /// the same campaign interleaves with, so that two figures decided at once cannot both pass
+    /// against a history that lacks the other. An unknown campaign is "not found".
     async fn record_disclosures(
         &self,
         campaign: CampaignId,

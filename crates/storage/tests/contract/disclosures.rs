@@ -11,6 +11,14 @@ fn shown(population: &str, kind: DisclosureKind, respondents: u32) -> NewDisclos
     }
 }
 
+/// A figure showing `populations`, with no heatmap digest.
+fn showing(populations: Vec<NewDisclosure>) -> Disclosed {
+    Disclosed {
+        populations,
+        heatmap_digest: None,
+    }
+}
+
 const LISBON: &str = r#"{"filters":{"location":["Lisbon"]},"measures":[true,true,true,true]}"#;
 const FINANCE: &str = r#"{"filters":{"function":["Finance"]},"measures":[true,true,true,true]}"#;
 const TEAM: &str = r#"{"filters":{"team":["Core"]},"measures":[true,true,false,true]}"#;
@@ -30,12 +38,12 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
     store
         .record_disclosures(spring, first_day, &|history| {
             assert!(history.is_empty());
-            vec![
+            showing(vec![
                 shown(LISBON, DisclosureKind::Segment, 12),
                 shown(TEAM, DisclosureKind::Team, 6),
                 shown(&total, DisclosureKind::Total, 30),
                 shown(LISBON, DisclosureKind::Segment, 12),
-            ]
+            ])
         })
         .await
         .expect("recorded");
@@ -44,10 +52,10 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
     store
         .record_disclosures(spring, later, &|history| {
             observed.lock().expect("lock").extend_from_slice(history);
-            vec![
+            showing(vec![
                 shown(&total, DisclosureKind::Total, 30),
                 shown(FINANCE, DisclosureKind::Segment, 9),
-            ]
+            ])
         })
         .await
         .expect("recorded");
@@ -79,12 +87,15 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
         vec![first[0].clone(), all[3].clone()]
     );
     assert_eq!(
-        store.disclosed_kinds(spring).await.expect("kinds"),
-        vec![
-            (DisclosureKind::Team, first_day),
-            (DisclosureKind::Total, first_day),
-            (DisclosureKind::Segment, first_day),
-        ]
+        store.disclosure_summary(spring).await.expect("summary"),
+        DisclosureSummary {
+            kinds: vec![
+                (DisclosureKind::Team, first_day),
+                (DisclosureKind::Total, first_day),
+                (DisclosureKind::Segment, first_day),
+            ],
+            heatmap_digest: None,
+        }
     );
     let nothing_shown = |campaign| {
         let store = store.clone();
@@ -98,45 +109,47 @@ pub(crate) async fn the_history_keeps_each_population_of_a_campaign_once_with_it
     };
     // Another campaign's history is its own.
     assert!(nothing_shown(autumn).await);
-    assert!(
-        store
-            .disclosed_kinds(autumn)
-            .await
-            .expect("kinds")
-            .is_empty()
+    assert_eq!(
+        store.disclosure_summary(autumn).await.expect("summary"),
+        DisclosureSummary::default()
     );
     // Nothing to record records nothing; an unknown campaign is refused.
     store
-        .record_disclosures(autumn, later, &|_| Vec::new())
+        .record_disclosures(autumn, later, &|_| Disclosed::default())
         .await
         .expect("nothing");
     assert!(nothing_shown(autumn).await);
-    // Each kind with the first day any of it was shown.
-    for (day, kind) in [
-        (later, DisclosureKind::Team),
-        (first_day, DisclosureKind::Segment),
-        (first_day, DisclosureKind::Team),
+    // Each kind with the first day any of it was shown; the last heatmap digest recorded.
+    for (day, kind, digest) in [
+        (later, DisclosureKind::Team, Some("first")),
+        (first_day, DisclosureKind::Segment, None),
+        (first_day, DisclosureKind::Team, Some("second")),
+        (later, DisclosureKind::Segment, None),
     ] {
         let population = format!(r#"{{"filters":{{"n":["{day} {kind:?}"]}}}}"#);
         store
-            .record_disclosures(autumn, day, &|_| vec![shown(&population, kind, 5)])
+            .record_disclosures(autumn, day, &|_| Disclosed {
+                populations: vec![shown(&population, kind, 5)],
+                heatmap_digest: digest.map(String::from),
+            })
             .await
             .expect("recorded");
     }
     assert_eq!(
-        store.disclosed_kinds(autumn).await.expect("kinds"),
-        vec![
-            (DisclosureKind::Team, first_day),
-            (DisclosureKind::Segment, first_day)
-        ]
+        store.disclosure_summary(autumn).await.expect("summary"),
+        DisclosureSummary {
+            kinds: vec![
+                (DisclosureKind::Team, first_day),
+                (DisclosureKind::Segment, first_day)
+            ],
+            heatmap_digest: Some("second".into()),
+        }
     );
     assert!(is_not_found(
         &store
-            .record_disclosures(CampaignId(autumn.0 + 100), later, &|_| vec![shown(
-                LISBON,
-                DisclosureKind::Segment,
-                5
-            )])
+            .record_disclosures(CampaignId(autumn.0 + 100), later, &|_| showing(vec![
+                shown(LISBON, DisclosureKind::Segment, 5)
+            ]))
             .await
     ));
 }
@@ -158,15 +171,12 @@ pub(crate) async fn concurrent_decisions_on_one_campaign_each_see_the_others(sto
                             1 => DisclosureKind::Total,
                             _ => DisclosureKind::Segment,
                         };
-                        if history.is_empty() {
-                            vec![shown(
-                                &format!(r#"{{"filters":{{"n":["{i}"]}}}}"#),
-                                kind,
-                                10,
-                            )]
+                        let n = format!(r#"{{"filters":{{"n":["{i}"]}}}}"#);
+                        showing(if history.is_empty() {
+                            vec![shown(&n, kind, 10)]
                         } else {
                             Vec::new()
-                        }
+                        })
                     })
                     .await
             })

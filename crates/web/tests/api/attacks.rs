@@ -316,6 +316,7 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "campaign_contexts",
         "instruments",
         "disclosures",
+        "disclosed_heatmaps",
     ];
     let known: BTreeSet<String> = answer_side
         .keys()

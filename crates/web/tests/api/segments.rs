@@ -618,6 +618,52 @@ async fn the_heatmap_after_a_segment_view_hides_the_team_the_view_would_split() 
 }
 
 #[tokio::test]
+async fn the_heatmap_is_recorded_when_first_shown_and_again_when_what_it_shows_changes() {
+    use trustloop_storage::{CampaignId, Disclosed, DisclosureKind};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_split_team(&app, &admin).await;
+    let map = heatmap(&admin, id).await;
+    let recorded = history(&app, id).await;
+    let kinds: Vec<DisclosureKind> = recorded.iter().map(|d| d.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            DisclosureKind::Team,
+            DisclosureKind::Team,
+            DisclosureKind::Total
+        ]
+    );
+    let digest = || async {
+        app.store
+            .disclosure_summary(CampaignId(id))
+            .await
+            .expect("summary")
+            .heatmap_digest
+    };
+    let first = digest().await.expect("the heatmap's digest");
+    // Again: the same heatmap, nothing new in the history.
+    assert_eq!(heatmap(&admin, id).await, map);
+    assert_eq!(history(&app, id).await, recorded);
+    // As if an earlier version of the product, with other rules, had recorded its heatmap:
+    // this one is not taken as recorded, and is recorded again.
+    app.store
+        .record_disclosures(
+            CampaignId(id),
+            time::OffsetDateTime::now_utc().date(),
+            &|_| Disclosed {
+                populations: Vec::new(),
+                heatmap_digest: Some("a heatmap under other rules".into()),
+            },
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(heatmap(&admin, id).await, map);
+    assert_eq!(digest().await, Some(first));
+    assert_eq!(history(&app, id).await, recorded);
+}
+
+#[tokio::test]
 async fn two_admins_cannot_split_the_work_between_them() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
