@@ -334,7 +334,7 @@ pub fn heatmap_against(
         .map(|a| a.team.as_deref().and_then(|t| row_of.get(t).copied()))
         .collect();
     let before: [Vec<u32>; 4] = std::array::from_fn(|m| answers.atoms(seen, m));
-    let history = Cells {
+    let cells = Cells {
         k,
         answers,
         rows: &rows,
@@ -347,7 +347,7 @@ pub fn heatmap_against(
             withhold_total(&mut map);
         }
         let fixes: BTreeSet<Fix> = (0..4)
-            .flat_map(|m| history.fixes(&map, m, &before[m]))
+            .flat_map(|m| cells.fixes(&map, m, &before[m]))
             .collect();
         if fixes.is_empty() {
             let shown = heatmap_populations(&map);
@@ -386,7 +386,9 @@ enum Fix {
 /// the organisation total (its team hidden), or in no figure of the heatmap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Cell {
+    /// In the row of the team at this index, shown with this measure.
     Team(usize),
+    /// Not in a shown team's row: in the total when it is shown and the answer has a team.
     Rest { in_total: bool },
 }
 
