@@ -1,8 +1,9 @@
 //! Trustloop's use cases: what the pages, the JSON API and the command line do, in the
 //! product's words and without HTTP. Each module is one part of the product: [`reports`] (a
-//! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes),
-//! [`imports`] (the people import), [`campaigns`] (running a campaign) and [`accounts`]
-//! (sign-in accounts, passwords, sessions and API tokens).
+//! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes; both
+//! decided against the campaign's one disclosure history), [`imports`] (the people import),
+//! [`campaigns`] (running a campaign) and [`accounts`] (sign-in accounts, passwords, sessions
+//! and API tokens).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
 //! together for one use, and `trustloop-web` and the `trustloop` binary only read requests and
@@ -14,6 +15,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cache;
 pub mod campaigns;
+mod disclosures;
 pub mod error;
 pub mod heatmap;
 pub mod imports;

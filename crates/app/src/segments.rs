@@ -1,16 +1,18 @@
 //! Trust by segment: a closed campaign's direct-report answers filtered by rater attributes
 //! (location, function…) and optionally compared by one attribute. Every decision about what may
 //! be shown is the domain's ([`trustloop_domain::segments::plan_view`]); this module reads the
-//! query, loads the answers and the viewer's history, records what was shown and audits it.
+//! query, loads the answers, decides against the campaign's disclosure history (everything any
+//! admin was shown of the campaign, the team heatmap included), records what was shown and
+//! audits it.
 
+use crate::disclosures;
 use crate::{Actor, App, Error, Result};
-use std::sync::Mutex;
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::privacy::disclosure::Refusal;
 use trustloop_domain::segments::{
     self, Catalog, MAX_LISTED_VALUES, SeenPopulation, SegmentQuery, SegmentView,
 };
-use trustloop_storage::{Campaign, CampaignId, UserId};
+use trustloop_storage::{Campaign, CampaignId, Disclosed, DisclosureKind};
 
 /// What became of a request for a segment view.
 pub enum Outcome {
@@ -23,15 +25,6 @@ pub enum Outcome {
     },
     /// The query is malformed; the message says how to fix it.
     BadQuery(String),
-}
-
-/// The admin asking for a segment view: their account (whose history of views counts) and how
-/// the audit log names them.
-pub struct Viewer<'a> {
-    /// Their account.
-    pub user: UserId,
-    /// Who they are in the audit log.
-    pub actor: &'a Actor,
 }
 
 /// The attributes offered for filtering: every person's, never only the raters'.
@@ -74,13 +67,14 @@ fn read_params(
     Ok((filters, by))
 }
 
-/// Decides a segment view of a closed campaign for an admin: reads the query, asks the domain
-/// what may be shown given what this admin already saw, records what is shown in their history
-/// (in the same transaction as the decision) and audits the view or its refusal.
-#[tracing::instrument(skip_all, fields(campaign = %campaign.id, user = %viewer.user))]
+/// Decides a segment view of a closed campaign for an admin (`actor`, as the audit log names
+/// them): reads the query, asks the domain what may be shown given everything already shown of
+/// the campaign to any admin, records what is shown in the campaign's history (in the same
+/// transaction as the decision) and audits the view or its refusal.
+#[tracing::instrument(skip_all, fields(campaign = %campaign.id))]
 pub async fn decide(
     app: &App,
-    viewer: &Viewer<'_>,
+    actor: &Actor,
     campaign: &Campaign,
     catalog: &Catalog,
     params: &[(String, String)],
@@ -92,49 +86,23 @@ pub async fn decide(
         Ok(query) => query,
         Err(message) => return Ok(Outcome::BadQuery(message)),
     };
-    // Indexed before the recording transaction starts, so that it stays short.
-    let answers = segments::Answers::new(
-        app.store
-            .segment_answers(campaign.id)
-            .await?
-            .into_iter()
-            .map(|a| segments::Answer {
-                team: None,
-                attributes: a.attributes,
-                scores: a.scores,
-            })
-            .collect(),
-    );
+    let answers = disclosures::answers(app, campaign.id).await?;
     let k = campaign.rules.min_segment;
-    type Decided = std::result::Result<std::result::Result<SegmentView, Refusal>, String>;
-    let decided: Mutex<Option<Decided>> = Mutex::new(None);
-    app.store
-        .record_segment_views(campaign.id, viewer.user, crate::today(), &|seen| {
-            let outcome = seen
-                .iter()
-                .map(|s| SeenPopulation::from_canonical_json(&s.filters))
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map(|seen| segments::plan_view(k, &answers, &query, &seen));
-            let record = match &outcome {
-                Ok(Ok(view)) => view
-                    .seen
-                    .iter()
-                    .map(|(population, n)| (population.to_canonical_json(), *n))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if let Ok(mut slot) = decided.lock() {
-                *slot = Some(outcome);
+    let view = disclosures::record(app, campaign.id, |history| {
+        match segments::plan_view(k, &answers, &query, &history.seen) {
+            Ok(view) => {
+                let populations =
+                    disclosures::to_record(DisclosureKind::Segment, &view.seen).collect();
+                let record = Disclosed {
+                    populations,
+                    heatmap_digest: None,
+                };
+                (Ok(view), record)
             }
-            record
-        })
-        .await?;
-    let view = decided
-        .into_inner()
-        .ok()
-        .flatten()
-        .ok_or_else(|| anyhow::anyhow!("the segment view was not decided"))?
-        .map_err(|e| anyhow::anyhow!("a segment view history entry is unreadable: {e}"))?;
+            Err(refusal) => (Err(refusal), Disclosed::default()),
+        }
+    })
+    .await?;
     let detail = format!(
         "filters {}{}{}",
         query.filters.to_canonical_json(),
@@ -148,7 +116,7 @@ pub async fn decide(
         }
     );
     app.audit(
-        viewer.actor,
+        actor,
         if view.is_ok() {
             "segment_results_viewed"
         } else {
@@ -164,9 +132,9 @@ pub async fn decide(
     })
 }
 
-/// One view an admin was shown, described for them.
+/// A segment view shown of a campaign, described for admins.
 pub struct SeenView {
-    /// The filters, in words.
+    /// The population, in words.
     pub description: String,
     /// Answers it showed.
     pub respondents: u32,
@@ -174,19 +142,51 @@ pub struct SeenView {
     pub seen_on: time::Date,
 }
 
-/// The views an admin was shown in a campaign, oldest first: what later views are checked
-/// against.
-pub async fn history(app: &App, campaign: CampaignId, user: UserId) -> Result<Vec<SeenView>> {
-    Ok(app
+/// The team heatmap as shown of a campaign.
+pub struct SeenHeatmap {
+    /// Whether it showed team rows.
+    pub teams: bool,
+    /// Whether it showed the organisation total.
+    pub total: bool,
+    /// The day it was first shown.
+    pub seen_on: time::Date,
+}
+
+/// What was already shown of a campaign to any admin, which new views are checked against: the
+/// segment views' populations, oldest first, and the team heatmap, when it was shown (one line,
+/// not one per team).
+pub struct Shown {
+    /// The populations segment views showed.
+    pub segments: Vec<SeenView>,
+    /// The team heatmap, when it was shown.
+    pub heatmap: Option<SeenHeatmap>,
+}
+
+/// What was already shown of a campaign to any admin.
+pub async fn shown(app: &App, campaign: CampaignId) -> Result<Shown> {
+    let segments = app
         .store
-        .segment_views_seen(campaign, user)
+        .disclosures(campaign, Some(DisclosureKind::Segment))
         .await?
         .into_iter()
         .map(|s| SeenView {
-            description: SeenPopulation::from_canonical_json(&s.filters)
-                .map_or_else(|_| s.filters.clone(), |p| p.filters.describe()),
+            description: SeenPopulation::from_canonical_json(&s.population)
+                .map_or_else(|_| s.population.clone(), |p| p.filters.describe()),
             respondents: s.respondents,
-            seen_on: s.seen_on,
+            seen_on: s.first_seen,
         })
-        .collect())
+        .collect();
+    let summary = app.store.disclosure_summary(campaign).await?;
+    let teams = summary.first_seen(DisclosureKind::Team);
+    let total = summary.first_seen(DisclosureKind::Total);
+    let heatmap = teams
+        .into_iter()
+        .chain(total)
+        .min()
+        .map(|seen_on| SeenHeatmap {
+            teams: teams.is_some(),
+            total: total.is_some(),
+            seen_on,
+        });
+    Ok(Shown { segments, heatmap })
 }

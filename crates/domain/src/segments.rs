@@ -421,8 +421,10 @@ impl<'de> serde::Deserialize<'de> for FilterSet {
 #[derive(Debug, Clone)]
 pub struct Answers {
     answers: Vec<Answer>,
-    /// Attribute name (and [`TEAM`]) → value → the answers whose rater had it.
-    index: BTreeMap<String, BTreeMap<String, Population>>,
+    /// Attribute name (and [`TEAM`]) → value → the positions of the answers whose rater had it,
+    /// in order. Kept as lists, not bit sets: an organisation has thousands of teams, and a bit
+    /// set per team over a million answers would take a gigabyte.
+    index: BTreeMap<String, BTreeMap<String, Vec<u32>>>,
     /// Per measure, the answers that have a value for it.
     valued: [Population; 4],
 }
@@ -431,9 +433,10 @@ impl Answers {
     /// Indexes the answers.
     pub fn new(answers: Vec<Answer>) -> Answers {
         let n = answers.len();
-        let mut index: BTreeMap<String, BTreeMap<String, Population>> = BTreeMap::new();
+        let mut index: BTreeMap<String, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
         let mut valued: [Population; 4] = std::array::from_fn(|_| Population::none(n));
         for (i, a) in answers.iter().enumerate() {
+            let position = u32::try_from(i).unwrap_or(u32::MAX);
             let team = a.team.iter().map(|t| (TEAM, t));
             let attributes = a.attributes.iter().map(|(k, v)| (k.as_str(), v));
             for (name, value) in team.chain(attributes) {
@@ -442,11 +445,9 @@ impl Answers {
                     None => index.entry(name.to_string()).or_default(),
                 };
                 match values.get_mut(value) {
-                    Some(m) => m.insert(i),
+                    Some(m) => m.push(position),
                     None => {
-                        let mut m = Population::none(n);
-                        m.insert(i);
-                        values.insert(value.clone(), m);
+                        values.insert(value.clone(), vec![position]);
                     }
                 }
             }
@@ -473,24 +474,26 @@ impl Answers {
         self.answers.is_empty()
     }
 
+    /// The answers, in the order their positions refer to.
+    pub fn as_slice(&self) -> &[Answer] {
+        &self.answers
+    }
+
     /// The answers a filter set selects (the same as [`FilterSet::matches_answer`] on each).
     pub fn members(&self, filters: &FilterSet) -> Population {
         let n = self.answers.len();
         let mut result = Population::all(n);
         for (name, allowed) in filters.conditions() {
             let values = self.index.get(name);
+            let listed = |v: &str| values.and_then(|vs| vs.get(v)).into_iter().flatten();
             let mut condition = Population::none(n);
             for value in allowed {
                 match value {
-                    Some(v) => {
-                        if let Some(m) = values.and_then(|vs| vs.get(v)) {
-                            condition.or(m);
-                        }
-                    }
+                    Some(v) => listed(v).for_each(|&i| condition.insert(i as usize)),
                     None => {
                         let mut unset = Population::all(n);
-                        for m in values.into_iter().flat_map(BTreeMap::values) {
-                            unset.and_not(m);
+                        for &i in values.into_iter().flat_map(BTreeMap::values).flatten() {
+                            unset.remove(i as usize);
                         }
                         condition.or(&unset);
                     }
@@ -501,18 +504,55 @@ impl Answers {
         result
     }
 
-    /// The answers behind the figures of one measure of a population: its members that have a
-    /// value for the measure.
-    fn behind(&self, filters: &FilterSet, measure: usize) -> Population {
+    /// The positions of the answers behind the figures of one measure of a population: its
+    /// members that have a value for the measure, in order. A population of one value of one
+    /// attribute (a team) is read from its list without a pass over every answer.
+    fn behind(&self, filters: &FilterSet, measure: usize) -> Vec<usize> {
+        let valued = &self.valued[measure];
+        let mut conditions = filters.conditions().iter();
+        if let (Some((name, allowed)), None) = (conditions.next(), conditions.next())
+            && allowed.len() == 1
+            && let Some(Some(value)) = allowed.first()
+        {
+            return self
+                .index
+                .get(name)
+                .and_then(|values| values.get(value))
+                .into_iter()
+                .flatten()
+                .map(|&i| i as usize)
+                .filter(|&i| valued.contains(i))
+                .collect();
+        }
         let mut members = self.members(filters);
-        members.and(&self.valued[measure]);
-        members
+        members.and(valued);
+        members.positions().collect()
+    }
+
+    /// Which atom of the populations in `seen` each answer falls in on one measure (see
+    /// [`ledger::atoms`]): answers shown together in exactly the same populations share a
+    /// number; 0 for answers in none of them or without a value for the measure.
+    pub fn atoms(&self, seen: &[SeenPopulation], measure: usize) -> Vec<u32> {
+        ledger::atoms(
+            self.answers.len(),
+            seen.iter()
+                .filter(|p| p.measures[measure])
+                .map(|p| self.behind(&p.filters, measure)),
+        )
+    }
+
+    /// Whether answer `i` has a value for `measure`.
+    pub fn has_value(&self, i: usize, measure: usize) -> bool {
+        self.valued[measure].contains(i)
     }
 
     /// Whether showing `new` after everything in `seen` would single out fewer than k answers on
-    /// some measure (see [`ledger`]): the measure and the size of the smallest group singled
-    /// out, or `None` when every group any combination of the figures could isolate has at
-    /// least k answers.
+    /// some measure that `seen` alone did not (see [`ledger`]): the measure and the size of the
+    /// smallest group newly singled out, or `None` when every group any combination of the
+    /// figures could isolate has at least k answers or was already isolated, exactly, by what
+    /// was shown before (a history kept under a smaller minimum, such as segment views with a
+    /// smaller k than the team heatmap's: figures that do not split such a group reveal nothing
+    /// new about it).
     pub fn isolates(
         &self,
         k: u32,
@@ -520,14 +560,30 @@ impl Answers {
         new: &[SeenPopulation],
     ) -> Option<(usize, u32)> {
         (0..4).find_map(|m| {
-            let populations: Vec<Population> = seen
-                .iter()
-                .chain(new)
-                .filter(|p| p.measures[m])
-                .map(|p| self.behind(&p.filters, m))
-                .collect();
-            let refs: Vec<&Population> = populations.iter().collect();
-            ledger::smallest_isolated(k, &refs).map(|n| (m, n))
+            let before = self.atoms(seen, m);
+            let before_sizes = ledger::sizes(&before);
+            let after = ledger::atoms(
+                self.answers.len(),
+                seen.iter()
+                    .chain(new)
+                    .filter(|p| p.measures[m])
+                    .map(|p| self.behind(&p.filters, m)),
+            );
+            let after_sizes = ledger::sizes(&after);
+            // One member of each atom tells which atom of `seen` it lies in (atoms only split).
+            let mut was = vec![0u32; after_sizes.len()];
+            for (i, a) in after.iter().enumerate() {
+                was[*a as usize] = before[i];
+            }
+            (1..after_sizes.len())
+                .filter(|&a| {
+                    let n = after_sizes[a];
+                    let kept = was[a] != 0 && before_sizes[was[a] as usize] == n;
+                    n < k && !kept
+                })
+                .map(|a| after_sizes[a])
+                .min()
+                .map(|n| (m, n))
         })
     }
 }
@@ -908,8 +964,34 @@ mod tests {
         assert!(plan_view(5, &answers, &query(&["function:Finance"], None), &partial).is_ok());
     }
 
-    /// Small organisations: each answer has a location (0–2 or none) and a function (0–1 or
-    /// none).
+    #[test]
+    fn a_group_shown_under_a_smaller_minimum_refuses_only_the_views_that_split_it() {
+        // The heatmap showed a team of 5 (the team minimum); segment views here need 9.
+        let mut raw = org();
+        for a in &mut raw[..5] {
+            a.team = Some("Five".into());
+        }
+        let answers = Answers::new(raw);
+        let five = SeenPopulation {
+            filters: FilterSet::everyone().with(TEAM, BTreeSet::from([Some("Five".into())])),
+            measures: [true; 4],
+        };
+        let seen = std::slice::from_ref(&five);
+        // Everyone (23) takes in the whole team: nothing new about its five.
+        assert!(plan_view(9, &answers, &query(&[], None), seen).is_ok());
+        assert_eq!(
+            answers.isolates(9, seen, &[]),
+            None,
+            "the history alone is not held against a view"
+        );
+        // Lisbon (12) minus the team would be 7.
+        let lisbon = plan_view(9, &answers, &query(&["location:Lisbon"], None), seen);
+        assert!(lisbon.unwrap_err().0.contains("single out fewer than 9"));
+    }
+
+    /// Small organisations: each answer has a location (0–2 or none), a function (0–1 or
+    /// none), a team (0–2 or none), and now and then no value for one measure (its rater could
+    /// not say).
     fn answers_strategy() -> impl Strategy<Value = Vec<Answer>> {
         prop::collection::vec(
             (
@@ -917,12 +999,13 @@ mod tests {
                 prop::option::of(0u8..2),
                 0.0..100.0f64,
                 prop::option::of(0u8..3),
+                prop::option::weighted(0.15, 0usize..4),
             ),
             0..16,
         )
         .prop_map(|rows| {
             rows.into_iter()
-                .map(|(loc, func, score, team)| {
+                .map(|(loc, func, score, team, cant_say)| {
                     let mut attributes = BTreeMap::new();
                     if let Some(l) = loc {
                         attributes.insert("location".to_string(), format!("L{l}"));
@@ -930,10 +1013,14 @@ mod tests {
                     if let Some(f) = func {
                         attributes.insert("function".to_string(), format!("F{f}"));
                     }
+                    let mut scores = [Some(score); 4];
+                    if let Some(m) = cant_say {
+                        scores[m] = None;
+                    }
                     Answer {
                         team: team.map(|t| format!("T{t}")),
                         attributes,
-                        scores: [Some(score); 4],
+                        scores,
                     }
                 })
                 .collect()
@@ -960,38 +1047,35 @@ mod tests {
 
     proptest! {
         /// Whatever the answers and the sequence of views asked for (segment views and team
-        /// heatmaps, by several admins, all kept in one history): every shown total and row has
-        /// at least k answers, the hidden rows together have none or at least k, and no linear
-        /// combination of everything shown isolates fewer than k answers (checked by exact
-        /// linear algebra over every group of k − 1 answers).
+        /// heatmaps, by several admins, all kept in one history, the heatmap decided by
+        /// [`crate::analytics::heatmap_against`] as the product decides it): every shown total
+        /// and row has at least k answers, the hidden rows together have none or at least k,
+        /// and no linear combination of everything shown isolates fewer than k answers on any
+        /// measure (checked by exact linear algebra over every group of k − 1 answers).
         #[test]
         fn no_combination_of_everything_shown_isolates_fewer_than_k(
             k in 3u32..6,
             raw in answers_strategy(),
-            queries in prop::collection::vec(query_strategy(), 1..8),
-            heatmap_at in 0usize..8,
+            // `None` is a heatmap view.
+            views in prop::collection::vec(prop::option::weighted(0.75, query_strategy()), 1..9),
         ) {
             let answers = Answers::new(raw.clone());
+            let totals = crate::analytics::totals_of(&raw);
             let mut seen: Vec<SeenPopulation> = Vec::new();
-            for (step, q) in queries.iter().enumerate() {
-                if step == heatmap_at {
-                    let teams = BTreeSet::from_iter(raw.iter().map(|a| a.team.clone()));
-                    let mut heatmap: Vec<SeenPopulation> = teams
-                        .into_iter()
-                        .filter(|t| t.is_some())
-                        .map(|t| SeenPopulation {
-                            filters: FilterSet::everyone().with(TEAM, BTreeSet::from([t])),
-                            measures: [true; 4],
-                        })
-                        .collect();
-                    heatmap.push(SeenPopulation { filters: FilterSet::everyone(), measures: [true; 4] });
-                    // The heatmap shows whatever teams the ledger lets through, one by one.
-                    for p in heatmap {
-                        if answers.isolates(k, &seen, std::slice::from_ref(&p)).is_none() {
-                            seen.push(p);
+            for view in &views {
+                let Some(q) = view else {
+                    let (map, shown) = crate::analytics::heatmap_against(k, &totals, &answers, &seen);
+                    for row in &map.rows {
+                        if let Some(n) = row.respondents {
+                            prop_assert!(n >= u64::from(k));
                         }
                     }
-                }
+                    for (population, n) in shown.all() {
+                        prop_assert_eq!(answers.members(&population.filters).count(), *n);
+                    }
+                    seen.extend(shown.all().map(|(p, _)| p.clone()));
+                    continue;
+                };
                 let Ok(view) = plan_view(k, &answers, q, &seen) else { continue };
                 prop_assert!(view.total.respondents >= k);
                 let mut hidden = 0;
@@ -1015,8 +1099,9 @@ mod tests {
             // The index selects exactly the answers the filter sets match, asked for or seen,
             // including "not set" and several values at once.
             let unset = FilterSet::everyone().with("location", BTreeSet::from([None, Some("L1".into())]));
-            let seen_filters = seen.iter().map(|p| &p.filters);
-            for s in seen_filters.chain(queries.iter().map(|q| &q.filters)).chain([&unset]) {
+            let no_team = FilterSet::everyone().with(TEAM, BTreeSet::from([None]));
+            let asked = views.iter().flatten().map(|q| &q.filters);
+            for s in seen.iter().map(|p| &p.filters).chain(asked).chain([&unset, &no_team]) {
                 let naive: Vec<usize> = raw
                     .iter()
                     .enumerate()
@@ -1025,16 +1110,8 @@ mod tests {
                     .collect();
                 prop_assert_eq!(answers.members(s).positions().collect::<Vec<_>>(), naive);
             }
-            // Every answer has every measure here, so one measure stands for all.
-            let rows: Vec<Vec<i128>> = seen
-                .iter()
-                .map(|p| {
-                    let m = answers.members(&p.filters);
-                    (0..raw.len()).map(|i| i128::from(m.contains(i))).collect()
-                })
-                .collect();
             prop_assert!(
-                !crate::privacy::ledger::some_combination_isolates(k, &rows),
+                !crate::analytics::exactly_isolates(k, &raw, &seen),
                 "a combination of what was shown isolates fewer than {} answers", k
             );
         }

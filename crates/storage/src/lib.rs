@@ -24,8 +24,9 @@ pub use store::*;
 /// scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, AnswerStore, AuditStore, CampaignStore, DynStore, HealthStore,
-        ImportJobStore, InstrumentStore, PeopleStore, ResultStore, SegmentViewStore, Store,
+        AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
+        HealthStore, ImportJobStore, InstrumentStore, PeopleStore, ResultStore, SegmentViewStore,
+        Store,
     };
 }
 

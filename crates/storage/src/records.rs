@@ -458,28 +458,117 @@ pub struct ApiToken {
     pub revoked: bool,
 }
 
-/// A direct report's answer for segment views: the rater's attributes when they answered (such as
-/// location or function) and the answer's four scores (Trust Index, relationships, judgement,
-/// consistency; `None` where the rater could not say).
+/// A direct report's answer for segment views: the team it counts for on the heatmap, the
+/// rater's attributes when they answered (such as location or function) and the answer's four
+/// scores (Trust Index, relationships, judgement, consistency; `None` where the rater could not
+/// say).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentAnswer {
+    /// The leader's team when the answer was released (the team whose heatmap row it counts
+    /// in), if the leader had one.
+    pub team: Option<String>,
     /// Attribute name to value.
     pub attributes: std::collections::BTreeMap<String, String>,
     /// The four scores.
     pub scores: [Option<f64>; 4],
 }
 
-/// A population a user was shown in a campaign's segment views.
+/// Which kind of figure showed a population of a campaign's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisclosureKind {
+    /// A team's row of the heatmap.
+    Team,
+    /// The heatmap's organisation total.
+    Total,
+    /// A segment view's total or one of its rows (or its hidden rows together).
+    Segment,
+}
+
+impl DisclosureKind {
+    /// Every kind.
+    pub const ALL: [DisclosureKind; 3] = [
+        DisclosureKind::Team,
+        DisclosureKind::Total,
+        DisclosureKind::Segment,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisclosureKind::Team => "team",
+            DisclosureKind::Total => "total",
+            DisclosureKind::Segment => "segment",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn from_slug(text: &str) -> Option<DisclosureKind> {
+        DisclosureKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A population of a campaign's answers that was shown (to any admin, on any page or through
+/// the API), as the campaign's disclosure history keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SegmentViewRecord {
-    /// The filter set, as canonical JSON (see `trustloop_domain::segments::FilterSet`).
-    pub filters: String,
+pub struct Disclosure {
+    /// The population and the measures shown of it, as canonical JSON (see
+    /// `trustloop_domain::segments::SeenPopulation`).
+    pub population: String,
+    /// What showed it.
+    pub kind: DisclosureKind,
     /// Respondents in it when it was shown.
     pub respondents: u32,
     /// The day it was first shown.
-    pub seen_on: time::Date,
+    pub first_seen: time::Date,
 }
 
-/// What decides, inside the recording transaction, which views to record: given the views the
-/// user has seen, the (filter JSON, respondents) pairs to add.
-pub type DecideViews<'a> = dyn Fn(&[SegmentViewRecord]) -> Vec<(String, u32)> + Send + Sync + 'a;
+/// A population to add to a campaign's disclosure history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDisclosure {
+    /// The population, as canonical JSON.
+    pub population: String,
+    /// What shows it.
+    pub kind: DisclosureKind,
+    /// Respondents in it.
+    pub respondents: u32,
+}
+
+/// What a figure decided inside the recording transaction adds to a campaign's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disclosed {
+    /// The populations it shows (those already in the history are kept as they were).
+    pub populations: Vec<NewDisclosure>,
+    /// For the team heatmap decided with no segment view in the history, the digest of what it
+    /// shows, kept so that a later view showing the same can skip the history.
+    pub heatmap_digest: Option<String>,
+}
+
+/// What a campaign's disclosure history holds, in brief: what the team heatmap reads first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisclosureSummary {
+    /// The kinds of figure shown, each with the day the first of them was shown, in the order
+    /// of [`DisclosureKind::ALL`]; kinds never shown are absent.
+    pub kinds: Vec<(DisclosureKind, time::Date)>,
+    /// The digest of the last heatmap recorded with no segment view in the history.
+    pub heatmap_digest: Option<String>,
+}
+
+impl DisclosureSummary {
+    /// Whether figures of `kind` were shown.
+    pub fn shown(&self, kind: DisclosureKind) -> bool {
+        self.kinds.iter().any(|(k, _)| *k == kind)
+    }
+
+    /// The day the first figure of `kind` was shown.
+    pub fn first_seen(&self, kind: DisclosureKind) -> Option<time::Date> {
+        self.kinds
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, day)| *day)
+    }
+}
+
+/// What decides, inside the recording transaction, what to add to a campaign's disclosure
+/// history: given the whole history, what the new figure shows.
+pub type DecideDisclosures<'a> = dyn Fn(&[Disclosure]) -> Disclosed + Send + Sync + 'a;

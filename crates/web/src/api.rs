@@ -251,7 +251,10 @@ pub struct HeatmapRowJson {
     respondents: Option<u64>,
     /// Means on 0–100 for trust_index, relationships, judgement, consistency; null when hidden.
     means: [Option<f64>; 4],
-    /// too_few or complementary when the row is hidden.
+    /// Why the row is hidden, if it is: too_few (fewer than the minimum answered),
+    /// complementary (so that a smaller hidden team cannot be worked out from the total) or
+    /// overlap (with figures already shown of this campaign, such as a segment view, it would
+    /// single out fewer than the minimum).
     hidden: Option<String>,
 }
 
@@ -266,8 +269,10 @@ pub struct HeatmapJson {
     total: Option<HeatmapRowJson>,
 }
 
-/// Trust by team in a closed campaign (admin): teams below the minimum, and any team whose
-/// absence from the total would reveal them, are hidden.
+/// Trust by team in a closed campaign (admin): teams below the minimum, any team whose
+/// absence from the total would reveal them, and any team (or the total) that with figures
+/// already shown of the campaign to any admin would single out fewer than the minimum, are
+/// hidden.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/heatmap",
     params(("id" = i64, Path, description = "Campaign id")),
     responses((status = 200, body = HeatmapJson), (status = 401), (status = 403), (status = 404), (status = 409)))]
@@ -302,7 +307,7 @@ async fn campaign_heatmap(
             team: None,
             respondents: t.respondents,
             means: t.means,
-            hidden: None,
+            hidden: hidden(t.hidden),
         }),
     }))
 }
@@ -372,8 +377,9 @@ fn segment_figures_json(f: trustloop_domain::segments::Figures) -> SegmentFigure
 
 /// Trust by segment in a closed campaign (admin): direct reports' answers filtered by rater
 /// attributes (`f=name:value`, repeatable) and optionally compared by one (`by=name`). A
-/// population below the minimum, or one differing from a view this user already saw by fewer
-/// than the minimum, is refused with 422 and the reason; malformed parameters with 400.
+/// population below the minimum, or a view that together with what any admin was already shown
+/// of the campaign (the team heatmap included) would single out fewer than the minimum, is
+/// refused with 422 and the reason; malformed parameters with 400.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/segments",
     params(("id" = i64, Path, description = "Campaign id"),
         ("f" = Option<Vec<String>>, Query, description = "A filter name:value; repeat for more"),
@@ -391,11 +397,8 @@ async fn campaign_segments(
     user.require_admin()?;
     let campaign = state.app.store.campaign(CampaignId(id)).await?;
     let catalog = segments::catalog(&state.app).await?;
-    let viewer = segments::Viewer {
-        user: user.user.id,
-        actor: &address.actor(&user.user.email),
-    };
-    let outcome = segments::decide(&state.app, &viewer, &campaign, &catalog, &params).await?;
+    let actor = address.actor(&user.user.email);
+    let outcome = segments::decide(&state.app, &actor, &campaign, &catalog, &params).await?;
     let (query, view) = match outcome {
         segments::Outcome::BadQuery(message) => {
             return Err(AppError::BadRequest(message).into());

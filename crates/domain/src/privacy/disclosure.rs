@@ -17,6 +17,9 @@ pub enum Suppression {
     /// Large enough itself, but hidden so that the hidden cells cannot be recovered by
     /// subtracting the shown ones from the total.
     Complementary,
+    /// Large enough itself, but hidden because, together with figures already shown of the
+    /// same answers elsewhere (a segment view), it would single out fewer than k people.
+    Overlap,
 }
 
 /// What may be shown of a partition: cells that together make up a population whose total is

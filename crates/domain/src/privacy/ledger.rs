@@ -37,19 +37,30 @@ pub fn keeps_k(k: u32, shown: &[&Population], new: &[&Population]) -> bool {
 }
 
 /// The sizes of the atoms of `populations`: answers grouped by the set of populations they
-/// belong to, leaving out the answers that belong to none (they are in no figure). Each
-/// population refines the grouping of its members only, so the cost is the total size of the
-/// populations, not their number times the number of answers.
+/// belong to, leaving out the answers that belong to none (they are in no figure).
 pub fn atom_sizes(populations: &[&Population]) -> Vec<u32> {
     let Some(first) = populations.first() else {
         return Vec::new();
     };
+    let labels = atoms(first.capacity(), populations.iter().map(|p| p.positions()));
+    sizes(&labels).into_iter().skip(1).collect()
+}
+
+/// Which atom each of `n` answers falls in, the populations given by their members' positions:
+/// answers that belong to the same populations share a number (from 1, numbered in order of
+/// first member), and answers that belong to none have 0. Each population refines the grouping
+/// of its members only, so the cost is the total size of the populations, not their number
+/// times the number of answers.
+pub fn atoms<P: IntoIterator<Item = usize>>(
+    n: usize,
+    populations: impl IntoIterator<Item = P>,
+) -> Vec<u32> {
     // Atom 0: in no population so far.
-    let mut atom: Vec<u32> = vec![0; first.capacity()];
+    let mut atom: Vec<u32> = vec![0; n];
     let mut next = 1u32;
     for population in populations {
         let mut split: HashMap<u32, u32> = HashMap::new();
-        for i in population.positions() {
+        for i in population {
             let old = atom[i];
             let new = *split.entry(old).or_insert_with(|| {
                 next += 1;
@@ -58,11 +69,33 @@ pub fn atom_sizes(populations: &[&Population]) -> Vec<u32> {
             atom[i] = new;
         }
     }
-    let mut sizes: HashMap<u32, u32> = HashMap::new();
-    for a in atom.into_iter().filter(|a| *a != 0) {
-        *sizes.entry(a).or_default() += 1;
+    // Numbered again from 1, so that sizes fit a short vector.
+    let mut renumbered: Vec<u32> = vec![u32::MAX; next as usize];
+    renumbered[0] = 0;
+    let mut count = 1u32;
+    for a in &mut atom {
+        let slot = &mut renumbered[*a as usize];
+        if *slot == u32::MAX {
+            *slot = count;
+            count += 1;
+        }
+        *a = *slot;
     }
-    sizes.into_values().collect()
+    atom
+}
+
+/// How many answers each atom of [`atoms`] holds, by atom number (index 0: the answers in no
+/// population).
+pub fn sizes(atoms: &[u32]) -> Vec<u32> {
+    let mut sizes: Vec<u32> = Vec::new();
+    for &a in atoms {
+        let a = a as usize;
+        if sizes.len() <= a {
+            sizes.resize(a + 1, 0);
+        }
+        sizes[a] += 1;
+    }
+    sizes
 }
 
 /// Exact linear algebra for tests: whether some linear combination of populations (rows of

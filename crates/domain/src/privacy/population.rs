@@ -41,6 +41,11 @@ impl Population {
         self.words[i / 64] |= 1 << (i % 64);
     }
 
+    /// Removes answer `i`.
+    pub fn remove(&mut self, i: usize) {
+        self.words[i / 64] &= !(1 << (i % 64));
+    }
+
     /// Whether answer `i` is a member.
     pub fn contains(&self, i: usize) -> bool {
         self.words[i / 64] & (1 << (i % 64)) != 0

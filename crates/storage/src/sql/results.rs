@@ -176,7 +176,7 @@ impl<DB> ResultStore for SqlStore<DB> {
     async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>> {
         self.score_older_responses(campaign).await?;
         let rows = sqlx::query(
-            "SELECT rater_attributes, m0, m1, m2, m3 FROM responses
+            "SELECT team, rater_attributes, m0, m1, m2, m3 FROM responses
              WHERE campaign_id = $1 AND rater_group = 'direct_report'",
         )
         .bind(campaign.0)
@@ -194,6 +194,7 @@ impl<DB> ResultStore for SqlStore<DB> {
                     None => BTreeMap::new(),
                 };
                 Ok(SegmentAnswer {
+                    team: row.try_get("team")?,
                     attributes,
                     scores: [
                         row.try_get("m0")?,

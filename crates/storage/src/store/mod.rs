@@ -16,6 +16,7 @@ mod accounts;
 mod answers;
 mod audit;
 mod campaigns;
+mod disclosures;
 mod import_jobs;
 mod instruments;
 mod people;
@@ -26,6 +27,7 @@ pub use accounts::AccountStore;
 pub use answers::AnswerStore;
 pub use audit::AuditStore;
 pub use campaigns::CampaignStore;
+pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
 pub use people::PeopleStore;
@@ -71,4 +73,5 @@ store_of!(
     ImportJobStore,
     AuditStore,
     SegmentViewStore,
+    DisclosureStore,
 );

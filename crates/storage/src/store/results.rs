@@ -51,9 +51,10 @@ pub trait ResultStore: Send + Sync {
             [Option<f64>; 4],
         )>,
     >;
-    /// Direct reports' answers in a campaign with the rater's attributes when they answered
-    /// (kept sealed in the database, opened here) and the answer's four scores (Trust Index,
-    /// relationships, judgement, consistency): what segment views are computed from. Only
+    /// Direct reports' answers in a campaign with the team each counts for on the heatmap, the
+    /// rater's attributes when they answered (kept sealed in the database, opened here) and the
+    /// answer's four scores (Trust Index, relationships, judgement, consistency): what segment
+    /// views are computed from, and what the heatmap is checked against segment views on. Only
     /// released answers are included.
     async fn segment_answers(&self, campaign: CampaignId) -> StoreResult<Vec<SegmentAnswer>>;
     /// The stored context of a closed campaign (JSON), if it has been computed.

@@ -1,11 +1,11 @@
 //! Segment views (organisation analytics by rater attribute): the attributes offered in the
-//! filter form, and each viewer's history of the views they were shown.
+//! filter form. What segment views show is kept in the campaign's disclosure history
+//! ([`crate::DisclosureStore`]).
 
 use crate::StoreResult;
-use crate::records::*;
 use async_trait::async_trait;
 
-/// The attributes segment views filter by and the views each user was shown.
+/// The attributes segment views filter by.
 #[async_trait]
 pub trait SegmentViewStore: Send + Sync {
     /// Every attribute of the people in the organisation (all of them, never only the raters,
@@ -15,21 +15,4 @@ pub trait SegmentViewStore: Send + Sync {
         &self,
         max_values: u32,
     ) -> StoreResult<Vec<(String, Option<Vec<String>>)>>;
-    /// The segment views (filter sets) a user was shown in a campaign, oldest first.
-    async fn segment_views_seen(
-        &self,
-        campaign: CampaignId,
-        user: UserId,
-    ) -> StoreResult<Vec<SegmentViewRecord>>;
-    /// Reads the views a user saw in a campaign, calls `decide` with them, and records the
-    /// views it returns (filter JSON, respondents) as seen on `day`, all in one transaction
-    /// that no other call for the same user interleaves with. A view already recorded keeps
-    /// its first day. An unknown user is "not found".
-    async fn record_segment_views(
-        &self,
-        campaign: CampaignId,
-        user: UserId,
-        day: time::Date,
-        decide: &DecideViews<'_>,
-    ) -> StoreResult<()>;
 }

@@ -46,6 +46,7 @@ mod answers;
 mod audit;
 mod campaigns;
 mod database;
+mod disclosures;
 mod files;
 mod helpers;
 mod import_jobs;
@@ -94,6 +95,6 @@ contract!(
     results::team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,
     results::each_response_keeps_its_scores_and_a_closed_campaigns_context_is_stored_once,
     segments::attribute_values_list_everyones_attributes_with_few_enough_values,
-    segments::segment_views_are_kept_per_viewer_and_campaign_once_each,
-    segments::concurrent_segment_view_decisions_of_one_viewer_each_see_the_others,
+    disclosures::the_history_keeps_each_population_of_a_campaign_once_with_its_first_day,
+    disclosures::concurrent_decisions_on_one_campaign_each_see_the_others,
 );

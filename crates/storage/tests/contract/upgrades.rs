@@ -312,6 +312,98 @@ async fn ratings_and_scores_move_onto_responses_on_upgrade_postgres() {
     answers_came_through_the_upgrade(&store, &ratings).await;
 }
 
+/// Two admins' segment views of two campaigns as each admin's history (`segment_views`, before
+/// migration 0016) held them: the same population seen by both, once bare (a filter set, as
+/// histories kept before measures were recorded) and once with its measures; one seen by one
+/// admin only; one with some measures only; and one in the other campaign.
+fn segment_views_before_0016() -> Vec<String> {
+    let mut inserts = old_campaign(&Instrument::current());
+    inserts.extend([
+        "INSERT INTO campaigns (id, name, status, instrument_version, deadline, min_rater_group,
+             min_team, min_comments, created_on, min_segment)
+         SELECT 2, 'Other', 'closed', instrument_version, deadline, 3, 3, 3, created_on, 3
+         FROM campaigns WHERE id = 1"
+            .to_string(),
+        "INSERT INTO users (id, email, display_name, role) VALUES
+             (1, 'ann@example.org', 'Ann', 'admin'), (2, 'bo@example.org', 'Bo', 'admin')"
+            .to_string(),
+        r#"INSERT INTO segment_views (id, campaign_id, user_id, filters, respondents, seen_on) VALUES
+             (1, 1, 1, '{"location":["Lisbon"]}', 12, '2026-02-03'),
+             (2, 1, 2, '{"filters":{"location":["Lisbon"]},"measures":[true,true,true,true]}', 12, '2026-02-01'),
+             (3, 1, 2, '{}', 30, '2026-02-02'),
+             (4, 1, 1, '{"filters":{"function":["Finance"]},"measures":[true,false,true,true]}', 9, '2026-02-04'),
+             (5, 2, 1, '{"location":[null]}', 7, '2026-03-01')"#
+            .to_string(),
+    ]);
+    inserts
+}
+
+/// After the upgrade, each campaign has one history holding every admin's views, each
+/// population once (bare filter sets written with their measures), on the first day any admin
+/// saw it.
+async fn segment_views_came_through_the_upgrade(store: &DynStore) {
+    let day = |text: &str| {
+        time::Date::parse(
+            text,
+            &time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .expect("day")
+    };
+    let segment = |population: &str, respondents, first_seen: &str| Disclosure {
+        population: population.into(),
+        kind: DisclosureKind::Segment,
+        respondents,
+        first_seen: day(first_seen),
+    };
+    assert_eq!(
+        store
+            .disclosures(CampaignId(1), None)
+            .await
+            .expect("history"),
+        vec![
+            segment(
+                r#"{"filters":{"location":["Lisbon"]},"measures":[true,true,true,true]}"#,
+                12,
+                "2026-02-01"
+            ),
+            segment(
+                r#"{"filters":{},"measures":[true,true,true,true]}"#,
+                30,
+                "2026-02-02"
+            ),
+            segment(
+                r#"{"filters":{"function":["Finance"]},"measures":[true,false,true,true]}"#,
+                9,
+                "2026-02-04"
+            ),
+        ]
+    );
+    assert_eq!(
+        store
+            .disclosures(CampaignId(2), None)
+            .await
+            .expect("history"),
+        vec![segment(
+            r#"{"filters":{"location":[null]},"measures":[true,true,true,true]}"#,
+            7,
+            "2026-03-01"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn each_admins_segment_views_join_the_campaigns_one_history_on_upgrade_sqlite() {
+    let (_dir, store) = sqlite_upgraded_from(13, &segment_views_before_0016()).await;
+    segment_views_came_through_the_upgrade(&store).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
+async fn each_admins_segment_views_join_the_campaigns_one_history_on_upgrade_postgres() {
+    let store = postgres_upgraded_from(12, &segment_views_before_0016()).await;
+    segment_views_came_through_the_upgrade(&store).await;
+}
+
 /// Before migration 0014: Lea's campaign with two direct reports, Ann (who answered: her
 /// invitation's flag is set and her answer waits sealed) and Bo (who has not); comments kept
 /// under the manager's, a direct report's and the leader's own label. `blob` is the backend's

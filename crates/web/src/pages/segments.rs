@@ -14,7 +14,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use trustloop_app::segments::{self, Outcome, Viewer};
+use trustloop_app::segments::{self, Outcome};
 use trustloop_domain::privacy::disclosure::Suppression;
 use trustloop_domain::segments::{Estimate, Figures, FilterSet, SegmentView};
 use trustloop_storage::{Campaign, CampaignId};
@@ -52,6 +52,7 @@ struct SegmentsPage {
     description: String,
     rows: Vec<ViewRow>,
     seen: Vec<(String, u32, String)>,
+    heatmap_seen: Option<String>,
 }
 
 /// A score's cell: the mean, its 95% interval (empty when there is none) and the colour band.
@@ -134,11 +135,8 @@ async fn segments_page(
         segments::require_closed(&campaign)?;
         None
     } else {
-        let viewer = Viewer {
-            user: signed_in.user.id,
-            actor: &address.actor(&signed_in.user.email),
-        };
-        Some(segments::decide(&state.app, &viewer, &campaign, &catalog, &params).await?)
+        let actor = address.actor(&signed_in.user.email);
+        Some(segments::decide(&state.app, &actor, &campaign, &catalog, &params).await?)
     };
     let chosen = |name: &str| -> String {
         params
@@ -189,11 +187,20 @@ async fn segments_page(
             view_rows(view),
         ),
     };
-    let seen = segments::history(&state.app, campaign.id, signed_in.user.id)
-        .await?
+    let shown = segments::shown(&state.app, campaign.id).await?;
+    let seen = shown
+        .segments
         .into_iter()
         .map(|s| (s.description, s.respondents, s.seen_on.to_string()))
         .collect();
+    let heatmap_seen = shown.heatmap.map(|h| {
+        let what = match (h.teams, h.total) {
+            (true, true) => "its teams and the whole organisation",
+            (true, false) => "its teams",
+            _ => "the whole organisation",
+        };
+        format!("The team heatmap: {what} · {}", h.seen_on)
+    });
     let page = SegmentsPage {
         chrome: signed_in.chrome(),
         k: campaign.rules.min_segment,
@@ -205,6 +212,7 @@ async fn segments_page(
         description,
         rows,
         seen,
+        heatmap_seen,
     };
     Ok((status, page).into_response())
 }

@@ -383,6 +383,30 @@ pub async fn create_campaign(admin: &Client, name: &str) -> i64 {
         .expect("numeric id")
 }
 
+/// Creates a campaign led by the people with `leaders` (email addresses), opens it, and
+/// returns its id and links.
+pub async fn open_campaign_led_by(
+    admin: &Client,
+    name: &str,
+    leaders: &[&str],
+) -> (i64, Vec<Link>) {
+    let id = create_campaign(admin, name).await;
+    for leader in leaders {
+        let r = admin
+            .post_with_csrf(
+                &format!("/admin/campaigns/{id}/leaders"),
+                &[("email", leader)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{leader}");
+    }
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    (id, issue_links(admin, id).await)
+}
+
 /// One row of the links CSV.
 #[derive(Debug, Clone)]
 pub struct Link {

@@ -4,6 +4,7 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use trustloop_storage::Role;
 
 /// Three leaders under a director. Direct reports by location and function (each answer is one
@@ -261,30 +262,26 @@ async fn a_view_that_differs_from_a_seen_one_by_a_few_people_is_refused() {
     let (status, html) = page(&admin, id, "f=tenure:settled").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("would single out fewer than 5 people"));
-    assert!(html.contains("Groups you have already seen"));
+    assert!(html.contains("Already shown in this campaign (to any admin)"));
     // The same view again reveals nothing new and is shown.
     let (status, again) = api(&admin, id, "f=").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["total"]["respondents"], 19);
-    let seen = app
-        .store
-        .segment_views_seen(trustloop_storage::CampaignId(id), admin_id(&app).await)
-        .await
-        .expect("history");
+    let seen = history(&app, id).await;
     assert_eq!(seen.len(), 1, "filter sets are kept once: {seen:?}");
     assert_eq!(
-        seen[0].filters,
+        seen[0].population,
         r#"{"filters":{},"measures":[true,true,true,true]}"#
     );
+    assert_eq!(seen[0].kind, trustloop_storage::DisclosureKind::Segment);
 }
 
-async fn admin_id(app: &TestApp) -> trustloop_storage::UserId {
+/// Everything shown of a campaign, to any admin.
+async fn history(app: &TestApp, id: i64) -> Vec<trustloop_storage::Disclosure> {
     app.store
-        .user_by_email(&trustloop_domain::people::Email::parse(ADMIN_EMAIL).expect("email"))
+        .disclosures(trustloop_storage::CampaignId(id), None)
         .await
-        .expect("lookup")
-        .expect("admin")
-        .id
+        .expect("history")
 }
 
 #[tokio::test]
@@ -398,11 +395,7 @@ async fn odd_repeated_or_empty_parameters_cannot_bypass_the_checks() {
         assert!(body.get("total").is_none(), "{query}: {body}");
     }
     // Nothing was shown, so nothing was recorded.
-    let seen = app
-        .store
-        .segment_views_seen(trustloop_storage::CampaignId(id), admin_id(&app).await)
-        .await
-        .expect("history");
+    let seen = history(&app, id).await;
     assert!(seen.is_empty(), "{seen:?}");
     // A campaign that is still open shows no segments at all.
     let open = create_campaign(&admin, "Still open").await;
@@ -449,4 +442,273 @@ async fn the_segment_minimum_is_set_per_campaign_and_shown_to_raters() {
         survey.contains("at least 5 answers"),
         "the survey page states the segment minimum"
     );
+}
+
+// ------------------------------------------ figures checked together: the campaign's history
+// Class 2 of the insider attacks: views checked one by one. The heatmap's team figure minus a
+// segment view of that team (a filter on function) gave the one person outside the filter, and
+// two admins' views were never checked against each other. One history per campaign now holds
+// everything shown to any admin, and every figure is decided against all of it.
+
+/// Lee's Platform: six direct reports, five in Finance and one in Legal (the one an attacker
+/// wants); Kim's Support: seven, all in Legal. Two of Support's are "new", everyone else
+/// "settled".
+fn split_team_csv() -> String {
+    let mut csv = String::from(
+        "name,email,manager_email,team,function,tenure\n\
+         Dana Director,dana@example.org,,Leadership,,\n\
+         lee,lee@example.org,dana@example.org,Platform,Engineering,settled\n\
+         kim,kim@example.org,dana@example.org,Support,Support,settled\n",
+    );
+    for n in 0..6 {
+        let function = if n == 5 { "Legal" } else { "Finance" };
+        csv.push_str(&format!(
+            "lee report {n},lee{n}@example.org,lee@example.org,Platform,{function},settled\n"
+        ));
+    }
+    for n in 0..7 {
+        let tenure = if n < 2 { "new" } else { "settled" };
+        csv.push_str(&format!(
+            "kim report {n},kim{n}@example.org,kim@example.org,Support,Legal,{tenure}\n"
+        ));
+    }
+    csv
+}
+
+/// Runs a campaign with Lee and Kim in which every direct report answers (Lee's Legal report
+/// at 1, Lee's others at 4, Kim's at 3) and closes it.
+async fn closed_split_team(app: &TestApp, admin: &Client) -> i64 {
+    upload_people(admin, &split_team_csv()).await;
+    let leaders = ["lee@example.org", "kim@example.org"];
+    let (id, links) = open_campaign_led_by(admin, "Split team", &leaders).await;
+    let rater = app.client();
+    for link in links.iter().filter(|l| l.group == "Direct reports") {
+        let point = match link.rater.as_str() {
+            "lee report 5" => "1",
+            r if r.starts_with("lee") => "4",
+            _ => "3",
+        };
+        let r = answer(&rater, &link.url, &survey_form(point, None)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", link.rater);
+    }
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    id
+}
+
+async fn heatmap(client: &Client, id: i64) -> Value {
+    let response = client.get(&format!("/api/v1/campaigns/{id}/heatmap")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("JSON")
+}
+
+fn team<'a>(map: &'a Value, name: &str) -> &'a Value {
+    map["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["team"] == name)
+        .expect("team row")
+}
+
+/// Checks that no shown figure minus another shown figure it contains (or minus several it
+/// contains that share nobody) leaves between 1 and 4 answers. `shown` names each figure shown
+/// with the answers it rests on (known here from how the organisation was built).
+fn assert_no_difference_isolates(shown: &[(&str, BTreeSet<String>)]) {
+    for (a, members) in shown {
+        let inside: Vec<&(&str, BTreeSet<String>)> = shown
+            .iter()
+            .filter(|(b, m)| b != a && m.is_subset(members))
+            .collect();
+        for (b, m) in &inside {
+            let left = members.len() - m.len();
+            assert!(
+                left == 0 || left >= 5,
+                "{a} minus {b} leaves {left} answers"
+            );
+        }
+        let disjoint = inside.iter().enumerate().all(|(i, (_, m))| {
+            inside[i + 1..]
+                .iter()
+                .all(|(_, other)| m.is_disjoint(other))
+        });
+        if disjoint && inside.len() > 1 {
+            let covered: usize = inside.iter().map(|(_, m)| m.len()).sum();
+            let left = members.len() - covered;
+            assert!(
+                left == 0 || left >= 5,
+                "{a} minus the figures inside it leaves {left}"
+            );
+        }
+    }
+}
+
+fn reports(leader: &str, numbers: std::ops::Range<usize>) -> BTreeSet<String> {
+    numbers.map(|n| format!("{leader} report {n}")).collect()
+}
+
+#[tokio::test]
+async fn a_segment_view_that_splits_a_team_shown_on_the_heatmap_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_split_team(&app, &admin).await;
+    let map = heatmap(&admin, id).await;
+    assert_eq!(team(&map, "Platform")["respondents"], 6, "{map}");
+    // Platform (6) minus Finance (5, all in Platform) would be Lee's one Legal report.
+    let (status, body) = api(&admin, id, "f=function:Finance").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["refused"], true);
+    assert!(body.get("total").is_none(), "{body}");
+    let (status, html) = page(&admin, id, "f=function:Finance").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("would single out fewer than 5 people"),
+        "{html}"
+    );
+    // A view that takes in or leaves out whole teams is still shown (everyone); Legal takes all
+    // of Support but only one of Platform, so it is refused too.
+    let (status, everyone) = api(&admin, id, "").await;
+    assert_eq!(status, StatusCode::OK, "{everyone}");
+    assert_eq!(everyone["total"]["respondents"], 13);
+    let (status, _) = api(&admin, id, "f=function:Legal").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The page lists the heatmap among what was shown, in one line.
+    assert!(
+        html.contains("The team heatmap: its teams and the whole organisation"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_heatmap_after_a_segment_view_hides_the_team_the_view_would_split() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_split_team(&app, &admin).await;
+    let (status, finance) = api(&admin, id, "f=function:Finance").await;
+    assert_eq!(status, StatusCode::OK, "{finance}");
+    assert_eq!(finance["total"]["respondents"], 5);
+
+    let map = heatmap(&admin, id).await;
+    let platform = team(&map, "Platform");
+    assert_eq!(platform["hidden"], "overlap", "{map}");
+    assert!(platform["respondents"].is_null() && platform["means"][0].is_null());
+    assert_eq!(team(&map, "Support")["respondents"], 7, "{map}");
+    // Every figure shown of the campaign, with the answers behind it.
+    let mut shown = vec![("Finance", reports("lee", 0..5))];
+    if team(&map, "Support")["respondents"].is_u64() {
+        shown.push(("Support", reports("kim", 0..7)));
+    }
+    if map["total"]["respondents"].is_u64() {
+        let mut everyone = reports("lee", 0..6);
+        everyone.extend(reports("kim", 0..7));
+        shown.push(("the total", everyone));
+    }
+    assert_no_difference_isolates(&shown);
+    // The same again: the same figures, nothing new to hide.
+    assert_eq!(heatmap(&admin, id).await, map);
+    let (_, html) = admin
+        .get_text(&format!("/admin/campaigns/{id}/teams"))
+        .await;
+    assert!(
+        html.contains("hidden because, with figures already shown of this campaign, it would single out fewer than 5 people"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_heatmap_is_recorded_when_first_shown_and_again_when_what_it_shows_changes() {
+    use trustloop_storage::{CampaignId, Disclosed, DisclosureKind};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_split_team(&app, &admin).await;
+    let map = heatmap(&admin, id).await;
+    let recorded = history(&app, id).await;
+    let kinds: Vec<DisclosureKind> = recorded.iter().map(|d| d.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            DisclosureKind::Team,
+            DisclosureKind::Team,
+            DisclosureKind::Total
+        ]
+    );
+    let digest = || async {
+        app.store
+            .disclosure_summary(CampaignId(id))
+            .await
+            .expect("summary")
+            .heatmap_digest
+    };
+    let first = digest().await.expect("the heatmap's digest");
+    // Again: the same heatmap, nothing new in the history.
+    assert_eq!(heatmap(&admin, id).await, map);
+    assert_eq!(history(&app, id).await, recorded);
+    // As if an earlier version of the product, with other rules, had recorded its heatmap:
+    // this one is not taken as recorded, and is recorded again.
+    app.store
+        .record_disclosures(
+            CampaignId(id),
+            time::OffsetDateTime::now_utc().date(),
+            &|_| Disclosed {
+                populations: Vec::new(),
+                heatmap_digest: Some("a heatmap under other rules".into()),
+            },
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(heatmap(&admin, id).await, map);
+    assert_eq!(digest().await, Some(first));
+    assert_eq!(history(&app, id).await, recorded);
+}
+
+#[tokio::test]
+async fn two_admins_cannot_split_the_work_between_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = closed_split_team(&app, &admin).await;
+    app.create_user("second@example.org", "Second Admin", Role::Admin, None)
+        .await;
+    let second = app.signed_in("second@example.org").await;
+    let created = create_token(&second, "scripts", &["campaigns:read"]).await;
+    let token_page = created.text().await.expect("page");
+    let token = extract_between(&token_page, "id=\"new-token\">", "<").expect("token shown once");
+    let by_token = |query: &str| {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/campaigns/{id}/segments?{query}",
+                app.base
+            ))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+
+    // The first admin sees everyone (13)...
+    let (status, everyone) = api(&admin, id, "").await;
+    assert_eq!(status, StatusCode::OK, "{everyone}");
+    assert_eq!(everyone["total"]["respondents"], 13);
+    // ...the second, through an API token, everyone but the two new people (11): the
+    // difference would be those two people's answers.
+    let response = by_token("f=tenure:settled").await.expect("sent");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["refused"], true, "{body}");
+    // The second admin's page lists what the first was shown.
+    let (status, html) = page(&second, id, "f=tenure:settled").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Already shown in this campaign (to any admin)")
+            && html.contains("everyone · 13 answers"),
+        "{html}"
+    );
+    // And the heatmap one admin sees holds against the other's segment views: after everyone
+    // (13) and Finance (5, all in Platform), Platform would give away its one Legal answer, and
+    // Support (7) would too, as everyone minus Finance minus Support.
+    let response = by_token("f=function:Finance").await.expect("sent");
+    assert_eq!(response.status(), StatusCode::OK, "Finance alone is 5");
+    let map = heatmap(&admin, id).await;
+    assert_eq!(team(&map, "Platform")["hidden"], "overlap", "{map}");
+    assert_eq!(team(&map, "Support")["hidden"], "overlap", "{map}");
+    assert!(map["total"]["respondents"].is_null(), "{map}");
 }

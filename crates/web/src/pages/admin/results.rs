@@ -119,7 +119,7 @@ pub struct HeatRow {
     team: String,
     respondents: String,
     cells: Vec<(String, String)>,
-    note: &'static str,
+    note: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -132,6 +132,20 @@ struct TeamsPage {
     k: u32,
 }
 
+/// Why a heatmap row is hidden, in words for the admin, under minimum group size `k`.
+fn hidden_note(hidden: Option<Suppression>, k: u32) -> String {
+    match hidden {
+        Some(Suppression::TooFew) => "too few answers to show".into(),
+        Some(Suppression::Complementary) => {
+            "hidden so that a smaller team cannot be worked out from the total".into()
+        }
+        Some(Suppression::Overlap) => format!(
+            "hidden because, with figures already shown of this campaign, it would single out fewer than {k} people"
+        ),
+        None => String::new(),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn team_heatmap(
     State(state): State<AppState>,
@@ -142,6 +156,7 @@ async fn team_heatmap(
     signed_in.require_admin()?;
     let actor = address.actor(&signed_in.user.email);
     let (campaign, map) = heatmap::team_results(&state.app, &actor, CampaignId(id), "").await?;
+    let k = campaign.rules.min_team;
     let rows = map
         .rows
         .iter()
@@ -149,20 +164,14 @@ async fn team_heatmap(
             team: r.team.clone(),
             respondents: r.respondents.map_or("–".into(), |n| n.to_string()),
             cells: r.means.iter().map(|m| heat_cell(*m)).collect(),
-            note: match r.hidden {
-                Some(Suppression::TooFew) => "too few answers to show",
-                Some(Suppression::Complementary) => {
-                    "hidden so that a smaller team cannot be worked out from the total"
-                }
-                None => "",
-            },
+            note: hidden_note(r.hidden, k),
         })
         .collect();
     let total = map.total.as_ref().map(|t| HeatRow {
         team: "Whole organisation".into(),
         respondents: t.respondents.map_or("–".into(), |n| n.to_string()),
         cells: t.means.iter().map(|m| heat_cell(*m)).collect(),
-        note: "",
+        note: hidden_note(t.hidden, k),
     });
     Ok(TeamsPage {
         chrome: signed_in.chrome(),
