@@ -25,7 +25,8 @@ pub use store::*;
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DynStore, HealthStore,
-        ImportJobStore, InstrumentStore, PeopleStore, ResultStore, SegmentViewStore, Store,
+        ImportJobStore, InstrumentStore, PeopleStore, RaterListStore, ResultStore,
+        SegmentViewStore, Store,
     };
 }
 

@@ -19,6 +19,7 @@ mod campaigns;
 mod import_jobs;
 mod instruments;
 mod people;
+mod rater_lists;
 mod results;
 mod segments;
 
@@ -29,6 +30,7 @@ pub use campaigns::CampaignStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
 pub use people::PeopleStore;
+pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
 
@@ -66,6 +68,7 @@ store_of!(
     PeopleStore,
     AccountStore,
     CampaignStore,
+    RaterListStore,
     AnswerStore,
     ResultStore,
     ImportJobStore,
