@@ -1,7 +1,8 @@
 //! Trustloop's use cases: what the pages, the JSON API and the command line do, in the
 //! product's words and without HTTP. Each module is one part of the product: [`reports`] (a
 //! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes),
-//! [`imports`] (the people import), [`campaigns`] (running a campaign) and [`accounts`]
+//! [`imports`] (the people import), [`campaigns`] (running a campaign), [`raters`] (who
+//! rates each leader: nominations, approvals, each leader's change list) and [`accounts`]
 //! (sign-in accounts, passwords, sessions and API tokens).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
@@ -17,6 +18,7 @@ pub mod campaigns;
 pub mod error;
 pub mod heatmap;
 pub mod imports;
+pub mod raters;
 pub mod reports;
 pub mod segments;
 pub mod tokens;

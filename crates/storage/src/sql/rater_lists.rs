@@ -386,6 +386,18 @@ impl<DB> RaterListStore for SqlStore<DB> {
         Ok((removed, change))
     }
 
+    #[tracing::instrument(skip_all, fields(invitation = %invitation))]
+    async fn nomination(&self, invitation: InvitationId) -> StoreResult<Nomination> {
+        let row = sqlx::query(&format!(
+            "{NOMINATION_SELECT} WHERE i.id = $1 AND {NOMINATED}"
+        ))
+        .bind(invitation.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("nomination"))?;
+        Self::nomination_from_row(&row)
+    }
+
     #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn nominations(
         &self,

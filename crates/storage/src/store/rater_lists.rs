@@ -30,6 +30,8 @@ pub trait RaterListStore: Send + Sync {
         &self,
         decision: &RaterDecision,
     ) -> StoreResult<(Nomination, RaterChange)>;
+    /// One nominated rater (a peer or other), whatever their state; anyone else is "not found".
+    async fn nomination(&self, invitation: InvitationId) -> StoreResult<Nomination>;
     /// The nominated raters (peers and others) of a campaign, optionally of one leader, by
     /// leader, group and name, whatever their state.
     async fn nominations(

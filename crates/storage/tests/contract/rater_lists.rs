@@ -98,6 +98,10 @@ pub(crate) async fn a_nomination_is_not_invited_and_has_no_link_until_someone_el
     assert!(nominated.outside_directory);
     assert_eq!(nominated.nominated_by, Some(who.lee));
     assert_eq!(nominated.leader_name, "Lee Leader");
+    assert_eq!(
+        store.nomination(nominated.id).await.expect("read back"),
+        nominated
+    );
     assert!(
         !invited(&store, id, org.lee)
             .await
@@ -227,6 +231,10 @@ pub(crate) async fn the_reporting_lines_groups_are_never_changed_by_hand(store: 
         .into_iter()
         .find(|i| i.group == RaterGroup::DirectReport)
         .expect("a direct report");
+    assert!(
+        is_not_found(&store.nomination(ann.id).await),
+        "not a nomination"
+    );
     for user in [who.admin, who.dana] {
         let removed = store.remove_rater(&decision(ann.id, user, false)).await;
         assert!(conflict(removed).contains("reporting lines"));

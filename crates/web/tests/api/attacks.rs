@@ -313,6 +313,7 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "users",
         "sessions",
         "invitations",
+        "rater_list_changes",
         "audit_events",
         "sign_in_failures",
         "api_tokens",
@@ -339,7 +340,8 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
     for (table, expected) in &answer_side {
         assert_eq!(columns_of(&pool, table).await, *expected, "{table}");
     }
-    // Invitations say who finished, and nothing about what they answered or when.
+    // Invitations say who finished and who chose them, and nothing about what they answered
+    // or when.
     assert_eq!(
         columns_of(&pool, "invitations").await,
         [
@@ -351,7 +353,11 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             "rater_name",
             "rater_email",
             "token_hash",
-            "completed"
+            "completed",
+            "state",
+            "nominated_by",
+            "approved_by",
+            "outside_directory"
         ]
     );
 
