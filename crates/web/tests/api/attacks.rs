@@ -1,7 +1,8 @@
 //! The attack suite: each known way of identifying a respondent is a test that must fail to
 //! identify anyone. Attacks on segment filters (two overlapping filters, a view close to one
 //! already seen, subtracting compare-by rows from their total, odd API parameters) are in
-//! `segments.rs`; docs/privacy.md lists every attack with its test.
+//! `segments.rs`; attacks on who is in a rater group in `attacks/raters.rs`; docs/privacy.md
+//! lists every attack with its test.
 //!
 //! Tests that read the database itself run on an SQLite file whatever the backend of the run,
 //! since they open the file; the others run on the run's backend.
@@ -11,6 +12,9 @@ use reqwest::StatusCode;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 use trustloop_storage::Role;
+
+/// Attacks on who is in a rater group (filling a group with raters one controls).
+mod raters;
 
 /// Three teams under Dana: Lee's Platform (6 reports), Pat's Sales (2 reports: one fewer than a
 /// rater group's k of 3) and Kim's Support (5 reports).
