@@ -276,7 +276,7 @@ async fn an_admin_cannot_approve_their_own_nomination_nor_ever_hold_its_link() {
     app.create_user(SECOND_ADMIN, "Second Admin", Role::Admin, None)
         .await;
     let second = app.signed_in(SECOND_ADMIN).await;
-    assert_eq!(admin_approvable(&second, id).await, [own.clone()]);
+    assert_eq!(admin_approvable(&second, id).await, std::slice::from_ref(&own));
     let r = second
         .post_with_csrf(
             &format!("/admin/raters/{own}/approve"),
