@@ -254,6 +254,11 @@ async fn an_admin_cannot_approve_their_own_nomination_nor_ever_hold_its_link() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (links, _) = issue_links_withheld(&admin, id).await;
+    assert!(
+        links.iter().all(|l| l.rater != "Olga Owned"),
+        "not invited, and no link, before someone else approves"
+    );
 
     // The page offers the admin no approval of their own nomination, and refuses one sent.
     assert!(admin_approvable(&admin, id).await.is_empty());
@@ -276,7 +281,10 @@ async fn an_admin_cannot_approve_their_own_nomination_nor_ever_hold_its_link() {
     app.create_user(SECOND_ADMIN, "Second Admin", Role::Admin, None)
         .await;
     let second = app.signed_in(SECOND_ADMIN).await;
-    assert_eq!(admin_approvable(&second, id).await, std::slice::from_ref(&own));
+    assert_eq!(
+        admin_approvable(&second, id).await,
+        std::slice::from_ref(&own)
+    );
     let r = second
         .post_with_csrf(
             &format!("/admin/raters/{own}/approve"),
@@ -417,6 +425,17 @@ async fn the_leader_sees_every_change_to_their_rater_list_and_who_made_it() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Lee learns at once that an admin added someone to the groups that rate him.
+    let (_, home) = lee.get_text("/me").await;
+    assert!(
+        home.contains("Changes to your rater list")
+            && changes_on(&home).contains(&(
+                "nominated".into(),
+                "Ozzy Other <ozzy@mail.example>".into(),
+                "an admin".into()
+            )),
+        "the admin's nomination is on Lee's page"
+    );
     let dana = app.signed_in(DANA).await;
     let for_dana = approval_ids(&dana.get_text("/me/approvals").await.1);
     assert_eq!(for_dana.len(), 2);
