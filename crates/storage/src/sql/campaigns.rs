@@ -120,17 +120,24 @@ impl<DB> CampaignStore for SqlStore<DB> {
             .execute(&mut *tx)
             .await?;
         }
-        Self::record_whole_list_on(
+        Self::record_whole_lists_on(
             &mut tx,
             campaign,
-            leader,
+            Some(leader),
             RaterChange::FromReportingLines,
             ChangedBy::ReportingLines,
         )
         .await?;
         if status == CampaignStatus::Open {
             // Nothing can be nominated for a leader who joins an open campaign.
-            Self::record_lists_locked_on(&mut tx, campaign, Some(leader)).await?;
+            Self::record_whole_lists_on(
+                &mut tx,
+                campaign,
+                Some(leader),
+                RaterChange::Locked,
+                ChangedBy::Admin,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -273,7 +280,14 @@ impl<DB> CampaignStore for SqlStore<DB> {
             let awaiting = Self::awaiting_by_leader_on(&mut tx, campaign).await?;
             check_opening(&awaiting)
                 .map_err(|refusal| StoreError::Conflict(refusal.to_string()))?;
-            Self::record_lists_locked_on(&mut tx, campaign, None).await?;
+            Self::record_whole_lists_on(
+                &mut tx,
+                campaign,
+                None,
+                RaterChange::Locked,
+                ChangedBy::Admin,
+            )
+            .await?;
         }
         if status == CampaignStatus::Closed {
             // Whatever still waits for its batch is released with the close, in one shuffle.

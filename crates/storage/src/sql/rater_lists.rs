@@ -58,6 +58,23 @@ struct Listed {
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
+    /// `insert` (a statement into `rater_list_changes` whose first five values are campaign,
+    /// leader, time, change and who) with those five bound, ready for the rest.
+    fn change_insert<'q>(
+        insert: &'q str,
+        campaign: CampaignId,
+        leader: Option<PersonId>,
+        change: RaterChange,
+        by: ChangedBy,
+    ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>> {
+        sqlx::query(insert)
+            .bind(campaign.0)
+            .bind(leader.map(|l| l.0))
+            .bind(now_seconds())
+            .bind(change.slug())
+            .bind(by.slug())
+    }
+
     /// Records `row` on `conn`.
     pub(crate) async fn record_rater_change_on(
         conn: &mut DB::Connection,
@@ -67,67 +84,50 @@ impl<DB> SqlStore<DB> {
             Some((group, name, email)) => (Some(group.slug()), name, email),
             None => (None, "", ""),
         };
-        sqlx::query(
-            "INSERT INTO rater_list_changes (campaign_id, leader_id, at, change, rater_group, rater_name, rater_email, changed_by, user_id)
+        Self::change_insert(
+            "INSERT INTO rater_list_changes (campaign_id, leader_id, at, change, changed_by, rater_group, rater_name, rater_email, user_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            row.campaign,
+            Some(row.leader),
+            row.change,
+            row.by,
         )
-        .bind(row.campaign.0)
-        .bind(row.leader.0)
-        .bind(now_seconds())
-        .bind(row.change.slug())
         .bind(group)
         .bind(name)
         .bind(email)
-        .bind(row.by.slug())
         .bind(row.user.map(|u| u.0))
         .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
-    /// Records `change` by `by` for every rater a leader has in a campaign (adding the leader
-    /// proposes them all from the reporting lines), in list order.
-    pub(crate) async fn record_whole_list_on(
-        conn: &mut DB::Connection,
-        campaign: CampaignId,
-        leader: PersonId,
-        change: RaterChange,
-        by: ChangedBy,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO rater_list_changes (campaign_id, leader_id, at, change, rater_group, rater_name, rater_email, changed_by)
-             SELECT campaign_id, leader_id, $3, $4, rater_group, rater_name, rater_email, $5
-             FROM invitations WHERE campaign_id = $1 AND leader_id = $2
-             ORDER BY CASE rater_group WHEN 'self' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, rater_name",
-        )
-        .bind(campaign.0)
-        .bind(leader.0)
-        .bind(now_seconds())
-        .bind(change.slug())
-        .bind(by.slug())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Records that the rater lists of every leader of `campaign` locked as it opened.
-    pub(crate) async fn record_lists_locked_on(
+    /// Records `change` by `by` for each leader of `campaign` (or only `leader`): the list
+    /// locking, or else once for every rater on the list (adding a leader proposes them all
+    /// from the reporting lines), in list order.
+    pub(crate) async fn record_whole_lists_on(
         conn: &mut DB::Connection,
         campaign: CampaignId,
         leader: Option<PersonId>,
+        change: RaterChange,
+        by: ChangedBy,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO rater_list_changes (campaign_id, leader_id, at, change, changed_by)
-             SELECT campaign_id, leader_id, $3, $4, $5 FROM campaign_leaders
-             WHERE campaign_id = $1 AND ($2 IS NULL OR leader_id = $2) ORDER BY leader_id",
-        )
-        .bind(campaign.0)
-        .bind(leader.map(|l| l.0))
-        .bind(now_seconds())
-        .bind(RaterChange::Locked.slug())
-        .bind(ChangedBy::Admin.slug())
-        .execute(&mut *conn)
-        .await?;
+        let (raters, source, order) = if change == RaterChange::Locked {
+            ("", "campaign_leaders", "")
+        } else {
+            (
+                ", rater_group, rater_name, rater_email",
+                "invitations",
+                ", CASE rater_group WHEN 'self' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, rater_name",
+            )
+        };
+        let insert = format!(
+            "INSERT INTO rater_list_changes (campaign_id, leader_id, at, change, changed_by{raters})
+             SELECT campaign_id, leader_id, $3, $4, $5{raters} FROM {source}
+             WHERE campaign_id = $1 AND ($2 IS NULL OR leader_id = $2) ORDER BY leader_id{order}"
+        );
+        Self::change_insert(&insert, campaign, leader, change, by)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 

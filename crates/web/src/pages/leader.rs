@@ -1,7 +1,9 @@
 //! The leader's pages: their campaigns, their raters (nominating peers and others, and every
 //! change to their lists), their self-assessment and their reports.
 
-use super::raters::{ChangeRow, NOMINATED_CHOICES, NominationRow, RaterForm, refusal};
+use super::raters::{
+    ChangeRow, NOMINATED_CHOICES, NominationRow, RaterForm, decide_typed, nominate_typed,
+};
 use super::report::{ReportPage, report_page};
 use super::survey::{accept_answers, survey_page, unavailable};
 use crate::access::{Access, RouteSpec};
@@ -15,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::campaigns;
-use trustloop_app::raters::{self, RaterDraft};
+use trustloop_app::raters;
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, InvitationId, PersonId};
 
@@ -163,26 +165,16 @@ async fn home_page(
 async fn nominate(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    FormPost {
-        signed_in,
-        actor,
-        fields,
-    }: FormPost,
+    post: FormPost,
 ) -> AppResult<Response> {
-    let me = my_person(&signed_in)?;
+    let me = my_person(&post.signed_in)?;
     let campaign = my_campaign(&state, me, id).await?;
-    let form = RaterForm::posted(&fields);
-    let nominated = match RaterDraft::parse(&form.text()) {
-        Ok(draft) => raters::nominate(&state.app, &actor, &signed_in.user, campaign.id, me, draft)
-            .await
-            .map_err(refusal),
-        Err(message) => Err(Ok(message)),
-    };
-    match nominated {
-        Ok(_) => Ok(Redirect::to(&format!("/me#c{id}")).into_response()),
+    let form = RaterForm::posted(&post.fields);
+    match nominate_typed(&state, &post, campaign.id, me, &form).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/me#c{id}")).into_response()),
         Err(message) => {
-            let refused = Refused::Nomination(campaign.id, form.refused(message?));
-            let page = home_page(&state, &signed_in, me, Some(refused)).await?;
+            let refused = Refused::Nomination(campaign.id, form.refused(message));
+            let page = home_page(&state, &post.signed_in, me, Some(refused)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -193,20 +185,18 @@ async fn nominate(
 async fn withdraw(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    FormPost {
-        signed_in, actor, ..
-    }: FormPost,
+    post: FormPost,
 ) -> AppResult<Response> {
-    let me = my_person(&signed_in)?;
+    let me = my_person(&post.signed_in)?;
     let nomination = state.app.store.nomination(InvitationId(id)).await?;
     if nomination.leader_id != me {
         return Err(AppError::NotFound("nomination"));
     }
-    match raters::remove(&state.app, &actor, &signed_in.user, nomination.id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/me#c{}", nomination.campaign_id)).into_response()),
-        Err(error) => {
-            let refused = Refused::Removal(id, refusal(error)?);
-            let page = home_page(&state, &signed_in, me, Some(refused)).await?;
+    match decide_typed(&state, &post, nomination.id, false).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/me#c{}", nomination.campaign_id)).into_response()),
+        Err(message) => {
+            let refused = Refused::Removal(id, message);
+            let page = home_page(&state, &post.signed_in, me, Some(refused)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

@@ -14,10 +14,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use trustloop_app::raters::{self, RaterText};
+use trustloop_app::raters::{self, RaterDraft, RaterText};
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::raters::{ChangedBy, NominationState};
-use trustloop_storage::{InvitationId, Nomination, RaterListChange, UserId};
+use trustloop_storage::{CampaignId, InvitationId, Nomination, PersonId, RaterListChange, UserId};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let signed_in = |path| RouteSpec::new(path, Access::SignedIn);
@@ -39,12 +39,48 @@ pub(super) fn refusal(error: trustloop_app::Error) -> AppResult<String> {
     }
 }
 
-/// The form field an approver ticks to confirm a rater from outside the people directory.
-pub(super) const OUTSIDE_CONFIRMED: &str = "outside_confirmed";
+/// Nominates the rater typed in `form` for `leader` in `campaign` as the signed-in user:
+/// `Ok(Err(message))` when the form or the rules refuse it, to be shown beside the form.
+pub(super) async fn nominate_typed(
+    state: &AppState,
+    post: &FormPost,
+    campaign: CampaignId,
+    leader: PersonId,
+    form: &RaterForm,
+) -> AppResult<Result<(), String>> {
+    let draft = match RaterDraft::parse(&form.text()) {
+        Ok(draft) => draft,
+        Err(message) => return Ok(Err(message)),
+    };
+    let user = &post.signed_in.user;
+    match raters::nominate(&state.app, &post.actor, user, campaign, leader, draft).await {
+        Ok(_) => Ok(Ok(())),
+        Err(error) => refusal(error).map(Err),
+    }
+}
 
-/// Whether the approver ticked [`OUTSIDE_CONFIRMED`].
-pub(super) fn outside_confirmed(fields: &[(String, String)]) -> bool {
-    field(fields, OUTSIDE_CONFIRMED) == "yes"
+/// Approves (`approve`) a nominated rater as the signed-in user, with the outside-directory
+/// confirmation the form carried, or refuses or removes them: `Ok(Err(message))` when the rules
+/// refuse it, to be shown beside the rater.
+pub(super) async fn decide_typed(
+    state: &AppState,
+    post: &FormPost,
+    invitation: InvitationId,
+    approve: bool,
+) -> AppResult<Result<(), String>> {
+    let (app, actor, user) = (&state.app, &post.actor, &post.signed_in.user);
+    let decided = if approve {
+        let confirmed = field(&post.fields, "outside_confirmed") == "yes";
+        raters::approve(app, actor, user, invitation, confirmed)
+            .await
+            .map(drop)
+    } else {
+        raters::remove(app, actor, user, invitation).await.map(drop)
+    };
+    match decided {
+        Ok(()) => Ok(Ok(())),
+        Err(error) => refusal(error).map(Err),
+    }
 }
 
 /// A rater typed into a nomination form, kept to show the form again with its values.
@@ -232,30 +268,15 @@ async fn approvals(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
 async fn decide<const APPROVE: bool>(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    FormPost {
-        signed_in,
-        actor,
-        fields,
-    }: FormPost,
+    post: FormPost,
 ) -> AppResult<Response> {
     let invitation = InvitationId(id);
     // Only the nominations awaiting this manager: any other id is "not found".
-    raters::awaiting_manager_one(&state.app, &signed_in.user, invitation).await?;
-    let decided = if APPROVE {
-        let confirmed = outside_confirmed(&fields);
-        raters::approve(&state.app, &actor, &signed_in.user, invitation, confirmed)
-            .await
-            .map(drop)
-    } else {
-        raters::remove(&state.app, &actor, &signed_in.user, invitation)
-            .await
-            .map(drop)
-    };
-    match decided {
+    raters::awaiting_manager_one(&state.app, &post.signed_in.user, invitation).await?;
+    match decide_typed(&state, &post, invitation, APPROVE).await? {
         Ok(()) => Ok(Redirect::to("/me/approvals").into_response()),
-        Err(error) => {
-            let message = refusal(error)?;
-            let page = approvals_page(&state, &signed_in, Some((id, message))).await?;
+        Err(message) => {
+            let page = approvals_page(&state, &post.signed_in, Some((id, message))).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

@@ -6,11 +6,10 @@ use super::campaigns::{Refused, back_to, campaign_page};
 use crate::access::{Access, RouteSpec};
 use crate::auth::FormPost;
 use crate::error::AppResult;
-use crate::pages::raters::{RaterForm, outside_confirmed, refusal};
+use crate::pages::raters::{RaterForm, decide_typed, nominate_typed};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use trustloop_app::raters::{self, RaterDraft};
 use trustloop_storage::{CampaignId, InvitationId, PersonId};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
@@ -28,31 +27,22 @@ pub(super) fn routes() -> Vec<RouteSpec> {
 async fn nominate(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    FormPost {
-        signed_in,
-        actor,
-        fields,
-    }: FormPost,
+    post: FormPost,
 ) -> AppResult<Response> {
-    signed_in.require_admin()?;
+    post.signed_in.require_admin()?;
     let campaign = CampaignId(id);
-    let form = RaterForm::posted(&fields);
+    let form = RaterForm::posted(&post.fields);
     let leader = PersonId(form.leader_id);
-    let draft = match RaterDraft::parse(&form.text()) {
-        Ok(_) if form.leader_id == 0 => Err("Choose the leader to nominate a rater for.".into()),
-        parsed => parsed,
-    };
-    let nominated = match draft {
-        Ok(draft) => raters::nominate(&state.app, &actor, &signed_in.user, campaign, leader, draft)
-            .await
-            .map_err(refusal),
-        Err(message) => Err(Ok(message)),
+    let nominated = if form.leader_id == 0 {
+        Err("Choose the leader to nominate a rater for.".into())
+    } else {
+        nominate_typed(&state, &post, campaign, leader, &form).await?
     };
     match nominated {
-        Ok(_) => Ok(back_to(campaign, &format!("#l{leader}")).into_response()),
+        Ok(()) => Ok(back_to(campaign, &format!("#l{leader}")).into_response()),
         Err(message) => {
-            let refused = Refused::Nomination(form.refused(message?));
-            campaign_page(&state, &signed_in, campaign, Some(refused)).await
+            let refused = Refused::Nomination(form.refused(message));
+            campaign_page(&state, &post.signed_in, campaign, Some(refused)).await
         }
     }
 }
@@ -62,36 +52,16 @@ async fn nominate(
 async fn decide<const APPROVE: bool>(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    FormPost {
-        signed_in,
-        actor,
-        fields,
-    }: FormPost,
+    post: FormPost,
 ) -> AppResult<Response> {
-    signed_in.require_admin()?;
+    post.signed_in.require_admin()?;
     let nomination = state.app.store.nomination(InvitationId(id)).await?;
-    let decided = if APPROVE {
-        let confirmed = outside_confirmed(&fields);
-        raters::approve(
-            &state.app,
-            &actor,
-            &signed_in.user,
-            nomination.id,
-            confirmed,
-        )
-        .await
-        .map(drop)
-    } else {
-        raters::remove(&state.app, &actor, &signed_in.user, nomination.id)
-            .await
-            .map(drop)
-    };
     let campaign = nomination.campaign_id;
-    match decided {
+    match decide_typed(&state, &post, nomination.id, APPROVE).await? {
         Ok(()) => Ok(back_to(campaign, &format!("#l{}", nomination.leader_id)).into_response()),
-        Err(error) => {
-            let refused = Refused::Decision(id, refusal(error)?);
-            campaign_page(&state, &signed_in, campaign, Some(refused)).await
+        Err(message) => {
+            let refused = Refused::Decision(id, message);
+            campaign_page(&state, &post.signed_in, campaign, Some(refused)).await
         }
     }
 }

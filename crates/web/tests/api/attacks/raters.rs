@@ -4,7 +4,7 @@
 //! controlled: a leader's or an admin's raters were invited at once, in any group for an admin,
 //! also after opening, unaudited, and the admin who added them was handed their links.
 
-use super::{close, org_csv};
+use super::{close, ok_json, org_csv};
 use crate::helpers::*;
 use reqwest::StatusCode;
 use trustloop_storage::Role;
@@ -69,6 +69,14 @@ async fn admin_approvable(admin: &Client, campaign: i64) -> Vec<String> {
     )
 }
 
+/// Opens campaign `id`, which must work.
+async fn opens(admin: &Client, id: i64) {
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "campaign {id} opens");
+}
+
 /// The body of a response that must have the given status.
 async fn body_with(response: reqwest::Response, status: StatusCode, what: &str) -> String {
     assert_eq!(response.status(), status, "{what}");
@@ -104,12 +112,7 @@ async fn a_leader_filling_their_peer_group_with_addresses_they_own_gets_no_link_
     assert_eq!(withheld, 0);
     assert_eq!(links.len(), 8, "self, Dana and six direct reports");
     assert!(links.iter().all(|l| l.group != "Peers"), "{links:?}");
-    let progress: serde_json::Value = admin
-        .get(&format!("/api/v1/campaigns/{id}/progress"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let progress = ok_json(&admin, &format!("/api/v1/campaigns/{id}/progress")).await;
     assert!(!progress.to_string().contains("\"peer\""), "{progress}");
     let refused = body_with(
         admin
@@ -328,10 +331,7 @@ async fn once_a_campaign_has_opened_no_rater_can_be_added() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let id = draft_for_lee(&app, &admin).await;
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    opens(&admin, id).await;
     let links = issue_links(&admin, id).await;
     assert_eq!(links.len(), 8);
 
@@ -460,10 +460,7 @@ async fn the_leader_sees_every_change_to_their_rater_list_and_who_made_it() {
         .post_with_csrf(&format!("/admin/raters/{}/remove", ozzy[0]), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    opens(&admin, id).await;
 
     let (_, home) = lee.get_text("/me").await;
     let changes = changes_on(&home);
