@@ -328,13 +328,15 @@ fn require_draft(status: CampaignStatus) -> Result<(), Refusal> {
 }
 
 /// Whether `nominator` may nominate a rater in `group` for the leader of a campaign in
-/// `status`; `rater_is_leader` when the rater's email is the leader's own. Returns how the
-/// leader is told who nominated.
+/// `status`; `in_reporting_lines` is the group the reporting lines already put the rater in
+/// for this leader, if any (the leader themselves, their manager, a direct report): such a
+/// rater is not moved into another group by hand. Returns how the leader is told who
+/// nominated.
 pub fn check_nomination<U>(
     group: RaterGroup,
     status: CampaignStatus,
     nominator: &Editor<U>,
-    rater_is_leader: bool,
+    in_reporting_lines: Option<RaterGroup>,
 ) -> Result<ChangedBy, Refusal> {
     if from_reporting_lines(group) {
         return Err(Refusal::ReportingLinesOnly(group));
@@ -345,10 +347,11 @@ pub fn check_nomination<U>(
         _ if nominator.is_admin => ChangedBy::Admin,
         _ => return Err(Refusal::NotNominator),
     };
-    if rater_is_leader {
-        return Err(Refusal::LeaderAsRater);
+    match in_reporting_lines {
+        None => Ok(standing),
+        Some(RaterGroup::SelfRating) => Err(Refusal::LeaderAsRater),
+        Some(group) => Err(Refusal::ReportingLinesOnly(group)),
     }
-    Ok(standing)
 }
 
 /// Whether `approver` may approve `rater` in a campaign in `status`; `outside_confirmed` when
@@ -496,7 +499,7 @@ mod tests {
     #[test]
     fn self_manager_and_direct_reports_come_only_from_the_reporting_lines() {
         for group in RaterGroup::ALL {
-            let nominated = check_nomination(group, DRAFT, &editor(ADMIN), false);
+            let nominated = check_nomination(group, DRAFT, &editor(ADMIN), None);
             if NOMINATED_GROUPS.contains(&group) {
                 assert_eq!(nominated, Ok(ChangedBy::Admin), "{group:?}");
             } else {
@@ -521,25 +524,37 @@ mod tests {
     #[test]
     fn the_leader_or_an_admin_nominates_while_the_campaign_is_a_draft() {
         assert_eq!(
-            check_nomination(RaterGroup::Other, DRAFT, &editor(LEADER), false),
+            check_nomination(RaterGroup::Other, DRAFT, &editor(LEADER), None),
             Ok(ChangedBy::Leader)
         );
         for user in [MANAGER, STRANGER] {
             assert_eq!(
-                check_nomination(RaterGroup::Peer, DRAFT, &editor(user), false),
+                check_nomination(RaterGroup::Peer, DRAFT, &editor(user), None),
                 Err(Refusal::NotNominator)
             );
         }
         for status in [CampaignStatus::Open, CampaignStatus::Closed] {
             assert_eq!(
-                check_nomination(RaterGroup::Peer, status, &editor(LEADER), false),
+                check_nomination(RaterGroup::Peer, status, &editor(LEADER), None),
                 Err(Refusal::Locked(status))
             );
         }
         assert_eq!(
-            check_nomination(RaterGroup::Peer, DRAFT, &editor(LEADER), true),
+            check_nomination(
+                RaterGroup::Peer,
+                DRAFT,
+                &editor(LEADER),
+                Some(RaterGroup::SelfRating)
+            ),
             Err(Refusal::LeaderAsRater)
         );
+        // Nor is the leader's manager or a direct report moved into another group by hand.
+        for group in [RaterGroup::Manager, RaterGroup::DirectReport] {
+            assert_eq!(
+                check_nomination(RaterGroup::Other, DRAFT, &editor(ADMIN), Some(group)),
+                Err(Refusal::ReportingLinesOnly(group))
+            );
+        }
     }
 
     #[test]
@@ -549,7 +564,7 @@ mod tests {
             ..editor(LEADER)
         };
         assert_eq!(
-            check_nomination(RaterGroup::Peer, DRAFT, &both, false),
+            check_nomination(RaterGroup::Peer, DRAFT, &both, None),
             Ok(ChangedBy::Leader)
         );
         assert_eq!(

@@ -266,17 +266,27 @@ impl<DB> RaterListStore for SqlStore<DB> {
         .await?;
         let status = parse_status(&status.ok_or(StoreError::NotFound("leader in this campaign"))?)?;
         let editor = Self::editor_on(&mut tx, nomination.by, nomination.leader_id).await?;
-        let person: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
-            .bind(nomination.rater_email.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let by = raters::check_nomination(
-            nomination.group,
-            status,
-            &editor,
-            person == Some(nomination.leader_id.0),
+        // The rater in the directory, and where the reporting lines put them for this leader.
+        let rater = sqlx::query(
+            "SELECT r.id, CASE WHEN r.id = l.id THEN 'self' WHEN r.id = l.manager_id THEN 'manager'
+                               WHEN r.manager_id = l.id THEN 'direct_report' END AS reporting
+             FROM people r JOIN people l ON l.id = $2 WHERE r.email = $1",
         )
-        .map_err(refused)?;
+        .bind(nomination.rater_email.as_str())
+        .bind(nomination.leader_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let person: Option<i64> = rater.as_ref().map(|r| r.try_get("id")).transpose()?;
+        let reporting = match &rater {
+            Some(row) => row
+                .try_get::<Option<String>, _>("reporting")?
+                .as_deref()
+                .map(parse_group)
+                .transpose()?,
+            None => None,
+        };
+        let by = raters::check_nomination(nomination.group, status, &editor, reporting)
+            .map_err(refused)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO invitations (campaign_id, leader_id, rater_group, person_id, rater_name, rater_email,
                                       state, nominated_by, outside_directory)

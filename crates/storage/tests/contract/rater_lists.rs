@@ -241,7 +241,7 @@ pub(crate) async fn the_reporting_lines_groups_are_never_changed_by_hand(store: 
         let moved = store.approve_rater(&decision(ann.id, user, true)).await;
         assert!(is_conflict(&moved));
     }
-    // Ann is already on the list as a direct report: she cannot be added again as a peer.
+    // Ann is a direct report in the reporting lines: she cannot be moved into the peers.
     let twice = store
         .nominate(&nomination(
             id,
@@ -251,7 +251,19 @@ pub(crate) async fn the_reporting_lines_groups_are_never_changed_by_hand(store: 
             who.lee,
         ))
         .await;
-    assert!(conflict(twice).contains("ann@example.org"));
+    assert!(conflict(twice).contains("reporting lines"));
+    // Nor is anyone the reporting lines put in a group moved into another by hand: Dana, Lee's
+    // manager, is not invited a second time as someone else.
+    let moved = store
+        .nominate(&nomination(
+            id,
+            org.lee,
+            RaterGroup::Other,
+            "dana@example.org",
+            who.admin,
+        ))
+        .await;
+    assert!(conflict(moved).contains("reporting lines"));
     let lee_himself = store
         .nominate(&nomination(
             id,
