@@ -26,6 +26,8 @@ export const chromiumBin = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 /** The demo's sign-ins. */
 export const ADMIN = { email: 'admin@demo.trustloop.test', password: 'demo-admin-2026' };
 export const MAYA = { email: 'maya.okafor@demo.trustloop.test', password: 'demo-leader-2026' };
+/** Elena Rossi, the chief executive: Maya's manager, who approves the raters nominated for her. */
+export const MANAGER = { email: 'elena.rossi@demo.trustloop.test', password: 'demo-manager-2026' };
 export const LEADER_NAME = 'Maya Okafor';
 export const CAMPAIGN = 'Autumn trust 360';
 

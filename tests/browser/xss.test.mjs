@@ -7,12 +7,13 @@
 //
 // Payloads go in through the real forms: a people CSV upload (names, teams, attribute columns
 // and values, emails), a refused upload (its problems quote the bad cells), a campaign name (also
-// refused once, so it is echoed back), a leader and raters added to a campaign, survey comments
-// (also echoed back by a refused survey), an API token name, the sign-in email and the people
-// search box. Then every page that shows them is visited: the people list and search, the
-// import results, campaigns, the campaign page, new links (and their CSV), the survey, the
-// leader's home page, the audit log, the account page, and the leader's report after the
-// campaign closes.
+// refused once, so it is echoed back), a leader and raters nominated for a campaign by an admin
+// and by a leader (one nomination refused once, so it is echoed back), survey comments (also
+// echoed back by a refused survey), an API token name, the sign-in email and the people search
+// box. Then every page that shows them is visited: the people list and search, the import
+// results, campaigns, the campaign page, the manager's approvals (one refused once), new links
+// (and their CSV), the survey, the leader's home page, the audit log, the account page, and the
+// leader's report after the campaign closes.
 //
 // On each page the test proves that no script ran and nothing was injected:
 // - no dialog opened (alert/confirm/prompt fail the test),
@@ -28,7 +29,7 @@ import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  ADMIN, MAYA, LEADER_NAME, CAMPAIGN, startDemo, launchChromium, stepper, newPage, signIn,
+  ADMIN, MAYA, MANAGER, LEADER_NAME, startDemo, launchChromium, stepper, newPage, signIn,
   postResponse,
 } from './helpers.mjs';
 
@@ -76,6 +77,9 @@ const ATTR_COLUMN = '<b onmouseover=alert(1)>Function</b>';
 const ATTR_COLUMN_SHOWN = '<b_onmouseover=alert(1)>function</b>';
 
 const CAMPAIGN_NAME = `Q4 ${SCRIPT} ${IMG}`.slice(0, 120);
+// The demo's Autumn campaign is open, so its rater lists are locked: Maya's markup raters are
+// nominated for a new draft.
+const WINTER = 'Winter trust 360';
 const RATER = { name: `Rae ${SVG} ${ATTR}`, email: `rae'onmouseover='alert(1)'${run}@xss.example` };
 const MAYA_RATERS = [
   { name: FORMULA, email: `formula.${run}@xss.example` },
@@ -222,7 +226,8 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
   let admin; // the admin's page, signed in
   let baseUrl;
   let xssCampaignUrl;
-  let autumnUrl;
+  let winterUrl;
+  let mayaDirectLink;
   let xssSurveyUrl;
   const mayaLinks = [];
 
@@ -341,8 +346,8 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
 
     await admin.locator('#r-name').fill(RATER.name);
     await admin.locator('#r-email').fill(RATER.email);
-    r = await submitUnvalidated(admin, `form[action$="/raters"]`, 'Add rater');
-    assert.ok(r.status() < 400, `adding the rater: HTTP ${r.status()}`);
+    r = await submitUnvalidated(admin, `form[action$="/raters"]`, 'Nominate rater');
+    assert.ok(r.status() < 400, `nominating the rater: HTTP ${r.status()}`);
     await assertInert(admin, 'campaign page with a markup rater', [RATER.name, RATER.email.toLowerCase()]);
 
     for (const page of ['/admin', '/admin/campaigns']) {
@@ -351,14 +356,33 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     }
   });
 
+  step("Maya, Ada's manager, approves the markup rater on her approvals page", async () => {
+    const page = await watchedPage();
+    await signIn(page, baseUrl, MAYA);
+    await page.goto(`${baseUrl}/me/approvals`);
+    await assertInert(page, 'approvals with a markup rater', [RATER.name, RATER.email.toLowerCase(), `For ${PEOPLE.ada.name}`]);
+    const card = () => page.locator('section.card', { hasText: RATER.email.toLowerCase() });
+    // Refused once: the rater is not in the directory and the box is not ticked.
+    const refused = await postAndLoad(page, () => card().getByRole('button', { name: /^Approve/ }).click());
+    assert.equal(refused.status(), 422);
+    await assertInert(page, 'refused approval', [RATER.name, 'tick the box']);
+    await card().getByRole('checkbox').check();
+    const approved = await postAndLoad(page, () => card().getByRole('button', { name: /^Approve/ }).click());
+    assert.ok(approved.status() < 400, `approving: HTTP ${approved.status()}`);
+    assert.equal(await page.locator('section.card', { hasText: RATER.email.toLowerCase() }).count(), 0, 'no longer awaiting');
+    await page.context().close();
+  });
+
   step('opened, with new links: the links page and the survey show the markup as text', async () => {
     await admin.goto(xssCampaignUrl);
     await postAndLoad(admin, () => admin.getByRole('button', { name: 'Open the campaign' }).click());
     await admin.getByRole('heading', { level: 1, name: /Open/ }).waitFor();
     await postAndLoad(admin, () => admin.getByRole('button', { name: 'Create and show new links' }).click());
     await admin.getByRole('heading', { level: 1, name: /New survey links/ }).waitFor();
-    await assertInert(admin, 'links page', [CAMPAIGN_NAME, PEOPLE.ada.name, RATER.name, RATER.email.toLowerCase()]);
-    const row = admin.locator('tr', { hasText: RATER.email.toLowerCase() });
+    // The admin nominated the markup rater, so its link is left out for another admin to send.
+    await assertInert(admin, 'links page', [CAMPAIGN_NAME, PEOPLE.ada.name, PEOPLE.bo.name, '1 link(s) left out']);
+    assert.equal(await admin.locator('tr', { hasText: RATER.email.toLowerCase() }).count(), 0, 'no link for a rater this admin chose');
+    const row = admin.locator('tr', { hasText: 'Direct reports' }).first();
     xssSurveyUrl = await row.locator('a.survey-link').getAttribute('href');
     assert.match(xssSurveyUrl, /\/s\/[0-9a-f]{64}$/);
 
@@ -381,21 +405,57 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     await rater.context().close();
   });
 
-  step("raters with markup names for Maya's open campaign; their links as CSV are defused", async () => {
+  step('Maya nominates raters with markup names for a new campaign; Elena, her manager, approves them', async () => {
     await admin.goto(`${baseUrl}/admin/campaigns`);
-    await Promise.all([
-      admin.waitForURL(/\/admin\/campaigns\/\d+$/),
-      admin.getByRole('link', { name: CAMPAIGN }).first().click(),
-    ]);
-    autumnUrl = admin.url();
+    await admin.locator('#name').fill(WINTER);
+    await submitUnvalidated(admin, 'form[action="/admin/campaigns"]', 'Create campaign');
+    assert.ok(/\/admin\/campaigns\/\d+$/.test(admin.url()), `created: ${admin.url()}`);
+    winterUrl = admin.url();
+    await admin.locator('#leader-email').fill(MAYA.email);
+    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leader');
+
+    const maya = await watchedPage();
+    await signIn(maya, baseUrl, MAYA);
+    await maya.goto(`${baseUrl}/me`);
+    const form = 'form[action$="/raters"]';
+    const openForm = () => maya.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    // Refused once (not an email): the form comes back with the markup name in it.
+    await openForm();
+    await maya.locator(`${form} input[name=name]`).fill(MAYA_RATERS[1].name);
+    await maya.locator(`${form} input[name=email]`).fill(`not an email ${SCRIPT}`);
+    const refused = await submitUnvalidated(maya, form, 'Nominate');
+    assert.equal(refused.status(), 422);
+    await assertInert(maya, 'refused nomination');
+    assert.equal(await maya.locator(`${form} input[name=name]`).inputValue(), MAYA_RATERS[1].name, 'the name is kept, as a value');
     for (const rater of MAYA_RATERS) {
-      await admin.locator('#r-leader').selectOption({ label: LEADER_NAME });
-      await admin.locator('#r-name').fill(rater.name);
-      await admin.locator('#r-email').fill(rater.email);
-      const r = await submitUnvalidated(admin, `form[action$="/raters"]`, 'Add rater');
-      assert.ok(r.status() < 400, `adding ${rater.name}: HTTP ${r.status()}`);
+      await openForm();
+      await maya.locator(`${form} input[name=name]`).fill(rater.name);
+      await maya.locator(`${form} input[name=email]`).fill(rater.email);
+      const r = await submitUnvalidated(maya, form, 'Nominate');
+      assert.ok(r.status() < 400, `nominating ${rater.name}: HTTP ${r.status()}`);
     }
-    await assertInert(admin, 'Autumn campaign page', MAYA_RATERS.map((r) => r.name));
+    await assertInert(maya, "Maya's page with her nominations", MAYA_RATERS.map((r) => r.name));
+    await maya.context().close();
+
+    const elena = await watchedPage();
+    await signIn(elena, baseUrl, MANAGER);
+    await elena.goto(`${baseUrl}/me/approvals`);
+    await assertInert(elena, "Elena's approvals", MAYA_RATERS.map((r) => r.name));
+    for (const rater of MAYA_RATERS) {
+      const card = elena.locator('section.card', { hasText: rater.email });
+      await card.getByRole('checkbox').check();
+      const r = await postAndLoad(elena, () => card.getByRole('button', { name: /^Approve/ }).click());
+      assert.ok(r.status() < 400, `approving ${rater.name}: HTTP ${r.status()}`);
+    }
+    assert.equal(await elena.getByRole('button', { name: /^Approve/ }).count(), 0, 'nothing left to approve');
+    await elena.context().close();
+  });
+
+  step("opened, the new campaign's links as CSV are defused, and every one is the admin's to send", async () => {
+    await admin.goto(winterUrl);
+    await postAndLoad(admin, () => admin.getByRole('button', { name: 'Open the campaign' }).click());
+    await admin.getByRole('heading', { level: 1, name: /Open/ }).waitFor();
+    await assertInert(admin, 'Winter campaign page', MAYA_RATERS.map((r) => r.name));
 
     const [download] = await Promise.all([
       admin.waitForEvent('download'),
@@ -404,7 +464,7 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split('\n');
     assert.equal(lines[0], 'leader,rater_name,rater_email,group,link');
-    assert.equal(lines.length, 1 + MAYA_RATERS.length, `one new link per new rater:\n${csv}`);
+    assert.ok(!/left out/.test(csv), `the admin chose none of these raters:\n${csv}`);
     const formulaLine = lines.find((l) => l.includes('HYPERLINK'));
     assert.ok(formulaLine.includes(`"'=HYPERLINK(""http://evil.example"",""x"")"`), `a formula is defused with a leading quote: ${formulaLine}`);
     for (const line of lines.slice(1)) {
@@ -412,12 +472,18 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
       for (const cell of cells) {
         assert.ok(!/^["]?[=+\-@\t\r]/.test(cell), `a CSV cell starts like a formula: ${cell}`);
       }
-      mayaLinks.push(line.match(/,(http:\/\/[^,\s]+\/s\/[0-9a-f]{64})$/)[1]);
     }
+    const linkOf = (line) => line.match(/,(http:\/\/[^,\s]+\/s\/[0-9a-f]{64})$/)[1];
+    for (const rater of MAYA_RATERS) {
+      const theirs = lines.filter((l) => l.includes(rater.email));
+      assert.equal(theirs.length, 1, `one new link for ${rater.email}:\n${csv}`);
+      mayaLinks.push(linkOf(theirs[0]));
+    }
+    mayaDirectLink = linkOf(lines.find((l) => l.includes(',Direct reports,')));
   });
 
   step('Maya\'s raters answer with markup comments', async () => {
-    const links = [...mayaLinks, demo.surveyUrl];
+    const links = [...mayaLinks, mayaDirectLink];
     for (const [i, link] of links.entries()) {
       const page = await watchedPage();
       const r = await page.goto(link);
@@ -451,16 +517,16 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     await assertInert(admin, 'audit log', [SIGN_IN_EMAIL]);
   });
 
-  step('admin closes the Autumn campaign; Maya reads her report with the comments as text', async () => {
-    await admin.goto(autumnUrl);
+  step('admin closes the new campaign; Maya reads her report with the comments as text', async () => {
+    await admin.goto(winterUrl);
     await postAndLoad(admin, () => admin.getByRole('button', { name: 'Close and release reports' }).click());
     await admin.getByRole('heading', { level: 1, name: /Closed/ }).waitFor();
-    await assertInert(admin, 'closed Autumn campaign page', MAYA_RATERS.map((r) => r.name));
+    await assertInert(admin, 'closed Winter campaign page', MAYA_RATERS.map((r) => r.name));
 
     const page = await watchedPage();
     await signIn(page, baseUrl, MAYA);
     await page.goto(`${baseUrl}/me`);
-    const card = page.locator('section.card', { has: page.getByRole('heading', { level: 2, name: new RegExp(CAMPAIGN) }) });
+    const card = page.locator('section.card', { has: page.getByRole('heading', { level: 2, name: new RegExp(WINTER) }) });
     await Promise.all([
       page.waitForURL(/\/me\/campaigns\/\d+\/report$/),
       card.getByRole('link', { name: 'Read your trust report' }).click(),
@@ -471,9 +537,9 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
       await page.locator('ul.comments li').count() > 0, true,
       `the comments are shown (${withheld.join(' ').trim()})`,
     );
-    // The three new peers' comments are shown. The printed link's direct-report answers may be
-    // left out when that group is too small to show (the report says so); the page is checked
-    // for injected markup either way.
+    // The three new peers' comments are shown. The one direct report's answers may be left out
+    // when that group is too small to show (the report says so); the page is checked for
+    // injected markup either way.
     const texts = MAYA_RATERS.flatMap((_, i) => Object.values(COMMENTS(i)));
     await assertInert(page, "Maya's report", texts);
     const directReport = Object.values(COMMENTS(MAYA_RATERS.length))[0];

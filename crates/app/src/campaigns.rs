@@ -1,16 +1,18 @@
-//! Running a campaign: creating it, choosing its leaders and raters, issuing the survey links,
-//! opening and closing it, and what an admin can read about it once it has closed.
+//! Running a campaign: creating it, choosing its leaders, issuing the survey links, opening and
+//! closing it, and what an admin can read about it once it has closed. Who rates each leader
+//! beyond the reporting lines is `crate::raters`.
 
 use crate::{Actor, App, Error, Result};
 use std::sync::Arc;
 use trustloop_domain::campaign::{CampaignName, CampaignStatus, parse_deadline};
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
-use trustloop_domain::people::{Email, parse_text};
+use trustloop_domain::people::Email;
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::quality::InstrumentQuality;
+use trustloop_domain::raters::RaterChange;
 use trustloop_storage::{
-    Campaign, CampaignId, GroupProgress, NewCampaign, NewInvitation, PersonId,
+    Campaign, CampaignId, GroupProgress, LinkHolder, NewCampaign, PersonId, User,
 };
 
 /// A new campaign as an admin typed it; empty thresholds take the default rules.
@@ -84,9 +86,11 @@ pub async fn create(app: &App, draft: CampaignDraft) -> Result<CampaignId> {
         .await?)
 }
 
-/// Adds the person with `email` to a campaign as a leader to be rated.
+/// Adds the person with `email` to a campaign as a leader to be rated, with the raters of the
+/// reporting lines (themselves, their manager and direct reports), and records it in the audit
+/// log.
 #[tracing::instrument(skip_all, fields(campaign = %campaign))]
-pub async fn add_leader(app: &App, campaign: CampaignId, email: &str) -> Result<()> {
+pub async fn add_leader(app: &App, actor: &Actor, campaign: CampaignId, email: &str) -> Result<()> {
     let email = Email::parse(email)
         .map_err(|e| Error::Invalid(format!("Enter the leader's email: {e}.")))?;
     let person = app.store.person_by_email(&email).await?.ok_or_else(|| {
@@ -95,72 +99,21 @@ pub async fn add_leader(app: &App, campaign: CampaignId, email: &str) -> Result<
         ))
     })?;
     app.store.add_leader(campaign, person.id).await?;
-    Ok(())
-}
-
-/// A rater as typed by an admin or a leader.
-pub struct RaterText<'a> {
-    /// Their name.
-    pub name: &'a str,
-    /// Their email.
-    pub email: &'a str,
-    /// Their relationship to the leader, as a slug (`peer`, `other`…).
-    pub group: &'a str,
-}
-
-/// Checks a rater for `leader` in `campaign`, allowing only `groups`.
-pub fn parse_rater(
-    text: &RaterText<'_>,
-    campaign: CampaignId,
-    leader: PersonId,
-    groups: &[RaterGroup],
-) -> Result<NewInvitation> {
-    let name = parse_text("rater's name", text.name).map_err(|e| Error::Invalid(capitalise(&e)))?;
-    let email = Email::parse(text.email).map_err(|e| Error::Invalid(capitalise(&e)))?;
-    let group = RaterGroup::from_slug(text.group)
-        .filter(|g| groups.contains(g))
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "Choose the rater's relationship: {}.",
-                groups
-                    .iter()
-                    .map(|g| g.label().to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ))
-        })?;
-    Ok(NewInvitation {
-        campaign_id: campaign,
-        leader_id: leader,
-        group,
-        person_id: None,
-        rater_name: name,
-        rater_email: email,
-    })
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
-    }
-}
-
-/// Invites a rater, linked to the person with their email when they are in the organisation;
-/// a leader cannot be invited to rate themselves as someone else.
-#[tracing::instrument(skip_all, fields(campaign = %invitation.campaign_id, leader = %invitation.leader_id))]
-pub async fn add_rater(app: &App, mut invitation: NewInvitation) -> Result<()> {
-    if let Some(person) = app.store.person_by_email(&invitation.rater_email).await? {
-        if person.id == invitation.leader_id {
-            return Err(Error::Invalid(
-                "A leader's own answers come from the self-assessment; invite someone else.".into(),
-            ));
-        }
-        invitation.person_id = Some(person.id);
-    }
-    app.store.add_invitation(&invitation).await?;
-    Ok(())
+    let raters = app
+        .store
+        .invitations(campaign, Some(person.id))
+        .await?
+        .len();
+    app.audit(
+        actor,
+        "leader_added",
+        &format!("campaign {campaign}"),
+        &format!(
+            "leader {} ({}) with {raters} rater(s) from the reporting lines",
+            person.name, person.id
+        ),
+    )
+    .await
 }
 
 /// The campaign `id` if `leader` is rated in it; otherwise "not found", so that ids of other
@@ -174,8 +127,8 @@ pub async fn led_by(app: &App, leader: PersonId, id: CampaignId) -> Result<Campa
         .ok_or(Error::NotFound("campaign"))
 }
 
-/// Opens a draft campaign for answers, unless its deadline has passed, and records it in the
-/// audit log.
+/// Opens a draft campaign for answers, unless its deadline has passed or a nomination still
+/// awaits approval, which locks every leader's rater list; records both in the audit log.
 #[tracing::instrument(skip_all, fields(campaign = %id))]
 pub async fn open(app: &App, actor: &Actor, id: CampaignId) -> Result<()> {
     let campaign = app.store.campaign(id).await?;
@@ -202,13 +155,19 @@ async fn change_status(
     status: CampaignStatus,
 ) -> Result<()> {
     app.store.set_campaign_status(id, status).await?;
-    let action = if status == CampaignStatus::Open {
-        "campaign_opened"
-    } else {
-        "campaign_closed"
-    };
-    app.audit(actor, action, &format!("campaign {id}"), "")
+    let target = format!("campaign {id}");
+    if status == CampaignStatus::Open {
+        app.audit(actor, "campaign_opened", &target, "").await?;
+        app.audit(
+            actor,
+            RaterChange::Locked.audit_action(),
+            &target,
+            "no rater can be added, approved or removed from now on",
+        )
         .await
+    } else {
+        app.audit(actor, "campaign_closed", &target, "").await
+    }
 }
 
 /// One survey link just issued.
@@ -225,17 +184,30 @@ pub struct IssuedLink {
     pub url: String,
 }
 
+/// Survey links just issued to an admin.
+pub struct IssuedLinkSet {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// The links.
+    pub links: Vec<IssuedLink>,
+    /// How many invitations needing a link were left out because this admin nominated or
+    /// approved their rater: another admin must issue and send those.
+    pub withheld: u32,
+}
+
 /// Issues survey links for a campaign's invitations that have none (or, with `reissue`, new
-/// links for every unanswered one, so the old ones stop working), under `base_url`, and records
-/// it in the audit log.
+/// links for every unanswered one, so the old ones stop working), under `base_url`, to the
+/// admin `holder`: the links of raters they nominated or approved are left for someone else.
+/// Records it in the audit log.
 #[tracing::instrument(skip_all, fields(campaign = %id, reissue))]
 pub async fn issue_links(
     app: &App,
     actor: &Actor,
+    holder: &User,
     id: CampaignId,
     reissue: bool,
     base_url: &str,
-) -> Result<(Campaign, Vec<IssuedLink>)> {
+) -> Result<IssuedLinkSet> {
     let campaign = app.store.campaign(id).await?;
     if campaign.status == CampaignStatus::Closed {
         return Err(Error::Conflict(
@@ -244,7 +216,7 @@ pub async fn issue_links(
     }
     let issued = app
         .store
-        .issue_links(campaign.id, reissue, &|| {
+        .issue_links(campaign.id, reissue, LinkHolder::Admin(holder.id), &|| {
             let token = crate::tokens::random_token();
             let hash = crate::tokens::hash_token(&token);
             (token, hash)
@@ -255,13 +227,14 @@ pub async fn issue_links(
         "links_issued",
         &format!("campaign {id}"),
         &format!(
-            "{} link(s){}",
-            issued.len(),
+            "{} link(s){}; {} withheld: raters this admin chose",
+            issued.links.len(),
             if reissue {
                 ", replacing unanswered ones"
             } else {
                 ""
-            }
+            },
+            issued.withheld
         ),
     )
     .await?;
@@ -273,6 +246,7 @@ pub async fn issue_links(
             .map_or(String::new(), |l| l.name.clone())
     };
     let links = issued
+        .links
         .into_iter()
         .map(|(invitation, token)| IssuedLink {
             leader: leader_name(invitation.leader_id),
@@ -282,7 +256,11 @@ pub async fn issue_links(
             url: format!("{base_url}/s/{token}"),
         })
         .collect();
-    Ok((campaign, links))
+    Ok(IssuedLinkSet {
+        campaign,
+        links,
+        withheld: issued.withheld,
+    })
 }
 
 /// How well a closed campaign measured: consistency, reliability and agreement.

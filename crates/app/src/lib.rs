@@ -2,8 +2,9 @@
 //! product's words and without HTTP. Each module is one part of the product: [`reports`] (a
 //! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes; both
 //! decided against the campaign's one disclosure history), [`imports`] (the people import),
-//! [`campaigns`] (running a campaign) and [`accounts`] (sign-in accounts, passwords, sessions
-//! and API tokens).
+//! [`campaigns`] (running a campaign), [`raters`] (who rates each leader: nominations,
+//! approvals, each leader's change list) and [`accounts`] (sign-in accounts, passwords,
+//! sessions and API tokens).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
 //! together for one use, and `trustloop-web` and the `trustloop` binary only read requests and
@@ -19,6 +20,7 @@ mod disclosures;
 pub mod error;
 pub mod heatmap;
 pub mod imports;
+pub mod raters;
 pub mod reports;
 pub mod segments;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! The trust model of Trustloop and everything that can be decided without I/O: the elements of
 //! trust, the instrument (items and scale, versioned data), validated survey answers, scoring,
-//! statistics, the privacy rules and the people import format.
+//! statistics, the privacy rules, who may change a rater list and the people import format.
 //!
 //! Nothing here touches a database, a file or the network; every function is deterministic and
 //! unit-tested beside its code.
@@ -13,6 +13,7 @@ pub mod model;
 pub mod people;
 pub mod privacy;
 pub mod quality;
+pub mod raters;
 pub mod rating;
 pub mod report;
 pub mod scoring;

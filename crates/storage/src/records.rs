@@ -9,6 +9,9 @@ use trustloop_domain::people::Email;
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::FieldError;
 
+mod rater_lists;
+pub use rater_lists::*;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -223,25 +226,9 @@ pub struct Campaign {
     pub rules: PrivacyRules,
 }
 
-/// An invitation to create.
-#[derive(Debug, Clone)]
-pub struct NewInvitation {
-    /// The campaign.
-    pub campaign_id: CampaignId,
-    /// The leader to be rated.
-    pub leader_id: PersonId,
-    /// The rater's relationship to the leader.
-    pub group: RaterGroup,
-    /// The rater, when they are in the organisation.
-    pub person_id: Option<PersonId>,
-    /// The rater's name.
-    pub rater_name: String,
-    /// The rater's email.
-    pub rater_email: Email,
-}
-
 /// An invitation as the admin and the leader see it: who, for whom, in which group — never
-/// whether they answered.
+/// whether they answered. Only invited raters are invitations: a nomination awaiting approval
+/// is a [`Nomination`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invitation {
     /// Its id.

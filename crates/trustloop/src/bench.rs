@@ -22,7 +22,9 @@ use trustloop_domain::instrument::{Instrument, Measures};
 use trustloop_domain::model::{Element, RaterGroup};
 use trustloop_domain::people::Email;
 use trustloop_domain::privacy::PrivacyRules;
-use trustloop_storage::{CampaignId, DynStore, NewApiToken, NewCampaign, NewUser, Role};
+use trustloop_storage::{
+    CampaignId, DynStore, LinkHolder, NewApiToken, NewCampaign, NewUser, Role,
+};
 
 /// Options of a benchmark run.
 #[derive(Debug, Clone)]
@@ -514,13 +516,14 @@ async fn intake(backend: &str, dir: &Path, options: &BenchOptions) -> anyhow::Re
         .set_campaign_status(campaign, CampaignStatus::Open)
         .await?;
     let links = store
-        .issue_links(campaign, false, &|| {
+        .issue_links(campaign, false, LinkHolder::Program, &|| {
             let token = trustloop_web::auth::random_token();
             let hash = trustloop_web::auth::hash_token(&token);
             (token, hash)
         })
         .await?;
     let mut tokens: Vec<String> = links
+        .links
         .into_iter()
         .filter(|(i, _)| i.group != RaterGroup::SelfRating)
         .map(|(_, t)| t)

@@ -403,7 +403,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     for account in crate::demo::ACCOUNTS {
         println!(
             "    {:<7} {:<32} password: {}",
-            account.role, account.email, account.password
+            account.shown_as, account.email, account.password
         );
     }
     if let Some(link) = seeded.sample_link {

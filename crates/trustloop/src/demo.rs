@@ -12,12 +12,16 @@ use trustloop_domain::people::{Email, PeopleFile, PersonRow};
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::{Rating, SurveyAnswers};
 use trustloop_storage::{
-    DynStore, NewCampaign, NewInvitation, NewUser, PeopleQuery, PersonId, Role,
+    CampaignId, DynStore, LinkHolder, NewCampaign, NewNomination, NewUser, PeopleQuery, PersonId,
+    RaterDecision, Role, UserId,
 };
 
 /// A demo sign-in.
 pub struct DemoAccount {
-    /// admin, leader or member.
+    /// What it shows of the product: admin, leader, manager (a leader whose reports' rater
+    /// nominations await their approval) or member.
+    pub shown_as: &'static str,
+    /// Its role: admin, leader or member.
     pub role: &'static str,
     /// The sign-in email.
     pub email: &'static str,
@@ -26,18 +30,27 @@ pub struct DemoAccount {
 }
 
 /// The demo sign-ins printed at start-up.
-pub const ACCOUNTS: [DemoAccount; 3] = [
+pub const ACCOUNTS: [DemoAccount; 4] = [
     DemoAccount {
+        shown_as: "admin",
         role: "admin",
         email: "admin@demo.trustloop.test",
         password: "demo-admin-2026",
     },
     DemoAccount {
+        shown_as: "leader",
         role: "leader",
         email: "maya.okafor@demo.trustloop.test",
         password: "demo-leader-2026",
     },
     DemoAccount {
+        shown_as: "manager",
+        role: "leader",
+        email: "elena.rossi@demo.trustloop.test",
+        password: "demo-manager-2026",
+    },
+    DemoAccount {
+        shown_as: "member",
         role: "member",
         email: "tomas.varga@demo.trustloop.test",
         password: "demo-member-2026",
@@ -251,10 +264,11 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
     let instrument = Instrument::current();
     let today = time::OffsetDateTime::now_utc().date();
 
+    let mut users = Vec::new();
     for account in &ACCOUNTS {
         let email = Email::parse(account.email).expect("demo emails are valid");
         let person = store.person_by_email(&email).await?;
-        store
+        let user = store
             .create_user(&NewUser {
                 display_name: person
                     .as_ref()
@@ -267,7 +281,20 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
                 ),
             })
             .await?;
+        users.push((account.shown_as, user));
     }
+    let user = |shown_as: &str| {
+        users
+            .iter()
+            .find(|(s, _)| *s == shown_as)
+            .map(|(_, user)| *user)
+            .ok_or_else(|| anyhow::anyhow!("no demo {shown_as} account"))
+    };
+    let choosers = Choosers {
+        admin: user("admin")?,
+        maya: user("leader")?,
+        elena: user("manager")?,
+    };
 
     let ceo = person_id(store, "Elena Rossi").await?;
     let mut leaders = vec![ceo];
@@ -285,7 +312,7 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
             created_on: today,
         })
         .await?;
-    add_leaders_with_peers(store, closed, &leaders).await?;
+    add_leaders_with_peers(store, &choosers, closed, &leaders).await?;
     store
         .set_campaign_status(closed, CampaignStatus::Open)
         .await?;
@@ -320,19 +347,19 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
             created_on: today,
         })
         .await?;
-    add_leaders_with_peers(store, open, &leaders[1..4]).await?;
+    add_leaders_with_peers(store, &choosers, open, &leaders[1..4]).await?;
     store
         .set_campaign_status(open, CampaignStatus::Open)
         .await?;
     let issued = store
-        .issue_links(open, false, &|| {
+        .issue_links(open, false, LinkHolder::Program, &|| {
             let token = trustloop_app::tokens::random_token();
             let hash = trustloop_app::tokens::hash_token(&token);
             (token, hash)
         })
         .await?;
     let mut sample_link = None;
-    for (invitation, token) in issued {
+    for (invitation, token) in issued.links {
         if invitation.group == RaterGroup::SelfRating {
             continue;
         }
@@ -363,11 +390,53 @@ async fn person_id(store: &DynStore, name: &str) -> anyhow::Result<PersonId> {
         .id)
 }
 
+/// The demo accounts that choose raters: the admin, Maya Okafor (a leader) and Elena Rossi (the
+/// chief executive, every team leader's manager).
+struct Choosers {
+    admin: UserId,
+    maya: UserId,
+    elena: UserId,
+}
+
+/// Nominates a rater for `leader` as `by`, and approves them as `approver` (who confirms a
+/// rater from outside the directory), as the rules ask: nobody approves their own nomination.
+async fn nominate_and_approve(
+    store: &DynStore,
+    campaign: CampaignId,
+    leader: PersonId,
+    rater: (RaterGroup, String, Email),
+    by: UserId,
+    approver: UserId,
+) -> anyhow::Result<()> {
+    let (group, rater_name, rater_email) = rater;
+    let nominated = store
+        .nominate(&NewNomination {
+            campaign_id: campaign,
+            leader_id: leader,
+            group,
+            rater_name,
+            rater_email,
+            by,
+        })
+        .await?;
+    store
+        .approve_rater(&RaterDecision {
+            invitation: nominated.id,
+            by: approver,
+            outside_confirmed: true,
+        })
+        .await?;
+    Ok(())
+}
+
 /// Adds each leader (which invites self, manager and direct reports) and three peers among the
-/// other leaders; the chief executive also gets three outside "others".
+/// other leaders, nominated by the leader when they have an account (Maya) or by the admin on
+/// their behalf, and approved by their manager, Elena Rossi; Elena herself nominates three
+/// outside "others", which the admin approves.
 async fn add_leaders_with_peers(
     store: &DynStore,
-    campaign: trustloop_storage::CampaignId,
+    choosers: &Choosers,
+    campaign: CampaignId,
     leaders: &[PersonId],
 ) -> anyhow::Result<()> {
     let heads: Vec<PersonId> = {
@@ -377,6 +446,7 @@ async fn add_leaders_with_peers(
         }
         v
     };
+    let maya = person_id(store, "Maya Okafor").await?;
     for (i, leader) in leaders.iter().enumerate() {
         store.add_leader(campaign, *leader).await?;
         let person = store.person(*leader).await?;
@@ -386,38 +456,38 @@ async fn add_leaders_with_peers(
                 ("Marco Conti", "board"),
                 ("Lena Fischer", "partner"),
             ] {
-                store
-                    .add_invitation(&NewInvitation {
-                        campaign_id: campaign,
-                        leader_id: *leader,
-                        group: RaterGroup::Other,
-                        person_id: None,
-                        rater_name: name.into(),
-                        rater_email: Email::parse(&format!(
-                            "{}@{org}.example.org",
-                            name.to_lowercase().replace(' ', ".")
-                        ))
-                        .expect("valid"),
-                    })
-                    .await?;
+                let email = Email::parse(&format!(
+                    "{}@{org}.example.org",
+                    name.to_lowercase().replace(' ', ".")
+                ))
+                .expect("valid");
+                let rater = (RaterGroup::Other, name.to_string(), email);
+                nominate_and_approve(
+                    store,
+                    campaign,
+                    *leader,
+                    rater,
+                    choosers.elena,
+                    choosers.admin,
+                )
+                .await?;
             }
             continue;
         }
+        let nominator = if *leader == maya {
+            choosers.maya
+        } else {
+            choosers.admin
+        };
         for offset in 1..=4 {
             let peer = heads[(i + offset) % heads.len()];
             if peer == *leader {
                 continue;
             }
             let p = store.person(peer).await?;
-            store
-                .add_invitation(&NewInvitation {
-                    campaign_id: campaign,
-                    leader_id: *leader,
-                    group: RaterGroup::Peer,
-                    person_id: Some(peer),
-                    rater_email: Email::parse(&p.email).expect("stored emails are valid"),
-                    rater_name: p.name,
-                })
+            let email = Email::parse(&p.email).expect("stored emails are valid");
+            let rater = (RaterGroup::Peer, p.name, email);
+            nominate_and_approve(store, campaign, *leader, rater, nominator, choosers.elena)
                 .await?;
         }
     }

@@ -106,3 +106,33 @@ async fn the_admin_sees_measurement_quality_for_the_closed_demo_campaign() {
         .expect("sent");
     assert_eq!(open.status(), 409, "only closed campaigns");
 }
+
+#[tokio::test]
+async fn the_demo_campaigns_have_peers_nominated_and_approved_by_someone_else() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+    let home = page(&maya, format!("{base}/me")).await;
+    let peers = home.matches("· Peers").count();
+    assert!(peers >= 6, "three peers in each of two campaigns: {peers}");
+    for change in [
+        "<td>nominated</td><td>Jonas Lindqvist",
+        "<td>approved</td><td>Jonas Lindqvist",
+        "<td>your manager</td>",
+        "<td>list locked: the campaign opened</td>",
+    ] {
+        assert!(home.contains(change), "Maya's change list shows {change:?}");
+    }
+    assert!(
+        !home.contains("awaiting approval"),
+        "every nomination approved"
+    );
+
+    let elena = signed_in(
+        &base,
+        "elena.rossi@demo.trustloop.test",
+        "demo-manager-2026",
+    )
+    .await;
+    let approvals = page(&elena, format!("{base}/me/approvals")).await;
+    assert!(approvals.contains("No nomination awaits your approval"));
+}

@@ -7,6 +7,16 @@ use trustloop_domain::report::{ChangeRow, ReliabilityBasis, Report, ScoreRow};
 use trustloop_domain::scoring::{Reliability, Score};
 use trustloop_domain::stats::SelfOtherGap;
 
+/// A moment in Unix seconds as pages show it: `2026-03-01 09:30:00 UTC`.
+pub fn utc_time(at: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
 /// Width of a score chart's drawing area in SVG units (0–100 maps onto it).
 const CHART_WIDTH: f64 = 300.0;
 

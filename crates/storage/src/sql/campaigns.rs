@@ -1,8 +1,10 @@
 //! Campaigns ([`CampaignStore`]): leaders with the raters proposed from the org chart,
-//! invitations, links, status changes (closing releases what still waits) and progress.
+//! invitations, links (never to whoever chose their raters), status changes (opening locks the
+//! rater lists; closing releases what still waits) and progress.
 
 use super::*;
 use crate::CampaignStore;
+use trustloop_domain::raters::{ChangedBy, RaterChange, check_opening, may_hold_link};
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
@@ -67,15 +69,15 @@ impl<DB> CampaignStore for SqlStore<DB> {
     #[tracing::instrument(skip_all, fields(campaign = %campaign, leader = %leader))]
     async fn add_leader(&self, campaign: CampaignId, leader: PersonId) -> StoreResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        match Self::campaign_status_on(&mut tx, campaign).await? {
+        let status = match Self::campaign_status_on(&mut tx, campaign).await? {
             None => return Err(StoreError::NotFound("campaign")),
             Some(CampaignStatus::Closed) => {
                 return Err(StoreError::Conflict(
                     "the campaign is closed; leaders can no longer be added".into(),
                 ));
             }
-            Some(_) => {}
-        }
+            Some(status) => status,
+        };
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
             .bind(leader.0)
             .fetch_optional(&mut *tx)
@@ -118,6 +120,25 @@ impl<DB> CampaignStore for SqlStore<DB> {
             .execute(&mut *tx)
             .await?;
         }
+        Self::record_whole_lists_on(
+            &mut tx,
+            campaign,
+            Some(leader),
+            RaterChange::FromReportingLines,
+            ChangedBy::ReportingLines,
+        )
+        .await?;
+        if status == CampaignStatus::Open {
+            // Nothing can be nominated for a leader who joins an open campaign.
+            Self::record_whole_lists_on(
+                &mut tx,
+                campaign,
+                Some(leader),
+                RaterChange::Locked,
+                ChangedBy::Admin,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -143,46 +164,6 @@ impl<DB> CampaignStore for SqlStore<DB> {
         rows.iter().map(Self::campaign_from_row).collect()
     }
 
-    #[tracing::instrument(skip_all, fields(campaign = %invitation.campaign_id, leader = %invitation.leader_id))]
-    async fn add_invitation(&self, invitation: &NewInvitation) -> StoreResult<InvitationId> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let leads: Option<String> = sqlx::query_scalar(
-            "SELECT c.status FROM campaign_leaders l JOIN campaigns c ON c.id = l.campaign_id
-             WHERE l.campaign_id = $1 AND l.leader_id = $2",
-        )
-        .bind(invitation.campaign_id.0)
-        .bind(invitation.leader_id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match leads.as_deref().map(parse_status).transpose()? {
-            None => return Err(StoreError::NotFound("leader in this campaign")),
-            Some(CampaignStatus::Closed) => {
-                return Err(StoreError::Conflict("the campaign is closed".into()));
-            }
-            Some(_) => {}
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO invitations (campaign_id, leader_id, rater_group, person_id, rater_name, rater_email)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(invitation.campaign_id.0)
-        .bind(invitation.leader_id.0)
-        .bind(invitation.group.slug())
-        .bind(invitation.person_id.map(|p| p.0))
-        .bind(&invitation.rater_name)
-        .bind(invitation.rater_email.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_on_unique(|| {
-            format!(
-                "{} is already invited to rate this leader",
-                invitation.rater_email
-            )
-        }))?;
-        tx.commit().await?;
-        Ok(InvitationId(id))
-    }
-
     #[tracing::instrument(skip_all, fields(campaign = %campaign))]
     async fn invitations(
         &self,
@@ -191,7 +172,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
     ) -> StoreResult<Vec<Invitation>> {
         let rows = sqlx::query(&format!(
             "SELECT {INVITATION_COLUMNS} FROM invitations
-             WHERE campaign_id = $1 AND ($2 IS NULL OR leader_id = $2)
+             WHERE campaign_id = $1 AND ($2 IS NULL OR leader_id = $2) AND state = 'approved'
              ORDER BY leader_id, CASE rater_group WHEN 'self' THEN 0 WHEN 'manager' THEN 1 WHEN 'peer' THEN 2
                       WHEN 'direct_report' THEN 3 ELSE 4 END, rater_name"
         ))
@@ -207,12 +188,13 @@ impl<DB> CampaignStore for SqlStore<DB> {
         &self,
         campaign: CampaignId,
         reissue: bool,
+        holder: LinkHolder,
         new_token: &(dyn Fn() -> (String, String) + Send + Sync),
-    ) -> StoreResult<Vec<(Invitation, String)>> {
+    ) -> StoreResult<IssuedLinks> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let rows = sqlx::query(&format!(
-            "SELECT {INVITATION_COLUMNS} FROM invitations
-             WHERE campaign_id = $1 AND (token_hash IS NULL OR $2)
+            "SELECT {INVITATION_COLUMNS}, nominated_by, approved_by FROM invitations
+             WHERE campaign_id = $1 AND state = 'approved' AND (token_hash IS NULL OR $2)
              ORDER BY leader_id, rater_group, rater_name {}",
             DB::LOCK_SELECTED
         ))
@@ -228,8 +210,16 @@ impl<DB> CampaignStore for SqlStore<DB> {
                 .await?
                 .into_iter()
                 .collect();
-        let mut issued = Vec::with_capacity(rows.len());
+        let mut issued = IssuedLinks::default();
         for row in &rows {
+            if let LinkHolder::Admin(user) = holder {
+                let nominated_by: Option<i64> = row.try_get("nominated_by")?;
+                let approved_by: Option<i64> = row.try_get("approved_by")?;
+                if !may_hold_link(&user.0, nominated_by.as_ref(), approved_by.as_ref()) {
+                    issued.withheld += 1;
+                    continue;
+                }
+            }
             let mut invitation = Self::invitation_from_row(row)?;
             if used.contains(self.key.ballot_mark(invitation.id.0).as_slice()) {
                 continue;
@@ -241,7 +231,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
                 .execute(&mut *tx)
                 .await?;
             invitation.has_link = true;
-            issued.push((invitation, token));
+            issued.links.push((invitation, token));
         }
         tx.commit().await?;
         Ok(issued)
@@ -294,6 +284,22 @@ impl<DB> CampaignStore for SqlStore<DB> {
                 ))),
             };
         }
+        if status == CampaignStatus::Open {
+            // Checked after the campaign's row is updated: on PostgreSQL that row's lock makes
+            // a nomination being written finish first (and be counted here), or wait and then
+            // find the campaign open.
+            let awaiting = Self::awaiting_by_leader_on(&mut tx, campaign).await?;
+            check_opening(&awaiting)
+                .map_err(|refusal| StoreError::Conflict(refusal.to_string()))?;
+            Self::record_whole_lists_on(
+                &mut tx,
+                campaign,
+                None,
+                RaterChange::Locked,
+                ChangedBy::Admin,
+            )
+            .await?;
+        }
         if status == CampaignStatus::Closed {
             // Whatever still waits for its batch is released with the close, in one shuffle.
             Self::release_closing_campaign(&mut tx, &self.key, &self.instruments, campaign.0)
@@ -312,7 +318,7 @@ impl<DB> CampaignStore for SqlStore<DB> {
             "SELECT i.leader_id, i.rater_group, COUNT(*) AS invited,
                     (SELECT COUNT(*) FROM used_ballots u WHERE u.campaign_id = i.campaign_id
                          AND u.leader_id = i.leader_id AND u.rater_group = i.rater_group) AS completed
-             FROM invitations i WHERE i.campaign_id = $1
+             FROM invitations i WHERE i.campaign_id = $1 AND i.state = 'approved'
              GROUP BY i.campaign_id, i.leader_id, i.rater_group",
         )
         .bind(campaign.0)

@@ -7,10 +7,11 @@
 //!
 //! One module per aggregate implements that aggregate's trait of [`crate::store`]: `people.rs`,
 //! `accounts.rs`, `campaigns.rs`, `answers.rs` (with the answer intake in `intake.rs` and the
-//! release of sealed answers in `release.rs`), `results.rs`, `audit.rs`, `import_jobs.rs`,
-//! `segments.rs`, `disclosures.rs` and `instruments.rs`. What their statements share is in
-//! `rows.rs` (days, ratings, placeholders, column lists, row mappers) and `team_sums.rs` (the
-//! running sums of each team's answers).
+//! release of sealed answers in `release.rs`), `rater_lists.rs` (nominations and each leader's
+//! change list), `results.rs`, `audit.rs`, `import_jobs.rs`, `segments.rs`, `disclosures.rs`
+//! and `instruments.rs`. What their statements share is in `rows.rs` (days, ratings,
+//! placeholders, column lists, row mappers) and `team_sums.rs` (the running sums of each
+//! team's answers).
 //!
 //! To add an aggregate: write its trait in `store/NAME.rs`, then `sql/NAME.rs` holding
 //! `#[sql_impl] #[async_trait] impl<DB> NameStore for SqlStore<DB> { … }`. `#[sql_impl]` (from
@@ -28,6 +29,7 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod people;
+mod rater_lists;
 mod release;
 mod results;
 mod rows;

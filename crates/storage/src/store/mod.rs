@@ -20,6 +20,7 @@ mod disclosures;
 mod import_jobs;
 mod instruments;
 mod people;
+mod rater_lists;
 mod results;
 mod segments;
 
@@ -31,6 +32,7 @@ pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
 pub use people::PeopleStore;
+pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
 
@@ -68,6 +70,7 @@ store_of!(
     PeopleStore,
     AccountStore,
     CampaignStore,
+    RaterListStore,
     AnswerStore,
     ResultStore,
     ImportJobStore,

@@ -445,8 +445,5 @@ pub(crate) async fn a_form_sent_to_a_link_says_what_became_of_it(store: DynStore
 async fn draft_links(store: &DynStore, leader: PersonId) -> Vec<(Invitation, String)> {
     let draft = campaign(store, "Draft").await;
     store.add_leader(draft, leader).await.expect("leader added");
-    store
-        .issue_links(draft, false, &token_factory())
-        .await
-        .expect("links")
+    links_for_program(store, draft, false).await
 }

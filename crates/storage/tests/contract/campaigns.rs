@@ -102,57 +102,6 @@ pub(crate) async fn a_leader_added_twice_or_unknown_is_refused(store: DynStore) 
     assert!(is_conflict(&store.add_leader(id, org.dana).await));
 }
 
-pub(crate) async fn an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed(
-    store: DynStore,
-) {
-    let org = import_org(&store).await;
-    let id = spring_led_by(&store, &[org.lee]).await;
-    let peer = |address: &str, name: &str| NewInvitation {
-        campaign_id: id,
-        leader_id: org.lee,
-        group: RaterGroup::Peer,
-        person_id: None,
-        rater_name: name.into(),
-        rater_email: email(address),
-    };
-    let added = store
-        .add_invitation(&peer("outsider@example.com", "Olga Outsider"))
-        .await
-        .expect("peer added");
-    assert!(
-        store
-            .invitations(id, Some(org.lee))
-            .await
-            .expect("raters")
-            .iter()
-            .any(|i| i.id == added && i.group == RaterGroup::Peer)
-    );
-    let again = store
-        .add_invitation(&peer("outsider@example.com", "Olga Again"))
-        .await;
-    let message = conflict(again);
-    assert!(message.contains("outsider@example.com"), "{message}");
-    // Already proposed as a direct report.
-    assert!(is_conflict(
-        &store.add_invitation(&peer("ann@example.org", "Ann")).await
-    ));
-    // Pat is not a leader in this campaign.
-    let mut not_leader = peer("someone@example.com", "Someone");
-    not_leader.leader_id = org.pat;
-    assert!(is_not_found(&store.add_invitation(&not_leader).await));
-    set_status(&store, id, CampaignStatus::Open).await;
-    store
-        .add_invitation(&peer("late@example.com", "Late Peer"))
-        .await
-        .expect("added while open");
-    set_status(&store, id, CampaignStatus::Closed).await;
-    assert!(is_conflict(
-        &store
-            .add_invitation(&peer("later@example.com", "Later"))
-            .await
-    ));
-}
-
 pub(crate) async fn invitations_are_listed_by_leader_then_group_then_name(store: DynStore) {
     let org = import_org(&store).await;
     let id = spring_led_by(&store, &[org.lee]).await;
@@ -161,17 +110,7 @@ pub(crate) async fn invitations_are_listed_by_leader_then_group_then_name(store:
         ("bob@example.com", "bob peer", RaterGroup::Peer),
         ("amy@example.com", "Amy Peer", RaterGroup::Peer),
     ] {
-        store
-            .add_invitation(&NewInvitation {
-                campaign_id: id,
-                leader_id: org.lee,
-                group,
-                person_id: None,
-                rater_name: name.into(),
-                rater_email: email(address),
-            })
-            .await
-            .expect("added");
+        invite(&store, id, org.lee, group, name, address).await;
     }
     let order: Vec<String> = store
         .invitations(id, Some(org.lee))
@@ -199,8 +138,7 @@ pub(crate) async fn issuing_links_covers_invitations_without_one_and_reissuing_v
 ) {
     let org = import_org(&store).await;
     let id = spring_led_by(&store, &[org.lee]).await;
-    let tokens = token_factory();
-    let first = store.issue_links(id, false, &tokens).await.expect("links");
+    let first = links_for_program(&store, id, false).await;
     assert_eq!(first.len(), 4);
     assert!(first.iter().all(|(i, _)| i.has_link));
     assert!(
@@ -212,13 +150,7 @@ pub(crate) async fn issuing_links_covers_invitations_without_one_and_reissuing_v
             .all(|i| i.has_link)
     );
     // Nothing new to issue.
-    assert!(
-        store
-            .issue_links(id, false, &tokens)
-            .await
-            .expect("none")
-            .is_empty()
-    );
+    assert!(links_for_program(&store, id, false).await.is_empty());
     let (ann_invitation, ann_token) = first
         .iter()
         .find(|(i, _)| i.rater_email == "ann@example.org")
@@ -241,10 +173,7 @@ pub(crate) async fn issuing_links_covers_invitations_without_one_and_reissuing_v
         .submit_response(ann_invitation.id, &answers(4, None), today())
         .await
         .expect("answered");
-    let again = store
-        .issue_links(id, true, &tokens)
-        .await
-        .expect("reissued");
+    let again = links_for_program(&store, id, true).await;
     assert_eq!(again.len(), 3);
     assert!(again.iter().all(|(i, _)| i.id != ann_invitation.id));
     for (invitation, old) in &first {
@@ -274,12 +203,16 @@ pub(crate) async fn links_issued_at_the_same_time_each_open_their_invitation(sto
     let calls: Vec<_> = (0..4)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.issue_links(id, false, &token_factory()).await })
+            tokio::spawn(async move {
+                store
+                    .issue_links(id, false, LinkHolder::Program, &token_factory())
+                    .await
+            })
         })
         .collect();
     let mut issued = Vec::new();
     for call in calls {
-        issued.extend(call.await.expect("task ran").expect("links issued"));
+        issued.extend(call.await.expect("task ran").expect("links issued").links);
     }
     assert_eq!(issued.len(), 7, "one link per invitation");
     for (invitation, token) in &issued {

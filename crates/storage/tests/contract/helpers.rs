@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
+use trustloop_domain::model::RaterGroup;
 use trustloop_domain::people::{Email, PeopleFile, PersonRow};
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::{Rating, SurveyAnswers};
@@ -233,12 +234,73 @@ pub(crate) async fn open_campaign_with_rules(
 ) -> (CampaignId, Vec<(Invitation, String)>) {
     let id = campaign_with_rules(store, "Spring 360", rules).await;
     add_leaders(store, id, leaders).await;
-    let links = store
-        .issue_links(id, false, &token_factory())
-        .await
-        .expect("links issued");
+    let links = links_for_program(store, id, false).await;
     set_status(store, id, CampaignStatus::Open).await;
     (id, links)
+}
+
+/// Issues the links of a campaign's invitations that need one to no person (as the demo and
+/// the benchmarks do: nothing is withheld), with `reissue` as [`CampaignStore::issue_links`].
+pub(crate) async fn links_for_program(
+    store: &DynStore,
+    campaign: CampaignId,
+    reissue: bool,
+) -> Vec<(Invitation, String)> {
+    let issued = store
+        .issue_links(campaign, reissue, LinkHolder::Program, &token_factory())
+        .await
+        .expect("links issued");
+    assert_eq!(issued.withheld, 0, "nothing is withheld from the program");
+    issued.links
+}
+
+/// An admin account with `address`, made on first use.
+pub(crate) async fn admin_named(store: &DynStore, address: &str) -> UserId {
+    if let Some(user) = store.user_by_email(&email(address)).await.expect("lookup") {
+        return user.id;
+    }
+    store
+        .create_user(&NewUser {
+            email: email(address),
+            display_name: address.into(),
+            role: Role::Admin,
+            person_id: None,
+            password_hash: None,
+        })
+        .await
+        .expect("admin")
+}
+
+/// Invites a peer or other for `leader` as the rules allow: nominated by one admin and
+/// approved by another (who confirms a rater outside the directory).
+pub(crate) async fn invite(
+    store: &DynStore,
+    campaign: CampaignId,
+    leader: PersonId,
+    group: RaterGroup,
+    name: &str,
+    address: &str,
+) -> InvitationId {
+    let nominated = store
+        .nominate(&NewNomination {
+            campaign_id: campaign,
+            leader_id: leader,
+            group,
+            rater_name: name.into(),
+            rater_email: email(address),
+            by: admin_named(store, "nominating-admin@example.org").await,
+        })
+        .await
+        .expect("nominated");
+    store
+        .approve_rater(&RaterDecision {
+            invitation: nominated.id,
+            by: admin_named(store, "approving-admin@example.org").await,
+            outside_confirmed: true,
+        })
+        .await
+        .expect("approved")
+        .id
 }
 
 /// The invitation (and link) of the rater with this email.

@@ -345,22 +345,9 @@ pub(crate) async fn at_close_small_groups_are_written_as_others_or_stay_sealed_a
         (lead, "sol@example.org", "Sol"),
         (sol, "lead@example.org", "Lead"),
     ] {
-        store
-            .add_invitation(&NewInvitation {
-                campaign_id: id,
-                leader_id: leader,
-                group: RaterGroup::Peer,
-                person_id: None,
-                rater_name: name.into(),
-                rater_email: email(peer),
-            })
-            .await
-            .expect("peer invited");
+        invite(&store, id, leader, RaterGroup::Peer, name, peer).await;
     }
-    let links = store
-        .issue_links(id, false, &token_factory())
-        .await
-        .expect("links");
+    let links = links_for_program(&store, id, false).await;
     set_status(&store, id, CampaignStatus::Open).await;
     // Lead: two direct reports and one peer (3 anonymous raters, each group below k = 3).
     // Sol: one direct report and one peer (2: below k even together).

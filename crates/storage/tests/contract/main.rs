@@ -53,6 +53,7 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod people;
+mod rater_lists;
 mod results;
 mod segments;
 mod upgrades;
@@ -73,7 +74,6 @@ contract!(
     campaigns::a_new_campaign_is_a_draft_and_campaigns_are_listed_newest_first,
     campaigns::adding_a_leader_proposes_self_manager_and_direct_reports,
     campaigns::a_leader_added_twice_or_unknown_is_refused,
-    campaigns::an_invitation_is_refused_when_the_rater_is_already_invited_or_the_campaign_closed,
     campaigns::invitations_are_listed_by_leader_then_group_then_name,
     campaigns::issuing_links_covers_invitations_without_one_and_reissuing_voids_old_links,
     campaigns::links_issued_at_the_same_time_each_open_their_invitation,
@@ -90,6 +90,15 @@ contract!(
     people::an_import_that_closes_a_reporting_loop_is_refused_and_changes_nothing,
     people::a_large_import_crosses_batch_boundaries_and_reports_progress,
     people::people_are_listed_by_name_in_pages_and_found_by_name_or_email,
+    rater_lists::a_nomination_is_not_invited_and_has_no_link_until_someone_else_approves_it,
+    rater_lists::only_the_leaders_manager_or_an_admin_approves_and_never_the_nominator,
+    rater_lists::the_reporting_lines_groups_are_never_changed_by_hand,
+    rater_lists::a_nomination_is_refused_when_already_listed_or_the_campaign_is_not_a_draft,
+    rater_lists::a_rater_is_removed_before_opening_by_the_nominator_the_approver_or_an_admin,
+    rater_lists::every_change_to_a_rater_list_is_listed_for_its_leader_with_who_made_it,
+    rater_lists::links_are_never_issued_to_whoever_nominated_or_approved_their_rater,
+    rater_lists::a_manager_is_shown_the_nominations_awaiting_them,
+    rater_lists::a_campaign_opening_while_raters_are_nominated_never_opens_with_one_awaiting,
     results::responses_come_back_per_leader_without_who_gave_them,
     results::campaign_responses_carry_the_leader_each_response_rates,
     results::team_sums_kept_up_to_date_always_equal_a_recomputation_from_the_answers,

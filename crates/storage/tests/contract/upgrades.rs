@@ -74,7 +74,7 @@ async fn older_schema<DB: sqlx::Database>(
 
 /// An SQLite store opened on a database that had only the first `applied` migrations when
 /// `inserts` were run on it: the upgrade from that schema. The folder holds the file.
-async fn sqlite_upgraded_from(
+pub(crate) async fn sqlite_upgraded_from(
     applied: usize,
     inserts: &[impl AsRef<str>],
 ) -> (tempfile::TempDir, DynStore) {
@@ -88,7 +88,10 @@ async fn sqlite_upgraded_from(
 }
 
 /// [`sqlite_upgraded_from`] on a new database of the PostgreSQL test server.
-async fn postgres_upgraded_from(applied: usize, inserts: &[impl AsRef<str>]) -> DynStore {
+pub(crate) async fn postgres_upgraded_from(
+    applied: usize,
+    inserts: &[impl AsRef<str>],
+) -> DynStore {
     let url = new_postgres_database().await;
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
     let migrations = sqlx::migrate!("./migrations/postgres");
@@ -113,7 +116,7 @@ async fn attributes_stored_one_row_each_move_into_people_on_upgrade_postgres() {
 
 /// An open campaign (id 1) with one leader (Lea, id 1, of team Core) as any schema from 0010 on
 /// holds it.
-fn old_campaign(instrument: &Instrument) -> Vec<String> {
+pub(crate) fn old_campaign(instrument: &Instrument) -> Vec<String> {
     let definition = serde_json::to_string(instrument).expect("instrument");
     vec![
         format!(

@@ -1,27 +1,32 @@
-//! The leader's pages: their campaigns, their raters, their self-assessment and their reports.
+//! The leader's pages: their campaigns, their raters (nominating peers and others, and every
+//! change to their lists), their self-assessment and their reports.
 
+use super::raters::{
+    ChangeRow, NOMINATED_CHOICES, NominationRow, RaterForm, decide_typed, nominate_typed,
+};
 use super::report::{ReportPage, report_page};
 use super::survey::{accept_answers, survey_page, unavailable};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
-use crate::forms::field;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use trustloop_app::campaigns::{self, RaterText};
+use trustloop_app::campaigns;
+use trustloop_app::raters;
 use trustloop_domain::campaign::CampaignStatus;
-use trustloop_domain::model::RaterGroup;
-use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, NewInvitation, PersonId};
+use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, InvitationId, PersonId};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let signed_in = |path| RouteSpec::new(path, Access::SignedIn);
     vec![
         signed_in("/me").get(my_home),
-        signed_in("/me/campaigns/{id}/raters").post(add_rater),
+        signed_in("/me/campaigns/{id}/raters").post(nominate),
+        signed_in("/me/raters/{id}/remove").post(withdraw),
         signed_in("/me/campaigns/{id}/self")
             .get(self_survey)
             .post(submit_self),
@@ -33,9 +38,17 @@ pub(super) fn routes() -> Vec<RouteSpec> {
 pub struct MyCampaign {
     campaign: Campaign,
     self_done: bool,
-    raters: Vec<Invitation>,
     progress: Vec<GroupProgress>,
-    can_add: bool,
+    /// Self, manager and direct reports.
+    from_reporting_lines: Vec<Invitation>,
+    /// Peers and others, with where each stands.
+    nominated: Vec<NominationRow>,
+    /// Every change to the list: when, what, by whom.
+    changes: Vec<ChangeRow>,
+    /// Whether raters can still be nominated (the campaign is a draft).
+    can_nominate: bool,
+    /// The nomination form, with what was typed when it was refused.
+    form: RaterForm,
     report_ready: bool,
 }
 
@@ -45,6 +58,17 @@ struct MyHome {
     chrome: Chrome,
     name: String,
     campaigns: Vec<MyCampaign>,
+    /// How many nominations await this user as a manager.
+    awaiting_me: usize,
+    choices: [(&'static str, &'static str); 2],
+}
+
+/// What the leader last tried on their page that was refused, shown beside its form.
+enum Refused {
+    /// A nomination in a campaign.
+    Nomination(CampaignId, RaterForm),
+    /// Taking off a rater (their invitation id) they nominated.
+    Removal(i64, String),
 }
 
 /// The signed-in user's person; an account without one (an admin) leads nothing, so what it asks
@@ -70,7 +94,23 @@ async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
         }
         return Err(AppError::Forbidden);
     };
+    Ok(home_page(&state, &signed_in, me, None)
+        .await?
+        .into_response())
+}
+
+async fn home_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    me: PersonId,
+    refused: Option<Refused>,
+) -> AppResult<MyHome> {
     let person = state.app.store.person(me).await?;
+    let (failed_form, failed_removal) = match refused {
+        Some(Refused::Nomination(campaign, form)) => (Some((campaign, form)), None),
+        Some(Refused::Removal(id, message)) => (None, Some((id, message))),
+        None => (None, None),
+    };
     let mut campaigns = Vec::new();
     for campaign in state.app.store.campaigns_led_by(me).await? {
         let self_done = state
@@ -79,7 +119,6 @@ async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
             .self_invitation(campaign.id, me)
             .await?
             .is_none_or(|i| i.completed);
-        let raters = state.app.store.invitations(campaign.id, Some(me)).await?;
         let progress = state
             .app
             .store
@@ -88,11 +127,23 @@ async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
             .into_iter()
             .filter(|p| p.leader_id == me)
             .collect();
+        let list = raters::rater_list(&state.app, campaign.id, me).await?;
+        let form = match &failed_form {
+            Some((id, form)) if *id == campaign.id => form.clone(),
+            _ => RaterForm::blank(),
+        };
         campaigns.push(MyCampaign {
             self_done,
-            raters,
             progress,
-            can_add: campaign.status != CampaignStatus::Closed,
+            from_reporting_lines: list.from_reporting_lines,
+            nominated: list
+                .nominated
+                .iter()
+                .map(|n| NominationRow::of(n, signed_in.user.id, failed_removal.as_ref()))
+                .collect(),
+            changes: ChangeRow::all(&list.changes, true),
+            can_nominate: campaign.status == CampaignStatus::Draft,
+            form,
             report_ready: campaign.status == CampaignStatus::Closed,
             campaign,
         });
@@ -101,44 +152,54 @@ async fn my_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResul
         chrome: signed_in.chrome(),
         name: person.name,
         campaigns,
-    }
-    .into_response())
+        awaiting_me: raters::awaiting_manager(&state.app, &signed_in.user)
+            .await?
+            .len(),
+        choices: NOMINATED_CHOICES,
+    })
 }
 
+/// The leader nominates a peer or other for themselves; it awaits their manager's (or an
+/// admin's) approval.
 #[tracing::instrument(skip_all, fields(campaign = id))]
-async fn add_rater(
+async fn nominate(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    FormPost {
-        signed_in, fields, ..
-    }: FormPost,
-) -> AppResult<Redirect> {
-    let me = my_person(&signed_in)?;
+    post: FormPost,
+) -> AppResult<Response> {
+    let me = my_person(&post.signed_in)?;
     let campaign = my_campaign(&state, me, id).await?;
-    let invitation = rater_from(
-        &fields,
-        campaign.id,
-        me,
-        &[RaterGroup::Peer, RaterGroup::Other],
-    )?;
-    campaigns::add_rater(&state.app, invitation).await?;
-    Ok(Redirect::to("/me"))
+    let form = RaterForm::posted(&post.fields);
+    match nominate_typed(&state, &post, campaign.id, me, &form).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/me#c{id}")).into_response()),
+        Err(message) => {
+            let refused = Refused::Nomination(campaign.id, form.refused(message));
+            let page = home_page(&state, &post.signed_in, me, Some(refused)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
-/// Reads the rater fields of a form (name, email, group) into an invitation to rate `leader`
-/// in `campaign`, allowing only `groups`.
-pub fn rater_from(
-    fields: &[(String, String)],
-    campaign: CampaignId,
-    leader: PersonId,
-    groups: &[RaterGroup],
-) -> AppResult<NewInvitation> {
-    let typed = RaterText {
-        name: field(fields, "name"),
-        email: field(fields, "email"),
-        group: field(fields, "group"),
-    };
-    Ok(campaigns::parse_rater(&typed, campaign, leader, groups)?)
+/// The leader takes off a rater they nominated, before the campaign opens.
+#[tracing::instrument(skip_all, fields(invitation = id))]
+async fn withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    post: FormPost,
+) -> AppResult<Response> {
+    let me = my_person(&post.signed_in)?;
+    let nomination = state.app.store.nomination(InvitationId(id)).await?;
+    if nomination.leader_id != me {
+        return Err(AppError::NotFound("nomination"));
+    }
+    match decide_typed(&state, &post, nomination.id, false).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/me#c{}", nomination.campaign_id)).into_response()),
+        Err(message) => {
+            let refused = Refused::Removal(id, message);
+            let page = home_page(&state, &post.signed_in, me, Some(refused)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]

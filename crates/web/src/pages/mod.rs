@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod leader;
+mod raters;
 mod report;
 mod segments;
 mod sign_in;
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(account::routes());
     table.extend(admin::routes());
     table.extend(leader::routes());
+    table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());
     table

@@ -1,7 +1,8 @@
 //! The attack suite: each known way of identifying a respondent is a test that must fail to
 //! identify anyone. Attacks on segment filters (two overlapping filters, a view close to one
 //! already seen, subtracting compare-by rows from their total, odd API parameters) are in
-//! `segments.rs`; docs/privacy.md lists every attack with its test.
+//! `segments.rs`; attacks on who is in a rater group in `attacks/raters.rs`; docs/privacy.md
+//! lists every attack with its test.
 //!
 //! Tests that read the database itself run on an SQLite file whatever the backend of the run,
 //! since they open the file; the others run on the run's backend.
@@ -11,6 +12,9 @@ use reqwest::StatusCode;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 use trustloop_storage::Role;
+
+/// Attacks on who is in a rater group (filling a group with raters one controls).
+mod raters;
 
 /// Three teams under Dana: Lee's Platform (6 reports), Pat's Sales (2 reports: one fewer than a
 /// rater group's k of 3) and Kim's Support (5 reports); reports alternate between London and
@@ -311,6 +315,7 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "users",
         "sessions",
         "invitations",
+        "rater_list_changes",
         "audit_events",
         "sign_in_failures",
         "api_tokens",
@@ -338,7 +343,8 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
     for (table, expected) in &answer_side {
         assert_eq!(columns_of(&pool, table).await, *expected, "{table}");
     }
-    // Invitations say who was invited, and nothing about what they answered or when...
+    // Invitations say who was invited and who chose them, and nothing about what they
+    // answered or when...
     assert_eq!(
         columns_of(&pool, "invitations").await,
         [
@@ -350,7 +356,11 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             "rater_name",
             "rater_email",
             "token_hash",
-            "completed"
+            "completed",
+            "state",
+            "nominated_by",
+            "approved_by",
+            "outside_directory"
         ]
     );
     // ... and no longer who finished: the retired flag is never set.

@@ -11,7 +11,8 @@ pub async fn open_campaign_for_lee(app: &TestApp, admin: &Client) -> (i64, Vec<L
     (id, open_with_links(admin, id).await)
 }
 
-/// A draft campaign assessing Lee, with Lee's raters added.
+/// A draft campaign assessing Lee, with Lee's raters nominated by Lee and approved by Dana,
+/// Lee's manager.
 async fn draft_campaign_for_lee(app: &TestApp, admin: &Client) -> i64 {
     upload_people(admin, ORG_CSV).await;
     let id = create_campaign(admin, "Spring trust 360").await;
@@ -22,33 +23,18 @@ async fn draft_campaign_for_lee(app: &TestApp, admin: &Client) -> i64 {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let lee = app
-        .store
-        .person_by_email(&trustloop_domain::people::Email::parse("lee@example.org").expect("email"))
-        .await
-        .expect("lookup")
-        .expect("lee")
-        .id
-        .to_string();
-    for (name, email, group) in [
-        ("Pat Peer", "pat@example.org", "peer"),
-        ("Quinn Outside", "quinn@partner.example", "peer"),
-        ("Rae Outside", "rae@partner.example", "peer"),
-        ("Sam Customer", "sam@customer.example", "other"),
-    ] {
-        let r = admin
-            .post_with_csrf(
-                &format!("/admin/campaigns/{id}/raters"),
-                &[
-                    ("leader_id", &lee),
-                    ("name", name),
-                    ("email", email),
-                    ("group", group),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "adding {name}");
-    }
+    nominate_and_approve(
+        app,
+        id,
+        ("lee@example.org", "dana@example.org"),
+        &[
+            ("Pat Peer", "pat@example.org", "peer"),
+            ("Quinn Outside", "quinn@partner.example", "peer"),
+            ("Rae Outside", "rae@partner.example", "peer"),
+            ("Sam Customer", "sam@customer.example", "other"),
+        ],
+    )
+    .await;
     id
 }
 

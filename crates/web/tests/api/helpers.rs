@@ -99,8 +99,15 @@ impl TestApp {
         panic!("the server never became healthy");
     }
 
-    /// Creates an account with [`PASSWORD`].
+    /// Creates an account with [`PASSWORD`]; an account that already has `email` (made by a
+    /// helper such as [`nominate_and_approve`]) is kept as it is, and must be the same.
     pub async fn create_user(&self, email: &str, name: &str, role: Role, person: Option<&str>) {
+        let address = Email::parse(email).expect("email");
+        if let Some(user) = self.store.user_by_email(&address).await.expect("lookup") {
+            assert_eq!(user.role, role, "{email} exists with another role");
+            assert_eq!(user.person_id.is_some(), person.is_some(), "{email}");
+            return;
+        }
         let person_id = match person {
             Some(p) => Some(
                 self.store
@@ -407,6 +414,59 @@ pub async fn open_campaign_led_by(
     (id, issue_links(admin, id).await)
 }
 
+/// Nominates `raters` (name, email, group) for the leader `leader_email` in campaign
+/// `campaign` as the rules ask: through the leader's own page, signed in as the leader, then
+/// approved one by one on the approvals page of the leader's manager `manager_email`,
+/// confirming raters from outside the directory. The accounts are made when missing. Neither
+/// chose the raters as an admin, so the admin may issue every one of their links.
+pub async fn nominate_and_approve(
+    app: &TestApp,
+    campaign: i64,
+    (leader_email, manager_email): (&str, &str),
+    raters: &[(&str, &str, &str)],
+) {
+    for address in [leader_email, manager_email] {
+        app.create_user(address, address, Role::Leader, Some(address))
+            .await;
+    }
+    let leader = app.signed_in(leader_email).await;
+    for (name, email, group) in raters {
+        let r = leader
+            .post_with_csrf(
+                &format!("/me/campaigns/{campaign}/raters"),
+                &[("name", name), ("email", email), ("group", group)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "nominating {name}");
+    }
+    let manager = app.signed_in(manager_email).await;
+    let (_, page) = manager.get_text("/me/approvals").await;
+    let awaiting = approval_ids(&page);
+    assert_eq!(
+        awaiting.len(),
+        raters.len(),
+        "every nomination awaits: {page}"
+    );
+    for id in awaiting {
+        let r = manager
+            .post_with_csrf(
+                &format!("/me/approvals/{id}/approve"),
+                &[("outside_confirmed", "yes")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "approving {id}");
+    }
+}
+
+/// The ids of the nominations a page offers to approve.
+pub fn approval_ids(page: &str) -> Vec<String> {
+    page.split("/approve\"")
+        .filter_map(|before| before.rsplit('/').next())
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        .map(String::from)
+        .collect()
+}
+
 /// One row of the links CSV.
 #[derive(Debug, Clone)]
 pub struct Link {
@@ -416,8 +476,17 @@ pub struct Link {
     pub url: String,
 }
 
-/// Creates links for invitations without one, as CSV, and reads them.
+/// Creates links for invitations without one, as CSV, and reads them; none may be withheld.
 pub async fn issue_links(admin: &Client, campaign: i64) -> Vec<Link> {
+    let (links, withheld) = issue_links_withheld(admin, campaign).await;
+    assert_eq!(withheld, 0, "no link is withheld from this admin");
+    links
+}
+
+/// Creates links for invitations without one, as CSV, and reads them with how many were
+/// withheld from this admin (raters they nominated or approved): the CSV's header says so, and
+/// its last row when there are any.
+pub async fn issue_links_withheld(admin: &Client, campaign: i64) -> (Vec<Link>, u32) {
     let response = admin
         .post_with_csrf(
             &format!("/admin/campaigns/{campaign}/links"),
@@ -431,13 +500,27 @@ pub async fn issue_links(admin: &Client, campaign: i64) -> Vec<Link> {
             .expect("type")
             .starts_with("text/csv")
     );
+    let withheld: u32 = response.headers()["x-trustloop-links-withheld"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("a count");
     let body = response.text().await.expect("csv");
     let mut lines = body.lines();
     assert_eq!(
         lines.next(),
         Some("leader,rater_name,rater_email,group,link")
     );
-    lines
+    let mut rows: Vec<&str> = lines.collect();
+    if withheld > 0 {
+        let note = rows.pop().expect("a note row");
+        assert!(
+            note.starts_with(&format!("\"{withheld} link(s) left out")) && note.ends_with(",,,,"),
+            "{note}"
+        );
+    }
+    let links = rows
+        .into_iter()
         .map(|l| {
             let cells: Vec<&str> = l.split(',').collect();
             Link {
@@ -447,5 +530,6 @@ pub async fn issue_links(admin: &Client, campaign: i64) -> Vec<Link> {
                 url: cells[4].into(),
             }
         })
-        .collect()
+        .collect();
+    (links, withheld)
 }

@@ -55,18 +55,13 @@ async fn audit_log(
     let older = (events.len() == AUDIT_PAGE as usize)
         .then(|| events.last().map(|(id, _)| *id))
         .flatten();
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     Ok(AuditPage {
         chrome: signed_in.chrome(),
         events: events
             .into_iter()
             .map(|(id, e)| AuditRow {
                 id,
-                at: time::OffsetDateTime::from_unix_timestamp(e.at)
-                    .ok()
-                    .and_then(|t| t.format(format).ok())
-                    .unwrap_or_default(),
+                at: crate::views::utc_time(e.at),
                 actor: e.actor,
                 action: e.action.replace('_', " "),
                 target: e.target,

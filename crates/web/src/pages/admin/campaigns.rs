@@ -1,24 +1,25 @@
-//! Campaigns: the list and a new one, a campaign's leaders and raters, opening and closing it,
-//! and issuing its survey links.
+//! Campaigns: the list and a new one, a campaign's page (its leaders, their raters and the
+//! nominations awaiting approval), adding leaders, opening and closing it. Nominating and
+//! deciding on raters is `rater_lists.rs`; survey links are `links.rs`.
 
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
-use crate::error::{AppError, AppResult};
-use crate::forms::{field, id_field};
+use crate::error::AppResult;
+use crate::forms::field;
 use crate::layout::Chrome;
-use crate::pages::leader::rater_from;
+use crate::pages::raters::{NOMINATED_CHOICES, NominationRow, RaterForm, refusal};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use trustloop_app::campaigns::{self, CampaignDraft, CampaignText};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
-use trustloop_storage::{Campaign, CampaignId, Invitation, Person, PersonId};
+use trustloop_storage::{Campaign, CampaignId, Invitation, InvitationId, Person};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let admin = |path| RouteSpec::new(path, Access::Admin);
@@ -28,20 +29,10 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .post(create_campaign),
         admin("/admin/campaigns/{id}").get(campaign),
         admin("/admin/campaigns/{id}/leaders").post(add_leader),
-        admin("/admin/campaigns/{id}/raters").post(add_rater),
         admin("/admin/campaigns/{id}/open").post(change_status::<true>),
         admin("/admin/campaigns/{id}/close").post(change_status::<false>),
-        admin("/admin/campaigns/{id}/links").post(issue_links),
     ]
 }
-
-/// The groups an admin can invite raters in (the leader's self-assessment comes with them).
-const INVITED_GROUPS: [RaterGroup; 4] = [
-    RaterGroup::Manager,
-    RaterGroup::Peer,
-    RaterGroup::DirectReport,
-    RaterGroup::Other,
-];
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/campaigns.html")]
@@ -107,7 +98,12 @@ async fn create_campaign(
 pub struct LeaderRow {
     leader: Person,
     groups: Vec<(&'static str, u32, u32)>,
+    /// Everyone invited to rate them.
     invitations: Vec<Invitation>,
+    /// Their peers and others, awaiting approval or approved, with what this admin may do.
+    nominated: Vec<NominationRow>,
+    /// How many of those await approval.
+    awaiting: usize,
 }
 
 #[derive(Template, WebTemplate)]
@@ -116,9 +112,112 @@ struct CampaignPage {
     chrome: Chrome,
     campaign: Campaign,
     leaders: Vec<LeaderRow>,
-    groups: Vec<(&'static str, &'static str)>,
     without_link: usize,
+    /// Invitations without a link whose rater this admin nominated or approved.
+    chosen_by_me: usize,
     editable: bool,
+    /// Whether raters can be nominated, approved or removed (the campaign is a draft).
+    can_nominate: bool,
+    /// Why the campaign could not open, shown at the top.
+    open_error: Option<String>,
+    /// The nomination form, with what was typed when it was refused.
+    form: RaterForm,
+    choices: [(&'static str, &'static str); 2],
+}
+
+/// What the admin last tried on the campaign page that was refused, shown beside its form.
+pub(super) enum Refused {
+    /// Opening the campaign.
+    Opening(String),
+    /// A nomination on a leader's behalf.
+    Nomination(RaterForm),
+    /// A decision on a nominated rater (their invitation id).
+    Decision(i64, String),
+}
+
+/// The campaign page of campaign `id` as `signed_in` sees it, with `refused` shown beside the
+/// form it came from (and the status that goes with it).
+pub(super) async fn campaign_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: CampaignId,
+    refused: Option<Refused>,
+) -> AppResult<Response> {
+    let store = &state.app.store;
+    let me = signed_in.user.id;
+    let campaign = store.campaign(id).await?;
+    let leaders = store.campaign_leaders(campaign.id).await?;
+    let progress = store.progress(campaign.id).await?;
+    let invitations = store.invitations(campaign.id, None).await?;
+    let nominations = store.nominations(campaign.id, None).await?;
+    let without_link: Vec<InvitationId> = invitations
+        .iter()
+        .filter(|i| !i.has_link)
+        .map(|i| i.id)
+        .collect();
+    let chosen_by_me = nominations
+        .iter()
+        .filter(|n| without_link.contains(&n.id))
+        .filter(|n| n.nominated_by == Some(me) || n.approved_by == Some(me))
+        .count();
+    let (status, open_error, form, failed) = match refused {
+        Some(Refused::Opening(message)) => (
+            StatusCode::CONFLICT,
+            Some(message),
+            RaterForm::blank(),
+            None,
+        ),
+        Some(Refused::Nomination(form)) => (StatusCode::UNPROCESSABLE_ENTITY, None, form, None),
+        Some(Refused::Decision(rater, message)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            RaterForm::blank(),
+            Some((rater, message)),
+        ),
+        None => (StatusCode::OK, None, RaterForm::blank(), None),
+    };
+    let mut by_leader: BTreeMap<_, Vec<Invitation>> = BTreeMap::new();
+    for i in invitations {
+        by_leader.entry(i.leader_id).or_default().push(i);
+    }
+    let rows = leaders
+        .into_iter()
+        .map(|leader| {
+            let nominated: Vec<NominationRow> = nominations
+                .iter()
+                .filter(|n| n.leader_id == leader.id)
+                .map(|n| NominationRow::of(n, me, failed.as_ref()))
+                .collect();
+            LeaderRow {
+                groups: RaterGroup::ALL
+                    .into_iter()
+                    .filter_map(|g| {
+                        progress
+                            .iter()
+                            .find(|p| p.leader_id == leader.id && p.group == g)
+                            .map(|p| (g.label(), p.invited, p.completed))
+                    })
+                    .collect(),
+                invitations: by_leader.remove(&leader.id).unwrap_or_default(),
+                awaiting: nominated.iter().filter(|n| n.awaiting).count(),
+                nominated,
+                leader,
+            }
+        })
+        .collect();
+    let page = CampaignPage {
+        chrome: signed_in.chrome(),
+        editable: campaign.status != CampaignStatus::Closed,
+        can_nominate: campaign.status == CampaignStatus::Draft,
+        campaign,
+        leaders: rows,
+        without_link: without_link.len(),
+        chosen_by_me,
+        open_error,
+        form,
+        choices: NOMINATED_CHOICES,
+    };
+    Ok((status, page).into_response())
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -126,49 +225,14 @@ async fn campaign(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
-) -> AppResult<CampaignPage> {
+) -> AppResult<Response> {
     signed_in.require_admin()?;
-    let store = &state.app.store;
-    let campaign = store.campaign(CampaignId(id)).await?;
-    let leaders = store.campaign_leaders(campaign.id).await?;
-    let progress = store.progress(campaign.id).await?;
-    let invitations = store.invitations(campaign.id, None).await?;
-    let without_link = invitations.iter().filter(|i| !i.has_link).count();
-    let mut by_leader: BTreeMap<_, Vec<Invitation>> = BTreeMap::new();
-    for i in invitations {
-        by_leader.entry(i.leader_id).or_default().push(i);
-    }
-    let rows = leaders
-        .into_iter()
-        .map(|leader| LeaderRow {
-            groups: RaterGroup::ALL
-                .into_iter()
-                .filter_map(|g| {
-                    progress
-                        .iter()
-                        .find(|p| p.leader_id == leader.id && p.group == g)
-                        .map(|p| (g.label(), p.invited, p.completed))
-                })
-                .collect(),
-            invitations: by_leader.remove(&leader.id).unwrap_or_default(),
-            leader,
-        })
-        .collect();
-    Ok(CampaignPage {
-        chrome: signed_in.chrome(),
-        editable: campaign.status != CampaignStatus::Closed,
-        campaign,
-        leaders: rows,
-        groups: INVITED_GROUPS
-            .into_iter()
-            .map(|g| (g.slug(), g.label()))
-            .collect(),
-        without_link,
-    })
+    campaign_page(&state, &signed_in, CampaignId(id), None).await
 }
 
-fn back_to(id: i64) -> Redirect {
-    Redirect::to(&format!("/admin/campaigns/{id}"))
+/// Back to the campaign page, at `anchor` (`#…`) when given.
+pub(super) fn back_to(id: CampaignId, anchor: &str) -> Redirect {
+    Redirect::to(&format!("/admin/campaigns/{id}{anchor}"))
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -178,144 +242,28 @@ async fn add_leader(
     post: FormPost,
 ) -> AppResult<Redirect> {
     post.signed_in.require_admin()?;
-    campaigns::add_leader(&state.app, CampaignId(id), field(&post.fields, "email")).await?;
-    Ok(back_to(id))
+    let id = CampaignId(id);
+    campaigns::add_leader(&state.app, &post.actor, id, field(&post.fields, "email")).await?;
+    Ok(back_to(id, ""))
 }
 
-#[tracing::instrument(skip_all, fields(campaign = id))]
-async fn add_rater(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    FormPost {
-        signed_in, fields, ..
-    }: FormPost,
-) -> AppResult<Redirect> {
-    signed_in.require_admin()?;
-    let leader = id_field(&fields, "leader_id")
-        .map(PersonId)
-        .ok_or_else(|| AppError::BadRequest("Choose a leader.".into()))?;
-    let invitation = rater_from(&fields, CampaignId(id), leader, &INVITED_GROUPS)?;
-    campaigns::add_rater(&state.app, invitation).await?;
-    Ok(back_to(id))
-}
-
-/// Opens the campaign (`OPEN`) or closes it.
+/// Opens the campaign (`OPEN`), which is refused while nominations await approval (the page
+/// says for which leaders), or closes it.
 #[tracing::instrument(skip_all, fields(campaign = id, open = OPEN))]
 async fn change_status<const OPEN: bool>(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     post: FormPost,
-) -> AppResult<Redirect> {
-    post.signed_in.require_admin()?;
-    if OPEN {
-        campaigns::open(&state.app, &post.actor, CampaignId(id)).await?;
-    } else {
-        campaigns::close(&state.app, &post.actor, CampaignId(id)).await?;
-    }
-    Ok(back_to(id))
-}
-
-/// One issued link.
-pub struct LinkRow {
-    leader: String,
-    rater_name: String,
-    rater_email: String,
-    group: &'static str,
-    url: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/links.html")]
-struct LinksPage {
-    chrome: Chrome,
-    campaign: Campaign,
-    links: Vec<LinkRow>,
-}
-
-/// Makes a CSV cell safe to open in a spreadsheet: quotes as needed and defuses formulas.
-pub fn csv_cell(text: &str) -> String {
-    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
-#[tracing::instrument(skip_all, fields(campaign = id))]
-async fn issue_links(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    post: FormPost,
 ) -> AppResult<Response> {
-    let FormPost {
-        signed_in,
-        actor,
-        fields,
-    } = post;
-    signed_in.require_admin()?;
-    let reissue = field(&fields, "reissue") == "yes";
-    let (campaign, issued) =
-        campaigns::issue_links(&state.app, &actor, CampaignId(id), reissue, &state.base_url)
-            .await?;
-    let links: Vec<LinkRow> = issued
-        .into_iter()
-        .map(|link| LinkRow {
-            leader: link.leader,
-            rater_name: link.rater_name,
-            rater_email: link.rater_email,
-            group: link.group.label(),
-            url: link.url,
-        })
-        .collect();
-    if field(&fields, "format") == "csv" {
-        let mut body = String::from("leader,rater_name,rater_email,group,link\n");
-        for l in &links {
-            body.push_str(&format!(
-                "{},{},{},{},{}\n",
-                csv_cell(&l.leader),
-                csv_cell(&l.rater_name),
-                csv_cell(&l.rater_email),
-                csv_cell(l.group),
-                csv_cell(&l.url)
-            ));
+    post.signed_in.require_admin()?;
+    let id = CampaignId(id);
+    if OPEN {
+        if let Err(error) = campaigns::open(&state.app, &post.actor, id).await {
+            let refused = Refused::Opening(refusal(error)?);
+            return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
         }
-        let filename = format!("attachment; filename=\"campaign-{id}-links.csv\"");
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, filename),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            body,
-        )
-            .into_response());
+    } else {
+        campaigns::close(&state.app, &post.actor, id).await?;
     }
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        LinksPage {
-            chrome: signed_in.chrome(),
-            campaign,
-            links,
-        },
-    )
-        .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("-1+2"), "'-1+2");
-    }
+    Ok(back_to(id, "").into_response())
 }

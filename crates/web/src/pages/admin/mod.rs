@@ -3,7 +3,9 @@
 
 mod audit;
 mod campaigns;
+mod links;
 mod people;
+mod rater_lists;
 mod results;
 
 use crate::access::{Access, RouteSpec};
@@ -20,6 +22,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     let mut table = vec![RouteSpec::new("/admin", Access::Admin).get(dashboard)];
     table.extend(people::routes());
     table.extend(campaigns::routes());
+    table.extend(rater_lists::routes());
+    table.extend(links::routes());
     table.extend(results::routes());
     table.extend(audit::routes());
     table
