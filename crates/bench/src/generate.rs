@@ -1,5 +1,5 @@
-//! `trustloop generate`: a large, realistic organisation with answers, for trying Trustloop at
-//! scale and for the benchmark.
+//! `trustloop-bench generate`: a large, realistic organisation with answers, for trying
+//! Trustloop at scale and for the benchmark.
 //!
 //! The hierarchy is a chief executive, about √leaders directors (each heading one function), the
 //! given number of team leaders split among the directors, and everyone else as members of
