@@ -5,7 +5,6 @@ use crate::generate::GenerateOptions;
 use crate::run::{BenchOptions, LoadGenerator, Phase};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Measures Trustloop at scale, and fills databases with generated organisations to try it on.
 #[derive(Debug, Parser)]
@@ -35,18 +34,27 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
+/// The size of a generated organisation.
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    /// People in the organisation.
+    #[arg(long, default_value_t = 100_000)]
+    pub people: usize,
+    /// Team leaders (besides the chief executive and the directors).
+    #[arg(long, default_value_t = 10_000)]
+    pub leaders: usize,
+    /// Survey answers to store in total, across campaigns (`run` measures the heatmap and the
+    /// reports of the latest).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub responses: usize,
+}
+
 /// Options of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// People in the generated organisation.
-    #[arg(long, default_value_t = 100_000)]
-    pub people: usize,
-    /// Team leaders in it.
-    #[arg(long, default_value_t = 10_000)]
-    pub leaders: usize,
-    /// Answers generated before the heatmap and report are measured.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub responses: usize,
+    /// The organisation generated for the heatmap and the reports.
+    #[command(flatten)]
+    pub size: SizeArgs,
     /// A PostgreSQL server URL, such as the one `scripts/postgres start DIR` prints.
     #[arg(long)]
     pub postgres: Option<String>,
@@ -91,15 +99,9 @@ pub struct RunArgs {
 /// Options of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// People in the organisation.
-    #[arg(long, default_value_t = 100_000)]
-    pub people: usize,
-    /// Team leaders (besides the chief executive and the directors).
-    #[arg(long, default_value_t = 10_000)]
-    pub leaders: usize,
-    /// Survey answers to store in total, across campaigns.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub responses: usize,
+    /// The organisation to generate.
+    #[command(flatten)]
+    pub size: SizeArgs,
     /// Seed of the random generator: the same seed gives the same organisation and answers.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -111,35 +113,14 @@ pub struct GenerateArgs {
     pub seal_key_file: Option<PathBuf>,
 }
 
-/// Runs a parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(dispatch(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// Does what the command line asks.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => {
             crate::run::run(BenchOptions {
-                people: args.people,
-                leaders: args.leaders,
-                responses: args.responses,
+                people: args.size.people,
+                leaders: args.size.leaders,
+                responses: args.size.responses,
                 postgres: args.postgres,
                 seconds: args.seconds,
                 concurrency: args.concurrency,
@@ -162,9 +143,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 
 async fn generate(args: GenerateArgs) -> anyhow::Result<()> {
     let options = GenerateOptions {
-        people: args.people,
-        leaders: args.leaders,
-        responses: args.responses,
+        people: args.size.people,
+        leaders: args.size.leaders,
+        responses: args.size.responses,
         seed: args.seed,
     };
     options.check()?;
@@ -218,19 +199,21 @@ mod tests {
     async fn generate_makes_an_organisation_with_the_answers_asked_for() {
         let dir = tempfile::tempdir().expect("dir");
         let url = format!("sqlite://{}", dir.path().join("g.db").display());
-        bench(&[
-            "generate",
-            "--people",
-            "2000",
-            "--leaders",
-            "200",
-            "--responses",
-            "5000",
-            "--database",
-            &url,
-        ])
-        .await
-        .expect("generates");
+        let generate = |responses: &'static str| {
+            let url = url.clone();
+            async move {
+                let size = [
+                    "--people",
+                    "2000",
+                    "--leaders",
+                    "200",
+                    "--responses",
+                    responses,
+                ];
+                bench(&[&["generate", "--database", &url][..], &size].concat()).await
+            }
+        };
+        generate("5000").await.expect("generates");
         let store = trustloop_storage::connect(&url).await.expect("opens");
         let (_, people) = store
             .people(&PeopleQuery {
@@ -261,18 +244,6 @@ mod tests {
         }
         assert_eq!(answered, 5000);
         // A database that already holds people is refused.
-        let again = bench(&[
-            "generate",
-            "--people",
-            "2000",
-            "--leaders",
-            "200",
-            "--responses",
-            "10",
-            "--database",
-            &url,
-        ])
-        .await;
-        assert!(again.is_err());
+        assert!(generate("10").await.is_err());
     }
 }

@@ -1,15 +1,13 @@
 //! The intake phase: durable survey answers over HTTP to a fresh organisation's open campaign.
 
 use crate::database::{fresh_database, open_store, settle};
-use crate::generate::{GenerateOptions, generate};
+use crate::generate::{GenerateOptions, generate, open_with_leaders};
 use crate::load::{Load, WrkRequests, load, wrk_load};
 use crate::run::{BenchOptions, LoadGenerator};
 use crate::server::Server;
-use anyhow::Context;
 use rand::SeedableRng;
 use std::path::Path;
 use std::sync::Arc;
-use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
@@ -71,20 +69,7 @@ pub(crate) async fn intake(
         .0;
     let managers: std::collections::HashSet<_> =
         leaders.iter().filter_map(|p| p.manager_id).collect();
-    let mut adding = tokio::task::JoinSet::new();
-    for leader in managers {
-        if adding.len() >= 16 {
-            adding.join_next().await.context("a task")???;
-        }
-        let store = store.clone();
-        adding.spawn(async move { store.add_leader(campaign, leader).await });
-    }
-    while let Some(done) = adding.join_next().await {
-        done??;
-    }
-    store
-        .set_campaign_status(campaign, CampaignStatus::Open)
-        .await?;
+    open_with_leaders(&store, campaign, managers).await?;
     let links = store
         .issue_links(campaign, false, &|| {
             let token = trustloop_web::auth::random_token();

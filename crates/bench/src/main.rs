@@ -3,8 +3,15 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
-    let cli = trustloop_bench::cli::Cli::parse();
-    trustloop_bench::cli::run(cli)
+#[tokio::main]
+async fn main() -> ExitCode {
+    match trustloop_bench::cli::dispatch(trustloop_bench::cli::Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
