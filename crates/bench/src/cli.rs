@@ -195,7 +195,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    // On the runtime the program itself runs on (several threads), as the test did when it ran
+    // the program.
+    #[tokio::test(flavor = "multi_thread")]
     async fn generate_makes_an_organisation_with_the_answers_asked_for() {
         let dir = tempfile::tempdir().expect("dir");
         let url = format!("sqlite://{}", dir.path().join("g.db").display());
