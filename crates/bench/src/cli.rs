@@ -176,14 +176,6 @@ async fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trustloop_storage::PeopleQuery;
-
-    /// Runs `trustloop-bench ARGS` as the program would, without its process.
-    async fn bench(args: &[&str]) -> anyhow::Result<()> {
-        let cli =
-            Cli::try_parse_from(std::iter::once("trustloop-bench").chain(args.iter().copied()))?;
-        dispatch(cli).await
-    }
 
     #[test]
     fn both_subcommands_have_help_written_for_a_user() {
@@ -193,59 +185,5 @@ mod tests {
         for sub in ["run", "generate"] {
             assert!(help.contains(sub), "{sub} missing from --help");
         }
-    }
-
-    // On the runtime the program itself runs on (several threads), as the test did when it ran
-    // the program.
-    #[tokio::test(flavor = "multi_thread")]
-    async fn generate_makes_an_organisation_with_the_answers_asked_for() {
-        let dir = tempfile::tempdir().expect("dir");
-        let url = format!("sqlite://{}", dir.path().join("g.db").display());
-        let generate = |responses: &'static str| {
-            let url = url.clone();
-            async move {
-                let size = [
-                    "--people",
-                    "2000",
-                    "--leaders",
-                    "200",
-                    "--responses",
-                    responses,
-                ];
-                bench(&[&["generate", "--database", &url][..], &size].concat()).await
-            }
-        };
-        generate("5000").await.expect("generates");
-        let store = trustloop_storage::connect(&url).await.expect("opens");
-        let (_, people) = store
-            .people(&PeopleQuery {
-                limit: 0,
-                ..PeopleQuery::default()
-            })
-            .await
-            .expect("count");
-        assert_eq!(people, 2000);
-        let campaigns = store.campaigns().await.expect("campaigns");
-        assert!(campaigns.len() >= 2, "5,000 answers need several campaigns");
-        let mut answered = 0;
-        for campaign in &campaigns {
-            assert_eq!(
-                campaign.status,
-                trustloop_domain::campaign::CampaignStatus::Closed
-            );
-            let progress = store.progress(campaign.id).await.expect("progress");
-            let leaders: std::collections::HashSet<_> =
-                progress.iter().map(|p| p.leader_id).collect();
-            // The chief, 14 directors and 200 team leaders.
-            assert_eq!(leaders.len(), 215);
-            answered += progress.iter().map(|p| p.completed).sum::<u32>();
-            let kept = store.team_sums(campaign.id).await.expect("sums");
-            assert!(kept.len() > 100, "teams with answers: {}", kept.len());
-            let recomputed = store.recomputed_team_sums(campaign.id).await.expect("sums");
-            assert_eq!(kept.len(), recomputed.len());
-        }
-        assert_eq!(answered, 5000);
-        // A database that already holds people is refused.
-        assert!(generate("10").await.is_err());
     }
 }
