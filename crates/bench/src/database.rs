@@ -10,10 +10,10 @@ use trustloop_storage::DynStore;
 /// database (`PATH.key` beside an SQLite file).
 pub async fn open_store(url: &str, key_file: Option<&Path>) -> anyhow::Result<DynStore> {
     let key = match key_file {
-        Some(path) => trustloop_storage::SealKey::load_or_create(path)?,
-        None => trustloop_storage::default_seal_key(url)?,
+        Some(path) => trustloop_storage::KeySource::File(path.to_path_buf()),
+        None => trustloop_storage::default_key_source(url)?,
     };
-    let store = trustloop_storage::connect_with_key(url, key).await;
+    let store = trustloop_storage::connect_with(url, key).await;
     store.with_context(|| format!("cannot open {}", shown(url)))
 }
 

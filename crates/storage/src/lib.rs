@@ -12,6 +12,7 @@ mod seal;
 mod sql;
 mod sqlite;
 pub mod store;
+mod writable;
 
 pub use postgres::{IDLE_CHECK as POSTGRES_IDLE_CHECK, PgStore};
 pub use records::*;
@@ -19,14 +20,15 @@ pub use seal::SealKey;
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
 pub use store::*;
+pub use writable::Unwritable;
 
 /// Every aggregate's trait and [`Store`], their sum: what calling the store's methods needs in
 /// scope.
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
-        HealthStore, ImportJobStore, InstrumentStore, PeopleStore, RaterListStore, ResultStore,
-        SegmentViewStore, Store,
+        HealthStore, ImportJobStore, InstrumentStore, MaintenanceStore, PeopleStore,
+        RaterListStore, ResultStore, SegmentViewStore, Store,
     };
 }
 
@@ -63,29 +65,53 @@ pub enum StoreError {
     /// Stored data could not be read back (a bug or a hand-edited database).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    /// The store was set up wrongly (a missing or unreadable seal key).
+    /// The store was set up wrongly (an unreadable seal key file, an unusable database path).
     #[error("{0}")]
     Config(String),
+    /// The seal key does not fit the database: missing, another database's, or unable to open
+    /// what is sealed in it. The message says what to do.
+    #[error("{0}")]
+    SealKey(String),
+    /// The database cannot be written to (read-only, or its disk is full); the message says
+    /// what to do.
+    #[error("{1}")]
+    Unwritable(Unwritable, String),
 }
 
 /// The result type of every storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Opens the database named by `url` with the seal key that [`default_seal_key`] finds for it.
+/// Where a database's seal key comes from.
+#[derive(Debug)]
+pub enum KeySource {
+    /// A key in hand (tests, in-memory databases).
+    Given(SealKey),
+    /// A key file, read when it exists. When it does not, a new key is written there only for
+    /// a new, empty database; for any other, opening the database is refused.
+    File(std::path::PathBuf),
+}
+
+/// Opens the database named by `url` with the seal key that [`default_key_source`] finds for
+/// it.
 pub async fn connect(url: &str) -> StoreResult<DynStore> {
-    connect_with_key(url, default_seal_key(url)?).await
+    connect_with(url, default_key_source(url)?).await
+}
+
+/// Opens the database named by `url` with `key` (see [`connect_with`]).
+pub async fn connect_with_key(url: &str, key: SealKey) -> StoreResult<DynStore> {
+    connect_with(url, KeySource::Given(key)).await
 }
 
 /// The seal key of a database when none is configured: for an SQLite file, the file `PATH.key`
-/// beside it (created when missing); for an in-memory database, a random key. A PostgreSQL
-/// database has no place beside it, so its key file must be named (`seal_key_file`).
-pub fn default_seal_key(url: &str) -> StoreResult<SealKey> {
+/// beside it; for an in-memory database, a random key. A PostgreSQL database has no place
+/// beside it, so its key file must be named (`seal_key_file`).
+pub fn default_key_source(url: &str) -> StoreResult<KeySource> {
     if let Some(path) = sqlite::database_path(url) {
         let mut key_path = path.into_os_string();
         key_path.push(".key");
-        SealKey::load_or_create(std::path::Path::new(&key_path))
+        Ok(KeySource::File(key_path.into()))
     } else if url.starts_with("sqlite:") {
-        Ok(SealKey::random())
+        Ok(KeySource::Given(SealKey::random()))
     } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         Err(StoreError::UnsupportedUrl(
             url.split(':').next().unwrap_or_default().to_string(),
@@ -99,10 +125,12 @@ pub fn default_seal_key(url: &str) -> StoreResult<SealKey> {
 
 /// Opens the database named by `url` and brings its schema up to date: `sqlite://PATH` (created
 /// when missing), `sqlite::memory:`, or `postgres://…` / `postgresql://…` (an existing
-/// database). The built-in instrument versions are registered in either. `key` seals answers
-/// waiting for their batch and raters' attributes; it must be the same every time the
-/// database is opened.
-pub async fn connect_with_key(url: &str, key: SealKey) -> StoreResult<DynStore> {
+/// database). The built-in instrument versions are registered in either. The seal key (from
+/// `key`) seals answers waiting for their batch and raters' attributes; the database records
+/// its fingerprint, and opening it with another key, or without its key file, is refused with a
+/// [`StoreError::SealKey`] that says what to do. A database that cannot be written to (a
+/// read-only file, a full disk) is refused too, with [`StoreError::Unwritable`].
+pub async fn connect_with(url: &str, key: KeySource) -> StoreResult<DynStore> {
     let store: DynStore = if url.starts_with("sqlite:") {
         Arc::new(SqliteStore::open(url, key).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

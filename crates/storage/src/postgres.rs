@@ -17,9 +17,10 @@ pub const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 pub type PgStore = SqlStore<Postgres>;
 
 impl SqlStore<Postgres> {
-    /// Connects to the database at `url` (`postgres://…` or `postgresql://…`) and applies
-    /// pending migrations. The database must exist.
-    pub async fn open(url: &str, key: crate::SealKey) -> StoreResult<PgStore> {
+    /// Connects to the database at `url` (`postgres://…` or `postgresql://…`), applies
+    /// pending migrations and settles its seal key (see `crate::connect_with`). The database
+    /// must exist.
+    pub async fn open(url: &str, key: crate::KeySource) -> StoreResult<PgStore> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -39,7 +40,13 @@ impl SqlStore<Postgres> {
             })
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let settled = async {
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Self::settle_key(&pool, key).await
+        };
+        let key = settled
+            .await
+            .map_err(|e| crate::writable::explained(e, "the database"))?;
         let store = SqlStore::new(pool, key, None, None);
         store.read_instruments().await?;
         store.mark_answered_flags().await?;

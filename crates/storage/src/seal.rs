@@ -95,6 +95,10 @@ pub struct SealKey {
     cipher: XChaCha20Poly1305,
     /// The key of [`SealKey::ballot_mark`], derived from the seal key (never the same bytes).
     mark_key: [u8; 32],
+    /// The key of [`SealKey::sign`], derived from the seal key.
+    signing_key: [u8; 32],
+    /// What the database records to know its key by (see [`SealKey::fingerprint`]).
+    fingerprint: [u8; 32],
 }
 
 impl std::fmt::Debug for SealKey {
@@ -111,13 +115,39 @@ impl SealKey {
 
     fn from_bytes(bytes: &[u8; 32]) -> SealKey {
         use sha2::Digest as _;
-        let mut derive = sha2::Sha256::new();
-        derive.update(b"trustloop ballot mark key v1");
-        derive.update(bytes);
+        let derive = |label: &[u8]| -> [u8; 32] {
+            sha2::Sha256::new()
+                .chain_update(label)
+                .chain_update(bytes)
+                .finalize()
+                .into()
+        };
         SealKey {
             cipher: XChaCha20Poly1305::new(bytes.into()),
-            mark_key: derive.finalize().into(),
+            mark_key: derive(b"trustloop ballot mark key v1"),
+            signing_key: derive(b"trustloop signing key v1"),
+            fingerprint: derive(b"trustloop seal key fingerprint v1"),
         }
+    }
+
+    /// The key's fingerprint, 64 hexadecimal digits: a hash derived from the key that names
+    /// it without revealing it. The database records the fingerprint of the key it belongs to,
+    /// so that a server started with another key (or none) refuses to start instead of
+    /// sealing new answers under a key that cannot open the old ones.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(self.fingerprint)
+    }
+
+    /// HMAC-SHA-256 of `message` under a key derived from the seal key, for `purpose` (bound
+    /// into the message, so that a value signed for one purpose is not valid for another).
+    /// Every server of one database holds the same seal key, so each checks what another
+    /// signed, and nothing in the database lets a reader of it sign.
+    pub fn sign(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        let mut bound = Vec::with_capacity(purpose.len() + 1 + message.len());
+        bound.extend_from_slice(purpose.as_bytes());
+        bound.push(0);
+        bound.extend_from_slice(message);
+        hmac_sha256(&self.signing_key, &bound)
     }
 
     /// The mark that says an invitation has been answered: HMAC-SHA-256 of the invitation's
@@ -141,34 +171,37 @@ impl SealKey {
         Ok(SealKey::from_bytes(&bytes))
     }
 
-    /// Reads the key from `path`, or, when the file does not exist, makes a new random key and
-    /// writes it there, readable by its owner only. Losing this file makes answers still
-    /// waiting for their batch unreadable, and segment views of past campaigns impossible:
-    /// back it up apart from the database.
-    pub fn load_or_create(path: &Path) -> StoreResult<SealKey> {
+    /// Reads the key from `path`; `None` when the file does not exist. A new key is made
+    /// ([`SealKey::create`]) only for a new, empty database: see `crate::connect_with`.
+    pub fn load(path: &Path) -> StoreResult<Option<SealKey>> {
         match std::fs::read_to_string(path) {
-            Ok(text) => SealKey::from_hex(&text).map_err(|_| {
+            Ok(text) => SealKey::from_hex(&text).map(Some).map_err(|_| {
                 StoreError::Config(format!(
                     "the seal key file {} does not hold a key (64 hexadecimal digits)",
                     path.display()
                 ))
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let bytes = random_bytes::<32>();
-                write_private(path, &format!("{}\n", hex::encode(bytes))).map_err(|e| {
-                    StoreError::Config(format!(
-                        "cannot create the seal key file {}: {e}",
-                        path.display()
-                    ))
-                })?;
-                tracing::info!(path = %path.display(), "created a new seal key file; back it up apart from the database");
-                Ok(SealKey::from_bytes(&bytes))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StoreError::Config(format!(
                 "cannot read the seal key file {}: {e}",
                 path.display()
             ))),
         }
+    }
+
+    /// Makes a new random key and writes it to `path` (which must not exist), readable by its
+    /// owner only. Losing this file makes answers still waiting for their batch unreadable,
+    /// and segment views of past campaigns impossible: back it up apart from the database.
+    pub fn create(path: &Path) -> StoreResult<SealKey> {
+        let bytes = random_bytes::<32>();
+        write_private(path, &format!("{}\n", hex::encode(bytes))).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create the seal key file {}: {e}",
+                path.display()
+            ))
+        })?;
+        tracing::info!(path = %path.display(), "created a new seal key file for a new database; back it up apart from the database");
+        Ok(SealKey::from_bytes(&bytes))
     }
 
     /// Seals `plain` for `purpose`, padded to a size of [`PADDED_SIZES`]: nonce followed by
@@ -365,15 +398,17 @@ mod tests {
     fn a_key_file_is_created_private_and_read_back() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("seal.key");
-        let key = SealKey::load_or_create(&path).expect("key");
+        assert!(SealKey::load(&path).expect("no file is no key").is_none());
+        let key = SealKey::create(&path).expect("key");
         let sealed = key.seal(Purpose::RaterAttributes, b"Lisbon");
-        let again = SealKey::load_or_create(&path).expect("key");
+        let again = SealKey::load(&path).expect("read").expect("key");
         assert_eq!(
             again
                 .open(Purpose::RaterAttributes, &sealed)
                 .expect("opens"),
             b"Lisbon"
         );
+        assert_eq!(again.fingerprint(), key.fingerprint());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -383,10 +418,29 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        assert!(
+            SealKey::create(&path).is_err(),
+            "an existing key is never replaced"
+        );
         std::fs::write(&path, "not a key").expect("written");
-        let error = SealKey::load_or_create(&path)
-            .expect_err("refused")
-            .to_string();
+        let error = SealKey::load(&path).expect_err("refused").to_string();
         assert!(error.contains("does not hold a key"), "{error}");
+    }
+
+    #[test]
+    fn fingerprints_and_signatures_name_the_key_without_revealing_it() {
+        let bytes = [7u8; 32];
+        let key = SealKey::from_bytes(&bytes);
+        assert_eq!(key.fingerprint(), SealKey::from_bytes(&bytes).fingerprint());
+        assert_ne!(key.fingerprint(), SealKey::random().fingerprint());
+        assert!(!key.fingerprint().contains(&hex::encode(bytes)));
+        assert_eq!(key.fingerprint().len(), 64);
+        assert_eq!(
+            key.sign("a", b"x"),
+            SealKey::from_bytes(&bytes).sign("a", b"x")
+        );
+        assert_ne!(key.sign("a", b"x"), key.sign("b", b"x"));
+        assert_ne!(key.sign("a", b"x"), SealKey::random().sign("a", b"x"));
+        assert_ne!(key.sign("a", b"x"), key.ballot_mark(0));
     }
 }

@@ -3,7 +3,8 @@
 //! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
 use crate::sql::{NativeReads, SqlStore, team_sum_list, team_sums_from};
-use crate::{SealKey, StoreError, StoreResult};
+use crate::writable::{cannot_open, explained};
+use crate::{KeySource, StoreError, StoreResult};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::{Path, PathBuf};
@@ -16,11 +17,37 @@ use trustloop_domain::analytics::TeamSums;
 pub type SqliteStore = SqlStore<Sqlite>;
 
 impl SqlStore<Sqlite> {
-    /// Opens (creating when missing) the database at `url` and applies pending migrations.
-    pub async fn open(url: &str, key: SealKey) -> StoreResult<SqliteStore> {
-        if let Some(path) = database_path(url) {
-            private_file(&path)?;
-        }
+    /// Opens (creating when missing) the database at `url`, applies pending migrations and
+    /// settles its seal key (see `crate::connect_with`).
+    pub async fn open(url: &str, key: KeySource) -> StoreResult<SqliteStore> {
+        let path = database_path(url);
+        let place = path.as_ref().map_or("the database".to_string(), |p| {
+            format!("the database {}", p.display())
+        });
+        let opened = async {
+            if let Some(path) = &path {
+                private_file(path)?;
+            }
+            let pool = Self::pool(url).await.map_err(|e| match &path {
+                Some(path) => cannot_open(e, path),
+                None => e,
+            })?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            let key = Self::settle_key(&pool, key).await?;
+            Ok::<_, StoreError>((pool, key))
+        };
+        let (pool, key) = opened.await.map_err(|e| explained(e, &place))?;
+        let native = path
+            .clone()
+            .map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);
+        let store = SqlStore::new(pool, key, path, native);
+        store.read_instruments().await?;
+        store.mark_answered_flags().await?;
+        Ok(store)
+    }
+
+    /// The connection pool of the database at `url`, created when missing.
+    async fn pool(url: &str) -> StoreResult<sqlx::SqlitePool> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -39,24 +66,11 @@ impl SqlStore<Sqlite> {
             // with zeros in the file, not left in free pages for a copy of the file to show.
             .pragma("secure_delete", "on");
         let in_memory = url.contains(":memory:");
-        let pool = SqlitePoolOptions::new()
+        Ok(SqlitePoolOptions::new()
             // An in-memory database exists once per connection: keep to one.
             .max_connections(if in_memory { 1 } else { 8 })
             .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let path = database_path(url);
-        // The log beside the file, which the intake flushes itself (see `SqlStore::new`).
-        let log = path.as_ref().map(|path| {
-            let mut log = path.clone().into_os_string();
-            log.push("-wal");
-            PathBuf::from(log)
-        });
-        let native = path.map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);
-        let store = SqlStore::new(pool, key, log, native);
-        store.read_instruments().await?;
-        store.mark_answered_flags().await?;
-        Ok(store)
+            .await?)
     }
 }
 

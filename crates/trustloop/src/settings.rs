@@ -24,8 +24,9 @@ pub struct Settings {
     /// Reverse proxies (IP addresses) whose `X-Forwarded-For` is believed for client addresses.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The file holding the key that seals answers waiting for their batch and raters'
-    /// attributes (created when missing). Keep it outside the database and its backups.
-    /// Defaults to `PATH.key` beside an SQLite file; required for PostgreSQL.
+    /// attributes (created only for a new, empty database: the database records which key it
+    /// belongs to and refuses any other, or none). Keep it outside the database and its
+    /// backups. Defaults to `PATH.key` beside an SQLite file; required for PostgreSQL.
     pub seal_key_file: Option<PathBuf>,
 }
 
@@ -172,10 +173,10 @@ pub async fn open_store(
 ) -> anyhow::Result<trustloop_storage::DynStore> {
     use anyhow::Context;
     let key = match key_file {
-        Some(path) => trustloop_storage::SealKey::load_or_create(path)?,
-        None => trustloop_storage::default_seal_key(url)?,
+        Some(path) => trustloop_storage::KeySource::File(path.to_path_buf()),
+        None => trustloop_storage::default_key_source(url)?,
     };
-    trustloop_storage::connect_with_key(url, key)
+    trustloop_storage::connect_with(url, key)
         .await
         .with_context(|| format!("cannot open {}", redact_url(url)))
 }

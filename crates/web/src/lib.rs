@@ -139,19 +139,30 @@ pub fn router(state: AppState) -> Router {
     app
 }
 
+/// The health check: 200 when the database answers and can be written to; 503 saying which
+/// is not so otherwise (a read-only database answers reads but loses every answer sent to it).
 async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match state.app.store.health().await {
+    let unavailable = |message: &'static str| {
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+    };
+    if let Err(e) = state.app.store.health().await {
+        tracing::error!(error = %e, "health check failed");
+        return unavailable("database unavailable");
+    }
+    match state.app.store.writable().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok").into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "database unavailable",
-            )
-                .into_response()
+            tracing::error!(error = %e, "health check: the database cannot be written to");
+            match e {
+                trustloop_storage::StoreError::Unwritable(
+                    trustloop_storage::Unwritable::Full,
+                    _,
+                ) => unavailable("database cannot be written to: no space left"),
+                _ => unavailable("database cannot be written to: read-only"),
+            }
         }
     }
 }

@@ -12,7 +12,12 @@ impl<DB> SqlStore<DB> {
     async fn send_to_intake(&self, sent: Sent, today: time::Date) -> StoreResult<IntakeOutcome> {
         let (reply, outcome) = oneshot::channel();
         let job = IntakeJob { sent, today, reply };
-        if self.intake.send(job).await.is_err() {
+        // Cloned out of the lock: a closing store waits for the answers already sent.
+        let intake = self.intake.lock().expect("never poisoned").clone();
+        let Some(intake) = intake else {
+            return Err(sqlx::Error::PoolClosed.into());
+        };
+        if intake.send(job).await.is_err() {
             return Err(sqlx::Error::PoolClosed.into());
         }
         outcome.await.map_err(|_| sqlx::Error::PoolClosed)?

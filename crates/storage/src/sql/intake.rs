@@ -152,21 +152,29 @@ struct Accepted {
 #[sql_impl]
 impl<DB> SqlStore<DB> {
     /// A store over `pool`, with the intake task that commits answers arriving together in
-    /// one transaction. `log` is the write-ahead log the intake flushes itself, where the
-    /// backend has one per database file (SQLite; see [`Backend::COMMIT_WITHOUT_FLUSH`]). Must
-    /// be called inside a Tokio runtime; the task ends when the last clone of the store is
-    /// dropped. `native` answers the reads the backend makes faster outside the pool.
+    /// one transaction. `file` is the database's own file, where the backend keeps it in one
+    /// (SQLite): the intake flushes its write-ahead log itself (see
+    /// [`Backend::COMMIT_WITHOUT_FLUSH`]). Must be called inside a Tokio runtime; the task ends
+    /// when the store is closed ([`MaintenanceStore::close`]) or its last clone dropped.
+    /// `native` answers the reads the backend makes faster outside the pool.
     pub(crate) fn new(
         pool: Pool<DB>,
         key: SealKey,
-        log: Option<PathBuf>,
+        file: Option<PathBuf>,
         native: Option<Arc<dyn NativeReads>>,
     ) -> Self {
         let key = Arc::new(key);
         let instruments: Instruments = Arc::default();
         let (intake, jobs) = mpsc::channel(4 * INTAKE_BATCH);
-        let log = log.filter(|_| DB::COMMIT_WITHOUT_FLUSH.is_some());
-        tokio::spawn(Self::intake_task(
+        let log = file
+            .as_ref()
+            .filter(|_| DB::COMMIT_WITHOUT_FLUSH.is_some())
+            .map(|file| {
+                let mut log = file.clone().into_os_string();
+                log.push("-wal");
+                PathBuf::from(log)
+            });
+        let task = tokio::spawn(Self::intake_task(
             pool.clone(),
             key.clone(),
             instruments.clone(),
@@ -176,9 +184,11 @@ impl<DB> SqlStore<DB> {
         SqlStore {
             pool,
             key,
-            intake,
+            intake: Arc::new(std::sync::Mutex::new(Some(intake))),
+            intake_task: Arc::new(tokio::sync::Mutex::new(Some(task))),
             instruments,
             native,
+            file,
         }
     }
 

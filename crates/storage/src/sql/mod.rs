@@ -28,11 +28,13 @@ mod disclosures;
 mod import_jobs;
 mod instruments;
 mod intake;
+mod maintenance;
 mod people;
 mod rater_lists;
 mod release;
 mod results;
 mod rows;
+mod seal_key;
 mod segments;
 mod team_sums;
 
@@ -67,12 +69,16 @@ pub struct SqlStore<DB: Database> {
     /// Seals answers waiting for their batch and raters' attributes.
     pub(crate) key: Arc<SealKey>,
     /// Answers on their way to the intake task, which commits those that arrive together in
-    /// one transaction.
-    intake: mpsc::Sender<IntakeJob>,
+    /// one transaction; `None` once the store is closed.
+    intake: Arc<std::sync::Mutex<Option<mpsc::Sender<IntakeJob>>>>,
+    /// The intake task, awaited when the store is closed.
+    intake_task: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
     /// Instrument versions already read.
     instruments: Instruments,
     /// The reads the backend answers faster outside the pool, where it has such a way.
     native: Option<Arc<dyn NativeReads>>,
+    /// The database's file, where it is one (SQLite).
+    file: Option<std::path::PathBuf>,
 }
 
 /// Reads that a backend answers faster outside the pool's driver, made on a blocking thread.
@@ -89,8 +95,10 @@ impl<DB: Database> Clone for SqlStore<DB> {
             pool: self.pool.clone(),
             key: self.key.clone(),
             intake: self.intake.clone(),
+            intake_task: self.intake_task.clone(),
             instruments: self.instruments.clone(),
             native: self.native.clone(),
+            file: self.file.clone(),
         }
     }
 }
@@ -101,15 +109,5 @@ impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
             .field("backend", &DB::NAME)
             .field("connections", &self.pool.size())
             .finish()
-    }
-}
-
-#[sql_impl]
-#[async_trait]
-impl<DB> HealthStore for SqlStore<DB> {
-    #[tracing::instrument(skip_all)]
-    async fn health(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
     }
 }

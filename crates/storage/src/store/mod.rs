@@ -19,6 +19,7 @@ mod campaigns;
 mod disclosures;
 mod import_jobs;
 mod instruments;
+mod maintenance;
 mod people;
 mod rater_lists;
 mod results;
@@ -31,21 +32,13 @@ pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
+pub use maintenance::{Backup, HealthStore, MaintenanceStore};
 pub use people::PeopleStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
 
-use crate::StoreResult;
-use async_trait::async_trait;
 use std::sync::Arc;
-
-/// Whether the database can be reached.
-#[async_trait]
-pub trait HealthStore: Send + Sync {
-    /// Answers when the database can be reached.
-    async fn health(&self) -> StoreResult<()>;
-}
 
 /// A shared handle to the configured backend.
 pub type DynStore = Arc<dyn Store>;
@@ -66,6 +59,7 @@ macro_rules! store_of {
 
 store_of!(
     HealthStore,
+    MaintenanceStore,
     InstrumentStore,
     PeopleStore,
     AccountStore,

@@ -55,6 +55,7 @@ mod intake;
 mod people;
 mod rater_lists;
 mod results;
+mod safety;
 mod segments;
 mod upgrades;
 

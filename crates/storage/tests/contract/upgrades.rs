@@ -49,6 +49,32 @@ async fn attributes_came_through_the_upgrade(store: &DynStore) {
     );
 }
 
+/// The seal key of the older servers whose databases these tests upgrade.
+pub(crate) const OLDER_KEY: &str =
+    "6b1f0c5e9d2a47f3b8e0c4d1a7f9e2b35c8d0a1e4f7b2c9d6e3a0f5b8c1d4e7a";
+
+/// An answer waiting for its batch, sealed as a server with [`OLDER_KEY`] sealed it (the form
+/// of a sealed value has not changed since padding came in): Ann's answer to Lee, made by the
+/// current store on a database of its own.
+pub(crate) async fn sealed_with_older_key() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("sealing.db").display());
+    let key = SealKey::from_hex(OLDER_KEY).expect("a key");
+    let store = connect_with_key(&url, key).await.expect("opens");
+    let org = import_org(&store).await;
+    let (_, links) = open_campaign(&store, &[org.lee]).await;
+    let (ann, _) = link_for(&links, "ann@example.org");
+    store
+        .submit_response(ann.id, &answers(3, None), today())
+        .await
+        .expect("Ann's answer waits");
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+    sqlx::query_scalar("SELECT sealed FROM pending_answers")
+        .fetch_one(&pool)
+        .await
+        .expect("one waiting answer")
+}
+
 /// Applies the first `applied` of `migrator`'s migrations to `pool`'s database, runs
 /// `inserts` on it and closes the pool.
 async fn older_schema<DB: sqlx::Database>(
@@ -78,13 +104,25 @@ pub(crate) async fn sqlite_upgraded_from(
     applied: usize,
     inserts: &[impl AsRef<str>],
 ) -> (tempfile::TempDir, DynStore) {
+    let (dir, url) = sqlite_older(applied, inserts).await;
+    let store = connect(&url).await.expect("upgraded");
+    (dir, store)
+}
+
+/// An SQLite database that has only the first `applied` migrations, with `inserts` run on it,
+/// and the key file that [`OLDER_KEY`]'s server made beside it: its folder and URL.
+pub(crate) async fn sqlite_older(
+    applied: usize,
+    inserts: &[impl AsRef<str>],
+) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
     let migrations = sqlx::migrate!("./migrations/sqlite");
     older_schema(&pool, migrations, applied, inserts).await;
-    let store = connect(&url).await.expect("upgraded");
-    (dir, store)
+    // The key the older server made beside the file when it first opened it.
+    std::fs::write(dir.path().join("old.db.key"), OLDER_KEY).expect("the older server's key");
+    (dir, url)
 }
 
 /// [`sqlite_upgraded_from`] on a new database of the PostgreSQL test server.
@@ -92,13 +130,19 @@ pub(crate) async fn postgres_upgraded_from(
     applied: usize,
     inserts: &[impl AsRef<str>],
 ) -> DynStore {
+    let url = postgres_older(applied, inserts).await;
+    connect_with_key(&url, SealKey::from_hex(OLDER_KEY).expect("a key"))
+        .await
+        .expect("upgraded")
+}
+
+/// [`sqlite_older`] on a new database of the PostgreSQL test server: its URL.
+pub(crate) async fn postgres_older(applied: usize, inserts: &[impl AsRef<str>]) -> String {
     let url = new_postgres_database().await;
     let pool = sqlx::PgPool::connect(&url).await.expect("opens");
     let migrations = sqlx::migrate!("./migrations/postgres");
     older_schema(&pool, migrations, applied, inserts).await;
-    connect_with_key(&url, SealKey::random())
-        .await
-        .expect("upgraded")
+    url
 }
 
 #[tokio::test]
@@ -411,7 +455,7 @@ async fn each_admins_segment_views_join_the_campaigns_one_history_on_upgrade_pos
 /// invitation's flag is set and her answer waits sealed) and Bo (who has not); comments kept
 /// under the manager's, a direct report's and the leader's own label. `blob` is the backend's
 /// literal for a few bytes.
-fn answered_flags_before_0014(blob: &str) -> Vec<String> {
+pub(crate) fn answered_flags_before_0014(blob: &str) -> Vec<String> {
     let mut inserts = old_campaign(&Instrument::current());
     inserts.extend([
         "INSERT INTO people (id, name, email, team_id, manager_id) VALUES
@@ -484,13 +528,20 @@ async fn answered_flags_came_through_the_upgrade(store: &DynStore) {
 
 #[tokio::test]
 async fn answered_flags_become_ballot_marks_on_upgrade_sqlite() {
-    let (_dir, store) = sqlite_upgraded_from(13, &answered_flags_before_0014("X'00FF'")).await;
+    let sealed = hex::encode(sealed_with_older_key().await);
+    let (_dir, store) =
+        sqlite_upgraded_from(13, &answered_flags_before_0014(&format!("X'{sealed}'"))).await;
     answered_flags_came_through_the_upgrade(&store).await;
 }
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set TRUSTLOOP_TEST_POSTGRES and pass --ignored"]
 async fn answered_flags_become_ballot_marks_on_upgrade_postgres() {
-    let store = postgres_upgraded_from(12, &answered_flags_before_0014("'\\x00ff'::bytea")).await;
+    let sealed = hex::encode(sealed_with_older_key().await);
+    let store = postgres_upgraded_from(
+        12,
+        &answered_flags_before_0014(&format!("'\\x{sealed}'::bytea")),
+    )
+    .await;
     answered_flags_came_through_the_upgrade(&store).await;
 }
