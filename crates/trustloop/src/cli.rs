@@ -34,6 +34,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Bring the database schema up to date and exit (the server also does this at start-up).
     Migrate(DatabaseArgs),
+    /// Write a consistent copy of the SQLite database to a new file, while Trustloop keeps
+    /// serving. The copy opens only with the database's seal key: keep the key file backed up
+    /// apart from it. To restore, stop Trustloop, put the copy in place of the database file
+    /// (removing any -wal and -shm files beside it) with the key file, and start it again.
+    /// A PostgreSQL database is backed up with pg_dump instead (this says how).
+    Backup(BackupArgs),
     /// Load data from a file.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -63,6 +69,16 @@ impl DatabaseArgs {
             },
         )
     }
+}
+
+/// Options of `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write the copy to (it must not exist).
+    pub to: PathBuf,
+    /// Where the database is.
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 /// Options of `serve`.
@@ -203,10 +219,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo(args).await,
         Command::Migrate(db) => {
             let settings = db.settings()?;
-            settings.open_store().await?;
+            settings.open_store().await?.close().await?;
             println!("The database schema is up to date.");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup(args) => backup(args).await,
         Command::Import(ImportCommand::People { file, db }) => import_people(file, db).await,
         Command::User(UserCommand::Add {
             email,
@@ -225,6 +242,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("there is no account for {email}"))?;
             let link = password_link(&app, user.id, &settings).await?;
+            app.store.close().await?;
             println!("Send this one-time link to {email} (valid 72 hours):\n{link}");
             Ok(ExitCode::SUCCESS)
         }
@@ -309,8 +327,63 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Completes on the first SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes send)
+/// or SIGINT (Ctrl+C): the server then stops cleanly and exits with 0.
 async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                let name = tokio::select! {
+                    _ = terminate.recv() => "SIGTERM",
+                    _ = interrupt.recv() => "SIGINT",
+                };
+                tracing::info!(signal = name, "received a stop signal");
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stopping on Ctrl+C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Copies the database to a new file while it serves, and says which key the copy needs.
+async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
+    init_logging("warn");
+    let settings = args.db.settings()?;
+    let store = settings.open_store().await?;
+    let made = store.backup(&args.to).await;
+    store.close().await?;
+    let made = made.with_context(|| format!("no backup was made in {}", args.to.display()))?;
+    let key_file = settings
+        .seal_key_file
+        .clone()
+        .or_else(|| {
+            trustloop_storage::default_key_source(&settings.database)
+                .ok()
+                .and_then(|source| match source {
+                    trustloop_storage::KeySource::File(path) => Some(path),
+                    trustloop_storage::KeySource::Given(_) => None,
+                })
+        })
+        .map_or("the seal key file".to_string(), |p| p.display().to_string());
+    println!(
+        "Backed up the database to {} ({:.1} MB, checked).",
+        args.to.display(),
+        made.bytes as f64 / 1_000_000.0
+    );
+    println!(
+        "It opens only with the seal key whose fingerprint begins {}: {key_file}. Keep a copy of that file apart from the backup (never beside it).",
+        &made.key_fingerprint[..16]
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bar(len: u64, message: &'static str) -> ProgressBar {
@@ -332,7 +405,8 @@ async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCo
     init_logging("warn");
     let settings = db.settings()?;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let app = App::new(settings.open_store().await?);
+    let store = settings.open_store().await?;
+    let app = App::new(store.clone());
     let job = imports::start(&app).await?;
     // One bar per stage: checking the rows, then saving them.
     let bars: Arc<Mutex<Option<ProgressBar>>> = Arc::default();
@@ -354,6 +428,7 @@ async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCo
         }
     })
     .await?;
+    store.close().await?;
     let last = bars.lock().unwrap_or_else(|e| e.into_inner()).take();
     match outcome {
         Outcome::Imported { rows, summary } => {
@@ -426,5 +501,6 @@ async fn add_user(
             "Send this one-time link to {email} to set their password (valid 72 hours):\n{link}"
         );
     }
+    app.store.close().await?;
     Ok(ExitCode::SUCCESS)
 }

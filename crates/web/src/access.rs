@@ -117,12 +117,16 @@ pub fn build(state: &AppState, table: Vec<RouteSpec>) -> Router<AppState> {
             scope: spec.scope,
             reads_only: spec.methods.iter().all(|m| m == Method::GET),
         };
-        let mut method_router = spec.router.layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            move |State(state): State<AppState>, request: Request, next: Next| {
-                enforce(rule, state, request, next)
-            },
-        ));
+        // Only around the methods the route answers: a method it does not answer is told so
+        // (405) before anyone is asked to sign in or refused (401, 403).
+        let mut method_router = spec
+            .router
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                move |State(state): State<AppState>, request: Request, next: Next| {
+                    enforce(rule, state, request, next)
+                },
+            ));
         if let Some(bytes) = spec.body_limit {
             method_router = method_router.layer(axum::extract::DefaultBodyLimit::max(bytes));
         }
@@ -238,11 +242,7 @@ pub async fn enforce(rule: Rule, state: AppState, request: Request, next: Next) 
         Some(token) => match token_user(&state, &token, scope).await {
             Ok((token, signed_in)) => (signed_in, Some(token)),
             Err(TokenRefusal::Unauthorized(message)) => {
-                let mut response = (
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    axum::Json(serde_json::json!({ "error": message })),
-                )
-                    .into_response();
+                let mut response = AppError::Unauthorized(message).into_json_response();
                 response.headers_mut().insert(
                     REFUSED_HEADER,
                     axum::http::HeaderValue::from_static("access-rule"),

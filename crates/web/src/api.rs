@@ -1,13 +1,15 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`.
-//! It uses the same session as the pages; errors are JSON with a message.
+//! It uses the same session as the pages, or an API token. Every error, whoever answers it (a
+//! handler, the access rules, the framework), is JSON of one shape: [`ErrorJson`].
 
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorJson};
+use crate::extract::{Id, QueryPairs};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -204,7 +206,7 @@ fn report_json(campaign: CampaignId, report: &Report) -> ReportJson {
 
 /// All campaigns (admin).
 #[utoipa::path(get, path = "/api/v1/campaigns", responses(
-    (status = 200, body = [CampaignJson]), (status = 401), (status = 403)))]
+    (status = 200, body = [CampaignJson]), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all)]
 async fn list_campaigns(
     State(state): State<AppState>,
@@ -219,13 +221,13 @@ async fn list_campaigns(
 
 /// Progress per leader and rater group (admin): counts only, never who answered.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress",
-    params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, body = [ProgressJson]), (status = 401), (status = 403), (status = 404)))]
+    params(("id" = i64, Path, description = "Campaign id", minimum = 1)),
+    responses((status = 200, body = [ProgressJson]), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign_progress(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Vec<ProgressJson>> {
     user.require_admin()?;
     let progress = campaigns::progress(&state.app, CampaignId(id)).await?;
@@ -274,14 +276,14 @@ pub struct HeatmapJson {
 /// already shown of the campaign to any admin would single out fewer than the minimum, are
 /// hidden.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/heatmap",
-    params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, body = HeatmapJson), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    params(("id" = i64, Path, description = "Campaign id", minimum = 1)),
+    responses((status = 200, body = HeatmapJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson), (status = 409, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign_heatmap(
     State(state): State<AppState>,
     address: ClientAddress,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<HeatmapJson> {
     user.require_admin()?;
     // Each team is one leader's results: logged like the page's view of them.
@@ -381,18 +383,18 @@ fn segment_figures_json(f: trustloop_domain::segments::Figures) -> SegmentFigure
 /// of the campaign (the team heatmap included) would single out fewer than the minimum, is
 /// refused with 422 and the reason; malformed parameters with 400.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/segments",
-    params(("id" = i64, Path, description = "Campaign id"),
+    params(("id" = i64, Path, description = "Campaign id", minimum = 1),
         ("f" = Option<Vec<String>>, Query, description = "A filter name:value; repeat for more"),
         ("by" = Option<String>, Query, description = "An attribute to compare by")),
-    responses((status = 200, body = SegmentViewJson), (status = 400), (status = 401), (status = 403),
-        (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, body = SegmentViewJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson),
+        (status = 404, body = ErrorJson), (status = 409, body = ErrorJson), (status = 422, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn campaign_segments(
     State(state): State<AppState>,
     address: ClientAddress,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
-    axum::extract::Query(params): axum::extract::Query<Vec<(String, String)>>,
+    Id(id): Id,
+    QueryPairs(params): QueryPairs,
 ) -> Result<Response, ApiError> {
     user.require_admin()?;
     let campaign = state.app.store.campaign(CampaignId(id)).await?;
@@ -407,13 +409,7 @@ async fn campaign_segments(
     };
     let view = match view {
         Ok(view) => *view,
-        Err(refusal) => {
-            return Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                Json(serde_json::json!({ "error": refusal.0, "refused": true })),
-            )
-                .into_response());
-        }
+        Err(refusal) => return Err(AppError::PrivacyRefused(refusal.0).into()),
     };
     let hidden = |h: Option<trustloop_domain::privacy::disclosure::Suppression>| {
         h.and_then(|h| serde_json::to_value(h).ok())
@@ -451,7 +447,7 @@ async fn campaign_segments(
 
 /// The campaigns the signed-in leader is assessed in.
 #[utoipa::path(get, path = "/api/v1/me/campaigns", responses(
-    (status = 200, body = [CampaignJson]), (status = 401)))]
+    (status = 200, body = [CampaignJson]), (status = 401, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all)]
 async fn my_campaigns(
     State(state): State<AppState>,
@@ -468,13 +464,13 @@ async fn my_campaigns(
 
 /// The signed-in leader's report in a closed campaign.
 #[utoipa::path(get, path = "/api/v1/me/campaigns/{id}/report",
-    params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, body = ReportJson), (status = 401), (status = 404), (status = 409)))]
+    params(("id" = i64, Path, description = "Campaign id", minimum = 1)),
+    responses((status = 200, body = ReportJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 409, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn my_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<ReportJson> {
     let me = user.user.person_id.ok_or(AppError::NotFound("report"))?;
     // Only the leader's own campaigns: any other is "not found".
@@ -497,6 +493,7 @@ async fn my_report(
         my_report
     ),
     components(schemas(
+        ErrorJson,
         CampaignJson,
         ProgressJson,
         ReportJson,

@@ -3,10 +3,10 @@
 
 use crate::client::ClientAddress;
 use crate::error::AppError;
+use crate::extract::Fields;
 use crate::forms::cookie_value;
 use crate::layout::Chrome;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -138,10 +138,7 @@ impl FromRequest<AppState> for FormPost {
             .await
             .map_err(IntoResponse::into_response)?;
         let Ok(address) = ClientAddress::from_request_parts(&mut parts, state).await;
-        let Form(fields) =
-            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
-                .await
-                .map_err(IntoResponse::into_response)?;
+        let Fields(fields) = Fields::from_request(Request::from_parts(parts, body), state).await?;
         signed_in
             .check_csrf(&fields)
             .map_err(IntoResponse::into_response)?;

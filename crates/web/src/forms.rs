@@ -5,6 +5,71 @@ pub const MAX_FORM_BYTES: usize = 256 * 1024;
 /// The largest people file accepted through the upload page.
 pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
+/// A size in bytes as people read it: "256 KB", "64 MB".
+pub fn size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// Why a form body or query string was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// A name or value is not UTF-8 once its `%XX` escapes are decoded.
+    NotUtf8,
+}
+
+/// The name-value pairs of an `application/x-www-form-urlencoded` body or a query string, in
+/// order: `+` is a space and `%XX` a byte, and the bytes of each name and value must be UTF-8.
+/// Unlike the framework's reader, which puts U+FFFD in place of bytes that are not, text that
+/// is not UTF-8 is refused: a name or comment is stored as it was sent, or not at all.
+pub fn parse_urlencoded(input: &[u8]) -> Result<Vec<(String, String)>, Unreadable> {
+    let decode = |part: &[u8]| -> Result<String, Unreadable> {
+        let mut bytes = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            match part[i] {
+                b'+' => bytes.push(b' '),
+                b'%' if i + 2 < part.len() => {
+                    match (hex_digit(part[i + 1]), hex_digit(part[i + 2])) {
+                        (Some(high), Some(low)) => {
+                            bytes.push(high * 16 + low);
+                            i += 2;
+                        }
+                        _ => bytes.push(b'%'),
+                    }
+                }
+                other => bytes.push(other),
+            }
+            i += 1;
+        }
+        String::from_utf8(bytes).map_err(|_| Unreadable::NotUtf8)
+    };
+    input
+        .split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|b| *b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+/// The value of a hexadecimal digit.
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Percent-encodes text for use in a URL query value.
 pub fn url_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -73,6 +138,26 @@ mod tests {
         assert_eq!(safe_next("/\\evil"), "/");
         assert_eq!(safe_next("/\t/evil.example"), "/", "browsers drop the tab");
         assert_eq!(safe_next("/ /evil"), "/");
+    }
+
+    #[test]
+    fn form_bodies_decode_escapes_and_refuse_text_that_is_not_utf8() {
+        let pairs = |s: &str| parse_urlencoded(s.as_bytes());
+        assert_eq!(
+            pairs("a=1+2&b=%C3%A9t%C3%A9&c&=x&&d=%zz%4"),
+            Ok(vec![
+                ("a".into(), "1 2".into()),
+                ("b".into(), "été".into()),
+                ("c".into(), String::new()),
+                (String::new(), "x".into()),
+                ("d".into(), "%zz%4".into()),
+            ])
+        );
+        assert_eq!(pairs("name=%FF%FE"), Err(Unreadable::NotUtf8));
+        assert_eq!(pairs("%C3=x"), Err(Unreadable::NotUtf8));
+        assert_eq!(parse_urlencoded(b"name=\xff"), Err(Unreadable::NotUtf8));
+        assert_eq!(size(256 * 1024), "256 KB");
+        assert_eq!(size(64 * 1024 * 1024), "64 MB");
     }
 
     #[test]

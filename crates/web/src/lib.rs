@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod extract;
 pub mod forms;
 pub mod layout;
 pub mod pages;
@@ -34,7 +35,13 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
     address: SocketAddr,
+    store: DynStore,
 }
+
+/// How long a stopping server waits for the requests in flight before it closes the database
+/// anyway: under the 30 s most service managers (and container runtimes) give a process between
+/// their stop signal and killing it.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Application {
     /// Binds the listener and builds the routes.
@@ -48,7 +55,7 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let state = AppState {
-            app: App::new(store),
+            app: App::new(store.clone()),
             config: Arc::new(config),
             base_url: base_url.into(),
         };
@@ -56,6 +63,7 @@ impl Application {
             listener,
             router: router(state),
             address,
+            store,
         })
     }
 
@@ -69,18 +77,39 @@ impl Application {
         self.address.port()
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then stops cleanly: it accepts no new connection,
+    /// lets the requests in flight finish (for at most [`SHUTDOWN_GRACE`]), and closes the
+    /// database, which first stores and answers every answer handed to it (see
+    /// `MaintenanceStore::close`).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("stopping: no new connections; finishing the requests in flight");
+            let _ = stopping.send(true);
+        };
+        let serving = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        .with_graceful_shutdown(signal)
+        .into_future();
+        let grace = async move {
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            served = serving => served?,
+            () = grace => tracing::warn!(
+                seconds = SHUTDOWN_GRACE.as_secs(),
+                "requests still in flight after the grace period are cut off"
+            ),
+        }
+        self.store.close().await?;
         Ok(())
     }
 }
@@ -112,6 +141,12 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
+        // Reports, people, the audit log, survey forms, API answers: nothing personal is kept
+        // by a browser or a proxy on the way. Only the style sheet says otherwise.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -125,6 +160,7 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(axum::middleware::from_fn(error::shape))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
         .layer(axum::middleware::from_fn_with_state(
             config,

@@ -72,11 +72,6 @@ pub trait Backend: Database {
     /// A FROM item `a` with one row per attribute of the person `p`, in columns `key` and
     /// `value` (text), from the JSON object in `p.attributes`.
     const ATTRIBUTE_ENTRIES: &'static str;
-
-    /// A query answering `on` when the database takes no writes (a standby server, or one set
-    /// to read-only), where the server can say so; where it cannot, the health check looks at
-    /// the database's file.
-    const READ_ONLY: Option<&'static str>;
 }
 
 impl Backend for sqlx::Sqlite {
@@ -116,7 +111,6 @@ impl Backend for sqlx::Sqlite {
     const CHR: &'static str = "char";
     const JSON_ARRAY_ELEMENTS: &'static str = "json_each($1)";
     const ATTRIBUTE_ENTRIES: &'static str = "json_each(p.attributes) AS a";
-    const READ_ONLY: Option<&'static str> = None;
 }
 
 impl Backend for sqlx::Postgres {
@@ -175,5 +169,4 @@ impl Backend for sqlx::Postgres {
     const CHR: &'static str = "chr";
     const JSON_ARRAY_ELEMENTS: &'static str = "jsonb_array_elements($1::jsonb) AS elements(value)";
     const ATTRIBUTE_ENTRIES: &'static str = "jsonb_each_text(p.attributes::jsonb) AS a";
-    const READ_ONLY: Option<&'static str> = Some("SELECT current_setting('transaction_read_only')");
 }

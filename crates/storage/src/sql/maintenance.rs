@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::writable::check_file;
-use crate::{Backup, StoreError, Unwritable};
+use crate::{Backup, StoreError};
 use std::path::Path;
 
 /// What a PostgreSQL database is backed up with instead of `trustloop backup`.
@@ -19,16 +19,21 @@ impl<DB> HealthStore for SqlStore<DB> {
 
     #[tracing::instrument(skip_all)]
     async fn writable(&self) -> StoreResult<()> {
+        // A file that can no longer be opened for writing (its permissions or its file system
+        // changed) is told even while the connections opened before still write to it.
         if let Some(file) = &self.file {
-            return check_file(file);
+            check_file(file)?;
         }
-        if let Some(query) = DB::READ_ONLY {
-            let setting: String = sqlx::query_scalar(query).fetch_one(&self.pool).await?;
-            if setting == "on" {
-                let why = Unwritable::ReadOnly;
-                return Err(StoreError::Unwritable(why, why.explain("the database")));
-            }
-        }
+        // A one-row write and its commit: what a read-only server (a standby) or a full disk
+        // refuses.
+        let place = self.file.as_ref().map_or("the database".to_string(), |f| {
+            format!("the database {}", f.display())
+        });
+        sqlx::query("UPDATE seal_key SET checked_at = $1 WHERE id = 1")
+            .bind(super::seal_key::unix_now())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| crate::writable::explained(e.into(), &place))?;
         Ok(())
     }
 }

@@ -160,7 +160,7 @@ impl<DB> SqlStore<DB> {
 }
 
 /// Seconds since 1970, for the record of when a key was recorded and checked.
-fn unix_now() -> i64 {
+pub(super) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

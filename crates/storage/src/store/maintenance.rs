@@ -12,7 +12,7 @@ pub trait HealthStore: Send + Sync {
     async fn health(&self) -> StoreResult<()>;
     /// Answers when the database can be written to; otherwise
     /// [`StoreError::Unwritable`](crate::StoreError::Unwritable) saying why (a read-only file,
-    /// file system or server). Writes nothing.
+    /// file system or server, or a full disk). Writes and commits one small row.
     async fn writable(&self) -> StoreResult<()>;
 }
 

@@ -4,12 +4,12 @@ use crate::access::{Access, RouteSpec, SCOPES};
 use crate::auth::{FormPost, SignedIn};
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::extract::{Fields, Id};
 use crate::forms::field;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -127,7 +127,7 @@ async fn create_token(State(state): State<AppState>, post: FormPost) -> AppResul
 #[tracing::instrument(skip_all, fields(token = id))]
 async fn revoke_token(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Redirect> {
     let user = post.signed_in.user.id;
@@ -179,7 +179,7 @@ async fn set_password(
     State(state): State<AppState>,
     address: ClientAddress,
     Path(token): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Fields(fields): Fields,
 ) -> AppResult<Response> {
     let (password, confirm) = (field(&fields, "password"), field(&fields, "confirm"));
     match accounts::set_password(&state.app, &address.0, &token, password, confirm).await? {

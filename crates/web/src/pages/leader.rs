@@ -9,11 +9,12 @@ use super::survey::{accept_answers, survey_page, unavailable};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
+use crate::extract::Id;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::campaigns;
@@ -164,7 +165,7 @@ async fn home_page(
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn nominate(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let me = my_person(&post.signed_in)?;
@@ -184,7 +185,7 @@ async fn nominate(
 #[tracing::instrument(skip_all, fields(invitation = id))]
 async fn withdraw(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let me = my_person(&post.signed_in)?;
@@ -206,7 +207,7 @@ async fn withdraw(
 async fn self_survey(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<Response> {
     let me = my_person(&signed_in)?;
     let campaign = my_campaign(&state, me, id).await?;
@@ -234,7 +235,7 @@ async fn self_survey(
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn submit_self(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     FormPost {
         signed_in, fields, ..
     }: FormPost,
@@ -262,7 +263,7 @@ async fn submit_self(
 async fn my_report(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ReportPage> {
     let me = my_person(&signed_in)?;
     let campaign = my_campaign(&state, me, id).await?;

@@ -5,13 +5,14 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
+use crate::extract::Id;
 use crate::forms::{field, id_field};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::views::utc_time;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::raters::{self, RaterDraft, RaterText};
@@ -267,7 +268,7 @@ async fn approvals(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
 #[tracing::instrument(skip_all, fields(invitation = id, approve = APPROVE))]
 async fn decide<const APPROVE: bool>(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let invitation = InvitationId(id);

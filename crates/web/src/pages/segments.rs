@@ -6,12 +6,13 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::extract::{Id, QueryPairs};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::views::heat_cell;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use trustloop_app::segments::{self, Outcome};
@@ -124,8 +125,8 @@ async fn segments_page(
     State(state): State<AppState>,
     address: ClientAddress,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
-    Query(params): Query<Vec<(String, String)>>,
+    Id(id): Id,
+    QueryPairs(params): QueryPairs,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
     let campaign = state.app.store.campaign(CampaignId(id)).await?;

@@ -4,16 +4,15 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::{self, FormPost};
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
+use crate::extract::{Fields, QueryPairs};
 use crate::forms::{field, safe_next};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use trustloop_app::accounts::{self, SignIn, SignInAttempt};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
@@ -32,11 +31,6 @@ struct SignInPage {
     next: String,
     email: String,
     error: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct NextQuery {
-    next: Option<String>,
 }
 
 /// The cookie that pairs the sign-in form with the browser that loaded it (login CSRF).
@@ -75,8 +69,8 @@ fn sign_in_form(
         .into_response()
 }
 
-async fn sign_in_page(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
-    let next = safe_next(q.next.as_deref().unwrap_or("/")).to_string();
+async fn sign_in_page(State(state): State<AppState>, query: QueryPairs) -> Response {
+    let next = safe_next(query.get("next").unwrap_or("/")).to_string();
     sign_in_form(&state, StatusCode::OK, next, String::new(), None)
 }
 
@@ -85,7 +79,7 @@ async fn sign_in(
     State(state): State<AppState>,
     address: ClientAddress,
     headers: axum::http::HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Fields(fields): Fields,
 ) -> AppResult<Response> {
     let next = safe_next(field(&fields, "next")).to_string();
     let typed_email = field(&fields, "email").to_string();

@@ -3,11 +3,11 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::hash_token;
 use crate::error::{AppError, AppResult};
+use crate::extract::Fields;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -332,7 +332,7 @@ pub async fn accept_answers(
 async fn submit_survey(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Fields(fields): Fields,
 ) -> AppResult<Response> {
     if !well_formed(&token) {
         return Ok(invalid_link());

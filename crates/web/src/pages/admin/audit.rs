@@ -2,21 +2,16 @@
 
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::extract::QueryPairs;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
-use serde::Deserialize;
+use axum::extract::State;
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     vec![RouteSpec::new("/admin/audit", Access::Admin).get(audit_log)]
-}
-
-#[derive(Deserialize)]
-struct AuditParams {
-    before: Option<i64>,
 }
 
 /// One audit event as shown.
@@ -44,14 +39,19 @@ const AUDIT_PAGE: u32 = 100;
 async fn audit_log(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(params): Query<AuditParams>,
+    query: QueryPairs,
 ) -> AppResult<AuditPage> {
     signed_in.require_admin()?;
-    let events = state
-        .app
-        .store
-        .audit_events(AUDIT_PAGE, params.before)
-        .await?;
+    let before = match query.get("before") {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<i64>().ok().filter(|id| *id >= 1).ok_or_else(|| {
+            let shown: String = text.chars().take(40).collect();
+            AppError::BadRequest(format!(
+                "{shown:?} is not a place in the audit log: follow the \"Older events\" link instead."
+            ))
+        })?),
+    };
+    let events = state.app.store.audit_events(AUDIT_PAGE, before).await?;
     let older = (events.len() == AUDIT_PAGE as usize)
         .then(|| events.last().map(|(id, _)| *id))
         .flatten();

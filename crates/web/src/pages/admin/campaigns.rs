@@ -5,13 +5,14 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
+use crate::extract::Id;
 use crate::forms::field;
 use crate::layout::Chrome;
 use crate::pages::raters::{NOMINATED_CHOICES, NominationRow, RaterForm, refusal};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
@@ -224,7 +225,7 @@ pub(super) async fn campaign_page(
 async fn campaign(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
     campaign_page(&state, &signed_in, CampaignId(id), None).await
@@ -238,7 +239,7 @@ pub(super) fn back_to(id: CampaignId, anchor: &str) -> Redirect {
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn add_leader(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Redirect> {
     post.signed_in.require_admin()?;
@@ -252,7 +253,7 @@ async fn add_leader(
 #[tracing::instrument(skip_all, fields(campaign = id, open = OPEN))]
 async fn change_status<const OPEN: bool>(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     post.signed_in.require_admin()?;

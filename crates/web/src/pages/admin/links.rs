@@ -5,12 +5,13 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::FormPost;
 use crate::error::AppResult;
+use crate::extract::Id;
 use crate::forms::field;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use trustloop_app::campaigns;
@@ -65,7 +66,7 @@ pub fn csv_cell(text: &str) -> String {
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn issue_links(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let FormPost {

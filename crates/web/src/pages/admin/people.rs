@@ -4,14 +4,14 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
+use crate::extract::{Id, QueryPairs};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use tracing::Instrument;
 use trustloop_app::imports;
 use trustloop_storage::{ImportJob, ImportStatus, PeopleQuery, Person};
@@ -31,12 +31,6 @@ pub(super) fn routes() -> Vec<RouteSpec> {
 /// The page size of the people list.
 const PEOPLE_PAGE: u64 = 50;
 
-#[derive(Deserialize)]
-struct PeopleParams {
-    q: Option<String>,
-    page: Option<u64>,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/people.html")]
 struct PeoplePage {
@@ -51,20 +45,26 @@ struct PeoplePage {
 async fn people(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(params): Query<PeopleParams>,
+    query: QueryPairs,
 ) -> AppResult<PeoplePage> {
     signed_in.require_admin()?;
-    let q = params.q.unwrap_or_default().trim().to_string();
-    let page = params.page.unwrap_or(1).max(1);
+    let q = query.get("q").unwrap_or_default().trim().to_string();
+    let page = query.page("page")?;
+    let offset = (page - 1)
+        .checked_mul(PEOPLE_PAGE)
+        .ok_or_else(|| no_page(page))?;
     let (people, total) = state
         .app
         .store
         .people(&PeopleQuery {
             search: (!q.is_empty()).then(|| q.clone()),
-            offset: (page - 1) * PEOPLE_PAGE,
+            offset,
             limit: PEOPLE_PAGE,
         })
         .await?;
+    if page > 1 && offset >= total {
+        return Err(no_page(page));
+    }
     Ok(PeoplePage {
         chrome: signed_in.chrome(),
         people,
@@ -73,6 +73,13 @@ async fn people(
         page,
         pages: total.div_ceil(PEOPLE_PAGE).max(1),
     })
+}
+
+/// A page of the list past its end.
+fn no_page(page: u64) -> AppError {
+    AppError::BadRequest(format!(
+        "The list has no page {page}: go back to the first page."
+    ))
 }
 
 #[derive(Template, WebTemplate)]
@@ -157,7 +164,7 @@ struct ImportStatusPage {
 async fn import_status(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ImportStatusPage> {
     signed_in.require_admin()?;
     let job = state.app.store.import_job(id).await?;

@@ -6,9 +6,10 @@ use super::campaigns::{Refused, back_to, campaign_page};
 use crate::access::{Access, RouteSpec};
 use crate::auth::FormPost;
 use crate::error::AppResult;
+use crate::extract::Id;
 use crate::pages::raters::{RaterForm, decide_typed, nominate_typed};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use trustloop_storage::{CampaignId, InvitationId, PersonId};
 
@@ -26,7 +27,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn nominate(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     post.signed_in.require_admin()?;
@@ -51,7 +52,7 @@ async fn nominate(
 #[tracing::instrument(skip_all, fields(invitation = id, approve = APPROVE))]
 async fn decide<const APPROVE: bool>(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     post.signed_in.require_admin()?;

@@ -4,12 +4,13 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::extract::Id;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::views::heat_cell;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use trustloop_app::campaigns::{self, MeasurementQuality};
 use trustloop_app::heatmap;
 use trustloop_domain::privacy::disclosure::Suppression;
@@ -54,7 +55,7 @@ struct QualityPage {
 async fn quality(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<QualityPage> {
     signed_in.require_admin()?;
     let MeasurementQuality {
@@ -151,7 +152,7 @@ async fn team_heatmap(
     State(state): State<AppState>,
     address: ClientAddress,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<TeamsPage> {
     signed_in.require_admin()?;
     let actor = address.actor(&signed_in.user.email);
