@@ -7,7 +7,7 @@ pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// A size in bytes as people read it: "256 KB", "64 MB".
 pub fn size(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MB", bytes / (1024 * 1024))
     } else {
         format!("{} KB", bytes.div_ceil(1024))
