@@ -75,6 +75,13 @@ pub struct NewAccount {
 /// it in the audit log. Returns the account and whether it was linked to a person.
 #[tracing::instrument(skip_all, fields(role = account.role.slug()))]
 pub async fn create_user(app: &App, actor: &Actor, account: NewAccount) -> Result<(UserId, bool)> {
+    let name = trustloop_domain::text::clean_name(&account.name)
+        .map_err(|e| crate::Error::Invalid(format!("The name {e}.")))?
+        .trim()
+        .to_string();
+    if name.is_empty() {
+        return Err(crate::Error::Invalid("Give the account a name.".into()));
+    }
     let password_hash = match account.password {
         Some(password) => {
             check_password(&password, &password).map_err(crate::Error::Invalid)?;
@@ -87,7 +94,7 @@ pub async fn create_user(app: &App, actor: &Actor, account: NewAccount) -> Resul
         .store
         .create_user(&NewUser {
             email: account.email.clone(),
-            display_name: account.name,
+            display_name: name,
             role: account.role,
             person_id: person.as_ref().map(|p| p.id),
             password_hash,
@@ -203,17 +210,26 @@ pub async fn start_session(app: &App, user: UserId) -> Result<String> {
     Ok(token)
 }
 
-/// Failed sign-ins allowed per account within [`THROTTLE_WINDOW`] before it is locked for the
-/// rest of the window.
-pub const MAX_ACCOUNT_FAILURES: u32 = 5;
-/// Failed sign-ins allowed per network address within [`THROTTLE_WINDOW`].
-pub const MAX_ADDRESS_FAILURES: u32 = 30;
+/// Failed sign-ins allowed for one account (an email, whether or not it has an account) from
+/// one network within [`THROTTLE_WINDOW`]; after them that account is not checked from that
+/// network for the rest of the window. Its owner still signs in from anywhere else, and every
+/// other account from the same network.
+pub const MAX_PAIR_FAILURES: u32 = 5;
+/// Failed sign-ins with emails that have no account allowed from one network within
+/// [`THROTTLE_WINDOW`]; after them such sign-ins are refused without checking a password (they
+/// could never succeed; this saves the work of checking). Accounts that exist are never held
+/// back by what others did from the same network: one office behind one address is many people.
+pub const MAX_UNKNOWN_FAILURES: u32 = 100;
 /// The throttling window in seconds.
 pub const THROTTLE_WINDOW: i64 = 15 * 60;
 
 /// A hash to verify against when the account does not exist, so that a wrong email takes as long
 /// as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Wn6U3p3ZbnJd1gZ9z8sKq5XJQ8bA9L5b2G8Gx1qfHo";
+
+/// How long the last password check took, in microseconds: a sign-in refused without a check
+/// waits as long, so that its answer does not come sooner than a check's would.
+static LAST_CHECK_MICROS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Someone signing in.
 pub struct SignInAttempt<'a> {
@@ -229,7 +245,7 @@ pub struct SignInAttempt<'a> {
 
 /// What became of a sign-in.
 pub enum SignIn {
-    /// Too many failures for the account or the address lately; nothing was checked.
+    /// Too many failures for this account from this network lately; nothing was checked.
     Throttled,
     /// The email and password do not match an account.
     Refused,
@@ -242,19 +258,34 @@ pub enum SignIn {
     },
 }
 
-/// Checks a sign-in against the account's password, unless the account or the address failed
-/// too often lately; starts a session when it matches. Every outcome is recorded in the audit
-/// log.
+/// The network a throttle counts an address under: the address itself for IPv4, its /64 for
+/// IPv6 (one household or office is given a /64 and may use any address in it).
+pub fn network_of(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            let network = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{network}/64")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_canonical().to_string(),
+        _ => address.to_string(),
+    }
+}
+
+/// Checks a sign-in against the account's password and starts a session when it matches. The
+/// throttle counts failures per account and network ([`MAX_PAIR_FAILURES`]), and, for emails
+/// without an account, per network ([`MAX_UNKNOWN_FAILURES`]); a correct password of an
+/// account that exists is never refused because of what others did from its network. Every
+/// outcome is recorded in the audit log.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(app: &App, attempt: SignInAttempt<'_>) -> Result<SignIn> {
     let typed = Actor::new(attempt.email, attempt.address);
     let now = crate::now();
     let since = now - THROTTLE_WINDOW;
-    let account_key = format!("account:{}", attempt.email.to_lowercase());
-    let address_key = format!("address:{}", attempt.address);
-    if app.store.sign_in_failures(&account_key, since).await? >= MAX_ACCOUNT_FAILURES
-        || app.store.sign_in_failures(&address_key, since).await? >= MAX_ADDRESS_FAILURES
-    {
+    let network = network_of(attempt.address);
+    let pair_key = format!("pair:{}|{network}", attempt.email.trim().to_lowercase());
+    let unknown_key = format!("unknown:{network}");
+    if app.store.sign_in_failures(&pair_key, since).await? >= MAX_PAIR_FAILURES {
         app.audit(&typed, "sign_in_throttled", "", "").await?;
         return Ok(SignIn::Throttled);
     }
@@ -262,19 +293,33 @@ pub async fn sign_in(app: &App, attempt: SignInAttempt<'_>) -> Result<SignIn> {
         Ok(email) => app.store.user_by_email(&email).await?,
         Err(_) => None,
     };
+    if user.is_none()
+        && app.store.sign_in_failures(&unknown_key, since).await? >= MAX_UNKNOWN_FAILURES
+    {
+        // Answered as a wrong password is, after as long: the answer says nothing about
+        // whether the account exists.
+        let waited = LAST_CHECK_MICROS.load(std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(std::time::Duration::from_micros(waited)).await;
+        app.audit(&typed, "sign_in_throttled", "", "unknown account")
+            .await?;
+        return Ok(SignIn::Refused);
+    }
     let hash = user
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let started = std::time::Instant::now();
     let valid = verify_password(attempt.password, hash).await;
+    LAST_CHECK_MICROS.store(
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     match user {
         Some(user) if valid && user.password_hash.is_some() => {
             if let Some(old) = &attempt.replaced_session {
                 app.store.delete_session(old).await?;
             }
-            app.store
-                .clear_sign_in_failures(&account_key, since)
-                .await?;
+            app.store.clear_sign_in_failures(&pair_key, since).await?;
             let session = start_session(app, user.id).await?;
             app.audit(
                 &Actor::new(user.email.clone(), attempt.address),
@@ -288,10 +333,12 @@ pub async fn sign_in(app: &App, attempt: SignInAttempt<'_>) -> Result<SignIn> {
                 session,
             })
         }
-        _ => {
-            app.store
-                .record_sign_in_failure(&[account_key, address_key], now)
-                .await?;
+        user => {
+            let mut keys = vec![pair_key];
+            if user.is_none() {
+                keys.push(unknown_key);
+            }
+            app.store.record_sign_in_failure(&keys, now).await?;
             app.audit(&typed, "sign_in_failed", "", "").await?;
             Ok(SignIn::Refused)
         }
@@ -350,6 +397,15 @@ mod tests {
         assert!(check_password("a long enough password", "a long enough passw0rd").is_err());
         assert!(check_password("a long enough password", "a long enough password").is_ok());
         assert!(check_password(&"x".repeat(201), &"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn ipv6_addresses_are_throttled_by_their_64_and_ipv4_by_themselves() {
+        assert_eq!(network_of("203.0.113.9"), "203.0.113.9");
+        assert_eq!(network_of("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("2001:db8:1:2:bbbb::7"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(network_of(""), "");
     }
 
     #[tokio::test]

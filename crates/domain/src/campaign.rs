@@ -53,7 +53,8 @@ pub struct CampaignName(String);
 impl CampaignName {
     /// Checks a name typed by an admin.
     pub fn parse(text: &str) -> Result<CampaignName, String> {
-        let text = text.trim();
+        let cleaned = crate::text::clean_name(text).map_err(|e| format!("The name {e}."))?;
+        let text = cleaned.trim();
         if text.is_empty() {
             return Err("Give the campaign a name.".into());
         }

@@ -19,3 +19,4 @@ pub mod report;
 pub mod scoring;
 pub mod segments;
 pub mod stats;
+pub mod text;

@@ -16,6 +16,8 @@ pub const MAX_IMPORT_ROWS: usize = 500_000;
 pub const MAX_TEXT_CHARS: usize = 200;
 /// The most problems reported for one file; the rest are counted.
 pub const MAX_REPORTED_PROBLEMS: usize = 200;
+/// The most columns a people file may have: the four required and up to 46 attributes.
+pub const MAX_COLUMNS: usize = 50;
 
 /// A validated, normalised (lowercase, trimmed) email address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -69,9 +71,11 @@ impl fmt::Display for Email {
 }
 
 /// Checks a person's or team's display text: trimmed, not empty, not too long, no control
-/// characters.
+/// characters, none that changes the direction of text, and invisible ones removed
+/// ([`crate::text::clean_name`]).
 pub fn parse_text(what: &str, text: &str) -> Result<String, String> {
-    let text = text.trim();
+    let cleaned = crate::text::clean_name(text).map_err(|e| format!("the {what} {e}"))?;
+    let text = cleaned.trim();
     if text.is_empty() {
         return Err(format!("the {what} is empty"));
     }
@@ -180,6 +184,12 @@ pub fn parse_people_csv(
     // Line numbers come from byte offsets, counting CRLF, LF and lone CR endings alike, as a
     // spreadsheet or text editor shows them.
     let lines = LineIndex::new(&bytes);
+    if let Some(problem) = unreadable_file(&bytes, &lines) {
+        return Err(ImportRefused {
+            problems: vec![problem],
+            total: 1,
+        });
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -205,6 +215,19 @@ pub fn parse_people_csv(
                 .replace([' ', '-'], "_")
         })
         .collect();
+    if names.len() > MAX_COLUMNS {
+        return Err(ImportRefused {
+            problems: vec![RowProblem {
+                line: 1,
+                message: format!(
+                    "the header has {} columns; a file may have at most {MAX_COLUMNS} (name, email, manager_email, team and up to {} attributes such as location)",
+                    names.len(),
+                    MAX_COLUMNS - REQUIRED.len()
+                ),
+            }],
+            total: 1,
+        });
+    }
     let mut column = HashMap::new();
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
@@ -377,6 +400,56 @@ pub fn parse_people_csv(
     }
 }
 
+/// What makes a whole file unreadable, said so that its owner can fix it: an empty file, text
+/// that is not UTF-8 (a spreadsheet's own encoding), or a quote that opens a cell and is never
+/// closed (the rest of the file would be read as that one cell).
+fn unreadable_file(bytes: &[u8], lines: &LineIndex<'_>) -> Option<RowProblem> {
+    let problem = |line, message: &str| {
+        Some(RowProblem {
+            line,
+            message: message.to_string(),
+        })
+    };
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return problem(
+            1,
+            "the file is empty: it needs a header line (name,email,manager_email,team) and a line per person",
+        );
+    }
+    let start = bytes.len() - text.len();
+    // A spreadsheet's own encodings (Windows-1252, UTF-16 with its byte-order mark) are not
+    // UTF-8 from their first accented letter or their first byte.
+    if let Err(e) = std::str::from_utf8(text) {
+        return problem(
+            lines.line_of((start + e.valid_up_to()) as u64),
+            "the file is not UTF-8 text: save it as UTF-8 (in Excel, \"CSV UTF-8 (Comma delimited)\"; in LibreOffice, character set \"Unicode (UTF-8)\") and upload it again",
+        );
+    }
+    // Quotes open a cell only at its start; inside one, "" is a quote and " closes it.
+    let mut opened_at = None;
+    let mut at_cell_start = true;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        match opened_at {
+            Some(_) if b == b'"' && text.get(i + 1) == Some(&b'"') => i += 1,
+            Some(_) if b == b'"' => opened_at = None,
+            Some(_) => {}
+            None if b == b'"' && at_cell_start => opened_at = Some(i),
+            None => {}
+        }
+        at_cell_start = opened_at.is_none() && matches!(b, b',' | b'\n' | b'\r');
+        i += 1;
+    }
+    opened_at.and_then(|at| {
+        problem(
+            lines.line_of((start + at) as u64),
+            "a quote (\") opens a cell on this line and is never closed, so the rest of the file would be read as that one cell: close the quote, or remove it",
+        )
+    })
+}
+
 /// The byte offsets where lines start, to turn a byte position into a line number.
 struct LineIndex<'a> {
     bytes: &'a [u8],
@@ -502,6 +575,67 @@ mod tests {
         assert_eq!(lines, vec![3, 4, 5, 6, 7], "{refused}");
         assert!(refused.problems[2].message.contains("already on line 2"));
         assert!(refused.problems[3].message.contains("ghost@example.org"));
+    }
+
+    #[test]
+    fn unreadable_files_are_refused_saying_what_to_do() {
+        let refused = |bytes: &[u8]| {
+            let e = parse_people_csv(bytes, |_| false, |_| {}).expect_err("refused");
+            assert_eq!(e.total, 1, "{e}");
+            e.problems[0].clone()
+        };
+        for empty in [&b""[..], b"\xEF\xBB\xBF", b"\n\r\n  \n"] {
+            assert!(refused(empty).message.starts_with("the file is empty"));
+        }
+        let latin1 =
+            b"name,email,manager_email,team\nA,a@example.org,,T\nJos\xE9,j@example.org,,T\n";
+        let problem = refused(latin1);
+        assert_eq!(problem.line, 3);
+        assert!(
+            problem.message.contains("save it as UTF-8"),
+            "{}",
+            problem.message
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("name,email".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert!(refused(&utf16).message.contains("save it as UTF-8"));
+        let unclosed = "name,email,manager_email,team\nA,a@example.org,,T\n\"B,b@example.org,,T\nC,c@example.org,,T\n";
+        let problem = refused(unclosed.as_bytes());
+        assert_eq!(problem.line, 3);
+        assert!(
+            problem.message.contains("never closed"),
+            "{}",
+            problem.message
+        );
+        let quoted = "name,email,manager_email,team\n\"Lee, \"\"Jr\"\"\",l@example.org,,\"T\"\n";
+        assert!(parse_people_csv(quoted.as_bytes(), |_| false, |_| {}).is_ok());
+        let wide = format!(
+            "name,email,manager_email,team,{}\n",
+            (0..47)
+                .map(|i| format!("a{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let problem = refused(wide.as_bytes());
+        assert!(
+            problem.message.contains("at most 50"),
+            "{}",
+            problem.message
+        );
+    }
+
+    #[test]
+    fn names_that_change_the_direction_of_text_are_refused_and_invisible_characters_removed() {
+        let text = "name,email,manager_email,team\nAnn\u{202E}gnp.exe,a@example.org,,T\nBo\u{200B}b,b@example.org,,Te\u{FEFF}am\n";
+        let refused = parse_people_csv(text.as_bytes(), |_| false, |_| {}).expect_err("refused");
+        assert_eq!(refused.problems[0].line, 2);
+        assert!(refused.problems[0].message.contains("U+202E"), "{refused}");
+        let fine = "name,email,manager_email,team\nBo\u{200B}b,b@example.org,,Te\u{FEFF}am\n";
+        let file = parse_people_csv(fine.as_bytes(), |_| false, |_| {}).expect("clean");
+        assert_eq!(file.rows[0].name, "Bob");
+        assert_eq!(file.rows[0].team.as_deref(), Some("Team"));
     }
 
     #[test]

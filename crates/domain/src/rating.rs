@@ -79,23 +79,36 @@ pub const CANT_SAY_VALUE: &str = "cant_say";
 
 impl SurveyAnswers {
     /// Validates submitted form fields against `instrument`: every item needs a point on the scale
-    /// or "can't say"; comments are optional and limited in length. Unknown fields are ignored so
-    /// that form extras (such as a CSRF token) pass through. Returns every problem at once.
+    /// or "can't say", written exactly as the form writes it ("3", never "+3", "03" or "3 ");
+    /// comments are optional and limited in length; no item or comment may be sent twice.
+    /// Unknown fields are ignored so that form extras (such as a CSRF token) pass through.
+    /// Returns every problem at once.
     pub fn parse(
         instrument: &Instrument,
         fields: &[(String, String)],
     ) -> Result<SurveyAnswers, Vec<FieldError>> {
-        let value_of = |name: &str| {
+        let values_of = |name: &str| -> Vec<&str> {
             fields
                 .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.trim())
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        let sent_twice = |code: &str| FieldError {
+            code: code.to_string(),
+            message: "This answer was sent more than once; send the form once, from its page."
+                .into(),
         };
         let mut errors = Vec::new();
         let mut ratings = BTreeMap::new();
         for item in &instrument.items {
-            match value_of(&item_field(&item.code)) {
+            let field = item_field(&item.code);
+            let values = values_of(&field);
+            if values.len() > 1 {
+                errors.push(sent_twice(&item.code));
+                continue;
+            }
+            match values.first().copied() {
                 None | Some("") => errors.push(FieldError {
                     code: item.code.clone(),
                     message: format!(
@@ -106,11 +119,13 @@ impl SurveyAnswers {
                 Some(CANT_SAY_VALUE) => {
                     ratings.insert(item.code.clone(), Rating::CantSay);
                 }
-                Some(v) => match v.parse::<u8>() {
-                    Ok(p) if (instrument.scale.min..=instrument.scale.max).contains(&p) => {
+                Some(v) => match (instrument.scale.min..=instrument.scale.max)
+                    .find(|p| p.to_string() == v)
+                {
+                    Some(p) => {
                         ratings.insert(item.code.clone(), Rating::Score(p));
                     }
-                    _ => errors.push(FieldError {
+                    None => errors.push(FieldError {
                         code: item.code.clone(),
                         message: format!(
                             "\"{}\" is not an answer on this scale: choose {} to {}, or \"{}\".",
@@ -125,7 +140,13 @@ impl SurveyAnswers {
         }
         let mut comments = BTreeMap::new();
         for q in &instrument.open_questions {
-            let Some(text) = value_of(&comment_field(&q.code)) else {
+            let field = comment_field(&q.code);
+            let values = values_of(&field);
+            if values.len() > 1 {
+                errors.push(sent_twice(&q.code));
+                continue;
+            }
+            let Some(text) = values.first().map(|v| v.trim()) else {
                 continue;
             };
             let length = text.chars().count();
@@ -200,11 +221,28 @@ mod tests {
             .collect()
     }
 
+    /// `form` with item `code` answered `value` instead.
+    fn answering(
+        mut form: Vec<(String, String)>,
+        code: &str,
+        value: &str,
+    ) -> Vec<(String, String)> {
+        for (name, v) in &mut form {
+            if *name == item_field(code) {
+                *v = value.to_string();
+            }
+        }
+        form
+    }
+
     #[test]
     fn a_complete_form_parses_with_trimmed_comments() {
         let instrument = Instrument::current();
-        let mut form = complete_form(&instrument, "4");
-        form.push((item_field("rel_rapport"), CANT_SAY_VALUE.into()));
+        let mut form = answering(
+            complete_form(&instrument, "4"),
+            "rel_rapport",
+            CANT_SAY_VALUE,
+        );
         form.push((comment_field("start"), "  Share the plan earlier.  ".into()));
         form.push((comment_field("stop"), "   ".into()));
         form.push(("csrf".into(), "ignored".into()));
@@ -221,12 +259,33 @@ mod tests {
         let instrument = Instrument::current();
         let mut form = complete_form(&instrument, "3");
         form.retain(|(k, _)| k != "item_jud_values");
-        form.push((item_field("con_integrity"), "6".into()));
-        form.push((item_field("rel_conflict"), "<b>".into()));
+        let form = answering(answering(form, "con_integrity", "6"), "rel_conflict", "<b>");
         let errors = SurveyAnswers::parse(&instrument, &form).expect_err("invalid");
         let codes: Vec<_> = errors.iter().map(|e| e.code.as_str()).collect();
         assert_eq!(codes, vec!["rel_conflict", "jud_values", "con_integrity"]);
         assert!(errors[2].message.contains("\"6\" is not an answer"));
+    }
+
+    #[test]
+    fn ratings_are_taken_only_as_the_form_writes_them_and_once() {
+        let instrument = Instrument::current();
+        for odd in ["+3", "03", "3 ", " 3", "3.0", "٣"] {
+            let form = complete_form(&instrument, odd);
+            let errors = SurveyAnswers::parse(&instrument, &form).expect_err(odd);
+            assert_eq!(errors.len(), instrument.items.len(), "{odd}");
+            assert!(errors[0].message.contains("is not an answer"), "{odd}");
+        }
+        let mut twice = complete_form(&instrument, "3");
+        twice.push((item_field(&instrument.items[0].code), "3".into()));
+        let errors = SurveyAnswers::parse(&instrument, &twice).expect_err("sent twice");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, instrument.items[0].code);
+        assert!(errors[0].message.contains("more than once"));
+        let mut comments = complete_form(&instrument, "3");
+        comments.push((comment_field("start"), "one".into()));
+        comments.push((comment_field("start"), "two".into()));
+        let errors = SurveyAnswers::parse(&instrument, &comments).expect_err("sent twice");
+        assert_eq!(errors[0].code, "start");
     }
 
     #[test]

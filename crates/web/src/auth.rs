@@ -83,6 +83,41 @@ impl SignedIn {
     }
 }
 
+/// How long a sign-in form's token works, in seconds.
+pub const LOGIN_TOKEN_SECONDS: i64 = 3600;
+
+/// What the seal key signs a sign-in form's token for.
+const LOGIN_PURPOSE: &str = "sign-in form v1";
+
+/// A new token for a sign-in form: `EXPIRY.NONCE.MAC`, where the MAC is made with a key derived
+/// from the seal key ([`trustloop_storage::MaintenanceStore::sign`]). The form carries it and so
+/// does a cookie: a form is taken only from the browser that loaded it (the cookie) and with a
+/// token this server or another of the same database made (the MAC), so a token and cookie
+/// chosen by someone else (planted through a sibling site) do not pass.
+pub fn login_token(state: &AppState) -> String {
+    let unsigned = format!("{}.{}", now() + LOGIN_TOKEN_SECONDS, random_token());
+    let mac = state.app.store.sign(LOGIN_PURPOSE, unsigned.as_bytes());
+    format!("{unsigned}.{}", hex_of(&mac))
+}
+
+/// Whether `token` is a sign-in form's token made by [`login_token`] that has not expired.
+pub fn login_token_valid(state: &AppState, token: &str) -> bool {
+    let Some((unsigned, mac)) = token.rsplit_once('.') else {
+        return false;
+    };
+    let unexpired = unsigned
+        .split_once('.')
+        .and_then(|(expiry, _)| expiry.parse::<i64>().ok())
+        .is_some_and(|expiry| expiry >= now());
+    let expected = hex_of(&state.app.store.sign(LOGIN_PURPOSE, unsigned.as_bytes()));
+    unexpired && constant_time_eq(mac.as_bytes(), expected.as_bytes())
+}
+
+/// Bytes as lower-case hexadecimal digits.
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

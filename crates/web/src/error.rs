@@ -34,14 +34,10 @@ pub enum AppError {
     /// Nothing here, or nothing this user may know exists.
     #[error("{0} was not found")]
     NotFound(&'static str),
-    /// The address does not answer the request's method; `allowed` lists those it answers.
-    #[error("this address does not answer {method}; it answers {allowed}")]
-    MethodNotAllowed {
-        /// The method asked for.
-        method: String,
-        /// The methods it answers, as the `Allow` header lists them.
-        allowed: String,
-    },
+    /// The address does not answer the request's method (the framework adds the `Allow`
+    /// header that lists those it answers).
+    #[error("this address does not answer {0}: the Allow header lists the methods it answers")]
+    MethodNotAllowed(String),
     /// The request clashes with the current state; the message says why.
     #[error("{0}")]
     Conflict(String),
@@ -133,7 +129,7 @@ impl AppError {
             AppError::SignInRequired { .. } | AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PrivacyRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -164,19 +160,12 @@ impl AppError {
         }
     }
 
-    /// Headers the error's status calls for: `Allow` with a 405, `Retry-After` with a 503.
+    /// Headers the error's status calls for: `Retry-After` with a 503.
     fn headers(&self, response: &mut Response) {
-        let headers = response.headers_mut();
-        match self {
-            AppError::MethodNotAllowed { allowed, .. } => {
-                if let Ok(value) = HeaderValue::from_str(allowed) {
-                    headers.insert(header::ALLOW, value);
-                }
-            }
-            AppError::Unavailable(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-            }
-            _ => {}
+        if let AppError::Unavailable(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
     }
 
@@ -233,7 +222,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(_) | AppError::TooLarge(_) | AppError::Unauthorized(_) => {
                 ("That did not work", self.to_string())
             }
-            AppError::MethodNotAllowed { .. } => ("That did not work", capitalised(&self.to_string())),
+            AppError::MethodNotAllowed(_) => ("That did not work", capitalised(&self.to_string())),
             AppError::Conflict(_) | AppError::PrivacyRefused(_) => {
                 ("That could not be done", self.to_string())
             }
@@ -290,15 +279,7 @@ pub async fn shape(request: Request, next: Next) -> Response {
         return response;
     }
     let error = match status {
-        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed {
-            method: method.to_string(),
-            allowed: response
-                .headers()
-                .get(header::ALLOW)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string(),
-        },
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed(method.to_string()),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(format!(
             "The request is larger than this address takes (at most {} for a form).",
             crate::forms::size(crate::forms::MAX_FORM_BYTES)

@@ -104,8 +104,13 @@ async fn create_token(State(state): State<AppState>, post: FormPost) -> AppResul
         .filter(|(k, _)| k == "scope")
         .map(|(_, v)| v.clone())
         .collect();
-    let name = field(&fields, "name");
-    let problem = if name.is_empty() || name.chars().count() > 100 {
+    let name = trustloop_domain::text::clean_name(field(&fields, "name"));
+    let name = name.as_deref().map(str::trim);
+    let problem = if name.is_err() {
+        Some(
+            "The name contains a character that changes the direction of the text; type it again without it.",
+        )
+    } else if name.is_ok_and(|n| n.is_empty() || n.chars().count() > 100) {
         Some("Give the token a name of up to 100 characters, such as the tool that will use it.")
     } else if scopes.is_empty() {
         Some("Choose at least one thing the token may do.")
@@ -118,6 +123,7 @@ async fn create_token(State(state): State<AppState>, post: FormPost) -> AppResul
         let page = account_page(&state, &signed_in, None, Some(problem.into())).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    let name = name.unwrap_or_default();
     let token =
         accounts::create_api_token(&state.app, &actor, signed_in.user.id, name, scopes).await?;
     let page = account_page(&state, &signed_in, Some(token), None).await?;

@@ -44,14 +44,15 @@ fn sign_in_form(
     email: String,
     error: Option<String>,
 ) -> Response {
-    let token = auth::random_token();
+    let token = auth::login_token(state);
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     let cookie = format!(
-        "{LOGIN_COOKIE}={token}; Path=/sign-in; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+        "{LOGIN_COOKIE}={token}; Path=/sign-in; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        auth::LOGIN_TOKEN_SECONDS
     );
     (
         status,
@@ -83,14 +84,16 @@ async fn sign_in(
 ) -> AppResult<Response> {
     let next = safe_next(field(&fields, "next")).to_string();
     let typed_email = field(&fields, "email").to_string();
-    // The form must come from a sign-in page this browser loaded (login CSRF).
+    // The form must come from a sign-in page this browser loaded (the cookie), made by a
+    // server of this database (the token's MAC): login CSRF.
+    let sent = field(&fields, "csrf");
     let paired = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|h| h.to_str().ok())
         .find_map(|h| crate::forms::cookie_value(h, LOGIN_COOKIE))
-        .is_some_and(|cookie| !cookie.is_empty() && cookie == field(&fields, "csrf"));
-    if !paired {
+        .is_some_and(|cookie| !cookie.is_empty() && cookie == sent);
+    if !paired || !auth::login_token_valid(&state, sent) {
         return Err(AppError::CsrfRejected);
     }
     let attempt = SignInAttempt {
@@ -114,7 +117,7 @@ async fn sign_in(
             StatusCode::TOO_MANY_REQUESTS,
             next,
             typed_email,
-            Some("Too many failed sign-ins. For your account's safety, wait 15 minutes and try again.".into()),
+            Some("Too many failed sign-ins for this account from your network. For the account's safety, wait 15 minutes and try again; other accounts, and this one from another network, are not affected.".into()),
         )),
         SignIn::Refused => Ok(sign_in_form(
             &state,

@@ -242,17 +242,20 @@ async fn each_sign_in_starts_a_new_session_and_the_old_token_stops_working() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
+    // A token the server made for its sign-in form.
+    let (_, form) = app.client().get_text("/sign-in").await;
+    let token = extract_between(&form, "name=\"csrf\" value=\"", "\"").expect("login token");
     let sign_in = |cookie: Option<String>| {
         // The login form's token must match the login cookie the page set (double submit).
         let request = raw.post(format!("{}/sign-in", app.base)).form(&[
             ("email", ADMIN_EMAIL),
             ("password", PASSWORD),
             ("next", "/"),
-            ("csrf", "login-token"),
+            ("csrf", token.as_str()),
         ]);
         let cookies = match cookie {
-            Some(c) => format!("trustloop_login=login-token; trustloop_session={c}"),
-            None => "trustloop_login=login-token".to_string(),
+            Some(c) => format!("trustloop_login={token}; trustloop_session={c}"),
+            None => format!("trustloop_login={token}"),
         };
         request.header("cookie", cookies).send()
     };

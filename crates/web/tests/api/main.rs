@@ -5,9 +5,12 @@ mod helpers;
 
 mod access;
 mod attacks;
+mod bad_input;
 mod campaign_flow;
+mod docs;
 mod import;
 mod matrix;
 mod observability;
 mod segments;
 mod survey;
+mod throttle;

@@ -105,34 +105,72 @@ async fn upload_people(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
-    let mut fields = Vec::new();
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?
-    {
-        let name = part.name().unwrap_or_default().to_string();
-        let bytes = part
-            .bytes()
-            .await
-            .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-        if name == "file" {
-            file = Some(bytes.to_vec());
+    let refused = |status: StatusCode, message: String| {
+        (
+            status,
+            ImportForm {
+                chrome: signed_in.chrome(),
+                error: Some(message),
+            },
+        )
+            .into_response()
+    };
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The file is larger than the {} an upload may be. Split it into smaller files, or import it on the server with `trustloop import people FILE`.",
+                    crate::forms::size(crate::forms::MAX_UPLOAD_BYTES)
+                ),
+            )
         } else {
-            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+            refused(
+                StatusCode::BAD_REQUEST,
+                "The upload could not be read; choose the file and send it again.".into(),
+            )
+        }
+    };
+    let mut fields = Vec::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let part = match multipart.next_field().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break,
+            Err(e) => return Ok(unreadable(e)),
+        };
+        let name = part.name().unwrap_or_default().to_string();
+        let file_name = part.file_name().unwrap_or_default().to_string();
+        let bytes = match part.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(unreadable(e)),
+        };
+        if name == "file" {
+            file = Some((file_name, bytes.to_vec()));
+        } else {
+            let value = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                AppError::BadRequest("The form holds text that is not UTF-8.".into())
+            })?;
+            fields.push((name, value));
         }
     }
     signed_in.check_csrf(&fields)?;
-    let Some(file) = file.filter(|f| !f.is_empty()) else {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            ImportForm {
-                chrome: signed_in.chrome(),
-                error: Some("Choose a CSV file to import.".into()),
-            },
-        )
-            .into_response());
+    let file = match file {
+        Some((name, bytes)) if bytes.is_empty() && !name.is_empty() => {
+            return Ok(refused(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "The file {name} is empty: export the people list again, with its header line (name,email,manager_email,team) and a line per person."
+                ),
+            ));
+        }
+        Some((_, bytes)) if !bytes.is_empty() => bytes,
+        _ => {
+            return Ok(refused(
+                StatusCode::BAD_REQUEST,
+                "Choose a CSV file to import.".into(),
+            ));
+        }
     };
     let id = imports::start(&state.app).await?;
     state
