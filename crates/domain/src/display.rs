@@ -379,7 +379,10 @@ mod tests {
 
     #[test]
     fn the_consistency_word_is_the_word_of_the_number_shown() {
-        assert_eq!((coefficient(0.795), consistency(0.795)), ("0.80".to_string(), "well"));
+        assert_eq!(
+            (coefficient(0.795), consistency(0.795)),
+            ("0.80".to_string(), "well")
+        );
         assert_eq!(consistency(0.7949), "acceptably");
         assert_eq!(consistency(0.695), "acceptably");
         assert_eq!(consistency(0.6949), "poorly");

@@ -16,9 +16,9 @@ pub use quality::{
 };
 pub use report::{
     AgreementFigures, ChangeFigures, ChangeRowFigures, ColumnFigures, CommentBlockFigures,
-    CommentsFigures, FocusFigures, GroupScoreFigures, ItemFigures, ReportFigures,
-    RowFigures, RowReliabilityFigures, RulesFigures, ScaleFigures, ShownAgreement, ShownChange,
-    ShownItem, ShownReliability, ShownRow, actions_for,
+    CommentsFigures, FocusFigures, GroupScoreFigures, ItemFigures, ReportFigures, RowFigures,
+    RowReliabilityFigures, RulesFigures, ScaleFigures, ShownAgreement, ShownChange, ShownItem,
+    ShownReliability, ShownRow, actions_for,
 };
 
 use serde::Serialize;
@@ -172,10 +172,16 @@ mod tests {
         let [low, high] = figures.ci95.expect("three raters");
         assert!(high > 100.0, "unclipped: {high}");
         assert_eq!(figures.interval, Some([low, 100.0]));
-        assert_eq!(figures.shown.interval.as_ref().map(|i| i[1].as_str()), Some("100"));
+        assert_eq!(
+            figures.shown.interval.as_ref().map(|i| i[1].as_str()),
+            Some("100")
+        );
         assert_eq!(figures.shown.mean, "92");
         assert_eq!(
-            (figures.reliability.as_str(), figures.shown.reliability.as_str()),
+            (
+                figures.reliability.as_str(),
+                figures.shown.reliability.as_str()
+            ),
             ("indicative", "indicative")
         );
     }

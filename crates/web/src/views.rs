@@ -5,7 +5,7 @@
 mod report;
 
 pub use report::{
-    BarChart, Certainty, Cell, ChangeView, ColumnView, Count, Headline, ItemView, OthersView,
+    BarChart, Cell, Certainty, ChangeView, ColumnView, Count, Headline, ItemView, OthersView,
     ReportView, RowView, Segment, Tile,
 };
 

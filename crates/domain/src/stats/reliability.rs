@@ -143,7 +143,10 @@ pub fn cronbach_alpha_interval<R: AsRef<[f64]>>(
     rows: &[R],
     level: f64,
 ) -> Result<(f64, (f64, f64)), StatsError> {
-    check_level(level, "the confidence level must lie strictly between 0 and 1")?;
+    check_level(
+        level,
+        "the confidence level must lie strictly between 0 and 1",
+    )?;
     let alpha = cronbach_alpha(rows)?;
     let n = rows.len() as f64;
     let k = rows.first().map_or(0, |r| r.as_ref().len()) as f64;
@@ -520,21 +523,35 @@ mod tests {
             .collect();
         let (alpha, (low, high)) = cronbach_alpha_interval(&rows, 0.95).unwrap();
         assert_eq!(alpha, cronbach_alpha(&rows).unwrap());
-        assert!(low < alpha && alpha < high && high < 1.0, "{low} {alpha} {high}");
+        assert!(
+            low < alpha && alpha < high && high < 1.0,
+            "{low} {alpha} {high}"
+        );
         let doubled: Vec<[f64; 3]> = rows.iter().chain(&rows).copied().collect();
         let (_, (low2, high2)) = cronbach_alpha_interval(&doubled, 0.95).unwrap();
         assert!(high2 - low2 < high - low);
         let (_, (low90, high90)) = cronbach_alpha_interval(&rows, 0.90).unwrap();
-        assert!(low < low90 && high90 < high, "a 90% interval lies inside the 95% one");
+        assert!(
+            low < low90 && high90 < high,
+            "a 90% interval lies inside the 95% one"
+        );
         assert!(cronbach_alpha_interval(&rows, 1.0).is_err());
     }
 
     #[test]
     fn the_f_quantile_is_the_value_its_tail_probability_names() {
-        for (p, df1, df2) in [(0.025, 14.0, 126.0), (0.975, 14.0, 126.0), (0.5, 3.0, 6.0), (1e-6, 2.0, 2.0)] {
+        for (p, df1, df2) in [
+            (0.025, 14.0, 126.0),
+            (0.975, 14.0, 126.0),
+            (0.5, 3.0, 6.0),
+            (1e-6, 2.0, 2.0),
+        ] {
             let x = f_upper_quantile(p, df1, df2).unwrap();
             let dist = FisherSnedecor::new(df1, df2).unwrap();
-            assert!((dist.sf(x) - p).abs() <= 1e-12 * p.max(1e-3), "{p} {df1} {df2}: {x}");
+            assert!(
+                (dist.sf(x) - p).abs() <= 1e-12 * p.max(1e-3),
+                "{p} {df1} {df2}: {x}"
+            );
         }
     }
 

@@ -148,6 +148,15 @@ pub struct ShownGroupQuality {
     pub meaning: String,
 }
 
+/// A small count in words ("five"), a larger one in digits.
+fn count_in_words(n: usize) -> String {
+    const WORDS: [&str; 13] = [
+        "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    WORDS.get(n).map_or(n.to_string(), |w| (*w).to_string())
+}
+
 fn icc(icc: &OneWayIcc, measure: &str) -> IccFigures {
     let about = display::percent(icc.icc1.max(0.0));
     let average = match icc.icc2 {
@@ -179,7 +188,10 @@ fn icc(icc: &OneWayIcc, measure: &str) -> IccFigures {
     }
 }
 
-fn icc_of(quality: &InstrumentQuality, element: Option<trustloop_domain::model::Element>) -> Option<&OneWayIcc> {
+fn icc_of(
+    quality: &InstrumentQuality,
+    element: Option<trustloop_domain::model::Element>,
+) -> Option<&OneWayIcc> {
     quality
         .icc
         .iter()
@@ -193,12 +205,14 @@ fn element(
     instrument: &Instrument,
 ) -> ElementQualityFigures {
     let label = e.element.label();
-    let statements = e.item_total.len();
+    let statements = count_in_words(e.item_total.len());
     let meaning = match e.alpha {
         Some(alpha) => {
             let word = display::consistency(alpha);
             let consequence = match word {
-                "poorly" => ": the element may be measuring more than one thing, so read its score with care",
+                "poorly" => {
+                    ": the element may be measuring more than one thing, so read its score with care"
+                }
                 _ => ": together they measure one thing",
             };
             format!(
@@ -249,9 +263,15 @@ fn group(g: &GroupQuality) -> GroupQualityFigures {
         Some(index) => {
             let (_, word) = display::agreement(index);
             let meaning = match word {
-                "strong" => "answer much alike about the same leader: their group's average speaks for most of them",
-                "moderate" => "agree in part about the same leader: their group's average hides some different experiences",
-                _ => "often see the same leader differently: their group's average hides very different experiences",
+                "strong" => {
+                    "answer much alike about the same leader: their group's average speaks for most of them"
+                }
+                "moderate" => {
+                    "agree in part about the same leader: their group's average hides some different experiences"
+                }
+                _ => {
+                    "often see the same leader differently: their group's average hides very different experiences"
+                }
             };
             (word, format!("{label} {meaning}."))
         }

@@ -39,7 +39,7 @@ pub struct ReportFigures {
     pub highest: Vec<String>,
     /// Codes of the statements others rated lowest.
     pub lowest: Vec<String>,
-    /// Comments, or why they are not shown.
+    /// Comments, when the privacy rules let them be shown (`shown`).
     pub comments: CommentsFigures,
     /// The element suggested as the focus of the development plan.
     pub focus: Option<FocusFigures>,
@@ -365,14 +365,15 @@ fn row_reliability(row: &ScoreRow) -> RowReliabilityFigures {
         single_rater,
         basis,
     } = row.rater_reliability;
-    let measure = row.element.map_or("the Trust Index", |e| e.label());
+    let measure = row
+        .element
+        .map_or("the Trust Index".to_string(), |e| e.label().to_lowercase());
     let (source, leaders, words) = match basis {
         ReliabilityBasis::Campaign { leaders, .. } if row.reliability_is_own => (
             "campaign",
             Some(leaders),
             format!(
-                "from how consistently this campaign's raters rated the same leader on {}",
-                measure.to_lowercase()
+                "from how consistently this campaign's raters rated the same leader on {measure}"
             ),
         ),
         ReliabilityBasis::Campaign { leaders, .. } => (
@@ -446,8 +447,7 @@ fn row(report: &Report, row: &ScoreRow, labels: &[String]) -> RowFigures {
 
 fn item(item: &ItemRow, instrument: &Instrument) -> ItemFigures {
     let self_point = item.self_rating.and_then(|r| r.score());
-    let self_score =
-        self_point.map(|p| scoring::to_percent(f64::from(p), instrument));
+    let self_score = self_point.map(|p| scoring::to_percent(f64::from(p), instrument));
     ItemFigures {
         code: item.code.clone(),
         text: item.text.clone(),

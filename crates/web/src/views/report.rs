@@ -431,15 +431,19 @@ impl ReportView {
                 }
             })
             .collect();
-        let certainty = f.rows.first().and_then(|r| r.others.as_ref()).map(|o| Certainty {
-            kind: o.reliability.clone(),
-            n: o.n,
-            range: o
-                .shown
-                .interval
-                .as_ref()
-                .map(|[low, high]| (low.clone(), high.clone())),
-        });
+        let certainty = f
+            .rows
+            .first()
+            .and_then(|r| r.others.as_ref())
+            .map(|o| Certainty {
+                kind: o.reliability.clone(),
+                n: o.n,
+                range: o
+                    .shown
+                    .interval
+                    .as_ref()
+                    .map(|[low, high]| (low.clone(), high.clone())),
+            });
         let columns = f
             .columns
             .iter()
@@ -449,13 +453,10 @@ impl ReportView {
                 index,
                 label: c.label.clone(),
                 n: c.respondents,
-                agreement: c.agreement.as_ref().map(|a| {
-                    (
-                        a.index.clone(),
-                        a.shown.value.clone(),
-                        a.shown.word.clone(),
-                    )
-                }),
+                agreement: c
+                    .agreement
+                    .as_ref()
+                    .map(|a| (a.index.clone(), a.shown.value.clone(), a.shown.word.clone())),
             })
             .collect();
         let items = (0..f.items.len())

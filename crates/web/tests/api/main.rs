@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod attacks;
 mod campaign_flow;
+mod figures;
 mod import;
 mod matrix;
 mod observability;
