@@ -171,7 +171,8 @@ pub struct GroupScoreFigures {
 pub struct RowReliabilityFigures {
     /// The reliability of one rater's score.
     pub single_rater: f64,
-    /// campaign (the ICC(1) of this campaign's ratings) or research (the research value).
+    /// campaign (the ICC(1) of this campaign's ratings of the measure), trust_index (an element
+    /// that borrows the Trust Index's campaign estimate) or research (the research value).
     pub source: String,
     /// The leaders the campaign's estimate rests on.
     pub leaders: Option<usize>,
@@ -367,24 +368,23 @@ fn row_reliability(row: &ScoreRow) -> RowReliabilityFigures {
     } = row.rater_reliability;
     let measure = row
         .element
-        .map_or("the Trust Index".to_string(), |e| e.label().to_lowercase());
+        .map_or_else(|| "Trust Index".to_string(), |e| e.label().to_lowercase());
     let (source, leaders, words) = match basis {
         ReliabilityBasis::Campaign { leaders, .. } if row.reliability_is_own => (
             "campaign",
             Some(leaders),
-            format!(
-                "from how consistently this campaign's raters rated the same leader on {measure}"
-            ),
+            format!("estimated from this campaign's {measure} ratings"),
         ),
         ReliabilityBasis::Campaign { leaders, .. } => (
-            "campaign",
+            "trust_index",
             Some(leaders),
-            "the Trust Index's, from this campaign's raters: this report was made before each element had its own".to_string(),
+            "the Trust Index's, as this report was made before each element had its own"
+                .to_string(),
         ),
         ReliabilityBasis::Research => (
             "research",
             None,
-            "from research on 360 ratings, as this campaign has too few leaders to estimate it"
+            "taken from research on 360 ratings, as this campaign has too few leaders to estimate it"
                 .to_string(),
         ),
     };

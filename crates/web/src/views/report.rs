@@ -133,12 +133,19 @@ pub struct RowView {
     pub manager_answer: Option<(String, String)>,
     /// One cell per group column but self.
     pub cells: Vec<Cell>,
-    /// One rater's reliability, two decimals.
-    pub single_rater: String,
-    /// Where it comes from, in words.
+    /// Where its reliability comes from, in words.
     pub reliability_source: String,
-    /// The leaders the campaign's estimate rests on.
-    pub leaders: Option<usize>,
+}
+
+/// The measures whose one-rater reliability comes from the same source, for the explanation.
+#[derive(Debug, Clone)]
+pub struct ReliabilityGroup {
+    /// campaign, trust_index or research (as in the figures' `source`).
+    pub source: String,
+    /// The leaders the campaign's estimates rest on, with the pointer of that figure.
+    pub leaders: Option<(usize, String)>,
+    /// Each measure's name, one rater's reliability as shown and the pointer of that figure.
+    pub measures: Vec<(&'static str, String, String)>,
 }
 
 /// A group column of the table (self left out: it has its own column).
@@ -247,6 +254,8 @@ pub struct ReportView {
     pub any_withheld: bool,
     /// The change rows.
     pub change: Vec<ChangeView>,
+    /// The rows' one-rater reliabilities, grouped by where they come from.
+    pub reliability_groups: Vec<ReliabilityGroup>,
 }
 
 fn group_words(slugs: &[String]) -> String {
@@ -334,9 +343,7 @@ fn row_view(ptr: String, row: &RowFigures) -> RowView {
         percentile: row.shown.percentile.clone(),
         manager_answer,
         cells,
-        single_rater: row.reliability.shown.single_rater.clone(),
         reliability_source: row.reliability.shown.source.clone(),
-        leaders: row.reliability.leaders,
         ptr,
     }
 }
@@ -389,6 +396,34 @@ fn item_view(index: usize, f: &ReportFigures) -> Option<ItemView> {
         self_score: item.shown.self_score.clone(),
         withheld: item.withheld,
     })
+}
+
+/// The rows' one-rater reliabilities grouped by their source, in the order first met.
+fn reliability_groups(f: &ReportFigures) -> Vec<ReliabilityGroup> {
+    let mut groups: Vec<ReliabilityGroup> = Vec::new();
+    for (i, row) in f.rows.iter().enumerate() {
+        let ptr = format!("/rows/{i}/reliability");
+        let entry = (
+            measure(&row.measure).2,
+            row.reliability.shown.single_rater.clone(),
+            format!("{ptr}/shown/single_rater"),
+        );
+        match groups
+            .iter_mut()
+            .find(|g| g.source == row.reliability.source)
+        {
+            Some(group) => group.measures.push(entry),
+            None => groups.push(ReliabilityGroup {
+                source: row.reliability.source.clone(),
+                leaders: row
+                    .reliability
+                    .leaders
+                    .map(|l| (l, format!("{ptr}/leaders"))),
+                measures: vec![entry],
+            }),
+        }
+    }
+    groups
 }
 
 impl ReportView {
@@ -515,6 +550,7 @@ impl ReportView {
                 )
             }),
             change,
+            reliability_groups: reliability_groups(&f),
             f,
         }
     }

@@ -285,6 +285,7 @@ const REPORT_CONSTANTS: &[&str] = &[
     "5% level",
     "at 95%",
     "ICC(1)",
+    "360 ratings",
 ];
 
 #[tokio::test]
