@@ -208,8 +208,8 @@ fn alpha_item_total_and_omega_match_pingouin_scipy_and_factor_analyzer() {
                 stats::cronbach_alpha_interval(&complete, level).unwrap();
             assert_eq!(same_alpha, alpha, "{label}: the interval's alpha");
             let want = nums(&case[key]);
-            assert_close(low, want[0], 1e-9, &format!("{label}: {key} low"));
-            assert_close(high, want[1], 1e-9, &format!("{label}: {key} high"));
+            assert_close(low, want[0], 1e-12, &format!("{label}: {key} low"));
+            assert_close(high, want[1], 1e-12, &format!("{label}: {key} high"));
             if level == 0.95 {
                 let pingouin = nums(&case["alpha_ci95_pingouin"]);
                 for (got, rounded) in [low, high].into_iter().zip(pingouin) {

@@ -5,7 +5,7 @@
 //! (use [`complete_rows`] for listwise deletion of answers with "can't say").
 
 use super::{StatsError, check_finite, check_level, moments, sample_variance};
-use statrs::distribution::{Continuous, ContinuousCDF, FisherSnedecor};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 /// The Spearman–Brown prophecy: the reliability of the mean of `k` parallel ratings when one
 /// rating has reliability `reliability_one`: k·ρ / (1 + (k − 1)·ρ).
@@ -166,38 +166,18 @@ pub fn cronbach_alpha_interval<R: AsRef<[f64]>>(
 /// The value an F(`df1`, `df2`) variable exceeds with probability `p` (scipy's `f.isf`).
 ///
 /// Starts from statrs' inverse (through the inverse regularised incomplete beta function) and
-/// polishes it with Newton steps on the tail nearer the target, as [`super::t_quantile`] does:
-/// the starting point alone is good to about 1e-10.
+/// polishes it with Newton steps, as [`super::t_quantile`] does: the starting point alone is good
+/// to about 1e-10.
 fn f_upper_quantile(p: f64, df1: f64, df2: f64) -> Result<f64, StatsError> {
     let dist = FisherSnedecor::new(df1, df2)
         .map_err(|_| StatsError::InvalidArgument("degrees of freedom must be positive"))?;
-    let mut x = dist.inverse_cdf(1.0 - p);
+    let x = dist.inverse_cdf(1.0 - p);
     if !(x.is_finite() && x > 0.0) {
         return Err(StatsError::Undefined(
             "the F quantile is out of floating-point range",
         ));
     }
-    for _ in 0..6 {
-        let density = dist.pdf(x);
-        if density <= 0.0 || !density.is_finite() {
-            break;
-        }
-        // The residual in the tail nearer the target keeps its precision.
-        let step = if p < 0.5 {
-            (dist.sf(x) - p) / density
-        } else {
-            ((1.0 - p) - dist.cdf(x)) / -density
-        };
-        let next = x + step;
-        if !(next.is_finite() && next > 0.0) {
-            break;
-        }
-        x = next;
-        if step.abs() <= 1e-15 * (1.0 + x) {
-            break;
-        }
-    }
-    Ok(x)
+    Ok(super::polish_quantile(&dist, x, 1.0 - p, p))
 }
 
 /// Pearson correlation of two equally long, finite samples; `None` when either does not vary.
