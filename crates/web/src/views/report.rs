@@ -473,11 +473,7 @@ impl ReportView {
             .map(|o| Certainty {
                 kind: o.reliability.clone(),
                 n: o.n,
-                range: o
-                    .shown
-                    .interval
-                    .as_ref()
-                    .map(|[low, high]| (low.clone(), high.clone())),
+                range: OthersView::of(o).range,
             });
         let columns = f
             .columns
