@@ -237,6 +237,8 @@ pub struct CommentsFigures {
     pub shown: bool,
     /// Anonymous respondents (neither self nor manager) whose answers the report uses.
     pub anonymous_respondents: u32,
+    /// Why comments are not shown, when they are not, in the words of the page.
+    pub withheld_reason: Option<String>,
     /// Per open question, when shown.
     pub blocks: Vec<CommentBlockFigures>,
 }
@@ -558,6 +560,13 @@ impl ReportFigures {
             comments: CommentsFigures {
                 shown: report.comments.is_some(),
                 anonymous_respondents: report.plan.anonymous_respondents(),
+                withheld_reason: report.comments.is_none().then(|| {
+                    format!(
+                        "Comments are shown once at least {} people other than you and your manager have answered ({} so far), so that nobody can be recognised by what they wrote.",
+                        campaign.rules.min_comments,
+                        report.plan.anonymous_respondents()
+                    )
+                }),
                 blocks: report
                     .comments
                     .iter()
