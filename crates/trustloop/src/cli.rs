@@ -40,91 +40,6 @@ pub enum Command {
     /// Manage sign-in accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Fill an empty database with a generated organisation and answers, for trying Trustloop at
-    /// scale: a chief executive, about √leaders directors, the team leaders and their teams
-    /// (sizes vary), with location, function and tenure, and trust that varies by team and
-    /// segment. Answers go into closed campaigns, one per past quarter, each rating everyone who
-    /// leads someone (self, manager and direct reports invited; about 9 in 10 answer), and
-    /// campaigns are added until --responses answers are stored.
-    Generate(GenerateArgs),
-    /// Measure Trustloop and print the figures as Markdown: durable answers per second over HTTP,
-    /// the heatmap (against DuckDB and, with --postgres, a plain GROUP BY), a leader's report under
-    /// load, server memory and start-up, and an import of 100,000 people. Uses SQLite in a
-    /// temporary folder, and PostgreSQL too when --postgres names a server (it creates its own
-    /// databases there). Needs Python with the duckdb package for the DuckDB comparison.
-    Bench(BenchArgs),
-}
-
-/// Options of `bench`.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// People in the generated organisation.
-    #[arg(long, default_value_t = 100_000)]
-    pub people: usize,
-    /// Team leaders in it.
-    #[arg(long, default_value_t = 10_000)]
-    pub leaders: usize,
-    /// Answers generated before the heatmap and report are measured.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub responses: usize,
-    /// A PostgreSQL server URL, such as the one `scripts/postgres start DIR` prints.
-    #[arg(long)]
-    pub postgres: Option<String>,
-    /// Seconds each load phase runs.
-    #[arg(long, default_value_t = 10)]
-    pub seconds: u64,
-    /// Concurrent requests of the load generator for the report.
-    #[arg(long, default_value_t = 32)]
-    pub concurrency: usize,
-    /// Concurrent respondents sending answers (answers that arrive together share a commit).
-    #[arg(long, default_value_t = 128)]
-    pub intake_concurrency: usize,
-    /// Timed repetitions of each query.
-    #[arg(long, default_value_t = 101)]
-    pub runs: usize,
-    /// The Python interpreter that has the duckdb package.
-    #[arg(long, default_value = "python3")]
-    pub python: String,
-    /// Measure only these parts (comma-separated: heatmap, report, intake, import); all by
-    /// default. The organisation is generated only when heatmap or report is measured.
-    #[arg(long, value_delimiter = ',')]
-    pub only: Vec<crate::bench::Phase>,
-    /// What sends the survey answers and the repeated reads of one report: wrk (Debian's `wrk`
-    /// package; it takes little of the cores the server needs) or the bench's own client.
-    #[arg(long, value_enum, default_value_t = crate::bench::LoadGenerator::Wrk)]
-    pub load_generator: crate::bench::LoadGenerator,
-    /// Measure the heatmap and the report on this database, made earlier by `trustloop
-    /// generate` (its latest closed campaign), instead of generating an organisation: only its
-    /// backend, and neither intake nor import (they need fresh databases). For measuring a
-    /// change again without waiting for a new organisation.
-    #[arg(long)]
-    pub database: Option<String>,
-    /// The seal key file of --database (default: `PATH.key` beside an SQLite file).
-    #[arg(long, env = "TRUSTLOOP_SEAL_KEY_FILE")]
-    pub seal_key_file: Option<PathBuf>,
-}
-
-/// Options of `generate`.
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// People in the organisation.
-    #[arg(long, default_value_t = 100_000)]
-    pub people: usize,
-    /// Team leaders (besides the chief executive and the directors).
-    #[arg(long, default_value_t = 10_000)]
-    pub leaders: usize,
-    /// Survey answers to store in total, across campaigns.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub responses: usize,
-    /// Seed of the random generator: the same seed gives the same organisation and answers.
-    #[arg(long, default_value_t = 2026)]
-    pub seed: u64,
-    /// Database URL, such as sqlite://big.db (it should hold no people yet).
-    #[arg(long)]
-    pub database: String,
-    /// The seal key file (default: `PATH.key` beside an SQLite file; required for PostgreSQL).
-    #[arg(long, env = "TRUSTLOOP_SEAL_KEY_FILE")]
-    pub seal_key_file: Option<PathBuf>,
 }
 
 /// Where the database is.
@@ -293,28 +208,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(ImportCommand::People { file, db }) => import_people(file, db).await,
-        Command::Generate(args) => generate(args).await,
-        Command::Bench(args) => {
-            crate::bench::run(crate::bench::BenchOptions {
-                people: args.people,
-                leaders: args.leaders,
-                responses: args.responses,
-                postgres: args.postgres,
-                seconds: args.seconds,
-                concurrency: args.concurrency,
-                intake_concurrency: args.intake_concurrency,
-                runs: args.runs,
-                python: args.python,
-                only: args.only,
-                load_generator: args.load_generator,
-                database: args
-                    .database
-                    .map(|url| crate::bench::ExistingDatabase::new(url, args.seal_key_file))
-                    .transpose()?,
-            })
-            .await?;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::User(UserCommand::Add {
             email,
             name,
@@ -490,38 +383,6 @@ async fn import_people(file: PathBuf, db: DatabaseArgs) -> anyhow::Result<ExitCo
             anyhow::bail!(message)
         }
     }
-}
-
-async fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    let options = crate::generate::GenerateOptions {
-        people: args.people,
-        leaders: args.leaders,
-        responses: args.responses,
-        seed: args.seed,
-    };
-    options.check()?;
-    let store = crate::settings::open_store(&args.database, args.seal_key_file.as_deref()).await?;
-    let (_, existing) = store
-        .people(&trustloop_storage::PeopleQuery {
-            limit: 0,
-            ..trustloop_storage::PeopleQuery::default()
-        })
-        .await?;
-    anyhow::ensure!(
-        existing == 0,
-        "the database already holds {existing} people: generate into an empty one"
-    );
-    let started = std::time::Instant::now();
-    let generated = crate::generate::generate(&store, &options, true).await?;
-    println!(
-        "Generated {} people ({} leaders rated) and {} answers in {} closed campaigns in {:.1} s.",
-        generated.people,
-        generated.campaign_leaders,
-        generated.answers_per_campaign.iter().sum::<usize>(),
-        generated.campaigns.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn add_user(

@@ -1,8 +1,6 @@
 //! The `trustloop` program: command-line parsing, settings, the demo organisation and the
 //! command-line import. The server itself lives in `trustloop-web`.
 
-pub mod bench;
 pub mod cli;
 pub mod demo;
-pub mod generate;
 pub mod settings;

@@ -1,4 +1,4 @@
--- wrk script of `trustloop bench`: each request goes to the next path of this thread's share of
+-- wrk script of `trustloop-bench run`: each request goes to the next path of this thread's share of
 -- a file of paths, and counts the expected status as a success. Arguments (after wrk's `--`):
 --   1. the file of paths, one per line;
 --   2. the method (GET, POST);

@@ -1,5 +1,5 @@
-//! `trustloop generate`: a large, realistic organisation with answers, for trying Trustloop at
-//! scale and for the benchmark.
+//! `trustloop-bench generate`: a large, realistic organisation with answers, for trying
+//! Trustloop at scale and for the benchmark.
 //!
 //! The hierarchy is a chief executive, about √leaders directors (each heading one function), the
 //! given number of team leaders split among the directors, and everyone else as members of
@@ -347,6 +347,29 @@ fn bar(len: u64, message: &str, visible: bool) -> ProgressBar {
     bar
 }
 
+/// Adds `leaders` to `campaign`, several at once (each is one transaction), and opens it.
+pub(crate) async fn open_with_leaders(
+    store: &DynStore,
+    campaign: CampaignId,
+    leaders: impl IntoIterator<Item = PersonId>,
+) -> anyhow::Result<()> {
+    let mut adding = tokio::task::JoinSet::new();
+    for leader in leaders {
+        if adding.len() >= CONCURRENT_ADDS {
+            adding.join_next().await.context("a task is running")???;
+        }
+        let store = store.clone();
+        adding.spawn(async move { store.add_leader(campaign, leader).await });
+    }
+    while let Some(done) = adding.join_next().await {
+        done??;
+    }
+    store
+        .set_campaign_status(campaign, CampaignStatus::Open)
+        .await?;
+    Ok(())
+}
+
 /// Generates the organisation and its answers into `store` (which should hold no people yet),
 /// with progress bars on standard error when `progress` is set.
 pub async fn generate(
@@ -424,20 +447,7 @@ pub async fn generate(
             })
             .await?;
         answering.set_message(format!("{name}: leaders"));
-        let mut adding = tokio::task::JoinSet::new();
-        for leader in &leader_ids {
-            if adding.len() >= CONCURRENT_ADDS {
-                adding.join_next().await.expect("a task is running")??;
-            }
-            let (store, leader) = (store.clone(), *leader);
-            adding.spawn(async move { store.add_leader(campaign, leader).await });
-        }
-        while let Some(done) = adding.join_next().await {
-            done??;
-        }
-        store
-            .set_campaign_status(campaign, CampaignStatus::Open)
-            .await?;
+        open_with_leaders(store, campaign, leader_ids.iter().copied()).await?;
         answering.set_message(format!("{name}: answers"));
         let mut invitations = store.invitations(campaign, None).await?;
         invitations.shuffle(&mut rng);
