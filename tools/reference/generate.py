@@ -287,6 +287,16 @@ def reliability_fixture() -> dict:
         complete = x[~np.isnan(x).any(axis=1)]
         df = pd.DataFrame(x)
         alpha_pg, _ = pg.cronbach_alpha(data=df, nan_policy="listwise")
+        # Feldt's interval. pingouin rounds it to three decimals, and takes n before listwise
+        # deletion, so it is given the complete rows; scipy's F quantiles give it in full.
+        n_complete, k_items = complete.shape
+        _, ci95_pg = pg.cronbach_alpha(data=pd.DataFrame(complete), ci=0.95)
+        df1, df2 = n_complete - 1, (n_complete - 1) * (k_items - 1)
+
+        def feldt(level: float) -> list:
+            tail = (1 - level) / 2
+            return floats([1 - (1 - alpha_pg) * stats.f.isf(tail, df1, df2), 1 - (1 - alpha_pg) * stats.f.isf(1 - tail, df1, df2)])
+
         k = complete.shape[1]
         item_total = []
         for j in range(k):
@@ -313,6 +323,9 @@ def reliability_fixture() -> dict:
                 "rows": [[f(v) for v in row] for row in x],
                 "complete_rows": int(complete.shape[0]),
                 "alpha": f(alpha_pg),
+                "alpha_ci95_pingouin": floats(ci95_pg),
+                "alpha_ci95_feldt_scipy": feldt(0.95),
+                "alpha_ci90_feldt_scipy": feldt(0.90),
                 "item_total": item_total,
                 "loadings_minres_factor_analyzer": floats(lam_fa),
                 "omega_factor_analyzer": f(omega_fa),
@@ -335,7 +348,8 @@ def reliability_fixture() -> dict:
         )
     return {
         **document(
-            "pingouin.cronbach_alpha; scipy.stats.pearsonr (item vs rest); factor_analyzer MINRES and "
+            "pingouin.cronbach_alpha (with its Feldt interval); scipy.stats.f.isf (the same interval "
+            "unrounded); scipy.stats.pearsonr (item vs rest); factor_analyzer MINRES and "
             "numpy iterated principal axis for the one-factor loadings",
             cases,
         ),

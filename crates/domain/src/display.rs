@@ -179,6 +179,59 @@ pub fn percentile(rank: f64) -> Option<String> {
     })
 }
 
+/// A difference of scores on 0–100 as shown, with its sign: "+3", "-12", and "0" (never "+0"
+/// or "-0") for one that rounds to zero.
+pub fn signed_score(value: f64) -> String {
+    let shown = fixed(value, 0);
+    if round(value, 0) > 0.0 {
+        format!("+{shown}")
+    } else {
+        shown
+    }
+}
+
+/// Which answer of a rating scale with `points` answers (lowest first) a score on 0–100, as
+/// shown, lies nearest: the index of the answer, so that 75 on a five-point scale is the fourth
+/// ("Agree") and 62 the third. Halves go up (a score shown "63" is nearer "Agree" than
+/// "Neither", since 62.5 is the midpoint). `None` for a score that is not finite or a scale of
+/// fewer than two answers.
+pub fn nearest_answer(score: f64, points: usize) -> Option<usize> {
+    if points < 2 || !score.is_finite() {
+        return None;
+    }
+    let shown = round(score, 0).clamp(0.0, 100.0);
+    let steps = (points - 1) as f64;
+    // The position on the scale, 0..=steps, rounded half up by the written-decimal rule.
+    let position = round(shown / 100.0 * steps, 0);
+    Some((position as usize).min(points - 1))
+}
+
+/// The word for a reliability coefficient of a scale's items (Cronbach's alpha, McDonald's
+/// omega), chosen from the coefficient as shown (two decimals): "well" from .80, "acceptably"
+/// from .70, otherwise "poorly" (the items hang together …). "" for a value that is not finite.
+pub fn consistency(value: f64) -> &'static str {
+    let shown = round(value, 2);
+    if shown.is_nan() {
+        ""
+    } else if shown >= 0.80 {
+        "well"
+    } else if shown >= 0.70 {
+        "acceptably"
+    } else {
+        "poorly"
+    }
+}
+
+/// A share (0–1) as a whole percentage as shown: 0.186 → "19%".
+pub fn percent(share: f64) -> String {
+    let shown = fixed(share * 100.0, 0);
+    if shown == NO_VALUE {
+        shown
+    } else {
+        format!("{shown}%")
+    }
+}
+
 /// Self against others decided on the figures as shown: the self score rounded like a score
 /// against the others' interval clipped and rounded like a score (see
 /// [`stats::compare_self`]), so that "81" beside "62–80" is a blind spot and "80" beside "62–80"
@@ -297,6 +350,46 @@ mod tests {
         assert_eq!(gap(100.0, Some((70.0, 130.0))), SelfOtherGap::Aligned);
         assert_eq!(gap(0.0, Some((-30.0, 20.0))), SelfOtherGap::Aligned);
         assert_eq!(gap(50.0, None), SelfOtherGap::Unknown);
+    }
+
+    #[test]
+    fn signed_scores_carry_their_sign_but_zero_has_none() {
+        assert_eq!(signed_score(2.5), "+3");
+        assert_eq!(signed_score(-2.5), "-3");
+        assert_eq!(signed_score(0.4), "0");
+        assert_eq!(signed_score(-0.4), "0");
+        assert_eq!(signed_score(f64::NAN), NO_VALUE);
+    }
+
+    #[test]
+    fn the_nearest_answer_is_read_from_the_score_shown() {
+        // 0, 25, 50, 75, 100 are the five answers of a five-point scale.
+        assert_eq!(nearest_answer(75.0, 5), Some(3));
+        assert_eq!(nearest_answer(62.0, 5), Some(2));
+        assert_eq!(nearest_answer(62.4, 5), Some(2), "shown 62");
+        assert_eq!(nearest_answer(62.5, 5), Some(3), "shown 63");
+        assert_eq!(nearest_answer(12.4, 5), Some(0));
+        assert_eq!(nearest_answer(12.5, 5), Some(1), "shown 13");
+        assert_eq!(nearest_answer(100.0, 5), Some(4));
+        assert_eq!(nearest_answer(0.0, 5), Some(0));
+        assert_eq!(nearest_answer(50.0, 2), Some(1));
+        assert_eq!(nearest_answer(f64::NAN, 5), None);
+        assert_eq!(nearest_answer(50.0, 1), None);
+    }
+
+    #[test]
+    fn the_consistency_word_is_the_word_of_the_number_shown() {
+        assert_eq!(
+            (coefficient(0.795), consistency(0.795)),
+            ("0.80".to_string(), "well")
+        );
+        assert_eq!(consistency(0.7949), "acceptably");
+        assert_eq!(consistency(0.695), "acceptably");
+        assert_eq!(consistency(0.6949), "poorly");
+        assert_eq!(consistency(-0.2), "poorly");
+        assert_eq!(consistency(f64::NAN), "");
+        assert_eq!(percent(0.186), "19%");
+        assert_eq!(percent(0.005), "1%");
     }
 
     /// A decimal's text with `decimals` decimals, rounded half away from zero by exact integer

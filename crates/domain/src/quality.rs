@@ -21,6 +21,9 @@ pub struct ElementQuality {
     pub complete_respondents: usize,
     /// Cronbach's alpha.
     pub alpha: Option<f64>,
+    /// Feldt's 95% confidence interval of alpha ([`stats::cronbach_alpha_interval`]), when alpha
+    /// is defined: how far the alpha of these respondents may lie from the instrument's.
+    pub alpha_ci95: Option<(f64, f64)>,
     /// McDonald's omega total from a one-factor model.
     pub omega: Option<f64>,
     /// Each item's code with its corrected item–total correlation.
@@ -102,10 +105,12 @@ pub fn assess<K: Ord + Copy>(
                 .collect();
             let complete = stats::complete_rows(&rows);
             let item_total = stats::corrected_item_total(&complete).ok();
+            let alpha = stats::cronbach_alpha_interval(&complete, 0.95).ok();
             ElementQuality {
                 element,
                 complete_respondents: complete.len(),
-                alpha: stats::cronbach_alpha(&complete).ok(),
+                alpha: alpha.map(|(a, _)| a),
+                alpha_ci95: alpha.map(|(_, ci)| ci),
                 omega: stats::omega_total(&complete).ok(),
                 item_total: codes
                     .iter()
@@ -259,6 +264,8 @@ mod tests {
         for element in &quality.elements {
             let alpha = element.alpha.expect("alpha");
             assert!(alpha > 0.8, "{:?} alpha {alpha}", element.element);
+            let (low, high) = element.alpha_ci95.expect("an interval with alpha");
+            assert!(low < alpha && alpha < high && high <= 1.0);
             assert_eq!(element.complete_respondents, 36);
             assert_eq!(element.item_total.len(), 5);
         }

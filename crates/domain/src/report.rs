@@ -73,6 +73,10 @@ pub struct ScoreRow {
     /// Spearman–Brown coefficient, word and raters needed) rest on, and where it comes from:
     /// the element's own, or the Trust Index's (see [`CampaignContext::reliability`]).
     pub rater_reliability: RaterReliability,
+    /// Whether [`ScoreRow::rater_reliability`] is the measure's own: false for an element of a
+    /// campaign whose context was stored before elements had their own, which then borrows the
+    /// Trust Index's (and a report must say so).
+    pub reliability_is_own: bool,
 }
 
 /// How raters answered one item: counts per scale point, never single answers.
@@ -271,6 +275,7 @@ impl Report {
         let k = rules.min_rater_group as usize;
         let row = |element: Option<Element>| {
             let rater_reliability = context.reliability(element);
+            let reliability_is_own = context.has_own_reliability(element);
             let rho = rater_reliability.single_rater;
             let values: Vec<(RaterGroup, Option<f64>)> =
                 raters.iter().map(|r| (r.group, r.value(element))).collect();
@@ -310,6 +315,7 @@ impl Report {
                 gap,
                 percentile,
                 rater_reliability,
+                reliability_is_own,
             }
         };
         let trust_index = row(None);

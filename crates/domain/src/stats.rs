@@ -147,6 +147,39 @@ impl<K: Eq + std::hash::Hash> Memo<K> {
 }
 
 /// Checks a probability-like level strictly between 0 and 1.
+/// Polishes `x`, an approximate quantile of `dist`, with Newton steps on the distribution
+/// function: `lower` is the probability below the quantile and `upper` the one above it
+/// (1 − `lower`, given apart so that a small one keeps its precision). Each step works in the
+/// tail nearer the target, where the residual keeps its precision; it stops after a few steps,
+/// once a step no longer moves `x`, or where the density gives no direction.
+fn polish_quantile<D>(dist: &D, mut x: f64, lower: f64, upper: f64) -> f64
+where
+    D: statrs::distribution::Continuous<f64, f64> + statrs::distribution::ContinuousCDF<f64, f64>,
+{
+    for _ in 0..6 {
+        let density = dist.pdf(x);
+        if density <= 0.0 || !density.is_finite() {
+            break;
+        }
+        // F(x) − lower, which in the upper half is (1 − S(x)) − (1 − upper) = upper − S(x).
+        let residual = if upper < 0.5 {
+            upper - dist.sf(x)
+        } else {
+            dist.cdf(x) - lower
+        };
+        let step = residual / density;
+        let next = x - step;
+        if !next.is_finite() {
+            break;
+        }
+        x = next;
+        if step.abs() <= 1e-15 * (1.0 + x.abs()) {
+            break;
+        }
+    }
+    x
+}
+
 fn check_level(level: f64, what: &'static str) -> Result<(), StatsError> {
     if level.is_finite() && level > 0.0 && level < 1.0 {
         Ok(())

@@ -198,6 +198,28 @@ fn alpha_item_total_and_omega_match_pingouin_scipy_and_factor_analyzer() {
             TOLERANCE,
             &format!("{label}: alpha"),
         );
+        // Feldt's interval: unrounded from scipy's F quantiles to 1e-9, and pingouin's own
+        // (rounded to three decimals) to its rounding.
+        for (level, key) in [
+            (0.95, "alpha_ci95_feldt_scipy"),
+            (0.90, "alpha_ci90_feldt_scipy"),
+        ] {
+            let (same_alpha, (low, high)) =
+                stats::cronbach_alpha_interval(&complete, level).unwrap();
+            assert_eq!(same_alpha, alpha, "{label}: the interval's alpha");
+            let want = nums(&case[key]);
+            assert_close(low, want[0], 1e-12, &format!("{label}: {key} low"));
+            assert_close(high, want[1], 1e-12, &format!("{label}: {key} high"));
+            if level == 0.95 {
+                let pingouin = nums(&case["alpha_ci95_pingouin"]);
+                for (got, rounded) in [low, high].into_iter().zip(pingouin) {
+                    assert!(
+                        (got - rounded).abs() <= 0.0005 + 1e-12,
+                        "{label}: {got} against pingouin's {rounded}"
+                    );
+                }
+            }
+        }
         let item_total = stats::corrected_item_total(&complete).unwrap();
         for (j, (got, want)) in item_total
             .iter()

@@ -7,7 +7,7 @@
 
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
-use crate::error::AppError;
+use crate::error::{AppError, is_api};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -137,11 +137,6 @@ pub fn build(state: &AppState, table: Vec<RouteSpec>) -> Router<AppState> {
 
 /// The response header set when the access rule refused a request.
 pub const REFUSED_HEADER: &str = "x-trustloop-refused";
-
-/// Whether a request is for the JSON API (answered with JSON errors).
-pub fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
-}
 
 /// The API token a request carries as `Authorization: Bearer …`, if any.
 fn bearer_token(parts: &axum::http::request::Parts) -> Option<&str> {

@@ -7,6 +7,7 @@ use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::{AppError, ErrorJson};
 use crate::extract::{Id, QueryPairs};
+use crate::figures::{QualityFigures, ReportFigures, ShownMean};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
@@ -14,7 +15,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use trustloop_app::{campaigns, heatmap, reports, segments};
-use trustloop_domain::report::Report;
+use trustloop_domain::display;
 use trustloop_storage::{Campaign, CampaignId};
 use utoipa::{OpenApi, ToSchema};
 
@@ -98,112 +99,6 @@ pub struct ProgressJson {
     completed: u32,
 }
 
-/// A score with its uncertainty.
-#[derive(Serialize, ToSchema)]
-pub struct ScoreJson {
-    /// Raters.
-    n: usize,
-    /// Mean on 0–100.
-    mean: f64,
-    /// Standard deviation across raters, when n ≥ 2.
-    sd: Option<f64>,
-    /// 95% confidence interval, when n ≥ 2.
-    interval: Option<[f64; 2]>,
-    /// solid, indicative or too_few_answers.
-    reliability: String,
-}
-
-/// A row of the report (the Trust Index or one element).
-#[derive(Serialize, ToSchema)]
-pub struct ScoreRowJson {
-    /// relationships, judgement, consistency, or trust_index.
-    measure: String,
-    /// All raters but the leader.
-    others: Option<ScoreJson>,
-    /// Per shown group, keyed by group.
-    by_group: Vec<GroupScoreJson>,
-    /// The leader's own score.
-    self_score: Option<f64>,
-    /// blind_spot, hidden_strength, aligned or unknown.
-    gap: String,
-}
-
-/// One group's score.
-#[derive(Serialize, ToSchema)]
-pub struct GroupScoreJson {
-    /// The group shown (merged groups count under "other").
-    group: String,
-    /// Respondents.
-    respondents: u32,
-    /// The score, if any rated this measure and it is not withheld.
-    score: Option<ScoreJson>,
-    /// Whether the score is withheld because fewer than the group minimum of its people could
-    /// rate this measure (it then counts in no other figure either).
-    withheld: bool,
-}
-
-/// A leader's report.
-#[derive(Serialize, ToSchema)]
-pub struct ReportJson {
-    /// The campaign.
-    campaign_id: i64,
-    /// Trust Index first, then the three elements.
-    rows: Vec<ScoreRowJson>,
-    /// Groups whose answers were pooled into "other".
-    merged_groups: Vec<String>,
-    /// Groups too small to show, left out of every figure.
-    hidden_groups: Vec<String>,
-    /// The element suggested as focus.
-    focus: Option<String>,
-}
-
-fn score_json(s: &trustloop_domain::scoring::Score) -> ScoreJson {
-    ScoreJson {
-        n: s.n,
-        mean: s.mean,
-        sd: s.sd,
-        interval: s.interval.map(|(a, b)| [a, b]),
-        reliability: serde_json::to_value(s.reliability)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default(),
-    }
-}
-
-fn report_json(campaign: CampaignId, report: &Report) -> ReportJson {
-    let rows = std::iter::once(&report.trust_index)
-        .chain(&report.elements)
-        .map(|row| ScoreRowJson {
-            measure: row.element.map_or("trust_index", |e| e.slug()).into(),
-            others: row.others.as_ref().map(score_json),
-            by_group: report
-                .plan
-                .shown
-                .iter()
-                .zip(row.by_group.iter().zip(&row.withheld))
-                .map(|(g, (s, withheld))| GroupScoreJson {
-                    group: g.label.slug().into(),
-                    respondents: g.respondents,
-                    score: s.as_ref().map(score_json),
-                    withheld: *withheld,
-                })
-                .collect(),
-            self_score: row.self_score,
-            gap: serde_json::to_value(row.gap)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-        })
-        .collect();
-    ReportJson {
-        campaign_id: campaign.0,
-        rows,
-        merged_groups: report.plan.merged.iter().map(|g| g.slug().into()).collect(),
-        hidden_groups: report.plan.hidden.iter().map(|g| g.slug().into()).collect(),
-        focus: report.focus.map(|e| e.slug().into()),
-    }
-}
-
 /// All campaigns (admin).
 #[utoipa::path(get, path = "/api/v1/campaigns", responses(
     (status = 200, body = [CampaignJson]), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 503, body = ErrorJson)))]
@@ -253,6 +148,8 @@ pub struct HeatmapRowJson {
     respondents: Option<u64>,
     /// Means on 0–100 for trust_index, relationships, judgement, consistency; null when hidden.
     means: [Option<f64>; 4],
+    /// The means as the page shows them (rounded, with their colour band); null when hidden.
+    shown: [Option<ShownMean>; 4],
     /// Why the row is hidden, if it is: too_few (fewer than the minimum answered),
     /// complementary (so that a smaller hidden team cannot be worked out from the total) or
     /// overlap (with figures already shown of this campaign, such as a segment view, it would
@@ -301,6 +198,7 @@ async fn campaign_heatmap(
             .map(|r| HeatmapRowJson {
                 team: Some(r.team),
                 respondents: r.respondents,
+                shown: shown_means(&r.means),
                 means: r.means,
                 hidden: hidden(r.hidden),
             })
@@ -308,10 +206,16 @@ async fn campaign_heatmap(
         total: map.total.map(|t| HeatmapRowJson {
             team: None,
             respondents: t.respondents,
+            shown: shown_means(&t.means),
             means: t.means,
             hidden: hidden(t.hidden),
         }),
     }))
+}
+
+/// The heatmap's means as shown.
+fn shown_means(means: &[Option<f64>; 4]) -> [Option<ShownMean>; 4] {
+    means.map(|m| m.map(|m| ShownMean::of(m, None)))
 }
 
 /// A mean with its 95% interval.
@@ -321,8 +225,12 @@ pub struct SegmentScoreJson {
     n: usize,
     /// Mean on 0–100.
     mean: f64,
-    /// 95% confidence interval, when n ≥ 2.
+    /// 95% confidence interval (Student's t) as computed, not clipped, when n ≥ 2.
+    ci95: Option<[f64; 2]>,
+    /// `ci95` clipped to 0–100, as drawn.
     interval: Option<[f64; 2]>,
+    /// As the page shows it: rounded, the interval clipped, with the colour band.
+    shown: ShownMean,
 }
 
 /// The figures of one population.
@@ -370,7 +278,9 @@ fn segment_figures_json(f: trustloop_domain::segments::Figures) -> SegmentFigure
                 e.map(|e| SegmentScoreJson {
                     n: e.n,
                     mean: e.mean,
-                    interval: e.interval.map(|(a, b)| [a, b]),
+                    ci95: e.ci95.map(|(a, b)| [a, b]),
+                    interval: e.ci95.map(display::clip_to_scale).map(|(a, b)| [a, b]),
+                    shown: ShownMean::of(e.mean, e.ci95),
                 })
             })
             .collect(),
@@ -465,30 +375,58 @@ async fn my_campaigns(
 /// The signed-in leader's report in a closed campaign.
 #[utoipa::path(get, path = "/api/v1/me/campaigns/{id}/report",
     params(("id" = i64, Path, description = "Campaign id", minimum = 1)),
-    responses((status = 200, body = ReportJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 409, body = ErrorJson), (status = 503, body = ErrorJson)))]
+    responses((status = 200, body = ReportFigures), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 409, body = ErrorJson), (status = 503, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(campaign = id))]
 async fn my_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Id(id): Id,
-) -> ApiResult<ReportJson> {
+) -> ApiResult<ReportFigures> {
     let me = user.user.person_id.ok_or(AppError::NotFound("report"))?;
     // Only the leader's own campaigns: any other is "not found".
     let loaded = reports::load(&state.app, CampaignId(id), me).await?;
-    Ok(Json(report_json(CampaignId(id), loaded.report())))
+    Ok(Json(ReportFigures::new(
+        &loaded.campaign,
+        loaded.report(),
+        &loaded.finished.instrument,
+        loaded.change(),
+    )))
+}
+
+/// How well the instrument measured in a closed campaign (admin): internal consistency of each
+/// element's statements (alpha with Feldt's 95% interval, omega, item–total correlations),
+/// agreement within rater groups and the ICCs over leaders, at full precision, pooled over at
+/// least five leaders so that no one leader's results show (`assessed` is false with fewer).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/quality",
+    params(("id" = i64, Path, description = "Campaign id", minimum = 1)),
+    responses((status = 200, body = QualityFigures), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson), (status = 409, body = ErrorJson), (status = 503, body = ErrorJson)))]
+#[tracing::instrument(skip_all, fields(campaign = id))]
+async fn campaign_quality(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+) -> ApiResult<QualityFigures> {
+    user.require_admin()?;
+    let quality = campaigns::measurement_quality(&state.app, CampaignId(id)).await?;
+    Ok(Json(QualityFigures::new(
+        quality.campaign.id.0,
+        quality.assessed.as_ref(),
+        &quality.instrument,
+    )))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress and reports."
+        description = "Trust 360 campaigns, progress, reports and measurement quality. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
         campaign_progress,
         campaign_heatmap,
         campaign_segments,
+        campaign_quality,
         my_campaigns,
         my_report
     ),
@@ -496,10 +434,8 @@ async fn my_report(
         ErrorJson,
         CampaignJson,
         ProgressJson,
-        ReportJson,
-        ScoreRowJson,
-        ScoreJson,
-        GroupScoreJson,
+        ReportFigures,
+        QualityFigures,
         HeatmapJson,
         HeatmapRowJson,
         SegmentViewJson,
@@ -539,6 +475,9 @@ pub fn routes() -> Vec<RouteSpec> {
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/campaigns/{id}/segments", Access::Admin)
             .get(campaign_segments)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/campaigns/{id}/quality", Access::Admin)
+            .get(campaign_quality)
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/me/campaigns", Access::SignedIn)
             .get(my_campaigns)

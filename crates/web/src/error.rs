@@ -252,13 +252,18 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Whether a request is for the JSON API (answered with JSON errors).
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
 /// Gives what the framework answers by itself the shape of the rest: for an API address a
 /// JSON error ([`ErrorJson`]), for a page the error page. Such answers are a method the route
 /// does not take (405), a body larger than its limit (413) or of another type (415), and the
 /// like: their plain-text bodies name the framework's internals. Answers the handlers made
 /// (JSON from the API, HTML from pages) pass as they are.
 pub async fn shape(request: Request, next: Next) -> Response {
-    let api = crate::access::is_api(request.uri().path());
+    let api = is_api(request.uri().path());
     let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 /// `error` answered as the request's kind of address wants it: JSON under the API, the error
 /// page elsewhere.
 fn refuse(path: &str, error: AppError) -> Response {
-    if crate::access::is_api(path) {
+    if crate::error::is_api(path) {
         error.into_json_response()
     } else {
         error.into_response()

@@ -1,5 +1,6 @@
-//! Trustloop's web server: server-rendered pages (escaped templates, no JavaScript needed), the
-//! JSON API under `/api/v1` with its OpenAPI document, and sign-in.
+//! Trustloop's web server: server-rendered pages (escaped templates; one small script only
+//! enhances them, nothing needs it), the JSON API under `/api/v1` with its OpenAPI document, and
+//! sign-in.
 //!
 //! [`Application::build`] binds the listener (port 0 picks a free one) and reports its port, so
 //! tests and tools can start a real server and talk to it over HTTP.
@@ -10,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod figures;
 pub mod forms;
 pub mod layout;
 pub mod pages;
@@ -123,6 +125,7 @@ pub fn route_table() -> Vec<access::RouteSpec> {
     let mut table = vec![
         RouteSpec::new("/healthz", Access::Public).get(health),
         RouteSpec::new("/static/app.css", Access::Public).get(stylesheet),
+        RouteSpec::new("/static/app.js", Access::Public).get(script),
     ];
     table.extend(pages::routes());
     table.extend(api::routes());
@@ -210,5 +213,15 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/app.css"),
+    )
+}
+
+async fn script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.js"),
     )
 }

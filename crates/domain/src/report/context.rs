@@ -267,6 +267,13 @@ impl CampaignContext {
         })
     }
 
+    /// Whether [`CampaignContext::reliability`] of `measure` is the measure's own estimate:
+    /// always for the Trust Index; for an element, unless the context was stored before
+    /// elements had their own and the element borrows the Trust Index's.
+    pub fn has_own_reliability(&self, measure: Option<Element>) -> bool {
+        measure.is_none_or(|e| self.element_reliability.contains_key(measure_key(Some(e))))
+    }
+
     /// The leaders' scores on `measure`, when there are enough for percentiles.
     pub fn norm(&self, measure: Option<Element>) -> Option<&Norm> {
         self.norms.get(measure_key(measure))
@@ -566,6 +573,7 @@ mod tests {
         for row in std::iter::once(&report.trust_index).chain(&report.elements) {
             let own = context.reliability(row.element);
             assert_eq!(row.rater_reliability, own);
+            assert!(row.reliability_is_own, "{:?} has its own", row.element);
             let others = row.others.as_ref().expect("six raters");
             let expected =
                 crate::scoring::Score::from_rater_scores(&others.values, own.single_rater)
@@ -623,7 +631,9 @@ mod tests {
             assert_eq!(old.reliability(Some(e)), trust_index);
         }
         let report = report_of(&old, &all, 0);
+        assert!(report.trust_index.reliability_is_own);
         for row in &report.elements {
+            assert!(!row.reliability_is_own, "borrowed from the Trust Index");
             let others = row.others.as_ref().expect("six raters");
             let sb = stats::spearman_brown(trust_index.single_rater, others.n as f64).expect("sb");
             assert_eq!(others.reliability_coefficient, sb);

@@ -3,7 +3,7 @@
 
 use super::{StatsError, check_finite, check_level, moments};
 use serde::Serialize;
-use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The summary of one sample of scores (for example the per-rater scores behind one score).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,38 +114,13 @@ fn compute_t_quantile(p: f64, df: f64) -> Result<f64, StatsError> {
     }
     let dist = StudentsT::new(0.0, 1.0, df)
         .map_err(|_| StatsError::InvalidArgument("degrees of freedom must be positive"))?;
-    let mut x = dist.inverse_cdf(p);
+    let x = dist.inverse_cdf(p);
     if !x.is_finite() {
         return Err(StatsError::Undefined(
             "the t quantile is out of floating-point range",
         ));
     }
-    for _ in 0..4 {
-        let density = dist.pdf(x);
-        if density <= 0.0 || !density.is_finite() {
-            break;
-        }
-        // Work in the tail closer to the target so the residual keeps its precision.
-        let residual = if p > 0.5 {
-            (1.0 - p) - dist.sf(x)
-        } else {
-            dist.cdf(x) - p
-        };
-        let step = if p > 0.5 {
-            -residual / density
-        } else {
-            residual / density
-        };
-        let next = x - step;
-        if !next.is_finite() {
-            break;
-        }
-        x = next;
-        if step.abs() <= 1e-15 * (1.0 + x.abs()) {
-            break;
-        }
-    }
-    Ok(x)
+    Ok(super::polish_quantile(&dist, x, p, 1.0 - p))
 }
 
 /// The percentile rank of `value` within `distribution`, on 0–100: the mean of the share of

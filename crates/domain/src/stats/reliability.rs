@@ -1,10 +1,11 @@
-//! Reliability: Spearman–Brown, Cronbach's alpha, McDonald's omega (one-factor model) and
-//! corrected item–total correlations.
+//! Reliability: Spearman–Brown, Cronbach's alpha with Feldt's confidence interval, McDonald's
+//! omega (one-factor model) and corrected item–total correlations.
 //!
 //! Item matrices are given as rows of respondents, each row holding one value per item, complete
 //! (use [`complete_rows`] for listwise deletion of answers with "can't say").
 
-use super::{StatsError, check_finite, moments, sample_variance};
+use super::{StatsError, check_finite, check_level, moments, sample_variance};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 /// The Spearman–Brown prophecy: the reliability of the mean of `k` parallel ratings when one
 /// rating has reliability `reliability_one`: k·ρ / (1 + (k − 1)·ρ).
@@ -125,6 +126,58 @@ pub fn cronbach_alpha<R: AsRef<[f64]>>(rows: &[R]) -> Result<f64, StatsError> {
         return Err(StatsError::NoVariance("the sum scores are all equal"));
     }
     Ok(k / (k - 1.0) * (1.0 - item_variance / total_variance))
+}
+
+/// Cronbach's alpha of a respondents × items matrix (complete rows) with Feldt's (1965)
+/// confidence interval at `level` (0.95 for 95%): with n respondents and k items,
+/// (1 − α̂)/(1 − α) follows an F distribution with n − 1 and (n − 1)(k − 1) degrees of freedom,
+/// so the interval is 1 − (1 − α̂)·F(1 − γ/2) to 1 − (1 − α̂)·F(γ/2), γ = 1 − `level`. The same
+/// interval as `pingouin.cronbach_alpha(ci=level)` (which rounds it to three decimals).
+///
+/// Returns `(alpha, (low, high))`; the interval always contains alpha and its upper end is
+/// below 1 unless alpha is 1.
+///
+/// # Errors
+/// Those of [`cronbach_alpha`]; [`StatsError::InvalidArgument`] unless 0 < `level` < 1.
+pub fn cronbach_alpha_interval<R: AsRef<[f64]>>(
+    rows: &[R],
+    level: f64,
+) -> Result<(f64, (f64, f64)), StatsError> {
+    check_level(
+        level,
+        "the confidence level must lie strictly between 0 and 1",
+    )?;
+    let alpha = cronbach_alpha(rows)?;
+    let n = rows.len() as f64;
+    let k = rows.first().map_or(0, |r| r.as_ref().len()) as f64;
+    let (df1, df2) = (n - 1.0, (n - 1.0) * (k - 1.0));
+    let tail = (1.0 - level) / 2.0;
+    let upper_quantile = f_upper_quantile(tail, df1, df2)?;
+    let lower_quantile = f_upper_quantile(1.0 - tail, df1, df2)?;
+    Ok((
+        alpha,
+        (
+            1.0 - (1.0 - alpha) * upper_quantile,
+            1.0 - (1.0 - alpha) * lower_quantile,
+        ),
+    ))
+}
+
+/// The value an F(`df1`, `df2`) variable exceeds with probability `p` (scipy's `f.isf`).
+///
+/// Starts from statrs' inverse (through the inverse regularised incomplete beta function) and
+/// polishes it with Newton steps, as [`super::t_quantile`] does: the starting point alone is good
+/// to about 1e-10.
+fn f_upper_quantile(p: f64, df1: f64, df2: f64) -> Result<f64, StatsError> {
+    let dist = FisherSnedecor::new(df1, df2)
+        .map_err(|_| StatsError::InvalidArgument("degrees of freedom must be positive"))?;
+    let x = dist.inverse_cdf(1.0 - p);
+    if !(x.is_finite() && x > 0.0) {
+        return Err(StatsError::Undefined(
+            "the F quantile is out of floating-point range",
+        ));
+    }
+    Ok(super::polish_quantile(&dist, x, 1.0 - p, p))
 }
 
 /// Pearson correlation of two equally long, finite samples; `None` when either does not vary.
@@ -438,6 +491,48 @@ mod tests {
         let ragged: Vec<Vec<f64>> = vec![vec![1.0, 2.0], vec![1.0]];
         assert!(cronbach_alpha(&ragged).is_err());
         assert!(cronbach_alpha(&[[1.0, 2.0]]).is_err());
+    }
+
+    #[test]
+    fn feldts_interval_holds_alpha_and_narrows_with_more_respondents() {
+        let rows: Vec<[f64; 3]> = (0..12)
+            .map(|i| {
+                let level = f64::from(i % 5);
+                [level, level + f64::from(i % 2), level + f64::from(i % 3)]
+            })
+            .collect();
+        let (alpha, (low, high)) = cronbach_alpha_interval(&rows, 0.95).unwrap();
+        assert_eq!(alpha, cronbach_alpha(&rows).unwrap());
+        assert!(
+            low < alpha && alpha < high && high < 1.0,
+            "{low} {alpha} {high}"
+        );
+        let doubled: Vec<[f64; 3]> = rows.iter().chain(&rows).copied().collect();
+        let (_, (low2, high2)) = cronbach_alpha_interval(&doubled, 0.95).unwrap();
+        assert!(high2 - low2 < high - low);
+        let (_, (low90, high90)) = cronbach_alpha_interval(&rows, 0.90).unwrap();
+        assert!(
+            low < low90 && high90 < high,
+            "a 90% interval lies inside the 95% one"
+        );
+        assert!(cronbach_alpha_interval(&rows, 1.0).is_err());
+    }
+
+    #[test]
+    fn the_f_quantile_is_the_value_its_tail_probability_names() {
+        for (p, df1, df2) in [
+            (0.025, 14.0, 126.0),
+            (0.975, 14.0, 126.0),
+            (0.5, 3.0, 6.0),
+            (1e-6, 2.0, 2.0),
+        ] {
+            let x = f_upper_quantile(p, df1, df2).unwrap();
+            let dist = FisherSnedecor::new(df1, df2).unwrap();
+            assert!(
+                (dist.sf(x) - p).abs() <= 1e-12 * p.max(1e-3),
+                "{p} {df1} {df2}: {x}"
+            );
+        }
     }
 
     #[test]

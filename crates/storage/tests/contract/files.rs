@@ -31,27 +31,19 @@ fn comment_of(n: usize) -> Option<String> {
 }
 
 fn reports() -> Vec<PersonRow> {
-    let mut rows = vec![
-        dana(),
-        row(
-            "Lee Leader",
-            "lee@example.org",
-            Some("dana@example.org"),
-            Some("Platform"),
-        ),
-    ];
-    for n in 0..REPORTS {
-        rows.push(located(
-            row(
-                &format!("Report {n}"),
-                &format!("report{n}@example.org"),
-                Some("lee@example.org"),
-                Some("Platform"),
-            ),
-            if n % 2 == 0 { "Lisbon" } else { "London" },
-        ));
-    }
-    rows
+    lee_with_reports(REPORTS, |n| {
+        Some(if n % 2 == 0 { "Lisbon" } else { "London" })
+    })
+}
+
+/// Each waiting answer's id and sealed value, in the table's own order, on any pool.
+macro_rules! pending_of {
+    ($pool:expr) => {
+        sqlx::query_as("SELECT id, sealed FROM pending_answers")
+            .fetch_all($pool)
+            .await
+            .expect("pending")
+    };
 }
 
 /// What one backend lets a reader see.
@@ -97,10 +89,7 @@ impl Watched for SqliteFile {
     }
 
     async fn pending(&self) -> Vec<(String, Vec<u8>)> {
-        sqlx::query_as("SELECT id, sealed FROM pending_answers")
-            .fetch_all(&self.pool)
-            .await
-            .expect("pending")
+        pending_of!(&self.pool)
     }
 
     fn files(&self) -> Vec<Vec<u8>> {
@@ -139,10 +128,7 @@ impl Watched for PostgresDatabase {
     }
 
     async fn pending(&self) -> Vec<(String, Vec<u8>)> {
-        sqlx::query_as("SELECT id, sealed FROM pending_answers")
-            .fetch_all(&self.pool)
-            .await
-            .expect("pending")
+        pending_of!(&self.pool)
     }
 }
 

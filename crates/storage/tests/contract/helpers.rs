@@ -152,6 +152,36 @@ pub(crate) async fn import_org(store: &DynStore) -> Org {
     }
 }
 
+/// Dana, Lee Leader (of team Platform, reporting to Dana) and `reports` direct reports of Lee,
+/// `report{n}@example.org`, each located by `place(n)` when it gives a place.
+pub(crate) fn lee_with_reports(
+    reports: usize,
+    place: fn(usize) -> Option<&'static str>,
+) -> Vec<PersonRow> {
+    let mut rows = vec![
+        dana(),
+        row(
+            "Lee Leader",
+            "lee@example.org",
+            Some("dana@example.org"),
+            Some("Platform"),
+        ),
+    ];
+    for n in 0..reports {
+        let report = row(
+            &format!("Report {n}"),
+            &format!("report{n}@example.org"),
+            Some("lee@example.org"),
+            Some("Platform"),
+        );
+        rows.push(match place(n) {
+            Some(place) => located(report, place),
+            None => report,
+        });
+    }
+    rows
+}
+
 pub(crate) struct Org {
     pub(crate) dana: PersonId,
     pub(crate) lee: PersonId,

@@ -388,24 +388,7 @@ pub(crate) async fn at_close_small_groups_are_written_as_others_or_stay_sealed_a
 /// reports' group reaches 2k again and again while both intakes release from it.
 async fn two_servers_store_each_answer_once(first: DynStore, second: DynStore) {
     let point_of = |invitation: InvitationId| 1 + (invitation.0 % 5) as u8;
-    let reports: Vec<String> = (0..120).map(|n| format!("report{n}@example.org")).collect();
-    let mut rows = vec![
-        dana(),
-        row(
-            "Lee Leader",
-            "lee@example.org",
-            Some("dana@example.org"),
-            Some("Platform"),
-        ),
-    ];
-    for (n, address) in reports.iter().enumerate() {
-        rows.push(row(
-            &format!("Report {n}"),
-            address,
-            Some("lee@example.org"),
-            Some("Platform"),
-        ));
-    }
+    let rows = lee_with_reports(120, |_| None);
     import(&first, rows).await.expect("organisation imported");
     let lee = id_of(&first, "lee@example.org").await;
     let rules = PrivacyRules {

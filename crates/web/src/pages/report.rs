@@ -1,6 +1,7 @@
 //! The leader's 360 report page.
 
 use crate::error::{AppError, AppResult};
+use crate::figures::ReportFigures;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::views::ReportView;
@@ -30,12 +31,12 @@ pub async fn report_page(
         async { Ok::<_, AppError>(reports::load(&state.app, campaign_id, leader_id).await?) },
         async { Ok::<_, AppError>(state.app.store.person(leader_id).await?) }
     )?;
-    let view = ReportView::new(
+    let view = ReportView::new(ReportFigures::new(
+        &loaded.campaign,
         loaded.report(),
         &loaded.finished.instrument,
-        loaded.campaign.rules.min_comments,
         loaded.change(),
-    );
+    ));
     let LoadedReport { campaign, .. } = loaded;
     Ok(ReportPage {
         chrome,

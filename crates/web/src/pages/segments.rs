@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use trustloop_app::segments::{self, Outcome};
+use trustloop_domain::display;
 use trustloop_domain::privacy::disclosure::Suppression;
 use trustloop_domain::segments::{Estimate, Figures, FilterSet, SegmentView};
 use trustloop_storage::{Campaign, CampaignId};
@@ -56,13 +57,14 @@ struct SegmentsPage {
     heatmap_seen: Option<String>,
 }
 
-/// A score's cell: the mean, its 95% interval (empty when there is none) and the colour band.
+/// A score's cell: the mean, its 95% interval clipped to 0–100 (empty when there is none) and
+/// the colour band, as the API's `shown` gives them.
 fn estimate_cell(estimate: &Option<Estimate>) -> (String, String, String) {
     let (number, class) = heat_cell(estimate.as_ref().map(|e| e.mean));
     let interval = estimate
         .as_ref()
-        .and_then(|e| e.interval)
-        .map_or(String::new(), |(lo, hi)| format!("{lo:.0}–{hi:.0}"));
+        .and_then(|e| e.ci95)
+        .map_or(String::new(), display::interval);
     (number, interval, class)
 }
 

@@ -145,8 +145,22 @@ async fn responses_carry_security_headers_and_the_openapi_document_lists_the_api
         "/api/v1/campaigns",
         "/api/v1/campaigns/{id}/progress",
         "/api/v1/me/campaigns/{id}/report",
+        "/api/v1/campaigns/{id}/quality",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    // The figures' schemas are documented down to the text shown beside each figure.
+    for schema in [
+        "ReportFigures",
+        "ScoreFigures",
+        "ShownScore",
+        "QualityFigures",
+        "ShownMean",
+    ] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "{schema} documented"
+        );
     }
 }
 

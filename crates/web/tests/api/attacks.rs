@@ -73,6 +73,17 @@ async fn everyone_answers(app: &TestApp, links: &[Link]) {
     }
 }
 
+/// A closed campaign of the three teams that everyone but the leaders answered: the admin and
+/// its id.
+async fn finished_campaign(app: &TestApp, name: &str) -> (Client, i64) {
+    let admin = app.admin().await;
+    upload_people(&admin, &org_csv()).await;
+    let (id, links) = open_campaign(&admin, name).await;
+    everyone_answers(app, &links).await;
+    close(&admin, id).await;
+    (admin, id)
+}
+
 /// The JSON body of a GET that must succeed: comparing two bodies proves nothing when both
 /// are the same error.
 async fn ok_json(client: &Client, path: &str) -> serde_json::Value {
@@ -84,11 +95,7 @@ async fn ok_json(client: &Client, path: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_group_of_k_minus_one_is_in_no_figure_no_comment_and_no_readable_row() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    upload_people(&admin, &org_csv()).await;
-    let (id, links) = open_campaign(&admin, "Small group").await;
-    everyone_answers(&app, &links).await;
-    close(&admin, id).await;
+    let (_admin, id) = finished_campaign(&app, "Small group").await;
     app.create_user(
         "pat@example.org",
         "Pat Lead",
@@ -141,11 +148,7 @@ async fn a_group_of_k_minus_one_is_in_no_figure_no_comment_and_no_readable_row()
 #[tokio::test]
 async fn subtracting_the_shown_teams_from_the_total_leaves_at_least_k() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    upload_people(&admin, &org_csv()).await;
-    let (id, links) = open_campaign(&admin, "Teams").await;
-    everyone_answers(&app, &links).await;
-    close(&admin, id).await;
+    let (admin, id) = finished_campaign(&app, "Teams").await;
     let map: serde_json::Value = admin
         .get(&format!("/api/v1/campaigns/{id}/heatmap"))
         .await

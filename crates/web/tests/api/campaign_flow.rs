@@ -316,7 +316,8 @@ async fn a_second_campaign_shows_the_change_since_the_first_and_whether_it_is_re
         "four raters are not solid at rho .19"
     );
     assert!(
-        second.contains("Reliability is judged from research"),
+        second
+            .contains("<span data-testid=\"/rows/0/reliability/shown/source\">taken from research"),
         "one leader: no campaign estimate"
     );
 }

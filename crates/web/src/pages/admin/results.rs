@@ -5,6 +5,7 @@ use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
 use crate::extract::Id;
+use crate::figures::QualityFigures;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::views::heat_cell;
@@ -24,31 +25,12 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     ]
 }
 
-/// A figure formatted to two decimals, or a dash.
-fn two(value: Option<f64>) -> String {
-    value.map_or("–".into(), |v| format!("{v:.2}"))
-}
-
-/// One element's consistency, formatted.
-pub struct ElementRow {
-    label: &'static str,
-    n: usize,
-    alpha: String,
-    omega: String,
-    items: Vec<(String, String)>,
-    icc1: String,
-    icc2: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/quality.html")]
 struct QualityPage {
     chrome: Chrome,
     campaign: Campaign,
-    quality: Option<(usize, usize)>,
-    elements: Vec<ElementRow>,
-    groups: Vec<(&'static str, usize, String, String)>,
-    trust_icc: (String, String),
+    q: QualityFigures,
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -63,55 +45,10 @@ async fn quality(
         instrument,
         assessed,
     } = campaigns::measurement_quality(&state.app, CampaignId(id)).await?;
-    let icc_of = |q: &trustloop_domain::quality::InstrumentQuality, element| {
-        let icc = q
-            .icc
-            .iter()
-            .find(|m| m.element == element)
-            .and_then(|m| m.icc.as_ref());
-        (two(icc.map(|i| i.icc1)), two(icc.and_then(|i| i.icc2)))
-    };
-    let (elements, groups, trust_icc) = match &assessed {
-        Some(q) => (
-            q.elements
-                .iter()
-                .map(|e| {
-                    let (icc1, icc2) = icc_of(q, Some(e.element));
-                    ElementRow {
-                        label: e.element.label(),
-                        n: e.complete_respondents,
-                        alpha: two(e.alpha),
-                        omega: two(e.omega),
-                        items: e
-                            .item_total
-                            .iter()
-                            .map(|(code, r)| {
-                                let text = instrument
-                                    .item(code)
-                                    .map_or(code.clone(), |i| i.others_text.clone());
-                                (text, two(*r))
-                            })
-                            .collect(),
-                        icc1,
-                        icc2,
-                    }
-                })
-                .collect(),
-            q.groups
-                .iter()
-                .map(|g| (g.group.label(), g.leaders, two(g.rwg_j), two(g.awg_j)))
-                .collect(),
-            icc_of(q, None),
-        ),
-        None => (Vec::new(), Vec::new(), ("–".into(), "–".into())),
-    };
     Ok(QualityPage {
         chrome: signed_in.chrome(),
+        q: QualityFigures::new(campaign.id.0, assessed.as_ref(), &instrument),
         campaign,
-        quality: assessed.as_ref().map(|q| (q.leaders, q.responses)),
-        elements,
-        groups,
-        trust_icc,
     })
 }
 
