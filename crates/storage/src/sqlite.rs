@@ -3,7 +3,7 @@
 //! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
 use crate::sql::{NativeReads, SqlStore, team_sum_list, team_sums_from};
-use crate::writable::{cannot_open, explained};
+use crate::writable::{cannot_open, check_file, explained, io_failure};
 use crate::{KeySource, StoreError, StoreResult};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -27,6 +27,8 @@ impl SqlStore<Sqlite> {
         let opened = async {
             if let Some(path) = &path {
                 private_file(path)?;
+                // A write that fits in space SQLite already holds would pass on a full disk.
+                check_file(path)?;
             }
             let pool = Self::pool(url).await.map_err(|e| match &path {
                 Some(path) => cannot_open(e, path),
@@ -36,7 +38,10 @@ impl SqlStore<Sqlite> {
             let key = Self::settle_key(&pool, key).await?;
             Ok::<_, StoreError>((pool, key))
         };
-        let (pool, key) = opened.await.map_err(|e| explained(e, &place))?;
+        let (pool, key) = opened.await.map_err(|e| match &path {
+            Some(path) => explained(io_failure(e, path), &place),
+            None => explained(e, &place),
+        })?;
         let native = path
             .clone()
             .map(|path| Arc::new(Reader::new(path)) as Arc<dyn NativeReads>);

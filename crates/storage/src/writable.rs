@@ -19,6 +19,9 @@ pub enum Unwritable {
 const SQLITE_READONLY: i64 = 8;
 const SQLITE_FULL: i64 = 13;
 const SQLITE_CANTOPEN: i64 = 14;
+/// SQLite's primary result code for a failed read or write of a file ("disk I/O error"), which
+/// is what it says when it cannot grow its shared-memory file on a full disk.
+const SQLITE_IOERR: i64 = 10;
 
 /// PostgreSQL's codes for a write in a read-only transaction and a full disk.
 const PG_READ_ONLY: &str = "25006";
@@ -107,20 +110,65 @@ pub(crate) fn explained(error: StoreError, place: &str) -> StoreError {
 /// for writing (SQLite says only "unable to open database file"): tells which, when the file
 /// system says so.
 pub(crate) fn cannot_open(error: StoreError, path: &Path) -> StoreError {
-    let cant_open = match &error {
-        StoreError::Database(sqlx::Error::Database(e)) => e
-            .code()
-            .and_then(|c| c.parse::<i64>().ok())
-            .is_some_and(|c| c & 0xff == SQLITE_CANTOPEN),
-        _ => false,
-    };
-    if !cant_open {
+    if sqlite_code(&error).is_none_or(|c| c & 0xff != SQLITE_CANTOPEN) {
         return error;
     }
     let place = format!("the database {}", path.display());
     match file_accepts_writes(path) {
         Err(why) => StoreError::Unwritable(why, why.explain(&place)),
         Ok(()) => error,
+    }
+}
+
+/// An SQLite database failed with an input or output error (SQLite says only "disk I/O
+/// error"): tells a full device or a read-only file system when writing a little beside the
+/// database finds one.
+pub(crate) fn io_failure(error: StoreError, path: &Path) -> StoreError {
+    if sqlite_code(&error).is_none_or(|c| c & 0xff != SQLITE_IOERR) {
+        return error;
+    }
+    match room_beside(path) {
+        Err(why) => StoreError::Unwritable(
+            why,
+            why.explain(&format!("the database {}", path.display())),
+        ),
+        Ok(()) => error,
+    }
+}
+
+/// SQLite's extended result code of `error`, when SQLite failed.
+fn sqlite_code(error: &StoreError) -> Option<i64> {
+    match error {
+        StoreError::Database(sqlx::Error::Database(e))
+        | StoreError::Migration(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(e))) => {
+            e.code().and_then(|c| c.parse().ok())
+        }
+        _ => None,
+    }
+}
+
+/// Whether the folder of `path` has room for what SQLite adds to its files at once (its
+/// shared-memory file grows by 32 KiB): writes, flushes and removes 64 KiB there.
+fn room_beside(path: &Path) -> Result<(), Unwritable> {
+    use std::io::Write;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".trustloop-space-check-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut file| {
+            file.write_all(&[0; 64 * 1024])?;
+            file.sync_all()
+        });
+    let _ = std::fs::remove_file(&probe);
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(Unwritable::ReadOnly),
+        Err(e) => Unwritable::of_io(&e).map_or(Ok(()), Err),
     }
 }
 
@@ -159,14 +207,17 @@ fn tempfile_in(folder: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
-/// Answers with [`StoreError::Unwritable`] when `path` cannot be opened for writing.
+/// Answers with [`StoreError::Unwritable`] when `path` cannot be opened for writing or its
+/// folder has no room left.
 pub(crate) fn check_file(path: &Path) -> StoreResult<()> {
-    file_accepts_writes(path).map_err(|why| {
-        StoreError::Unwritable(
-            why,
-            why.explain(&format!("the database {}", path.display())),
-        )
-    })
+    file_accepts_writes(path)
+        .and_then(|()| room_beside(path))
+        .map_err(|why| {
+            StoreError::Unwritable(
+                why,
+                why.explain(&format!("the database {}", path.display())),
+            )
+        })
 }
 
 #[cfg(test)]

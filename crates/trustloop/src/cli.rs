@@ -178,12 +178,15 @@ async fn password_link(
     Ok(format!("{}/password/{token}", base.trim_end_matches('/')))
 }
 
+/// Logs go to standard error: standard output carries what the command says to its user (the
+/// server's address, a backup's key), which scripts read.
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .try_init();
 }
 
@@ -276,8 +279,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         store,
     )
     .await?;
+    // Listening for the signals before saying the address: a stop sent as soon as the server
+    // is up must stop it cleanly too, not end it as the signal's default would.
+    let stop = shutdown_signal();
     println!("Trustloop is running at http://{}", app.address());
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -305,6 +311,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     )
     .await?;
     let base = format!("http://{}", app.address());
+    let stop = shutdown_signal();
     let seeded = crate::demo::seed_if_empty(&store, &base).await?;
     println!();
     println!("  Trustloop demo is running at {base}");
@@ -323,35 +330,41 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     println!("  Press Ctrl+C to stop.");
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Completes on the first SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes send)
-/// or SIGINT (Ctrl+C): the server then stops cleanly and exits with 0.
-async fn shutdown_signal() {
+/// or SIGINT (Ctrl+C): the server then stops cleanly and exits with 0. The signals are taken
+/// over when this is called, before the future is first polled.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
+        let listening = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut terminate), Ok(mut interrupt)) => {
-                let name = tokio::select! {
-                    _ = terminate.recv() => "SIGTERM",
-                    _ = interrupt.recv() => "SIGINT",
-                };
-                tracing::info!(signal = name, "received a stop signal");
-            }
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; stopping on Ctrl+C only");
-                let _ = tokio::signal::ctrl_c().await;
+        );
+        async move {
+            match listening {
+                (Ok(mut terminate), Ok(mut interrupt)) => {
+                    let name = tokio::select! {
+                        _ = terminate.recv() => "SIGTERM",
+                        _ = interrupt.recv() => "SIGINT",
+                    };
+                    tracing::info!(signal = name, "received a stop signal");
+                }
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; stopping on Ctrl+C only");
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Copies the database to a new file while it serves, and says which key the copy needs.

@@ -257,6 +257,11 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// Marks a response a handler means as plain text for machines (the health check's), which
+/// [`shape`] passes as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct PlainText;
+
 /// Gives what the framework answers by itself the shape of the rest: for an API address a
 /// JSON error ([`ErrorJson`]), for a page the error page. Such answers are a method the route
 /// does not take (405), a body larger than its limit (413) or of another type (415), and the
@@ -275,7 +280,9 @@ pub async fn shape(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let shaped = if api {
+    let shaped = if response.extensions().get::<PlainText>().is_some() {
+        true
+    } else if api {
         content_type.starts_with("application/json")
     } else {
         content_type.starts_with("text/html")

@@ -185,7 +185,12 @@ async fn health(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let unavailable = |message: &'static str| {
-        (axum::http::StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Extension(error::PlainText),
+            message,
+        )
+            .into_response()
     };
     if let Err(e) = state.app.store.health().await {
         tracing::error!(error = %e, "health check failed");
