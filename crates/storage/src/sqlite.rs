@@ -74,6 +74,12 @@ impl SqlStore<Sqlite> {
         Ok(SqlitePoolOptions::new()
             // An in-memory database exists once per connection: keep to one.
             .max_connections(if in_memory { 1 } else { 8 })
+            // A failed COMMIT (a full disk) can leave SQLite's transaction rolled back while
+            // the connection still counts it open, after which every BEGIN IMMEDIATE on it
+            // fails; a connection given back inside a transaction is closed, not reused.
+            .after_release(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .connect_with(options)
             .await?)
     }

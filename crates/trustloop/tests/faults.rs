@@ -45,7 +45,16 @@ fn test_log() -> bool {
 
 /// `trustloop serve` on `url`, its seal key in `key` (by default beside an SQLite file).
 fn serve(url: &str, key: Option<&Path>) -> Started {
+    serve_as(url, key, None)
+}
+
+/// `serve`, run as the user and group `user` when given (which needs root).
+fn serve_as(url: &str, key: Option<&Path>, user: Option<u32>) -> Started {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trustloop"));
+    if let Some(id) = user {
+        use std::os::unix::process::CommandExt;
+        command.uid(id).gid(id);
+    }
     command
         .args([
             "serve",
@@ -106,7 +115,11 @@ fn serve(url: &str, key: Option<&Path>) -> Started {
 
 /// `serve`, which must start.
 fn serving(url: &str, key: Option<&Path>) -> Server {
-    match serve(url, key) {
+    started(serve(url, key))
+}
+
+fn started(started: Started) -> Server {
+    match started {
         Started::Serving(server) => server,
         Started::Refused { status, stderr } => {
             panic!("the server did not start ({status}):\n{stderr}")
@@ -613,6 +626,57 @@ async fn a_server_without_its_key_or_with_another_refuses_to_start_and_says_what
     assert!(status.success());
 }
 
+/// Whether this test runs as root.
+fn root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The status and text of `/healthz`.
+async fn health(base: &str) -> (u16, String) {
+    let r = reqwest::get(format!("{base}/healthz")).await.expect("sent");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn healthz_says_when_the_database_file_turns_read_only_while_serving() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keys = tempfile::tempdir().expect("key folder");
+    let key = keys.path().join("seal.key");
+    let url = sqlite_url(dir.path(), "t.db");
+    organisation(&url, KeySource::File(key.clone()), 3).await;
+    // Root writes to any file whatever its permissions: the server then runs as nobody, who
+    // owns its files, as a server runs as a user of its own.
+    let user = root().then_some(65534);
+    if let Some(id) = user {
+        for path in [dir.path(), keys.path(), &key, &dir.path().join("t.db")] {
+            std::os::unix::fs::chown(path, Some(id), Some(id)).expect("chown");
+        }
+    }
+    let server = started(serve_as(&url, Some(&key), user));
+    assert_eq!(health(&server.base).await, (200, "ok".to_string()));
+    let mode = |m| {
+        std::fs::set_permissions(dir.path().join("t.db"), std::fs::Permissions::from_mode(m))
+            .expect("chmod")
+    };
+
+    mode(0o400);
+    let (status, body) = health(&server.base).await;
+    mode(0o600);
+
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("read-only"), "{body}");
+    assert_eq!(health(&server.base).await.0, 200, "writable again");
+    server.terminate();
+    let (status, log) = tokio::task::spawn_blocking(move || server.ended(Duration::from_secs(30)))
+        .await
+        .expect("waited");
+    assert!(status.success(), "{log}");
+}
+
 // ------------------------------------------------------------------------------------ small disks
 
 /// A small file system of its own (`tmpfs`), unmounted when dropped; `None`, saying so, when
@@ -623,11 +687,7 @@ struct SmallDisk {
 
 impl SmallDisk {
     fn mount(size: &str, test: &str) -> Option<SmallDisk> {
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if !root {
+        if !root() {
             eprintln!(
                 "{test}: skipped: mounting a small file system needs root (the test command runs as root)"
             );
@@ -750,27 +810,15 @@ async fn a_full_disk_at_start_says_no_space_left_and_healthz_says_so_while_servi
     // While it serves, the disk fills: the health check says so, answers are refused as not
     // stored (503), and once there is space again they are stored.
     let server = serving(&url, Some(&key));
-    let http = reqwest::Client::new();
-    let health = |base: String| {
-        let http = http.clone();
-        async move {
-            let r = http
-                .get(format!("{base}/healthz"))
-                .send()
-                .await
-                .expect("sent");
-            (r.status().as_u16(), r.text().await.expect("body"))
-        }
-    };
-    assert_eq!(health(server.base.clone()).await.0, 200);
+    assert_eq!(health(&server.base).await.0, 200);
     let filler = disk.fill();
-    let (status, body) = health(server.base.clone()).await;
+    let (status, body) = health(&server.base).await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("no space left"), "{body}");
     let sent = Arc::new(Sent::default());
     answer_all(server.base.clone(), links[..10].to_vec(), 2, sent.clone()).await;
     std::fs::remove_file(&filler).expect("space again");
-    assert_eq!(health(server.base.clone()).await.0, 200);
+    assert_eq!(health(&server.base).await.0, 200);
     answer_all(server.base.clone(), links[10..].to_vec(), 2, sent.clone()).await;
     server.terminate();
     let (status, log) = tokio::task::spawn_blocking(move || server.ended(Duration::from_secs(30)))
@@ -788,7 +836,8 @@ async fn a_full_disk_at_start_says_no_space_left_and_healthz_says_so_while_servi
             .expect("not poisoned")
             .values()
             .all(|s| matches!(s, Seen::Acknowledged | Seen::Refused(503))),
-        "a full disk is a 503 (try again later), never a 500"
+        "a full disk is a 503 (try again later), never a 500: {:?}\n{log}",
+        sent.seen.lock().expect("not poisoned")
     );
     assert!(sent.count(Seen::Acknowledged) >= links.len() - 10);
     store.close().await.expect("closed");
