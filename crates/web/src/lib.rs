@@ -145,7 +145,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(CSP),
         ))
         // Reports, people, the audit log, survey forms, API answers: nothing personal is kept
-        // by a browser or a proxy on the way. Only the style sheet says otherwise.
+        // by a browser or a proxy on the way. Only the style sheet and the script say otherwise.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
