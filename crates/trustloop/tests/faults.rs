@@ -412,20 +412,30 @@ fn sqlite_url(dir: &Path, file: &str) -> String {
 
 // ------------------------------------------------------------------------------------ the tests
 
+/// A server on `url` (its key beside it) taking an answer for each of `links` from 16 senders
+/// at once, once 100 of them were acknowledged: the server, what the senders saw, the senders.
+async fn under_load(
+    url: &str,
+    links: &[String],
+) -> (Server, Arc<Sent>, tokio::task::JoinHandle<()>) {
+    let server = serving(url, None);
+    let sent = Arc::new(Sent::default());
+    let load = tokio::spawn(answer_all(
+        server.base.clone(),
+        links.to_vec(),
+        16,
+        sent.clone(),
+    ));
+    until_acknowledged(&sent, 100).await;
+    (server, sent, load)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_stops_cleanly_and_loses_no_acknowledged_answer() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = sqlite_url(dir.path(), "t.db");
     let links = organisation(&url, KeySource::File(dir.path().join("t.db.key")), 600).await;
-    let server = serving(&url, None);
-    let sent = Arc::new(Sent::default());
-    let load = tokio::spawn(answer_all(
-        server.base.clone(),
-        links.clone(),
-        16,
-        sent.clone(),
-    ));
-    until_acknowledged(&sent, 100).await;
+    let (server, sent, load) = under_load(&url, &links).await;
 
     server.terminate();
     let (status, log) = tokio::task::spawn_blocking(move || server.ended(Duration::from_secs(30)))
@@ -467,15 +477,7 @@ async fn kill_9_under_load_loses_no_acknowledged_answer() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = sqlite_url(dir.path(), "t.db");
     let links = organisation(&url, KeySource::File(dir.path().join("t.db.key")), 600).await;
-    let mut server = serving(&url, None);
-    let sent = Arc::new(Sent::default());
-    let load = tokio::spawn(answer_all(
-        server.base.clone(),
-        links.clone(),
-        16,
-        sent.clone(),
-    ));
-    until_acknowledged(&sent, 100).await;
+    let (mut server, sent, load) = under_load(&url, &links).await;
 
     server.child.kill().expect("killed");
     let _ = server.child.wait();

@@ -169,14 +169,7 @@ async fn a_backup_made_while_answers_arrive_restores_with_the_same_counts() {
     assert!(error.to_string().contains("already exists"), "{error}");
     // Restored: the copy opens with the live database's key and holds what was answered at
     // one moment during the backup: every answer either counted and stored, or neither.
-    std::fs::copy(
-        dir.path().join("live.db.key"),
-        dir.path().join("copy.db.key"),
-    )
-    .expect("key");
-    let restored = connect(&format!("sqlite://{}", copy.display()))
-        .await
-        .expect("the backup opens with the key");
+    let restored = restore(&dir.path().join("live.db.key"), &copy).await;
     let (counted, stored) = answered_and_stored(&restored, campaign).await;
     assert_eq!(u64::from(counted), stored, "each answer counted is stored");
     assert!(
@@ -186,14 +179,7 @@ async fn a_backup_made_while_answers_arrive_restores_with_the_same_counts() {
     // Once the answers stop, a backup holds exactly what the database holds.
     let last = dir.path().join("last.db");
     store.backup(&last).await.expect("backed up");
-    std::fs::copy(
-        dir.path().join("live.db.key"),
-        dir.path().join("last.db.key"),
-    )
-    .expect("key");
-    let restored = connect(&format!("sqlite://{}", last.display()))
-        .await
-        .expect("opens");
+    let restored = restore(&dir.path().join("live.db.key"), &last).await;
     assert_eq!(
         answered_and_stored(&restored, campaign).await,
         answered_and_stored(&store, campaign).await
@@ -293,6 +279,15 @@ async fn a_postgres_backup_is_refused_naming_the_tools_to_use() {
 
 /// An open campaign for Lee with `reports` direct reports, each with a link: nothing is
 /// released before the campaign closes but in groups of the minimum.
+/// The backup `copy` restored with the key file `key` beside it, as the server's default
+/// finds it, and opened.
+async fn restore(key: &std::path::Path, copy: &std::path::Path) -> DynStore {
+    std::fs::copy(key, copy.with_extension("db.key")).expect("key");
+    connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .expect("the backup opens with the key")
+}
+
 async fn answered_team(
     store: &DynStore,
     reports: usize,

@@ -306,25 +306,6 @@ async fn survey_forms_take_ratings_only_as_the_form_writes_them_and_text_only_as
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
-/// Uploads `bytes` as the people file named `name`; the answer to the upload.
-async fn upload(admin: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let csrf = admin.csrf().await;
-    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes)
-            .file_name(name.to_string())
-            .mime_str("text/csv")
-            .expect("mime"),
-    );
-    admin
-        .http
-        .post(format!("{}/admin/people/import", admin.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload sent")
-}
-
 #[tokio::test]
 async fn an_upload_that_cannot_be_taken_says_why_and_what_to_do() {
     let app = TestApp::spawn().await;
@@ -374,24 +355,6 @@ async fn an_upload_that_cannot_be_taken_says_why_and_what_to_do() {
         .await
         .expect("people");
     assert_eq!(total, 0, "nothing was imported");
-}
-
-/// Uploads a people file and returns the import's final page.
-async fn upload_people_bytes(admin: &Client, bytes: Vec<u8>) -> String {
-    let response = upload(admin, "people.csv", bytes).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    for _ in 0..500 {
-        let (_, page) = admin.get_text(&location).await;
-        if !page.contains("Import in progress") {
-            return page;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("the import never finished");
 }
 
 #[tokio::test]

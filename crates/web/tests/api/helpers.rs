@@ -305,24 +305,34 @@ Cai Report,cai@example.org,lee@example.org,Platform,London\n\
 Dev Report,dev@example.org,lee@example.org,Platform,London\n\
 Eve Report,eve@example.org,pat@example.org,Sales,Lisbon\n";
 
-/// Uploads a people file through the import page and waits for the import to end; returns the
-/// final status page.
-pub async fn upload_people(admin: &Client, csv: &str) -> String {
+/// Uploads `bytes` as the people file named `name`; the answer to the upload.
+pub async fn upload(admin: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let csrf = admin.csrf().await;
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",
-        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
-            .file_name("people.csv")
+        reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
             .mime_str("text/csv")
             .expect("mime"),
     );
-    let response = admin
+    admin
         .http
         .post(format!("{}/admin/people/import", admin.base))
         .multipart(form)
         .send()
         .await
-        .expect("upload sent");
+        .expect("upload sent")
+}
+
+/// Uploads a people file through the import page and waits for the import to end; returns the
+/// final status page.
+pub async fn upload_people(admin: &Client, csv: &str) -> String {
+    upload_people_bytes(admin, csv.as_bytes().to_vec()).await
+}
+
+/// [`upload_people`] of any bytes.
+pub async fn upload_people_bytes(admin: &Client, bytes: Vec<u8>) -> String {
+    let response = upload(admin, "people.csv", bytes).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()["location"]
         .to_str()
