@@ -96,7 +96,7 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=60)
     parser.add_argument("--seed", type=int)
     args = parser.parse_args()
-    schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
+    schemathesis = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "schemathesis")
 
     with tempfile.TemporaryDirectory(prefix="trustloop-api-fuzz-") as folder:
         log_path = os.path.join(folder, "server.log")
@@ -119,7 +119,8 @@ def main() -> int:
                 ]
                 if args.seed is not None:
                     command += ["--seed", str(args.seed)]
-                if subprocess.run(command).returncode != 0:
+                # In the temporary folder, where schemathesis keeps its own files.
+                if subprocess.run(command, cwd=folder).returncode != 0:
                     failed = True
         finally:
             server.terminate()
