@@ -19,6 +19,7 @@ mod campaigns;
 mod disclosures;
 mod import_jobs;
 mod instruments;
+mod learning;
 mod people;
 mod rater_lists;
 mod results;
@@ -31,6 +32,7 @@ pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
+pub use learning::LearningStore;
 pub use people::PeopleStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
@@ -77,4 +79,5 @@ store_of!(
     AuditStore,
     SegmentViewStore,
     DisclosureStore,
+    LearningStore,
 );
