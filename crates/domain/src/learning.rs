@@ -50,6 +50,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "06-trust-in-change.md",
         include_str!("../lessons/en/06-trust-in-change.md"),
     ),
+    (
+        "07-trust-after-a-breach.md",
+        include_str!("../lessons/en/07-trust-after-a-breach.md"),
+    ),
 ];
 
 /// The ids of the built-in lessons for the three situations that make trust hard, which the

@@ -14,8 +14,8 @@ use trustloop_domain::people::{Email, PeopleFile, PersonRow};
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::{Rating, SurveyAnswers};
 use trustloop_storage::{
-    CampaignId, CheckAttempt, DynStore, LessonVersion, LinkHolder, NewCampaign, NewNomination, NewUser, PeopleQuery, PersonId,
-    RaterDecision, Role, UserId,
+    CampaignId, CheckAttempt, DynStore, LessonVersion, LinkHolder, NewCampaign, NewNomination,
+    NewUser, PeopleQuery, PersonId, RaterDecision, Role, UserId,
 };
 
 /// A demo sign-in.
@@ -388,7 +388,11 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
 /// Lessons in progress: Maya Okafor (the demo leader) has read the first two lessons, passed the
 /// first check, failed the second once and written a reflection; about two in three of the
 /// other people of each team have opened lessons, some read and some checks passed.
-async fn seed_learning(store: &DynStore, file: &PeopleFile, rng: &mut StdRng) -> anyhow::Result<()> {
+async fn seed_learning(
+    store: &DynStore,
+    file: &PeopleFile,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
     let library = Library::built_in();
     let lessons = library.lessons();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -398,7 +402,9 @@ async fn seed_learning(store: &DynStore, file: &PeopleFile, rng: &mut StdRng) ->
     };
     let maya = person_id(store, "Maya Okafor").await?;
     for (n, lesson) in lessons.iter().take(2).enumerate() {
-        store.record_lesson_read(maya, &version(lesson), now - 86_400 * 3).await?;
+        store
+            .record_lesson_read(maya, &version(lesson), now - 86_400 * 3)
+            .await?;
         let score = if n == 0 { 100 } else { 60 };
         store
             .record_check_attempt(
@@ -426,7 +432,9 @@ async fn seed_learning(store: &DynStore, file: &PeopleFile, rng: &mut StdRng) ->
             .await?;
     }
     if let Some(lesson) = library.for_element(Element::Consistency) {
-        store.record_lesson_opened(maya, &version(lesson), now - 86_400).await?;
+        store
+            .record_lesson_opened(maya, &version(lesson), now - 86_400)
+            .await?;
     }
     for row in file.rows.iter().filter(|r| r.team.is_some()) {
         if row.email.as_str() == "maya.okafor@demo.trustloop.test" || !rng.random_bool(0.7) {
@@ -437,7 +445,9 @@ async fn seed_learning(store: &DynStore, file: &PeopleFile, rng: &mut StdRng) ->
         for lesson in &lessons[..started] {
             let at = now - 86_400 * rng.random_range(1..30);
             if rng.random_bool(0.75) {
-                store.record_lesson_read(person, &version(lesson), at).await?;
+                store
+                    .record_lesson_read(person, &version(lesson), at)
+                    .await?;
                 if rng.random_bool(0.7) {
                     let score = [40, 60, 80, 100][rng.random_range(0..4)];
                     let attempt = CheckAttempt {
@@ -445,10 +455,14 @@ async fn seed_learning(store: &DynStore, file: &PeopleFile, rng: &mut StdRng) ->
                         score,
                         passed: score >= PASS_MARK,
                     };
-                    store.record_check_attempt(person, &version(lesson), attempt).await?;
+                    store
+                        .record_check_attempt(person, &version(lesson), attempt)
+                        .await?;
                 }
             } else {
-                store.record_lesson_opened(person, &version(lesson), at).await?;
+                store
+                    .record_lesson_opened(person, &version(lesson), at)
+                    .await?;
             }
         }
     }

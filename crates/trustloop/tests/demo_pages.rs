@@ -163,6 +163,9 @@ async fn the_demo_leader_has_lessons_in_progress_and_the_admin_sees_teams_learni
 
     let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
     let teams = page(&admin, format!("{base}/admin/learning")).await;
-    assert!(teams.contains("<th scope=\"row\">"), "some team has enough learners");
+    assert!(
+        teams.contains("<th scope=\"row\">"),
+        "some team has enough learners"
+    );
     assert!(!teams.contains("My first manager"));
 }

@@ -31,11 +31,30 @@ fn every_built_in_lesson_is_registered_valid_and_its_links_resolve() {
         );
         assert!(!render(&lesson.body).is_empty());
     }
-    // The element lessons are the report's focus links, when they are present.
+    let ids: Vec<&str> = library.lessons().iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "why-trust-matters",
+            "positive-relationships",
+            "good-judgement",
+            "consistency",
+            "trust-across-differences",
+            TRUST_IN_CHANGE,
+            TRUST_AFTER_A_BREACH,
+        ]
+    );
+    // The element lessons are where a report's focus element links.
     for element in Element::ALL {
-        if let Some(lesson) = library.for_element(element) {
-            assert_eq!(lesson.element, Some(element));
-        }
+        let lesson = library.for_element(element).expect("a lesson per element");
+        assert_eq!(lesson.element, Some(element));
+        assert_eq!(
+            lesson.id,
+            element
+                .slug()
+                .replace("relationships", "positive-relationships")
+                .replace("judgement", "good-judgement")
+        );
     }
 }
 
