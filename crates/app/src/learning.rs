@@ -369,3 +369,40 @@ pub async fn team_view(app: &App, actor: &crate::Actor, via: &str) -> Result<Tea
 pub fn lesson_for(library: &Library, element: Element) -> Option<String> {
     library.for_element(element).map(|l| l.id.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../domain/tests/fixtures/lessons"
+    );
+
+    #[test]
+    fn an_organisations_folder_adds_its_lessons_after_the_built_in_ones() {
+        let library = load_library(Some(Path::new(&format!("{FIXTURES}/valid")))).expect("valid");
+        let built_in = Library::built_in().lessons().len();
+        assert_eq!(library.lessons().len(), built_in + 2);
+        assert_eq!(library.lessons()[built_in].id, "fixture-listening");
+        assert_eq!(load_library(None).expect("built-in"), Library::built_in());
+    }
+
+    #[test]
+    fn a_broken_file_or_a_missing_folder_is_refused_with_where() {
+        let dir = tempfile::tempdir().expect("dir");
+        let broken =
+            std::fs::read_to_string(format!("{FIXTURES}/broken/raw-html.md")).expect("fixture");
+        std::fs::write(dir.path().join("ours.md"), broken).expect("written");
+        std::fs::write(dir.path().join("notes.txt"), "not a lesson").expect("written");
+        let error = load_library(Some(dir.path()))
+            .expect_err("refused")
+            .to_string();
+        let expected = format!("{}:81: raw HTML", dir.path().join("ours.md").display());
+        assert!(error.contains(&expected), "{error}");
+        let error = load_library(Some(&dir.path().join("missing")))
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("cannot read the lessons folder"), "{error}");
+    }
+}
