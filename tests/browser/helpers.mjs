@@ -5,7 +5,7 @@
 // The server binary is $TRUSTLOOP_BIN (default target/debug/trustloop, relative to the
 // repository root); Chromium is Debian's /usr/bin/chromium ($CHROMIUM_BIN overrides it).
 
-import { it } from 'node:test';
+import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -122,6 +122,30 @@ export async function startDemo() {
     throw e;
   }
   return { baseUrl: found.address, surveyUrl: found.link, log: () => log, stop };
+}
+
+/**
+ * Starts a demo server and Chromium before the tests of the suite it is called in, and stops
+ * both after them, printing the server's log when `broken()` names a failed step. Returns
+ * `{ demo, browser }`, filled in once both have started.
+ */
+export function demoAndChromium(broken) {
+  const running = { demo: null, browser: null };
+  before(async () => {
+    running.demo = await startDemo();
+    running.browser = await launchChromium();
+  });
+  after(async () => {
+    try {
+      if (running.browser) await running.browser.close();
+    } finally {
+      if (running.demo) {
+        await running.demo.stop();
+        if (broken()) console.log(`server log:\n${running.demo.log()}`);
+      }
+    }
+  });
+  return running;
 }
 
 /** Launches headless Chromium. */

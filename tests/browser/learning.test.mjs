@@ -7,12 +7,12 @@
 // Run from the repository root:   node --test tests/browser/
 // (see helpers.mjs for the server binary and Chromium it uses).
 
-import { describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ADMIN, MAYA, PHONE, DESKTOP, repoRoot, startDemo, launchChromium, stepper, newPage, signIn,
+  ADMIN, MAYA, PHONE, DESKTOP, repoRoot, demoAndChromium, stepper, newPage as newPageIn, signIn as signInAt,
   shot, checkAxeAtBothWidths, noHorizontalOverflow,
 } from './helpers.mjs';
 
@@ -52,35 +52,20 @@ async function answerCheck(page, picks) {
   await page.getByTestId('check-result').waitFor();
 }
 
-let demo;
-let baseUrl;
-let browser;
 const { step, broken } = stepper();
 
 describe('The learning module in real Chromium', { timeout: 600_000 }, () => {
-  before(async () => {
-    demo = await startDemo();
-    baseUrl = demo.baseUrl;
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    try {
-      if (browser) await browser.close();
-    } finally {
-      if (demo) {
-        await demo.stop();
-        if (broken()) console.log(`server log:\n${demo.log()}`);
-      }
-    }
-  });
+  const running = demoAndChromium(broken);
+  const newPage = (viewport) => newPageIn(running.browser, viewport);
+  const signIn = (page, who) => signInAt(page, running.demo.baseUrl, who);
+  const url = (path) => `${running.demo.baseUrl}${path}`;
 
   let phone; // Maya's phone, shared by the steps
 
   step('Maya finds her lessons with her progress and latest scores; the list passes axe', async () => {
-    phone = await newPage(browser, PHONE);
-    await signIn(phone, baseUrl, MAYA);
-    await phone.goto(`${baseUrl}/learn`);
+    phone = await newPage(PHONE);
+    await signIn(phone, MAYA);
+    await phone.goto(url('/learn'));
     const progress = (await phone.getByTestId('learning-progress').textContent()).replace(/\s+/g, ' ');
     assert.match(progress, /You have read 2 of 7 lessons and passed 1 of 7 checks/, progress);
     const score = (await phone.getByTestId('score-consistency').textContent()).trim();
@@ -91,7 +76,7 @@ describe('The learning module in real Chromium', { timeout: 600_000 }, () => {
   });
 
   step('on a phone, with the keyboard only: open the lesson and mark it read', async () => {
-    await phone.goto(`${baseUrl}/learn`);
+    await phone.goto(url('/learn'));
     await tabTo(phone, `a[href="/learn/${LESSON}"]`);
     await Promise.all([phone.waitForURL(`**/learn/${LESSON}`), phone.keyboard.press('Enter')]);
     await phone.getByRole('heading', { level: 1 }).waitFor();
@@ -138,7 +123,7 @@ describe('The learning module in real Chromium', { timeout: 600_000 }, () => {
   });
 
   step('the lesson page passes axe, and prints without navigation or forms', async () => {
-    await phone.goto(`${baseUrl}/learn/${LESSON}`);
+    await phone.goto(url(`/learn/${LESSON}`));
     await checkAxeAtBothWidths(phone, 'the lesson page', 'lesson');
     await phone.emulateMedia({ media: 'print' });
     const shown = (selector) => phone.locator(selector).first().evaluate((e) => getComputedStyle(e).display !== 'none');
@@ -153,9 +138,9 @@ describe('The learning module in real Chromium', { timeout: 600_000 }, () => {
   });
 
   step('the admin sees learning by team, never a reflection; the page passes axe', async () => {
-    const page = await newPage(browser, DESKTOP);
-    await signIn(page, baseUrl, ADMIN);
-    await page.goto(`${baseUrl}/admin/learning`);
+    const page = await newPage(DESKTOP);
+    await signIn(page, ADMIN);
+    await page.goto(url('/admin/learning'));
     await page.getByRole('heading', { level: 1, name: 'Learning by team' }).waitFor();
     assert.ok(await page.locator('tbody tr').count() > 0, 'teams with enough learners are shown');
     assert.equal((await page.content()).includes(REFLECTION), false);
