@@ -61,6 +61,9 @@ pub const ACCOUNTS: [DemoAccount; 4] = [
 
 const DOMAIN: &str = "demo.trustloop.test";
 
+/// The demo leader's email (the "leader" sign-in).
+const MAYA_EMAIL: &str = "maya.okafor@demo.trustloop.test";
+
 /// The teams, their leader's name and function.
 const TEAMS: [(&str, &str, &str); 7] = [
     ("Platform", "Maya Okafor", "Engineering"),
@@ -386,8 +389,8 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
 }
 
 /// Lessons in progress: Maya Okafor (the demo leader) has read the first two lessons, passed the
-/// first check, failed the second once and written a reflection; about two in three of the
-/// other people of each team have opened lessons, some read and some checks passed.
+/// first check, failed the second once and written a reflection; six people in each of three
+/// teams have opened lessons, some read and some checks passed.
 async fn seed_learning(
     store: &DynStore,
     file: &PeopleFile,
@@ -436,19 +439,29 @@ async fn seed_learning(
             .record_lesson_opened(maya, &version(lesson), now - 86_400)
             .await?;
     }
-    for row in file.rows.iter().filter(|r| r.team.is_some()) {
-        if row.email.as_str() == "maya.okafor@demo.trustloop.test" || !rng.random_bool(0.7) {
-            continue;
-        }
-        let person = person_id(store, &row.name).await?;
-        let started = rng.random_range(1..=lessons.len());
-        for lesson in &lessons[..started] {
-            let at = now - 86_400 * rng.random_range(1..30);
-            if rng.random_bool(0.75) {
+    // Six people in each of three teams: enough for those teams to show in the admin's view of
+    // learning (k = 5), few enough writes to keep the demo quick to seed.
+    for (team, _, _) in &TEAMS[..3] {
+        let members = file
+            .rows
+            .iter()
+            .filter(|r| r.team.as_deref() == Some(*team) && r.email.as_str() != MAYA_EMAIL)
+            .take(6);
+        for row in members {
+            let person = person_id(store, &row.name).await?;
+            let started = rng.random_range(1..=3);
+            for lesson in &lessons[..started] {
+                let at = now - 86_400 * rng.random_range(1..30);
+                if !rng.random_bool(0.75) {
+                    store
+                        .record_lesson_opened(person, &version(lesson), at)
+                        .await?;
+                    continue;
+                }
                 store
                     .record_lesson_read(person, &version(lesson), at)
                     .await?;
-                if rng.random_bool(0.7) {
+                if rng.random_bool(0.6) {
                     let score = [40, 60, 80, 100][rng.random_range(0..4)];
                     let attempt = CheckAttempt {
                         at,
@@ -459,10 +472,6 @@ async fn seed_learning(
                         .record_check_attempt(person, &version(lesson), attempt)
                         .await?;
                 }
-            } else {
-                store
-                    .record_lesson_opened(person, &version(lesson), at)
-                    .await?;
             }
         }
     }
