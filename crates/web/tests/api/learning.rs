@@ -266,7 +266,7 @@ async fn the_reports_focus_element_links_to_its_lesson_and_the_learner_page_show
         "{report}"
     );
     assert!(
-        report.contains("href=\"/learn/positive-relationships\" data-testid=\"focus-lesson\""),
+        report.contains("href=\"/learn/positive-relationships\" class=\"button focus-lesson\""),
         "{report}"
     );
     let (_, list) = lee.get_text("/learn").await;
