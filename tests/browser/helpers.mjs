@@ -5,18 +5,19 @@
 // The server binary is $TRUSTLOOP_BIN (default target/debug/trustloop, relative to the
 // repository root); Chromium is Debian's /usr/bin/chromium ($CHROMIUM_BIN overrides it).
 
-import { it } from 'node:test';
+import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
+const axeSource = require('axe-core').source;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
@@ -30,6 +31,12 @@ export const MAYA = { email: 'maya.okafor@demo.trustloop.test', password: 'demo-
 export const MANAGER = { email: 'elena.rossi@demo.trustloop.test', password: 'demo-manager-2026' };
 export const LEADER_NAME = 'Maya Okafor';
 export const CAMPAIGN = 'Autumn trust 360';
+
+/** The viewports every page is checked at: a phone and a desktop. */
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+const shotsDir = path.join(repoRoot, 'target', 'screenshots');
 
 function serverEnv() {
   const env = { ...process.env };
@@ -117,6 +124,30 @@ export async function startDemo() {
   return { baseUrl: found.address, surveyUrl: found.link, log: () => log, stop };
 }
 
+/**
+ * Starts a demo server and Chromium before the tests of the suite it is called in, and stops
+ * both after them, printing the server's log when `broken()` names a failed step. Returns
+ * `{ demo, browser }`, filled in once both have started.
+ */
+export function demoAndChromium(broken) {
+  const running = { demo: null, browser: null };
+  before(async () => {
+    running.demo = await startDemo();
+    running.browser = await launchChromium();
+  });
+  after(async () => {
+    try {
+      if (running.browser) await running.browser.close();
+    } finally {
+      if (running.demo) {
+        await running.demo.stop();
+        if (broken()) console.log(`server log:\n${running.demo.log()}`);
+      }
+    }
+  });
+  return running;
+}
+
 /** Launches headless Chromium. */
 export function launchChromium() {
   return chromium.launch({
@@ -177,4 +208,69 @@ export function stepper() {
     });
   };
   return { step, broken: () => broken };
+}
+
+/** A full-page screenshot in target/screenshots/`name` (at `viewport`, when given). */
+export async function shot(page, name, viewport) {
+  mkdirSync(shotsDir, { recursive: true });
+  if (viewport) await page.setViewportSize(viewport);
+  const file = path.join(shotsDir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Runs axe-core on the page; prints every violation; fails on any (minor ones included). */
+export async function checkAxe(page, label) {
+  // Injected through the DevTools protocol, so the page's own Content-Security-Policy
+  // (script-src 'self') stays in force for everything the page itself runs.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  });
+  const describeV = (v) =>
+    `  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element(s))\n` +
+    v.nodes.slice(0, 8).map((n) => `      at ${n.target}\n        ${(n.summary || '').replace(/\n/g, '\n        ')}`).join('\n') +
+    (v.nodes.length > 8 ? `\n      … and ${v.nodes.length - 8} more` : '');
+  if (result.length) {
+    console.log(`axe on ${label} (${page.url()}): ${result.length} violation(s)\n${result.map(describeV).join('\n')}`);
+  } else {
+    console.log(`axe on ${label}: no violations`);
+  }
+  assert.equal(
+    result.length,
+    0,
+    `axe found ${result.length} accessibility violation(s) on ${label}:\n${result.map(describeV).join('\n')}`,
+  );
+}
+
+/** axe at desktop and phone width (some rules only fire on a narrow screen), with a
+ * screenshot at each under `name`-desktop.png and `name`-phone.png. */
+export async function checkAxeAtBothWidths(page, label, name) {
+  const failures = [];
+  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    await page.setViewportSize(viewport);
+    if (name) await shot(page, `${name}-${width}.png`);
+    try {
+      await checkAxe(page, `${label} (${width}, ${viewport.width}px)`);
+    } catch (e) {
+      failures.push(e.message);
+    }
+  }
+  assert.equal(failures.length, 0, failures.join('\n'));
+}
+
+export async function noHorizontalOverflow(page, label) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  assert.ok(scroll <= client + 1, `${label}: the page scrolls sideways (content ${scroll}px wide in a ${client}px viewport)`);
 }

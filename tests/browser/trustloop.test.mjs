@@ -11,21 +11,12 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import {
-  ADMIN, MAYA, LEADER_NAME, CAMPAIGN, repoRoot, startDemo, launchChromium, stepper,
+  ADMIN, MAYA, LEADER_NAME, CAMPAIGN, startDemo, launchChromium, stepper,
   newPage as newPageIn, signIn as signInAt, postResponse,
+  PHONE, DESKTOP, shot, checkAxe, checkAxeAtBothWidths, noHorizontalOverflow,
 } from './helpers.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = require('axe-core').source;
-
-const shotsDir = path.join(repoRoot, 'target', 'screenshots');
-
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const COMMENT = `Keeps her promises about one-to-ones (browser test ${process.pid}-${Date.now()}).`;
 const ELEMENT_SCORES = ['trust_index', 'relationships', 'judgement', 'consistency'];
 
@@ -40,62 +31,6 @@ const { step, broken } = stepper();
 const newPage = (viewport) => newPageIn(browser, viewport);
 const signIn = (page, who) => signInAt(page, baseUrl, who);
 
-async function shot(page, name, viewport) {
-  mkdirSync(shotsDir, { recursive: true });
-  if (viewport) await page.setViewportSize(viewport);
-  const file = path.join(shotsDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-/** Runs axe-core on the page; prints every violation; fails on any (minor ones included). */
-async function checkAxe(page, label) {
-  // Injected through the DevTools protocol, so the page's own Content-Security-Policy
-  // (script-src 'self') stays in force for everything the page itself runs.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      helpUrl: v.helpUrl,
-      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
-    }));
-  });
-  const describeV = (v) =>
-    `  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element(s))\n` +
-    v.nodes.slice(0, 8).map((n) => `      at ${n.target}\n        ${(n.summary || '').replace(/\n/g, '\n        ')}`).join('\n') +
-    (v.nodes.length > 8 ? `\n      … and ${v.nodes.length - 8} more` : '');
-  if (result.length) {
-    console.log(`axe on ${label} (${page.url()}): ${result.length} violation(s)\n${result.map(describeV).join('\n')}`);
-  } else {
-    console.log(`axe on ${label}: no violations`);
-  }
-  assert.equal(
-    result.length,
-    0,
-    `axe found ${result.length} accessibility violation(s) on ${label}:\n${result.map(describeV).join('\n')}`,
-  );
-}
-
-/** axe at desktop and phone width (some rules only fire on a narrow screen), with a
- * screenshot at each under `name`-desktop.png and `name`-phone.png. */
-async function checkAxeAtBothWidths(page, label, name) {
-  const failures = [];
-  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
-    await page.setViewportSize(viewport);
-    if (name) await shot(page, `${name}-${width}.png`);
-    try {
-      await checkAxe(page, `${label} (${width}, ${viewport.width}px)`);
-    } catch (e) {
-      failures.push(e.message);
-    }
-  }
-  assert.equal(failures.length, 0, failures.join('\n'));
-}
-
 /** The contrast ratio of two CSS colours given as rgb()/rgba() strings (WCAG 2.1). */
 function contrast(a, b) {
   const lum = (c) => {
@@ -107,14 +42,6 @@ function contrast(a, b) {
   };
   const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
   return (x + 0.05) / (y + 0.05);
-}
-
-async function noHorizontalOverflow(page, label) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  assert.ok(scroll <= client + 1, `${label}: the page scrolls sideways (content ${scroll}px wide in a ${client}px viewport)`);
 }
 
 // ---------------------------------------------------------------- the run

@@ -3,8 +3,9 @@
 //! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes; both
 //! decided against the campaign's one disclosure history), [`imports`] (the people import),
 //! [`campaigns`] (running a campaign), [`raters`] (who rates each leader: nominations,
-//! approvals, each leader's change list) and [`accounts`] (sign-in accounts, passwords,
-//! sessions and API tokens).
+//! approvals, each leader's change list), [`accounts`] (sign-in accounts, passwords,
+//! sessions and API tokens) and [`learning`] (the lessons, each learner's progress and
+//! reflections, and completion by team).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
 //! together for one use, and `trustloop-web` and the `trustloop` binary only read requests and
@@ -20,6 +21,7 @@ mod disclosures;
 pub mod error;
 pub mod heatmap;
 pub mod imports;
+pub mod learning;
 pub mod raters;
 pub mod reports;
 pub mod segments;
@@ -30,6 +32,7 @@ pub use error::{Error, Result};
 
 use std::sync::Arc;
 use trustloop_domain::instrument::Instrument;
+use trustloop_domain::learning::Library;
 use trustloop_storage::{AuditEvent, DynStore};
 
 /// What every use case works with: the database, the data kept in memory between uses, and
@@ -40,6 +43,8 @@ pub struct App {
     pub store: DynStore,
     /// Immutable data parsed once (instrument versions, closed campaigns' contexts and reports).
     pub cache: Arc<cache::ReadCache>,
+    /// The lessons offered: the built-in ones and the organisation's own.
+    pub lessons: Arc<Library>,
     audit: Arc<audit::AuditLog>,
 }
 
@@ -51,7 +56,14 @@ impl App {
             audit: Arc::new(audit::AuditLog::start(store.clone())),
             store,
             cache: Arc::default(),
+            lessons: Arc::new(Library::built_in()),
         }
+    }
+
+    /// The same use cases offering `lessons` (checked with [`learning::load_library`]).
+    pub fn with_lessons(mut self, lessons: Arc<Library>) -> App {
+        self.lessons = lessons;
+        self
     }
 
     /// An instrument version, read and parsed once (a released version never changes): every

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod campaign;
 pub mod display;
 pub mod instrument;
+pub mod learning;
 pub mod model;
 pub mod people;
 pub mod privacy;

@@ -27,7 +27,7 @@ pub use writable::Unwritable;
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
-        HealthStore, ImportJobStore, InstrumentStore, MaintenanceStore, PeopleStore,
+        HealthStore, ImportJobStore, InstrumentStore, LearningStore, MaintenanceStore, PeopleStore,
         RaterListStore, ResultStore, SegmentViewStore, Store,
     };
 }

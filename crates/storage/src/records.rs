@@ -9,7 +9,9 @@ use trustloop_domain::people::Email;
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::FieldError;
 
+mod learning;
 mod rater_lists;
+pub use learning::*;
 pub use rater_lists::*;
 
 macro_rules! id_type {

@@ -30,6 +30,8 @@ pub(crate) enum Purpose {
     PendingAnswer,
     /// A rater's attributes kept beside a released answer.
     RaterAttributes,
+    /// A learner's answer to a reflection prompt, private to them.
+    Reflection,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
         match self {
             Purpose::PendingAnswer => b"trustloop pending answer v2 padded",
             Purpose::RaterAttributes => b"trustloop rater attributes v2 padded",
+            Purpose::Reflection => b"trustloop reflection v1 padded",
         }
     }
 
@@ -46,6 +49,8 @@ impl Purpose {
         match self {
             Purpose::PendingAnswer => b"trustloop pending answer v1",
             Purpose::RaterAttributes => b"trustloop rater attributes v1",
+            // Sealed padded from the start: nothing was sealed without padding.
+            Purpose::Reflection => b"trustloop reflection never sealed unpadded",
         }
     }
 }

@@ -267,6 +267,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(warning) = settings.key_placement_warning() {
         tracing::warn!("{warning}");
     }
+    // A broken lesson file stops the server before anything else starts.
+    let lessons = std::sync::Arc::new(settings.lessons()?);
     let store = settings.open_store().await?;
     let app = Application::build(
         WebConfig {
@@ -275,6 +277,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             secure_cookies: settings.secure_cookies,
             public_url: settings.public_url.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            lessons,
         },
         store,
     )

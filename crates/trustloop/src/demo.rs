@@ -1,19 +1,21 @@
 //! The demo organisation: about 60 people in eight teams with a reporting line, eight leaders, a
-//! closed 360 campaign with generated answers (so every report page has data) and an open one.
-//! Everything is generated from a fixed seed, so every demo looks the same.
+//! closed 360 campaign with generated answers (so every report page has data), an open one,
+//! and lessons in progress (some read, some checks passed, a reflection of the demo leader's, so
+//! the learner's page and the admin's view of learning by team have data). Everything is generated from a fixed seed, so every demo looks the same.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::instrument::{Instrument, Measures};
+use trustloop_domain::learning::{Lesson, Library, PASS_MARK};
 use trustloop_domain::model::{Element, RaterGroup};
 use trustloop_domain::people::{Email, PeopleFile, PersonRow};
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::{Rating, SurveyAnswers};
 use trustloop_storage::{
-    CampaignId, DynStore, LinkHolder, NewCampaign, NewNomination, NewUser, PeopleQuery, PersonId,
-    RaterDecision, Role, UserId,
+    CampaignId, CheckAttempt, DynStore, LessonVersion, LinkHolder, NewCampaign, NewNomination,
+    NewUser, PeopleQuery, PersonId, RaterDecision, Role, UserId,
 };
 
 /// A demo sign-in.
@@ -58,6 +60,9 @@ pub const ACCOUNTS: [DemoAccount; 4] = [
 ];
 
 const DOMAIN: &str = "demo.trustloop.test";
+
+/// The demo leader's email (the "leader" sign-in).
+const MAYA_EMAIL: &str = "maya.okafor@demo.trustloop.test";
 
 /// The teams, their leader's name and function.
 const TEAMS: [(&str, &str, &str); 7] = [
@@ -379,7 +384,98 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
             sample_link = Some(format!("{base_url}/s/{token}"));
         }
     }
+    seed_learning(store, &file, &mut rng).await?;
     Ok(Seeded { sample_link })
+}
+
+/// Lessons in progress: Maya Okafor (the demo leader) has read the first two lessons, passed the
+/// first check, failed the second once and written a reflection; six people in each of three
+/// teams have opened lessons, some read and some checks passed.
+async fn seed_learning(
+    store: &DynStore,
+    file: &PeopleFile,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let library = Library::built_in();
+    let lessons = library.lessons();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let version = |lesson: &Lesson| LessonVersion {
+        lesson: lesson.id.clone(),
+        version: lesson.version,
+    };
+    let maya = person_id(store, "Maya Okafor").await?;
+    for (n, lesson) in lessons.iter().take(2).enumerate() {
+        store
+            .record_lesson_read(maya, &version(lesson), now - 86_400 * 3)
+            .await?;
+        let score = if n == 0 { 100 } else { 60 };
+        store
+            .record_check_attempt(
+                maya,
+                &version(lesson),
+                CheckAttempt {
+                    at: now - 86_400 * 2,
+                    score,
+                    passed: score >= PASS_MARK,
+                },
+            )
+            .await?;
+    }
+    if let Some(lesson) = lessons.first()
+        && let Some(prompt) = lesson.reflections.first()
+    {
+        store
+            .save_reflection(
+                maya,
+                &lesson.id,
+                &prompt.id,
+                "My first manager: she told us early when plans changed, and she always came back on what she said she would.",
+                now - 86_400 * 2,
+            )
+            .await?;
+    }
+    if let Some(lesson) = library.for_element(Element::Consistency) {
+        store
+            .record_lesson_opened(maya, &version(lesson), now - 86_400)
+            .await?;
+    }
+    // Six people in each of three teams: enough for those teams to show in the admin's view of
+    // learning (k = 5), few enough writes to keep the demo quick to seed.
+    for (team, _, _) in &TEAMS[..3] {
+        let members = file
+            .rows
+            .iter()
+            .filter(|r| r.team.as_deref() == Some(*team) && r.email.as_str() != MAYA_EMAIL)
+            .take(6);
+        for row in members {
+            let person = person_id(store, &row.name).await?;
+            let started = rng.random_range(1..=3);
+            for lesson in &lessons[..started] {
+                let at = now - 86_400 * rng.random_range(1..30);
+                if !rng.random_bool(0.75) {
+                    store
+                        .record_lesson_opened(person, &version(lesson), at)
+                        .await?;
+                    continue;
+                }
+                store
+                    .record_lesson_read(person, &version(lesson), at)
+                    .await?;
+                if rng.random_bool(0.6) {
+                    let score = [40, 60, 80, 100][rng.random_range(0..4)];
+                    let attempt = CheckAttempt {
+                        at,
+                        score,
+                        passed: score >= PASS_MARK,
+                    };
+                    store
+                        .record_check_attempt(person, &version(lesson), attempt)
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn person_id(store: &DynStore, name: &str) -> anyhow::Result<PersonId> {

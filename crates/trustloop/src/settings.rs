@@ -28,6 +28,10 @@ pub struct Settings {
     /// belongs to and refuses any other, or none). Keep it outside the database and its
     /// backups. Defaults to `PATH.key` beside an SQLite file; required for PostgreSQL.
     pub seal_key_file: Option<PathBuf>,
+    /// A folder of the organisation's own lessons (`*.md` files in the built-in lessons'
+    /// format), offered beside the built-in ones. Every file is checked at start-up: a broken
+    /// one stops the server, naming the file and line.
+    pub lessons_folder: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -41,6 +45,7 @@ impl std::fmt::Debug for Settings {
             .field("log", &self.log)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("seal_key_file", &self.seal_key_file)
+            .field("lessons_folder", &self.lessons_folder)
             .finish()
     }
 }
@@ -70,12 +75,14 @@ impl Default for Settings {
             log: "info".into(),
             trusted_proxies: Vec::new(),
             seal_key_file: None,
+            lessons_folder: None,
         }
     }
 }
 
 /// The environment variables Trustloop reads (without the `TRUSTLOOP_` prefix).
-const KNOWN_KEYS: [&str; 8] = [
+const KNOWN_KEYS: [&str; 9] = [
+    "lessons_folder",
     "trusted_proxies",
     "seal_key_file",
     "database",
@@ -101,6 +108,12 @@ impl Settings {
             .merge(Env::prefixed("TRUSTLOOP_"))
             .merge(Serialized::defaults(overrides));
         Ok(figment.extract()?)
+    }
+
+    /// The built-in lessons and those in [`Settings::lessons_folder`], all checked: an error
+    /// names the broken file and line.
+    pub fn lessons(&self) -> anyhow::Result<trustloop_domain::learning::Library> {
+        trustloop_app::learning::load_library(self.lessons_folder.as_deref())
     }
 
     /// Opens the database with its seal key (see [`Settings::seal_key_file`]).
@@ -202,6 +215,7 @@ mod tests {
             log: "info".into(),
             trusted_proxies: Vec::new(),
             seal_key_file: key.map(PathBuf::from),
+            lessons_folder: None,
         };
         let beside = settings("sqlite:///var/lib/trustloop/trustloop.db", None);
         let warning = beside.key_placement_warning().expect("warned");

@@ -323,3 +323,29 @@ mod plain_http {
             .unwrap_or(0)
     }
 }
+
+#[test]
+fn a_broken_lesson_file_stops_the_server_from_starting_naming_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let lessons = dir.path().join("lessons");
+    std::fs::create_dir(&lessons).expect("folder");
+    let broken = include_str!("../../domain/tests/fixtures/lessons/broken/two-correct.md");
+    std::fs::write(lessons.join("our-own.md"), broken).expect("written");
+    let out = trustloop()
+        .args(["serve", "--port", "0", "--database"])
+        .arg(format!("sqlite://{}", dir.path().join("t.db").display()))
+        .env("TRUSTLOOP_LESSONS_FOLDER", &lessons)
+        .stdout(Stdio::null())
+        .ran();
+    assert!(!out.status.success(), "the server must not start");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:43:", lessons.join("our-own.md").display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("exactly one correct option"), "{stderr}");
+    assert!(
+        !dir.path().join("t.db").exists(),
+        "nothing started before the lessons were checked"
+    );
+}

@@ -142,3 +142,30 @@ async fn the_demo_campaigns_have_peers_nominated_and_approved_by_someone_else() 
     let approvals = page(&elena, format!("{base}/me/approvals")).await;
     assert!(approvals.contains("No nomination awaits your approval"));
 }
+
+#[tokio::test]
+async fn the_demo_leader_has_lessons_in_progress_and_the_admin_sees_teams_learning() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+
+    let learn = page(&maya, format!("{base}/learn")).await;
+    assert!(
+        learn.contains("You have read <strong>2</strong>")
+            && learn.contains("passed <strong>1</strong>"),
+        "{learn}"
+    );
+    assert!(
+        learn.contains("data-testid=\"score-consistency\""),
+        "her latest consistency score beside its lesson"
+    );
+    let first = page(&maya, format!("{base}/learn/why-trust-matters")).await;
+    assert!(first.contains("My first manager"), "her own reflection");
+
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+    let teams = page(&admin, format!("{base}/admin/learning")).await;
+    assert!(
+        teams.contains("<th scope=\"row\">"),
+        "some team has enough learners"
+    );
+    assert!(!teams.contains("My first manager"));
+}

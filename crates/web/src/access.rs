@@ -60,10 +60,13 @@ pub struct RouteSpec {
 
 /// The scopes an API token can carry, with what they allow.
 pub const SCOPES: [(&str, &str); 2] = [
-    ("reports:read", "Read your own campaigns and trust reports"),
+    (
+        "reports:read",
+        "Read your own campaigns, trust reports and learning progress",
+    ),
     (
         "campaigns:read",
-        "Read all campaigns and their progress (admins only)",
+        "Read all campaigns, their progress and learning by team (admins only)",
     ),
 ];
 

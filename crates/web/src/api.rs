@@ -2,6 +2,8 @@
 //! It uses the same session as the pages, or an API token. Every error, whoever answers it (a
 //! handler, the access rules, the framework), is JSON of one shape: [`ErrorJson`].
 
+mod learning;
+
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
@@ -419,7 +421,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports, measurement quality and learning progress. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -428,7 +430,9 @@ async fn campaign_quality(
         campaign_segments,
         campaign_quality,
         my_campaigns,
-        my_report
+        my_report,
+        learning::my_learning,
+        learning::teams_learning
     ),
     components(schemas(
         ErrorJson,
@@ -441,7 +445,11 @@ async fn campaign_quality(
         SegmentViewJson,
         SegmentRowJson,
         SegmentFiguresJson,
-        SegmentScoreJson
+        SegmentScoreJson,
+        learning::LearningJson,
+        learning::LessonProgressJson,
+        learning::TeamsLearningJson,
+        learning::TeamLearningJson
     ))
 )]
 struct ApiDoc;
@@ -485,6 +493,12 @@ pub fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/api/v1/me/campaigns/{id}/report", Access::SignedIn)
             .get(my_report)
             .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/learning", Access::SignedIn)
+            .get(learning::my_learning)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/learning/teams", Access::Admin)
+            .get(learning::teams_learning)
+            .scope("campaigns:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),

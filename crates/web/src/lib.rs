@@ -57,7 +57,7 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let state = AppState {
-            app: App::new(store.clone()),
+            app: App::new(store.clone()).with_lessons(config.lessons.clone()),
             config: Arc::new(config),
             base_url: base_url.into(),
         };

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use trustloop_app::App;
+use trustloop_domain::learning::Library;
 
 /// How the web server runs.
 #[derive(Debug, Clone)]
@@ -19,6 +20,9 @@ pub struct WebConfig {
     /// throttling and the audit log), and whose `X-Request-Id` names the request in logs and
     /// error pages; requests from anyone else are taken at their own address and given a new id.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The lessons offered: the built-in ones and the organisation's own, read and checked at
+    /// start-up (see `trustloop_app::learning::load_library`).
+    pub lessons: Arc<Library>,
 }
 
 impl Default for WebConfig {
@@ -29,6 +33,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             public_url: None,
             trusted_proxies: Vec::new(),
+            lessons: Arc::new(Library::built_in()),
         }
     }
 }

@@ -19,6 +19,7 @@ mod campaigns;
 mod disclosures;
 mod import_jobs;
 mod instruments;
+mod learning;
 mod maintenance;
 mod people;
 mod rater_lists;
@@ -32,6 +33,7 @@ pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
+pub use learning::LearningStore;
 pub use maintenance::{Backup, HealthStore, MaintenanceStore};
 pub use people::PeopleStore;
 pub use rater_lists::RaterListStore;
@@ -71,4 +73,5 @@ store_of!(
     AuditStore,
     SegmentViewStore,
     DisclosureStore,
+    LearningStore,
 );

@@ -52,6 +52,7 @@ mod helpers;
 mod import_jobs;
 mod instruments;
 mod intake;
+mod learning;
 mod people;
 mod rater_lists;
 mod results;
@@ -107,4 +108,7 @@ contract!(
     segments::attribute_values_list_everyones_attributes_with_few_enough_values,
     disclosures::the_history_keeps_each_population_of_a_campaign_once_with_its_first_day,
     disclosures::concurrent_decisions_on_one_campaign_each_see_the_others,
+    learning::progress_is_kept_per_person_and_lesson_version,
+    learning::a_reflection_is_read_back_only_for_its_own_person_and_lesson,
+    learning::teams_are_counted_by_learners_read_and_passed,
 );

@@ -18,6 +18,8 @@ pub struct ReportPage {
     leader: Person,
     campaign: Campaign,
     view: ReportView,
+    /// The lesson of the focus element (its id and title), when there is one.
+    focus_lesson: Option<(String, String)>,
 }
 
 /// Lays out the report page.
@@ -37,11 +39,17 @@ pub async fn report_page(
         &loaded.finished.instrument,
         loaded.change(),
     ));
+    let focus_lesson = loaded
+        .report()
+        .focus
+        .and_then(|element| state.app.lessons.for_element(element))
+        .map(|lesson| (lesson.id.clone(), lesson.title.clone()));
     let LoadedReport { campaign, .. } = loaded;
     Ok(ReportPage {
         chrome,
         leader,
         campaign,
         view,
+        focus_lesson,
     })
 }

@@ -10,6 +10,7 @@ mod campaign_flow;
 mod docs;
 mod figures;
 mod import;
+mod learning;
 mod matrix;
 mod observability;
 mod segments;

@@ -155,3 +155,70 @@ async fn every_route_lets_in_exactly_the_roles_its_rule_names() {
         "the matrix covers every route ({checked} requests)"
     );
 }
+
+/// A learner's reflection is theirs alone: every GET route of the table, tried by a stranger,
+/// the learner's manager, another leader, an admin and an admin's API token (with every id a
+/// route takes set to the learner's own objects where one fits), never shows it.
+#[tokio::test]
+async fn no_route_shows_a_learners_reflection_to_anyone_else() {
+    const SECRET: &str = "The promise I broke to Ann last quarter";
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, ORG_CSV).await;
+    for email in ["lee@example.org", "dana@example.org", "pat@example.org"] {
+        app.create_user(email, email, Role::Leader, Some(email))
+            .await;
+    }
+    let lee = app.signed_in("lee@example.org").await;
+    let r = lee
+        .post_with_csrf("/learn/consistency/reflections", &[("r-r1", SECRET)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, own) = lee.get_text("/learn/consistency").await;
+    assert!(own.contains(SECRET), "the learner reads it");
+    let created = create_token(&admin, "everything", &["campaigns:read", "reports:read"]).await;
+    let page = created.text().await.expect("page");
+    let token = extract_between(&page, "id=\"new-token\">", "<").expect("token shown once");
+    let bearer = reqwest::Client::new();
+
+    let others = [
+        ("a stranger", app.client()),
+        ("the manager", app.signed_in("dana@example.org").await),
+        ("another leader", app.signed_in("pat@example.org").await),
+        ("an admin", admin),
+    ];
+    let mut tried = 0;
+    for spec in trustloop_web::route_table() {
+        if !spec.methods.contains(&Method::GET) {
+            continue;
+        }
+        let mut paths = vec![concrete(spec.path)];
+        if spec.path.contains("{id}") {
+            paths.push(spec.path.replace("{id}", "consistency"));
+            paths.push(spec.path.replace("{id}", "2"));
+        }
+        for path in paths {
+            for (who, client) in &others {
+                let (_, body) = client.get_text(&path).await;
+                assert!(!body.contains(SECRET), "{who} read a reflection at {path}");
+                tried += 1;
+            }
+            if path.starts_with("/api/") {
+                let body = bearer
+                    .get(format!("{}{path}", app.base))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("sent")
+                    .text()
+                    .await
+                    .expect("body");
+                assert!(
+                    !body.contains(SECRET),
+                    "an API token read a reflection at {path}"
+                );
+            }
+        }
+    }
+    assert!(tried > 4 * 30, "every GET route was tried ({tried})");
+}

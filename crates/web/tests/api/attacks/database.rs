@@ -250,6 +250,11 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "disclosed_heatmaps",
         // The fingerprint of the seal key and when a server last started with it.
         "seal_key",
+        // The learning module: each person's own progress and (sealed) reflections, never a
+        // rater's answer.
+        "lesson_progress",
+        "check_attempts",
+        "reflections",
     ];
     let known: BTreeSet<String> = answer_side
         .keys()
