@@ -49,8 +49,16 @@ pub fn wilson_interval(successes: u64, n: u64, level: f64) -> Result<Proportion,
     let centre = (p + z2n / 2.0) / (1.0 + z2n);
     let half = z / (1.0 + z2n) * (p * (1.0 - p) / nf + z2n / (4.0 * nf)).sqrt();
     // At 0 or n successes the bound is exactly 0 or 1; rounding must not move it past.
-    let low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
-    let high = if successes == n { 1.0 } else { (centre + half).min(1.0) };
+    let low = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if successes == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     Ok(Proportion {
         successes,
         n,
