@@ -23,7 +23,7 @@
 //! them, so a confirmation link made before a change is refused after it.
 
 use crate::stats::{self, Correlation, Proportion};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
 /// How many days the say-do ratio looks back, today included.
@@ -148,7 +148,7 @@ impl Recipients {
 }
 
 /// One change to a commitment, in the order they happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     /// A new date was agreed.
@@ -261,6 +261,25 @@ pub enum LedgerError {
     /// A change dated before the last one.
     #[error("changes are recorded in order: this one is dated before the last")]
     OutOfOrder,
+    /// A team too small for its confirmations ever to be shown.
+    #[error(
+        "this team has {members} members besides you: its confirmations are shown only once at least {k} answered, so make the commitment to the people themselves"
+    )]
+    TeamTooSmall {
+        /// Members who would be asked.
+        members: usize,
+        /// The privacy minimum.
+        k: u32,
+    },
+}
+
+/// Checks a commitment to a team: at least `k` members besides the leader, or its
+/// confirmations could never count ([`Recipients::verdict`]).
+pub fn check_team(members: usize, k: u32) -> Result<(), LedgerError> {
+    if members < k as usize {
+        return Err(LedgerError::TeamTooSmall { members, k });
+    }
+    Ok(())
 }
 
 /// Checks a new commitment: what it is, its date (today or later), and its recipients (at least

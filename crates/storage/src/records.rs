@@ -9,7 +9,11 @@ use trustloop_domain::people::Email;
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::FieldError;
 
+mod ledger;
+mod plans;
 mod rater_lists;
+pub use ledger::*;
+pub use plans::*;
 pub use rater_lists::*;
 
 macro_rules! id_type {
@@ -42,6 +46,22 @@ id_type!(
 id_type!(
     /// Identifies an invitation to rate one leader.
     InvitationId
+);
+id_type!(
+    /// Identifies a development plan.
+    PlanId
+);
+id_type!(
+    /// Identifies an action of a development plan.
+    ActionId
+);
+id_type!(
+    /// Identifies a commitment in a leader's say-do ledger.
+    CommitmentId
+);
+id_type!(
+    /// Identifies a team.
+    TeamId
 );
 
 /// A person in the organisation.

@@ -207,6 +207,28 @@ fn a_team_counts_only_from_k_answers_and_shows_no_counts_before() {
 }
 
 #[test]
+fn a_team_smaller_than_k_is_refused_and_a_history_reads_back() {
+    assert_eq!(
+        check_team(2, 3),
+        Err(LedgerError::TeamTooSmall { members: 2, k: 3 })
+    );
+    assert_eq!(check_team(3, 3), Ok(()));
+    let history = vec![
+        Change::Renegotiated {
+            on: day(1),
+            due: day(9),
+        },
+        Change::Dropped {
+            on: day(2),
+            reason: "moved".into(),
+        },
+    ];
+    let json = serde_json::to_string(&history).expect("serialises");
+    let back: Vec<Change> = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, history);
+}
+
+#[test]
 fn recipients_are_asked_once_it_is_marked_kept_or_its_date_passed() {
     let mut c = made(10, Recipients::People);
     assert!(!c.asks_confirmation(day(10)));

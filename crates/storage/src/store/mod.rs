@@ -19,7 +19,9 @@ mod campaigns;
 mod disclosures;
 mod import_jobs;
 mod instruments;
+mod ledger;
 mod people;
+mod plans;
 mod rater_lists;
 mod results;
 mod segments;
@@ -31,7 +33,9 @@ pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
+pub use ledger::LedgerStore;
 pub use people::PeopleStore;
+pub use plans::PlanStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
@@ -77,4 +81,6 @@ store_of!(
     AuditStore,
     SegmentViewStore,
     DisclosureStore,
+    PlanStore,
+    LedgerStore,
 );
