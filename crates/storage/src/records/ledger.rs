@@ -143,3 +143,14 @@ pub struct LeaderFigures {
     /// The leader's consistency score (0-100) in their latest closed report, by others.
     pub consistency: f64,
 }
+
+/// A team a leader can make a commitment to: their own, or one of their direct reports'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamChoice {
+    /// The team.
+    pub id: TeamId,
+    /// Its name.
+    pub name: String,
+    /// Its members other than the leader who have not left: who would be asked.
+    pub members: u32,
+}

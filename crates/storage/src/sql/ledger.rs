@@ -170,7 +170,7 @@ impl<DB> SqlStore<DB> {
     ) -> StoreResult<Option<Recipient>> {
         let row = sqlx::query(
             "SELECT r.answered_revision, r.link_revision,
-                    CASE WHEN q.left_on IS NULL THEN 0 ELSE 1 END AS has_left
+                    CAST(CASE WHEN q.left_on IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_left
              FROM commitment_recipients r JOIN people q ON q.id = r.person_id
              WHERE r.commitment_id = $1 AND r.person_id = $2",
         )
@@ -567,6 +567,45 @@ impl<DB> LedgerStore for SqlStore<DB> {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(leader = %leader))]
+    async fn teams_of_leader(&self, leader: PersonId) -> StoreResult<Vec<TeamChoice>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name,
+                    (SELECT COUNT(*) FROM people m WHERE m.team_id = t.id AND m.id <> $1
+                     AND m.left_on IS NULL) AS members
+             FROM teams t WHERE t.id IN (SELECT team_id FROM people WHERE id = $1 OR manager_id = $1)
+             ORDER BY t.name",
+        )
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TeamChoice {
+                    id: TeamId(row.try_get("id")?),
+                    name: row.try_get("name")?,
+                    members: count(row.try_get("members")?),
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(leader = %leader))]
+    async fn people_near(&self, leader: PersonId) -> StoreResult<Vec<(PersonId, String)>> {
+        let rows = sqlx::query(
+            "SELECT q.id, q.name FROM people q JOIN people l ON l.id = $1
+             WHERE q.id <> l.id AND q.left_on IS NULL
+               AND (q.id = l.manager_id OR q.manager_id = l.id OR q.team_id = l.team_id)
+             ORDER BY q.name, q.id",
+        )
+        .bind(leader.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((PersonId(row.try_get("id")?), row.try_get("name")?)))
+            .collect()
     }
 
     #[tracing::instrument(skip_all, fields(person = %person))]

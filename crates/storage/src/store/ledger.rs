@@ -66,6 +66,12 @@ pub trait LedgerStore: Send + Sync {
     async fn shows_ratio_to_team(&self, leader: PersonId) -> StoreResult<bool>;
     /// Sets whether a leader shows their say-do ratio to their direct reports.
     async fn set_show_ratio_to_team(&self, leader: PersonId, show: bool) -> StoreResult<()>;
+    /// The teams a leader can make a commitment to (their own and their direct reports'), by
+    /// name, with how many would be asked.
+    async fn teams_of_leader(&self, leader: PersonId) -> StoreResult<Vec<TeamChoice>>;
+    /// The people a leader can make a commitment to: their manager, their direct reports and
+    /// the members of their team, who have not left, by name.
+    async fn people_near(&self, leader: PersonId) -> StoreResult<Vec<(PersonId, String)>>;
     /// Marks a person as having left the organisation on `on`.
     async fn mark_left(&self, person: PersonId, on: Date) -> StoreResult<()>;
     /// Each leader's say-do figures on `today` with the privacy minimum `k` (counted as

@@ -52,7 +52,9 @@ mod helpers;
 mod import_jobs;
 mod instruments;
 mod intake;
+mod ledger;
 mod people;
+mod plans;
 mod rater_lists;
 mod results;
 mod segments;
@@ -106,4 +108,13 @@ contract!(
     segments::attribute_values_list_everyones_attributes_with_few_enough_values,
     disclosures::the_history_keeps_each_population_of_a_campaign_once_with_its_first_day,
     disclosures::concurrent_decisions_on_one_campaign_each_see_the_others,
+    plans::a_plan_starts_once_from_a_closed_report_of_its_own_leader,
+    plans::actions_are_checked_and_their_status_dated_when_it_changes,
+    plans::a_manager_sees_only_shared_plans_and_admins_only_counts,
+    ledger::a_commitment_is_refused_whole_when_its_date_or_recipients_are_wrong,
+    ledger::every_change_is_kept_in_order_and_settled_ones_no_longer_change,
+    ledger::a_link_confirms_once_and_only_for_the_revision_it_was_made_for,
+    ledger::a_signed_in_recipient_confirms_once_and_nobody_else_can,
+    ledger::a_teams_answers_count_only_from_k_and_are_kept_as_counts,
+    ledger::the_organisation_figures_count_as_the_domain_counts,
 );
