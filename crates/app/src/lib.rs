@@ -3,7 +3,8 @@
 //! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes; both
 //! decided against the campaign's one disclosure history), [`imports`] (the people import),
 //! [`campaigns`] (running a campaign), [`raters`] (who rates each leader: nominations,
-//! approvals, each leader's change list) and [`accounts`] (sign-in accounts, passwords,
+//! approvals, each leader's change list), [`plans`] and [`ledger`] (the development plan and
+//! the say-do ledger) and [`accounts`] (sign-in accounts, passwords,
 //! sessions and API tokens).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
@@ -20,6 +21,8 @@ mod disclosures;
 pub mod error;
 pub mod heatmap;
 pub mod imports;
+pub mod ledger;
+pub mod plans;
 pub mod raters;
 pub mod reports;
 pub mod segments;
