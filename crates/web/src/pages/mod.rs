@@ -4,6 +4,8 @@
 mod account;
 mod admin;
 mod leader;
+mod ledger;
+pub mod plans;
 mod raters;
 mod report;
 mod segments;
@@ -23,6 +25,8 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(account::routes());
     table.extend(admin::routes());
     table.extend(leader::routes());
+    table.extend(plans::routes());
+    table.extend(ledger::routes());
     table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());

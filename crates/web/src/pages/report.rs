@@ -7,8 +7,9 @@ use crate::state::AppState;
 use crate::views::ReportView;
 use askama::Template;
 use askama_web::WebTemplate;
+use trustloop_app::plans;
 use trustloop_app::reports::{self, LoadedReport};
-use trustloop_storage::{Campaign, CampaignId, Person, PersonId};
+use trustloop_storage::{Campaign, CampaignId, Person, PersonId, PlanAction};
 
 /// The report page.
 #[derive(Template, WebTemplate)]
@@ -18,6 +19,10 @@ pub struct ReportPage {
     leader: Person,
     campaign: Campaign,
     view: ReportView,
+    /// The plan actions done since the leader's previous report, and that report's name.
+    done: Vec<PlanAction>,
+    /// The name of the previous campaign the done actions are counted from.
+    since: Option<String>,
 }
 
 /// Lays out the report page.
@@ -37,11 +42,24 @@ pub async fn report_page(
         &loaded.finished.instrument,
         loaded.change(),
     ));
-    let LoadedReport { campaign, .. } = loaded;
+    let LoadedReport {
+        campaign, previous, ..
+    } = loaded;
+    // Done between the two campaigns' last days; listed beside the scores, with no claim that
+    // they caused any change.
+    let done = plans::done_between(
+        &state.app,
+        leader_id,
+        previous.as_ref().map(|p| p.deadline),
+        campaign.deadline,
+    )
+    .await?;
     Ok(ReportPage {
         chrome,
         leader,
         campaign,
         view,
+        done,
+        since: previous.map(|p| p.name),
     })
 }
