@@ -17,6 +17,9 @@ use trustloop_domain::display;
 use trustloop_storage::{Campaign, CampaignId};
 use utoipa::{OpenApi, ToSchema};
 
+mod ledger;
+use ledger::*;
+
 /// An API failure, answered as JSON.
 pub struct ApiError(AppError);
 
@@ -423,7 +426,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -432,7 +435,11 @@ async fn campaign_quality(
         campaign_segments,
         campaign_quality,
         my_campaigns,
-        my_report
+        my_report,
+        my_plans,
+        my_commitments,
+        my_confirmations,
+        organisation
     ),
     components(schemas(
         CampaignJson,
@@ -444,7 +451,16 @@ async fn campaign_quality(
         SegmentViewJson,
         SegmentRowJson,
         SegmentFiguresJson,
-        SegmentScoreJson
+        SegmentScoreJson,
+        PlanJson,
+        ActionJson,
+        LedgerJson,
+        CommitmentJson,
+        TallyJson,
+        SayDoJson,
+        ConfirmationAskJson,
+        OrganisationJson,
+        TeamCountJson
     ))
 )]
 struct ApiDoc;
@@ -488,6 +504,18 @@ pub fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/api/v1/me/campaigns/{id}/report", Access::SignedIn)
             .get(my_report)
             .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/plans", Access::SignedIn)
+            .get(my_plans)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/commitments", Access::SignedIn)
+            .get(my_commitments)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/confirmations", Access::SignedIn)
+            .get(my_confirmations)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/organisation/say-do", Access::Admin)
+            .get(organisation)
+            .scope("campaigns:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),
