@@ -2,6 +2,8 @@
 //! closed 360 campaign with generated answers (so every report page has data) and an open one.
 //! Everything is generated from a fixed seed, so every demo looks the same.
 
+mod ledger;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -336,6 +338,7 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
     store
         .set_campaign_status(closed, CampaignStatus::Closed)
         .await?;
+    ledger::seed(store, &mut rng, closed, &leaders, today).await?;
 
     // The open campaign: three leaders, links issued, a few answers in.
     let open = store
