@@ -145,6 +145,12 @@ pub async fn seed(
         .ok_or_else(|| anyhow::anyhow!("Maya Okafor has no team"))?;
     let people = store.people_near(maya).await?;
     let one = |n: usize| RecipientChoice::People(vec![people[n % people.len()].0]);
+    // Tomas Varga, the demo member, is asked to confirm the one marked kept three days ago.
+    let tomas = people
+        .iter()
+        .find(|(_, name)| name == "Tomas Varga")
+        .map(|(id, _)| RecipientChoice::People(vec![*id]))
+        .ok_or_else(|| anyhow::anyhow!("Tomas Varga is not near Maya Okafor"))?;
     let stories = vec![
         (
             RecipientChoice::Team(team.id),
@@ -162,7 +168,7 @@ pub async fn seed(
         (
             one(0),
             Story {
-                what: "Review Amir's proposal",
+                what: "Review the proposal for the new build pipeline",
                 made: 40,
                 due: -20,
                 changes: vec![Change::Kept {
@@ -219,7 +225,7 @@ pub async fn seed(
             },
         ),
         (
-            one(4),
+            tomas,
             Story {
                 what: "Share the hiring plan",
                 made: 20,
@@ -236,6 +242,20 @@ pub async fn seed(
                 made: 20,
                 due: -1,
                 changes: vec![],
+                answers: vec![],
+                answer_on: 0,
+            },
+        ),
+        (
+            one(7),
+            Story {
+                what: "Write up the incident review",
+                made: 10,
+                due: 1,
+                changes: vec![Change::Renegotiated {
+                    on: day(today, -2),
+                    due: day(today, 10),
+                }],
                 answers: vec![],
                 answer_on: 0,
             },
