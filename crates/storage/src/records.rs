@@ -242,6 +242,8 @@ pub struct Campaign {
     pub instrument_version: u32,
     /// The last day answers are accepted.
     pub deadline: time::Date,
+    /// The day it closed (its reports became readable), once closed.
+    pub closed_on: Option<time::Date>,
     /// The privacy rules.
     pub rules: PrivacyRules,
 }

@@ -6,6 +6,12 @@
 -- they were sent to confirm is no longer accepted from them.
 ALTER TABLE people ADD COLUMN left_on TEXT;
 
+-- The day a campaign closed, when its reports became readable: a leader's next report lists
+-- the plan actions done since the previous one closed. Campaigns closed before this migration
+-- are taken to have closed on their deadline, the best day known.
+ALTER TABLE campaigns ADD COLUMN closed_on TEXT;
+UPDATE campaigns SET closed_on = deadline WHERE status = 'closed';
+
 -- One plan per leader per closed report; `focus` is one or two element slugs joined by ','.
 CREATE TABLE plans (
     id                  INTEGER PRIMARY KEY,

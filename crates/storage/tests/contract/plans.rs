@@ -47,6 +47,15 @@ pub(crate) async fn a_plan_starts_once_from_a_closed_report_of_its_own_leader(st
         .contains("campaign closes")
     );
     let closed = closed_campaign(&store, &[org.lee]).await;
+    assert_eq!(
+        store.campaign(closed).await.expect("campaign").closed_on,
+        Some(today()),
+        "the day it closed is kept: the next report counts done actions from it"
+    );
+    assert_eq!(
+        store.campaign(draft).await.expect("campaign").closed_on,
+        None
+    );
     assert!(is_not_found(
         &store
             .create_plan(&new_plan(org.pat, closed, &[Element::Consistency]))

@@ -45,13 +45,14 @@ pub async fn report_page(
     let LoadedReport {
         campaign, previous, ..
     } = loaded;
-    // Done between the two campaigns' last days; listed beside the scores, with no claim that
-    // they caused any change.
+    // Done between the days the two campaigns closed; listed beside the scores, with no claim
+    // that they caused any change.
+    let closed = |c: &Campaign| c.closed_on.unwrap_or(c.deadline);
     let done = plans::done_between(
         &state.app,
         leader_id,
-        previous.as_ref().map(|p| p.deadline),
-        campaign.deadline,
+        previous.as_ref().map(closed),
+        closed(&campaign),
     )
     .await?;
     Ok(ReportPage {

@@ -8,6 +8,7 @@ mod attacks;
 mod campaign_flow;
 mod figures;
 mod import;
+mod ledger;
 mod matrix;
 mod observability;
 mod segments;
