@@ -247,6 +247,8 @@ fn answers(
 pub struct Seeded {
     /// A survey link of the open campaign that a demo user can try, when seeding ran now.
     pub sample_link: Option<String>,
+    /// A confirmation link of one of the demo leader's commitments, when seeding ran now.
+    pub confirmation_link: Option<String>,
 }
 
 /// Loads the demo organisation into an empty database; does nothing when people already exist.
@@ -258,7 +260,10 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         })
         .await?;
     if existing > 0 {
-        return Ok(Seeded { sample_link: None });
+        return Ok(Seeded {
+            sample_link: None,
+            confirmation_link: None,
+        });
     }
     let mut rng = StdRng::seed_from_u64(2026);
     let file = organisation(&mut rng);
@@ -338,7 +343,7 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
     store
         .set_campaign_status(closed, CampaignStatus::Closed)
         .await?;
-    ledger::seed(store, &mut rng, closed, &leaders, today).await?;
+    let confirmation = ledger::seed(store, &mut rng, closed, &leaders, today).await?;
 
     // The open campaign: three leaders, links issued, a few answers in.
     let open = store
@@ -382,7 +387,10 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
             sample_link = Some(format!("{base_url}/s/{token}"));
         }
     }
-    Ok(Seeded { sample_link })
+    Ok(Seeded {
+        sample_link,
+        confirmation_link: confirmation.map(|token| format!("{base_url}/confirm/{token}")),
+    })
 }
 
 async fn person_id(store: &DynStore, name: &str) -> anyhow::Result<PersonId> {

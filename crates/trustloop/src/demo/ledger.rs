@@ -73,14 +73,15 @@ async fn tell(
     Ok(made.id)
 }
 
-/// Seeds plans and ledgers; `leaders[1]` is Maya Okafor, the demo leader.
+/// Seeds plans and ledgers; `leaders[1]` is Maya Okafor, the demo leader. Returns the token of
+/// a confirmation link of one of Maya's overdue commitments, for the demo to print.
 pub async fn seed(
     store: &DynStore,
     rng: &mut StdRng,
     closed: CampaignId,
     leaders: &[PersonId],
     today: Date,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     use Confirmation::{CantSay, Kept, NotKept};
     let maya = leaders[1];
     let library = trustloop_app::plans::latest_library()?;
@@ -283,8 +284,24 @@ pub async fn seed(
             },
         ),
     ];
+    let mut overdue = None;
     for (to, story) in stories {
-        tell(store, maya, to, story, today).await?;
+        let is_overdue = story.due == -1;
+        let id = tell(store, maya, to, story, today).await?;
+        if is_overdue {
+            overdue = Some(id);
+        }
+    }
+    let mut link = None;
+    if let Some(id) = overdue {
+        let issued = store
+            .issue_confirmation_links(id, today, &|| {
+                let token = trustloop_app::tokens::random_token();
+                let hash = trustloop_app::tokens::hash_token(&token);
+                (token, hash)
+            })
+            .await?;
+        link = issued.into_iter().next().map(|l| l.token);
     }
     store.set_show_ratio_to_team(maya, true).await?;
 
@@ -322,5 +339,5 @@ pub async fn seed(
             .await?;
         }
     }
-    Ok(())
+    Ok(link)
 }
