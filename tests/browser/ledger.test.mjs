@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
-  MAYA, MANAGER, repoRoot, startDemo, launchChromium, stepper, newPage as newPageIn,
-  signIn as signInAt, postResponse,
+  MAYA, MANAGER, repoRoot, stepper, newPage as newPageIn, signIn as signInAt, postResponse,
+  withDemoAndChromium,
 } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -25,13 +25,11 @@ const DESKTOP = { width: 1280, height: 800 };
 const TOMAS = { email: 'tomas.varga@demo.trustloop.test', password: 'demo-member-2026' };
 const WHAT = `Send the release notes to Tomas (browser test ${process.pid})`;
 
-let demo;
-let baseUrl;
-let browser;
 const { step, broken } = stepper();
+let held; // the demo server and Chromium: { demo, baseUrl, browser }
 
-const newPage = (viewport) => newPageIn(browser, viewport);
-const signIn = (page, who) => signInAt(page, baseUrl, who);
+const newPage = (viewport) => newPageIn(held.browser, viewport);
+const signIn = (page, who) => signInAt(page, held.baseUrl, who);
 
 async function axeAt(page, label, name) {
   const failures = [];
@@ -66,28 +64,12 @@ async function keptConfirmed(page) {
 describe('The plan and the say-do ledger in real Chromium', { timeout: 600_000 }, () => {
   let maya;
   let before_kept;
-
-  before(async () => {
-    demo = await startDemo();
-    baseUrl = demo.baseUrl;
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    try {
-      if (browser) await browser.close();
-    } finally {
-      if (demo) {
-        await demo.stop();
-        if (broken()) console.log(`server log:\n${demo.log()}`);
-      }
-    }
-  });
+  held = withDemoAndChromium(before, after, broken);
 
   step('report → plan: the report leads to the plan, which lists why and how to start', async () => {
     maya = await newPage(PHONE);
     await signIn(maya, MAYA);
-    await maya.goto(`${baseUrl}/me/campaigns/1/report`);
+    await maya.goto(`${held.baseUrl}/me/campaigns/1/report`);
     await Promise.all([
       maya.waitForURL(/\/me\/plans\/\d+$/),
       maya.getByRole('link', { name: 'Start a plan' }).click(),
@@ -111,7 +93,7 @@ describe('The plan and the say-do ledger in real Chromium', { timeout: 600_000 }
   step('plan: Elena, her manager, reads it without being able to change it', async () => {
     const elena = await newPage(DESKTOP);
     await signIn(elena, MANAGER);
-    await elena.goto(`${baseUrl}/me/shared-plans`);
+    await elena.goto(`${held.baseUrl}/me/shared-plans`);
     await elena.getByRole('link', { name: /Maya Okafor: Spring trust 360/ }).click();
     await elena.getByRole('heading', { level: 1, name: "Maya Okafor's plan" }).waitFor();
     assert.equal(await elena.getByRole('button', { name: /^Save / }).count(), 0);
@@ -120,7 +102,7 @@ describe('The plan and the say-do ledger in real Chromium', { timeout: 600_000 }
 
   step('ledger: Maya makes a commitment to Tomas, told first that the answer is his', async () => {
     await maya.setViewportSize(PHONE);
-    await maya.goto(`${baseUrl}/me/ledger`);
+    await maya.goto(`${held.baseUrl}/me/ledger`);
     before_kept = await keptConfirmed(maya);
     assert.ok(await maya.getByText('If you choose one person, their answer is theirs').isVisible());
     await maya.getByLabel('What you will do').fill(WHAT);
@@ -145,7 +127,7 @@ describe('The plan and the say-do ledger in real Chromium', { timeout: 600_000 }
   step('confirmation: Tomas confirms it on a 390 px phone', async () => {
     const tomas = await newPage(PHONE);
     await signIn(tomas, TOMAS);
-    await tomas.goto(`${baseUrl}/me/confirmations`);
+    await tomas.goto(`${held.baseUrl}/me/confirmations`);
     const ask = tomas.locator('li.commitment', { hasText: WHAT });
     await ask.waitFor();
     assert.ok(await ask.getByText('Your answer is shown to Maya Okafor as yours.').isVisible());
@@ -162,14 +144,14 @@ describe('The plan and the say-do ledger in real Chromium', { timeout: 600_000 }
   });
 
   step('ratio: Maya sees it confirmed and counted, with n and the interval', async () => {
-    await maya.goto(`${baseUrl}/me/ledger`);
+    await maya.goto(`${held.baseUrl}/me/ledger`);
     await maya.locator('li.commitment', { hasText: WHAT }).getByText('confirmed kept').waitFor();
     assert.equal(await keptConfirmed(maya), before_kept + 1);
     assert.match(await maya.getByTestId('say-do').textContent(), /^\d+ of \d+ \(\d+%; 95% range \d+%–\d+%\)$/);
   });
 
   step('link: a confirmation link answers once, then shows the neutral page', async () => {
-    const link = demo.log().match(/Confirm one of Maya Okafor's commitments as the person it was made to: (\S+)/)?.[1];
+    const link = held.demo.log().match(/Confirm one of Maya Okafor's commitments as the person it was made to: (\S+)/)?.[1];
     assert.ok(link, 'the demo prints a confirmation link');
     const phone = await newPage(PHONE);
     await phone.goto(link);
@@ -188,7 +170,7 @@ describe('The plan and the say-do ledger in real Chromium', { timeout: 600_000 }
   step('organisation: the admin sees counts and the association, not contents', async () => {
     const admin = await newPage(DESKTOP);
     await signIn(admin, { email: 'admin@demo.trustloop.test', password: 'demo-admin-2026' });
-    await admin.goto(`${baseUrl}/admin/plans`);
+    await admin.goto(`${held.baseUrl}/admin/plans`);
     await admin.getByTestId('association').waitFor();
     assert.match(await admin.getByTestId('association').textContent(), /Across \d+ leaders, r = /);
     assert.equal(await admin.getByText(WHAT).count(), 0);

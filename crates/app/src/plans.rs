@@ -175,6 +175,11 @@ pub async fn add_library_action(
         target,
         note: note.into(),
     };
+    add(app, leader, plan, new).await
+}
+
+/// Adds `new` to one of `leader`'s plans, today.
+async fn add(app: &App, leader: PersonId, plan: PlanId, new: NewAction) -> Result<PlanAction> {
     app.store
         .add_action(leader, plan, &new, crate::today())
         .await
@@ -198,10 +203,7 @@ pub async fn add_own_action(
         target,
         note: note.into(),
     };
-    app.store
-        .add_action(leader, plan, &new, crate::today())
-        .await
-        .map_err(|e| as_sentence(e.into()))
+    add(app, leader, plan, new).await
 }
 
 /// Sets an action's status and note.

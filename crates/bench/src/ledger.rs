@@ -108,7 +108,8 @@ pub(crate) async fn ledger_phase(
         },
         false,
     )
-    .await?;
+    .await
+    .context("generating the organisation")?;
     let today = time::OffsetDateTime::now_utc().date();
     let mut rng = StdRng::seed_from_u64(2026);
     let leaders: Vec<PersonId> = {
@@ -143,7 +144,8 @@ pub(crate) async fn ledger_phase(
                 (80, -10 - 20 * n),
                 (kept, answer),
             )
-            .await?;
+            .await
+            .with_context(|| format!("a commitment of leader {leader}"))?;
             made += 1;
         }
     }

@@ -8,8 +8,9 @@
 //! One module per aggregate implements that aggregate's trait of [`crate::store`]: `people.rs`,
 //! `accounts.rs`, `campaigns.rs`, `answers.rs` (with the answer intake in `intake.rs` and the
 //! release of sealed answers in `release.rs`), `rater_lists.rs` (nominations and each leader's
-//! change list), `plans.rs` and `ledger.rs` (development plans and the say-do ledger), `results.rs`, `audit.rs`, `import_jobs.rs`, `segments.rs`, `disclosures.rs`
-//! and `instruments.rs`. What their statements share is in `rows.rs` (days, ratings,
+//! change list), `plans.rs` and `ledger.rs` (development plans and the say-do ledger),
+//! `results.rs`, `audit.rs`, `import_jobs.rs`, `segments.rs`, `disclosures.rs` and
+//! `instruments.rs`. What their statements share is in `rows.rs` (days, ratings,
 //! placeholders, column lists, row mappers) and `team_sums.rs` (the running sums of each
 //! team's answers).
 //!

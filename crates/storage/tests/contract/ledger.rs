@@ -54,6 +54,14 @@ async fn change(
         .await
 }
 
+/// What became of `answer` sent by the link whose token is `token`, on day `on`.
+async fn by_link(store: &DynStore, token: &str, answer: Confirmation, on: i64) -> ConfirmOutcome {
+    store
+        .confirm_by_link(&hash_of(token), answer, day(on))
+        .await
+        .expect("answered")
+}
+
 fn signed_in(
     person: PersonId,
     id: CommitmentId,
@@ -289,10 +297,7 @@ pub(crate) async fn a_link_confirms_once_and_only_for_the_revision_it_was_made_f
     .await
     .expect("moved");
     assert_eq!(
-        store
-            .confirm_by_link(&hash_of(&ann.token), Confirmation::Kept, day(4))
-            .await
-            .expect("answered"),
+        by_link(&store, &ann.token, Confirmation::Kept, 4).await,
         ConfirmOutcome::Changed
     );
     assert_eq!(
@@ -315,25 +320,16 @@ pub(crate) async fn a_link_confirms_once_and_only_for_the_revision_it_was_made_f
         .find(|l| l.person_id == org.ann)
         .expect("Ann's");
     assert_eq!(
-        store
-            .confirm_by_link(&hash_of(&ann.token), Confirmation::Kept, day(5))
-            .await
-            .expect("answered"),
+        by_link(&store, &ann.token, Confirmation::Kept, 5).await,
         ConfirmOutcome::Recorded
     );
     assert_eq!(
-        store
-            .confirm_by_link(&hash_of(&ann.token), Confirmation::NotKept, day(5))
-            .await
-            .expect("answered"),
+        by_link(&store, &ann.token, Confirmation::NotKept, 5).await,
         ConfirmOutcome::Used,
         "a link works once"
     );
     assert_eq!(
-        store
-            .confirm_by_link("unknown", Confirmation::Kept, day(5))
-            .await
-            .expect("answered"),
+        by_link(&store, "unknown", Confirmation::Kept, 5).await,
         ConfirmOutcome::Used
     );
     let read = store.commitment(made.id).await.expect("read");
@@ -353,10 +349,7 @@ pub(crate) async fn a_link_confirms_once_and_only_for_the_revision_it_was_made_f
         .expect("Pat's");
     store.mark_left(org.pat, day(5)).await.expect("left");
     assert_eq!(
-        store
-            .confirm_by_link(&hash_of(&pat.token), Confirmation::NotKept, day(5))
-            .await
-            .expect("answered"),
+        by_link(&store, &pat.token, Confirmation::NotKept, 5).await,
         ConfirmOutcome::Left
     );
     assert_eq!(

@@ -3,6 +3,7 @@
 //! confirmations (signed in, or by a single-use link), and the organisation's view for admins
 //! (plan counts by team and the association between say-do ratio and consistency).
 
+use super::{back_or_again, shown};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
@@ -12,7 +13,6 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::ledger::{self as uses, CommitmentText, Ledger};
 use trustloop_domain::ledger::{Association, Reminder, SayDo, Status, Verdict};
@@ -105,13 +105,8 @@ async fn ledger_view(
         async { Ok(state.app.store.teams_of_leader(leader).await?) },
         async { Ok(state.app.store.plans_of(leader).await?) },
     )?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
+    Ok(shown(
+        error.is_some(),
         LedgerPage {
             chrome: signed_in.chrome(),
             ratio: ratio_words(&ledger.say_do),
@@ -126,8 +121,7 @@ async fn ledger_view(
             overdue: Reminder::Overdue,
             awaiting: Reminder::AwaitingConfirmation,
         },
-    )
-        .into_response())
+    ))
 }
 
 #[tracing::instrument(skip_all)]
@@ -141,13 +135,10 @@ async fn back_to_ledger<T>(
     signed_in: &SignedIn,
     result: trustloop_app::Result<T>,
 ) -> AppResult<Response> {
-    match result {
-        Ok(_) => Ok(Redirect::to("/me/ledger").into_response()),
-        Err(trustloop_app::Error::Invalid(m) | trustloop_app::Error::Conflict(m)) => {
-            ledger_view(state, signed_in, Some(m)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    back_or_again(result, "/me/ledger", |m| {
+        ledger_view(state, signed_in, Some(m))
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -273,7 +264,7 @@ async fn confirm(
         }
         Err(trustloop_app::Error::Invalid(m) | trustloop_app::Error::Conflict(m)) => {
             let page = confirmations_view(&state, &post.signed_in, Some(m)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok(shown(true, page))
         }
         Err(e) => Err(e.into()),
     }

@@ -2,6 +2,7 @@
 //! preselected, the library's actions per element), the plan with its actions and their
 //! statuses, sharing it with the leader's manager, and the plans shared with a manager.
 
+use super::{back_or_again, shown};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
@@ -11,7 +12,6 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::{plans, reports};
 use trustloop_domain::model::Element;
@@ -87,13 +87,8 @@ async fn start_form(
     {
         return Ok(Redirect::to(&format!("/me/plans/{}", plan.id)).into_response());
     }
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
+    Ok(shown(
+        error.is_some(),
         StartPage {
             chrome: signed_in.chrome(),
             campaign_id: id,
@@ -102,8 +97,7 @@ async fn start_form(
             elements: Element::ALL,
             error,
         },
-    )
-        .into_response())
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -131,13 +125,14 @@ async fn start(
         Ok(focus) => plans::start(&state.app, leader, CampaignId(id), focus).await,
         Err(e) => Err(e),
     };
-    match made {
-        Ok(plan) => Ok(Redirect::to(&format!("/me/plans/{}", plan.id)).into_response()),
-        Err(trustloop_app::Error::Invalid(m) | trustloop_app::Error::Conflict(m)) => {
-            start_form(&state, &post.signed_in, id, Some(m)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let to = match &made {
+        Ok(plan) => format!("/me/plans/{}", plan.id),
+        Err(_) => String::new(),
+    };
+    back_or_again(made, &to, |m| {
+        start_form(&state, &post.signed_in, id, Some(m))
+    })
+    .await
 }
 
 /// One action on the plan page.
@@ -194,13 +189,8 @@ async fn plan_view(
     let mut choices = by_element(&library);
     // The plan's focus first, the others after.
     choices.sort_by_key(|c| !plan.focus.contains(&c.element));
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
+    Ok(shown(
+        error.is_some(),
         PlanPage {
             chrome: signed_in.chrome(),
             own: signed_in.user.person_id == Some(plan.leader_id),
@@ -211,8 +201,7 @@ async fn plan_view(
             elements: Element::ALL,
             error,
         },
-    )
-        .into_response())
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(plan = id))]
@@ -231,13 +220,10 @@ async fn back_to_plan<T>(
     id: i64,
     result: trustloop_app::Result<T>,
 ) -> AppResult<Response> {
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/me/plans/{id}")).into_response()),
-        Err(trustloop_app::Error::Invalid(m) | trustloop_app::Error::Conflict(m)) => {
-            plan_view(state, signed_in, id, Some(m)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    back_or_again(result, &format!("/me/plans/{id}"), |m| {
+        plan_view(state, signed_in, id, Some(m))
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(plan = id))]
