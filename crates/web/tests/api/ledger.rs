@@ -448,3 +448,84 @@ async fn a_confirmation_link_works_once_and_not_after_a_change_or_for_someone_wh
         "nobody is asked before the new date, and Ben has left"
     );
 }
+
+#[tokio::test]
+async fn the_next_report_lists_the_actions_done_since_the_last_one_without_claiming_cause() {
+    // SQLite: the test moves the first campaign's closing day back in the file itself.
+    let app = TestApp::spawn_sqlite().await;
+    let first = lees_closed_report(&app).await;
+    let lee_id = person(&app.store, "lee@example.org").await;
+    let plan = app
+        .store
+        .create_plan(&trustloop_storage::NewPlan {
+            leader_id: lee_id,
+            campaign_id: trustloop_storage::CampaignId(first),
+            focus: vec![trustloop_domain::model::Element::Consistency],
+            library_version: 1,
+            today: today(),
+        })
+        .await
+        .expect("plan");
+    for (title, done) in [("Weekly notes", true), ("Ask before deciding", false)] {
+        let action = trustloop_app::plans::add_own_action(
+            &trustloop_app::App::new(app.store.clone()),
+            lee_id,
+            plan.id,
+            title,
+            trustloop_domain::model::Element::Consistency,
+            today(),
+            "",
+        )
+        .await
+        .expect("added");
+        if done {
+            app.store
+                .set_action_status(
+                    lee_id,
+                    action.id,
+                    trustloop_domain::plan::ActionStatus::Done,
+                    "",
+                    today(),
+                )
+                .await
+                .expect("done");
+        }
+    }
+    // The first report became readable ten days ago; the second closes today.
+    let raw = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect(&app.db_url)
+        .await
+        .expect("database file");
+    sqlx::query("UPDATE campaigns SET closed_on = $1 WHERE id = $2")
+        .bind((today() - time::Duration::days(10)).to_string())
+        .bind(first)
+        .execute(&raw)
+        .await
+        .expect("moved back");
+    let admin = app.admin().await;
+    let (second, links) = open_campaign_led_by(&admin, "Autumn", &["lee@example.org"]).await;
+    let rater = app.client();
+    for link in links.iter().filter(|l| l.group != "Self") {
+        answer(&rater, &link.url, &survey_form("5", None)).await;
+    }
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{second}/close"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let lee = app.signed_in("lee@example.org").await;
+    let (status, report) = lee
+        .get_text(&format!("/me/campaigns/{second}/report"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        report.contains("Actions you completed since Spring"),
+        "{report}"
+    );
+    assert!(report.contains("Weekly notes") && !report.contains("Ask before deciding"));
+    assert!(report.contains("It does not say that they caused any change."));
+    let (_, first_report) = lee.get_text(&format!("/me/campaigns/{first}/report")).await;
+    assert!(
+        !first_report.contains("Weekly notes"),
+        "done after the first report closed: not on it"
+    );
+}
