@@ -37,7 +37,7 @@ async fn platform(store: &DynStore, lee: PersonId) -> TeamId {
         .id
 }
 
-async fn change(
+async fn change_commitment(
     store: &DynStore,
     leader: PersonId,
     id: CommitmentId,
@@ -146,7 +146,7 @@ pub(crate) async fn every_change_is_kept_in_order_and_settled_ones_no_longer_cha
     let c = |due| to_people(org.lee, &[org.ann], due);
     // Renegotiated in time, then kept by the new date: kept.
     let a = store.make_commitment(&c(2)).await.expect("made");
-    let moved = change(
+    let moved = change_commitment(
         &store,
         org.lee,
         a.id,
@@ -159,17 +159,17 @@ pub(crate) async fn every_change_is_kept_in_order_and_settled_ones_no_longer_cha
     .expect("renegotiated");
     assert_eq!(moved.commitment.status(day(1)), Status::Renegotiated);
     assert_eq!(moved.commitment.revision(), 1);
-    let kept = change(&store, org.lee, a.id, Change::Kept { on: day(5) })
+    let kept = change_commitment(&store, org.lee, a.id, Change::Kept { on: day(5) })
         .await
         .expect("kept");
     assert_eq!(kept.commitment.status(day(9)), Status::Kept);
     assert!(
-        conflict(change(&store, org.lee, a.id, Change::Broken { on: day(9) }).await)
+        conflict(change_commitment(&store, org.lee, a.id, Change::Broken { on: day(9) }).await)
             .contains("already settled")
     );
     // Renegotiated after its date: kept late at best.
     let b = store.make_commitment(&c(1)).await.expect("made");
-    change(
+    change_commitment(
         &store,
         org.lee,
         b.id,
@@ -180,18 +180,18 @@ pub(crate) async fn every_change_is_kept_in_order_and_settled_ones_no_longer_cha
     )
     .await
     .expect("late renegotiation");
-    let late = change(&store, org.lee, b.id, Change::Kept { on: day(4) })
+    let late = change_commitment(&store, org.lee, b.id, Change::Kept { on: day(4) })
         .await
         .expect("kept");
     assert_eq!(late.commitment.status(day(4)), Status::KeptLate);
     // Broken; dropped only with a reason; changes only in order, by their leader.
     let d = store.make_commitment(&c(4)).await.expect("made");
     assert!(is_not_found(
-        &change(&store, org.pat, d.id, Change::Broken { on: day(1) }).await
+        &change_commitment(&store, org.pat, d.id, Change::Broken { on: day(1) }).await
     ));
     assert!(
         conflict(
-            change(
+            change_commitment(
                 &store,
                 org.lee,
                 d.id,
@@ -204,7 +204,7 @@ pub(crate) async fn every_change_is_kept_in_order_and_settled_ones_no_longer_cha
         )
         .contains("say why")
     );
-    let dropped = change(
+    let dropped = change_commitment(
         &store,
         org.lee,
         d.id,
@@ -217,7 +217,7 @@ pub(crate) async fn every_change_is_kept_in_order_and_settled_ones_no_longer_cha
     .expect("dropped");
     assert_eq!(dropped.commitment.status(day(2)), Status::Dropped);
     let e = store.make_commitment(&c(4)).await.expect("made");
-    change(
+    change_commitment(
         &store,
         org.lee,
         e.id,
@@ -229,9 +229,9 @@ pub(crate) async fn every_change_is_kept_in_order_and_settled_ones_no_longer_cha
     .await
     .expect("moved");
     assert!(is_conflict(
-        &change(&store, org.lee, e.id, Change::Broken { on: day(1) }).await
+        &change_commitment(&store, org.lee, e.id, Change::Broken { on: day(1) }).await
     ));
-    let broken = change(&store, org.lee, e.id, Change::Broken { on: day(3) })
+    let broken = change_commitment(&store, org.lee, e.id, Change::Broken { on: day(3) })
         .await
         .expect("broken");
     assert_eq!(broken.commitment.status(day(3)), Status::Broken);
@@ -285,7 +285,7 @@ pub(crate) async fn a_link_confirms_once_and_only_for_the_revision_it_was_made_f
         (made.id, false, false)
     );
     // The leader moves the date after it passed: the links made before are void.
-    change(
+    change_commitment(
         &store,
         org.lee,
         made.id,
@@ -307,7 +307,7 @@ pub(crate) async fn a_link_confirms_once_and_only_for_the_revision_it_was_made_f
             .expect("read"),
         None
     );
-    change(&store, org.lee, made.id, Change::Kept { on: day(5) })
+    change_commitment(&store, org.lee, made.id, Change::Kept { on: day(5) })
         .await
         .expect("kept");
     let links = store
@@ -392,7 +392,7 @@ pub(crate) async fn a_signed_in_recipient_confirms_once_and_nobody_else_can(stor
             .expect("asks")
             .is_empty()
     );
-    change(&store, org.lee, made.id, Change::Kept { on: day(1) })
+    change_commitment(&store, org.lee, made.id, Change::Kept { on: day(1) })
         .await
         .expect("kept");
     let asks = store
@@ -483,7 +483,7 @@ pub(crate) async fn a_teams_answers_count_only_from_k_and_are_kept_as_counts(sto
         ids.sort();
         ids
     });
-    change(&store, org.lee, made.id, Change::Kept { on: day(1) })
+    change_commitment(&store, org.lee, made.id, Change::Kept { on: day(1) })
         .await
         .expect("kept");
     store
@@ -513,9 +513,10 @@ pub(crate) async fn a_teams_answers_count_only_from_k_and_are_kept_as_counts(sto
     assert_eq!(two.verdict(2), Verdict::ConfirmedNotKept);
 }
 
-pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: DynStore) {
-    let org = import_org(&store).await;
-    let (campaign, links) = open_campaign_with_rules(&store, &[org.lee], STORAGE_ONLY_RULES).await;
+/// Lee with a consistency score: a closed campaign that Dana, Lee's manager, answered (with
+/// rules that show a group of one, for this small organisation).
+async fn lee_with_a_score(store: &DynStore, org: &Org) {
+    let (campaign, links) = open_campaign_with_rules(store, &[org.lee], STORAGE_ONLY_RULES).await;
     let dana = links
         .iter()
         .find(|(i, _)| i.group == RaterGroup::Manager)
@@ -524,7 +525,100 @@ pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: D
         .submit_response(dana.0.id, &answers(4, None), today())
         .await
         .expect("answered");
-    set_status(&store, campaign, CampaignStatus::Closed).await;
+    set_status(store, campaign, CampaignStatus::Closed).await;
+}
+
+/// Whether the organisation's figures for Lee on each of `days` are what `ledger::say_do`
+/// counts over Lee's commitments as read back.
+async fn figures_match_the_domain(store: &DynStore, lee: PersonId, days: std::ops::Range<i64>) {
+    let commitments: Vec<_> = store
+        .commitments_of(lee)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|r| r.commitment)
+        .collect();
+    for n in days {
+        let expected = ledger::say_do(&commitments, day(n), 2);
+        let figures = store
+            .say_do_and_consistency(day(n), 2)
+            .await
+            .expect("figures");
+        let lees: Vec<_> = figures.iter().filter(|f| f.leader_id == lee).collect();
+        if expected.due == 0 {
+            assert!(lees.is_empty(), "day {n}");
+            continue;
+        }
+        assert_eq!(lees.len(), 1, "Lee has both figures on day {n}");
+        assert_eq!(
+            (lees[0].due, lees[0].kept_confirmed),
+            (expected.due, expected.kept_confirmed),
+            "day {n}: {expected:?}"
+        );
+        assert!((0.0..=100.0).contains(&lees[0].consistency));
+    }
+}
+
+pub(crate) async fn random_histories_are_counted_as_the_domain_counts_them(store: DynStore) {
+    let org = import_org(&store).await;
+    lee_with_a_score(&store, &org).await;
+    let ben = id_of(&store, "ben@example.org").await;
+    let team = platform(&store, org.lee).await;
+    let mut random = Random(0x5eed_1ed9);
+    for _ in 0..40 {
+        let mut new = to_people(org.lee, &[org.ann], random.next(8) as i64);
+        if random.next(3) == 0 {
+            new.to = RecipientChoice::Team(team);
+        }
+        let made = store.make_commitment(&new).await.expect("made");
+        let mut on = 0;
+        for _ in 0..random.next(4) {
+            on += random.next(4) as i64;
+            let change = match random.next(5) {
+                0 | 1 => Change::Kept { on: day(on) },
+                2 => Change::Broken { on: day(on) },
+                3 => Change::Dropped {
+                    on: day(on),
+                    reason: "moved".into(),
+                },
+                _ => Change::Renegotiated {
+                    on: day(on),
+                    due: day(on + random.next(6) as i64),
+                },
+            };
+            // What the rules refuse (a settled commitment, the same date) changes nothing.
+            let _ = change_commitment(&store, org.lee, made.id, change).await;
+        }
+        for person in [org.ann, ben] {
+            let answer = [
+                Confirmation::Kept,
+                Confirmation::NotKept,
+                Confirmation::CantSay,
+            ][random.next(3) as usize];
+            let when = on + random.next(3) as i64;
+            let _ = store
+                .confirm_signed_in(&signed_in(person, made.id, answer, when))
+                .await;
+        }
+    }
+    figures_match_the_domain(&store, org.lee, 0..30).await;
+    let all: Vec<_> = store
+        .commitments_of(org.lee)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|r| r.commitment)
+        .collect();
+    let end = ledger::say_do(&all, day(29), 2);
+    assert!(
+        end.kept_confirmed > 0 && end.kept_late > 0 && end.not_kept > 0,
+        "the histories cover every outcome: {end:?}"
+    );
+}
+
+pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: DynStore) {
+    let org = import_org(&store).await;
+    lee_with_a_score(&store, &org).await;
     let ben = id_of(&store, "ben@example.org").await;
     let c = |due| to_people(org.lee, &[org.ann], due);
     // Kept and confirmed; kept, unconfirmed; kept late; renegotiated in time and kept;
@@ -566,7 +660,7 @@ pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: D
     ];
     for (index, changes) in plan {
         for (_, ch) in changes {
-            change(&store, org.lee, ids[index], ch)
+            change_commitment(&store, org.lee, ids[index], ch)
                 .await
                 .expect("changed");
         }
@@ -587,7 +681,7 @@ pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: D
     let mut to_team = c(3);
     to_team.to = RecipientChoice::Team(team);
     let t = store.make_commitment(&to_team).await.expect("team");
-    change(&store, org.lee, t.id, Change::Kept { on: day(3) })
+    change_commitment(&store, org.lee, t.id, Change::Kept { on: day(3) })
         .await
         .expect("kept");
     store
@@ -600,6 +694,8 @@ pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: D
         .await
         .expect("Pat's");
 
+    figures_match_the_domain(&store, org.lee, 4..7).await;
+    figures_match_the_domain(&store, org.lee, 120..121).await;
     let commitments: Vec<_> = store
         .commitments_of(org.lee)
         .await
@@ -607,25 +703,6 @@ pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: D
         .into_iter()
         .map(|r| r.commitment)
         .collect();
-    for n in [4, 5, 6, 120] {
-        let expected = ledger::say_do(&commitments, day(n), 2);
-        let figures = store
-            .say_do_and_consistency(day(n), 2)
-            .await
-            .expect("figures");
-        if expected.due == 0 {
-            assert!(figures.is_empty(), "day {n}");
-            continue;
-        }
-        assert_eq!(figures.len(), 1, "only Lee has both figures on day {n}");
-        assert_eq!(figures[0].leader_id, org.lee);
-        assert_eq!(
-            (figures[0].due, figures[0].kept_confirmed),
-            (expected.due, expected.kept_confirmed),
-            "day {n}: {expected:?}"
-        );
-        assert!((0.0..=100.0).contains(&figures[0].consistency));
-    }
     let on_six = ledger::say_do(&commitments, day(6), 2);
     assert_eq!((on_six.due, on_six.kept_confirmed), (10, 2));
 }

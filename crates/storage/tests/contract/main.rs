@@ -117,4 +117,5 @@ contract!(
     ledger::a_signed_in_recipient_confirms_once_and_nobody_else_can,
     ledger::a_teams_answers_count_only_from_k_and_are_kept_as_counts,
     ledger::the_organisation_figures_count_as_the_domain_counts,
+    ledger::random_histories_are_counted_as_the_domain_counts_them,
 );
