@@ -6,6 +6,7 @@
 use crate::plans::{as_sentence, parse_day};
 use crate::tokens::{hash_token, link_hash, random_token};
 use crate::{App, Error, Result};
+use std::collections::HashMap;
 use time::Date;
 use trustloop_domain::ledger::{
     self, Association, Change, Confirmation, Reminder, SayDo, Status, Tally, Verdict,
@@ -13,7 +14,7 @@ use trustloop_domain::ledger::{
 use trustloop_domain::privacy::PrivacyRules;
 use trustloop_storage::{
     ActionId, CommitmentChange, CommitmentId, CommitmentRecord, ConfirmOutcome, ConfirmationAsk,
-    IssuedLink, NewCommitment, PersonId, RecipientChoice, SignedInConfirmation, TeamId,
+    IssuedLink, NewCommitment, PersonId, RecipientChoice, SayDoCount, SignedInConfirmation, TeamId,
 };
 
 /// The privacy minimum for a team's confirmations: the organisation's team minimum.
@@ -279,22 +280,31 @@ pub async fn managers_ratio(app: &App, member: PersonId) -> Result<Option<(Strin
     )))
 }
 
-/// The association across leaders between say-do ratio and consistency score today.
+/// The association across leaders between say-do ratio and consistency score today. The
+/// scores come from memory once read, until another campaign closes.
 #[tracing::instrument(skip_all)]
 pub async fn association(app: &App) -> Result<Association> {
-    let figures = app
-        .store
-        .say_do_and_consistency(crate::today(), team_k())
-        .await?;
-    Ok(association_of(&figures))
+    let closed = app.store.closed_campaigns().await?;
+    let (scores, counts) = tokio::try_join!(
+        app.cache.consistency_scores(closed, || async {
+            Ok(app.store.consistency_scores().await?.into_iter().collect())
+        }),
+        async { Ok(app.store.say_do_counts(crate::today(), team_k()).await?) },
+    )?;
+    Ok(association_of(&counts, &scores))
 }
 
-/// The association over leaders' figures: each leader's ratio against their consistency.
-pub fn association_of(figures: &[trustloop_storage::LeaderFigures]) -> Association {
-    let pairs: Vec<(f64, f64)> = figures
+/// The association over leaders who have both figures: each one's ratio against their
+/// consistency score.
+pub fn association_of(counts: &[SayDoCount], scores: &HashMap<PersonId, f64>) -> Association {
+    let pairs: Vec<(f64, f64)> = counts
         .iter()
-        .filter(|f| f.due > 0)
-        .map(|f| (f.kept_confirmed as f64 / f.due as f64, f.consistency))
+        .filter(|c| c.due > 0)
+        .filter_map(|c| {
+            scores
+                .get(&c.leader_id)
+                .map(|score| (c.kept_confirmed as f64 / c.due as f64, *score))
+        })
         .collect();
     ledger::association(&pairs)
 }

@@ -33,6 +33,8 @@ pub(crate) struct LedgerFigures {
     pub page_ms: Vec<f64>,
     /// The association, sorted.
     pub association_ms: Vec<f64>,
+    /// The first association, which reads the consistency scores from the database.
+    pub first_association_ms: f64,
     /// Leaders in the association.
     pub leaders: usize,
 }
@@ -94,16 +96,19 @@ pub(crate) async fn ledger_phase(
     options: &BenchOptions,
 ) -> anyhow::Result<LedgerFigures> {
     let url = fresh_database(backend, dir, options.postgres.as_deref(), "ledger").await?;
-    let seal_key_file = dir.join("ledger-seal.key");
+    // Apart from the database's folder, where the server would warn about it first.
+    let keys = dir.join("ledger-key");
+    std::fs::create_dir_all(&keys)?;
+    let seal_key_file = keys.join("seal.key");
     let store = open_store(&url, Some(&seal_key_file)).await?;
     let started = Instant::now();
-    // One closed campaign of 10,000 team leaders with about six answers each.
+    // One closed campaign of 10,000 team leaders with about eight answers each.
     generate(
         &store,
         &GenerateOptions {
-            people: LEADERS * 6,
+            people: LEADERS * 8,
             leaders: LEADERS,
-            responses: LEADERS * 6,
+            responses: LEADERS * 8,
             seed: 2026,
         },
         false,
@@ -124,8 +129,9 @@ pub(crate) async fn ledger_phase(
         leaders.dedup();
         leaders
     };
+    // The first leader's ledger is the measured one: theirs are made below.
     let mut made = 0;
-    for leader in &leaders {
+    for leader in leaders.iter().skip(1) {
         let near = store.people_near(*leader).await?;
         let Some((recipient, _)) = near.first() else {
             continue;
@@ -221,7 +227,8 @@ pub(crate) async fn ledger_phase(
     let body = first.text().await?;
     anyhow::ensure!(
         body.matches("class=\"commitment\"").count() == COMMITMENTS,
-        "the page shows every commitment"
+        "the page shows every commitment ({} of {COMMITMENTS})",
+        body.matches("class=\"commitment\"").count()
     );
     let mut page_ms = Vec::with_capacity(options.runs);
     for _ in 0..options.runs.max(101) {
@@ -234,7 +241,9 @@ pub(crate) async fn ledger_phase(
     drop(server);
 
     let app = trustloop_app::App::new(store.clone());
+    let started = Instant::now();
     let association = trustloop_app::ledger::association(&app).await?;
+    let first_association_ms = started.elapsed().as_secs_f64() * 1000.0;
     let n = match association {
         trustloop_domain::ledger::Association::Shown(c) => c.n,
         other => anyhow::bail!("the association is not shown: {other:?}"),
@@ -248,6 +257,7 @@ pub(crate) async fn ledger_phase(
     Ok(LedgerFigures {
         page_ms: sorted(page_ms),
         association_ms: sorted(association_ms),
+        first_association_ms,
         leaders: n,
     })
 }
@@ -270,9 +280,12 @@ pub(crate) fn print(figures: &LedgerFigures, verdict: fn(bool, String) -> String
     );
     println!(
         "- the organisation's association between say-do ratio and consistency over {} leaders \
-         (query and correlation, {} runs): median {median:.2} ms, p99 {p99:.2} ms: {}",
+         (the day's say-do counts and Pearson's r with its interval; consistency scores from the \
+         server's memory, as after the first request; {} runs): median {median:.2} ms, p99 \
+         {p99:.2} ms: {}; the first request, reading the scores too: {:.2} ms",
         figures.leaders,
         figures.association_ms.len(),
-        verdict(p99 < 100.0, format!("target < 100 ms, {:.0}%", p99))
+        verdict(p99 < 100.0, format!("target < 100 ms, {:.0}%", p99)),
+        figures.first_association_ms
     );
 }

@@ -130,18 +130,15 @@ pub struct SignedInConfirmation {
     pub today: Date,
 }
 
-/// One leader's commitments as the organisation's association needs them: their say-do
-/// figures are computed from these.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeaderFigures {
+/// One leader's say-do counts on a day, as the organisation's association needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SayDoCount {
     /// The leader.
     pub leader_id: PersonId,
     /// Commitments due in the window (the denominator).
     pub due: u64,
     /// Kept on time and confirmed so (the numerator).
     pub kept_confirmed: u64,
-    /// The leader's consistency score (0-100) in their latest closed report, by others.
-    pub consistency: f64,
 }
 
 /// A team a leader can make a commitment to: their own, or one of their direct reports'.

@@ -622,38 +622,21 @@ impl<DB> LedgerStore for SqlStore<DB> {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn say_do_and_consistency(&self, today: Date, k: u32) -> StoreResult<Vec<LeaderFigures>> {
+    async fn say_do_counts(&self, today: Date, k: u32) -> StoreResult<Vec<SayDoCount>> {
         let from = today - time::Duration::days(ledger::WINDOW_DAYS - 1);
         // As `ledger::say_do` counts: due in the window when the date it is held to lies in
         // it and it is settled or that date has passed; kept when marked kept by that date
         // and confirmed so (a team's answers count from k).
         let rows = sqlx::query(
-            "WITH ratios AS (
-                 SELECT leader_id, COUNT(*) AS due,
-                        SUM(CASE WHEN settled = 'kept' AND settled_on <= counted_due
-                                  AND kept_n > not_kept_n
-                                  AND (recipients = 'people' OR kept_n + not_kept_n + cant_say_n >= $3)
-                             THEN 1 ELSE 0 END) AS kept
-                 FROM commitments
-                 WHERE counted_due >= $1 AND counted_due <= $2
-                   AND NOT (counted_due = $2 AND settled = 'open')
-                 GROUP BY leader_id),
-             latest AS (
-                 SELECT l.leader_id, MAX(c.id) AS campaign_id
-                 FROM campaign_leaders l JOIN campaigns c ON c.id = l.campaign_id
-                 WHERE c.status = 'closed' AND l.leader_id IN (SELECT leader_id FROM ratios)
-                 GROUP BY l.leader_id),
-             scores AS (
-                 SELECT r.leader_id, AVG(r.m3) AS consistency, COUNT(r.m3) AS n,
-                        MIN(c.min_rater_group) AS k
-                 FROM latest l JOIN responses r ON r.campaign_id = l.campaign_id
-                      AND r.leader_id = l.leader_id
-                 JOIN campaigns c ON c.id = l.campaign_id
-                 WHERE r.rater_group <> 'self' AND r.m3 IS NOT NULL
-                 GROUP BY r.leader_id)
-             SELECT ratios.leader_id, ratios.due, ratios.kept, scores.consistency
-             FROM ratios JOIN scores ON scores.leader_id = ratios.leader_id
-             WHERE scores.n >= scores.k ORDER BY ratios.leader_id",
+            "SELECT leader_id, COUNT(*) AS due,
+                    SUM(CASE WHEN settled = 'kept' AND settled_on <= counted_due
+                              AND kept_n > not_kept_n
+                              AND (recipients = 'people' OR kept_n + not_kept_n + cant_say_n >= $3)
+                         THEN 1 ELSE 0 END) AS kept
+             FROM commitments
+             WHERE counted_due >= $1 AND counted_due <= $2
+               AND NOT (counted_due = $2 AND settled = 'open')
+             GROUP BY leader_id ORDER BY leader_id",
         )
         .bind(format_date(from))
         .bind(format_date(today))
@@ -662,13 +645,47 @@ impl<DB> LedgerStore for SqlStore<DB> {
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(LeaderFigures {
+                Ok(SayDoCount {
                     leader_id: PersonId(row.try_get("leader_id")?),
                     due: row.try_get::<i64, _>("due")? as u64,
                     kept_confirmed: row.try_get::<i64, _>("kept")? as u64,
-                    consistency: row.try_get("consistency")?,
                 })
             })
             .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn consistency_scores(&self) -> StoreResult<Vec<(PersonId, f64)>> {
+        let rows = sqlx::query(
+            "WITH latest AS (
+                 SELECT l.leader_id, MAX(c.id) AS campaign_id
+                 FROM campaign_leaders l JOIN campaigns c ON c.id = l.campaign_id
+                 WHERE c.status = 'closed' GROUP BY l.leader_id)
+             SELECT r.leader_id, AVG(r.m3) AS consistency
+             FROM latest l
+             JOIN responses r ON r.campaign_id = l.campaign_id AND r.leader_id = l.leader_id
+             JOIN campaigns c ON c.id = l.campaign_id
+             WHERE r.rater_group <> 'self' AND r.m3 IS NOT NULL
+             GROUP BY r.leader_id HAVING COUNT(r.m3) >= MIN(c.min_rater_group)
+             ORDER BY r.leader_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    PersonId(row.try_get("leader_id")?),
+                    row.try_get("consistency")?,
+                ))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn closed_campaigns(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM campaigns WHERE status = 'closed'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
     }
 }

@@ -74,9 +74,14 @@ pub trait LedgerStore: Send + Sync {
     async fn people_near(&self, leader: PersonId) -> StoreResult<Vec<(PersonId, String)>>;
     /// Marks a person as having left the organisation on `on`.
     async fn mark_left(&self, person: PersonId, on: Date) -> StoreResult<()>;
-    /// Each leader's say-do figures on `today` with the privacy minimum `k` (counted as
-    /// `ledger::say_do` counts) beside their consistency score by others in their latest
-    /// closed report, for leaders with both and at least one commitment due; the score rests
-    /// on at least that campaign's minimum rater group.
-    async fn say_do_and_consistency(&self, today: Date, k: u32) -> StoreResult<Vec<LeaderFigures>>;
+    /// Each leader's say-do counts on `today` with the privacy minimum `k`, counted as
+    /// `ledger::say_do` counts, for the leaders with at least one commitment due.
+    async fn say_do_counts(&self, today: Date, k: u32) -> StoreResult<Vec<SayDoCount>>;
+    /// Each leader's consistency score (0-100) by others in their latest closed campaign, when
+    /// it rests on at least that campaign's minimum rater group. Changes only when a campaign
+    /// closes ([`LedgerStore::closed_campaigns`]).
+    async fn consistency_scores(&self) -> StoreResult<Vec<(PersonId, f64)>>;
+    /// How many campaigns have closed: a closed campaign never reopens, so this names the set
+    /// of closed campaigns, and with it the consistency scores.
+    async fn closed_campaigns(&self) -> StoreResult<u64>;
 }
