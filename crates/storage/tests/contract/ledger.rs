@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use time::{Date, Duration};
 use trustloop_domain::campaign::CampaignStatus;
-use trustloop_domain::ledger::{self, Change, Confirmation, Status, Tally, Verdict};
+use trustloop_domain::ledger::{self, Change, Commitment, Confirmation, Status, Tally, Verdict};
 use trustloop_domain::model::RaterGroup;
 use trustloop_storage::*;
 
@@ -528,16 +528,21 @@ async fn lee_with_a_score(store: &DynStore, org: &Org) {
     set_status(store, campaign, CampaignStatus::Closed).await;
 }
 
-/// Whether the organisation's figures for Lee on each of `days` are what `ledger::say_do`
-/// counts over Lee's commitments as read back.
-async fn figures_match_the_domain(store: &DynStore, lee: PersonId, days: std::ops::Range<i64>) {
-    let commitments: Vec<_> = store
-        .commitments_of(lee)
+/// A leader's commitments as the domain reads them.
+async fn commitments_of(store: &DynStore, leader: PersonId) -> Vec<Commitment> {
+    store
+        .commitments_of(leader)
         .await
         .expect("read")
         .into_iter()
         .map(|r| r.commitment)
-        .collect();
+        .collect()
+}
+
+/// Whether the organisation's figures for Lee on each of `days` are what `ledger::say_do`
+/// counts over Lee's commitments as read back.
+async fn figures_match_the_domain(store: &DynStore, lee: PersonId, days: std::ops::Range<i64>) {
+    let commitments = commitments_of(store, lee).await;
     let scores = store.consistency_scores().await.expect("scores");
     assert_eq!(scores.len(), 1, "only Lee has a closed report: {scores:?}");
     assert_eq!(scores[0].0, lee);
@@ -603,13 +608,7 @@ pub(crate) async fn random_histories_are_counted_as_the_domain_counts_them(store
         }
     }
     figures_match_the_domain(&store, org.lee, 0..30).await;
-    let all: Vec<_> = store
-        .commitments_of(org.lee)
-        .await
-        .expect("read")
-        .into_iter()
-        .map(|r| r.commitment)
-        .collect();
+    let all = commitments_of(&store, org.lee).await;
     let end = ledger::say_do(&all, day(29), 2);
     assert!(
         end.kept_confirmed > 0 && end.kept_late > 0 && end.not_kept > 0,
@@ -697,13 +696,7 @@ pub(crate) async fn the_organisation_figures_count_as_the_domain_counts(store: D
 
     figures_match_the_domain(&store, org.lee, 4..7).await;
     figures_match_the_domain(&store, org.lee, 120..121).await;
-    let commitments: Vec<_> = store
-        .commitments_of(org.lee)
-        .await
-        .expect("read")
-        .into_iter()
-        .map(|r| r.commitment)
-        .collect();
+    let commitments = commitments_of(&store, org.lee).await;
     let on_six = ledger::say_do(&commitments, day(6), 2);
     assert_eq!((on_six.due, on_six.kept_confirmed), (10, 2));
 }
