@@ -11,6 +11,19 @@ use trustloop_domain::ledger::{
     self, Change, Commitment, Confirmation, LedgerError, Recipients, Tally,
 };
 
+/// Each leader's say-do counts (leader_id, due, kept), counted as `ledger::say_do` counts: due
+/// in the window (`$1` to `$2`) when the date it is held to lies in it and it is settled or
+/// that date has passed; kept when marked kept by that date and confirmed so (a team's answers
+/// count from `$3`, k). Placeholders are numbered, so that SQLite's own interface binds them by
+/// number too.
+pub(crate) const SAY_DO_COUNTS: &str = "SELECT leader_id, COUNT(*) AS due,
+        SUM(CASE WHEN settled = 'kept' AND settled_on <= counted_due AND kept_n > not_kept_n
+                  AND (recipients = 'people' OR kept_n + not_kept_n + cant_say_n >= $3)
+             THEN 1 ELSE 0 END) AS kept
+ FROM commitments
+ WHERE counted_due >= $1 AND counted_due <= $2 AND NOT (counted_due = $2 AND settled = 'open')
+ GROUP BY leader_id ORDER BY leader_id";
+
 fn refused(e: LedgerError) -> StoreError {
     StoreError::Conflict(e.to_string())
 }
@@ -623,26 +636,20 @@ impl<DB> LedgerStore for SqlStore<DB> {
 
     #[tracing::instrument(skip_all)]
     async fn say_do_counts(&self, today: Date, k: u32) -> StoreResult<Vec<SayDoCount>> {
-        let from = today - time::Duration::days(ledger::WINDOW_DAYS - 1);
-        // As `ledger::say_do` counts: due in the window when the date it is held to lies in
-        // it and it is settled or that date has passed; kept when marked kept by that date
-        // and confirmed so (a team's answers count from k).
-        let rows = sqlx::query(
-            "SELECT leader_id, COUNT(*) AS due,
-                    SUM(CASE WHEN settled = 'kept' AND settled_on <= counted_due
-                              AND kept_n > not_kept_n
-                              AND (recipients = 'people' OR kept_n + not_kept_n + cant_say_n >= $3)
-                         THEN 1 ELSE 0 END) AS kept
-             FROM commitments
-             WHERE counted_due >= $1 AND counted_due <= $2
-               AND NOT (counted_due = $2 AND settled = 'open')
-             GROUP BY leader_id ORDER BY leader_id",
-        )
-        .bind(format_date(from))
-        .bind(format_date(today))
-        .bind(i64::from(k))
-        .fetch_all(&self.pool)
-        .await?;
+        let from = format_date(today - time::Duration::days(ledger::WINDOW_DAYS - 1));
+        let (to, k) = (format_date(today), i64::from(k));
+        if let Some(native) = &self.native {
+            let native = native.clone();
+            return tokio::task::spawn_blocking(move || native.say_do_counts(&from, &to, k))
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("reading say-do counts: {e}")))?;
+        }
+        let rows = sqlx::query(SAY_DO_COUNTS)
+            .bind(from)
+            .bind(to)
+            .bind(k)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(SayDoCount {

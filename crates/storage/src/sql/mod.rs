@@ -41,6 +41,7 @@ mod team_sums;
 
 pub use dialect::Backend;
 pub(crate) use instruments::Instruments;
+pub(crate) use ledger::SAY_DO_COUNTS;
 pub(crate) use rows::*;
 pub(crate) use team_sums::*;
 
@@ -84,6 +85,9 @@ pub struct SqlStore<DB: Database> {
 pub(crate) trait NativeReads: Send + Sync {
     /// Every team's running sums in a campaign, ordered by team.
     fn team_sums(&self, campaign: i64) -> StoreResult<Vec<(String, TeamSums)>>;
+    /// Each leader's say-do counts (`SAY_DO_COUNTS` with its three values: the first
+    /// and last day of the window and k), ordered by leader: one row per leader.
+    fn say_do_counts(&self, from: &str, to: &str, k: i64) -> StoreResult<Vec<SayDoCount>>;
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
