@@ -274,3 +274,29 @@ export async function noHorizontalOverflow(page, label) {
   }));
   assert.ok(scroll <= client + 1, `${label}: the page scrolls sideways (content ${scroll}px wide in a ${client}px viewport)`);
 }
+
+/**
+ * Registers the hooks of a describe block that runs against its own demo server and Chromium:
+ * started before its tests, stopped after them (with the server's log printed when `broken()`
+ * names a failed step). Returns a holder whose `demo`, `baseUrl` and `browser` are set once
+ * the hooks ran.
+ */
+export function withDemoAndChromium(before, after, broken) {
+  const held = { demo: null, baseUrl: null, browser: null };
+  before(async () => {
+    held.demo = await startDemo();
+    held.baseUrl = held.demo.baseUrl;
+    held.browser = await launchChromium();
+  });
+  after(async () => {
+    try {
+      if (held.browser) await held.browser.close();
+    } finally {
+      if (held.demo) {
+        await held.demo.stop();
+        if (broken()) console.log(`server log:\n${held.demo.log()}`);
+      }
+    }
+  });
+  return held;
+}

@@ -38,6 +38,7 @@ import pingouin as pg
 import scipy
 from factor_analyzer import FactorAnalyzer
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 warnings.filterwarnings("ignore")
 
@@ -52,6 +53,7 @@ VERSIONS = {
     "pingouin": pg.__version__,
     "factor_analyzer": version("factor_analyzer"),
     "scikit-learn": version("scikit-learn"),
+    "statsmodels": version("statsmodels"),
 }
 
 
@@ -545,6 +547,33 @@ def percentile_fixture() -> dict:
     return document("scipy.stats.percentileofscore(kind='mean')", cases)
 
 
+def proportion_fixture() -> dict:
+    """Wilson intervals (the say-do ratio) and Pearson's r with its Fisher-z interval (the
+    association between say-do ratio and consistency across leaders)."""
+    wilson = []
+    for successes, n in [(0, 1), (1, 1), (0, 12), (12, 12), (7, 10), (1, 3), (18, 25), (3, 40),
+                         (97, 100), (250, 499), (1, 1000)]:
+        for level in (0.95, 0.9):
+            low, high = proportion_confint(successes, n, alpha=1 - level, method="wilson")
+            wilson.append({"successes": successes, "n": n, "level": level, "interval": [f(low), f(high)]})
+    rng = np.random.default_rng(26)
+    correlations = []
+    for name, n, rho in [("weak, 5 leaders", 5, 0.2), ("moderate, 40 leaders", 40, 0.45),
+                         ("strong, 300 leaders", 300, 0.8), ("negative, 12 leaders", 12, -0.5)]:
+        ratio = rng.uniform(0.2, 1.0, n)
+        consistency = 50 + 40 * rho * (ratio - 0.6) / 0.23 + rng.normal(0, 10 * math.sqrt(1 - rho ** 2), n)
+        result = stats.pearsonr(ratio, consistency)
+        interval = {}
+        for level in (0.95, 0.9):
+            ci = result.confidence_interval(level)
+            interval[str(level)] = [f(ci.low), f(ci.high)]
+        correlations.append({"name": name, "x": floats(ratio), "y": floats(consistency),
+                             "r": f(result.statistic), "intervals": interval})
+    return document("statsmodels proportion_confint(method='wilson'); "
+                    "scipy.stats.pearsonr(...).confidence_interval (Fisher z)",
+                    [{"name": "wilson", "intervals": wilson}, {"name": "pearson", "correlations": correlations}])
+
+
 FIXTURES = {
     "summary.json": summary_fixture,
     "t_quantile.json": t_quantile_fixture,
@@ -554,6 +583,7 @@ FIXTURES = {
     "icc.json": icc_fixture,
     "change.json": change_fixture,
     "percentile.json": percentile_fixture,
+    "proportion.json": proportion_fixture,
 }
 
 

@@ -3,9 +3,9 @@
 //! leader's report), [`heatmap`] (trust by team), [`segments`] (trust by rater attributes; both
 //! decided against the campaign's one disclosure history), [`imports`] (the people import),
 //! [`campaigns`] (running a campaign), [`raters`] (who rates each leader: nominations,
-//! approvals, each leader's change list), [`accounts`] (sign-in accounts, passwords,
-//! sessions and API tokens) and [`learning`] (the lessons, each learner's progress and
-//! reflections, and completion by team).
+//! approvals, each leader's change list), [`plans`] and [`ledger`] (the development plan and
+//! the say-do ledger), [`accounts`] (sign-in accounts, passwords, sessions and API tokens) and
+//! [`learning`] (the lessons, each learner's progress and reflections, and completion by team).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
 //! together for one use, and `trustloop-web` and the `trustloop` binary only read requests and
@@ -22,6 +22,8 @@ pub mod error;
 pub mod heatmap;
 pub mod imports;
 pub mod learning;
+pub mod ledger;
+pub mod plans;
 pub mod raters;
 pub mod reports;
 pub mod segments;

@@ -73,7 +73,7 @@ pub struct RunArgs {
     /// The Python interpreter that has the duckdb package.
     #[arg(long, default_value = "python3")]
     pub python: String,
-    /// Measure only these parts (comma-separated: heatmap, report, intake, import); all by
+    /// Measure only these parts (comma-separated: heatmap, report, intake, import, ledger); all by
     /// default. The organisation is generated only when heatmap or report is measured.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<Phase>,

@@ -56,7 +56,9 @@ pub struct Generated {
 /// Answers stored per transaction.
 const BATCH: usize = 2000;
 /// Leaders added at the same time (each is one transaction).
-const CONCURRENT_ADDS: usize = 16;
+/// In a debug build each add takes several times longer, and even two of them queued behind
+/// SQLite's one writer outwaited its 10 s busy timeout on a busy machine: one at a time there.
+const CONCURRENT_ADDS: usize = if cfg!(debug_assertions) { 1 } else { 16 };
 
 const FUNCTIONS: [(&str, f64); 8] = [
     ("Engineering", 0.05),

@@ -9,6 +9,7 @@ pub mod database;
 pub mod generate;
 mod import;
 mod intake;
+mod ledger;
 mod load;
 mod peers;
 mod report;

@@ -71,11 +71,13 @@ pub enum Phase {
     Intake,
     /// `trustloop import people`.
     Import,
+    /// A leader's ledger page and the organisation's say-do association.
+    Ledger,
 }
 
 impl BenchOptions {
     pub(crate) fn runs(&self, phase: Phase) -> bool {
-        let fresh = matches!(phase, Phase::Intake | Phase::Import);
+        let fresh = matches!(phase, Phase::Intake | Phase::Import | Phase::Ledger);
         (self.only.is_empty() || self.only.contains(&phase)) && !(fresh && self.database.is_some())
     }
 }
@@ -144,6 +146,12 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+        }
+
+        // 6. the say-do ledger
+        if options.runs(Phase::Ledger) {
+            let figures = crate::ledger::ledger_phase(backend, dir.path(), &options).await?;
+            crate::ledger::print(&figures, verdict);
         }
 
         // 5. import

@@ -1,6 +1,7 @@
 //! The trust model of Trustloop and everything that can be decided without I/O: the elements of
 //! trust, the instrument (items and scale, versioned data), validated survey answers, scoring,
-//! statistics, the privacy rules, who may change a rater list and the people import format.
+//! statistics, the privacy rules, who may change a rater list, the people import format, and
+//! what a leader does after a report: the development plan and the say-do ledger.
 //!
 //! Nothing here touches a database, a file or the network; every function is deterministic and
 //! unit-tested beside its code.
@@ -10,8 +11,10 @@ pub mod campaign;
 pub mod display;
 pub mod instrument;
 pub mod learning;
+pub mod ledger;
 pub mod model;
 pub mod people;
+pub mod plan;
 pub mod privacy;
 pub mod quality;
 pub mod raters;

@@ -11,6 +11,8 @@
 //! - [`agreement`]: rwg, rwg(j), awg and the one-way ICC(1) / ICC(2).
 //! - [`change`]: Welch's t-test between two measurements, power and the minimum detectable
 //!   difference.
+//! - [`proportion`]: Wilson's interval for a share (the say-do ratio) and Pearson's r with its
+//!   Fisher-z interval (associations across leaders).
 //!
 //! All public items of the submodules are re-exported here, so `stats::summarize` and
 //! `stats::describe::summarize` are the same function.
@@ -18,11 +20,13 @@
 pub mod agreement;
 pub mod change;
 pub mod describe;
+pub mod proportion;
 pub mod reliability;
 
 pub use agreement::*;
 pub use change::*;
 pub use describe::*;
+pub use proportion::*;
 pub use reliability::*;
 
 use serde::Serialize;

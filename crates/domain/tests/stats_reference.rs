@@ -478,3 +478,45 @@ fn percentile_ranks_match_scipy() {
         }
     }
 }
+
+#[test]
+fn wilson_intervals_match_statsmodels_and_correlations_match_scipy() {
+    let doc = fixture("proportion.json");
+    let mut checked = 0;
+    for case in cases(&doc) {
+        match name(case) {
+            "wilson" => {
+                for w in case["intervals"].as_array().expect("intervals") {
+                    let (k, n) = (
+                        w["successes"].as_u64().expect("successes"),
+                        w["n"].as_u64().expect("n"),
+                    );
+                    let level = num(&w["level"]);
+                    let want = nums(&w["interval"]);
+                    let got = stats::wilson_interval(k, n, level).unwrap();
+                    let what = format!("Wilson {k}/{n} at {level}");
+                    assert_close(got.interval.0, want[0], 1e-12, &what);
+                    assert_close(got.interval.1, want[1], 1e-12, &what);
+                    checked += 1;
+                }
+            }
+            "pearson" => {
+                for c in case["correlations"].as_array().expect("correlations") {
+                    let (x, y) = (nums(&c["x"]), nums(&c["y"]));
+                    for (level, want) in c["intervals"].as_object().expect("by level") {
+                        let level: f64 = level.parse().expect("a level");
+                        let got = stats::pearson(&x, &y, level).unwrap();
+                        let what = format!("{} at {level}", name(c));
+                        assert_close(got.r, num(&c["r"]), 1e-12, &what);
+                        let want = nums(want);
+                        assert_close(got.interval.0, want[0], 1e-12, &what);
+                        assert_close(got.interval.1, want[1], 1e-12, &what);
+                        checked += 1;
+                    }
+                }
+            }
+            other => panic!("unknown case {other}"),
+        }
+    }
+    assert_eq!(checked, 22 + 8, "every reference value was compared");
+}

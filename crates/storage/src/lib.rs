@@ -27,8 +27,8 @@ pub use writable::Unwritable;
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
-        HealthStore, ImportJobStore, InstrumentStore, LearningStore, MaintenanceStore, PeopleStore,
-        RaterListStore, ResultStore, SegmentViewStore, Store,
+        HealthStore, ImportJobStore, InstrumentStore, LearningStore, LedgerStore, MaintenanceStore,
+        PeopleStore, PlanStore, RaterListStore, ResultStore, SegmentViewStore, Store,
     };
 }
 

@@ -10,8 +10,12 @@ use trustloop_domain::privacy::PrivacyRules;
 use trustloop_domain::rating::FieldError;
 
 mod learning;
+mod ledger;
+mod plans;
 mod rater_lists;
 pub use learning::*;
+pub use ledger::*;
+pub use plans::*;
 pub use rater_lists::*;
 
 macro_rules! id_type {
@@ -44,6 +48,22 @@ id_type!(
 id_type!(
     /// Identifies an invitation to rate one leader.
     InvitationId
+);
+id_type!(
+    /// Identifies a development plan.
+    PlanId
+);
+id_type!(
+    /// Identifies an action of a development plan.
+    ActionId
+);
+id_type!(
+    /// Identifies a commitment in a leader's say-do ledger.
+    CommitmentId
+);
+id_type!(
+    /// Identifies a team.
+    TeamId
 );
 
 /// A person in the organisation.
@@ -224,6 +244,8 @@ pub struct Campaign {
     pub instrument_version: u32,
     /// The last day answers are accepted.
     pub deadline: time::Date,
+    /// The day it closed (its reports became readable), once closed.
+    pub closed_on: Option<time::Date>,
     /// The privacy rules.
     pub rules: PrivacyRules,
 }

@@ -2,7 +2,7 @@
 //! commit survives a power cut (the answer intake flushes the log itself after its commits:
 //! see `SqlStore::new`). Its queries are shared with PostgreSQL in [`crate::sql`].
 
-use crate::sql::{NativeReads, SqlStore, team_sum_list, team_sums_from};
+use crate::sql::{NativeReads, SAY_DO_COUNTS, SqlStore, team_sum_list, team_sums_from};
 use crate::writable::{cannot_open, check_file, explained, io_failure};
 use crate::{KeySource, StoreError, StoreResult};
 use sqlx::Sqlite;
@@ -147,6 +147,23 @@ impl NativeReads for Reader {
             let rows = select.query_map([campaign], |row| {
                 let sums = team_sums_from(true, |n| row.get(n), |n| row.get(n))?;
                 Ok((row.get(0)?, sums))
+            })?;
+            rows.collect()
+        })
+    }
+
+    // 10,000 leaders' rows through the pool's driver cost more than the query itself.
+    fn say_do_counts(&self, from: &str, to: &str, k: i64) -> StoreResult<Vec<crate::SayDoCount>> {
+        self.with_connection(|conn| {
+            // `$n` is a named parameter to SQLite's own interface, numbered by first use;
+            // `?n` is bound by its number.
+            let mut select = conn.prepare_cached(&SAY_DO_COUNTS.replace('$', "?"))?;
+            let rows = select.query_map(rusqlite::params![from, to, k], |row| {
+                Ok(crate::SayDoCount {
+                    leader_id: crate::PersonId(row.get(0)?),
+                    due: row.get::<_, i64>(1)? as u64,
+                    kept_confirmed: row.get::<_, i64>(2)? as u64,
+                })
             })?;
             rows.collect()
         })

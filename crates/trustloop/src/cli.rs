@@ -327,8 +327,11 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             account.shown_as, account.email, account.password
         );
     }
+    println!();
+    if let Some(link) = seeded.confirmation_link {
+        println!("  Confirm one of Maya Okafor's commitments as the person it was made to: {link}");
+    }
     if let Some(link) = seeded.sample_link {
-        println!();
         println!("  Answer a survey as a rater (open campaign): {link}");
     }
     println!();

@@ -3,6 +3,8 @@
 //! and lessons in progress (some read, some checks passed, a reflection of the demo leader's, so
 //! the learner's page and the admin's view of learning by team have data). Everything is generated from a fixed seed, so every demo looks the same.
 
+mod ledger;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -250,6 +252,8 @@ fn answers(
 pub struct Seeded {
     /// A survey link of the open campaign that a demo user can try, when seeding ran now.
     pub sample_link: Option<String>,
+    /// A confirmation link of one of the demo leader's commitments, when seeding ran now.
+    pub confirmation_link: Option<String>,
 }
 
 /// Loads the demo organisation into an empty database; does nothing when people already exist.
@@ -261,7 +265,10 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         })
         .await?;
     if existing > 0 {
-        return Ok(Seeded { sample_link: None });
+        return Ok(Seeded {
+            sample_link: None,
+            confirmation_link: None,
+        });
     }
     let mut rng = StdRng::seed_from_u64(2026);
     let file = organisation(&mut rng);
@@ -341,6 +348,7 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
     store
         .set_campaign_status(closed, CampaignStatus::Closed)
         .await?;
+    let confirmation = ledger::seed(store, &mut rng, closed, &leaders, today).await?;
 
     // The open campaign: three leaders, links issued, a few answers in.
     let open = store
@@ -385,7 +393,10 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         }
     }
     seed_learning(store, &file, &mut rng).await?;
-    Ok(Seeded { sample_link })
+    Ok(Seeded {
+        sample_link,
+        confirmation_link: confirmation.map(|token| format!("{base_url}/confirm/{token}")),
+    })
 }
 
 /// Lessons in progress: Maya Okafor (the demo leader) has read the first two lessons, passed the

@@ -169,3 +169,54 @@ async fn the_demo_leader_has_lessons_in_progress_and_the_admin_sees_teams_learni
     );
     assert!(!teams.contains("My first manager"));
 }
+
+#[tokio::test]
+async fn the_demo_shows_a_plan_and_a_ledger_in_every_state_to_the_right_people() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+    let ledger = page(&maya, format!("{base}/me/ledger")).await;
+    for state in [
+        "Kept",
+        "Kept late",
+        "Renegotiated in time",
+        "Not kept",
+        "Dropped",
+        "Overdue",
+        "Open",
+        "confirmed kept",
+        "unconfirmed",
+        "Waiting for confirmation:",
+        "Due soon:",
+        "Your team sees this ratio",
+    ] {
+        assert!(ledger.contains(state), "Maya's ledger shows {state:?}");
+    }
+    assert!(
+        ledger.contains("95% range"),
+        "the ratio comes with its interval"
+    );
+    let plans = page(&maya, format!("{base}/me/campaigns/1/plan")).await;
+    assert!(plans.contains("Your plan") && plans.contains("Your manager can see this plan"));
+
+    let elena = signed_in(
+        &base,
+        "elena.rossi@demo.trustloop.test",
+        "demo-manager-2026",
+    )
+    .await;
+    let shared = page(&elena, format!("{base}/me/shared-plans")).await;
+    assert!(shared.contains("Maya Okafor: Spring trust 360"));
+
+    let tomas = signed_in(&base, "tomas.varga@demo.trustloop.test", "demo-member-2026").await;
+    let asks = page(&tomas, format!("{base}/me/confirmations")).await;
+    assert!(asks.contains("Share the hiring plan"));
+    assert!(asks.contains("data-testid=\"managers-ratio\""));
+
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+    let organisation = page(&admin, format!("{base}/admin/plans")).await;
+    assert!(organisation.contains("Platform") && organisation.contains("r = "));
+    assert!(
+        !organisation.contains("Share the hiring plan"),
+        "admins see counts, never contents"
+    );
+}

@@ -21,6 +21,9 @@ use trustloop_domain::display;
 use trustloop_storage::{Campaign, CampaignId};
 use utoipa::{OpenApi, ToSchema};
 
+mod ledger;
+use ledger::*;
+
 /// An API failure, answered as JSON.
 pub struct ApiError(AppError);
 
@@ -421,7 +424,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports, measurement quality and learning progress. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -432,7 +435,11 @@ async fn campaign_quality(
         my_campaigns,
         my_report,
         learning::my_learning,
-        learning::teams_learning
+        learning::teams_learning,
+        my_plans,
+        my_commitments,
+        my_confirmations,
+        organisation
     ),
     components(schemas(
         ErrorJson,
@@ -449,7 +456,16 @@ async fn campaign_quality(
         learning::LearningJson,
         learning::LessonProgressJson,
         learning::TeamsLearningJson,
-        learning::TeamLearningJson
+        learning::TeamLearningJson,
+        PlanJson,
+        ActionJson,
+        LedgerJson,
+        CommitmentJson,
+        TallyJson,
+        SayDoJson,
+        ConfirmationAskJson,
+        OrganisationJson,
+        TeamCountJson
     ))
 )]
 struct ApiDoc;
@@ -498,6 +514,18 @@ pub fn routes() -> Vec<RouteSpec> {
             .scope("reports:read"),
         RouteSpec::new("/api/v1/learning/teams", Access::Admin)
             .get(learning::teams_learning)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/me/plans", Access::SignedIn)
+            .get(my_plans)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/commitments", Access::SignedIn)
+            .get(my_commitments)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/confirmations", Access::SignedIn)
+            .get(my_confirmations)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/organisation/say-do", Access::Admin)
+            .get(organisation)
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)

@@ -266,12 +266,19 @@ impl<DB> CampaignStore for SqlStore<DB> {
             }
         }
         let changed = DB::rows_affected(
-            &sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2 AND status = $3")
-                .bind(status.slug())
-                .bind(campaign.0)
-                .bind(from.slug())
-                .execute(&mut *tx)
-                .await?,
+            // The day it closed is the day its reports became readable: a leader's next report
+            // lists the plan actions done since.
+            &sqlx::query(
+                "UPDATE campaigns SET status = $1,
+                     closed_on = CASE WHEN $1 = 'closed' THEN $4 ELSE closed_on END
+                 WHERE id = $2 AND status = $3",
+            )
+            .bind(status.slug())
+            .bind(campaign.0)
+            .bind(from.slug())
+            .bind(format_date(time::OffsetDateTime::now_utc().date()))
+            .execute(&mut *tx)
+            .await?,
         );
         if changed == 0 {
             return match Self::campaign_status_on(&mut tx, campaign).await? {

@@ -8,7 +8,8 @@
 //! One module per aggregate implements that aggregate's trait of [`crate::store`]: `people.rs`,
 //! `accounts.rs`, `campaigns.rs`, `answers.rs` (with the answer intake in `intake.rs` and the
 //! release of sealed answers in `release.rs`), `rater_lists.rs` (nominations and each leader's
-//! change list), `results.rs`, `audit.rs`, `import_jobs.rs`, `segments.rs`, `disclosures.rs`,
+//! change list), `plans.rs` and `ledger.rs` (development plans and the say-do ledger),
+//! `results.rs`, `audit.rs`, `import_jobs.rs`, `segments.rs`, `disclosures.rs`,
 //! `instruments.rs` and `learning.rs`. What their statements share is in `rows.rs` (days, ratings,
 //! placeholders, column lists, row mappers) and `team_sums.rs` (the running sums of each
 //! team's answers).
@@ -29,8 +30,10 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod learning;
+mod ledger;
 mod maintenance;
 mod people;
+mod plans;
 mod rater_lists;
 mod release;
 mod results;
@@ -41,6 +44,7 @@ mod team_sums;
 
 pub use dialect::Backend;
 pub(crate) use instruments::Instruments;
+pub(crate) use ledger::SAY_DO_COUNTS;
 pub(crate) use rows::*;
 pub(crate) use team_sums::*;
 
@@ -88,6 +92,9 @@ pub struct SqlStore<DB: Database> {
 pub(crate) trait NativeReads: Send + Sync {
     /// Every team's running sums in a campaign, ordered by team.
     fn team_sums(&self, campaign: i64) -> StoreResult<Vec<(String, TeamSums)>>;
+    /// Each leader's say-do counts (`SAY_DO_COUNTS` with its three values: the first
+    /// and last day of the window and k), ordered by leader: one row per leader.
+    fn say_do_counts(&self, from: &str, to: &str, k: i64) -> StoreResult<Vec<SayDoCount>>;
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {

@@ -160,7 +160,7 @@ pub(crate) fn row_placeholders<DB: Backend>(rows: usize, columns: usize) -> Stri
 
 pub(crate) const PERSON_COLUMNS: &str =
     "p.id, p.name, p.email, p.manager_id, t.name AS team, p.attributes";
-pub(crate) const CAMPAIGN_COLUMNS: &str = "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_segment, min_comments";
+pub(crate) const CAMPAIGN_COLUMNS: &str = "id, name, status, instrument_version, deadline, min_rater_group, min_team, min_segment, min_comments, closed_on";
 pub(crate) const INVITATION_COLUMNS: &str =
     "id, leader_id, rater_group, rater_name, rater_email, token_hash";
 pub(crate) const TOKEN_COLUMNS: &str =
@@ -173,7 +173,7 @@ pub(crate) const RESPONSE_ROWS: &str = "SELECT id, leader_id, rater_group, ratin
 /// Whether it was answered is not in any row (see [`SealKey::ballot_mark`]): `completed` reads
 /// 0 here and is set from the ballot marks by the caller where it matters.
 pub(crate) const SURVEY_INVITATION_SELECT: &str = "SELECT i.id AS invitation_id, i.leader_id, i.rater_group, CAST(0 AS BIGINT) AS completed, p.name AS leader_name,
-        c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_segment, c.min_comments
+        c.id, c.name, c.status, c.instrument_version, c.deadline, c.min_rater_group, c.min_team, c.min_segment, c.min_comments, c.closed_on
  FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN people p ON p.id = i.leader_id";
 
 #[sql_impl]
@@ -212,6 +212,11 @@ impl<DB> SqlStore<DB> {
             status: parse_status(&status)?,
             instrument_version: row.try_get::<i64, _>("instrument_version")? as u32,
             deadline: parse_date(&deadline)?,
+            closed_on: row
+                .try_get::<Option<String>, _>("closed_on")?
+                .as_deref()
+                .map(parse_date)
+                .transpose()?,
             rules: PrivacyRules {
                 min_rater_group: row.try_get::<i64, _>("min_rater_group")? as u32,
                 min_team: row.try_get::<i64, _>("min_team")? as u32,

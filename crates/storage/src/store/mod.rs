@@ -20,8 +20,10 @@ mod disclosures;
 mod import_jobs;
 mod instruments;
 mod learning;
+mod ledger;
 mod maintenance;
 mod people;
+mod plans;
 mod rater_lists;
 mod results;
 mod segments;
@@ -34,8 +36,10 @@ pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
 pub use learning::LearningStore;
+pub use ledger::LedgerStore;
 pub use maintenance::{Backup, HealthStore, MaintenanceStore};
 pub use people::PeopleStore;
+pub use plans::PlanStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
@@ -74,4 +78,6 @@ store_of!(
     SegmentViewStore,
     DisclosureStore,
     LearningStore,
+    PlanStore,
+    LedgerStore,
 );

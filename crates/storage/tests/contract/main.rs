@@ -53,7 +53,9 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod learning;
+mod ledger;
 mod people;
+mod plans;
 mod rater_lists;
 mod results;
 mod safety;
@@ -111,4 +113,14 @@ contract!(
     learning::progress_is_kept_per_person_and_lesson_version,
     learning::a_reflection_is_read_back_only_for_its_own_person_and_lesson,
     learning::teams_are_counted_by_learners_read_and_passed,
+    plans::a_plan_starts_once_from_a_closed_report_of_its_own_leader,
+    plans::actions_are_checked_and_their_status_dated_when_it_changes,
+    plans::a_manager_sees_only_shared_plans_and_admins_only_counts,
+    ledger::a_commitment_is_refused_whole_when_its_date_or_recipients_are_wrong,
+    ledger::every_change_is_kept_in_order_and_settled_ones_no_longer_change,
+    ledger::a_link_confirms_once_and_only_for_the_revision_it_was_made_for,
+    ledger::a_signed_in_recipient_confirms_once_and_nobody_else_can,
+    ledger::a_teams_answers_count_only_from_k_and_are_kept_as_counts,
+    ledger::the_organisation_figures_count_as_the_domain_counts,
+    ledger::random_histories_are_counted_as_the_domain_counts_them,
 );

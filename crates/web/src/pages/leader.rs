@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::campaigns;
 use trustloop_app::raters;
 use trustloop_domain::campaign::CampaignStatus;
-use trustloop_storage::{Campaign, CampaignId, GroupProgress, Invitation, InvitationId, PersonId};
+use trustloop_storage::{
+    Campaign, CampaignId, GroupProgress, Invitation, InvitationId, PersonId, Plan,
+};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let signed_in = |path| RouteSpec::new(path, Access::SignedIn);
@@ -61,6 +63,8 @@ struct MyHome {
     campaigns: Vec<MyCampaign>,
     /// How many nominations await this user as a manager.
     awaiting_me: usize,
+    /// Their development plans, newest first.
+    plans: Vec<Plan>,
     choices: [(&'static str, &'static str); 2],
 }
 
@@ -156,6 +160,7 @@ async fn home_page(
         awaiting_me: raters::awaiting_manager(&state.app, &signed_in.user)
             .await?
             .len(),
+        plans: state.app.store.plans_of(me).await?,
         choices: NOMINATED_CHOICES,
     })
 }

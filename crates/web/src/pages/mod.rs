@@ -5,6 +5,8 @@ mod account;
 mod admin;
 mod leader;
 mod learning;
+mod ledger;
+pub mod plans;
 mod raters;
 mod report;
 mod segments;
@@ -14,7 +16,9 @@ mod survey;
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::error::AppError;
-use axum::response::Redirect;
+use crate::error::AppResult;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_storage::Role;
 
 /// The page routes with their access rules.
@@ -25,6 +29,8 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(admin::routes());
     table.extend(leader::routes());
     table.extend(learning::routes());
+    table.extend(plans::routes());
+    table.extend(ledger::routes());
     table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());
@@ -40,5 +46,33 @@ async fn home(signed_in: SignedIn) -> Redirect {
     match signed_in.user.role {
         Role::Admin => Redirect::to("/admin"),
         _ => Redirect::to("/me"),
+    }
+}
+
+/// A page that may be shown again after its form was refused: 422 when `refused`, else 200.
+pub(super) fn shown(refused: bool, page: impl IntoResponse) -> Response {
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, page).into_response()
+}
+
+/// After a form: to `to` when `result` succeeded; the page again with the message when the use
+/// case refused it (a value to fix, or a clash with the current state); any other failure is
+/// the error page.
+pub(super) async fn back_or_again<T, Again>(
+    result: trustloop_app::Result<T>,
+    to: &str,
+    again: impl FnOnce(String) -> Again,
+) -> AppResult<Response>
+where
+    Again: Future<Output = AppResult<Response>>,
+{
+    match result {
+        Ok(_) => Ok(Redirect::to(to).into_response()),
+        Err(trustloop_app::Error::Invalid(m) | trustloop_app::Error::Conflict(m)) => again(m).await,
+        Err(e) => Err(e.into()),
     }
 }

@@ -11,6 +11,7 @@ mod docs;
 mod figures;
 mod import;
 mod learning;
+mod ledger;
 mod matrix;
 mod observability;
 mod segments;
