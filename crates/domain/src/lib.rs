@@ -12,6 +12,7 @@ pub mod instrument;
 pub mod model;
 pub mod people;
 pub mod privacy;
+pub mod pulse;
 pub mod quality;
 pub mod raters;
 pub mod rating;
