@@ -25,8 +25,8 @@ pub use store::*;
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
-        HealthStore, ImportJobStore, InstrumentStore, PeopleStore, RaterListStore, ResultStore,
-        SegmentViewStore, Store,
+        HealthStore, ImportJobStore, InstrumentStore, PeopleStore, PulseStore, RaterListStore,
+        ResultStore, SegmentViewStore, Store,
     };
 }
 

@@ -12,6 +12,7 @@ use trustloop_domain::rating::FieldError;
 mod rater_lists;
 pub use rater_lists::*;
 
+/// Declares a record id: a transparent `i64` with `Display`.
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -43,6 +44,10 @@ id_type!(
     /// Identifies an invitation to rate one leader.
     InvitationId
 );
+
+// After `id_type!`, which it uses.
+mod pulse;
+pub use pulse::*;
 
 /// A person in the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -30,6 +30,8 @@ pub(crate) enum Purpose {
     PendingAnswer,
     /// A rater's attributes kept beside a released answer.
     RaterAttributes,
+    /// A pulse answer waiting for its team's batch.
+    PulseAnswer,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
         match self {
             Purpose::PendingAnswer => b"trustloop pending answer v2 padded",
             Purpose::RaterAttributes => b"trustloop rater attributes v2 padded",
+            Purpose::PulseAnswer => b"trustloop pulse answer v1 padded",
         }
     }
 
@@ -46,6 +49,8 @@ impl Purpose {
         match self {
             Purpose::PendingAnswer => b"trustloop pending answer v1",
             Purpose::RaterAttributes => b"trustloop rater attributes v1",
+            // Never sealed unpadded: a purpose that cannot open anything else.
+            Purpose::PulseAnswer => b"trustloop pulse answer (never unpadded)",
         }
     }
 }
@@ -128,6 +133,14 @@ impl SealKey {
     /// to refuse a second answer and to count who has answered.
     pub(crate) fn ballot_mark(&self, invitation: i64) -> [u8; 32] {
         hmac_sha256(&self.mark_key, &invitation.to_be_bytes())
+    }
+
+    /// The mark that says a pulse link has been answered, as [`SealKey::ballot_mark`] is for a
+    /// 360 invitation (a pulse invitation's id under a different label, so the two never meet).
+    pub(crate) fn pulse_mark(&self, invitation: i64) -> [u8; 32] {
+        let mut message = b"pulse ".to_vec();
+        message.extend_from_slice(&invitation.to_be_bytes());
+        hmac_sha256(&self.mark_key, &message)
     }
 
     /// A key written as 64 hexadecimal digits (surrounding whitespace ignored).

@@ -29,6 +29,8 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod people;
+mod pulse;
+mod pulse_answers;
 mod rater_lists;
 mod release;
 mod results;

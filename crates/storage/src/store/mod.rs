@@ -20,6 +20,7 @@ mod disclosures;
 mod import_jobs;
 mod instruments;
 mod people;
+mod pulse;
 mod rater_lists;
 mod results;
 mod segments;
@@ -32,6 +33,7 @@ pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
 pub use people::PeopleStore;
+pub use pulse::PulseStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
@@ -77,4 +79,5 @@ store_of!(
     AuditStore,
     SegmentViewStore,
     DisclosureStore,
+    PulseStore,
 );

@@ -53,6 +53,7 @@ mod import_jobs;
 mod instruments;
 mod intake;
 mod people;
+mod pulse;
 mod rater_lists;
 mod results;
 mod segments;
@@ -106,4 +107,8 @@ contract!(
     segments::attribute_values_list_everyones_attributes_with_few_enough_values,
     disclosures::the_history_keeps_each_population_of_a_campaign_once_with_its_first_day,
     disclosures::concurrent_decisions_on_one_campaign_each_see_the_others,
+    pulse::the_scheduler_opens_each_round_once_records_missed_ones_and_catches_up,
+    pulse::two_servers_racing_to_open_a_round_open_it_once,
+    pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
+    pulse::events_are_kept_per_team_and_figures_are_decided_once,
 );
