@@ -20,6 +20,7 @@ mod disclosures;
 pub mod error;
 pub mod heatmap;
 pub mod imports;
+pub mod pulse;
 pub mod raters;
 pub mod reports;
 pub mod segments;

@@ -296,6 +296,24 @@ impl<DB> PulseStore for SqlStore<DB> {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn line_managers(&self) -> StoreResult<Vec<(PersonId, Option<PersonId>)>> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.manager_id FROM people l
+             WHERE EXISTS (SELECT 1 FROM people r WHERE r.manager_id = l.id) ORDER BY l.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    PersonId(row.try_get("id")?),
+                    row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
+                ))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn create_pulse_series(&self, series: &NewPulseSeries) -> StoreResult<PulseSeriesId> {
         let teams = self.pulse_teams().await?;
         for id in &series.teams {

@@ -12,6 +12,9 @@ use trustloop_domain::rating::SurveyAnswers;
 pub trait PulseStore: Send + Sync {
     /// Every team with its leader and how many members answer about them, by name.
     async fn pulse_teams(&self) -> StoreResult<Vec<PulseTeam>>;
+    /// The manager of everyone who has reports: the reporting lines above the teams' leaders,
+    /// which roll-ups follow.
+    async fn line_managers(&self) -> StoreResult<Vec<(PersonId, Option<PersonId>)>>;
     /// Starts a series with the newest pulse instrument. A team that is unknown, or has no
     /// member besides its leader, is a conflict naming it, and nothing is written.
     async fn create_pulse_series(&self, series: &NewPulseSeries) -> StoreResult<PulseSeriesId>;
