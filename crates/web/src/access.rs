@@ -59,11 +59,15 @@ pub struct RouteSpec {
 }
 
 /// The scopes an API token can carry, with what they allow.
-pub const SCOPES: [(&str, &str); 2] = [
+pub const SCOPES: [(&str, &str); 3] = [
     ("reports:read", "Read your own campaigns and trust reports"),
     (
         "campaigns:read",
         "Read all campaigns and their progress (admins only)",
+    ),
+    (
+        "pulse:read",
+        "Read the team pulses you may see: series, rounds, trends and changes",
     ),
 ];
 

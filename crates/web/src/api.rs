@@ -17,6 +17,8 @@ use trustloop_domain::display;
 use trustloop_storage::{Campaign, CampaignId};
 use utoipa::{OpenApi, ToSchema};
 
+mod pulse;
+
 /// An API failure, answered as JSON.
 pub struct ApiError(AppError);
 
@@ -423,7 +425,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; team pulse series, rounds, trends and change events. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -432,7 +434,11 @@ async fn campaign_quality(
         campaign_segments,
         campaign_quality,
         my_campaigns,
-        my_report
+        my_report,
+        pulse::list_series,
+        pulse::series_rounds,
+        pulse::team_trend,
+        pulse::events
     ),
     components(schemas(
         CampaignJson,
@@ -444,7 +450,15 @@ async fn campaign_quality(
         SegmentViewJson,
         SegmentRowJson,
         SegmentFiguresJson,
-        SegmentScoreJson
+        SegmentScoreJson,
+        pulse::PulseSeriesJson,
+        pulse::PulseRoundJson,
+        pulse::PulseScoreJson,
+        pulse::PulseRoundFigureJson,
+        pulse::PulseChangeJson,
+        pulse::PulseComparisonJson,
+        pulse::PulseEventJson,
+        pulse::PulseTrendJson
     ))
 )]
 struct ApiDoc;
@@ -488,6 +502,21 @@ pub fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/api/v1/me/campaigns/{id}/report", Access::SignedIn)
             .get(my_report)
             .scope("reports:read"),
+        RouteSpec::new("/api/v1/pulse/series", Access::SignedIn)
+            .get(pulse::list_series)
+            .scope("pulse:read"),
+        RouteSpec::new("/api/v1/pulse/series/{id}/rounds", Access::SignedIn)
+            .get(pulse::series_rounds)
+            .scope("pulse:read"),
+        RouteSpec::new(
+            "/api/v1/pulse/series/{id}/teams/{team}/trend",
+            Access::SignedIn,
+        )
+        .get(pulse::team_trend)
+        .scope("pulse:read"),
+        RouteSpec::new("/api/v1/pulse/events", Access::SignedIn)
+            .get(pulse::events)
+            .scope("pulse:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),

@@ -61,6 +61,10 @@ struct MyHome {
     /// How many nominations await this user as a manager.
     awaiting_me: usize,
     choices: [(&'static str, &'static str); 2],
+    /// Open pulse rounds of the user's team: (link id, series, closes, answered).
+    pulse_rounds: Vec<(i64, String, String, bool)>,
+    /// Real falls in the pulses of the teams the user leads.
+    pulse_alerts: Vec<crate::views::pulse::AlertView>,
 }
 
 /// What the leader last tried on their page that was refused, shown beside its form.
@@ -156,6 +160,8 @@ async fn home_page(
             .await?
             .len(),
         choices: NOMINATED_CHOICES,
+        pulse_rounds: super::pulse::my_open_rounds(state, me).await?,
+        pulse_alerts: super::pulse::alerts(state, signed_in).await?,
     })
 }
 

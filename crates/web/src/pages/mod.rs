@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod leader;
+mod pulse;
 mod raters;
 mod report;
 mod segments;
@@ -23,6 +24,7 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(account::routes());
     table.extend(admin::routes());
     table.extend(leader::routes());
+    table.extend(pulse::routes());
     table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());
