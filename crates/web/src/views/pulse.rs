@@ -34,8 +34,8 @@ pub fn why_not(figure: &RoundFigure) -> Option<String> {
         (_, Some(Shown::Yes)) => None,
         (_, Some(Shown::NotEnoughAnswers)) => Some("not enough answers".into()),
         (_, Some(Shown::WouldSingleOut { smallest })) => Some(format!(
-            "withheld: with the rounds shown before, it would single out {smallest} \
-             people who joined or left"
+            "withheld: with the figures shown before, it would single out {smallest} \
+             people (who joined or left, or are in no team shown)"
         )),
         (_, None) => Some("not decided yet".into()),
     }

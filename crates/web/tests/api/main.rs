@@ -10,5 +10,6 @@ mod figures;
 mod import;
 mod matrix;
 mod observability;
+mod pulse;
 mod segments;
 mod survey;
