@@ -229,6 +229,22 @@ pub async fn advance(app: &App, today: time::Date) -> Result<PulseAdvance> {
     Ok(done)
 }
 
+/// Runs the scheduler until the process ends: a pass on the day `clock` reads, then another
+/// `every` later. A failed pass is logged and tried again at the next; several servers may run
+/// it on one database (each round is opened once).
+pub async fn run_scheduler(
+    app: App,
+    clock: std::sync::Arc<dyn Fn() -> time::Date + Send + Sync>,
+    every: std::time::Duration,
+) {
+    loop {
+        if let Err(error) = advance(&app, clock()).await {
+            tracing::error!(%error, "the pulse scheduler's pass failed; trying again later");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// The series a viewer may see: every one for an admin; for anyone else those asking a team
 /// they lead or (when the series shows members its results) belong to.
 pub async fn series_for(app: &App, user: &User) -> Result<Vec<PulseSeries>> {
