@@ -1,5 +1,6 @@
 //! The demo organisation: about 60 people in eight teams with a reporting line, eight leaders, a
-//! closed 360 campaign with generated answers (so every report page has data) and an open one.
+//! closed 360 campaign with generated answers (so every report page has data), an open one, and
+//! a year of weekly team pulses (`demo_pulse.rs`).
 //! Everything is generated from a fixed seed, so every demo looks the same.
 
 use rand::rngs::StdRng;
@@ -352,11 +353,12 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         .set_campaign_status(open, CampaignStatus::Open)
         .await?;
     let issued = store
-        .issue_links(open, false, LinkHolder::Program, &|| {
-            let token = trustloop_app::tokens::random_token();
-            let hash = trustloop_app::tokens::hash_token(&token);
-            (token, hash)
-        })
+        .issue_links(
+            open,
+            false,
+            LinkHolder::Program,
+            &trustloop_app::tokens::new_link,
+        )
         .await?;
     let mut sample_link = None;
     for (invitation, token) in issued.links {
@@ -379,6 +381,8 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
             sample_link = Some(format!("{base_url}/s/{token}"));
         }
     }
+    let teams: Vec<&str> = TEAMS.iter().map(|(team, _, _)| *team).collect();
+    crate::demo_pulse::seed(store, &teams, today).await?;
     Ok(Seeded { sample_link })
 }
 
