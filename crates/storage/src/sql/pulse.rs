@@ -233,7 +233,7 @@ impl<DB> SqlStore<DB> {
             .schedule
             .round(index)
             .ok_or_else(|| StoreError::Conflict("the round lies past the calendar's end".into()))?;
-        Ok(sqlx::query_scalar(
+        sqlx::query_scalar(
             "INSERT INTO pulse_rounds (series_id, round_index, opens_on, closes_on, status)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -246,7 +246,7 @@ impl<DB> SqlStore<DB> {
         .await
         .map_err(conflict_on_unique(|| {
             format!("round {index} was handled by another server")
-        }))?)
+        }))
     }
 }
 

@@ -360,7 +360,7 @@ pub(crate) async fn events_are_kept_per_team_and_figures_are_decided_once(store:
     assert_eq!(first, vec![figure.clone()]);
     let second = store
         .decide_pulse_figures(series, &|before| {
-            assert_eq!(before, [figure.clone()]);
+            assert_eq!(before, std::slice::from_ref(&figure));
             vec![PulseFigure {
                 shown: Shown::WouldSingleOut { smallest: 1 },
                 ..figure.clone()
