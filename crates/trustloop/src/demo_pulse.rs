@@ -115,6 +115,7 @@ pub async fn seed(store: &DynStore, teams: &[&str], today: Date) -> anyhow::Resu
             // This week's round stays open for the demo member to answer.
             break;
         }
+        let mut given = Vec::new();
         for link in done.opened.iter().flat_map(|o| &o.links) {
             if !rng.random_bool(0.9) {
                 continue;
@@ -124,9 +125,9 @@ pub async fn seed(store: &DynStore, teams: &[&str], today: Date) -> anyhow::Resu
                 .pulse_invitation_by_token(&trustloop_app::tokens::hash_token(&link.token))
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("a demo pulse link was not stored"))?;
-            let a = answers(&mut rng, &pulse, level(team, week));
-            store.submit_pulse_answer(invitation.id, &a, day).await?;
+            given.push((invitation.id, answers(&mut rng, &pulse, level(team, week))));
         }
+        store.load_pulse_answers(&given, day).await?;
     }
     Ok(())
 }

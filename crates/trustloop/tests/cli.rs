@@ -356,7 +356,7 @@ async fn a_kill_during_a_scheduled_opening_leaves_exactly_one_round_open_after_r
     let state = || async {
         let rounds = store.pulse_rounds(series).await.expect("rounds").len();
         let links: usize = store
-            .pulse_round_teams(series)
+            .pulse_round_teams(series, None, 0)
             .await
             .expect("round teams")
             .iter()

@@ -11,7 +11,6 @@ use super::{Standing, own_team, reports_to, standing, teams_by_id};
 use crate::{App, Error, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use trustloop_domain::privacy::population::Population;
 use trustloop_domain::pulse::{
     Alert, PeopleLedger, PulseMeasure, RoundDates, RoundScores, Shown, alert, change_between,
     rounds_around,
@@ -137,7 +136,7 @@ struct Candidate {
 }
 
 /// What a series' pages read once: its rounds, who was asked, the released answers and the
-/// ledger's decisions.
+/// ledger's decisions, for the teams and rounds a page shows.
 struct SeriesData {
     series: PulseSeries,
     rounds: Vec<PulseRound>,
@@ -147,63 +146,68 @@ struct SeriesData {
 }
 
 impl SeriesData {
-    /// Reads a series and decides its team figures, then the roll-ups of `managers` (each with
-    /// the teams under them), answers of `teams` only when given.
+    /// Reads a series' rounds from `from_round` on, for `teams` (all, when `None`), with the
+    /// decisions on their figures and on the roll-ups of `managers` (each with the teams under
+    /// them). Figures not decided yet are decided first, for the whole series in its order.
     async fn load(
         app: &App,
         id: PulseSeriesId,
         teams: Option<&[TeamId]>,
+        from_round: u32,
         managers: &[(PersonId, Vec<TeamId>)],
     ) -> Result<SeriesData> {
         let series = app.store.pulse_series(id).await?;
-        let rounds = app.store.pulse_rounds(id).await?;
+        let rounds: Vec<PulseRound> = app
+            .store
+            .pulse_rounds(id)
+            .await?
+            .into_iter()
+            .filter(|r| r.dates.index >= from_round)
+            .collect();
         let asked: HashMap<(u32, TeamId), RoundTeam> = app
             .store
-            .pulse_round_teams(id)
+            .pulse_round_teams(id, teams, from_round)
             .await?
             .into_iter()
             .map(|t| ((t.index, t.team), t))
             .collect();
         let mut answers: HashMap<(u32, TeamId), Vec<BTreeMap<PulseMeasure, f64>>> = HashMap::new();
-        for answer in app.store.pulse_answers(id, teams).await? {
+        for answer in app.store.pulse_answers(id, teams, from_round).await? {
             answers
                 .entry((answer.index, answer.team))
                 .or_default()
                 .push(answer.scores);
         }
-        let mut candidates = Vec::new();
-        for round in rounds.iter().filter(|r| r.status == RoundStatus::Closed) {
-            let index = round.dates.index;
-            for team in &series.teams {
-                if let Some(t) = asked.get(&(index, *team)) {
-                    candidates.push(Candidate {
-                        figure: team_figure(*team, index),
-                        people: t.members.clone(),
-                        answered: t.answered,
-                    });
-                }
-            }
-            for (manager, under) in managers {
-                let parts: Vec<&RoundTeam> = under
+        let closed: Vec<u32> = rounds
+            .iter()
+            .filter(|r| r.status == RoundStatus::Closed)
+            .map(|r| r.dates.index)
+            .collect();
+        let wanted_teams = teams.unwrap_or(&series.teams);
+        let names: Vec<String> = closed
+            .iter()
+            .flat_map(|i| {
+                wanted_teams
                     .iter()
-                    .filter_map(|t| asked.get(&(index, *t)))
-                    .collect();
-                candidates.push(Candidate {
-                    figure: org_figure(*manager, index),
-                    people: parts
-                        .iter()
-                        .flat_map(|t| t.members.iter().copied())
-                        .collect(),
-                    answered: parts.iter().map(|t| t.answered).sum(),
-                });
-            }
+                    .map(move |t| team_figure(*t, *i))
+                    .chain(managers.iter().map(move |(m, _)| org_figure(*m, *i)))
+            })
+            .collect();
+        let mut found = app.store.pulse_figures(id, &names).await?;
+        if found.len() < names.len() {
+            let everyone = app.store.pulse_round_teams(id, None, 0).await?;
+            let candidates = candidates(&series, &everyone, managers, from_round);
+            let k = series.k;
+            let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
+            found = app
+                .store
+                .decide_pulse_figures(id, &|before| decide(k, before, &candidates))
+                .await?
+                .into_iter()
+                .filter(|f| wanted.contains(f.figure.as_str()))
+                .collect();
         }
-        let k = series.k;
-        let decided = app
-            .store
-            .decide_pulse_figures(id, &|before| decide(k, before, &candidates))
-            .await?;
-        let shown = decided.into_iter().map(|f| (f.figure, f.shown)).collect();
+        let shown = found.into_iter().map(|f| (f.figure, f.shown)).collect();
         Ok(SeriesData {
             series,
             rounds,
@@ -249,6 +253,51 @@ impl SeriesData {
     }
 }
 
+/// Every figure of a series in the order it is decided: closed rounds oldest first (`asked`
+/// holds who was asked in every round handled), within a round each team by id, then the
+/// roll-ups of `managers` in rounds from `roll_ups_from` on.
+fn candidates(
+    series: &PulseSeries,
+    asked: &[RoundTeam],
+    managers: &[(PersonId, Vec<TeamId>)],
+    roll_ups_from: u32,
+) -> Vec<Candidate> {
+    let by_key: HashMap<(u32, TeamId), &RoundTeam> =
+        asked.iter().map(|t| ((t.index, t.team), t)).collect();
+    let mut rounds: Vec<u32> = asked.iter().map(|t| t.index).collect();
+    rounds.dedup();
+    let mut candidates = Vec::new();
+    for index in rounds {
+        for team in &series.teams {
+            if let Some(t) = by_key.get(&(index, *team)) {
+                candidates.push(Candidate {
+                    figure: team_figure(*team, index),
+                    people: t.members.clone(),
+                    answered: t.answered,
+                });
+            }
+        }
+        if index < roll_ups_from {
+            continue;
+        }
+        for (manager, under) in managers {
+            let parts: Vec<&&RoundTeam> = under
+                .iter()
+                .filter_map(|t| by_key.get(&(index, *t)))
+                .collect();
+            candidates.push(Candidate {
+                figure: org_figure(*manager, index),
+                people: parts
+                    .iter()
+                    .flat_map(|t| t.members.iter().copied())
+                    .collect(),
+                answered: parts.iter().map(|t| t.answered).sum(),
+            });
+        }
+    }
+    candidates
+}
+
 /// The new figures among `candidates`, decided in order against those decided `before`.
 fn decide(k: u32, before: &[PulseFigure], candidates: &[Candidate]) -> Vec<PulseFigure> {
     let known: HashSet<&str> = before.iter().map(|f| f.figure.as_str()).collect();
@@ -260,31 +309,25 @@ fn decide(k: u32, before: &[PulseFigure], candidates: &[Candidate]) -> Vec<Pulse
         return Vec::new();
     }
     let mut numbers: HashMap<PersonId, usize> = HashMap::new();
-    for person in before
-        .iter()
-        .flat_map(|f| f.people.iter())
-        .chain(fresh.iter().flat_map(|c| c.people.iter()))
-    {
-        let next = numbers.len();
-        numbers.entry(*person).or_insert(next);
-    }
-    let population = |people: &[PersonId]| {
-        let mut p = Population::none(numbers.len());
-        for person in people {
-            p.insert(numbers[person]);
-        }
-        p
+    let mut number = |people: &[PersonId]| -> Vec<usize> {
+        people
+            .iter()
+            .map(|p| {
+                let next = numbers.len();
+                *numbers.entry(*p).or_insert(next)
+            })
+            .collect()
     };
-    let mut ledger = PeopleLedger::new(k, numbers.len());
+    let mut ledger = PeopleLedger::new(k, 0);
     for shown in before.iter().filter(|f| f.shown == Shown::Yes) {
         // Shown before, in this order: shown again.
-        let _replayed = ledger.try_show(&population(&shown.people), u32::MAX);
+        let _replayed = ledger.try_show_people(&number(&shown.people), u32::MAX);
     }
     fresh
         .into_iter()
         .map(|c| PulseFigure {
             figure: c.figure.clone(),
-            shown: ledger.try_show(&population(&c.people), c.answered),
+            shown: ledger.try_show_people(&number(&c.people), c.answered),
             people: c.people.clone(),
         })
         .collect()
@@ -318,19 +361,19 @@ fn since_previous(figures: &[RoundFigure]) -> Option<Comparison> {
     compare(figures, a.index, b.index)
 }
 
-/// The alert of the latest closed round, when it and a round before it are shown.
+/// The alert of the latest closed round against the closed round before it, when both are
+/// shown.
 fn latest_alert(figures: &[RoundFigure], points: f64) -> Option<(u32, Alert)> {
-    let latest = figures
+    let mut closed = figures
         .iter()
         .rev()
-        .find(|f| f.status == RoundStatus::Closed)?;
-    let after = latest.scores.as_ref()?;
-    let before = figures
-        .iter()
-        .rev()
-        .filter(|f| f.dates.index < latest.dates.index)
-        .find_map(|f| f.scores.as_ref())?;
-    Some((latest.dates.index, alert(before, after, points)?))
+        .filter(|f| f.status == RoundStatus::Closed);
+    let latest = closed.next()?;
+    let before = closed.next()?;
+    Some((
+        latest.dates.index,
+        alert(before.scores.as_ref()?, latest.scores.as_ref()?, points)?,
+    ))
 }
 
 /// A team's trend, for its leader, an admin, or (when the series says so) its members.
@@ -342,10 +385,15 @@ pub async fn team_trend(
     team: TeamId,
     baseline: Option<u32>,
 ) -> Result<TeamTrend> {
-    let teams = teams_by_id(app).await?;
-    let found = teams.get(&team).ok_or(Error::NotFound("team pulse"))?;
+    let found = match app.store.pulse_team(team).await {
+        Err(trustloop_storage::StoreError::NotFound(_)) => {
+            return Err(Error::NotFound("team pulse"));
+        }
+        other => other?,
+    };
+    let found = &found;
     let own = own_team(app, user).await?;
-    let data = SeriesData::load(app, series, Some(&[team]), &[]).await?;
+    let data = SeriesData::load(app, series, Some(&[team]), 0, &[]).await?;
     let allowed = match standing(user, found, own.as_deref()) {
         Standing::Admin | Standing::Leader => true,
         Standing::Member => data.series.members_see_results,
@@ -403,7 +451,17 @@ pub async fn alerts_for(app: &App, user: &User) -> Result<Vec<TeamAlert>> {
         if mine.is_empty() {
             continue;
         }
-        let data = SeriesData::load(app, series.id, Some(&mine), &[]).await?;
+        // The latest closed round and the one before it are all an alert needs.
+        let latest = app
+            .store
+            .pulse_rounds(series.id)
+            .await?
+            .iter()
+            .rev()
+            .find(|r| r.status == RoundStatus::Closed)
+            .map_or(0, |r| r.dates.index);
+        let data =
+            SeriesData::load(app, series.id, Some(&mine), latest.saturating_sub(1), &[]).await?;
         for team in mine {
             let rounds = data.figures(&[team], |i| team_figure(team, i));
             if let (Some((round, alert)), Some(found)) =
@@ -456,7 +514,16 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
         })
         .filter(|(_, under)| under.len() >= 2)
         .collect();
-    let data = SeriesData::load(app, series, None, &roll_ups).await?;
+    // The latest closed round and the one before it: the change since the last round.
+    let latest = app
+        .store
+        .pulse_rounds(series)
+        .await?
+        .iter()
+        .rev()
+        .find(|r| r.status == RoundStatus::Closed)
+        .map_or(0, |r| r.dates.index);
+    let data = SeriesData::load(app, series, None, latest.saturating_sub(1), &roll_ups).await?;
     let team_trends = stored
         .teams
         .iter()

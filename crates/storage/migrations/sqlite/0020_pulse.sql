@@ -48,6 +48,7 @@ CREATE TABLE pulse_invitations (
     CONSTRAINT pulse_invitations_once UNIQUE (round_id, person_id)
 );
 CREATE INDEX pulse_invitations_by_person ON pulse_invitations(person_id);
+CREATE INDEX pulse_invitations_by_team ON pulse_invitations(team_id, round_id);
 
 -- Ballot marks of answered pulse links (a keyed hash of the invitation, as for the 360): nothing
 -- written with an answer names who gave it.

@@ -31,6 +31,7 @@ mod intake;
 mod people;
 mod pulse;
 mod pulse_answers;
+mod pulse_reads;
 mod rater_lists;
 mod release;
 mod results;

@@ -56,14 +56,18 @@ impl<DB> SqlStore<DB> {
 
     /// Each team's leader: the member to whom another member reports and whose own manager is
     /// outside the team (the lowest id if several), read on `conn`.
-    pub(super) async fn team_leaders(conn: &mut DB::Connection) -> StoreResult<HashMap<i64, i64>> {
+    pub(super) async fn team_leaders(
+        conn: &mut DB::Connection,
+        only: Option<i64>,
+    ) -> StoreResult<HashMap<i64, i64>> {
         let rows = sqlx::query(
             "SELECT l.team_id, MIN(l.id) AS leader_id FROM people l
-             WHERE l.team_id IS NOT NULL
+             WHERE l.team_id IS NOT NULL AND ($1 IS NULL OR l.team_id = $1)
                AND EXISTS (SELECT 1 FROM people r WHERE r.manager_id = l.id AND r.team_id = l.team_id)
                AND NOT EXISTS (SELECT 1 FROM people m WHERE m.id = l.manager_id AND m.team_id = l.team_id)
              GROUP BY l.team_id",
         )
+        .bind(only)
         .fetch_all(&mut *conn)
         .await?;
         rows.iter()
@@ -77,7 +81,7 @@ impl<DB> SqlStore<DB> {
         conn: &mut DB::Connection,
         series: i64,
     ) -> StoreResult<BTreeMap<i64, Vec<i64>>> {
-        let leaders = Self::team_leaders(conn).await?;
+        let leaders = Self::team_leaders(conn, None).await?;
         let rows = sqlx::query(
             "SELECT st.team_id, p.id FROM pulse_series_teams st
              JOIN people p ON p.team_id = st.team_id
@@ -255,44 +259,7 @@ impl<DB> SqlStore<DB> {
 impl<DB> PulseStore for SqlStore<DB> {
     #[tracing::instrument(skip_all)]
     async fn pulse_teams(&self) -> StoreResult<Vec<PulseTeam>> {
-        let mut conn = self.pool.acquire().await?;
-        let leaders = Self::team_leaders(&mut conn).await?;
-        let rows = sqlx::query(
-            "SELECT t.id, t.name, COUNT(p.id) AS people FROM teams t
-             LEFT JOIN people p ON p.team_id = t.id GROUP BY t.id, t.name ORDER BY t.name",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        let people: HashMap<i64, (String, Option<i64>)> = sqlx::query(
-            "SELECT l.id, l.name, l.manager_id FROM people l
-             WHERE EXISTS (SELECT 1 FROM people r WHERE r.manager_id = l.id)",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.try_get("id")?,
-                (row.try_get("name")?, row.try_get("manager_id")?),
-            ))
-        })
-        .collect::<StoreResult<_>>()?;
-        rows.iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let leader = leaders.get(&id).copied();
-                let found = leader.and_then(|l| people.get(&l));
-                let count = small(row.try_get("people")?, "members")?;
-                Ok(PulseTeam {
-                    id: TeamId(id),
-                    name: row.try_get("name")?,
-                    leader: leader.map(PersonId),
-                    leader_name: found.map(|(name, _)| name.clone()),
-                    leader_manager: found.and_then(|(_, m)| m.map(PersonId)),
-                    members: count - u32::from(leader.is_some()),
-                })
-            })
-            .collect()
+        Self::teams_on(&mut *self.pool.acquire().await?, None).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -523,25 +490,7 @@ impl<DB> PulseStore for SqlStore<DB> {
         .bind(series.0)
         .fetch_all(&mut *tx)
         .await?;
-        let mut figures = rows
-            .iter()
-            .map(|row| {
-                let shown: String = row.try_get("shown")?;
-                let smallest = small(row.try_get("smallest")?, "smallest")?;
-                let people: Vec<PersonId> =
-                    serde_json::from_str(&row.try_get::<String, _>("people")?)
-                        .map_err(|e| StoreError::Corrupt(format!("figure people: {e}")))?;
-                Ok(PulseFigure {
-                    figure: row.try_get("figure")?,
-                    shown: match shown.as_str() {
-                        "yes" => Shown::Yes,
-                        "not_enough_answers" => Shown::NotEnoughAnswers,
-                        _ => Shown::WouldSingleOut { smallest },
-                    },
-                    people,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut figures = Self::figures_from_rows(&rows)?;
         let known: HashSet<String> = figures.iter().map(|f| f.figure.clone()).collect();
         let added: Vec<PulseFigure> = decide(&figures)
             .into_iter()
@@ -589,15 +538,44 @@ impl<DB> PulseStore for SqlStore<DB> {
         self.accept_pulse_answer(invitation, answers, today).await
     }
 
-    async fn pulse_round_teams(&self, series: PulseSeriesId) -> StoreResult<Vec<RoundTeam>> {
-        self.round_teams(series).await
+    async fn pulse_round_teams(
+        &self,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<RoundTeam>> {
+        self.round_teams(series, teams, from_round).await
     }
 
     async fn pulse_answers(
         &self,
         series: PulseSeriesId,
         teams: Option<&[TeamId]>,
+        from_round: u32,
     ) -> StoreResult<Vec<PulseAnswer>> {
-        self.released_pulse_answers(series, teams).await
+        self.released_pulse_answers(series, teams, from_round).await
+    }
+
+    async fn load_pulse_answers(
+        &self,
+        answers: &[(PulseInvitationId, SurveyAnswers)],
+        today: time::Date,
+    ) -> StoreResult<()> {
+        self.bulk_pulse_answers(answers, today).await
+    }
+
+    async fn pulse_figures(
+        &self,
+        series: PulseSeriesId,
+        names: &[String],
+    ) -> StoreResult<Vec<PulseFigure>> {
+        self.named_figures(series, names).await
+    }
+
+    async fn pulse_team(&self, id: TeamId) -> StoreResult<PulseTeam> {
+        Self::teams_on(&mut *self.pool.acquire().await?, Some(id.0))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("team"))
     }
 }

@@ -15,7 +15,7 @@ use trustloop_domain::pulse::{PulseMeasure, RoundDates, respondent_scores};
 
 /// The columns of `pulse_answers` holding each measure's score, in [`PulseMeasure::ALL`]'s
 /// order.
-const MEASURE_COLUMNS: [&str; 5] = [
+pub(super) const MEASURE_COLUMNS: [&str; 5] = [
     "trust_index",
     "relationships",
     "judgement",
@@ -216,16 +216,21 @@ impl<DB> SqlStore<DB> {
             scores.push(respondent_scores(&instrument, &answers.ratings));
         }
         scores.shuffle(&mut rand::rng());
-        for respondent in scores {
-            let mut insert = sqlx::query(
-                "INSERT INTO pulse_answers (id, round_id, team_id, trust_index, relationships,
-                     judgement, consistency, overall) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(uuid::Uuid::new_v4().simple().to_string())
-            .bind(round)
-            .bind(team);
-            for measure in PulseMeasure::ALL {
-                insert = insert.bind(respondent.get(&measure).copied());
+        for chunk in scores.chunks(1000) {
+            let sql = format!(
+                "INSERT INTO pulse_answers (id, round_id, team_id, {}) VALUES {}",
+                MEASURE_COLUMNS.join(", "),
+                row_placeholders::<DB>(chunk.len(), 3 + MEASURE_COLUMNS.len())
+            );
+            let mut insert = sqlx::query(&sql);
+            for respondent in chunk {
+                insert = insert
+                    .bind(uuid::Uuid::new_v4().simple().to_string())
+                    .bind(round)
+                    .bind(team);
+                for measure in PulseMeasure::ALL {
+                    insert = insert.bind(respondent.get(&measure).copied());
+                }
             }
             insert.execute(&mut *conn).await?;
         }
@@ -237,88 +242,148 @@ impl<DB> SqlStore<DB> {
         Ok(())
     }
 
-    /// [`PulseStore::pulse_round_teams`].
-    pub(super) async fn round_teams(&self, series: PulseSeriesId) -> StoreResult<Vec<RoundTeam>> {
-        let rows = sqlx::query(
-            "SELECT r.id AS round_id, r.round_index, i.team_id, i.person_id
-             FROM pulse_rounds r JOIN pulse_invitations i ON i.round_id = r.id
-             WHERE r.series_id = $1 ORDER BY r.round_index, i.team_id, i.person_id",
-        )
-        .bind(series.0)
-        .fetch_all(&self.pool)
-        .await?;
-        let answered: HashMap<(i64, i64), i64> = sqlx::query(
-            "SELECT b.round_id, b.team_id, COUNT(*) AS answered FROM pulse_used_ballots b
-             JOIN pulse_rounds r ON r.id = b.round_id WHERE r.series_id = $1
-             GROUP BY b.round_id, b.team_id",
-        )
-        .bind(series.0)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                (row.try_get("round_id")?, row.try_get("team_id")?),
-                row.try_get("answered")?,
-            ))
-        })
-        .collect::<StoreResult<_>>()?;
-        let mut teams: Vec<RoundTeam> = Vec::new();
-        for row in rows {
-            let (round, team): (i64, i64) = (row.try_get("round_id")?, row.try_get("team_id")?);
-            let index = small(row.try_get("round_index")?, "round")?;
-            let person = PersonId(row.try_get("person_id")?);
-            match teams.last_mut() {
-                Some(last) if last.index == index && last.team.0 == team => {
-                    last.members.push(person)
-                }
-                _ => teams.push(RoundTeam {
-                    index,
-                    team: TeamId(team),
-                    members: vec![person],
-                    answered: small(
-                        answered.get(&(round, team)).copied().unwrap_or(0),
-                        "answered",
-                    )?,
-                }),
+    /// [`PulseStore::load_pulse_answers`].
+    pub(super) async fn bulk_pulse_answers(
+        &self,
+        answers: &[(PulseInvitationId, SurveyAnswers)],
+        today: time::Date,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let ids: Vec<i64> = answers.iter().map(|(id, _)| id.0).collect();
+        // Each link's round, team, and its series' k and instrument version.
+        let mut links: HashMap<i64, (i64, i64, i64, u32)> = HashMap::with_capacity(ids.len());
+        let mut rounds: BTreeMap<i64, (String, time::Date, time::Date)> = BTreeMap::new();
+        for chunk in ids.chunks(ID_BATCH) {
+            let sql = format!(
+                "SELECT i.id, i.round_id, i.team_id, s.min_team, s.instrument_version, r.status,
+                        r.opens_on, r.closes_on
+                 FROM pulse_invitations i JOIN pulse_rounds r ON r.id = i.round_id
+                 JOIN pulse_series s ON s.id = r.series_id WHERE i.id IN {}",
+                row_placeholders::<DB>(1, chunk.len())
+            );
+            for row in Self::bind_ids(sqlx::query(&sql), chunk)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let round: i64 = row.try_get("round_id")?;
+                links.insert(
+                    row.try_get("id")?,
+                    (
+                        round,
+                        row.try_get("team_id")?,
+                        row.try_get("min_team")?,
+                        small(row.try_get("instrument_version")?, "instrument")?,
+                    ),
+                );
+                rounds.insert(
+                    round,
+                    (
+                        row.try_get("status")?,
+                        parse_date(&row.try_get::<String, _>("opens_on")?)?,
+                        parse_date(&row.try_get::<String, _>("closes_on")?)?,
+                    ),
+                );
             }
         }
-        Ok(teams)
+        for (status, opens, closes) in rounds.values() {
+            if status != RoundStatus::Open.slug() || today < *opens || today > *closes {
+                return Err(StoreError::Conflict(format!(
+                    "a pulse round is closed: it took answers from {opens} to {closes}"
+                )));
+            }
+        }
+        let mut marks = Vec::with_capacity(answers.len());
+        let mut groups: BTreeMap<(i64, i64), (i64, u32, Vec<&SurveyAnswers>)> = BTreeMap::new();
+        for (id, given) in answers {
+            let (round, team, k, version) =
+                *links.get(&id.0).ok_or(StoreError::NotFound("pulse link"))?;
+            marks.push((self.key.pulse_mark(id.0), round, team));
+            groups
+                .entry((round, team))
+                .or_insert((k, version, Vec::new()))
+                .2
+                .push(given);
+        }
+        for chunk in marks.chunks(1000) {
+            let sql = format!(
+                "INSERT INTO pulse_used_ballots (mark, round_id, team_id) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 3)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (mark, round, team) in chunk {
+                insert = insert.bind(mark.to_vec()).bind(*round).bind(*team);
+            }
+            insert
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict_on_unique(|| {
+                    "a pulse link was answered twice".into()
+                }))?;
+        }
+        let round_ids: Vec<i64> = rounds.keys().copied().collect();
+        let mut waiting: HashMap<(i64, i64), i64> = HashMap::new();
+        let sql = format!(
+            "SELECT round_id, team_id, COUNT(*) AS waiting FROM pulse_pending
+             WHERE round_id IN {} GROUP BY round_id, team_id",
+            row_placeholders::<DB>(1, round_ids.len().max(1))
+        );
+        if !round_ids.is_empty() {
+            for row in Self::bind_ids(sqlx::query(&sql), &round_ids)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                waiting.insert(
+                    (row.try_get("round_id")?, row.try_get("team_id")?),
+                    row.try_get("waiting")?,
+                );
+            }
+        }
+        let mut sealed: Vec<(i64, i64, Vec<u8>)> = Vec::new();
+        for ((round, team), (k, version, given)) in groups {
+            let before = waiting.get(&(round, team)).copied().unwrap_or(0);
+            if before + given.len() as i64 >= k {
+                // Enough with those waiting: the new answers wait for the release below.
+                for answers in given {
+                    let plain = serde_json::to_vec(answers)
+                        .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
+                    sealed.push((round, team, self.key.seal(Purpose::PulseAnswer, &plain)));
+                }
+                Self::write_sealed(&mut tx, &mut sealed).await?;
+                Self::release_team(&mut tx, &self.key, round, team, version).await?;
+            } else {
+                for answers in given {
+                    let plain = serde_json::to_vec(answers)
+                        .map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
+                    sealed.push((round, team, self.key.seal(Purpose::PulseAnswer, &plain)));
+                }
+            }
+        }
+        Self::write_sealed(&mut tx, &mut sealed).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
-    /// [`PulseStore::pulse_answers`].
-    pub(super) async fn released_pulse_answers(
-        &self,
-        series: PulseSeriesId,
-        teams: Option<&[TeamId]>,
-    ) -> StoreResult<Vec<PulseAnswer>> {
-        let rows = sqlx::query(&format!(
-            "SELECT r.round_index, a.team_id, {} FROM pulse_answers a
-             JOIN pulse_rounds r ON r.id = a.round_id WHERE r.series_id = $1
-             ORDER BY r.round_index, a.team_id, a.id",
-            MEASURE_COLUMNS.join(", ")
-        ))
-        .bind(series.0)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut answers = Vec::with_capacity(rows.len());
-        for row in rows {
-            let team = TeamId(row.try_get("team_id")?);
-            if teams.is_some_and(|teams| !teams.contains(&team)) {
-                continue;
+    /// Writes `sealed` answers to `pulse_pending` under random ids, and empties it.
+    async fn write_sealed(
+        conn: &mut DB::Connection,
+        sealed: &mut Vec<(i64, i64, Vec<u8>)>,
+    ) -> StoreResult<()> {
+        for chunk in sealed.chunks(1000) {
+            let sql = format!(
+                "INSERT INTO pulse_pending (id, round_id, team_id, sealed) VALUES {}",
+                row_placeholders::<DB>(chunk.len(), 4)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (round, team, bytes) in chunk {
+                insert = insert
+                    .bind(uuid::Uuid::new_v4().simple().to_string())
+                    .bind(*round)
+                    .bind(*team)
+                    .bind(bytes.clone());
             }
-            let mut scores = BTreeMap::new();
-            for (measure, column) in PulseMeasure::ALL.into_iter().zip(MEASURE_COLUMNS) {
-                if let Some(score) = row.try_get::<Option<f64>, _>(column)? {
-                    scores.insert(measure, score);
-                }
-            }
-            answers.push(PulseAnswer {
-                index: small(row.try_get("round_index")?, "round")?,
-                team,
-                scores,
-            });
+            insert.execute(&mut *conn).await?;
         }
-        Ok(answers)
+        sealed.clear();
+        Ok(())
     }
 }

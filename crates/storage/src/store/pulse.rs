@@ -12,6 +12,8 @@ use trustloop_domain::rating::SurveyAnswers;
 pub trait PulseStore: Send + Sync {
     /// Every team with its leader and how many members answer about them, by name.
     async fn pulse_teams(&self) -> StoreResult<Vec<PulseTeam>>;
+    /// One team, as [`PulseStore::pulse_teams`] lists it.
+    async fn pulse_team(&self, id: TeamId) -> StoreResult<PulseTeam>;
     /// The manager of everyone who has reports: the reporting lines above the teams' leaders,
     /// which roll-ups follow.
     async fn line_managers(&self) -> StoreResult<Vec<(PersonId, Option<PersonId>)>>;
@@ -54,14 +56,36 @@ pub trait PulseStore: Send + Sync {
         answers: &SurveyAnswers,
         today: time::Date,
     ) -> StoreResult<()>;
-    /// Each team of each round of a series handled so far: who was asked and how many answered.
-    async fn pulse_round_teams(&self, series: PulseSeriesId) -> StoreResult<Vec<RoundTeam>>;
-    /// The released answers of a series (of `teams` only, when given) as scores.
+    /// Stores many answers in one transaction, each as [`PulseStore::submit_pulse_answer`]
+    /// would (ballot mark, sealed until the team has k waiting, then released): for loading
+    /// generated data in bulk. If any is refused, none is stored.
+    async fn load_pulse_answers(
+        &self,
+        answers: &[(PulseInvitationId, SurveyAnswers)],
+        today: time::Date,
+    ) -> StoreResult<()>;
+    /// Each team (of `teams` only, when given) of each round numbered `from_round` or later of
+    /// a series: who was asked and how many answered; by round, then team.
+    async fn pulse_round_teams(
+        &self,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<RoundTeam>>;
+    /// The released answers of a series (of `teams` only, when given) in rounds numbered
+    /// `from_round` or later, as scores.
     async fn pulse_answers(
         &self,
         series: PulseSeriesId,
         teams: Option<&[TeamId]>,
+        from_round: u32,
     ) -> StoreResult<Vec<PulseAnswer>>;
+    /// The figures of a series named `names` that were decided (an undecided one is left out).
+    async fn pulse_figures(
+        &self,
+        series: PulseSeriesId,
+        names: &[String],
+    ) -> StoreResult<Vec<PulseFigure>>;
     /// Records a change event. Unknown teams are "not found".
     async fn add_pulse_event(&self, event: &NewPulseEvent) -> StoreResult<PulseEventId>;
     /// The events on the timelines of `teams` (all, when `None`), oldest first.

@@ -111,4 +111,5 @@ contract!(
     pulse::two_servers_racing_to_open_a_round_open_it_once,
     pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
     pulse::events_are_kept_per_team_and_figures_are_decided_once,
+    pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
 );

@@ -185,7 +185,10 @@ pub(crate) async fn two_servers_racing_to_open_a_round_open_it_once(store: DynSt
         .sum();
     assert_eq!(opened, 1, "exactly one server opened the round");
     assert_eq!(store.pulse_rounds(series).await.expect("rounds").len(), 1);
-    let teams = store.pulse_round_teams(series).await.expect("round teams");
+    let teams = store
+        .pulse_round_teams(series, None, 0)
+        .await
+        .expect("round teams");
     let links: usize = teams.iter().map(|t| t.members.len()).sum();
     assert_eq!(links, 9, "one set of links");
 }
@@ -221,7 +224,7 @@ pub(crate) async fn answers_wait_sealed_until_the_team_has_k_and_a_link_answers_
     }
     assert!(
         store
-            .pulse_answers(series, None)
+            .pulse_answers(series, None, 0)
             .await
             .expect("answers")
             .is_empty(),
@@ -233,7 +236,7 @@ pub(crate) async fn answers_wait_sealed_until_the_team_has_k_and_a_link_answers_
         .await
         .expect("stored");
     let released = store
-        .pulse_answers(series, Some(&[blue]))
+        .pulse_answers(series, Some(&[blue]), 0)
         .await
         .expect("answers");
     assert_eq!(released.len(), 5, "the fifth releases the five");
@@ -277,13 +280,16 @@ pub(crate) async fn answers_wait_sealed_until_the_team_has_k_and_a_link_answers_
         .expect("pass");
     assert!(
         store
-            .pulse_answers(series, Some(&[green]))
+            .pulse_answers(series, Some(&[green]), 0)
             .await
             .expect("answers")
             .is_empty(),
         "three answers of a team stay sealed after the round closes"
     );
-    let teams = store.pulse_round_teams(series).await.expect("round teams");
+    let teams = store
+        .pulse_round_teams(series, None, 0)
+        .await
+        .expect("round teams");
     let answered: Vec<(u32, TeamId, usize, u32)> = teams
         .iter()
         .map(|t| (t.index, t.team, t.members.len(), t.answered))
@@ -369,4 +375,145 @@ pub(crate) async fn events_are_kept_per_team_and_figures_are_decided_once(store:
         .await
         .expect("decided");
     assert_eq!(second, vec![figure], "a decision never changes");
+}
+
+pub(crate) async fn bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round(
+    store: DynStore,
+) {
+    let day0 = today();
+    let (blue, green) = pulse_org(&store).await;
+    let series = weekly_series(&store, day0, vec![blue, green]).await;
+    assert_eq!(
+        store.pulse_team(blue).await.expect("one team"),
+        store
+            .pulse_teams()
+            .await
+            .expect("teams")
+            .into_iter()
+            .find(|t| t.id == blue)
+            .expect("listed")
+    );
+    let invitations = |links: Vec<PulseLink>| {
+        let store = store.clone();
+        async move {
+            let mut found = Vec::new();
+            for link in links {
+                let hash = format!("hash-{}", link.token);
+                let i = store
+                    .pulse_invitation_by_token(&hash)
+                    .await
+                    .expect("read")
+                    .expect("link");
+                found.push((link.team, i.id));
+            }
+            found
+        }
+    };
+    let opened = store.advance_pulses(day0, &token).await.expect("pass");
+    let links = invitations(opened.opened[0].links.clone()).await;
+    let of = |team: TeamId| -> Vec<PulseInvitationId> {
+        links
+            .iter()
+            .filter(|(t, _)| *t == team)
+            .map(|(_, i)| *i)
+            .collect()
+    };
+    let (blues, greens) = (of(blue), of(green));
+    let load = |ids: &[PulseInvitationId], score: u8| -> Vec<(PulseInvitationId, SurveyAnswers)> {
+        ids.iter().map(|i| (*i, answers(score))).collect()
+    };
+    store
+        .load_pulse_answers(&load(&blues[..4], 4), day0)
+        .await
+        .expect("loaded");
+    assert!(
+        store
+            .pulse_answers(series, None, 0)
+            .await
+            .expect("read")
+            .is_empty(),
+        "four wait sealed"
+    );
+    let mut both = load(&blues[4..], 5);
+    both.extend(load(&greens, 2));
+    store.load_pulse_answers(&both, day0).await.expect("loaded");
+    assert_eq!(
+        store
+            .pulse_answers(series, Some(&[blue]), 0)
+            .await
+            .expect("read")
+            .len(),
+        6
+    );
+    assert!(
+        store
+            .pulse_answers(series, Some(&[green]), 0)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        matches!(
+            store.load_pulse_answers(&load(&blues[..1], 1), day0).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a link loaded twice refuses the whole load"
+    );
+    assert_eq!(
+        store
+            .pulse_answers(series, None, 0)
+            .await
+            .expect("read")
+            .len(),
+        6
+    );
+
+    let second = store
+        .advance_pulses(day0 + Duration::days(7), &token)
+        .await
+        .expect("pass");
+    let links = invitations(second.opened[0].links.clone()).await;
+    let blues: Vec<(PulseInvitationId, SurveyAnswers)> = links
+        .iter()
+        .filter(|(t, _)| *t == blue)
+        .map(|(_, i)| (*i, answers(3)))
+        .collect();
+    store
+        .load_pulse_answers(&blues, day0 + Duration::days(7))
+        .await
+        .expect("loaded");
+    let recent = store
+        .pulse_answers(series, Some(&[blue]), 1)
+        .await
+        .expect("read");
+    assert_eq!(recent.len(), 6);
+    assert!(recent.iter().all(|a| a.index == 1 && a.team == blue));
+    let asked = store
+        .pulse_round_teams(series, Some(&[blue]), 1)
+        .await
+        .expect("read");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        (asked[0].index, asked[0].team, asked[0].answered),
+        (1, blue, 6)
+    );
+
+    let named = |name: &str| PulseFigure {
+        figure: name.into(),
+        shown: Shown::Yes,
+        people: vec![PersonId(1)],
+    };
+    store
+        .decide_pulse_figures(series, &|_| vec![named("team:a:0"), named("team:b:0")])
+        .await
+        .expect("decided");
+    let read = store
+        .pulse_figures(series, &["team:b:0".to_string(), "team:c:0".to_string()])
+        .await
+        .expect("read");
+    assert_eq!(
+        read,
+        vec![named("team:b:0")],
+        "only the named figures that were decided"
+    );
 }
