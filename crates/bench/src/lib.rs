@@ -11,6 +11,7 @@ mod import;
 mod intake;
 mod load;
 mod peers;
+mod pulse;
 mod report;
 pub mod run;
 pub mod server;

@@ -71,17 +71,19 @@ pub enum Phase {
     Intake,
     /// `trustloop import people`.
     Import,
+    /// The team pulse: opening a round, a team's trend, the organisation roll-up, DuckDB.
+    Pulse,
 }
 
 impl BenchOptions {
     pub(crate) fn runs(&self, phase: Phase) -> bool {
-        let fresh = matches!(phase, Phase::Intake | Phase::Import);
+        let fresh = matches!(phase, Phase::Intake | Phase::Import | Phase::Pulse);
         (self.only.is_empty() || self.only.contains(&phase)) && !(fresh && self.database.is_some())
     }
 }
 
 /// A target: a figure and whether it passed, printed as one line.
-fn verdict(pass: bool, margin: String) -> String {
+pub(crate) fn verdict(pass: bool, margin: String) -> String {
     if pass {
         format!("**PASS** ({margin})")
     } else {
@@ -144,6 +146,11 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+        }
+
+        // 6. the team pulse
+        if options.runs(Phase::Pulse) {
+            crate::pulse::pulse_phase(backend, dir.path(), &options).await?;
         }
 
         // 5. import

@@ -143,6 +143,8 @@ pub struct RoundTeam {
 /// A member's link to a round, as minted when the round opened (the token is given out once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulseLink {
+    /// The link's invitation.
+    pub invitation: PulseInvitationId,
     /// The member.
     pub person: PersonId,
     /// Their team.

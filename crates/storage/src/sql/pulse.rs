@@ -191,6 +191,7 @@ impl<DB> SqlStore<DB> {
                     links.push((
                         hash,
                         PulseLink {
+                            invitation: PulseInvitationId(0),
                             person: PersonId(*person),
                             team: TeamId(*team),
                             token,
@@ -213,10 +214,25 @@ impl<DB> SqlStore<DB> {
                 }
                 insert.execute(&mut *tx).await?;
             }
+            // Each link's invitation, found by its hash (the inserts return no ids).
+            let ids: HashMap<String, i64> =
+                sqlx::query("SELECT id, token_hash FROM pulse_invitations WHERE round_id = $1")
+                    .bind(round)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get("token_hash")?, row.try_get("id")?)))
+                    .collect::<StoreResult<_>>()?;
             opened = Some(OpenedRound {
                 series: id,
                 index,
-                links: links.into_iter().map(|(_, link)| link).collect(),
+                links: links
+                    .into_iter()
+                    .map(|(hash, mut link)| {
+                        link.invitation = PulseInvitationId(ids.get(&hash).copied().unwrap_or(0));
+                        link
+                    })
+                    .collect(),
             });
         }
         tx.commit().await?;
