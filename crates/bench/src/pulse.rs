@@ -13,7 +13,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 use time::Duration;
 use trustloop_app::App;
@@ -290,15 +289,5 @@ async fn duckdb_roll_up(
         org = org_path.display(),
         runs = options.runs
     );
-    let out = Command::new(&options.python)
-        .args(["-c", &script])
-        .output()
-        .with_context(|| format!("running {} with DuckDB", options.python))?;
-    anyhow::ensure!(
-        out.status.success(),
-        "DuckDB failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let times: Vec<f64> = serde_json::from_slice(&out.stdout)?;
-    Ok(sorted(times))
+    crate::peers::run_duckdb(&options.python, &script)
 }

@@ -61,6 +61,10 @@ async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
     client
 }
 
+async fn json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    serde_json::from_str(&page(client, url).await).expect("json")
+}
+
 async fn page(client: &reqwest::Client, url: String) -> String {
     let r = client.get(&url).send().await.expect("sent");
     assert_eq!(r.status(), 200, "{url}");
@@ -155,23 +159,9 @@ async fn the_demo_has_a_year_of_pulses_a_reorganisation_a_fall_that_recovers_and
     assert!(home.contains("/learn/"), "the alert links a lesson");
 
     let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
-    let series: serde_json::Value = admin
-        .get(format!("{base}/api/v1/pulse/series"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let series = json(&admin, format!("{base}/api/v1/pulse/series")).await;
     let id = series[0]["id"].as_i64().expect("a series");
-    let rounds: serde_json::Value = admin
-        .get(format!("{base}/api/v1/pulse/series/{id}/rounds"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let rounds = json(&admin, format!("{base}/api/v1/pulse/series/{id}/rounds")).await;
     assert_eq!(
         rounds.as_array().expect("rounds").len(),
         53,
@@ -186,14 +176,7 @@ async fn the_demo_has_a_year_of_pulses_a_reorganisation_a_fall_that_recovers_and
         .expect("Customer Success row")
         .to_string();
     assert!(success.contains("round 52"), "{success}");
-    let teams = admin
-        .get(format!("{base}/api/v1/pulse/events"))
-        .send()
-        .await
-        .expect("sent")
-        .json::<serde_json::Value>()
-        .await
-        .expect("json");
+    let teams = json(&admin, format!("{base}/api/v1/pulse/events")).await;
     assert_eq!(teams[0]["kind"], "reorganisation");
     let platform = teams[0]["teams"][0].as_i64().expect("team");
     let trend = page(&admin, format!("{base}/pulse/{id}/teams/{platform}")).await;

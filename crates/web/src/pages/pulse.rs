@@ -2,6 +2,7 @@
 //! a change), a team's trend, answering a round by link or on one's own page, and the
 //! organisation over time for admins.
 
+use super::survey::message_page as message;
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn, hash_token};
 use crate::error::{AppError, AppResult};
@@ -230,9 +231,19 @@ async fn start_series(State(state): State<AppState>, post: FormPost) -> AppResul
         .map_err(AppError::from),
         Err(e) => Err(e),
     };
+    back_to_pulse(&state, &post, outcome).await
+}
+
+/// The pulse home after a form: a redirect when `outcome` worked, the page again with why not
+/// otherwise.
+async fn back_to_pulse<T>(
+    state: &AppState,
+    post: &FormPost,
+    outcome: Result<T, AppError>,
+) -> AppResult<Response> {
     match outcome {
         Ok(_) => Ok(Redirect::to("/pulse").into_response()),
-        Err(e) => refused(&state, &post, e).await,
+        Err(e) => refused(state, post, e).await,
     }
 }
 
@@ -256,10 +267,7 @@ async fn record_event(State(state): State<AppState>, post: FormPost) -> AppResul
         .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    match outcome {
-        Ok(_) => Ok(Redirect::to("/pulse").into_response()),
-        Err(e) => refused(&state, &post, e).await,
-    }
+    back_to_pulse(&state, &post, outcome).await
 }
 
 /// The baseline round asked for (counted from 1, as the page shows rounds).
@@ -436,11 +444,7 @@ fn answer_page(
         k: invitation.k,
         members_see_results: invitation.members_see_results,
         items,
-        points: instrument
-            .scale
-            .points()
-            .map(|(p, l)| (p, l.to_string()))
-            .collect(),
+        points: super::survey::scale_points(&instrument),
         cant_say_label: instrument.scale.cant_say.clone(),
         cant_say_value: CANT_SAY_VALUE,
         question: instrument.open_questions.first().map(|q| {
@@ -453,19 +457,6 @@ fn answer_page(
         errors,
         max_comment: rating::MAX_COMMENT_CHARS,
     })
-}
-
-/// A plain page with a title and a message.
-fn message(status: StatusCode, chrome: Chrome, title: &str, text: &str) -> Response {
-    (
-        status,
-        super::survey::MessagePage {
-            chrome,
-            title: title.into(),
-            message: text.into(),
-        },
-    )
-        .into_response()
 }
 
 /// The link a token opens, if it is one.
