@@ -51,12 +51,13 @@ CREATE INDEX pulse_invitations_by_person ON pulse_invitations(person_id);
 CREATE INDEX pulse_invitations_by_team ON pulse_invitations(team_id, round_id);
 
 -- Ballot marks of answered pulse links (a keyed hash of the invitation, as for the 360): nothing
--- written with an answer names who gave it.
+-- written with an answer names who gave it. The answer tables are ordered by their key (WITHOUT
+-- ROWID), never by arrival.
 CREATE TABLE pulse_used_ballots (
     mark     BLOB PRIMARY KEY,
     round_id INTEGER NOT NULL REFERENCES pulse_rounds(id) ON DELETE CASCADE,
     team_id  INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX pulse_used_ballots_by_round ON pulse_used_ballots(round_id, team_id);
 
 -- Answers waiting sealed until their team has k waiting in the round (or the round closes with
@@ -66,7 +67,7 @@ CREATE TABLE pulse_pending (
     round_id INTEGER NOT NULL REFERENCES pulse_rounds(id) ON DELETE CASCADE,
     team_id  INTEGER NOT NULL,
     sealed   BLOB NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX pulse_pending_by_team ON pulse_pending(round_id, team_id);
 
 -- Released answers as each respondent's scores on 0-100 (NULL: "can't say"), under random ids
@@ -80,7 +81,7 @@ CREATE TABLE pulse_answers (
     judgement     REAL,
     consistency   REAL,
     overall       REAL
-);
+) WITHOUT ROWID;
 CREATE INDEX pulse_answers_by_team ON pulse_answers(team_id, round_id);
 
 -- Change events on teams' timelines.

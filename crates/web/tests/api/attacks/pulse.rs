@@ -98,3 +98,58 @@ async fn a_managers_roll_up_minus_the_teams_shown_never_isolates_a_small_team() 
     let sales_row = extract_between(&page, ">Sales</a>", "</tr>").expect("Sales row");
     assert!(sales_row.contains("not enough answers"));
 }
+
+#[tokio::test]
+async fn pulse_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
+    use super::database::{columns_of, raw};
+    use sqlx::Row;
+    let app = TestApp::spawn_sqlite().await;
+    let admin = app.admin().await;
+    upload_people(&admin, PULSE_CSV).await;
+    start_weekly(&app, &admin, false).await;
+    let platform = team(&app.store, "Platform").await;
+    let day0 = trustloop_app::today();
+    let links = open_round(&app.store, day0).await;
+    answer_all(&app.store, &links, platform, &[4, 4, 5, 3, 4, 4], day0).await;
+    let pool = raw(&app).await;
+    assert!(
+        !columns_of(&pool, "pulse_answers")
+            .await
+            .iter()
+            .any(|c| c.contains("person"))
+    );
+    let stored: Vec<String> = sqlx::query("SELECT id, overall FROM pulse_answers")
+        .fetch_all(&pool)
+        .await
+        .expect("ids")
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect();
+    assert_eq!(
+        stored.len(),
+        5,
+        "released in a batch of k; the sixth waits sealed"
+    );
+    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pulse_pending")
+        .fetch_one(&pool)
+        .await
+        .expect("waiting");
+    assert_eq!(waiting, 1);
+    let mut sorted = stored.clone();
+    sorted.sort();
+    assert_eq!(
+        stored, sorted,
+        "stored in the order of random ids, not of arrival"
+    );
+    for id in &stored {
+        assert_eq!(
+            uuid::Uuid::parse_str(id).expect("a UUID").get_version_num(),
+            4
+        );
+    }
+    let marks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pulse_used_ballots")
+        .fetch_one(&pool)
+        .await
+        .expect("marks");
+    assert_eq!(marks, 6, "a mark per answer, none naming its link");
+}
