@@ -17,6 +17,7 @@ import {
   PHONE, DESKTOP, shot, checkAxe, checkAxeAtBothWidths, noHorizontalOverflow,
 } from './helpers.mjs';
 
+const MEMBER = { email: 'tomas.varga@demo.trustloop.test', password: 'demo-member-2026' };
 const COMMENT = `Keeps her promises about one-to-ones (browser test ${process.pid}-${Date.now()}).`;
 const ELEMENT_SCORES = ['trust_index', 'relationships', 'judgement', 'consistency'];
 
@@ -403,6 +404,76 @@ describe('Trustloop in real Chromium', { timeout: 600_000 }, () => {
         assert.ok(await region.evaluate((r) => r.classList.contains('is-scrollable')), `${label}: a wide table says it scrolls`);
       }
     }
+    await page.context().close();
+  });
+
+  step('pulse: the demo member answers this week\'s team pulse on a 390 px phone with the keyboard, once', async () => {
+    const page = await newPage(PHONE);
+    await signIn(page, MEMBER);
+    await page.goto(`${baseUrl}/me`);
+    await page.getByRole('heading', { level: 2, name: 'Your team pulse' }).waitFor();
+    await page.getByRole('link', { name: 'Answer this round' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your team pulse' }).waitFor();
+    await shot(page, 'pulse-answer-phone.png');
+    await noHorizontalOverflow(page, 'the pulse form on a phone');
+    await checkAxe(page, 'the pulse form (phone, 390px)');
+    const fieldsets = page.locator('fieldset.item');
+    const count = await fieldsets.count();
+    assert.ok(count >= 3 && count <= 6, `3 to 6 statements, found ${count}`);
+    for (let i = 0; i < count; i += 1) {
+      // Keyboard only: focus the scale's "4" and select it with the space bar.
+      const four = fieldsets.nth(i).locator('input[type=radio][value="4"]');
+      await four.focus();
+      await page.keyboard.press('Space');
+      assert.ok(await four.isChecked(), `statement ${i + 1} answered from the keyboard`);
+    }
+    const posted = postResponse(page);
+    await page.getByRole('button', { name: 'Send my answer' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal((await posted).status(), 200);
+    await page.getByRole('heading', { level: 1, name: 'Thank you' }).waitFor();
+    await page.goto(`${baseUrl}/me`);
+    assert.match(await page.locator('#my-pulse').locator('..').textContent(), /answered, thank you/);
+    await page.context().close();
+  });
+
+  step('pulse: the leader follows the alert to the trend chart with its band, table, change and lessons', async () => {
+    const page = await newPage(DESKTOP);
+    await signIn(page, MAYA);
+    await page.goto(`${baseUrl}/me`);
+    const alert = page.locator('section.alert-card');
+    await alert.getByRole('heading', { level: 2 }).waitFor();
+    const lessons = await alert.locator('a[href^="/learn/"]').count();
+    assert.ok(lessons >= 1, 'the alert links the lesson of each element that fell');
+    await alert.locator('a[href^="/pulse/"]').first().click();
+    await page.getByRole('heading', { level: 2, name: 'Trust Index, round by round' }).waitFor();
+    assert.equal(await page.locator('svg[role="img"] polygon.band').count(), 1, 'the interval band');
+    assert.ok(await page.locator('svg[role="img"] circle.dot').count() >= 40, 'a dot per shown round');
+    const rows = await page.locator('table').first().locator('tbody tr').count();
+    assert.ok(rows >= 52, `a table row per round, for screen readers: ${rows}`);
+    await page.getByRole('heading', { level: 3, name: 'Since the previous round' }).waitFor();
+    assert.match(await page.locator('main').textContent(), /a real fall/);
+    await page.getByLabel('Compare the latest round with round').selectOption('1');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByRole('heading', { level: 3, name: 'Since the baseline' }).waitFor();
+    assert.match(await page.locator('main').textContent(), /Did trust hold through the change\?/);
+    await checkAxeAtBothWidths(page, 'the team trend', 'pulse-trend');
+    await noHorizontalOverflow(page, 'the team trend on a phone');
+    await page.context().close();
+  });
+
+  step('pulse: the pulse home and the organisation over time pass axe at both widths', async () => {
+    const page = await newPage(DESKTOP);
+    await signIn(page, ADMIN);
+    await page.goto(`${baseUrl}/pulse`);
+    await page.getByRole('heading', { level: 1, name: 'Team trust pulse' }).waitFor();
+    await checkAxeAtBothWidths(page, 'the pulse home', 'pulse-home');
+    await noHorizontalOverflow(page, 'the pulse home on a phone');
+    await page.setViewportSize(DESKTOP);
+    await page.getByRole('link', { name: 'Organisation over time' }).first().click();
+    await page.getByRole('heading', { level: 2, name: 'Up the reporting lines' }).waitFor();
+    await checkAxeAtBothWidths(page, 'the organisation over time', 'pulse-org');
+    await noHorizontalOverflow(page, 'the organisation over time on a phone');
     await page.context().close();
   });
 

@@ -574,6 +574,62 @@ def proportion_fixture() -> dict:
                     [{"name": "wilson", "intervals": wilson}, {"name": "pearson", "correlations": correlations}])
 
 
+def pulse_fixture() -> dict:
+    """Pulse rounds from item answers (1-5, None for "can't say") to each measure's mean and
+    Student-t interval per round, and Welch's test between consecutive rounds, written here from
+    docs/scoring.md section 1 (element score (x - 1) / 4 * 100; Trust Index weighted .4/.3/.3,
+    rescaled when an element is missing) with scipy for the statistics."""
+    rng = np.random.default_rng(25)
+    weights = {"relationships": 0.4, "judgement": 0.3, "consistency": 0.3}
+    items = ["relationships", "judgement", "consistency", "overall"]
+    rounds = []
+    for invited, answered, centre in ((9, 7, 4.1), (9, 8, 3.9), (10, 6, 3.0), (10, 9, 3.6)):
+        answers = []
+        for _ in range(answered):
+            row = {}
+            for item in items:
+                if rng.random() < 0.08:
+                    row[item] = None
+                else:
+                    row[item] = int(np.clip(np.round(rng.normal(centre, 0.8)), 1, 5))
+            answers.append(row)
+        rounds.append({"invited": invited, "answers": answers})
+
+    def scores(row):
+        out = {}
+        for item in items:
+            if row[item] is not None:
+                out[item] = (row[item] - 1) / 4 * 100
+        present = [e for e in weights if e in out]
+        if present:
+            w = sum(weights[e] for e in present)
+            out["trust_index"] = sum(weights[e] * out[e] for e in present) / w
+        return out
+
+    measures = ["trust_index"] + items
+    for r in rounds:
+        per = [scores(row) for row in r["answers"]]
+        r["measures"] = {}
+        for m in measures:
+            values = np.array([p[m] for p in per if m in p])
+            low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+            r["measures"][m] = {"n": len(values), "mean": f(values.mean()), "ci95": [f(low), f(high)], "values": floats(values)}
+    changes = []
+    for i in range(1, len(rounds)):
+        for m in measures:
+            a = np.array(rounds[i - 1]["measures"][m]["values"])
+            b = np.array(rounds[i]["measures"][m]["values"])
+            res = stats.ttest_ind(b, a, equal_var=False)
+            ci = res.confidence_interval(confidence_level=0.95)
+            changes.append({"from": i - 1, "to": i, "measure": m, "difference": f(b.mean() - a.mean()),
+                            "p_value": f(res.pvalue), "ci95": [f(ci.low), f(ci.high)]})
+    for r in rounds:
+        for m in r["measures"].values():
+            del m["values"]
+    return document("docs/scoring.md section 1 in numpy; scipy.stats.t.interval, ttest_ind(equal_var=False)",
+                    [{"name": "pulse rounds", "rounds": rounds, "changes": changes}])
+
+
 FIXTURES = {
     "summary.json": summary_fixture,
     "t_quantile.json": t_quantile_fixture,
@@ -584,6 +640,7 @@ FIXTURES = {
     "change.json": change_fixture,
     "percentile.json": percentile_fixture,
     "proportion.json": proportion_fixture,
+    "pulse.json": pulse_fixture,
 }
 
 

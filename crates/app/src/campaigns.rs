@@ -216,11 +216,12 @@ pub async fn issue_links(
     }
     let issued = app
         .store
-        .issue_links(campaign.id, reissue, LinkHolder::Admin(holder.id), &|| {
-            let token = crate::tokens::random_token();
-            let hash = crate::tokens::hash_token(&token);
-            (token, hash)
-        })
+        .issue_links(
+            campaign.id,
+            reissue,
+            LinkHolder::Admin(holder.id),
+            &crate::tokens::new_link,
+        )
         .await?;
     app.audit(
         actor,

@@ -24,6 +24,7 @@ pub mod imports;
 pub mod learning;
 pub mod ledger;
 pub mod plans;
+pub mod pulse;
 pub mod raters;
 pub mod reports;
 pub mod segments;

@@ -15,6 +15,13 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A fresh link token and the hash the database keeps of it.
+pub fn new_link() -> (String, String) {
+    let token = random_token();
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
 /// The hash of a link's token (64 hexadecimal digits), or `None` when `token` cannot be one,
 /// so that nothing else reaches the database.
 pub fn link_hash(token: &str) -> Option<String> {

@@ -12,6 +12,7 @@ mod intake;
 mod ledger;
 mod load;
 mod peers;
+mod pulse;
 mod report;
 pub mod run;
 pub mod server;

@@ -129,10 +129,15 @@ pub(crate) async fn time_duckdb(
         csv = csv_path.display(),
         runs = options.runs
     );
-    let out = Command::new(&options.python)
-        .args(["-c", &script])
+    run_duckdb(&options.python, &script)
+}
+
+/// Runs a Python `script` that prints DuckDB's times as a JSON list; returns them sorted, in ms.
+pub(crate) fn run_duckdb(python: &str, script: &str) -> anyhow::Result<Vec<f64>> {
+    let out = Command::new(python)
+        .args(["-c", script])
         .output()
-        .with_context(|| format!("running {} with DuckDB", options.python))?;
+        .with_context(|| format!("running {python} with DuckDB"))?;
     anyhow::ensure!(
         out.status.success(),
         "DuckDB failed: {}",

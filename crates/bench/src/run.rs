@@ -73,17 +73,22 @@ pub enum Phase {
     Import,
     /// A leader's ledger page and the organisation's say-do association.
     Ledger,
+    /// The team pulse: opening a round, a team's trend, the organisation roll-up, DuckDB.
+    Pulse,
 }
 
 impl BenchOptions {
     pub(crate) fn runs(&self, phase: Phase) -> bool {
-        let fresh = matches!(phase, Phase::Intake | Phase::Import | Phase::Ledger);
+        let fresh = matches!(
+            phase,
+            Phase::Intake | Phase::Import | Phase::Ledger | Phase::Pulse
+        );
         (self.only.is_empty() || self.only.contains(&phase)) && !(fresh && self.database.is_some())
     }
 }
 
 /// A target: a figure and whether it passed, printed as one line.
-fn verdict(pass: bool, margin: String) -> String {
+pub(crate) fn verdict(pass: bool, margin: String) -> String {
     if pass {
         format!("**PASS** ({margin})")
     } else {
@@ -152,6 +157,11 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         if options.runs(Phase::Ledger) {
             let figures = crate::ledger::ledger_phase(backend, dir.path(), &options).await?;
             crate::ledger::print(&figures, verdict);
+        }
+
+        // 7. the team pulse
+        if options.runs(Phase::Pulse) {
+            crate::pulse::pulse_phase(backend, dir.path(), &options).await?;
         }
 
         // 5. import

@@ -101,14 +101,36 @@ struct RawItem {
     element: String,
     others: String,
     #[serde(rename = "self")]
-    self_text: String,
+    self_text: Option<String>,
 }
 
 const BUILT_IN: &[&str] = &[include_str!("../instruments/trust360-v1.toml")];
 
+/// The pulse instruments shipped with this build, oldest first.
+const PULSE_BUILT_IN: &[&str] = &[include_str!("../instruments/pulse-v1.toml")];
+
+/// Which kind of instrument a file defines: the checks differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The trust 360: every item has a self wording; 4-6 items per element.
+    Trust360,
+    /// The team pulse: one item per element and one overall, no self wording.
+    Pulse,
+}
+
 impl Instrument {
-    /// Reads and checks an instrument definition written in TOML.
+    /// Reads and checks a trust 360 instrument definition written in TOML.
     pub fn from_toml(text: &str) -> Result<Instrument, InstrumentError> {
+        Instrument::read(text, Kind::Trust360)
+    }
+
+    /// Reads and checks a team pulse instrument written in TOML: 3 to 6 items with one for each
+    /// element and at least one overall, no self wording, at most one open question.
+    pub fn pulse_from_toml(text: &str) -> Result<Instrument, InstrumentError> {
+        Instrument::read(text, Kind::Pulse)
+    }
+
+    fn read(text: &str, kind: Kind) -> Result<Instrument, InstrumentError> {
         let raw: RawInstrument =
             toml::from_str(text).map_err(|e| InstrumentError::Syntax(e.to_string()))?;
         let mut items = Vec::with_capacity(raw.items.len());
@@ -123,11 +145,27 @@ impl Instrument {
                     ))
                 })?)
             };
+            let self_text = match (kind, item.self_text) {
+                (Kind::Trust360, Some(text)) => text,
+                (Kind::Pulse, None) => String::new(),
+                (Kind::Trust360, None) => {
+                    return Err(InstrumentError::Invalid(format!(
+                        "item {} has no self wording",
+                        item.code
+                    )));
+                }
+                (Kind::Pulse, Some(_)) => {
+                    return Err(InstrumentError::Invalid(format!(
+                        "item {} has a self wording, which a pulse does not ask",
+                        item.code
+                    )));
+                }
+            };
             items.push(Item {
                 code: item.code,
                 measures,
                 others_text: item.others,
-                self_text: item.self_text,
+                self_text,
             });
         }
         let instrument = Instrument {
@@ -137,8 +175,26 @@ impl Instrument {
             items,
             open_questions: raw.open_questions,
         };
-        instrument.check()?;
+        instrument.check(kind)?;
         Ok(instrument)
+    }
+
+    /// Every pulse instrument version shipped with this build, oldest first.
+    pub fn pulse_built_in() -> Vec<Instrument> {
+        PULSE_BUILT_IN
+            .iter()
+            .map(|text| {
+                Instrument::pulse_from_toml(text)
+                    .expect("built-in pulse instruments are checked by tests")
+            })
+            .collect()
+    }
+
+    /// The newest pulse instrument; new pulse series use it.
+    pub fn pulse_current() -> Instrument {
+        Instrument::pulse_built_in()
+            .pop()
+            .expect("at least one pulse instrument is built in")
     }
 
     /// Every instrument version shipped with this build, oldest first.
@@ -177,7 +233,7 @@ impl Instrument {
         self.items.iter().find(|i| i.code == code)
     }
 
-    fn check(&self) -> Result<(), InstrumentError> {
+    fn check(&self, kind: Kind) -> Result<(), InstrumentError> {
         let invalid = |msg: String| Err(InstrumentError::Invalid(msg));
         if self.scale.min != 1 || self.scale.max < 3 || self.scale.max > 10 {
             return invalid("the scale must run from 1 to between 3 and 10".into());
@@ -199,6 +255,9 @@ impl Instrument {
                 return invalid(format!("code {code} is used twice"));
             }
         }
+        if kind == Kind::Pulse {
+            return self.check_pulse();
+        }
         for element in Element::ALL {
             let n = self.items_for(element).count();
             if !(4..=6).contains(&n) {
@@ -210,6 +269,29 @@ impl Instrument {
             return invalid(format!(
                 "one or two overall items are needed, found {overall}"
             ));
+        }
+        Ok(())
+    }
+
+    fn check_pulse(&self) -> Result<(), InstrumentError> {
+        let invalid = |msg: String| Err(InstrumentError::Invalid(msg));
+        if !(3..=6).contains(&self.items.len()) {
+            return invalid(format!(
+                "a pulse has 3 to 6 items, found {}",
+                self.items.len()
+            ));
+        }
+        for element in Element::ALL {
+            let n = self.items_for(element).count();
+            if n != 1 {
+                return invalid(format!("a pulse asks one item for {element}, found {n}"));
+            }
+        }
+        if self.overall_items().count() == 0 {
+            return invalid("a pulse needs an overall item".into());
+        }
+        if self.open_questions.len() > 1 {
+            return invalid("a pulse has at most one open question".into());
         }
         Ok(())
     }
@@ -231,6 +313,29 @@ mod tests {
         assert_eq!(current.overall_items().count(), 2);
         assert_eq!(current.open_questions.len(), 3);
         assert_eq!(current.scale.points().count(), 5);
+    }
+
+    #[test]
+    fn the_pulse_asks_one_item_per_element_and_one_overall_without_self_wording() {
+        let pulse = Instrument::pulse_current();
+        for element in Element::ALL {
+            assert_eq!(pulse.items_for(element).count(), 1);
+        }
+        assert_eq!(pulse.overall_items().count(), 1);
+        assert!(pulse.items.iter().all(|i| i.self_text.is_empty()));
+        assert!(pulse.open_questions.len() <= 1);
+        let text = PULSE_BUILT_IN[0];
+        let two = text.replace("element = \"judgement\"", "element = \"consistency\"");
+        let err = Instrument::pulse_from_toml(&two).expect_err("consistency twice");
+        assert!(err.to_string().contains("one item for Judgement"), "{err}");
+        let with_self = text.replace(
+            "others = \"I trust my team leader.\"",
+            "others = \"I trust my team leader.\"\nself = \"I am trusted.\"",
+        );
+        assert!(Instrument::pulse_from_toml(&with_self).is_err());
+        let no_self = BUILT_IN[0].replace("self = ", "unused = ");
+        let err = Instrument::from_toml(&no_self).expect_err("a 360 needs self wording");
+        assert!(err.to_string().contains("no self wording"), "{err}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod model;
 pub mod people;
 pub mod plan;
 pub mod privacy;
+pub mod pulse;
 pub mod quality;
 pub mod raters;
 pub mod rating;

@@ -17,7 +17,7 @@ mod context;
 
 pub use agreement::GroupAgreement;
 use agreement::group_agreement;
-pub use change::{ChangeRow, compare};
+pub use change::{ChangeRow, compare, compare_scores};
 
 pub use context::{
     CampaignContext, MIN_NORM_LEADERS, NORM_TIE_TOLERANCE, Norm, RaterReliability,

@@ -520,3 +520,93 @@ fn wilson_intervals_match_statsmodels_and_correlations_match_scipy() {
     }
     assert_eq!(checked, 22 + 8, "every reference value was compared");
 }
+
+#[test]
+fn pulse_rounds_and_their_changes_match_the_formulas_and_scipy() {
+    use std::collections::BTreeMap;
+    use trustloop_domain::instrument::{Instrument, Measures};
+    use trustloop_domain::model::Element;
+    use trustloop_domain::pulse::{PulseMeasure, RoundScores, change_between, respondent_scores};
+    use trustloop_domain::rating::Rating;
+
+    let pulse = Instrument::pulse_current();
+    let code = |m: Measures| {
+        pulse
+            .items
+            .iter()
+            .find(|i| i.measures == m)
+            .map(|i| i.code.clone())
+            .expect("the pulse asks it")
+    };
+    let measure = |name: &str| match name {
+        "trust_index" => PulseMeasure::TrustIndex,
+        "overall" => PulseMeasure::Overall,
+        element => PulseMeasure::Element(Element::from_slug(element).expect("an element")),
+    };
+    let doc = fixture("pulse.json");
+    let case = &cases(&doc)[0];
+    let mut rounds = Vec::new();
+    for round in case["rounds"].as_array().expect("rounds") {
+        let respondents: Vec<_> = round["answers"]
+            .as_array()
+            .expect("answers")
+            .iter()
+            .map(|row| {
+                let ratings: BTreeMap<String, Rating> =
+                    ["relationships", "judgement", "consistency", "overall"]
+                        .into_iter()
+                        .map(|item| {
+                            let m = match item {
+                                "overall" => Measures::Overall,
+                                e => Measures::Element(Element::from_slug(e).expect("element")),
+                            };
+                            let rating = match row[item].as_u64() {
+                                Some(point) => Rating::Score(u8::try_from(point).expect("1-5")),
+                                None => Rating::CantSay,
+                            };
+                            (code(m), rating)
+                        })
+                        .collect();
+                respondent_scores(&pulse, &ratings)
+            })
+            .collect();
+        let invited = u32::try_from(round["invited"].as_u64().expect("invited")).expect("small");
+        let scores = RoundScores::from_respondents(invited, &respondents);
+        for (name, want) in round["measures"].as_object().expect("measures") {
+            let got = &scores.scores[&measure(name)];
+            assert_eq!(got.n as u64, want["n"].as_u64().expect("n"), "{name}");
+            assert_close(got.mean, num(&want["mean"]), 1e-12, name);
+            let ci = got.ci95.expect("n >= 2");
+            let want_ci = nums(&want["ci95"]);
+            assert_close(ci.0, want_ci[0], 1e-12, name);
+            assert_close(ci.1, want_ci[1], 1e-12, name);
+        }
+        rounds.push(scores);
+    }
+    let mut checked = 0;
+    for change in case["changes"].as_array().expect("changes") {
+        let from = usize::try_from(change["from"].as_u64().expect("from")).expect("small");
+        let to = usize::try_from(change["to"].as_u64().expect("to")).expect("small");
+        let m = measure(change["measure"].as_str().expect("measure"));
+        let rows = change_between(&rounds[from], &rounds[to]);
+        let (_, row) = rows.iter().find(|(x, _)| *x == m).expect("compared");
+        let what = format!("{m:?} {from}->{to}");
+        assert_close(
+            row.test.difference,
+            num(&change["difference"]),
+            1e-12,
+            &what,
+        );
+        assert_close_log(
+            row.test.p_value,
+            num(&change["p_value"]),
+            PROBABILITY_TOLERANCE,
+            &what,
+        );
+        let ci = nums(&change["ci95"]);
+        assert_close(row.test.ci.0, ci[0], 1e-9, &what);
+        assert_close(row.test.ci.1, ci[1], 1e-9, &what);
+        checked += 1;
+    }
+    assert_eq!(checked, 15, "three changes of five measures");
+}

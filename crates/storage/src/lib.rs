@@ -28,7 +28,7 @@ pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
         HealthStore, ImportJobStore, InstrumentStore, LearningStore, LedgerStore, MaintenanceStore,
-        PeopleStore, PlanStore, RaterListStore, ResultStore, SegmentViewStore, Store,
+        PeopleStore, PlanStore, PulseStore, RaterListStore, ResultStore, SegmentViewStore, Store,
     };
 }
 

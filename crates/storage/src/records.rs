@@ -18,6 +18,7 @@ pub use ledger::*;
 pub use plans::*;
 pub use rater_lists::*;
 
+/// Declares a record id: a transparent `i64` with `Display`.
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -65,6 +66,10 @@ id_type!(
     /// Identifies a team.
     TeamId
 );
+
+// After `id_type!`, which it uses.
+mod pulse;
+pub use pulse::*;
 
 /// A person in the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

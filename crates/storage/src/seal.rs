@@ -32,6 +32,8 @@ pub(crate) enum Purpose {
     RaterAttributes,
     /// A learner's answer to a reflection prompt, private to them.
     Reflection,
+    /// A pulse answer waiting for its team's batch.
+    PulseAnswer,
 }
 
 impl Purpose {
@@ -41,6 +43,7 @@ impl Purpose {
             Purpose::PendingAnswer => b"trustloop pending answer v2 padded",
             Purpose::RaterAttributes => b"trustloop rater attributes v2 padded",
             Purpose::Reflection => b"trustloop reflection v1 padded",
+            Purpose::PulseAnswer => b"trustloop pulse answer v1 padded",
         }
     }
 
@@ -51,6 +54,8 @@ impl Purpose {
             Purpose::RaterAttributes => b"trustloop rater attributes v1",
             // Sealed padded from the start: nothing was sealed without padding.
             Purpose::Reflection => b"trustloop reflection never sealed unpadded",
+            // Never sealed unpadded: a purpose that cannot open anything else.
+            Purpose::PulseAnswer => b"trustloop pulse answer (never unpadded)",
         }
     }
 }
@@ -163,6 +168,14 @@ impl SealKey {
     /// to refuse a second answer and to count who has answered.
     pub(crate) fn ballot_mark(&self, invitation: i64) -> [u8; 32] {
         hmac_sha256(&self.mark_key, &invitation.to_be_bytes())
+    }
+
+    /// The mark that says a pulse link has been answered, as [`SealKey::ballot_mark`] is for a
+    /// 360 invitation (a pulse invitation's id under a different label, so the two never meet).
+    pub(crate) fn pulse_mark(&self, invitation: i64) -> [u8; 32] {
+        let mut message = b"pulse ".to_vec();
+        message.extend_from_slice(&invitation.to_be_bytes());
+        hmac_sha256(&self.mark_key, &message)
     }
 
     /// A key written as 64 hexadecimal digits (surrounding whitespace ignored).

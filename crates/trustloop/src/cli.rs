@@ -46,6 +46,25 @@ pub enum Command {
     /// Manage sign-in accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Team trust pulses.
+    #[command(subcommand)]
+    Pulse(PulseCommand),
+}
+
+/// Pulse commands.
+#[derive(Debug, Subcommand)]
+pub enum PulseCommand {
+    /// Open, close and record as missed the pulse rounds due today, once, and exit: what a
+    /// running server does every minute. A round is opened once however many servers or
+    /// commands run at the same time; one that was down opens only the round still running.
+    Advance {
+        /// Act as if today were this day (YYYY-MM-DD), to catch up or to test a schedule.
+        #[arg(long)]
+        on: Option<String>,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 /// Where the database is.
@@ -228,6 +247,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup(args) => backup(args).await,
         Command::Import(ImportCommand::People { file, db }) => import_people(file, db).await,
+        Command::Pulse(PulseCommand::Advance { on, db }) => advance_pulses(on, db).await,
         Command::User(UserCommand::Add {
             email,
             name,
@@ -270,6 +290,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // A broken lesson file stops the server before anything else starts.
     let lessons = std::sync::Arc::new(settings.lessons()?);
     let store = settings.open_store().await?;
+    start_pulse_scheduler(store.clone());
     let app = Application::build(
         WebConfig {
             host: settings.host.clone(),
@@ -287,6 +308,45 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     println!("Trustloop is running at http://{}", app.address());
     app.run_until(stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How often a running server looks for pulse rounds to open or close.
+const PULSE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Starts the pulse scheduler on `store`, reading today's date from the system clock.
+fn start_pulse_scheduler(store: trustloop_storage::DynStore) {
+    tokio::spawn(trustloop_app::pulse::run_scheduler(
+        App::new(store),
+        Arc::new(trustloop_app::today),
+        PULSE_EVERY,
+    ));
+}
+
+async fn advance_pulses(on: Option<String>, db: DatabaseArgs) -> anyhow::Result<ExitCode> {
+    let today = match on {
+        Some(day) => time::Date::parse(
+            &day,
+            &time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| anyhow::anyhow!("--on: give the day as YYYY-MM-DD"))?,
+        None => trustloop_app::today(),
+    };
+    let app = App::new(db.settings()?.open_store().await?);
+    let done = trustloop_app::pulse::advance(&app, today).await?;
+    println!(
+        "Pulse rounds on {today}: {} opened ({} links), {} closed, {} missed.",
+        done.opened.len(),
+        done.opened.iter().map(|o| o.links.len()).sum::<usize>(),
+        done.closed.len(),
+        done.missed.len()
+    );
+    if !done.clock_behind.is_empty() {
+        println!(
+            "{} series have a round handled after {today}: the clock may have jumped back; nothing was opened for them.",
+            done.clock_behind.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -316,6 +376,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let base = format!("http://{}", app.address());
     let stop = shutdown_signal();
     let seeded = crate::demo::seed_if_empty(&store, &base).await?;
+    start_pulse_scheduler(store.clone());
     println!();
     println!("  Trustloop demo is running at {base}");
     println!("  Data: {}", db_file.display());

@@ -1,7 +1,9 @@
 //! The demo organisation: about 60 people in eight teams with a reporting line, eight leaders, a
 //! closed 360 campaign with generated answers (so every report page has data), an open one,
-//! and lessons in progress (some read, some checks passed, a reflection of the demo leader's, so
-//! the learner's page and the admin's view of learning by team have data). Everything is generated from a fixed seed, so every demo looks the same.
+//! lessons in progress (some read, some checks passed, a reflection of the demo leader's, so
+//! the learner's page and the admin's view of learning by team have data), a plan and a ledger
+//! (`demo/ledger.rs`), and a year of weekly team pulses (`demo_pulse.rs`).
+//! Everything is generated from a fixed seed, so every demo looks the same.
 
 mod ledger;
 
@@ -365,11 +367,12 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         .set_campaign_status(open, CampaignStatus::Open)
         .await?;
     let issued = store
-        .issue_links(open, false, LinkHolder::Program, &|| {
-            let token = trustloop_app::tokens::random_token();
-            let hash = trustloop_app::tokens::hash_token(&token);
-            (token, hash)
-        })
+        .issue_links(
+            open,
+            false,
+            LinkHolder::Program,
+            &trustloop_app::tokens::new_link,
+        )
         .await?;
     let mut sample_link = None;
     for (invitation, token) in issued.links {
@@ -393,6 +396,8 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         }
     }
     seed_learning(store, &file, &mut rng).await?;
+    let teams: Vec<&str> = TEAMS.iter().map(|(team, _, _)| *team).collect();
+    crate::demo_pulse::seed(store, &teams, today).await?;
     Ok(Seeded {
         sample_link,
         confirmation_link: confirmation.map(|token| format!("{base_url}/confirm/{token}")),

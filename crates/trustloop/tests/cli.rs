@@ -70,7 +70,7 @@ fn people_file(rows: usize) -> String {
 fn every_subcommand_has_help_written_for_a_user() {
     let out = trustloop().arg("--help").ran();
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["serve", "demo", "migrate", "import", "user"] {
+    for sub in ["serve", "demo", "migrate", "import", "user", "pulse"] {
         assert!(text.contains(sub), "{sub} missing from --help");
     }
     let out = trustloop().args(["import", "people", "--help"]).ran();
@@ -297,6 +297,107 @@ fn a_user_added_without_a_password_gets_a_one_time_link_and_reset_issues_a_new_o
         .ran();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no account for nobody@example.org"));
+}
+
+/// `teams` teams of ten: a leader under one director and nine members reporting to them.
+fn pulse_people(teams: usize) -> String {
+    let mut csv = String::from("name,email,manager_email,team\nDirector,d@example.org,,Board\n");
+    for t in 0..teams {
+        csv.push_str(&format!(
+            "Leader {t},l{t}@example.org,d@example.org,Team {t}\n"
+        ));
+        for m in 0..9 {
+            csv.push_str(&format!(
+                "Member {t}.{m},m{t}.{m}@example.org,l{t}@example.org,Team {t}\n"
+            ));
+        }
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_kill_during_a_scheduled_opening_leaves_exactly_one_round_open_after_restart() {
+    use trustloop_domain::pulse::{Cadence, Schedule};
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, pulse_people(2_000)).expect("write");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let out = trustloop()
+        .args(["import", "people"])
+        .arg(&file)
+        .args(["--database", &url])
+        .ran();
+    assert!(out.status.success());
+    let store = trustloop_storage::connect(&url).await.expect("open");
+    let today = time::OffsetDateTime::now_utc().date();
+    let teams: Vec<_> = store
+        .pulse_teams()
+        .await
+        .expect("teams")
+        .into_iter()
+        .filter(|t| t.name.starts_with("Team "))
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(teams.len(), 2_000);
+    let series = store
+        .create_pulse_series(&trustloop_storage::NewPulseSeries {
+            name: "Weekly".into(),
+            teams,
+            schedule: Schedule::new(today, Cadence::Weekly, 3, today).expect("schedule"),
+            k: 5,
+            alert_points: 5.0,
+            members_see_results: false,
+            created_by: "admin@example.org".into(),
+            created_on: today,
+        })
+        .await
+        .expect("series");
+    let day = today.to_string();
+    let state = || async {
+        let rounds = store.pulse_rounds(series).await.expect("rounds").len();
+        let links: usize = store
+            .pulse_round_teams(series, None, 0)
+            .await
+            .expect("round teams")
+            .iter()
+            .map(|t| t.members.len())
+            .sum();
+        (rounds, links)
+    };
+    // Killed at later and later moments: the opening is all there or not there at all.
+    let mut killed_midway = 0;
+    for delay_ms in [5u64, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400] {
+        let mut child = trustloop()
+            .args(["pulse", "advance", "--on", &day, "--database", &url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().expect("status").is_some();
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+        let (rounds, links) = state().await;
+        assert!(
+            (rounds, links) == (0, 0) || (rounds, links) == (1, 18_000),
+            "after a kill at {delay_ms} ms: {rounds} rounds, {links} links"
+        );
+        if rounds == 1 {
+            break;
+        }
+        killed_midway += usize::from(!finished);
+    }
+    let out = trustloop()
+        .args(["pulse", "advance", "--on", &day, "--database", &url])
+        .ran();
+    assert!(out.status.success());
+    assert_eq!(state().await, (1, 18_000), "exactly one round, every link");
+    let again = trustloop()
+        .args(["pulse", "advance", "--on", &day, "--database", &url])
+        .ran();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 opened"));
+    assert_eq!(state().await, (1, 18_000));
+    eprintln!("runs killed before the opening committed: {killed_midway}");
 }
 
 /// A tiny HTTP GET over a plain TCP socket, returning the status code.

@@ -61,6 +61,10 @@ async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
     client
 }
 
+async fn json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    serde_json::from_str(&page(client, url).await).expect("json")
+}
+
 async fn page(client: &reqwest::Client, url: String) -> String {
     let r = client.get(&url).send().await.expect("sent");
     assert_eq!(r.status(), 200, "{url}");
@@ -219,4 +223,44 @@ async fn the_demo_shows_a_plan_and_a_ledger_in_every_state_to_the_right_people()
         !organisation.contains("Share the hiring plan"),
         "admins see counts, never contents"
     );
+}
+
+#[tokio::test]
+async fn the_demo_has_a_year_of_pulses_a_reorganisation_a_fall_that_recovers_and_an_alert() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+    let home = page(&maya, format!("{base}/me")).await;
+    assert!(
+        home.contains("Trust fell in 1 team pulse"),
+        "Platform's latest round fell"
+    );
+    assert!(home.contains("/learn/"), "the alert links a lesson");
+
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+    let series = json(&admin, format!("{base}/api/v1/pulse/series")).await;
+    let id = series[0]["id"].as_i64().expect("a series");
+    let rounds = json(&admin, format!("{base}/api/v1/pulse/series/{id}/rounds")).await;
+    assert_eq!(
+        rounds.as_array().expect("rounds").len(),
+        53,
+        "a year of weekly rounds and this week's"
+    );
+    let org = page(&admin, format!("{base}/admin/pulse/{id}")).await;
+    assert!(org.contains("Elena Rossi&#39;s organisation (7 teams)"));
+    let success = org
+        .split("Customer Success</a>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("Customer Success row")
+        .to_string();
+    assert!(success.contains("round 52"), "{success}");
+    let teams = json(&admin, format!("{base}/api/v1/pulse/events")).await;
+    assert_eq!(teams[0]["kind"], "reorganisation");
+    let platform = teams[0]["teams"][0].as_i64().expect("team");
+    let trend = page(&admin, format!("{base}/pulse/{id}/teams/{platform}")).await;
+    assert!(trend.contains("Did trust hold through the change?"));
+
+    let tomas = signed_in(&base, "tomas.varga@demo.trustloop.test", "demo-member-2026").await;
+    let mine = page(&tomas, format!("{base}/me")).await;
+    assert!(mine.contains("Your team pulse") && mine.contains("Answer this round"));
 }

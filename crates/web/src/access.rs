@@ -59,7 +59,7 @@ pub struct RouteSpec {
 }
 
 /// The scopes an API token can carry, with what they allow.
-pub const SCOPES: [(&str, &str); 2] = [
+pub const SCOPES: [(&str, &str); 3] = [
     (
         "reports:read",
         "Read your own campaigns, trust reports and learning progress",
@@ -67,6 +67,10 @@ pub const SCOPES: [(&str, &str); 2] = [
     (
         "campaigns:read",
         "Read all campaigns, their progress and learning by team (admins only)",
+    ),
+    (
+        "pulse:read",
+        "Read the team pulses you may see: series, rounds, trends and changes",
     ),
 ];
 

@@ -23,6 +23,7 @@ use utoipa::{OpenApi, ToSchema};
 
 mod ledger;
 use ledger::*;
+mod pulse;
 
 /// An API failure, answered as JSON.
 pub struct ApiError(AppError);
@@ -424,7 +425,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -439,7 +440,11 @@ async fn campaign_quality(
         my_plans,
         my_commitments,
         my_confirmations,
-        organisation
+        organisation,
+        pulse::list_series,
+        pulse::series_rounds,
+        pulse::team_trend,
+        pulse::events
     ),
     components(schemas(
         ErrorJson,
@@ -465,7 +470,15 @@ async fn campaign_quality(
         SayDoJson,
         ConfirmationAskJson,
         OrganisationJson,
-        TeamCountJson
+        TeamCountJson,
+        pulse::PulseSeriesJson,
+        pulse::PulseRoundJson,
+        pulse::PulseScoreJson,
+        pulse::PulseRoundFigureJson,
+        pulse::PulseChangeJson,
+        pulse::PulseComparisonJson,
+        pulse::PulseEventJson,
+        pulse::PulseTrendJson
     ))
 )]
 struct ApiDoc;
@@ -527,6 +540,21 @@ pub fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/api/v1/organisation/say-do", Access::Admin)
             .get(organisation)
             .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/pulse/series", Access::SignedIn)
+            .get(pulse::list_series)
+            .scope("pulse:read"),
+        RouteSpec::new("/api/v1/pulse/series/{id}/rounds", Access::SignedIn)
+            .get(pulse::series_rounds)
+            .scope("pulse:read"),
+        RouteSpec::new(
+            "/api/v1/pulse/series/{id}/teams/{team}/trend",
+            Access::SignedIn,
+        )
+        .get(pulse::team_trend)
+        .scope("pulse:read"),
+        RouteSpec::new("/api/v1/pulse/events", Access::SignedIn)
+            .get(pulse::events)
+            .scope("pulse:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),

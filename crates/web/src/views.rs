@@ -2,6 +2,7 @@
 //! Every number is written by [`trustloop_domain::display`], mostly through
 //! [`crate::figures`], the figures the JSON API returns.
 
+pub mod pulse;
 mod report;
 
 pub use report::{

@@ -2,6 +2,7 @@
 
 use super::Report;
 use crate::model::Element;
+use crate::scoring::Score;
 use crate::stats;
 use serde::Serialize;
 
@@ -33,24 +34,34 @@ impl ChangeRow {
 pub fn compare(before: &Report, after: &Report) -> Vec<ChangeRow> {
     std::iter::once((&before.trust_index, &after.trust_index))
         .chain(before.elements.iter().zip(&after.elements))
-        .filter_map(|(b, a)| {
-            let (b_score, a_score) = (b.others.as_ref()?, a.others.as_ref()?);
-            let test = stats::welch_test(&b_score.values, &a_score.values, 0.95).ok()?;
-            let pooled_sd = match (b_score.sd, a_score.sd) {
-                (Some(x), Some(y)) => Some(((x * x + y * y) / 2.0).sqrt()),
-                _ => None,
-            };
-            let detectable = pooled_sd
-                .and_then(|sd| stats::minimum_detectable_difference(b_score.n, a_score.n, sd).ok());
-            Some(ChangeRow {
-                element: a.element,
-                before: b_score.mean,
-                after: a_score.mean,
-                test,
-                detectable,
-            })
-        })
+        .filter_map(|(b, a)| compare_scores(a.element, b.others.as_ref()?, a.others.as_ref()?))
         .collect()
+}
+
+/// Compares two group scores of one measure (`element`, or `None` for the Trust Index) as
+/// independent samples: Welch's test with its 95% interval and the minimum detectable
+/// difference for the two numbers of raters and their pooled SD. `None` when the test is not
+/// possible (fewer than two raters on a side, or no variance at all). The 360 compares
+/// campaigns with it, the pulse compares rounds.
+pub fn compare_scores(
+    element: Option<Element>,
+    before: &Score,
+    after: &Score,
+) -> Option<ChangeRow> {
+    let test = stats::welch_test(&before.values, &after.values, 0.95).ok()?;
+    let pooled_sd = match (before.sd, after.sd) {
+        (Some(x), Some(y)) => Some(((x * x + y * y) / 2.0).sqrt()),
+        _ => None,
+    };
+    let detectable =
+        pooled_sd.and_then(|sd| stats::minimum_detectable_difference(before.n, after.n, sd).ok());
+    Some(ChangeRow {
+        element,
+        before: before.mean,
+        after: after.mean,
+        test,
+        detectable,
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ mod ledger;
 mod maintenance;
 mod people;
 mod plans;
+mod pulse;
 mod rater_lists;
 mod results;
 mod segments;
@@ -40,6 +41,7 @@ pub use ledger::LedgerStore;
 pub use maintenance::{Backup, HealthStore, MaintenanceStore};
 pub use people::PeopleStore;
 pub use plans::PlanStore;
+pub use pulse::PulseStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
@@ -80,4 +82,5 @@ store_of!(
     LearningStore,
     PlanStore,
     LedgerStore,
+    PulseStore,
 );

@@ -56,6 +56,7 @@ mod learning;
 mod ledger;
 mod people;
 mod plans;
+mod pulse;
 mod rater_lists;
 mod results;
 mod safety;
@@ -123,4 +124,9 @@ contract!(
     ledger::a_teams_answers_count_only_from_k_and_are_kept_as_counts,
     ledger::the_organisation_figures_count_as_the_domain_counts,
     ledger::random_histories_are_counted_as_the_domain_counts_them,
+    pulse::the_scheduler_opens_each_round_once_records_missed_ones_and_catches_up,
+    pulse::two_servers_racing_to_open_a_round_open_it_once,
+    pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
+    pulse::events_are_kept_per_team_and_figures_are_decided_once,
+    pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
 );

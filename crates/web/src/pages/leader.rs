@@ -66,6 +66,10 @@ struct MyHome {
     /// Their development plans, newest first.
     plans: Vec<Plan>,
     choices: [(&'static str, &'static str); 2],
+    /// Open pulse rounds of the user's team: (link id, series, closes, answered).
+    pulse_rounds: Vec<(i64, String, String, bool)>,
+    /// Real falls in the pulses of the teams the user leads.
+    pulse_alerts: Vec<crate::views::pulse::AlertView>,
 }
 
 /// What the leader last tried on their page that was refused, shown beside its form.
@@ -162,6 +166,8 @@ async fn home_page(
             .len(),
         plans: state.app.store.plans_of(me).await?,
         choices: NOMINATED_CHOICES,
+        pulse_rounds: super::pulse::my_open_rounds(state, me).await?,
+        pulse_alerts: super::pulse::alerts(state, signed_in).await?,
     })
 }
 

@@ -7,6 +7,7 @@ mod leader;
 mod learning;
 mod ledger;
 pub mod plans;
+mod pulse;
 mod raters;
 mod report;
 mod segments;
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(learning::routes());
     table.extend(plans::routes());
     table.extend(ledger::routes());
+    table.extend(pulse::routes());
     table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());

@@ -177,11 +177,7 @@ pub fn survey_page(
         deadline: invitation.campaign.deadline.to_string(),
         rules: invitation.campaign.rules,
         sections,
-        points: instrument
-            .scale
-            .points()
-            .map(|(p, l)| (p, l.to_string()))
-            .collect(),
+        points: scale_points(instrument),
         cant_say_label: instrument.scale.cant_say.clone(),
         cant_say_value: CANT_SAY_VALUE,
         questions,
@@ -190,13 +186,32 @@ pub fn survey_page(
     }
 }
 
+/// The points of an instrument's scale with their labels, as a form lists them.
+pub(super) fn scale_points(instrument: &Instrument) -> Vec<(u8, String)> {
+    instrument
+        .scale
+        .points()
+        .map(|(p, l)| (p, l.to_string()))
+        .collect()
+}
+
 fn message(status: StatusCode, title: &str, message: &str) -> Response {
+    message_page(status, Chrome::default(), title, message)
+}
+
+/// A page with a title and a message under `chrome`, answered with `status`.
+pub(super) fn message_page(
+    status: StatusCode,
+    chrome: Chrome,
+    title: &str,
+    text: &str,
+) -> Response {
     (
         status,
         MessagePage {
-            chrome: Chrome::default(),
+            chrome,
             title: title.into(),
-            message: message.into(),
+            message: text.into(),
         },
     )
         .into_response()

@@ -14,6 +14,7 @@ mod learning;
 mod ledger;
 mod matrix;
 mod observability;
+mod pulse;
 mod segments;
 mod survey;
 mod throttle;

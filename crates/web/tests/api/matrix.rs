@@ -37,6 +37,7 @@ fn refused(response: &reqwest::Response) -> bool {
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
         .replace("{token}", &"0".repeat(64))
+        .replace("{team}", "1")
         .replace("{*rest}", "no-such-endpoint")
 }
 

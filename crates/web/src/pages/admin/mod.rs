@@ -35,6 +35,8 @@ struct Dashboard {
     chrome: Chrome,
     people: u64,
     campaigns: Vec<Campaign>,
+    /// Real falls in every team's pulse.
+    pulse_alerts: Vec<crate::views::pulse::AlertView>,
 }
 
 async fn dashboard(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<Dashboard> {
@@ -51,5 +53,6 @@ async fn dashboard(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
         chrome: signed_in.chrome(),
         people,
         campaigns: state.app.store.campaigns().await?,
+        pulse_alerts: super::pulse::alerts(&state, &signed_in).await?,
     })
 }

@@ -4,7 +4,7 @@
 
 use super::*;
 
-async fn raw(app: &TestApp) -> sqlx::SqlitePool {
+pub(super) async fn raw(app: &TestApp) -> sqlx::SqlitePool {
     assert!(app.db_url.starts_with("sqlite:"), "{}", app.db_url);
     sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
@@ -27,7 +27,7 @@ async fn rows_of(pool: &sqlx::SqlitePool, table: &str) -> Vec<String> {
         .expect("rows")
 }
 
-async fn columns_of(pool: &sqlx::SqlitePool, table: &str) -> Vec<String> {
+pub(super) async fn columns_of(pool: &sqlx::SqlitePool, table: &str) -> Vec<String> {
     sqlx::query(&format!("PRAGMA table_info(\"{table}\")"))
         .fetch_all(pool)
         .await
@@ -228,6 +228,25 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             "used_ballots",
             &["mark", "campaign_id", "leader_id", "rater_group"][..],
         ),
+        // The team pulse's: the same rules (`attacks::pulse` fills and reads them).
+        (
+            "pulse_answers",
+            &[
+                "id",
+                "round_id",
+                "team_id",
+                "trust_index",
+                "relationships",
+                "judgement",
+                "consistency",
+                "overall",
+            ][..],
+        ),
+        (
+            "pulse_pending",
+            &["id", "round_id", "team_id", "sealed"][..],
+        ),
+        ("pulse_used_ballots", &["mark", "round_id", "team_id"][..]),
     ]);
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
@@ -262,6 +281,13 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "commitments",
         "commitment_recipients",
         "ledger_settings",
+        "pulse_series",
+        "pulse_series_teams",
+        "pulse_rounds",
+        "pulse_invitations",
+        "pulse_events",
+        "pulse_event_teams",
+        "pulse_figures",
     ];
     let known: BTreeSet<String> = answer_side
         .keys()

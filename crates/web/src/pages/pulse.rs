@@ -1,0 +1,757 @@
+//! The team trust pulse's pages: the pulse home (series, alerts, starting a series, recording
+//! a change), a team's trend, answering a round by link or on one's own page, and the
+//! organisation over time for admins.
+
+use super::survey::message_page as message;
+use crate::access::{Access, RouteSpec};
+use crate::auth::{FormPost, SignedIn, hash_token};
+use crate::error::{AppError, AppResult};
+use crate::forms::{field, id_field};
+use crate::layout::Chrome;
+use crate::state::AppState;
+use crate::views::pulse::{AlertView, Chart, ComparisonView, EventLine, RoundRow, why_not};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use trustloop_app::pulse::{
+    self, Answered, DEFAULT_K, EventRequest, SeriesRequest, Standing, TeamChoice, trend,
+};
+use trustloop_app::today;
+use trustloop_domain::pulse::{Cadence, EventKind};
+use trustloop_domain::rating::{self, CANT_SAY_VALUE, FieldError};
+use trustloop_storage::{PersonId, PulseInvitation, PulseSeriesId, Role, TeamId};
+
+pub(super) fn routes() -> Vec<RouteSpec> {
+    let signed_in = |path| RouteSpec::new(path, Access::SignedIn);
+    vec![
+        signed_in("/pulse").get(pulse_home),
+        signed_in("/pulse/series").post(start_series),
+        signed_in("/pulse/events").post(record_event),
+        signed_in("/pulse/{id}/teams/{team}").get(team_trend),
+        signed_in("/me/pulse/{id}")
+            .get(my_pulse)
+            .post(answer_my_pulse),
+        RouteSpec::new("/p/{token}", Access::Rater)
+            .get(open_link)
+            .post(answer_link),
+        RouteSpec::new("/admin/pulse/{id}", Access::Admin).get(organisation),
+    ]
+}
+
+/// A series on the pulse home, with the teams the viewer may open.
+pub struct SeriesLine {
+    id: i64,
+    name: String,
+    cadence: &'static str,
+    window: u16,
+    start: String,
+    k: u32,
+    members_see_results: bool,
+    teams: Vec<(i64, String)>,
+}
+
+/// The pulse home.
+#[derive(Template, WebTemplate)]
+#[template(path = "pulse.html")]
+struct PulseHome {
+    chrome: Chrome,
+    is_admin: bool,
+    series: Vec<SeriesLine>,
+    alerts: Vec<AlertView>,
+    /// Teams the viewer may start a series for or record an event on: (id, name, leader).
+    teams: Vec<(i64, String, String)>,
+    /// Managers an admin may start a series under: (id, name).
+    managers: Vec<(i64, String)>,
+    cadences: Vec<&'static str>,
+    kinds: Vec<(&'static str, &'static str)>,
+    today: String,
+    default_k: u32,
+    error: Option<String>,
+}
+
+async fn home_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    error: Option<String>,
+) -> AppResult<PulseHome> {
+    let user = &signed_in.user;
+    let app = &state.app;
+    let teams = pulse::teams_by_id(app).await?;
+    let own = pulse::own_team(app, user).await?;
+    let is_admin = user.role == Role::Admin;
+    let mut series = Vec::new();
+    for s in pulse::series_for(app, user).await? {
+        let mut visible: Vec<(i64, String)> = s
+            .teams
+            .iter()
+            .filter_map(|t| teams.get(t))
+            .filter(|t| match pulse::standing(user, t, own.as_deref()) {
+                Standing::Admin | Standing::Leader => true,
+                Standing::Member => s.members_see_results,
+                Standing::Outsider => false,
+            })
+            .map(|t| (t.id.0, t.name.clone()))
+            .collect();
+        visible.sort_by(|a, b| a.1.cmp(&b.1));
+        series.push(SeriesLine {
+            id: s.id.0,
+            name: s.name,
+            cadence: s.schedule.cadence.slug(),
+            window: s.schedule.window_days,
+            start: s.schedule.start.to_string(),
+            k: s.k,
+            members_see_results: s.members_see_results,
+            teams: visible,
+        });
+    }
+    let mut choosable: Vec<(i64, String, String)> = teams
+        .values()
+        .filter(|t| is_admin || (t.leader.is_some() && t.leader == user.person_id))
+        .map(|t| {
+            (
+                t.id.0,
+                t.name.clone(),
+                t.leader_name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    choosable.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut managers: Vec<(i64, String)> = Vec::new();
+    if is_admin {
+        let leaders: std::collections::BTreeSet<PersonId> =
+            teams.values().filter_map(|t| t.leader).collect();
+        for (manager, _) in app.store.line_managers().await? {
+            if let Some(t) = teams.values().find(|t| t.leader == Some(manager)) {
+                managers.push((manager.0, t.leader_name.clone().unwrap_or_default()));
+            } else if !leaders.contains(&manager) {
+                managers.push((manager.0, app.store.person(manager).await?.name));
+            }
+        }
+        managers.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    Ok(PulseHome {
+        chrome: signed_in.chrome(),
+        is_admin,
+        series,
+        alerts: alerts(state, signed_in).await?,
+        teams: choosable,
+        managers,
+        cadences: Cadence::ALL.iter().map(|c| c.slug()).collect(),
+        kinds: EventKind::ALL
+            .iter()
+            .map(|k| (k.slug(), k.label()))
+            .collect(),
+        today: today().to_string(),
+        default_k: DEFAULT_K,
+        error,
+    })
+}
+
+/// The alerts for the signed-in user's page (leader or admin).
+pub async fn alerts(state: &AppState, signed_in: &SignedIn) -> AppResult<Vec<AlertView>> {
+    Ok(trend::alerts_for(&state.app, &signed_in.user)
+        .await?
+        .iter()
+        .map(AlertView::of)
+        .collect())
+}
+
+#[tracing::instrument(skip_all)]
+async fn pulse_home(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<PulseHome> {
+    home_page(&state, &signed_in, None).await
+}
+
+/// The home again with `message` beside the forms, as 422; other errors pass through.
+async fn refused(state: &AppState, post: &FormPost, error: AppError) -> AppResult<Response> {
+    match error {
+        AppError::BadRequest(message) | AppError::Conflict(message) => {
+            let page = home_page(state, &post.signed_in, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        other => Err(other),
+    }
+}
+
+/// A day typed in a form.
+fn day(text: &str, what: &str) -> Result<time::Date, AppError> {
+    time::Date::parse(
+        text.trim(),
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::BadRequest(format!("give the {what} as YYYY-MM-DD")))
+}
+
+/// The teams ticked in a form.
+fn ticked_teams(fields: &[(String, String)]) -> Vec<TeamId> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "team")
+        .filter_map(|(_, v)| v.parse().ok().map(TeamId))
+        .collect()
+}
+
+#[tracing::instrument(skip_all)]
+async fn start_series(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    let fields = &post.fields;
+    let request = (|| -> Result<SeriesRequest, AppError> {
+        let teams = match (field(fields, "scope"), id_field(fields, "manager")) {
+            ("manager", Some(m)) => TeamChoice::UnderManager(PersonId(m)),
+            ("teams", _) => TeamChoice::Teams(ticked_teams(fields)),
+            _ => TeamChoice::OwnTeam,
+        };
+        Ok(SeriesRequest {
+            name: field(fields, "name").to_string(),
+            teams,
+            cadence: field(fields, "cadence").to_string(),
+            window_days: field(fields, "window")
+                .trim()
+                .parse()
+                .map_err(|_| AppError::BadRequest("give the window as a number of days".into()))?,
+            start: day(field(fields, "start"), "first day")?,
+            k: match field(fields, "k").trim() {
+                "" => DEFAULT_K,
+                k => k.parse().map_err(|_| {
+                    AppError::BadRequest("give the minimum of answers as a number".into())
+                })?,
+            },
+            members_see_results: field(fields, "members_see_results") == "yes",
+        })
+    })();
+    let outcome = match request {
+        Ok(request) => pulse::start_series(
+            &state.app,
+            &post.signed_in.user,
+            &post.actor,
+            request,
+            today(),
+        )
+        .await
+        .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    back_to_pulse(&state, &post, outcome).await
+}
+
+/// The pulse home after a form: a redirect when `outcome` worked, the page again with why not
+/// otherwise.
+async fn back_to_pulse<T>(
+    state: &AppState,
+    post: &FormPost,
+    outcome: Result<T, AppError>,
+) -> AppResult<Response> {
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/pulse").into_response()),
+        Err(e) => refused(state, post, e).await,
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn record_event(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    let fields = &post.fields;
+    let outcome = match day(field(fields, "on"), "day of the change") {
+        Ok(on) => pulse::record_event(
+            &state.app,
+            &post.signed_in.user,
+            &post.actor,
+            EventRequest {
+                kind: field(fields, "kind").to_string(),
+                on,
+                note: field(fields, "note").to_string(),
+                teams: ticked_teams(fields),
+            },
+            today(),
+        )
+        .await
+        .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    back_to_pulse(&state, &post, outcome).await
+}
+
+/// The baseline round asked for (counted from 1, as the page shows rounds).
+#[derive(serde::Deserialize)]
+struct TrendQuery {
+    baseline: Option<String>,
+}
+
+/// A team's trend page.
+#[derive(Template, WebTemplate)]
+#[template(path = "pulse_trend.html")]
+struct TrendPage {
+    chrome: Chrome,
+    series_id: i64,
+    team_id: i64,
+    title: String,
+    k: u32,
+    chart: Chart,
+    rows: Vec<RoundRow>,
+    element_labels: Vec<&'static str>,
+    since_previous: Option<ComparisonView>,
+    since_baseline: Option<ComparisonView>,
+    baseline: u32,
+    baselines: Vec<u32>,
+    alert: Option<AlertView>,
+    events: Vec<EventLine>,
+    summary: String,
+}
+
+#[tracing::instrument(skip_all, fields(series = id, team))]
+async fn team_trend(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, team)): Path<(i64, i64)>,
+    Query(query): Query<TrendQuery>,
+) -> AppResult<TrendPage> {
+    let baseline = query
+        .baseline
+        .and_then(|b| b.trim().parse::<u32>().ok())
+        .and_then(|b| b.checked_sub(1));
+    let found = trend::team_trend(
+        &state.app,
+        &signed_in.user,
+        PulseSeriesId(id),
+        TeamId(team),
+        baseline,
+    )
+    .await?;
+    let events: Vec<&trustloop_storage::PulseEvent> =
+        found.events.iter().map(|e| &e.event).collect();
+    let shown: Vec<u32> = found
+        .rounds
+        .iter()
+        .filter(|r| r.scores.is_some())
+        .map(|r| r.dates.index + 1)
+        .collect();
+    let alert = found.alert.as_ref().and_then(|a| {
+        let round = found.rounds.iter().rev().find(|r| r.scores.is_some())?;
+        Some(AlertView::of(&trend::TeamAlert {
+            series: found.series.id,
+            series_name: found.series.name.clone(),
+            team: found.team.clone(),
+            round: round.dates.index,
+            alert: a.clone(),
+        }))
+    });
+    let summary = match found.rounds.iter().rev().find(|r| r.scores.is_some()) {
+        Some(latest) => format!(
+            "{} shown rounds; the latest, round {}, has a Trust Index of {}.",
+            shown.len(),
+            latest.dates.index + 1,
+            RoundRow::of(latest).trust_index
+        ),
+        None => "No round can be shown yet.".into(),
+    };
+    Ok(TrendPage {
+        chrome: signed_in.chrome(),
+        series_id: id,
+        team_id: team,
+        title: format!("{} · {}", found.team.name, found.series.name),
+        k: found.series.k,
+        chart: Chart::of(&found.rounds, &events),
+        rows: found.rounds.iter().map(RoundRow::of).collect(),
+        element_labels: trustloop_domain::pulse::PulseMeasure::ALL[1..]
+            .iter()
+            .map(|m| m.label())
+            .collect(),
+        since_previous: found.since_previous.as_ref().map(ComparisonView::of),
+        since_baseline: found.since_baseline.as_ref().map(ComparisonView::of),
+        baseline: baseline.map_or(0, |b| b + 1),
+        baselines: shown,
+        alert,
+        events: found
+            .events
+            .iter()
+            .map(|e| EventLine::of(&e.event, e.around.as_ref()))
+            .collect(),
+        summary,
+    })
+}
+
+/// One statement of the pulse form.
+pub struct PulseItem {
+    code: String,
+    field: String,
+    text: String,
+    selected: String,
+    error: Option<String>,
+}
+
+/// The pulse form.
+#[derive(Template, WebTemplate)]
+#[template(path = "pulse_answer.html")]
+struct AnswerPage {
+    chrome: Chrome,
+    action: String,
+    series_name: String,
+    team_name: String,
+    closes: String,
+    k: u32,
+    members_see_results: bool,
+    items: Vec<PulseItem>,
+    points: Vec<(u8, String)>,
+    cant_say_label: String,
+    cant_say_value: &'static str,
+    question: Option<(String, String, String)>,
+    errors: Vec<(String, String)>,
+    max_comment: usize,
+}
+
+fn answer_page(
+    chrome: Chrome,
+    action: String,
+    invitation: &PulseInvitation,
+    sent: &[(String, String)],
+    problems: &[FieldError],
+) -> AppResult<AnswerPage> {
+    let instrument = pulse::pulse_instrument(invitation.instrument_version)?;
+    let error_of = |code: &str| {
+        problems
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.message.clone())
+    };
+    let items = instrument
+        .items
+        .iter()
+        .map(|item| PulseItem {
+            code: item.code.clone(),
+            field: rating::item_field(&item.code),
+            text: item.others_text.clone(),
+            selected: field(sent, &rating::item_field(&item.code)).to_string(),
+            error: error_of(&item.code),
+        })
+        .collect();
+    let errors = problems
+        .iter()
+        .map(|p| {
+            let text = instrument
+                .item(&p.code)
+                .map_or(String::new(), |i| i.others_text.clone());
+            (
+                format!("q-{}", p.code),
+                format!("\u{201c}{text}\u{201d}: {}", p.message),
+            )
+        })
+        .collect();
+    Ok(AnswerPage {
+        chrome,
+        action,
+        series_name: invitation.series_name.clone(),
+        team_name: invitation.team_name.clone(),
+        closes: invitation.round.closes.to_string(),
+        k: invitation.k,
+        members_see_results: invitation.members_see_results,
+        items,
+        points: super::survey::scale_points(&instrument),
+        cant_say_label: instrument.scale.cant_say.clone(),
+        cant_say_value: CANT_SAY_VALUE,
+        question: instrument.open_questions.first().map(|q| {
+            (
+                rating::comment_field(&q.code),
+                q.prompt.clone(),
+                field(sent, &rating::comment_field(&q.code)).to_string(),
+            )
+        }),
+        errors,
+        max_comment: rating::MAX_COMMENT_CHARS,
+    })
+}
+
+/// The link a token opens, if it is one.
+async fn by_token(state: &AppState, token: &str) -> AppResult<Option<PulseInvitation>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(state
+        .app
+        .store
+        .pulse_invitation_by_token(&hash_token(token))
+        .await?)
+}
+
+/// The page for a link that cannot be answered now.
+fn unavailable(invitation: Option<&PulseInvitation>, chrome: Chrome) -> Option<Response> {
+    match invitation {
+        None => Some(message(
+            StatusCode::NOT_FOUND,
+            chrome,
+            "Link not found",
+            "This pulse link is not valid. Check that you copied all of it.",
+        )),
+        Some(i) if i.answered => Some(message(
+            StatusCode::CONFLICT,
+            chrome,
+            "Already answered",
+            "This round of the pulse has been answered with this link. Thank you.",
+        )),
+        Some(i) if i.status != trustloop_storage::RoundStatus::Open || today() > i.round.closes => {
+            Some(message(
+                StatusCode::CONFLICT,
+                chrome,
+                "This round has closed",
+                &format!(
+                    "This round took answers until {}. The next round comes with a new link.",
+                    i.round.closes
+                ),
+            ))
+        }
+        Some(_) => None,
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn open_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let invitation = by_token(&state, &token).await?;
+    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
+        return Ok(page);
+    }
+    let invitation = invitation.ok_or(AppError::NotFound("pulse link"))?;
+    Ok(answer_page(
+        Chrome::default(),
+        format!("/p/{token}"),
+        &invitation,
+        &[],
+        &[],
+    )?
+    .into_response())
+}
+
+/// Stores a form for `invitation`, or shows it again with what is wrong.
+async fn take_answer(
+    state: &AppState,
+    chrome: Chrome,
+    action: String,
+    invitation: &PulseInvitation,
+    fields: &[(String, String)],
+) -> AppResult<Response> {
+    match pulse::answer(&state.app, invitation, fields, today()).await {
+        Ok(Answered::Stored) => Ok(message(
+            StatusCode::OK,
+            chrome,
+            "Thank you",
+            "Your answer is in. It is kept sealed until enough of your team have answered, and only totals are ever shown.",
+        )),
+        Ok(Answered::Invalid(problems)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            answer_page(chrome, action, invitation, fields, &problems)?,
+        )
+            .into_response()),
+        Err(trustloop_app::Error::Conflict(reason)) => {
+            Ok(message(StatusCode::CONFLICT, chrome, "Not stored", &reason))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn answer_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let invitation = by_token(&state, &token).await?;
+    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
+        return Ok(page);
+    }
+    let invitation = invitation.ok_or(AppError::NotFound("pulse link"))?;
+    take_answer(
+        &state,
+        Chrome::default(),
+        format!("/p/{token}"),
+        &invitation,
+        &fields,
+    )
+    .await
+}
+
+/// The signed-in member's own link `id` to an open round; anyone else's is "not found".
+async fn my_invitation(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: i64,
+) -> AppResult<PulseInvitation> {
+    let me = signed_in
+        .user
+        .person_id
+        .ok_or(AppError::NotFound("pulse round"))?;
+    state
+        .app
+        .store
+        .open_pulse_invitations(me)
+        .await?
+        .into_iter()
+        .find(|i| i.id.0 == id)
+        .ok_or(AppError::NotFound("pulse round"))
+}
+
+#[tracing::instrument(skip_all)]
+async fn my_pulse(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let invitation = my_invitation(&state, &signed_in, id).await?;
+    if let Some(page) = unavailable(Some(&invitation), signed_in.chrome()) {
+        return Ok(page);
+    }
+    Ok(answer_page(
+        signed_in.chrome(),
+        format!("/me/pulse/{id}"),
+        &invitation,
+        &[],
+        &[],
+    )?
+    .into_response())
+}
+
+#[tracing::instrument(skip_all)]
+async fn answer_my_pulse(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    post: FormPost,
+) -> AppResult<Response> {
+    let invitation = my_invitation(&state, &post.signed_in, id).await?;
+    if let Some(page) = unavailable(Some(&invitation), post.signed_in.chrome()) {
+        return Ok(page);
+    }
+    take_answer(
+        &state,
+        post.signed_in.chrome(),
+        format!("/me/pulse/{id}"),
+        &invitation,
+        &post.fields,
+    )
+    .await
+}
+
+/// A member's open pulse rounds, for their page: (link id, series, closes, answered).
+pub async fn my_open_rounds(
+    state: &AppState,
+    me: PersonId,
+) -> AppResult<Vec<(i64, String, String, bool)>> {
+    Ok(state
+        .app
+        .store
+        .open_pulse_invitations(me)
+        .await?
+        .into_iter()
+        .map(|i| {
+            (
+                i.id.0,
+                i.series_name,
+                i.round.closes.to_string(),
+                i.answered,
+            )
+        })
+        .collect())
+}
+
+/// One team or roll-up on the organisation page.
+pub struct OrgLine {
+    name: String,
+    href: Option<String>,
+    latest: String,
+    change: String,
+}
+
+/// The organisation over time.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/pulse_org.html")]
+struct OrgPage {
+    chrome: Chrome,
+    title: String,
+    teams: Vec<OrgLine>,
+    roll_ups: Vec<OrgLine>,
+}
+
+/// The latest closed round's words and the Trust Index's change since the previous shown one.
+fn latest_and_change(
+    rounds: &[trend::RoundFigure],
+    change: Option<&trend::Comparison>,
+) -> (String, String) {
+    let latest = rounds
+        .iter()
+        .rev()
+        .find(|r| r.status == trustloop_storage::RoundStatus::Closed);
+    let words = match latest {
+        Some(r) => match why_not(r) {
+            Some(why) => format!("round {}: {why}", r.dates.index + 1),
+            None => format!(
+                "round {}: {}",
+                r.dates.index + 1,
+                RoundRow::of(r).trust_index
+            ),
+        },
+        None => "no round closed yet".into(),
+    };
+    let change = change
+        .and_then(|c| {
+            let (_, row) = c
+                .rows
+                .iter()
+                .find(|(m, _)| *m == trustloop_domain::pulse::PulseMeasure::TrustIndex)?;
+            Some(format!(
+                "{:+.1} since round {} ({})",
+                row.test.difference,
+                c.before + 1,
+                if row.is_real() {
+                    "real"
+                } else {
+                    "within the noise"
+                }
+            ))
+        })
+        .unwrap_or_else(|| "–".into());
+    (words, change)
+}
+
+#[tracing::instrument(skip_all, fields(series = id))]
+async fn organisation(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<OrgPage> {
+    signed_in.require_admin()?;
+    let org = trend::org_pulse(&state.app, PulseSeriesId(id)).await?;
+    let teams = org
+        .teams
+        .iter()
+        .map(|t| {
+            let (latest, change) = latest_and_change(&t.rounds, t.since_previous.as_ref());
+            OrgLine {
+                name: t.team.name.clone(),
+                href: Some(format!("/pulse/{id}/teams/{}", t.team.id)),
+                latest,
+                change,
+            }
+        })
+        .collect();
+    let roll_ups = org
+        .roll_ups
+        .iter()
+        .map(|r| {
+            let (latest, change) = latest_and_change(&r.rounds, r.since_previous.as_ref());
+            OrgLine {
+                name: format!(
+                    "{}'s organisation ({} teams)",
+                    r.manager_name,
+                    r.teams.len()
+                ),
+                href: None,
+                latest,
+                change,
+            }
+        })
+        .collect();
+    Ok(OrgPage {
+        chrome: signed_in.chrome(),
+        title: format!("{}: the organisation over time", org.series.name),
+        teams,
+        roll_ups,
+    })
+}
