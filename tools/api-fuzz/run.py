@@ -25,8 +25,8 @@ import urllib.request
 
 ACCOUNTS = {
     # The demo's sign-ins (crates/trustloop/src/demo.rs) and the scopes each token gets.
-    "admin": ("admin@demo.trustloop.test", "demo-admin-2026", ["campaigns:read", "reports:read"]),
-    "leader": ("maya.okafor@demo.trustloop.test", "demo-leader-2026", ["reports:read"]),
+    "admin": ("admin@demo.trustloop.test", "demo-admin-2026", ["campaigns:read", "reports:read", "pulse:read"]),
+    "leader": ("maya.okafor@demo.trustloop.test", "demo-leader-2026", ["reports:read", "pulse:read"]),
 }
 
 

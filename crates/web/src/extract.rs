@@ -42,24 +42,47 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let path = parts.uri.path().to_string();
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|_| {
-                refuse(
-                    &path,
-                    AppError::BadRequest("The address does not name a record.".into()),
-                )
-            })?;
-        match raw.parse::<i64>() {
-            Ok(id) if id >= 1 => Ok(Id(id)),
-            _ => {
-                let shown: String = raw.chars().take(40).collect();
-                Err(refuse(
-                    &path,
-                    AppError::BadRequest(format!(
-                        "{shown:?} is not an id: an id is a whole number from 1 to {}.",
-                        i64::MAX
-                    )),
-                ))
-            }
+            .map_err(|_| not_a_record(&path))?;
+        Ok(Id(parse_id(&raw, &path)?))
+    }
+}
+
+/// Two ids named in the path (`/…/{id}/…/{other}`), each checked as [`Id`] checks one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdPair(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPair {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path().to_string();
+        let Path((first, second)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_a_record(&path))?;
+        Ok(IdPair(parse_id(&first, &path)?, parse_id(&second, &path)?))
+    }
+}
+
+fn not_a_record(path: &str) -> Response {
+    refuse(
+        path,
+        AppError::BadRequest("The address does not name a record.".into()),
+    )
+}
+
+/// A path segment as an id (1 to `i64::MAX`), or the 400 that says what an id is.
+fn parse_id(raw: &str, path: &str) -> Result<i64, Response> {
+    match raw.parse::<i64>() {
+        Ok(id) if id >= 1 => Ok(id),
+        _ => {
+            let shown: String = raw.chars().take(40).collect();
+            Err(refuse(
+                path,
+                AppError::BadRequest(format!(
+                    "{shown:?} is not an id: an id is a whole number from 1 to {}.",
+                    i64::MAX
+                )),
+            ))
         }
     }
 }

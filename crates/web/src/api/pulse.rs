@@ -3,10 +3,11 @@
 //! team's when the series says so).
 
 use super::{ApiResult, ApiUser};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorJson};
+use crate::extract::{Id, IdPair};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde::Serialize;
 use trustloop_app::pulse::{self, Standing, trend};
 use trustloop_domain::pulse::Shown;
@@ -236,7 +237,7 @@ fn round_json(r: &trend::RoundFigure) -> PulseRoundFigureJson {
 
 /// The pulse series the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/pulse/series",
-    responses((status = 200, body = Vec<PulseSeriesJson>), (status = 401)))]
+    responses((status = 200, body = Vec<PulseSeriesJson>), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson)))]
 #[tracing::instrument(skip_all)]
 pub async fn list_series(
     State(state): State<AppState>,
@@ -254,12 +255,12 @@ pub async fn list_series(
 /// The rounds of a series handled so far, oldest first.
 #[utoipa::path(get, path = "/api/v1/pulse/series/{id}/rounds",
     params(("id" = i64, Path, description = "Series id")),
-    responses((status = 200, body = Vec<PulseRoundJson>), (status = 401), (status = 404)))]
+    responses((status = 200, body = Vec<PulseRoundJson>), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(series = id))]
 pub async fn series_rounds(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Vec<PulseRoundJson>> {
     let visible = pulse::series_for(&state.app, &user.user).await?;
     if !visible.iter().any(|s| s.id.0 == id) {
@@ -294,12 +295,12 @@ pub struct BaselineQuery {
 /// the team's change events.
 #[utoipa::path(get, path = "/api/v1/pulse/series/{id}/teams/{team}/trend",
     params(("id" = i64, Path, description = "Series id"), ("team" = i64, Path, description = "Team id"), BaselineQuery),
-    responses((status = 200, body = PulseTrendJson), (status = 401), (status = 404)))]
+    responses((status = 200, body = PulseTrendJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(series = id, team))]
 pub async fn team_trend(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, team)): Path<(i64, i64)>,
+    IdPair(id, team): IdPair,
     Query(query): Query<BaselineQuery>,
 ) -> ApiResult<PulseTrendJson> {
     let found = trend::team_trend(
@@ -348,7 +349,7 @@ fn event_json(e: &trustloop_storage::PulseEvent) -> PulseEventJson {
 /// The change events on the timelines of the teams the caller leads (an admin: every team),
 /// oldest first.
 #[utoipa::path(get, path = "/api/v1/pulse/events",
-    responses((status = 200, body = Vec<PulseEventJson>), (status = 401)))]
+    responses((status = 200, body = Vec<PulseEventJson>), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson)))]
 #[tracing::instrument(skip_all)]
 pub async fn events(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ use super::{back_or_again, shown};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
+use crate::extract::Id;
 use crate::forms::{field, id_field};
 use crate::layout::Chrome;
 use crate::state::AppState;
@@ -167,11 +168,7 @@ async fn make(State(state): State<AppState>, post: FormPost) -> AppResult<Respon
 }
 
 #[tracing::instrument(skip_all, fields(commitment = id))]
-async fn change(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    post: FormPost,
-) -> AppResult<Response> {
+async fn change(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     let leader = me(&post.signed_in)?;
     let f = &post.fields;
     let result = match uses::parse_change(
@@ -239,11 +236,7 @@ async fn confirmations(
 }
 
 #[tracing::instrument(skip_all, fields(commitment = id))]
-async fn confirm(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    post: FormPost,
-) -> AppResult<Response> {
+async fn confirm(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     let person = me(&post.signed_in)?;
     match uses::confirm_signed_in(
         &state.app,

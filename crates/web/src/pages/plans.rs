@@ -6,12 +6,13 @@ use super::{back_or_again, shown};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
+use crate::extract::Id;
 use crate::forms::field;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::{plans, reports};
 use trustloop_domain::model::Element;
@@ -104,17 +105,13 @@ async fn start_form(
 async fn start_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<Response> {
     start_form(&state, &signed_in, id, None).await
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
-async fn start(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    post: FormPost,
-) -> AppResult<Response> {
+async fn start(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     let leader = me(&post.signed_in)?;
     let chosen = post
         .fields
@@ -208,7 +205,7 @@ async fn plan_view(
 async fn plan_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<Response> {
     plan_view(&state, &signed_in, id, None).await
 }
@@ -229,7 +226,7 @@ async fn back_to_plan<T>(
 #[tracing::instrument(skip_all, fields(plan = id))]
 async fn add_action(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let leader = me(&post.signed_in)?;
@@ -264,11 +261,7 @@ async fn add_action(
 }
 
 #[tracing::instrument(skip_all, fields(plan = id))]
-async fn share(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    post: FormPost,
-) -> AppResult<Response> {
+async fn share(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     let leader = me(&post.signed_in)?;
     let shared = field(&post.fields, "shared") == "yes";
     state
@@ -283,7 +276,7 @@ async fn share(
 #[tracing::instrument(skip_all, fields(action = id))]
 async fn set_status(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let leader = me(&post.signed_in)?;

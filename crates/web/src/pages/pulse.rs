@@ -6,6 +6,7 @@ use super::survey::message_page as message;
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn, hash_token};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Id, IdPair};
 use crate::forms::{field, id_field};
 use crate::layout::Chrome;
 use crate::state::AppState;
@@ -301,7 +302,7 @@ struct TrendPage {
 async fn team_trend(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path((id, team)): Path<(i64, i64)>,
+    IdPair(id, team): IdPair,
     Query(query): Query<TrendQuery>,
 ) -> AppResult<TrendPage> {
     let baseline = query
@@ -593,7 +594,7 @@ async fn my_invitation(
 async fn my_pulse(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<Response> {
     let invitation = my_invitation(&state, &signed_in, id).await?;
     if let Some(page) = unavailable(Some(&invitation), signed_in.chrome()) {
@@ -612,7 +613,7 @@ async fn my_pulse(
 #[tracing::instrument(skip_all)]
 async fn answer_my_pulse(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
     let invitation = my_invitation(&state, &post.signed_in, id).await?;
@@ -714,7 +715,7 @@ fn latest_and_change(
 async fn organisation(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<OrgPage> {
     signed_in.require_admin()?;
     let org = trend::org_pulse(&state.app, PulseSeriesId(id)).await?;
