@@ -43,7 +43,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| not_a_record(&path))?;
-        Ok(Id(parse_id(&raw, &path)?))
+        Ok(Id(parse_id(&raw).map_err(|e| refuse(&path, e))?))
     }
 }
 
@@ -59,7 +59,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPair {
         let Path((first, second)) = Path::<(String, String)>::from_request_parts(parts, state)
             .await
             .map_err(|_| not_a_record(&path))?;
-        Ok(IdPair(parse_id(&first, &path)?, parse_id(&second, &path)?))
+        let first = parse_id(&first).map_err(|e| refuse(&path, e))?;
+        let second = parse_id(&second).map_err(|e| refuse(&path, e))?;
+        Ok(IdPair(first, second))
     }
 }
 
@@ -71,18 +73,15 @@ fn not_a_record(path: &str) -> Response {
 }
 
 /// A path segment as an id (1 to `i64::MAX`), or the 400 that says what an id is.
-fn parse_id(raw: &str, path: &str) -> Result<i64, Response> {
+fn parse_id(raw: &str) -> Result<i64, AppError> {
     match raw.parse::<i64>() {
         Ok(id) if id >= 1 => Ok(id),
         _ => {
             let shown: String = raw.chars().take(40).collect();
-            Err(refuse(
-                path,
-                AppError::BadRequest(format!(
-                    "{shown:?} is not an id: an id is a whole number from 1 to {}.",
-                    i64::MAX
-                )),
-            ))
+            Err(AppError::BadRequest(format!(
+                "{shown:?} is not an id: an id is a whole number from 1 to {}.",
+                i64::MAX
+            )))
         }
     }
 }
