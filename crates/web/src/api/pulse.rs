@@ -254,7 +254,7 @@ pub async fn list_series(
 
 /// The rounds of a series handled so far, oldest first.
 #[utoipa::path(get, path = "/api/v1/pulse/series/{id}/rounds",
-    params(("id" = i64, Path, description = "Series id")),
+    params(("id" = i64, Path, description = "Series id", minimum = 1)),
     responses((status = 200, body = Vec<PulseRoundJson>), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(series = id))]
 pub async fn series_rounds(
@@ -294,7 +294,7 @@ pub struct BaselineQuery {
 /// why, without numbers), the change since the previous round and a baseline, the alert and
 /// the team's change events.
 #[utoipa::path(get, path = "/api/v1/pulse/series/{id}/teams/{team}/trend",
-    params(("id" = i64, Path, description = "Series id"), ("team" = i64, Path, description = "Team id"), BaselineQuery),
+    params(("id" = i64, Path, description = "Series id", minimum = 1), ("team" = i64, Path, description = "Team id", minimum = 1), BaselineQuery),
     responses((status = 200, body = PulseTrendJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson)))]
 #[tracing::instrument(skip_all, fields(series = id, team))]
 pub async fn team_trend(
