@@ -58,7 +58,7 @@ impl SqlStore<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(Duration::from_secs(30))
             // While answers arrive, the intake runs checkpoints in the background (a commit
             // that has to checkpoint takes ten times as long); this is the backstop for other
             // writes: a checkpoint within a commit once the log passes ~40 MB.
@@ -132,7 +132,7 @@ fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }

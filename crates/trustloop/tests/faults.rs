@@ -717,8 +717,9 @@ impl SmallDisk {
 
     /// Mounts it again read-only (nothing may have a file on it open for writing).
     fn read_only(&self) {
-        // A file closed a moment ago can still hold the file system busy for a while.
-        for _ in 0..50 {
+        // A file closed a moment ago can still hold the file system busy for a while (SQLite's
+        // connections are closed by their worker threads, late on a loaded machine).
+        for _ in 0..300 {
             let remounted = Command::new("mount")
                 .args(["-o", "remount,ro"])
                 .arg(self.path())
