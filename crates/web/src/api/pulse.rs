@@ -303,6 +303,12 @@ pub async fn team_trend(
     IdPair(id, team): IdPair,
     Query(query): Query<BaselineQuery>,
 ) -> ApiResult<PulseTrendJson> {
+    // The document gives the round number as a 32-bit whole number; a larger one names no round.
+    if query.baseline.is_some_and(|b| i32::try_from(b).is_err()) {
+        return Err(
+            AppError::BadRequest("The baseline names no round of the series.".into()).into(),
+        );
+    }
     let found = trend::team_trend(
         &state.app,
         &user.user,
