@@ -168,6 +168,15 @@ impl NativeReads for Reader {
             rows.collect()
         })
     }
+
+    fn close_idle(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock().expect("never poisoned"));
+        for conn in idle {
+            if let Err((_, error)) = conn.close() {
+                tracing::warn!(%error, "a reading connection did not close cleanly");
+            }
+        }
+    }
 }
 
 /// The file an `sqlite:` URL names, or `None` for an in-memory database or another scheme.

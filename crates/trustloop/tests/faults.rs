@@ -715,23 +715,36 @@ impl SmallDisk {
         self.dir.path()
     }
 
-    /// Mounts it again read-only (nothing may have a file on it open for writing).
-    fn read_only(&self) {
-        // A file closed a moment ago can still hold the file system busy for a while (SQLite's
-        // connections are closed by their worker threads, late on a loaded machine).
-        for _ in 0..300 {
-            let remounted = Command::new("mount")
-                .args(["-o", "remount,ro"])
-                .arg(self.path())
-                .stderr(Stdio::null())
+    /// A read-only view of it: a bind mount made read-only. Unlike remounting the file system
+    /// itself, this cannot be refused as busy: the view has no writers of its own, whatever
+    /// file a closed connection's thread still holds open on the original.
+    fn read_only(&self) -> ReadOnlyView {
+        let dir = tempfile::tempdir().expect("mount point");
+        let run = |args: &[&str]| {
+            let status = Command::new("mount")
+                .args(args)
+                .arg(dir.path())
                 .status()
                 .expect("mount runs");
-            if remounted.success() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("{} could not be remounted read-only", self.path().display());
+            assert!(
+                status.success(),
+                "mount {args:?} {} failed",
+                dir.path().display()
+            );
+        };
+        run(&["--bind", &self.path().display().to_string()]);
+        let view = ReadOnlyView { dir };
+        let status = Command::new("mount")
+            .args(["-o", "remount,bind,ro"])
+            .arg(view.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "{} could not be made read-only",
+            view.path().display()
+        );
+        view
     }
 
     /// Fills it with a file until no space is left; the file, to free the space again.
@@ -744,6 +757,26 @@ impl SmallDisk {
         while file.write_all(&block[..512]).is_ok() {}
         let _ = file.sync_all();
         filler
+    }
+}
+
+/// A read-only bind mount of a [`SmallDisk`], unmounted when dropped.
+struct ReadOnlyView {
+    dir: tempfile::TempDir,
+}
+
+impl ReadOnlyView {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for ReadOnlyView {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -770,18 +803,24 @@ async fn a_read_only_database_stops_the_server_at_start_saying_so() {
     };
     let url = sqlite_url(&folder, "t.db");
     organisation(&url, KeySource::File(key.clone()), 3).await;
-    match &disk {
-        Some(disk) => disk.read_only(),
+    let view = match &disk {
+        Some(disk) => Some(disk.read_only()),
         None => {
             use std::os::unix::fs::PermissionsExt;
             let file = folder.join("t.db");
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).expect("chmod");
             std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o500))
                 .expect("chmod");
+            None
         }
-    }
+    };
+    let url = match &view {
+        Some(view) => sqlite_url(view.path(), "t.db"),
+        None => url,
+    };
 
     let told = refused(&url, Some(&key));
+    drop(view);
 
     assert!(told.contains("is read-only"), "{told}");
     assert!(told.contains("t.db"), "the file is named: {told}");

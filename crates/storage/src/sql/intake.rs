@@ -241,6 +241,13 @@ impl<DB> SqlStore<DB> {
                 jobs.recv_many(&mut batch, INTAKE_BATCH).await
             };
             if received == 0 {
+                // Closed here, not dropped: a dropped connection is closed later by its own
+                // thread, which would leave the database's files open after the store closed.
+                if let Some(conn) = own.take()
+                    && let Err(error) = sqlx::Connection::close(conn).await
+                {
+                    tracing::warn!(%error, "the intake's connection did not close cleanly");
+                }
                 break;
             }
             let answers: Vec<(&Sent, time::Date)> =

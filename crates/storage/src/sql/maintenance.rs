@@ -53,10 +53,25 @@ impl<DB> MaintenanceStore for SqlStore<DB> {
         if let Err(error) = task.await {
             tracing::error!(%error, "the answer intake ended abnormally");
         }
+        if let Some(native) = &self.native {
+            native.close_idle();
+        }
         if self.file.is_some() {
             self.truncate_log().await;
         }
-        self.pool.close().await;
+        // A connection given back while the pool closes can land among the idle ones after
+        // `close` took those (sqlx 0.8): it would be closed later by its own thread, with the
+        // database's files still open and the log left behind. Closing again takes it.
+        for _ in 0..100 {
+            self.pool.close().await;
+            if self.pool.size() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        if let Some(file) = self.file.clone() {
+            let _ = tokio::task::spawn_blocking(move || remove_log(&file)).await;
+        }
         tracing::info!("the database is closed");
         Ok(())
     }
@@ -116,6 +131,26 @@ impl<DB> MaintenanceStore for SqlStore<DB> {
 
     fn sign(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
         self.key.sign(purpose, message)
+    }
+}
+
+/// Removes the database's log and its index once the pool is closed. SQLite removes them when
+/// the last connection to close is one that had read through the log, and a connection of the
+/// pool may never have: this one does, and is the last. When another process still has the
+/// database open, they stay, as they must.
+fn remove_log(file: &Path) {
+    let closed = rusqlite::Connection::open_with_flags(
+        file,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .and_then(|conn| {
+        conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        conn.close().map_err(|(_, e)| e)
+    });
+    if let Err(error) = closed {
+        tracing::debug!(%error, "the log was left for the next start to remove");
     }
 }
 

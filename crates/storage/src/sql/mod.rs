@@ -98,6 +98,10 @@ pub(crate) trait NativeReads: Send + Sync {
     /// Each leader's say-do counts (`SAY_DO_COUNTS` with its three values: the first
     /// and last day of the window and k), ordered by leader: one row per leader.
     fn say_do_counts(&self, from: &str, to: &str, k: i64) -> StoreResult<Vec<SayDoCount>>;
+    /// Closes the connections kept open between reads, so that the pool's last connection is
+    /// the database's last one when the store is closed (the one that checkpoints the log and
+    /// removes it): nothing is left holding the files.
+    fn close_idle(&self);
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
