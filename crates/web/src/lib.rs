@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod figures;
 pub mod forms;

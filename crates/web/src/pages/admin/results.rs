@@ -4,6 +4,7 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::exports::{Cell, Column, Format, Table, file_part};
 use crate::extract::Id;
 use crate::figures::QualityFigures;
 use crate::layout::Chrome;
@@ -12,6 +13,7 @@ use crate::views::heat_cell;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use axum::response::Response;
 use trustloop_app::campaigns::{self, MeasurementQuality};
 use trustloop_app::heatmap;
 use trustloop_domain::privacy::disclosure::Suppression;
@@ -22,6 +24,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     vec![
         admin("/admin/campaigns/{id}/quality").get(quality),
         admin("/admin/campaigns/{id}/teams").get(team_heatmap),
+        admin("/admin/campaigns/{id}/teams.csv").get(team_heatmap_file::<false>),
+        admin("/admin/campaigns/{id}/teams.xlsx").get(team_heatmap_file::<true>),
     ]
 }
 
@@ -84,16 +88,19 @@ fn hidden_note(hidden: Option<Suppression>, k: u32) -> String {
     }
 }
 
-#[tracing::instrument(skip_all, fields(campaign = id))]
-async fn team_heatmap(
-    State(state): State<AppState>,
-    address: ClientAddress,
-    signed_in: SignedIn,
-    Id(id): Id,
-) -> AppResult<TeamsPage> {
+/// The heatmap's rows as the page and its downloads show them: each team, then the whole
+/// organisation's row when there is one. Reading them records the view in the disclosure
+/// history (`detail` says where it was seen).
+async fn heat_rows(
+    state: &AppState,
+    address: &ClientAddress,
+    signed_in: &SignedIn,
+    id: CampaignId,
+    detail: &str,
+) -> AppResult<(Campaign, Vec<HeatRow>, Option<HeatRow>)> {
     signed_in.require_admin()?;
     let actor = address.actor(&signed_in.user.email);
-    let (campaign, map) = heatmap::team_results(&state.app, &actor, CampaignId(id), "").await?;
+    let (campaign, map) = heatmap::team_results(&state.app, &actor, id, detail).await?;
     let k = campaign.rules.min_team;
     let rows = map
         .rows
@@ -111,6 +118,18 @@ async fn team_heatmap(
         cells: t.means.iter().map(|m| heat_cell(*m)).collect(),
         note: hidden_note(t.hidden, k),
     });
+    Ok((campaign, rows, total))
+}
+
+#[tracing::instrument(skip_all, fields(campaign = id))]
+async fn team_heatmap(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    signed_in: SignedIn,
+    Id(id): Id,
+) -> AppResult<TeamsPage> {
+    let (campaign, rows, total) =
+        heat_rows(&state, &address, &signed_in, CampaignId(id), "").await?;
     Ok(TeamsPage {
         chrome: signed_in.chrome(),
         k: campaign.rules.min_team,
@@ -118,4 +137,73 @@ async fn team_heatmap(
         rows,
         total,
     })
+}
+
+/// The heatmap's columns, as the page heads them.
+const HEAT_COLUMNS: [Column; 7] = [
+    Column::new("Team", "the team whose members rated their own leader"),
+    Column::new(
+        "Answers",
+        "members who answered; empty when the team is withheld",
+    ),
+    Column::new(
+        "Trust Index",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Relationships",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Judgement",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Consistency",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new("Note", "why a row or figure is withheld, as the page says"),
+];
+
+/// The heatmap as a download (`XLSX`: a workbook, else CSV), with the very rows the page shows.
+#[tracing::instrument(skip_all, fields(campaign = id, xlsx = XLSX))]
+async fn team_heatmap_file<const XLSX: bool>(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    signed_in: SignedIn,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let detail = if XLSX { "xlsx" } else { "csv" };
+    let (campaign, rows, total) =
+        heat_rows(&state, &address, &signed_in, CampaignId(id), detail).await?;
+    let table = Table {
+        file: format!("{}-trust-by-team", file_part(&campaign.name)),
+        title: format!("{}: trust by team", campaign.name),
+        about: format!(
+            "How each team's members rate their own leader, on 0-100, exactly as the page shows it. A team is shown only when at least {} of its members answered, and a row is withheld when it would let a smaller group be worked out from the others or from what was already shown of this campaign.",
+            campaign.rules.min_team
+        ),
+        columns: HEAT_COLUMNS.to_vec(),
+        rows: rows
+            .iter()
+            .chain(total.as_ref())
+            .map(HeatRow::cells)
+            .collect(),
+    };
+    table.download(if XLSX { Format::Xlsx } else { Format::Csv })
+}
+
+impl HeatRow {
+    /// The row's cells in a download, in the order of [`HEAT_COLUMNS`].
+    fn cells(&self) -> Vec<Cell> {
+        std::iter::once(Cell::text(&self.team))
+            .chain(std::iter::once(Cell::shown(&self.respondents)))
+            .chain(self.cells.iter().map(|(value, _)| Cell::shown(value)))
+            .chain(std::iter::once(if self.note.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::text(&self.note)
+            }))
+            .collect()
+    }
 }
