@@ -5,7 +5,8 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::client::ClientAddress;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::exports::{Cell, Column, Format, Table, file_part};
 use crate::extract::{Id, QueryPairs};
 use crate::layout::Chrome;
 use crate::state::AppState;
@@ -22,7 +23,12 @@ use trustloop_domain::segments::{Estimate, Figures, FilterSet, SegmentView};
 use trustloop_storage::{Campaign, CampaignId};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
-    vec![RouteSpec::new("/admin/campaigns/{id}/segments", Access::Admin).get(segments_page)]
+    let admin = |path| RouteSpec::new(path, Access::Admin);
+    vec![
+        admin("/admin/campaigns/{id}/segments").get(segments_page),
+        admin("/admin/campaigns/{id}/segments.csv").get(segments_file::<false>),
+        admin("/admin/campaigns/{id}/segments.xlsx").get(segments_file::<true>),
+    ]
 }
 
 /// One filter of the form: an attribute with its values and the one chosen.
@@ -55,6 +61,8 @@ struct SegmentsPage {
     rows: Vec<ViewRow>,
     seen: Vec<(String, u32, String)>,
     heatmap_seen: Option<String>,
+    /// The query of the view shown, for its downloads.
+    query: String,
 }
 
 /// A score's cell: the mean, its 95% interval clipped to 0–100 (empty when there is none) and
@@ -216,6 +224,109 @@ async fn segments_page(
         rows,
         seen,
         heatmap_seen,
+        query: crate::forms::encode_urlencoded(&params),
     };
     Ok((status, page).into_response())
+}
+
+/// The columns of a segment view's download, as the page heads them (each score with its
+/// interval in the next column).
+const SEGMENT_COLUMNS: [Column; 11] = [
+    Column::new("Group", "the raters shown in the row"),
+    Column::new(
+        "Answers",
+        "direct reports whose answers the row rests on; empty when withheld",
+    ),
+    Column::new(
+        "Trust Index",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Trust Index 95% interval",
+        "the range the mean is likely in, clipped to 0-100",
+    ),
+    Column::new(
+        "Relationships",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Relationships 95% interval",
+        "the range the mean is likely in, clipped to 0-100",
+    ),
+    Column::new(
+        "Judgement",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Judgement 95% interval",
+        "the range the mean is likely in, clipped to 0-100",
+    ),
+    Column::new(
+        "Consistency",
+        "mean on 0-100, rounded as shown; empty when withheld",
+    ),
+    Column::new(
+        "Consistency 95% interval",
+        "the range the mean is likely in, clipped to 0-100",
+    ),
+    Column::new("Note", "why a row is withheld, as the page says"),
+];
+
+impl ViewRow {
+    /// The row's cells in a download, in the order of [`SEGMENT_COLUMNS`].
+    fn download(&self) -> Vec<Cell> {
+        let mut cells = vec![Cell::text(&self.label), Cell::shown(&self.respondents)];
+        for (value, interval, _) in &self.cells {
+            cells.push(Cell::shown(value));
+            cells.push(Cell::shown(interval));
+        }
+        cells.push(if self.note.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::text(self.note)
+        });
+        cells
+    }
+}
+
+/// A segment view as a download (`XLSX`: a workbook, else CSV): the same query as the page's
+/// address, decided and recorded the same way; a view the page would refuse is refused with
+/// the page's words.
+#[tracing::instrument(skip_all, fields(campaign = id, xlsx = XLSX))]
+async fn segments_file<const XLSX: bool>(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    signed_in: SignedIn,
+    Id(id): Id,
+    QueryPairs(params): QueryPairs,
+) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    let campaign = state.app.store.campaign(CampaignId(id)).await?;
+    let catalog = segments::catalog(&state.app).await?;
+    let actor = address.actor(&signed_in.user.email);
+    let (query, view) =
+        match segments::decide(&state.app, &actor, &campaign, &catalog, &params).await? {
+            Outcome::BadQuery(message) => return Err(AppError::BadRequest(message)),
+            Outcome::Decided {
+                view: Err(refusal), ..
+            } => {
+                return Err(AppError::PrivacyRefused(refusal.0));
+            }
+            Outcome::Decided {
+                query,
+                view: Ok(view),
+            } => (query, view),
+        };
+    let description = heading(&query.filters);
+    let table = Table {
+        file: format!("{}-trust-by-segment", file_part(&campaign.name)),
+        title: format!("{}: {description}", campaign.name),
+        about: format!(
+            "{description}: how they rate their own leader, on 0-100, with the 95% interval of each mean, exactly as the page shows it. A group is shown only when at least {} answers fall in it, and a view is refused when, with what was already shown of this campaign, it would single out fewer than that.",
+            campaign.rules.min_segment
+        ),
+        columns: SEGMENT_COLUMNS.to_vec(),
+        rows: view_rows(&view).iter().map(ViewRow::download).collect(),
+    };
+    table.download(if XLSX { Format::Xlsx } else { Format::Csv })
 }

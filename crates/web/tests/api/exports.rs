@@ -80,29 +80,35 @@ fn text_of(html: &str) -> String {
         .join(" ")
 }
 
-/// The heatmap page's rows as the reader sees them: the team, the answers, the four scores
-/// (a dash when withheld) and the note under the team's name.
-fn page_rows(page: &str) -> Vec<Vec<String>> {
+/// A page's table rows as the reader sees them: the row's heading, the answers, each score (a
+/// dash when withheld) followed, `with_intervals`, by its interval (empty when none is shown),
+/// and the note under the heading.
+fn page_rows(page: &str, with_intervals: bool) -> Vec<Vec<String>> {
     let body = extract_between(page, "<tbody>", "</tbody>").expect("the table's body");
     body.split("<tr")
         .skip(1)
         .map(|row| {
             let head = extract_between(row, "<th scope=\"row\">", "</th>").expect("a row heading");
-            let (team, note) = match head.split_once("<br>") {
-                Some((team, note)) => (text_of(team), text_of(note)),
+            let (label, note) = match head.split_once("<br>") {
+                Some((label, note)) => (text_of(label), text_of(note)),
                 None => (text_of(&head), String::new()),
             };
-            let mut cells = vec![team];
-            cells.extend(row.split("<td").skip(1).map(|td| {
-                text_of(&td[td.find('>').expect("td") + 1..td.find("</td>").expect("end")])
-            }));
+            let mut cells = vec![label];
+            for (n, td) in row.split("<td").skip(1).enumerate() {
+                let inner = &td[td.find('>').expect("td") + 1..td.find("</td>").expect("end")];
+                let (value, interval) = inner.split_once("<br>").unwrap_or((inner, ""));
+                cells.push(text_of(value));
+                if with_intervals && n > 0 {
+                    cells.push(text_of(interval));
+                }
+            }
             cells.push(note);
             cells
         })
         .collect()
 }
 
-/// A downloaded cell as the page would show it: an empty figure is the page's dash.
+/// A downloaded heatmap cell as the page would show it: an empty figure is the page's dash.
 fn as_page(column: usize, cell: &str) -> String {
     if cell.is_empty() && (1..=5).contains(&column) {
         "–".to_string()
@@ -120,7 +126,7 @@ async fn the_heatmap_downloads_hold_exactly_the_cells_the_page_shows() {
         .get_text(&format!("/admin/campaigns/{id}/teams"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let shown = page_rows(&page);
+    let shown = page_rows(&page, false);
     assert_eq!(shown.len(), 4, "three teams and the total: {shown:?}");
     assert!(
         shown.iter().any(|r| r[2] == "–") && shown.iter().any(|r| r[2] != "–"),
@@ -252,4 +258,84 @@ async fn the_heatmap_downloads_are_refused_to_leaders_and_while_a_campaign_is_op
     let lee = app.signed_in("lee@example.org").await;
     let r = lee.get(&format!("/admin/campaigns/{id}/teams.csv")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+/// The rows of a CSV download, after its byte-order mark and heading row.
+fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes).expect("utf-8");
+    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_segment_view_downloads_with_the_page_cells_and_a_refused_view_stays_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = crate::segments::closed_campaign(&app, &admin).await;
+    let (status, page) = admin
+        .get_text(&format!("/admin/campaigns/{id}/segments?by=location"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = page_rows(&page, true);
+    assert!(
+        shown.iter().any(|r| r[2] == "–") && shown.iter().any(|r| !r[3].is_empty()),
+        "withheld rows and intervals: {shown:?}"
+    );
+    assert!(
+        page.contains(&format!("/admin/campaigns/{id}/segments.csv?by=location")),
+        "the page links its download"
+    );
+    let r = admin
+        .get(&format!("/admin/campaigns/{id}/segments.csv?by=location"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let rows = csv_rows(&r.bytes().await.expect("csv"));
+    let dash = |c: usize, v: &str| {
+        // Scores (columns 2, 4, 6, 8) and the answers are the page's dash when empty.
+        if v.is_empty() && (c == 1 || (c >= 2 && c <= 9 && c % 2 == 0)) {
+            "–".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().enumerate().map(|(c, v)| dash(c, v)).collect())
+        .collect();
+    assert_eq!(rows, shown);
+
+    let r = admin
+        .get(&format!("/admin/campaigns/{id}/segments.xlsx?by=location"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(r.bytes().await.expect("xlsx").to_vec()))
+            .expect("a workbook");
+    let sheet = book.worksheet_range("Figures").expect("figures");
+    let cells: Vec<Vec<String>> = sheet
+        .rows()
+        .skip(1)
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(c, v)| dash(c, &v.to_string()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(cells, shown);
+
+    // A view the page refuses (it would differ from what was seen by fewer than k) is refused
+    // as a download too, in words and without a figure.
+    let r = admin
+        .get(&format!(
+            "/admin/campaigns/{id}/segments.csv?f=function:Sales"
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(!body.contains("Trust Index ("), "{body}");
 }

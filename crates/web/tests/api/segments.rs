@@ -54,7 +54,7 @@ fn org_csv() -> String {
 }
 
 /// Loads the organisation, runs a campaign in which every direct report answers, and closes it.
-async fn closed_campaign(app: &TestApp, admin: &Client) -> i64 {
+pub(crate) async fn closed_campaign(app: &TestApp, admin: &Client) -> i64 {
     closed_campaign_with(app, admin, None).await
 }
 
