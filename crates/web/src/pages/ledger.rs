@@ -7,6 +7,7 @@ use super::{back_or_again, shown};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
+use crate::exports::{Cell, Column, Format, Table};
 use crate::extract::Id;
 use crate::forms::{field, id_field};
 use crate::layout::Chrome;
@@ -33,6 +34,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .get(link_page)
             .post(link_answer),
         RouteSpec::new("/admin/plans", Access::Admin).get(organisation),
+        RouteSpec::new("/admin/plans.csv", Access::Admin).get(plan_counts_file::<false>),
+        RouteSpec::new("/admin/plans.xlsx", Access::Admin).get(plan_counts_file::<true>),
     ]
 }
 
@@ -344,4 +347,47 @@ async fn organisation(
         association,
         min_leaders: trustloop_domain::ledger::MIN_LEADERS,
     })
+}
+
+/// The columns of the plan and commitment counts' download, as the page heads them.
+const PLAN_COLUMNS: [Column; 4] = [
+    Column::new("Team of the leader", "the team the leaders belong to"),
+    Column::new("Plans", "development plans of the team's leaders"),
+    Column::new(
+        "Leaders with a plan",
+        "leaders of the team with at least one plan",
+    ),
+    Column::new(
+        "Commitments",
+        "commitments in the say-do ledger of the team's leaders",
+    ),
+];
+
+/// The plan and commitment counts by team as a download (`XLSX`: a workbook, else CSV): the
+/// counts the page shows, never contents.
+#[tracing::instrument(skip_all, fields(xlsx = XLSX))]
+async fn plan_counts_file<const XLSX: bool>(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    let counts = state.app.store.plan_counts_by_team().await?;
+    let table = Table {
+        file: "plans-and-commitments-by-team".into(),
+        title: "Plans and commitments by team".into(),
+        about: "Counts only, as the page shows them: the contents of plans and commitments are private to their leaders and the people the commitments were made to.".into(),
+        columns: PLAN_COLUMNS.to_vec(),
+        rows: counts
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::text(c.team.as_deref().unwrap_or("No team")),
+                    Cell::shown(&c.plans.to_string()),
+                    Cell::shown(&c.leaders.to_string()),
+                    Cell::shown(&c.commitments.to_string()),
+                ]
+            })
+            .collect(),
+    };
+    table.download(if XLSX { Format::Xlsx } else { Format::Csv })
 }

@@ -83,7 +83,7 @@ fn text_of(html: &str) -> String {
 /// A page's table rows as the reader sees them: the row's heading, the answers, each score (a
 /// dash when withheld) followed, `with_intervals`, by its interval (empty when none is shown),
 /// and the note under the heading.
-fn page_rows(page: &str, with_intervals: bool) -> Vec<Vec<String>> {
+pub(crate) fn page_rows(page: &str, with_intervals: bool) -> Vec<Vec<String>> {
     let body = extract_between(page, "<tbody>", "</tbody>").expect("the table's body");
     body.split("<tr")
         .skip(1)
@@ -261,7 +261,7 @@ async fn the_heatmap_downloads_are_refused_to_leaders_and_while_a_campaign_is_op
 }
 
 /// The rows of a CSV download, after its byte-order mark and heading row.
-fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes).expect("utf-8");
     let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
     csv::Reader::from_reader(text.as_bytes())

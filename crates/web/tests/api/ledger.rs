@@ -171,6 +171,30 @@ async fn a_leader_goes_from_a_report_to_a_plan_shared_only_with_their_manager() 
     assert_eq!(api[0]["actions"][1]["status"], "done");
     let (_, counts) = admin.get_text("/admin/plans").await;
     assert!(counts.contains("Platform") && !counts.contains("Weekly notes"));
+    // The download holds the page's counts, cell for cell, and no contents.
+    let shown = crate::exports::page_rows(&counts, false);
+    let csv = admin
+        .get("/admin/plans.csv")
+        .await
+        .bytes()
+        .await
+        .expect("csv");
+    let rows: Vec<Vec<String>> = crate::exports::csv_rows(&csv)
+        .into_iter()
+        .map(|mut r| {
+            r.push(String::new());
+            r
+        })
+        .collect();
+    assert!(!shown.is_empty());
+    assert_eq!(rows, shown);
+    assert!(!String::from_utf8_lossy(&csv).contains("Weekly notes"));
+    let xlsx = admin.get("/admin/plans.xlsx").await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert_eq!(
+        pat.get("/admin/plans.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
