@@ -31,6 +31,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         signed_in("/pulse/series").post(start_series),
         signed_in("/pulse/events").post(record_event),
         signed_in("/pulse/{id}/teams/{team}").get(team_trend),
+        signed_in("/pulse/{id}/teams/{team}/trend.csv").get(trend_file::<false>),
+        signed_in("/pulse/{id}/teams/{team}/trend.xlsx").get(trend_file::<true>),
         signed_in("/me/pulse/{id}")
             .get(my_pulse)
             .post(answer_my_pulse),
@@ -755,4 +757,38 @@ async fn organisation(
         teams,
         roll_ups,
     })
+}
+
+/// A team's trend as a download (`XLSX`: a workbook, else CSV), for whoever may read the page:
+/// every round with the page's rounding and withholding.
+#[tracing::instrument(skip_all, fields(series = id, team = team, xlsx = XLSX))]
+async fn trend_file<const XLSX: bool>(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    IdPair(id, team): IdPair,
+) -> AppResult<Response> {
+    use crate::exports::{Format, Table, file_part};
+    let found = trend::team_trend(
+        &state.app,
+        &signed_in.user,
+        PulseSeriesId(id),
+        TeamId(team),
+        None,
+    )
+    .await?;
+    let table = Table {
+        file: format!(
+            "{}-{}-pulse",
+            file_part(&found.team.name),
+            file_part(&found.series.name)
+        ),
+        title: format!("{} · {}", found.team.name, found.series.name),
+        about: format!(
+            "Each round of the team pulse as the trend page shows it: scores on 0-100 in whole points with their 95% interval. A round shows numbers only when at least {} members answered and, with the rounds shown before, it would single out nobody.",
+            found.series.k
+        ),
+        columns: crate::views::pulse::TREND_COLUMNS.to_vec(),
+        rows: found.rounds.iter().map(RoundRow::download).collect(),
+    };
+    table.download(if XLSX { Format::Xlsx } else { Format::Csv })
 }

@@ -1,6 +1,7 @@
 //! How pulse figures read on a page: rounds as words and numbers, comparisons with their test,
 //! alerts with their lessons, and the trend chart as an inline SVG with its interval band.
 
+use crate::exports::{Cell, Column};
 use trustloop_app::pulse::{Comparison, RoundFigure, TeamAlert, change_lesson, lesson_for};
 use trustloop_domain::pulse::{PulseMeasure, Shown};
 use trustloop_storage::{PulseEvent, RoundStatus};
@@ -315,5 +316,84 @@ impl Chart {
                 .map(|v| (fmt(y_of(f64::from(v))), v))
                 .collect(),
         }
+    }
+}
+
+/// The columns of a team trend's download: the round, its answers, then each measure's score
+/// with the ends of its 95% interval, and why a round shows no numbers.
+pub const TREND_COLUMNS: [Column; 20] = [
+    Column::new("Round", "the round's number, from 1"),
+    Column::new("Opened", "the round's first day"),
+    Column::new(
+        "Answered",
+        "members who answered; empty when nobody was asked",
+    ),
+    Column::new("Invited", "members asked; empty when nobody was asked"),
+    Column::new(
+        "Trust Index",
+        "mean on 0-100, whole points as shown; empty when not shown",
+    ),
+    Column::new("Trust Index low", "lower end of the 95% interval"),
+    Column::new("Trust Index high", "upper end of the 95% interval"),
+    Column::new(
+        "Relationships",
+        "mean on 0-100, whole points as shown; empty when not shown",
+    ),
+    Column::new("Relationships low", "lower end of the 95% interval"),
+    Column::new("Relationships high", "upper end of the 95% interval"),
+    Column::new(
+        "Judgement",
+        "mean on 0-100, whole points as shown; empty when not shown",
+    ),
+    Column::new("Judgement low", "lower end of the 95% interval"),
+    Column::new("Judgement high", "upper end of the 95% interval"),
+    Column::new(
+        "Consistency",
+        "mean on 0-100, whole points as shown; empty when not shown",
+    ),
+    Column::new("Consistency low", "lower end of the 95% interval"),
+    Column::new("Consistency high", "upper end of the 95% interval"),
+    Column::new(
+        "Overall trust",
+        "mean on 0-100, whole points as shown; empty when not shown",
+    ),
+    Column::new("Overall trust low", "lower end of the 95% interval"),
+    Column::new("Overall trust high", "upper end of the 95% interval"),
+    Column::new("Note", "why a round shows no numbers, as the page says"),
+];
+
+impl RoundRow {
+    /// `figure`'s cells in a download, in the order of [`TREND_COLUMNS`]: the same rounding
+    /// and the same withholding as the page's row.
+    pub fn download(figure: &RoundFigure) -> Vec<Cell> {
+        let asked = figure.invited > 0 && figure.status != RoundStatus::Missed;
+        let count = |n: u32| {
+            if asked {
+                Cell::shown(&n.to_string())
+            } else {
+                Cell::Empty
+            }
+        };
+        let mut cells = vec![
+            Cell::shown(&(figure.dates.index + 1).to_string()),
+            Cell::text(figure.dates.opens.to_string()),
+            count(figure.answered),
+            count(figure.invited),
+        ];
+        let shown = why_not(figure).is_none();
+        for measure in PulseMeasure::ALL {
+            let score = figure
+                .scores
+                .as_ref()
+                .filter(|_| shown)
+                .and_then(|s| s.scores.get(&measure));
+            let number =
+                |value: Option<f64>| value.map_or(Cell::Empty, |v| Cell::shown(&points(v)));
+            cells.push(number(score.map(|s| s.mean)));
+            cells.push(number(score.and_then(|s| s.interval).map(|i| i.0)));
+            cells.push(number(score.and_then(|s| s.interval).map(|i| i.1)));
+        }
+        cells.push(why_not(figure).map_or(Cell::Empty, Cell::text));
+        cells
     }
 }

@@ -339,3 +339,34 @@ async fn a_segment_view_downloads_with_the_page_cells_and_a_refused_view_stays_r
     let body = r.text().await.expect("body");
     assert!(!body.contains("Trust Index ("), "{body}");
 }
+
+/// A team trend's downloaded row as the trend page's table shows it: answered as "80% (8 of
+/// 10)", each score as "72 (65–79)", a round without numbers with its reason under the Trust
+/// Index and dashes elsewhere.
+pub(crate) fn trend_row_as_page(r: &[String]) -> Vec<String> {
+    let score = |c: usize| {
+        if r[c].is_empty() {
+            None
+        } else if r[c + 1].is_empty() {
+            Some(r[c].clone())
+        } else {
+            Some(format!("{} ({}–{})", r[c], r[c + 1], r[c + 2]))
+        }
+    };
+    let answered = if r[2].is_empty() {
+        "–".to_string()
+    } else {
+        let (a, i): (u32, u32) = (
+            r[2].parse().expect("answered"),
+            r[3].parse().expect("invited"),
+        );
+        format!("{}% ({a} of {i})", a * 100 / i)
+    };
+    let mut row = vec![r[0].clone(), r[1].clone(), answered];
+    row.push(score(4).unwrap_or_else(|| r[19].clone()));
+    for c in [7, 10, 13, 16] {
+        row.push(score(c).unwrap_or_else(|| "–".to_string()));
+    }
+    row.push(String::new());
+    row
+}

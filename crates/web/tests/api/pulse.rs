@@ -264,6 +264,29 @@ async fn a_member_answers_once_by_link_and_the_leader_sees_a_real_fall_but_not_n
     let page = kim.get(&format!("/pulse/{series}/teams/{platform}")).await;
     assert_eq!(page.status(), reqwest::StatusCode::NOT_FOUND);
     let _ = PulseSeriesId(series);
+
+    // The trend downloads hold the page's rows, shown or withheld, for whoever reads the page.
+    for (client, team, page) in [(&lee, platform, &trend), (&admin, sales, &admin_sales)] {
+        let shown = crate::exports::page_rows(page, false);
+        let csv = client
+            .get(&format!("/pulse/{series}/teams/{team}/trend.csv"))
+            .await;
+        assert_eq!(csv.status(), reqwest::StatusCode::OK);
+        let rows: Vec<Vec<String>> = crate::exports::csv_rows(&csv.bytes().await.expect("csv"))
+            .iter()
+            .map(|r| crate::exports::trend_row_as_page(r))
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows, shown);
+        let xlsx = client
+            .get(&format!("/pulse/{series}/teams/{team}/trend.xlsx"))
+            .await;
+        assert_eq!(xlsx.status(), reqwest::StatusCode::OK);
+    }
+    let other = kim
+        .get(&format!("/pulse/{series}/teams/{platform}/trend.csv"))
+        .await;
+    assert_eq!(other.status(), reqwest::StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
