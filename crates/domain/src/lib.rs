@@ -13,6 +13,7 @@ pub mod instrument;
 pub mod learning;
 pub mod ledger;
 pub mod model;
+pub mod outcomes;
 pub mod people;
 pub mod plan;
 pub mod privacy;

@@ -184,7 +184,11 @@ pub fn parse_people_csv(
     // Line numbers come from byte offsets, counting CRLF, LF and lone CR endings alike, as a
     // spreadsheet or text editor shows them.
     let lines = LineIndex::new(&bytes);
-    if let Some(problem) = unreadable_file(&bytes, &lines) {
+    if let Some(problem) = unreadable_file(
+        &bytes,
+        &lines,
+        "a header line (name,email,manager_email,team) and a line per person",
+    ) {
         return Err(ImportRefused {
             problems: vec![problem],
             total: 1,
@@ -403,7 +407,11 @@ pub fn parse_people_csv(
 /// What makes a whole file unreadable, said so that its owner can fix it: an empty file, text
 /// that is not UTF-8 (a spreadsheet's own encoding), or a quote that opens a cell and is never
 /// closed (the rest of the file would be read as that one cell).
-fn unreadable_file(bytes: &[u8], lines: &LineIndex<'_>) -> Option<RowProblem> {
+pub(crate) fn unreadable_file(
+    bytes: &[u8],
+    lines: &LineIndex<'_>,
+    needs: &str,
+) -> Option<RowProblem> {
     let problem = |line, message: &str| {
         Some(RowProblem {
             line,
@@ -412,10 +420,7 @@ fn unreadable_file(bytes: &[u8], lines: &LineIndex<'_>) -> Option<RowProblem> {
     };
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if text.iter().all(u8::is_ascii_whitespace) {
-        return problem(
-            1,
-            "the file is empty: it needs a header line (name,email,manager_email,team) and a line per person",
-        );
+        return problem(1, &format!("the file is empty: it needs {needs}"));
     }
     let start = bytes.len() - text.len();
     // A spreadsheet's own encodings (Windows-1252, UTF-16 with its byte-order mark) are not
@@ -451,13 +456,13 @@ fn unreadable_file(bytes: &[u8], lines: &LineIndex<'_>) -> Option<RowProblem> {
 }
 
 /// The byte offsets where lines start, to turn a byte position into a line number.
-struct LineIndex<'a> {
+pub(crate) struct LineIndex<'a> {
     bytes: &'a [u8],
     starts: Vec<u64>,
 }
 
 impl<'a> LineIndex<'a> {
-    fn new(bytes: &'a [u8]) -> LineIndex<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> LineIndex<'a> {
         let mut starts = vec![0];
         let mut i = 0;
         while i < bytes.len() {
@@ -478,7 +483,7 @@ impl<'a> LineIndex<'a> {
     /// The 1-based line where the record reported at byte `offset` begins. The csv reader may
     /// report a record's start at the line break (or blank lines) before it; a record never
     /// starts with a line break, so those bytes are skipped first.
-    fn line_of(&self, offset: u64) -> u64 {
+    pub(crate) fn line_of(&self, offset: u64) -> u64 {
         let mut at = offset as usize;
         while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n') {
             at += 1;
