@@ -28,7 +28,8 @@ pub mod prelude {
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,
         HealthStore, ImportJobStore, InstrumentStore, LearningStore, LedgerStore, MaintenanceStore,
-        PeopleStore, PlanStore, PulseStore, RaterListStore, ResultStore, SegmentViewStore, Store,
+        OutcomeStore, PeopleStore, PlanStore, PulseStore, RaterListStore, ResultStore,
+        SegmentViewStore, Store,
     };
 }
 

@@ -11,10 +11,12 @@ use trustloop_domain::rating::FieldError;
 
 mod learning;
 mod ledger;
+mod outcomes;
 mod plans;
 mod rater_lists;
 pub use learning::*;
 pub use ledger::*;
+pub use outcomes::*;
 pub use plans::*;
 pub use rater_lists::*;
 

@@ -32,6 +32,7 @@ mod intake;
 mod learning;
 mod ledger;
 mod maintenance;
+mod outcomes;
 mod people;
 mod plans;
 mod pulse;

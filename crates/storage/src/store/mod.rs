@@ -22,6 +22,7 @@ mod instruments;
 mod learning;
 mod ledger;
 mod maintenance;
+mod outcomes;
 mod people;
 mod plans;
 mod pulse;
@@ -39,6 +40,7 @@ pub use instruments::InstrumentStore;
 pub use learning::LearningStore;
 pub use ledger::LedgerStore;
 pub use maintenance::{Backup, HealthStore, MaintenanceStore};
+pub use outcomes::OutcomeStore;
 pub use people::PeopleStore;
 pub use plans::PlanStore;
 pub use pulse::PulseStore;
@@ -83,4 +85,5 @@ store_of!(
     PlanStore,
     LedgerStore,
     PulseStore,
+    OutcomeStore,
 );

@@ -54,6 +54,7 @@ mod instruments;
 mod intake;
 mod learning;
 mod ledger;
+mod outcomes;
 mod people;
 mod plans;
 mod pulse;
@@ -129,4 +130,5 @@ contract!(
     pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
     pulse::events_are_kept_per_team_and_figures_are_decided_once,
     pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
+    outcomes::outcomes_are_stored_whole_replaced_by_a_later_import_and_read_by_period,
 );
