@@ -21,6 +21,55 @@ pub enum Unreadable {
     NotUtf8,
 }
 
+/// A multipart form as sent: its text fields and its file (the name it was sent with and its
+/// bytes), when one was chosen.
+pub struct Upload {
+    /// The text fields, in order.
+    pub fields: Vec<(String, String)>,
+    /// The file part named `file`.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// Why a multipart form could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadProblem {
+    /// It is larger than the route takes.
+    TooLarge,
+    /// It is cut short or malformed.
+    Unreadable,
+    /// A text field is not UTF-8.
+    NotUtf8,
+}
+
+/// Reads a multipart form whose file part is named `file`.
+pub async fn read_upload(
+    multipart: &mut axum::extract::Multipart,
+) -> Result<Upload, UploadProblem> {
+    let failed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            UploadProblem::TooLarge
+        } else {
+            UploadProblem::Unreadable
+        }
+    };
+    let mut upload = Upload {
+        fields: Vec::new(),
+        file: None,
+    };
+    while let Some(part) = multipart.next_field().await.map_err(failed)? {
+        let name = part.name().unwrap_or_default().to_string();
+        let file_name = part.file_name().unwrap_or_default().to_string();
+        let bytes = part.bytes().await.map_err(failed)?;
+        if name == "file" {
+            upload.file = Some((file_name, bytes.to_vec()));
+        } else {
+            let value = String::from_utf8(bytes.to_vec()).map_err(|_| UploadProblem::NotUtf8)?;
+            upload.fields.push((name, value));
+        }
+    }
+    Ok(upload)
+}
+
 /// `pairs` as a query string, the inverse of [`parse_urlencoded`]: letters, digits and `-_.~`
 /// as they are, a space as `+`, every other byte as `%XX`.
 pub fn encode_urlencoded(pairs: &[(String, String)]) -> String {

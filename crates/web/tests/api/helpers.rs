@@ -307,6 +307,16 @@ Eve Report,eve@example.org,pat@example.org,Sales,Lisbon\n";
 
 /// Uploads `bytes` as the people file named `name`; the answer to the upload.
 pub async fn upload(admin: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    upload_to(admin, "/admin/people/import", name, bytes).await
+}
+
+/// Uploads `bytes` as the file `name` to the multipart form at `path`, with the CSRF token.
+pub async fn upload_to(
+    admin: &Client,
+    path: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let csrf = admin.csrf().await;
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",
@@ -317,7 +327,7 @@ pub async fn upload(admin: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Resp
     );
     admin
         .http
-        .post(format!("{}/admin/people/import", admin.base))
+        .post(format!("{}{path}", admin.base))
         .multipart(form)
         .send()
         .await

@@ -15,6 +15,7 @@ mod learning;
 mod ledger;
 mod matrix;
 mod observability;
+mod outcomes;
 mod pulse;
 mod segments;
 mod survey;

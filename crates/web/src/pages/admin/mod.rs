@@ -4,6 +4,7 @@
 mod audit;
 mod campaigns;
 mod links;
+mod outcomes;
 mod people;
 mod rater_lists;
 mod results;
@@ -26,6 +27,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     table.extend(links::routes());
     table.extend(results::routes());
     table.extend(audit::routes());
+    table.extend(outcomes::routes());
     table
 }
 

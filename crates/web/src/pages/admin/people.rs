@@ -5,6 +5,7 @@ use crate::auth::SignedIn;
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, QueryPairs};
+use crate::forms::UploadProblem;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
@@ -115,45 +116,29 @@ async fn upload_people(
         )
             .into_response()
     };
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            refused(
+    let (fields, file) = match crate::forms::read_upload(&mut multipart).await {
+        Ok(upload) => (upload.fields, upload.file),
+        Err(UploadProblem::TooLarge) => {
+            return Ok(refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "The file is larger than the {} an upload may be. Split it into smaller files, or import it on the server with `trustloop import people FILE`.",
                     crate::forms::size(crate::forms::MAX_UPLOAD_BYTES)
                 ),
-            )
-        } else {
-            refused(
+            ));
+        }
+        Err(UploadProblem::Unreadable) => {
+            return Ok(refused(
                 StatusCode::BAD_REQUEST,
                 "The upload could not be read; choose the file and send it again.".into(),
-            )
+            ));
+        }
+        Err(UploadProblem::NotUtf8) => {
+            return Err(AppError::BadRequest(
+                "The form holds text that is not UTF-8.".into(),
+            ));
         }
     };
-    let mut fields = Vec::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let part = match multipart.next_field().await {
-            Ok(Some(part)) => part,
-            Ok(None) => break,
-            Err(e) => return Ok(unreadable(e)),
-        };
-        let name = part.name().unwrap_or_default().to_string();
-        let file_name = part.file_name().unwrap_or_default().to_string();
-        let bytes = match part.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) => return Ok(unreadable(e)),
-        };
-        if name == "file" {
-            file = Some((file_name, bytes.to_vec()));
-        } else {
-            let value = String::from_utf8(bytes.to_vec()).map_err(|_| {
-                AppError::BadRequest("The form holds text that is not UTF-8.".into())
-            })?;
-            fields.push((name, value));
-        }
-    }
     signed_in.check_csrf(&fields)?;
     let file = match file {
         Some((name, bytes)) if bytes.is_empty() && !name.is_empty() => {
