@@ -6,6 +6,7 @@
 //! Everything is generated from a fixed seed, so every demo looks the same.
 
 mod ledger;
+mod outcomes;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -351,6 +352,7 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
         .set_campaign_status(closed, CampaignStatus::Closed)
         .await?;
     let confirmation = ledger::seed(store, &mut rng, closed, &leaders, today).await?;
+    outcomes::seed(store, &mut rng, closed, today).await?;
 
     // The open campaign: three leaders, links issued, a few answers in.
     let open = store

@@ -264,3 +264,35 @@ async fn the_demo_has_a_year_of_pulses_a_reorganisation_a_fall_that_recovers_and
     let mine = page(&tomas, format!("{base}/me")).await;
     assert!(mine.contains("Your team pulse") && mine.contains("Answer this round"));
 }
+
+#[tokio::test]
+async fn the_demo_shows_trust_going_with_attrition_across_its_teams() {
+    let (base, _dir) = demo_server().await;
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+
+    let outcomes = page(&admin, format!("{base}/admin/outcomes")).await;
+    assert!(
+        outcomes.contains("<strong>Attrition</strong>") && outcomes.contains("Engagement score"),
+        "{outcomes}"
+    );
+    let quarter = outcomes
+        .split("value=\"")
+        .filter_map(|v| v.split('"').next())
+        .find(|v| v.ends_with(" Attrition"))
+        .expect("an attrition quarter to choose")
+        .to_string();
+    let shown = page(
+        &admin,
+        format!(
+            "{base}/admin/outcomes?campaign=1&of={}",
+            quarter.replace(' ', "+")
+        ),
+    )
+    .await;
+    assert!(
+        shown.contains("data-testid=\"association-1\">Across ")
+            && shown.contains("lower Attrition")
+            && shown.contains("<circle"),
+        "{shown}"
+    );
+}

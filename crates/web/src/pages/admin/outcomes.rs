@@ -52,6 +52,9 @@ pub struct AssociationView {
     /// The outcome's lowest and highest value, as the axis shows them.
     low: String,
     high: String,
+    /// The Trust Index at the axis's ends (the teams' range, widened to tens).
+    trust_low: String,
+    trust_high: String,
 }
 
 /// The chart's plotting area, in the SVG's units.
@@ -81,6 +84,8 @@ impl AssociationView {
             dots: Vec::new(),
             low: String::new(),
             high: String::new(),
+            trust_low: String::new(),
+            trust_high: String::new(),
         };
         match association {
             OutcomeAssociation::TooFewTeams { n } => {
@@ -101,9 +106,17 @@ impl AssociationView {
                     (l.min(p.outcome), h.max(p.outcome))
                 });
                 let span = (high - low).max(f64::EPSILON);
+                let (least, most) = points.iter().fold((100.0_f64, 0.0_f64), |(l, h), p| {
+                    (l.min(p.trust), h.max(p.trust))
+                });
+                let trust_low = ((least - 2.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0;
+                let trust_high = ((most + 2.0) / 10.0).ceil().clamp(1.0, 10.0) * 10.0;
+                let trust_span = (trust_high - trust_low).max(10.0);
                 view.shown = true;
                 view.low = number(low);
                 view.high = number(high);
+                view.trust_low = number(trust_low);
+                view.trust_high = number(trust_high);
                 view.words = format!(
                     "Across {} teams, r = {:.2} (95% interval {:.2} to {:.2}): teams with higher trust tend to have {} {metric}.",
                     correlation.n,
@@ -122,7 +135,11 @@ impl AssociationView {
                         team: p.team.clone(),
                         trust: display::score(p.trust),
                         outcome: number(p.outcome),
-                        x: format!("{:.1}", LEFT + p.trust.clamp(0.0, 100.0) / 100.0 * WIDTH),
+                        x: format!(
+                            "{:.1}",
+                            LEFT + (p.trust - trust_low).clamp(0.0, trust_span) / trust_span
+                                * WIDTH
+                        ),
                         y: format!("{:.1}", TOP + (1.0 - (p.outcome - low) / span) * HEIGHT),
                     })
                     .collect();
