@@ -129,6 +129,11 @@ impl AssociationView {
                         "lower"
                     },
                 );
+                if correlation.interval.0 <= 0.0 && correlation.interval.1 >= 0.0 {
+                    view.words.push_str(
+                        " The interval includes no association at all: with this few teams, it could be chance.",
+                    );
+                }
                 view.dots = points
                     .iter()
                     .map(|p| Dot {
