@@ -8,6 +8,7 @@ mod attacks;
 mod bad_input;
 mod campaign_flow;
 mod docs;
+mod feedback;
 mod figures;
 mod import;
 mod learning;
