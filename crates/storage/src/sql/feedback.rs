@@ -445,19 +445,7 @@ impl<DB> FeedbackStore for SqlStore<DB> {
                 (asked, None)
             }
             AskChoice::Team(team) => {
-                let known: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
-                    .bind(team.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                known.ok_or(StoreError::NotFound("team"))?;
-                let members: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM people WHERE team_id = $1 AND id <> $2 AND left_on IS NULL
-                     ORDER BY id",
-                )
-                .bind(team.0)
-                .bind(new.asker.0)
-                .fetch_all(&mut *tx)
-                .await?;
+                let members = Self::team_members_but(&mut tx, *team, new.asker).await?;
                 (members, Some(team.0))
             }
         };

@@ -10,7 +10,7 @@ use crate::auth::{FormPost, SignedIn};
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, QueryPairs};
-use crate::forms::{field, id_field, url_encode};
+use crate::forms::{field, id_field, team_or_people, url_encode};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
@@ -341,16 +341,7 @@ async fn back_to_feedback<T>(
 async fn ask(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
     let asker = me(&post.signed_in)?;
     let f = &post.fields;
-    let (team, people) = match field(f, "to") {
-        "team" => (id_field(f, "team"), Vec::new()),
-        _ => (
-            None,
-            f.iter()
-                .filter(|(k, _)| k == "person")
-                .filter_map(|(_, v)| v.parse().ok())
-                .collect(),
-        ),
-    };
+    let (team, people) = team_or_people(f);
     let text = uses::AskText {
         about: field(f, "about"),
         people,

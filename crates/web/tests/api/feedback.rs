@@ -3,18 +3,9 @@
 //! bad input with the form kept, the API, and the admins' counts.
 
 use crate::helpers::*;
+pub(crate) use crate::ledger::{location, person};
 use reqwest::StatusCode;
-use trustloop_domain::people::Email;
-use trustloop_storage::{DynStore, PersonId, Role};
-
-pub(crate) async fn person(store: &DynStore, address: &str) -> PersonId {
-    store
-        .person_by_email(&Email::parse(address).expect("email"))
-        .await
-        .expect("lookup")
-        .expect("person")
-        .id
-}
+use trustloop_storage::{PersonId, Role};
 
 /// The small organisation, with an account for every person.
 pub(crate) async fn feedback_org(app: &TestApp) {
@@ -62,11 +53,9 @@ fn with(form: &[(String, String)], name: &str, value: &str) -> Vec<(String, Stri
     form
 }
 
-fn location(response: &reqwest::Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string()
+/// The JSON an API address answers `client` with.
+async fn api_json(client: &Client, path: &str) -> serde_json::Value {
+    client.get(path).await.json().await.expect("json")
 }
 
 #[tokio::test]
@@ -124,12 +113,7 @@ async fn a_judgement_is_warned_before_sending_and_the_receiver_marks_and_replies
     assert!(given.contains("they found it helpful"), "{given}");
     assert!(given.contains("tell me when it happens again"));
     // The API gives the receiver the same.
-    let json: serde_json::Value = lee
-        .get("/api/v1/me/feedback")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let json = api_json(&lee, "/api/v1/me/feedback").await;
     assert_eq!(json["items"][0]["sender"], "Ann Report");
     assert_eq!(json["items"][0]["helpful"], true);
     assert_eq!(json["helpful_share"], 100);
@@ -160,12 +144,7 @@ async fn anonymous_feedback_arrives_only_once_k_people_sent_it() {
             "delivered only at k = 5"
         );
     }
-    let json: serde_json::Value = lee
-        .get("/api/v1/me/feedback")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let json = api_json(&lee, "/api/v1/me/feedback").await;
     let items = json["items"].as_array().expect("items");
     assert_eq!(items.len(), 5);
     for item in items {
@@ -376,12 +355,7 @@ async fn admins_see_counts_by_team_and_fewer_than_k_below_it() {
         "{page}"
     );
     assert!(!page.contains("secret words"));
-    let json: serde_json::Value = admin
-        .get("/api/v1/feedback/teams")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let json = api_json(&admin, "/api/v1/feedback/teams").await;
     assert_eq!(json["min_senders"], 5);
     assert_eq!(json["teams"][0]["team"], "Platform");
     assert!(json["teams"][0]["items"].is_null());
@@ -394,12 +368,7 @@ async fn admins_see_counts_by_team_and_fewer_than_k_below_it() {
         )
         .await;
     }
-    let json: serde_json::Value = admin
-        .get("/api/v1/feedback/teams")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let json = api_json(&admin, "/api/v1/feedback/teams").await;
     assert_eq!(json["teams"][0]["items"], 6);
     let audit = app.store.audit_events(50, None).await.expect("audit");
     assert!(

@@ -140,7 +140,6 @@ async fn nobody_but_its_receiver_and_named_sender_reads_an_item_and_admins_read_
     let created = create_token(&admin, "everything", &["campaigns:read", "reports:read"]).await;
     let page = created.text().await.expect("page");
     let token = extract_between(&page, "id=\"new-token\">", "<").expect("token shown once");
-    let bearer = reqwest::Client::new();
     let others = [
         ("a stranger", app.client()),
         (
@@ -176,15 +175,7 @@ async fn nobody_but_its_receiver_and_named_sender_reads_an_item_and_admins_read_
                 tried += 1;
             }
             if path.starts_with("/api/") {
-                let body = bearer
-                    .get(format!("{}{path}", app.base))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .expect("sent")
-                    .text()
-                    .await
-                    .expect("body");
+                let body = with_token(&app.base, &path, &token).await;
                 assert!(!body.contains("only Lee"), "an API token read it at {path}");
             }
         }
