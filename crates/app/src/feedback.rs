@@ -114,21 +114,28 @@ pub async fn give(app: &App, sender: PersonId, text: &GiveText<'_>) -> Result<Gi
     Ok(GiveOutcome::Sent(sent))
 }
 
-/// What a sending outcome tells the sender.
-pub fn sent_message(sent: FeedbackSent) -> String {
+/// The word naming a sending outcome in the address of the page shown next.
+pub fn sent_slug(sent: FeedbackSent) -> &'static str {
     match sent {
-        FeedbackSent::Delivered(_) => "Your feedback was delivered.".into(),
-        FeedbackSent::Waiting => format!(
+        FeedbackSent::Delivered(_) => "delivered",
+        FeedbackSent::Waiting => "waiting",
+        FeedbackSent::BatchDelivered => "batch",
+        FeedbackSent::AlreadySent => "again",
+    }
+}
+
+/// What the sender is told after sending, from [`sent_slug`]'s word.
+pub fn sent_message(slug: &str) -> Option<String> {
+    Some(match slug {
+        "delivered" => "Your feedback was delivered.".into(),
+        "waiting" => format!(
             "Your anonymous feedback is waiting, sealed. It is delivered once at least {} people have sent this person anonymous feedback.",
             k()
         ),
-        FeedbackSent::BatchDelivered => {
-            "Your anonymous feedback was delivered together with other people's.".into()
-        }
-        FeedbackSent::AlreadySent => {
-            "This feedback was already sent; it was not sent twice.".into()
-        }
-    }
+        "batch" => "Your anonymous feedback was delivered together with other people's.".into(),
+        "again" => "This feedback was already sent; it was not sent twice.".into(),
+        _ => return None,
+    })
 }
 
 /// What a person received, with the counts over time.

@@ -136,20 +136,8 @@ async fn feedback_page(
     signed_in: SignedIn,
     QueryPairs(query): QueryPairs,
 ) -> AppResult<Response> {
-    let message = match field(&query, "sent") {
-        "delivered" => Some(uses::sent_message(
-            trustloop_storage::FeedbackSent::Delivered(FeedbackItemId(0)),
-        )),
-        "waiting" => Some(uses::sent_message(trustloop_storage::FeedbackSent::Waiting)),
-        "batch" => Some(uses::sent_message(
-            trustloop_storage::FeedbackSent::BatchDelivered,
-        )),
-        "again" => Some(uses::sent_message(
-            trustloop_storage::FeedbackSent::AlreadySent,
-        )),
-        _ => None,
-    }
-    .or_else(|| (field(&query, "asked") == "yes").then(|| "Your request was sent.".into()));
+    let message = uses::sent_message(field(&query, "sent"))
+        .or_else(|| (field(&query, "asked") == "yes").then(|| "Your request was sent.".into()));
     let period = query
         .iter()
         .rev()
@@ -302,15 +290,11 @@ async fn give(State(state): State<AppState>, post: FormPost) -> AppResult<Respon
     let state = &state;
     let signed_in = &post.signed_in;
     match uses::give(&state.app, sender, &text).await {
-        Ok(GiveOutcome::Sent(sent)) => {
-            let word = match sent {
-                trustloop_storage::FeedbackSent::Delivered(_) => "delivered",
-                trustloop_storage::FeedbackSent::Waiting => "waiting",
-                trustloop_storage::FeedbackSent::BatchDelivered => "batch",
-                trustloop_storage::FeedbackSent::AlreadySent => "again",
-            };
-            Ok(Redirect::to(&format!("/feedback?sent={}", url_encode(word))).into_response())
-        }
+        Ok(GiveOutcome::Sent(sent)) => Ok(Redirect::to(&format!(
+            "/feedback?sent={}",
+            url_encode(uses::sent_slug(sent))
+        ))
+        .into_response()),
         Ok(GiveOutcome::Problems(problems)) => {
             give_view(state, signed_in, values, problems, Vec::new(), None).await
         }
