@@ -188,6 +188,33 @@ pub(crate) async fn a_batch_is_delivered_in_random_order(store: DynStore) {
     assert!(in_sending_order < 6, "every batch came in sending order");
 }
 
+pub(crate) async fn anonymous_items_sent_at_once_deliver_one_batch_and_one_form_once(
+    store: DynStore,
+) {
+    let (lee, reports) = team(&store).await;
+    // Six senders at once with k = 3, one of them sending the same form twice: exactly six
+    // items, two batches of three, nothing left waiting.
+    let mut sent: Vec<NewFeedback> = reports
+        .iter()
+        .enumerate()
+        .map(|(n, sender)| feedback(*sender, lee, &format!("at once {n}"), true))
+        .collect();
+    sent.push(sent[0].clone());
+    let outcomes: Vec<FeedbackSent> =
+        futures_util::future::join_all(sent.iter().map(|new| store.send_feedback(new)))
+            .await
+            .into_iter()
+            .collect::<StoreResult<_>>()
+            .expect("no database error");
+    let count = |wanted: FeedbackSent| outcomes.iter().filter(|o| **o == wanted).count();
+    assert_eq!(count(FeedbackSent::AlreadySent), 1, "{outcomes:?}");
+    assert_eq!(count(FeedbackSent::BatchDelivered), 2, "{outcomes:?}");
+    assert_eq!(count(FeedbackSent::Waiting), 4, "{outcomes:?}");
+    let received = store.feedback_received(lee).await.expect("read");
+    assert_eq!(received.len(), 6);
+    assert!(received.iter().all(|i| i.batch_size == 3));
+}
+
 pub(crate) async fn only_the_receiver_marks_helpful_and_replies_to_named_items(store: DynStore) {
     let (lee, reports) = team(&store).await;
     let FeedbackSent::Delivered(named) =

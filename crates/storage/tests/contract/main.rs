@@ -134,6 +134,7 @@ contract!(
     feedback::feedback_is_refused_to_oneself_someone_who_left_or_unknown_and_sent_once,
     feedback::anonymous_items_wait_until_k_senders_then_arrive_together_dated_by_week,
     feedback::a_batch_is_delivered_in_random_order,
+    feedback::anonymous_items_sent_at_once_deliver_one_batch_and_one_form_once,
     feedback::only_the_receiver_marks_helpful_and_replies_to_named_items,
     feedback::requests_ask_people_or_a_team_and_leave_the_list_once_answered,
     feedback::admins_counts_are_by_team_with_senders_and_batches,
