@@ -269,7 +269,17 @@ async fn the_demo_has_a_year_of_pulses_a_reorganisation_a_fall_that_recovers_and
 async fn the_demo_has_a_year_of_feedback_open_requests_and_counts_for_admins() {
     let (base, _dir) = demo_server().await;
     let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
-    let feedback = page(&maya, format!("{base}/feedback")).await;
+    let first = page(&maya, format!("{base}/feedback")).await;
+    assert!(
+        first.contains("data-testid=\"show-all\""),
+        "older items wait behind a link"
+    );
+    let feedback = page(&maya, format!("{base}/feedback?all=yes")).await;
+    assert!(!feedback.contains("data-testid=\"show-all\""));
+    assert!(
+        feedback.matches("data-testid=\"received-item\"").count()
+            > first.matches("data-testid=\"received-item\"").count()
+    );
     for shown in [
         "Elena Rossi</strong> asks for feedback on: How I announced the reorganisation",
         "from Tomas Varga",

@@ -92,19 +92,35 @@ struct FeedbackPage {
     message: Option<String>,
     error: Option<String>,
     k: u32,
+    /// Received items not listed (older than the first [`FIRST_ITEMS`]) until all are asked for.
+    hidden: usize,
+}
+
+/// How many received items `/feedback` lists before "show all".
+const FIRST_ITEMS: usize = 10;
+
+/// What `/feedback` shows: counted by which period, and whether every received item.
+#[derive(Default)]
+struct Shown<'a> {
+    period: Option<&'a str>,
+    all: bool,
 }
 
 async fn feedback_view(
     state: &AppState,
     signed_in: &SignedIn,
-    period: Option<&str>,
+    shown_as: Shown<'_>,
     message: Option<String>,
     error: Option<String>,
 ) -> AppResult<Response> {
     let person = me(signed_in)?;
     let app = &state.app;
     let (received, given, asked, mine, people, teams) = tokio::try_join!(
-        async { Ok::<_, AppError>(uses::received(app, person, uses::parse_period(period)).await?) },
+        async {
+            Ok::<_, AppError>(
+                uses::received(app, person, uses::parse_period(shown_as.period)).await?,
+            )
+        },
         async { Ok(app.store.feedback_given(person).await?) },
         async { Ok(app.store.feedback_requests_for(person).await?) },
         async { Ok(app.store.feedback_requests_by(person).await?) },
@@ -115,7 +131,22 @@ async fn feedback_view(
         error.is_some(),
         FeedbackPage {
             chrome: signed_in.chrome(),
-            items: received.items.iter().cloned().map(ItemView::new).collect(),
+            items: received
+                .items
+                .iter()
+                .take(if shown_as.all {
+                    usize::MAX
+                } else {
+                    FIRST_ITEMS
+                })
+                .cloned()
+                .map(ItemView::new)
+                .collect(),
+            hidden: if shown_as.all {
+                0
+            } else {
+                received.items.len().saturating_sub(FIRST_ITEMS)
+            },
             received,
             given: given.into_iter().map(ItemView::new).collect(),
             asked,
@@ -138,12 +169,15 @@ async fn feedback_page(
 ) -> AppResult<Response> {
     let message = uses::sent_message(field(&query, "sent"))
         .or_else(|| (field(&query, "asked") == "yes").then(|| "Your request was sent.".into()));
-    let period = query
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "by")
-        .map(|(_, v)| v.as_str());
-    feedback_view(&state, &signed_in, period, message, None).await
+    let shown_as = Shown {
+        period: query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "by")
+            .map(|(_, v)| v.as_str()),
+        all: field(&query, "all") == "yes",
+    };
+    feedback_view(&state, &signed_in, shown_as, message, None).await
 }
 
 /// One part of the give form, with its value and problem.
@@ -316,7 +350,7 @@ async fn back_to_feedback<T>(
     to: &str,
 ) -> AppResult<Response> {
     back_or_again(result, to, |m| {
-        feedback_view(state, signed_in, None, None, Some(m))
+        feedback_view(state, signed_in, Shown::default(), None, Some(m))
     })
     .await
 }
@@ -363,7 +397,7 @@ async fn helpful(State(state): State<AppState>, Id(id): Id, post: FormPost) -> A
         field(&post.fields, "helpful"),
     )
     .await;
-    let to = format!("/feedback#item-{id}");
+    let to = format!("/feedback?all=yes#item-{id}");
     back_to_feedback(&state, &post.signed_in, result, &to).await
 }
 
@@ -377,7 +411,7 @@ async fn reply(State(state): State<AppState>, Id(id): Id, post: FormPost) -> App
         field(&post.fields, "reply"),
     )
     .await;
-    let to = format!("/feedback#item-{id}");
+    let to = format!("/feedback?all=yes#item-{id}");
     back_to_feedback(&state, &post.signed_in, result, &to).await
 }
 

@@ -98,7 +98,7 @@ async fn a_judgement_is_warned_before_sending_and_the_receiver_marks_and_replies
             &[("helpful", "yes")],
         )
         .await;
-    assert_eq!(location(&marked), format!("/feedback#item-{id}"));
+    assert_eq!(location(&marked), format!("/feedback?all=yes#item-{id}"));
     let replied = lee
         .post_with_csrf(
             &format!("/feedback/items/{id}/reply"),
