@@ -4,9 +4,10 @@
 //! decided against the campaign's one disclosure history), [`imports`] (the people import),
 //! [`campaigns`] (running a campaign), [`raters`] (who rates each leader: nominations,
 //! approvals, each leader's change list), [`plans`] and [`ledger`] (the development plan and
-//! the say-do ledger), [`accounts`] (sign-in accounts, passwords, sessions and API tokens) and
-//! [`learning`] (the lessons, each learner's progress and reflections, and completion by team)
-//! and [`outcomes`] (team outcome figures and their association with team trust).
+//! the say-do ledger), [`accounts`] (sign-in accounts, passwords, sessions and API tokens),
+//! [`learning`] (the lessons, each learner's progress and reflections, and completion by team),
+//! [`outcomes`] (team outcome figures and their association with team trust) and [`feedback`]
+//! (giving, asking for and receiving feedback, and its counts).
 //!
 //! The layers: `trustloop-domain` decides, `trustloop-storage` keeps, this crate puts them
 //! together for one use, and `trustloop-web` and the `trustloop` binary only read requests and
@@ -20,6 +21,7 @@ pub mod cache;
 pub mod campaigns;
 mod disclosures;
 pub mod error;
+pub mod feedback;
 pub mod heatmap;
 pub mod imports;
 pub mod learning;

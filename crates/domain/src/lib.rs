@@ -9,6 +9,7 @@
 pub mod analytics;
 pub mod campaign;
 pub mod display;
+pub mod feedback;
 pub mod instrument;
 pub mod learning;
 pub mod ledger;

@@ -72,6 +72,8 @@ id_type!(
 // After `id_type!`, which it uses.
 mod pulse;
 pub use pulse::*;
+mod feedback;
+pub use feedback::*;
 
 /// A person in the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -34,6 +34,8 @@ pub(crate) enum Purpose {
     Reflection,
     /// A pulse answer waiting for its team's batch.
     PulseAnswer,
+    /// An anonymous feedback item waiting for its receiver's batch.
+    FeedbackItem,
 }
 
 impl Purpose {
@@ -44,6 +46,7 @@ impl Purpose {
             Purpose::RaterAttributes => b"trustloop rater attributes v2 padded",
             Purpose::Reflection => b"trustloop reflection v1 padded",
             Purpose::PulseAnswer => b"trustloop pulse answer v1 padded",
+            Purpose::FeedbackItem => b"trustloop feedback item v1 padded",
         }
     }
 
@@ -56,6 +59,7 @@ impl Purpose {
             Purpose::Reflection => b"trustloop reflection never sealed unpadded",
             // Never sealed unpadded: a purpose that cannot open anything else.
             Purpose::PulseAnswer => b"trustloop pulse answer (never unpadded)",
+            Purpose::FeedbackItem => b"trustloop feedback item (never unpadded)",
         }
     }
 }
@@ -175,6 +179,20 @@ impl SealKey {
     pub(crate) fn pulse_mark(&self, invitation: i64) -> [u8; 32] {
         let mut message = b"pulse ".to_vec();
         message.extend_from_slice(&invitation.to_be_bytes());
+        hmac_sha256(&self.mark_key, &message)
+    }
+
+    /// A keyed hash of what ties a feedback sender to something (`what` names it: a waiting
+    /// anonymous item to a receiver, a request answered, a give form sent), as
+    /// [`SealKey::ballot_mark`] is for an invitation: stored instead of the ids, so that no
+    /// reader of the database can tell whose it is, while the server recomputes it to refuse a
+    /// second one.
+    pub(crate) fn feedback_mark(&self, what: &str, ids: &[i64], text: &str) -> [u8; 32] {
+        let mut message = format!("feedback {what} ").into_bytes();
+        for id in ids {
+            message.extend_from_slice(&id.to_be_bytes());
+        }
+        message.extend_from_slice(text.as_bytes());
         hmac_sha256(&self.mark_key, &message)
     }
 

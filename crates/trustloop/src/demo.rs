@@ -2,9 +2,11 @@
 //! closed 360 campaign with generated answers (so every report page has data), an open one,
 //! lessons in progress (some read, some checks passed, a reflection of the demo leader's, so
 //! the learner's page and the admin's view of learning by team have data), a plan and a ledger
-//! (`demo/ledger.rs`), and a year of weekly team pulses (`demo_pulse.rs`).
+//! (`demo/ledger.rs`), a year of weekly team pulses (`demo_pulse.rs`), and a year of feedback
+//! with open requests (`demo/feedback.rs`).
 //! Everything is generated from a fixed seed, so every demo looks the same.
 
+mod feedback;
 mod ledger;
 mod outcomes;
 
@@ -400,6 +402,8 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
     seed_learning(store, &file, &mut rng).await?;
     let teams: Vec<&str> = TEAMS.iter().map(|(team, _, _)| *team).collect();
     crate::demo_pulse::seed(store, &teams, today).await?;
+    let tomas = person_id(store, "Tomas Varga").await?;
+    feedback::seed(store, &leaders, tomas, today).await?;
     Ok(Seeded {
         sample_link,
         confirmation_link: confirmation.map(|token| format!("{base_url}/confirm/{token}")),

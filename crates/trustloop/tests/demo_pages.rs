@@ -296,3 +296,54 @@ async fn the_demo_shows_trust_going_with_attrition_across_its_teams() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_a_year_of_feedback_open_requests_and_counts_for_admins() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+    let first = page(&maya, format!("{base}/feedback")).await;
+    assert!(
+        first.contains("data-testid=\"show-all\""),
+        "older items wait behind a link"
+    );
+    let feedback = page(&maya, format!("{base}/feedback?all=yes")).await;
+    assert!(!feedback.contains("data-testid=\"show-all\""));
+    assert!(
+        feedback.matches("data-testid=\"received-item\"").count()
+            > first.matches("data-testid=\"received-item\"").count()
+    );
+    for shown in [
+        "Elena Rossi</strong> asks for feedback on: How I announced the reorganisation",
+        "from Tomas Varga",
+        "anonymous",
+        "delivered with 4 other anonymous item(s)",
+        "Your reply (",
+        "How I ran the quarterly planning",
+        "data-testid=\"feedback-counts\"",
+    ] {
+        assert!(feedback.contains(shown), "Maya's feedback shows {shown:?}");
+    }
+    let json = json(&maya, format!("{base}/api/v1/me/feedback")).await;
+    let items = json["items"].as_array().expect("items");
+    assert!(items.len() >= 20, "a year of feedback: {}", items.len());
+    assert!(json["periods"].as_array().expect("periods").len() >= 3);
+    assert!(json["helpful_share"].as_u64().is_some());
+
+    let tomas = signed_in(&base, "tomas.varga@demo.trustloop.test", "demo-member-2026").await;
+    let his = page(&tomas, format!("{base}/feedback")).await;
+    assert!(
+        his.contains("Maya Okafor</strong> asks for feedback on: How I ran the quarterly planning")
+    );
+    assert!(his.contains("they found it helpful") && his.contains("Their reply"));
+
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+    let counts = page(&admin, format!("{base}/admin/feedback")).await;
+    assert!(
+        counts.contains("<th scope=\"row\">Platform</th>"),
+        "{counts}"
+    );
+    assert!(
+        !counts.contains("hiring plan"),
+        "admins see counts, never contents"
+    );
+}

@@ -23,6 +23,7 @@ use utoipa::{OpenApi, ToSchema};
 
 mod ledger;
 use ledger::*;
+mod feedback;
 mod pulse;
 
 /// An API failure, answered as JSON.
@@ -425,7 +426,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events; feedback received, and its counts by team. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -444,7 +445,9 @@ async fn campaign_quality(
         pulse::list_series,
         pulse::series_rounds,
         pulse::team_trend,
-        pulse::events
+        pulse::events,
+        feedback::my_feedback,
+        feedback::teams_feedback
     ),
     components(schemas(
         ErrorJson,
@@ -478,7 +481,12 @@ async fn campaign_quality(
         pulse::PulseChangeJson,
         pulse::PulseComparisonJson,
         pulse::PulseEventJson,
-        pulse::PulseTrendJson
+        pulse::PulseTrendJson,
+        feedback::MyFeedbackJson,
+        feedback::FeedbackItemJson,
+        feedback::FeedbackPeriodJson,
+        feedback::TeamsFeedbackJson,
+        feedback::TeamFeedbackJson
     ))
 )]
 struct ApiDoc;
@@ -555,6 +563,12 @@ pub fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/api/v1/pulse/events", Access::SignedIn)
             .get(pulse::events)
             .scope("pulse:read"),
+        RouteSpec::new("/api/v1/me/feedback", Access::SignedIn)
+            .get(feedback::my_feedback)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/feedback/teams", Access::Admin)
+            .get(feedback::teams_feedback)
+            .scope("campaigns:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),

@@ -179,6 +179,22 @@ pub fn id_field(fields: &[(String, String)], name: &str) -> Option<i64> {
     field(fields, name).parse().ok()
 }
 
+/// Who a form names: a team (`to` = `team`, with its id in `team`), or else the people checked
+/// (each `person` an id), as (team, people).
+pub fn team_or_people(fields: &[(String, String)]) -> (Option<i64>, Vec<i64>) {
+    match field(fields, "to") {
+        "team" => (id_field(fields, "team"), Vec::new()),
+        _ => (
+            None,
+            fields
+                .iter()
+                .filter(|(k, _)| k == "person")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect(),
+        ),
+    }
+}
+
 /// Only local paths are followed after sign-in, never another site.
 pub fn safe_next(next: &str) -> &str {
     let plain = !next

@@ -86,6 +86,28 @@ struct Recipient {
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
+    /// The members of `team` other than `but` who have not left, by id; an unknown team is
+    /// "not found". Who a team's commitment, or a team's request for feedback, goes to.
+    pub(super) async fn team_members_but(
+        conn: &mut DB::Connection,
+        team: TeamId,
+        but: PersonId,
+    ) -> StoreResult<Vec<i64>> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+            .bind(team.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        found.ok_or(StoreError::NotFound("team"))?;
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM people WHERE team_id = $1 AND id <> $2 AND left_on IS NULL
+             ORDER BY id",
+        )
+        .bind(team.0)
+        .bind(but.0)
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
     fn commitment_from_row(row: &DB::Row) -> StoreResult<CommitmentRecord> {
         let history: Vec<Change> = serde_json::from_str(&row.try_get::<String, _>("history")?)
             .map_err(|e| StoreError::Corrupt(format!("commitment history: {e}")))?;
@@ -293,19 +315,7 @@ impl<DB> LedgerStore for SqlStore<DB> {
                 (Recipients::People, None, ids)
             }
             RecipientChoice::Team(team) => {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
-                    .bind(team.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                found.ok_or(StoreError::NotFound("team"))?;
-                let members: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM people WHERE team_id = $1 AND id <> $2 AND left_on IS NULL
-                     ORDER BY id",
-                )
-                .bind(team.0)
-                .bind(new.leader_id.0)
-                .fetch_all(&mut *tx)
-                .await?;
+                let members = Self::team_members_but(&mut tx, *team, new.leader_id).await?;
                 if members.is_empty() {
                     ledger::check_team(0, new.min_team).map_err(refused)?;
                 }

@@ -26,6 +26,7 @@ mod audit;
 mod campaigns;
 mod dialect;
 mod disclosures;
+mod feedback;
 mod import_jobs;
 mod instruments;
 mod intake;

@@ -17,6 +17,7 @@ mod answers;
 mod audit;
 mod campaigns;
 mod disclosures;
+mod feedback;
 mod import_jobs;
 mod instruments;
 mod learning;
@@ -35,6 +36,7 @@ pub use answers::AnswerStore;
 pub use audit::AuditStore;
 pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
+pub use feedback::FeedbackStore;
 pub use import_jobs::ImportJobStore;
 pub use instruments::InstrumentStore;
 pub use learning::LearningStore;
@@ -86,4 +88,5 @@ store_of!(
     LedgerStore,
     PulseStore,
     OutcomeStore,
+    FeedbackStore,
 );

@@ -47,6 +47,7 @@ mod audit;
 mod campaigns;
 mod database;
 mod disclosures;
+mod feedback;
 mod files;
 mod helpers;
 mod import_jobs;
@@ -131,4 +132,12 @@ contract!(
     pulse::events_are_kept_per_team_and_figures_are_decided_once,
     pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
     outcomes::outcomes_are_stored_whole_replaced_by_a_later_import_and_read_by_period,
+    feedback::named_feedback_is_delivered_at_once_and_listed_for_its_sender,
+    feedback::feedback_is_refused_to_oneself_someone_who_left_or_unknown_and_sent_once,
+    feedback::anonymous_items_wait_until_k_senders_then_arrive_together_dated_by_week,
+    feedback::a_batch_is_delivered_in_random_order,
+    feedback::anonymous_items_sent_at_once_deliver_one_batch_and_one_form_once,
+    feedback::only_the_receiver_marks_helpful_and_replies_to_named_items,
+    feedback::requests_ask_people_or_a_team_and_leave_the_list_once_answered,
+    feedback::admins_counts_are_by_team_with_senders_and_batches,
 );

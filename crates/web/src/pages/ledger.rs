@@ -9,7 +9,7 @@ use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::exports::{Cell, Column, Format, Table};
 use crate::extract::Id;
-use crate::forms::{field, id_field};
+use crate::forms::{field, id_field, team_or_people};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
@@ -149,16 +149,7 @@ async fn back_to_ledger<T>(
 async fn make(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
     let leader = me(&post.signed_in)?;
     let f = &post.fields;
-    let (team, people) = match field(f, "to") {
-        "team" => (id_field(f, "team"), Vec::new()),
-        _ => (
-            None,
-            f.iter()
-                .filter(|(k, _)| k == "person")
-                .filter_map(|(_, v)| v.parse().ok())
-                .collect(),
-        ),
-    };
+    let (team, people) = team_or_people(f);
     let text = CommitmentText {
         what: field(f, "what"),
         people,

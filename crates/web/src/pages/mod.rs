@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod feedback;
 mod leader;
 mod learning;
 mod ledger;
@@ -36,6 +37,7 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());
+    table.extend(feedback::routes());
     table
 }
 

@@ -1,7 +1,8 @@
 //! The attack suite: each known way of identifying a respondent is a test that must fail to
 //! identify anyone. Attacks on segment filters (two overlapping filters, a view close to one
 //! already seen, subtracting compare-by rows from their total, odd API parameters) are in
-//! `segments.rs`; attacks on who is in a rater group in `attacks/raters.rs`; on pulse rounds and roll-ups in `attacks/pulse.rs`; docs/privacy.md
+//! `segments.rs`; attacks on who is in a rater group in `attacks/raters.rs`; on pulse rounds and roll-ups in `attacks/pulse.rs`; on anonymous feedback in
+//! `attacks/feedback.rs`; docs/privacy.md
 //! lists every attack with its test.
 //!
 //! Tests that read the database itself run on an SQLite file whatever the backend of the run,
@@ -15,6 +16,8 @@ use trustloop_storage::Role;
 
 /// Attacks by reading the database itself (SQLite file: tables, bytes, the log).
 mod database;
+/// Attacks on anonymous feedback (tying items to senders) and on whose feedback is whose.
+mod feedback;
 /// Attacks on the team pulse (differencing rounds and roll-ups).
 mod pulse;
 /// Attacks on who is in a rater group (filling a group with raters one controls).

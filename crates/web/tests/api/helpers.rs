@@ -553,3 +553,16 @@ pub async fn issue_links_withheld(admin: &Client, campaign: i64) -> (Vec<Link>, 
         .collect();
     (links, withheld)
 }
+
+/// The body `path` answers a request carrying the API token `token` (and no session) with.
+pub async fn with_token(base: &str, path: &str, token: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body")
+}

@@ -13,7 +13,7 @@ fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-async fn person(store: &DynStore, address: &str) -> PersonId {
+pub(crate) async fn person(store: &DynStore, address: &str) -> PersonId {
     store
         .person_by_email(&Email::parse(address).expect("email"))
         .await
@@ -48,7 +48,7 @@ async fn lees_closed_report(app: &TestApp) -> i64 {
     id
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()["location"]
         .to_str()
         .expect("location")

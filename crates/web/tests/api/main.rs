@@ -9,6 +9,7 @@ mod bad_input;
 mod campaign_flow;
 mod docs;
 mod exports;
+mod feedback;
 mod figures;
 mod import;
 mod learning;

@@ -183,7 +183,6 @@ async fn no_route_shows_a_learners_reflection_to_anyone_else() {
     let created = create_token(&admin, "everything", &["campaigns:read", "reports:read"]).await;
     let page = created.text().await.expect("page");
     let token = extract_between(&page, "id=\"new-token\">", "<").expect("token shown once");
-    let bearer = reqwest::Client::new();
 
     let others = [
         ("a stranger", app.client()),
@@ -208,15 +207,7 @@ async fn no_route_shows_a_learners_reflection_to_anyone_else() {
                 tried += 1;
             }
             if path.starts_with("/api/") {
-                let body = bearer
-                    .get(format!("{}{path}", app.base))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .expect("sent")
-                    .text()
-                    .await
-                    .expect("body");
+                let body = with_token(&app.base, &path, &token).await;
                 assert!(
                     !body.contains(SECRET),
                     "an API token read a reflection at {path}"

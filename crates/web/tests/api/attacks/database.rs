@@ -247,6 +247,12 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             &["id", "round_id", "team_id", "sealed"][..],
         ),
         ("pulse_used_ballots", &["mark", "round_id", "team_id"][..]),
+        // Anonymous feedback waiting sealed, and the keyed hashes that name no sender without
+        // the key (`attacks::feedback` ties delivered items to nobody).
+        ("feedback_pending", &["id", "receiver_id", "sealed"][..]),
+        ("feedback_waiting_marks", &["mark", "receiver_id"][..]),
+        ("feedback_sent_forms", &["mark"][..]),
+        ("feedback_request_marks", &["mark"][..]),
     ]);
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
@@ -291,6 +297,11 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         // Team-level outcome figures an admin imports: the organisation's, per team; no one's
         // answer.
         "outcomes",
+        // Feedback: a named item names its sender; an anonymous one has no sender, no request
+        // and only its batch's weeks (`attacks::feedback`); requests name who asked whom.
+        "feedback_items",
+        "feedback_requests",
+        "feedback_request_people",
     ];
     let known: BTreeSet<String> = answer_side
         .keys()
