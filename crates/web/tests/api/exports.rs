@@ -295,7 +295,7 @@ async fn a_segment_view_downloads_with_the_page_cells_and_a_refused_view_stays_r
     let rows = csv_rows(&r.bytes().await.expect("csv"));
     let dash = |c: usize, v: &str| {
         // Scores (columns 2, 4, 6, 8) and the answers are the page's dash when empty.
-        if v.is_empty() && (c == 1 || (c >= 2 && c <= 9 && c % 2 == 0)) {
+        if v.is_empty() && (c == 1 || ((2..=9).contains(&c) && c.is_multiple_of(2))) {
             "–".to_string()
         } else {
             v.to_string()
