@@ -24,6 +24,7 @@ use utoipa::{OpenApi, ToSchema};
 mod ledger;
 use ledger::*;
 mod feedback;
+mod outcomes;
 mod pulse;
 
 /// An API failure, answered as JSON.
@@ -426,7 +427,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events; feedback received, and its counts by team. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events; feedback received, and its counts by team; team outcome figures and their association with team trust. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -447,7 +448,9 @@ async fn campaign_quality(
         pulse::team_trend,
         pulse::events,
         feedback::my_feedback,
-        feedback::teams_feedback
+        feedback::teams_feedback,
+        outcomes::list_outcomes,
+        outcomes::outcome_association
     ),
     components(schemas(
         ErrorJson,
@@ -486,7 +489,12 @@ async fn campaign_quality(
         feedback::FeedbackItemJson,
         feedback::FeedbackPeriodJson,
         feedback::TeamsFeedbackJson,
-        feedback::TeamFeedbackJson
+        feedback::TeamFeedbackJson,
+        outcomes::OutcomesJson,
+        outcomes::OutcomeMetricJson,
+        outcomes::OutcomeAssociationJson,
+        outcomes::AssociationJson,
+        outcomes::TeamPointJson
     ))
 )]
 struct ApiDoc;
@@ -547,6 +555,12 @@ pub fn routes() -> Vec<RouteSpec> {
             .scope("reports:read"),
         RouteSpec::new("/api/v1/organisation/say-do", Access::Admin)
             .get(organisation)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/outcomes", Access::Admin)
+            .get(outcomes::list_outcomes)
+            .scope("campaigns:read"),
+        RouteSpec::new("/api/v1/outcomes/association", Access::Admin)
+            .get(outcomes::outcome_association)
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/pulse/series", Access::SignedIn)
             .get(pulse::list_series)

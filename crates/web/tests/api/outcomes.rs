@@ -176,6 +176,65 @@ async fn outcomes_import_whole_and_go_with_the_trust_of_the_teams_the_heatmap_sh
     );
     assert!(page.contains("<svg") && page.contains("<circle"));
 
+    // The API gives the same association at full precision.
+    let listed: serde_json::Value = admin
+        .get("/api/v1/outcomes")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["min_teams"], 5);
+    assert!(
+        listed["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .any(|m| m["metric"] == "Attrition" && m["periods"][1] == "2026-Q2")
+    );
+    let json: serde_json::Value = admin
+        .get(&format!(
+            "/api/v1/outcomes/association?campaign={id}&metric=attrition&period=2026-Q1"
+        ))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(json["now"]["state"], "shown", "{json}");
+    assert_eq!(json["now"]["n"], 6);
+    let r = json["now"]["r"].as_f64().expect("r");
+    assert!((r - pearson(&pairs(1))).abs() < 1e-12, "{r}");
+    assert_eq!(json["later"]["period"], "2026-Q2");
+    assert!((json["later"]["r"].as_f64().expect("r") - pearson(&pairs(2))).abs() < 1e-12);
+    assert!(!json.to_string().contains("Team tiny"));
+    for (query, status) in [
+        (
+            "campaign=abc&metric=Attrition&period=2026-Q1",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("metric=Attrition&period=2026-Q1", StatusCode::BAD_REQUEST),
+        (
+            &format!("campaign={id}&metric=Attrition") as &str,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &format!("campaign={id}&metric=Attrition&period=2026-Q9"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &format!("campaign={id}&metric=Revenue&period=2026-Q1"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "campaign=999&metric=Attrition&period=2026-Q1",
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let r = admin
+            .get(&format!("/api/v1/outcomes/association?{query}"))
+            .await;
+        assert_eq!(r.status(), status, "{query}");
+    }
+
     // Four teams are too few, said in words.
     let (_, few) = admin
         .get_text(&format!("/admin/outcomes?campaign={id}&of=2026+Engagement"))
