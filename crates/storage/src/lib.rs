@@ -30,6 +30,8 @@ pub mod prelude {
         HealthStore, ImportJobStore, InstrumentStore, LearningStore, LedgerStore, MaintenanceStore,
         PeopleStore, PlanStore, PulseStore, RaterListStore, ResultStore, SegmentViewStore, Store,
     };
+    // Breach repair.
+    pub use crate::store::RepairStore;
 }
 
 use std::sync::Arc;

@@ -70,6 +70,8 @@ id_type!(
 // After `id_type!`, which it uses.
 mod pulse;
 pub use pulse::*;
+mod repair;
+pub use repair::*;
 
 /// A person in the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -34,6 +34,8 @@ pub(crate) enum Purpose {
     Reflection,
     /// A pulse answer waiting for its team's batch.
     PulseAnswer,
+    /// An anonymous recovery pulse answer waiting for its round's batch.
+    RecoveryAnswer,
 }
 
 impl Purpose {
@@ -44,6 +46,7 @@ impl Purpose {
             Purpose::RaterAttributes => b"trustloop rater attributes v2 padded",
             Purpose::Reflection => b"trustloop reflection v1 padded",
             Purpose::PulseAnswer => b"trustloop pulse answer v1 padded",
+            Purpose::RecoveryAnswer => b"trustloop recovery answer v1 padded",
         }
     }
 
@@ -56,6 +59,7 @@ impl Purpose {
             Purpose::Reflection => b"trustloop reflection never sealed unpadded",
             // Never sealed unpadded: a purpose that cannot open anything else.
             Purpose::PulseAnswer => b"trustloop pulse answer (never unpadded)",
+            Purpose::RecoveryAnswer => b"trustloop recovery answer (never unpadded)",
         }
     }
 }
@@ -174,6 +178,14 @@ impl SealKey {
     /// 360 invitation (a pulse invitation's id under a different label, so the two never meet).
     pub(crate) fn pulse_mark(&self, invitation: i64) -> [u8; 32] {
         let mut message = b"pulse ".to_vec();
+        message.extend_from_slice(&invitation.to_be_bytes());
+        hmac_sha256(&self.mark_key, &message)
+    }
+
+    /// The mark that says a recovery link has been answered, as [`SealKey::pulse_mark`] is for
+    /// a pulse link (under its own label, so the two never meet).
+    pub(crate) fn recovery_mark(&self, invitation: i64) -> [u8; 32] {
+        let mut message = b"recovery ".to_vec();
         message.extend_from_slice(&invitation.to_be_bytes());
         hmac_sha256(&self.mark_key, &message)
     }

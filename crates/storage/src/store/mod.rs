@@ -28,6 +28,8 @@ mod pulse;
 mod rater_lists;
 mod results;
 mod segments;
+// Breach repair.
+mod repair;
 
 pub use accounts::AccountStore;
 pub use answers::AnswerStore;
@@ -45,6 +47,8 @@ pub use pulse::PulseStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
+// Breach repair.
+pub use repair::RepairStore;
 
 use std::sync::Arc;
 
@@ -83,4 +87,5 @@ store_of!(
     PlanStore,
     LedgerStore,
     PulseStore,
+    RepairStore,
 );

@@ -62,6 +62,8 @@ mod results;
 mod safety;
 mod segments;
 mod upgrades;
+// Breach repair.
+mod repair;
 
 contract!(
     accounts::a_session_lasts_until_it_expires_or_is_deleted,
@@ -129,4 +131,9 @@ contract!(
     pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
     pulse::events_are_kept_per_team_and_figures_are_decided_once,
     pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
+    repair::a_breach_is_refused_whole_when_its_words_day_or_people_are_wrong,
+    repair::steps_are_kept_once_out_of_order_with_a_warning_and_amends_are_own_commitments,
+    repair::recovery_rounds_open_on_schedule_once_and_anonymous_answers_wait_for_k,
+    repair::fewer_than_k_affected_make_a_named_pulse_only_when_the_leader_accepts_it,
+    repair::admins_count_open_and_closed_repairs_by_the_leaders_team,
 );
