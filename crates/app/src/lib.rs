@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod plans;
 pub mod pulse;
 pub mod raters;
+pub mod repair;
 pub mod reports;
 pub mod segments;
 pub mod tokens;

@@ -229,8 +229,8 @@ pub async fn advance(app: &App, today: time::Date) -> Result<PulseAdvance> {
     Ok(done)
 }
 
-/// Runs the scheduler until the process ends: a pass on the day `clock` reads, then another
-/// `every` later. A failed pass is logged and tried again at the next; several servers may run
+/// Runs the scheduler (the team pulses', then the recovery pulses') until the process ends: a
+/// pass on the day `clock` reads, then another `every` later. A failed pass is logged and tried again at the next; several servers may run
 /// it on one database (each round is opened once).
 pub async fn run_scheduler(
     app: App,
@@ -240,6 +240,10 @@ pub async fn run_scheduler(
     loop {
         if let Err(error) = advance(&app, clock()).await {
             tracing::error!(%error, "the pulse scheduler's pass failed; trying again later");
+        }
+        // Recovery pulses after a breach open on the same clock.
+        if let Err(error) = crate::repair::advance(&app, clock()).await {
+            tracing::error!(%error, "the recovery scheduler's pass failed; trying again later");
         }
         tokio::time::sleep(every).await;
     }
