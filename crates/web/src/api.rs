@@ -24,6 +24,8 @@ use utoipa::{OpenApi, ToSchema};
 mod ledger;
 use ledger::*;
 mod pulse;
+// Breach repair.
+mod repair;
 
 /// An API failure, answered as JSON.
 pub struct ApiError(AppError);
@@ -425,7 +427,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events; repairs of trust after a breach. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -444,7 +446,10 @@ async fn campaign_quality(
         pulse::list_series,
         pulse::series_rounds,
         pulse::team_trend,
-        pulse::events
+        pulse::events,
+        repair::my_repairs,
+        repair::my_repair,
+        repair::repair_counts
     ),
     components(schemas(
         ErrorJson,
@@ -478,7 +483,11 @@ async fn campaign_quality(
         pulse::PulseChangeJson,
         pulse::PulseComparisonJson,
         pulse::PulseEventJson,
-        pulse::PulseTrendJson
+        pulse::PulseTrendJson,
+        repair::RepairJson,
+        repair::RepairStepJson,
+        repair::NamedAnswerJson,
+        repair::RepairCountJson
     ))
 )]
 struct ApiDoc;
@@ -555,6 +564,16 @@ pub fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/api/v1/pulse/events", Access::SignedIn)
             .get(pulse::events)
             .scope("pulse:read"),
+        // Breach repair.
+        RouteSpec::new("/api/v1/me/repairs", Access::SignedIn)
+            .get(repair::my_repairs)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/repairs/{id}", Access::SignedIn)
+            .get(repair::my_repair)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/repairs/teams", Access::Admin)
+            .get(repair::repair_counts)
+            .scope("campaigns:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)
             .post(unknown_endpoint),

@@ -13,6 +13,8 @@ mod report;
 mod segments;
 mod sign_in;
 mod survey;
+// Breach repair.
+mod repair;
 
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
@@ -36,6 +38,8 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(raters::routes());
     table.extend(segments::routes());
     table.extend(survey::routes());
+    // Breach repair.
+    table.extend(repair::routes());
     table
 }
 

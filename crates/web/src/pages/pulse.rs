@@ -370,13 +370,52 @@ async fn team_trend(
     })
 }
 
-/// One statement of the pulse form.
+/// One statement of the pulse form (and of the recovery pulse's).
 pub struct PulseItem {
-    code: String,
-    field: String,
-    text: String,
-    selected: String,
-    error: Option<String>,
+    pub(super) code: String,
+    pub(super) field: String,
+    pub(super) text: String,
+    pub(super) selected: String,
+    pub(super) error: Option<String>,
+}
+
+/// The statements of `instrument` as a form shows them, with what was `sent` and the
+/// `problems` found, and the error summary's (target, message) pairs.
+pub(super) fn form_items(
+    instrument: &trustloop_domain::instrument::Instrument,
+    sent: &[(String, String)],
+    problems: &[FieldError],
+) -> (Vec<PulseItem>, Vec<(String, String)>) {
+    let error_of = |code: &str| {
+        problems
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.message.clone())
+    };
+    let items = instrument
+        .items
+        .iter()
+        .map(|item| PulseItem {
+            code: item.code.clone(),
+            field: rating::item_field(&item.code),
+            text: item.others_text.clone(),
+            selected: field(sent, &rating::item_field(&item.code)).to_string(),
+            error: error_of(&item.code),
+        })
+        .collect();
+    let errors = problems
+        .iter()
+        .map(|p| {
+            let text = instrument
+                .item(&p.code)
+                .map_or(String::new(), |i| i.others_text.clone());
+            (
+                format!("q-{}", p.code),
+                format!("\u{201c}{text}\u{201d}: {}", p.message),
+            )
+        })
+        .collect();
+    (items, errors)
 }
 
 /// The pulse form.
@@ -407,35 +446,7 @@ fn answer_page(
     problems: &[FieldError],
 ) -> AppResult<AnswerPage> {
     let instrument = pulse::pulse_instrument(invitation.instrument_version)?;
-    let error_of = |code: &str| {
-        problems
-            .iter()
-            .find(|p| p.code == code)
-            .map(|p| p.message.clone())
-    };
-    let items = instrument
-        .items
-        .iter()
-        .map(|item| PulseItem {
-            code: item.code.clone(),
-            field: rating::item_field(&item.code),
-            text: item.others_text.clone(),
-            selected: field(sent, &rating::item_field(&item.code)).to_string(),
-            error: error_of(&item.code),
-        })
-        .collect();
-    let errors = problems
-        .iter()
-        .map(|p| {
-            let text = instrument
-                .item(&p.code)
-                .map_or(String::new(), |i| i.others_text.clone());
-            (
-                format!("q-{}", p.code),
-                format!("\u{201c}{text}\u{201d}: {}", p.message),
-            )
-        })
-        .collect();
+    let (items, errors) = form_items(&instrument, sent, problems);
     Ok(AnswerPage {
         chrome,
         action,

@@ -1,0 +1,337 @@
+//! The recovery pulse for the people a breach affected: answering a round by its single-use
+//! link or on one's own page, and one's own answers to named pulses. A named pulse (fewer
+//! than k affected) says so before the questions, and stores nothing unless the respondent
+//! ticks that they read it.
+
+use super::super::pulse::{PulseItem, form_items};
+use super::super::survey::{message_page as message, scale_points};
+use crate::access::{Access, RouteSpec};
+use crate::auth::{FormPost, SignedIn, hash_token};
+use crate::error::{AppError, AppResult};
+use crate::extract::Id;
+use crate::layout::Chrome;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use trustloop_app::repair::{self as uses, Answered, NAMED_CONSENT};
+use trustloop_app::today;
+use trustloop_domain::pulse::PulseMeasure;
+use trustloop_domain::rating::{CANT_SAY_VALUE, FieldError};
+use trustloop_domain::repair::recovery::RecoveryMode;
+use trustloop_storage::{PersonId, RecoveryInvitation, RoundStatus};
+
+pub(super) fn routes() -> Vec<RouteSpec> {
+    vec![
+        RouteSpec::new("/me/recovery", Access::SignedIn).get(mine),
+        RouteSpec::new("/me/recovery/{id}", Access::SignedIn)
+            .get(my_round)
+            .post(answer_my_round),
+        RouteSpec::new("/recovery/{token}", Access::Rater)
+            .get(open_link)
+            .post(answer_link),
+    ]
+}
+
+/// The recovery pulse's form.
+#[derive(Template, WebTemplate)]
+#[template(path = "recovery_answer.html")]
+struct AnswerPage {
+    chrome: Chrome,
+    action: String,
+    leader_name: String,
+    closes: String,
+    named: bool,
+    consent_field: &'static str,
+    consent_error: Option<String>,
+    k: u32,
+    items: Vec<PulseItem>,
+    points: Vec<(u8, String)>,
+    cant_say_label: String,
+    cant_say_value: &'static str,
+    errors: Vec<(String, String)>,
+}
+
+fn answer_page(
+    chrome: Chrome,
+    action: String,
+    invitation: &RecoveryInvitation,
+    sent: &[(String, String)],
+    problems: &[FieldError],
+) -> AppResult<AnswerPage> {
+    let instrument = uses::instrument_for(invitation)?;
+    let (items, mut errors) = form_items(&instrument, sent, problems);
+    let consent_error = problems
+        .iter()
+        .find(|p| p.code == NAMED_CONSENT)
+        .map(|p| p.message.clone());
+    errors.retain(|(target, _)| target != &format!("q-{NAMED_CONSENT}"));
+    if let Some(m) = &consent_error {
+        errors.push(("consent".into(), format!("Your name is shown: {m}")));
+    }
+    Ok(AnswerPage {
+        chrome,
+        action,
+        leader_name: invitation.leader_name.clone(),
+        closes: invitation.dates.closes.to_string(),
+        named: invitation.mode == RecoveryMode::Named,
+        consent_field: NAMED_CONSENT,
+        consent_error,
+        k: invitation.k,
+        items,
+        points: scale_points(&instrument),
+        cant_say_label: instrument.scale.cant_say.clone(),
+        cant_say_value: CANT_SAY_VALUE,
+        errors,
+    })
+}
+
+/// The link a token opens, if it is one.
+async fn by_token(state: &AppState, token: &str) -> AppResult<Option<RecoveryInvitation>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(state
+        .app
+        .store
+        .recovery_invitation_by_token(&hash_token(token))
+        .await?)
+}
+
+/// The page for a link that cannot be answered now.
+fn unavailable(invitation: Option<&RecoveryInvitation>, chrome: Chrome) -> Option<Response> {
+    match invitation {
+        None => Some(message(
+            StatusCode::NOT_FOUND,
+            chrome,
+            "Link not found",
+            "This recovery pulse link is not valid. Check that you copied all of it.",
+        )),
+        Some(i) if i.answered => Some(message(
+            StatusCode::CONFLICT,
+            chrome,
+            "Already answered",
+            "This link has been used: your earlier answer is kept, and each round takes one answer per link. Nothing was changed. Thank you.",
+        )),
+        Some(i) if i.status != RoundStatus::Open || today() > i.dates.closes => Some(message(
+            StatusCode::CONFLICT,
+            chrome,
+            "This round has closed",
+            &format!(
+                "This round took answers until {}. If there is a next round, it comes with a new link.",
+                i.dates.closes
+            ),
+        )),
+        Some(_) => None,
+    }
+}
+
+/// Stores a form for `invitation`, or shows it again with what is wrong.
+async fn take_answer(
+    state: &AppState,
+    chrome: Chrome,
+    action: String,
+    invitation: &RecoveryInvitation,
+    fields: &[(String, String)],
+) -> AppResult<Response> {
+    match uses::answer(&state.app, invitation, fields, today()).await {
+        Ok(Answered::Stored) => Ok(message(
+            StatusCode::OK,
+            chrome,
+            "Thank you",
+            if invitation.mode == RecoveryMode::Named {
+                "Your answer is in. As you were told, your leader sees it with your name; you can read it again on your own page."
+            } else {
+                "Your answer is in. It is kept sealed until enough of the people asked have answered, and only totals are ever shown; nothing links it to you, so it cannot be shown back to you either."
+            },
+        )),
+        Ok(Answered::Invalid(problems)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            answer_page(chrome, action, invitation, fields, &problems)?,
+        )
+            .into_response()),
+        Err(trustloop_app::Error::Conflict(reason)) => {
+            Ok(message(StatusCode::CONFLICT, chrome, "Not stored", &reason))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn open_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let invitation = by_token(&state, &token).await?;
+    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
+        return Ok(page);
+    }
+    let invitation = invitation.ok_or(AppError::NotFound("recovery link"))?;
+    Ok(answer_page(
+        Chrome::default(),
+        format!("/recovery/{token}"),
+        &invitation,
+        &[],
+        &[],
+    )?
+    .into_response())
+}
+
+#[tracing::instrument(skip_all)]
+async fn answer_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let invitation = by_token(&state, &token).await?;
+    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
+        return Ok(page);
+    }
+    let invitation = invitation.ok_or(AppError::NotFound("recovery link"))?;
+    take_answer(
+        &state,
+        Chrome::default(),
+        format!("/recovery/{token}"),
+        &invitation,
+        &fields,
+    )
+    .await
+}
+
+/// The signed-in person's own link `id` to an open round; anyone else's is "not found".
+async fn my_invitation(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: i64,
+) -> AppResult<RecoveryInvitation> {
+    let me = signed_in
+        .user
+        .person_id
+        .ok_or(AppError::NotFound("recovery round"))?;
+    state
+        .app
+        .store
+        .open_recovery_invitations(me)
+        .await?
+        .into_iter()
+        .find(|i| i.id.0 == id)
+        .ok_or(AppError::NotFound("recovery round"))
+}
+
+#[tracing::instrument(skip_all)]
+async fn my_round(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let invitation = my_invitation(&state, &signed_in, id).await?;
+    if let Some(page) = unavailable(Some(&invitation), signed_in.chrome()) {
+        return Ok(page);
+    }
+    Ok(answer_page(
+        signed_in.chrome(),
+        format!("/me/recovery/{id}"),
+        &invitation,
+        &[],
+        &[],
+    )?
+    .into_response())
+}
+
+#[tracing::instrument(skip_all)]
+async fn answer_my_round(
+    State(state): State<AppState>,
+    Id(id): Id,
+    post: FormPost,
+) -> AppResult<Response> {
+    let invitation = my_invitation(&state, &post.signed_in, id).await?;
+    if let Some(page) = unavailable(Some(&invitation), post.signed_in.chrome()) {
+        return Ok(page);
+    }
+    take_answer(
+        &state,
+        post.signed_in.chrome(),
+        format!("/me/recovery/{id}"),
+        &invitation,
+        &post.fields,
+    )
+    .await
+}
+
+/// An open round on the person's page.
+pub struct AskedLine {
+    id: i64,
+    leader_name: String,
+    closes: String,
+    answered: bool,
+    named: bool,
+}
+
+/// The person's recovery pulses: rounds to answer and their own named answers.
+#[derive(Template, WebTemplate)]
+#[template(path = "recovery_mine.html")]
+struct MinePage {
+    chrome: Chrome,
+    asked: Vec<AskedLine>,
+    /// (leader, round, opened, overall, element score).
+    own: Vec<(String, &'static str, String, String, String)>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn mine(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<MinePage> {
+    let Some(me) = signed_in.user.person_id else {
+        return Ok(MinePage {
+            chrome: signed_in.chrome(),
+            asked: Vec::new(),
+            own: Vec::new(),
+        });
+    };
+    let asked = open_rounds(&state, me).await?;
+    let words = |v: Option<&f64>| v.map_or("can't say".into(), |v| format!("{v:.0}"));
+    let own = state
+        .app
+        .store
+        .own_recovery_answers(me)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let element = a
+                .scores
+                .iter()
+                .find(|(m, _)| m.element().is_some())
+                .map(|(_, v)| *v);
+            (
+                a.leader_name,
+                a.round.label(),
+                a.opens.to_string(),
+                words(a.scores.get(&PulseMeasure::Overall)),
+                words(element.as_ref()),
+            )
+        })
+        .collect();
+    Ok(MinePage {
+        chrome: signed_in.chrome(),
+        asked,
+        own,
+    })
+}
+
+/// A person's open recovery rounds.
+async fn open_rounds(state: &AppState, me: PersonId) -> AppResult<Vec<AskedLine>> {
+    Ok(state
+        .app
+        .store
+        .open_recovery_invitations(me)
+        .await?
+        .into_iter()
+        .map(|i| AskedLine {
+            id: i.id.0,
+            leader_name: i.leader_name,
+            closes: i.dates.closes.to_string(),
+            answered: i.answered,
+            named: i.mode == RecoveryMode::Named,
+        })
+        .collect())
+}
