@@ -247,6 +247,14 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
             &["id", "round_id", "team_id", "sealed"][..],
         ),
         ("pulse_used_ballots", &["mark", "round_id", "team_id"][..]),
+        // The anonymous recovery pulse after a breach: the pulse's rules per round
+        // (`attacks::repair` fills and reads them).
+        (
+            "recovery_answers",
+            &["id", "round_id", "overall", "element"][..],
+        ),
+        ("recovery_pending", &["id", "round_id", "sealed"][..]),
+        ("recovery_used_ballots", &["mark", "round_id"][..]),
     ]);
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
@@ -288,6 +296,17 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "pulse_events",
         "pulse_event_teams",
         "pulse_figures",
+        // Breach repair: the leader's own record, the people affected, the rounds and links of
+        // the recovery pulse; a named pulse's answers are kept with their respondent, who was
+        // told so before answering (fewer than k affected).
+        "repairs",
+        "repair_people",
+        "repair_teams",
+        "repair_steps",
+        "repair_amends",
+        "recovery_rounds",
+        "recovery_invitations",
+        "recovery_named_answers",
     ];
     let known: BTreeSet<String> = answer_side
         .keys()
