@@ -44,7 +44,7 @@ describe('Repairing trust after a breach in real Chromium', { timeout: 600_000 }
     await maya.getByRole('heading', { level: 1, name: 'Record a breach of trust' }).waitFor();
     await maya.getByLabel('What happened').fill(WHAT);
     await maya.getByLabel('When it happened').fill(today());
-    await maya.getByLabel(/^Integrity:/).check();
+    await maya.getByRole('radio', { name: /Integrity: a broken promise/ }).check();
     await maya.getByLabel(/The whole Platform team/).check();
     await accessible(maya, 'the breach form', 'repair-new');
     const recorded = postResponse(maya);
@@ -57,19 +57,20 @@ describe('Repairing trust after a breach in real Chromium', { timeout: 600_000 }
     assert.equal(await maya.getByTestId('repair-lesson').getAttribute('href'), '/learn/trust-after-a-breach');
   });
 
-  step('steps: acknowledged, then amends out of order with a warning', async () => {
+  step('steps: acknowledged, then responsibility out of order with a warning', async () => {
     await maya.getByLabel('What you said or did').first().fill('Told the team on Monday that I had been wrong');
     const acknowledged = postResponse(maya);
     await maya.getByRole('button', { name: 'Mark “Acknowledge it” as done' }).press('Enter');
     assert.equal((await acknowledged).status(), 303);
     await maya.getByText('Told the team on Monday that I had been wrong').waitFor();
     assert.equal(await maya.getByTestId('what-next').textContent(), 'Next: apologise.');
-    await maya.locator('#note-make_amends').fill('Put the real timeline on the wiki, and kept it current');
-    const amends = postResponse(maya);
-    await maya.getByRole('button', { name: 'Mark “Make amends” as done' }).press('Enter');
-    assert.equal((await amends).status(), 303);
+    // Amends wait: once they are made, the recovery pulse can no longer take a "before" reading.
+    await maya.locator('#note-take_responsibility').fill('I will share plans only once they are signed off, with their date');
+    const responsibility = postResponse(maya);
+    await maya.getByRole('button', { name: 'Mark “Take responsibility” as done' }).press('Enter');
+    assert.equal((await responsibility).status(), 303);
     await maya.getByTestId('step-warning').waitFor();
-    assert.match(await maya.getByTestId('step-warning').textContent(), /Apologise, Take responsibility not done yet/);
+    assert.match(await maya.getByTestId('step-warning').textContent(), /Apologise not done yet/);
     await accessible(maya, 'the repair page', 'repair');
   });
 
