@@ -221,6 +221,13 @@ async fn a_leader_walks_the_steps_out_of_order_with_a_warning_and_links_the_less
         page.contains("href=\"/learn/trust-after-a-breach\""),
         "one click to the lesson"
     );
+    let (lesson, text) = lee.get_text("/learn/trust-after-a-breach").await;
+    assert_eq!(
+        lesson,
+        StatusCode::OK,
+        "the link resolves to the lesson on repair"
+    );
+    assert!(text.to_lowercase().contains("apolog"));
     assert!(page.contains("changed behaviour") || page.contains("not mended by words alone"));
     assert!(page.contains("Next: acknowledge it."));
 
