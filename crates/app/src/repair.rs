@@ -353,15 +353,11 @@ pub async fn advance(app: &App, today: Date) -> Result<RecoveryAdvance> {
 
 /// The items a recovery link asks.
 pub fn instrument_for(invitation: &RecoveryInvitation) -> Result<Instrument> {
-    let instrument = Instrument::recovery_built_in()
-        .into_iter()
-        .find(|i| i.version == invitation.instrument_version)
-        .ok_or_else(|| {
-            Error::Internal(anyhow::anyhow!(
-                "no recovery instrument version {}",
-                invitation.instrument_version
-            ))
-        })?;
+    let instrument = crate::pulse::version_of(
+        Instrument::recovery_built_in(),
+        invitation.instrument_version,
+        "recovery",
+    )?;
     Ok(asked(&instrument, invitation.element))
 }
 

@@ -301,10 +301,23 @@ pub async fn answer(
 
 /// The pulse instrument of `version`.
 pub fn pulse_instrument(version: u32) -> Result<trustloop_domain::instrument::Instrument> {
-    trustloop_domain::instrument::Instrument::pulse_built_in()
+    version_of(
+        trustloop_domain::instrument::Instrument::pulse_built_in(),
+        version,
+        "pulse",
+    )
+}
+
+/// The instrument of `version` among `built_in` (the `what` instruments shipped with this build).
+pub(crate) fn version_of(
+    built_in: Vec<trustloop_domain::instrument::Instrument>,
+    version: u32,
+    what: &str,
+) -> Result<trustloop_domain::instrument::Instrument> {
+    built_in
         .into_iter()
         .find(|i| i.version == version)
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no pulse instrument version {version}")))
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no {what} instrument version {version}")))
 }
 
 /// A change event as its recorder gives it.

@@ -7,6 +7,7 @@
 //! kept with its respondent.
 
 use super::pulse::small;
+use super::pulse_answers::Which;
 use super::*;
 use rand::seq::SliceRandom;
 use trustloop_domain::model::Element;
@@ -14,14 +15,6 @@ use trustloop_domain::pulse::{PulseMeasure, RoundDates};
 use trustloop_domain::repair::recovery::{
     RecoveryMode, RecoveryRound, RoundAction, asked, due_rounds, recovery_scores,
 };
-
-/// How links are looked up.
-pub(super) enum Which {
-    /// By the hash of the link's token.
-    Token(String),
-    /// A person's links to open rounds.
-    OpenFor(i64),
-}
 
 /// The recovery instrument of `version`, narrowed to the items asked about `element`.
 fn asked_instrument(version: u32, element: Element) -> StoreResult<Instrument> {
@@ -51,6 +44,12 @@ fn scores_of(
         scores.insert(PulseMeasure::Element(element), e);
     }
     scores
+}
+
+/// The recovery round numbered `index` in the database.
+fn round_of(index: u32) -> StoreResult<RecoveryRound> {
+    RecoveryRound::from_index(index)
+        .ok_or_else(|| StoreError::Corrupt(format!("recovery round {index}")))
 }
 
 /// A round's status read from the database.
@@ -309,8 +308,7 @@ impl<DB> SqlStore<DB> {
                 id: RecoveryInvitationId(id),
                 repair: RepairId(row.try_get("repair_id")?),
                 leader_name: row.try_get("leader_name")?,
-                round: RecoveryRound::from_index(index)
-                    .ok_or_else(|| StoreError::Corrupt(format!("recovery round {index}")))?,
+                round: round_of(index)?,
                 dates: RoundDates {
                     index,
                     opens: parse_date(&row.try_get::<String, _>("opens_on")?)?,
@@ -471,8 +469,7 @@ impl<DB> SqlStore<DB> {
             })
             .collect::<StoreResult<_>>()?;
             records.push(RecoveryRoundRecord {
-                round: RecoveryRound::from_index(index)
-                    .ok_or_else(|| StoreError::Corrupt(format!("recovery round {index}")))?,
+                round: round_of(index)?,
                 dates: RoundDates {
                     index,
                     opens: parse_date(&row.try_get::<String, _>("opens_on")?)?,
@@ -509,8 +506,7 @@ impl<DB> SqlStore<DB> {
                 let element = element_of(&row.try_get::<String, _>("touched")?)?;
                 Ok(OwnRecoveryAnswer {
                     leader_name: row.try_get("leader_name")?,
-                    round: RecoveryRound::from_index(index)
-                        .ok_or_else(|| StoreError::Corrupt(format!("recovery round {index}")))?,
+                    round: round_of(index)?,
                     opens: parse_date(&row.try_get::<String, _>("opens_on")?)?,
                     scores: scores_of(row.try_get("overall")?, row.try_get("element")?, element),
                 })

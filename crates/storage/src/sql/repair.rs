@@ -2,7 +2,7 @@
 //! ([`RepairStore`]). The recovery pulse's scheduler, links and answers are in `recovery.rs`.
 
 use super::pulse::small;
-use super::recovery::Which;
+use super::pulse_answers::Which;
 use super::*;
 use crate::RepairStore;
 use std::collections::BTreeSet;

@@ -28,47 +28,14 @@ struct Org {
     green0: PersonId,
 }
 
-/// Dana above Bea's Blue (six members) and Gil's Green (three members).
+/// The pulse's organisation: Dana above Bea's Blue (six members) and Gil's Green (three).
 async fn repair_org(store: &DynStore) -> Org {
-    let mut rows = vec![
-        dana(),
-        row(
-            "Bea Blue",
-            "bea@example.org",
-            Some("dana@example.org"),
-            Some("Blue"),
-        ),
-        row(
-            "Gil Green",
-            "gil@example.org",
-            Some("dana@example.org"),
-            Some("Green"),
-        ),
-    ];
-    for i in 0..6 {
-        rows.push(row(
-            &format!("Blue {i}"),
-            &format!("blue{i}@example.org"),
-            Some("bea@example.org"),
-            Some("Blue"),
-        ));
-    }
-    for i in 0..3 {
-        rows.push(row(
-            &format!("Green {i}"),
-            &format!("green{i}@example.org"),
-            Some("gil@example.org"),
-            Some("Green"),
-        ));
-    }
-    import(store, rows).await.expect("imported");
-    let teams = store.pulse_teams().await.expect("teams");
-    let team = |name: &str| teams.iter().find(|t| t.name == name).expect("team").id;
+    let (blue, green) = crate::pulse::pulse_org(store).await;
     Org {
         bea: id_of(store, "bea@example.org").await,
         gil: id_of(store, "gil@example.org").await,
-        blue: team("Blue"),
-        green: team("Green"),
+        blue,
+        green,
         blue0: id_of(store, "blue0@example.org").await,
         green0: id_of(store, "green0@example.org").await,
     }

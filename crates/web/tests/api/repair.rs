@@ -37,6 +37,40 @@ pub async fn repair_org(app: &TestApp) -> Client {
     admin
 }
 
+/// The person whose email is `email`.
+pub async fn person(store: &DynStore, email: &str) -> trustloop_storage::PersonId {
+    store
+        .person_by_email(&trustloop_domain::people::Email::parse(email).expect("email"))
+        .await
+        .expect("read")
+        .expect("person exists")
+        .id
+}
+
+/// A breach of `leader`'s (signed in) on their team `team_name`, with its recovery pulse
+/// started (named when `named`) and its first round opened today: the leader's client, the
+/// repair's id and the round's links.
+pub async fn recovery_under_way(
+    app: &TestApp,
+    leader: &str,
+    team_name: &str,
+    named: bool,
+) -> (Client, i64, Vec<RecoveryLink>) {
+    let client = app.signed_in(leader).await;
+    let team_id = team(&app.store, team_name).await.0;
+    let id = record_on_team(&client, "Missed the promised date", "integrity", team_id).await;
+    let mut form = vec![("choice", "run")];
+    if named {
+        form.push(("named_ok", "yes"));
+    }
+    let started = client
+        .post_with_csrf(&format!("/repair/{id}/recovery"), &form)
+        .await;
+    assert_eq!(started.status(), StatusCode::SEE_OTHER, "recovery started");
+    let links = open_recovery(&app.store, trustloop_app::today()).await;
+    (client, id, links)
+}
+
 /// Records a breach through the page as `client` on the team `team_id`; returns its id.
 pub async fn record_on_team(client: &Client, what: &str, kind: &str, team_id: i64) -> i64 {
     let yesterday = (trustloop_app::today() - Duration::days(1)).to_string();
@@ -117,78 +151,23 @@ async fn a_breach_with_bad_input_is_refused_with_what_to_fix_and_nothing_is_stor
     let tomorrow = (trustloop_app::today() + Duration::days(1)).to_string();
     let platform = team(&app.store, "Platform").await.0.to_string();
     let huge = "x".repeat(2001);
-    let lee_self = app
-        .store
-        .person_by_email(&trustloop_domain::people::Email::parse("lee@example.org").expect("email"))
-        .await
-        .expect("read")
-        .expect("Lee")
-        .id
-        .0
-        .to_string();
-    for (fields, expected) in [
-        (
-            vec![
-                ("what", "  "),
-                ("happened", today.as_str()),
-                ("kind", "competence"),
-                ("team", platform.as_str()),
-            ],
-            "Say what happened",
-        ),
-        (
-            vec![
-                ("what", huge.as_str()),
-                ("happened", today.as_str()),
-                ("kind", "competence"),
-                ("team", platform.as_str()),
-            ],
-            "at most 2000 characters",
-        ),
-        (
-            vec![
-                ("what", "Late figures"),
-                ("happened", tomorrow.as_str()),
-                ("kind", "competence"),
-                ("team", platform.as_str()),
-            ],
-            "in the future",
-        ),
-        (
-            vec![
-                ("what", "Late figures"),
-                ("happened", today.as_str()),
-                ("kind", "competence"),
-            ],
-            "Name at least one person or team",
-        ),
-        (
-            vec![
-                ("what", "Late figures"),
-                ("happened", today.as_str()),
-                ("kind", "competence"),
-                ("person", lee_self.as_str()),
-            ],
-            "not yourself",
-        ),
-        (
-            vec![
-                ("what", "Late figures"),
-                ("happened", "last week"),
-                ("kind", "competence"),
-                ("team", platform.as_str()),
-            ],
-            "as a date",
-        ),
-        (
-            vec![
-                ("what", "Late figures"),
-                ("happened", today.as_str()),
-                ("team", platform.as_str()),
-            ],
-            "competence or integrity",
-        ),
-    ] {
+    let lee_self = person(&app.store, "lee@example.org").await.0.to_string();
+    let team = ("team", platform.as_str());
+    let me = ("person", lee_self.as_str());
+    // (what, happened, kind, who affected), each row with one thing wrong.
+    #[rustfmt::skip]
+    let cases = [
+        ("  ", today.as_str(), "competence", Some(team), "Say what happened"),
+        (huge.as_str(), today.as_str(), "competence", Some(team), "at most 2000 characters"),
+        ("Late figures", tomorrow.as_str(), "competence", Some(team), "in the future"),
+        ("Late figures", today.as_str(), "competence", None, "Name at least one person or team"),
+        ("Late figures", today.as_str(), "competence", Some(me), "not yourself"),
+        ("Late figures", "last week", "competence", Some(team), "as a date"),
+        ("Late figures", today.as_str(), "", Some(team), "competence or integrity"),
+    ];
+    for (what, happened, kind, who, expected) in cases {
+        let mut fields = vec![("what", what), ("happened", happened), ("kind", kind)];
+        fields.extend(who);
         let response = lee.post_with_csrf("/repair/new", &fields).await;
         assert_eq!(
             response.status(),
@@ -278,15 +257,7 @@ async fn a_leader_walks_the_steps_out_of_order_with_a_warning_and_links_the_less
     assert!(page.contains("Told the team on Monday"));
 
     // Amends as a commitment to one of the people affected; someone else is refused.
-    let ann = app
-        .store
-        .person_by_email(&trustloop_domain::people::Email::parse("ann@example.org").expect("email"))
-        .await
-        .expect("read")
-        .expect("Ann")
-        .id
-        .0
-        .to_string();
+    let ann = person(&app.store, "ann@example.org").await.0.to_string();
     let due = (trustloop_app::today() + Duration::days(10)).to_string();
     let made = lee
         .post_with_csrf(
@@ -481,13 +452,7 @@ async fn fewer_than_k_affected_make_the_pulse_named_and_every_respondent_is_told
     assert_eq!(named.status(), StatusCode::SEE_OTHER);
     let links = open_recovery(&app.store, trustloop_app::today()).await;
     assert_eq!(links.len(), 2);
-    let lou = app
-        .store
-        .person_by_email(&trustloop_domain::people::Email::parse("lou@example.org").expect("email"))
-        .await
-        .expect("read")
-        .expect("Lou")
-        .id;
+    let lou = person(&app.store, "lou@example.org").await;
     let lous = links.iter().find(|l| l.person == lou).expect("Lou asked");
 
     let stranger = app.client();

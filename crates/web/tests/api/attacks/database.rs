@@ -37,6 +37,38 @@ pub(super) async fn columns_of(pool: &sqlx::SqlitePool, table: &str) -> Vec<Stri
         .collect()
 }
 
+/// The ids of `table`'s rows (column `id`) in the table's own stored order: the query reads a
+/// column that no index holds (`unindexed`), so it walks the table itself.
+pub(super) async fn stored_ids(
+    pool: &sqlx::SqlitePool,
+    table: &str,
+    id: &str,
+    unindexed: &str,
+) -> Vec<String> {
+    sqlx::query(&format!("SELECT {id}, {unindexed} FROM {table}"))
+        .fetch_all(pool)
+        .await
+        .expect("ids")
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect()
+}
+
+/// Asserts that `stored` (ids in stored order) are random (UUID version 4) and in the order of
+/// those ids, so that the order of rows says nothing about the order of arrival.
+pub(super) fn assert_random_ids_in_order(table: &str, stored: &[String]) {
+    let mut sorted = stored.to_vec();
+    sorted.sort();
+    assert_eq!(
+        stored, sorted,
+        "{table} is stored in the order of its random ids, not of arrival"
+    );
+    for value in stored {
+        let uuid = uuid::Uuid::parse_str(value).expect("a UUID");
+        assert_eq!(uuid.get_version_num(), 4, "{table}: {value} is random");
+    }
+}
+
 /// The tables a reader of the database could learn answers from.
 const ANSWER_TABLES: [&str; 3] = ["responses", "response_comments", "team_aggregates"];
 
@@ -357,24 +389,9 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         ("responses", "id", "submitted_on"),
         ("response_comments", "id", "body"),
     ] {
-        let stored: Vec<String> = sqlx::query(&format!("SELECT {id}, {unindexed} FROM {table}"))
-            .fetch_all(&pool)
-            .await
-            .expect("ids")
-            .iter()
-            .map(|row| row.get::<String, _>(0))
-            .collect();
+        let stored = stored_ids(&pool, table, id, unindexed).await;
         assert!(!stored.is_empty(), "{table} has rows");
-        let mut sorted = stored.clone();
-        sorted.sort();
-        assert_eq!(
-            stored, sorted,
-            "{table} is stored in the order of its random ids"
-        );
-        for value in &stored {
-            let uuid = uuid::Uuid::parse_str(value).expect("a UUID");
-            assert_eq!(uuid.get_version_num(), 4, "{table}: {value} is random");
-        }
+        assert_random_ids_in_order(table, &stored);
     }
 
     // Only the day, and every readable rater group of a leader has at least k answers (or is

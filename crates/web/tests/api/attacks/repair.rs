@@ -6,8 +6,11 @@
 //! GET route is tried).
 
 use crate::helpers::*;
+use crate::matrix::no_get_route_shows;
 use crate::pulse::team;
-use crate::repair::{answer_link, open_recovery, record_on_team, recovery_form, repair_org};
+use crate::repair::{
+    answer_link, open_recovery, record_on_team, recovery_form, recovery_under_way, repair_org,
+};
 use reqwest::StatusCode;
 use time::Duration;
 use trustloop_domain::model::Element;
@@ -16,19 +19,14 @@ use trustloop_domain::model::Element;
 async fn a_round_with_fewer_than_k_anonymous_answers_never_shows_and_stays_sealed() {
     let app = TestApp::spawn().await;
     repair_org(&app).await;
-    let lee = app.signed_in("lee@example.org").await;
-    let platform = team(&app.store, "Platform").await.0;
-    let id = record_on_team(&lee, "Missed the promised date", "competence", platform).await;
-    lee.post_with_csrf(&format!("/repair/{id}/recovery"), &[("choice", "run")])
-        .await;
+    let (lee, id, links) = recovery_under_way(&app, "lee@example.org", "Platform", false).await;
     let day0 = trustloop_app::today();
-    let links = open_recovery(&app.store, day0).await;
     let anonymous = app.client();
     for (link, point) in links[..4].iter().zip(["1", "5", "1", "5"]) {
         let r = answer_link(
             &anonymous,
             &link.token,
-            &recovery_form(Element::Judgement, point),
+            &recovery_form(Element::Consistency, point),
         )
         .await;
         assert_eq!(r.status(), StatusCode::OK);
@@ -69,22 +67,16 @@ async fn a_round_with_fewer_than_k_anonymous_answers_never_shows_and_stays_seale
 
 #[tokio::test]
 async fn recovery_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
-    use super::database::{columns_of, raw};
-    use sqlx::Row;
+    use super::database::{assert_random_ids_in_order, columns_of, raw, stored_ids};
     let app = TestApp::spawn_sqlite().await;
     repair_org(&app).await;
-    let lee = app.signed_in("lee@example.org").await;
-    let platform = team(&app.store, "Platform").await.0;
-    let id = record_on_team(&lee, "Missed the promised date", "competence", platform).await;
-    lee.post_with_csrf(&format!("/repair/{id}/recovery"), &[("choice", "run")])
-        .await;
-    let links = open_recovery(&app.store, trustloop_app::today()).await;
+    let (_, _, links) = recovery_under_way(&app, "lee@example.org", "Platform", false).await;
     let anonymous = app.client();
     for (link, point) in links.iter().zip(["1", "2", "3", "4", "5", "3"]) {
         answer_link(
             &anonymous,
             &link.token,
-            &recovery_form(Element::Judgement, point),
+            &recovery_form(Element::Consistency, point),
         )
         .await;
     }
@@ -103,30 +95,13 @@ async fn recovery_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
             "{table}: {columns:?}"
         );
     }
-    let stored: Vec<String> = sqlx::query("SELECT id, overall FROM recovery_answers")
-        .fetch_all(&pool)
-        .await
-        .expect("ids")
-        .iter()
-        .map(|row| row.get::<String, _>(0))
-        .collect();
+    let stored = stored_ids(&pool, "recovery_answers", "id", "overall").await;
     assert_eq!(
         stored.len(),
         5,
         "released in a batch of k; the sixth waits sealed"
     );
-    let mut sorted = stored.clone();
-    sorted.sort();
-    assert_eq!(
-        stored, sorted,
-        "stored in the order of random ids, not of arrival"
-    );
-    for id in &stored {
-        assert_eq!(
-            uuid::Uuid::parse_str(id).expect("a UUID").get_version_num(),
-            4
-        );
-    }
+    assert_random_ids_in_order("recovery_answers", &stored);
     let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_pending")
         .fetch_one(&pool)
         .await
@@ -162,15 +137,7 @@ async fn recovery_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
 async fn a_named_answer_sent_without_the_tick_is_refused_and_stores_nothing() {
     let app = TestApp::spawn().await;
     repair_org(&app).await;
-    let pat = app.signed_in("pat@example.org").await;
-    let sales = team(&app.store, "Sales").await.0;
-    let id = record_on_team(&pat, "Blamed Lou", "integrity", sales).await;
-    pat.post_with_csrf(
-        &format!("/repair/{id}/recovery"),
-        &[("choice", "run"), ("named_ok", "yes")],
-    )
-    .await;
-    let links = open_recovery(&app.store, trustloop_app::today()).await;
+    let (_, id, links) = recovery_under_way(&app, "pat@example.org", "Sales", true).await;
     let client = app.client();
     for consent in ["", "no", "on", "YES"] {
         let mut form = recovery_form(Element::Consistency, "1");
@@ -206,44 +173,20 @@ async fn no_route_shows_a_breach_to_another_leader_an_admin_or_a_token() {
     let created = create_token(&admin, "everything", &["campaigns:read", "reports:read"]).await;
     let page = created.text().await.expect("page");
     let token = extract_between(&page, "id=\"new-token\">", "<").expect("token shown once");
-    let bearer = reqwest::Client::new();
     let others = [
         ("a stranger", app.client()),
         ("another leader", app.signed_in("kim@example.org").await),
         ("an affected member", app.signed_in("lou@example.org").await),
         ("an admin", admin),
     ];
-    let mut tried = 0;
-    for spec in trustloop_web::route_table() {
-        if !spec.methods.contains(&reqwest::Method::GET) {
-            continue;
-        }
-        let path = spec
-            .path
-            .replace("{id}", &id.to_string())
-            .replace("{token}", &"0".repeat(64))
-            .replace("{team}", "1")
-            .replace("{*rest}", "me/repairs");
-        for (who, client) in &others {
-            let (_, body) = client.get_text(&path).await;
-            assert!(!body.contains(SECRET), "{who} read a breach at {path}");
-            tried += 1;
-        }
-        if path.starts_with("/api/") {
-            let body = bearer
-                .get(format!("{}{path}", app.base))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .expect("sent")
-                .text()
-                .await
-                .expect("body");
-            assert!(
-                !body.contains(SECRET),
-                "an API token read a breach at {path}"
-            );
-        }
-    }
+    let tried = no_get_route_shows(&app, SECRET, "a breach", &others, &token, |path| {
+        vec![
+            path.replace("{id}", &id.to_string())
+                .replace("{token}", &"0".repeat(64))
+                .replace("{team}", "1")
+                .replace("{*rest}", "me/repairs"),
+        ]
+    })
+    .await;
     assert!(tried > 4 * 30, "every GET route was tried ({tried})");
 }
