@@ -15,6 +15,8 @@ mod sign_in;
 mod survey;
 // Breach repair.
 mod repair;
+// Answering a pulse round by link or signed in (the team pulse and the recovery pulse).
+mod round_link;
 
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;

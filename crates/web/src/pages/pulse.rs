@@ -2,9 +2,10 @@
 //! a change), a team's trend, answering a round by link or on one's own page, and the
 //! organisation over time for admins.
 
+use super::round_link::{RoundLink, answer_link, open_link, own_answer, own_form};
 use super::survey::message_page as message;
 use crate::access::{Access, RouteSpec};
-use crate::auth::{FormPost, SignedIn, hash_token};
+use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, IdPair};
 use crate::forms::{field, id_field};
@@ -13,7 +14,7 @@ use crate::state::AppState;
 use crate::views::pulse::{AlertView, Chart, ComparisonView, EventLine, RoundRow, why_not};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::pulse::{
@@ -32,11 +33,11 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         signed_in("/pulse/events").post(record_event),
         signed_in("/pulse/{id}/teams/{team}").get(team_trend),
         signed_in("/me/pulse/{id}")
-            .get(my_pulse)
-            .post(answer_my_pulse),
+            .get(own_form::<PulseInvitation>)
+            .post(own_answer::<PulseInvitation>),
         RouteSpec::new("/p/{token}", Access::Rater)
-            .get(open_link)
-            .post(answer_link),
+            .get(open_link::<PulseInvitation>)
+            .post(answer_link::<PulseInvitation>),
         RouteSpec::new("/admin/pulse/{id}", Access::Admin).get(organisation),
     ]
 }
@@ -471,18 +472,6 @@ fn answer_page(
     })
 }
 
-/// The link a token opens, if it is one.
-async fn by_token(state: &AppState, token: &str) -> AppResult<Option<PulseInvitation>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    Ok(state
-        .app
-        .store
-        .pulse_invitation_by_token(&hash_token(token))
-        .await?)
-}
-
 /// The page for a link that cannot be answered now.
 fn unavailable(invitation: Option<&PulseInvitation>, chrome: Chrome) -> Option<Response> {
     match invitation {
@@ -513,26 +502,6 @@ fn unavailable(invitation: Option<&PulseInvitation>, chrome: Chrome) -> Option<R
     }
 }
 
-#[tracing::instrument(skip_all)]
-async fn open_link(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let invitation = by_token(&state, &token).await?;
-    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
-        return Ok(page);
-    }
-    let invitation = invitation.ok_or(AppError::NotFound("pulse link"))?;
-    Ok(answer_page(
-        Chrome::default(),
-        format!("/p/{token}"),
-        &invitation,
-        &[],
-        &[],
-    )?
-    .into_response())
-}
-
 /// Stores a form for `invitation`, or shows it again with what is wrong.
 async fn take_answer(
     state: &AppState,
@@ -560,85 +529,40 @@ async fn take_answer(
     }
 }
 
-#[tracing::instrument(skip_all)]
-async fn answer_link(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let invitation = by_token(&state, &token).await?;
-    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
-        return Ok(page);
-    }
-    let invitation = invitation.ok_or(AppError::NotFound("pulse link"))?;
-    take_answer(
-        &state,
-        Chrome::default(),
-        format!("/p/{token}"),
-        &invitation,
-        &fields,
-    )
-    .await
-}
+impl RoundLink for PulseInvitation {
+    const BY_TOKEN: &'static str = "/p";
+    const OWN: &'static str = "/me/pulse";
+    const NAME: &'static str = "pulse round";
 
-/// The signed-in member's own link `id` to an open round; anyone else's is "not found".
-async fn my_invitation(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: i64,
-) -> AppResult<PulseInvitation> {
-    let me = signed_in
-        .user
-        .person_id
-        .ok_or(AppError::NotFound("pulse round"))?;
-    state
-        .app
-        .store
-        .open_pulse_invitations(me)
-        .await?
-        .into_iter()
-        .find(|i| i.id.0 == id)
-        .ok_or(AppError::NotFound("pulse round"))
-}
-
-#[tracing::instrument(skip_all)]
-async fn my_pulse(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Id(id): Id,
-) -> AppResult<Response> {
-    let invitation = my_invitation(&state, &signed_in, id).await?;
-    if let Some(page) = unavailable(Some(&invitation), signed_in.chrome()) {
-        return Ok(page);
+    fn id(&self) -> i64 {
+        self.id.0
     }
-    Ok(answer_page(
-        signed_in.chrome(),
-        format!("/me/pulse/{id}"),
-        &invitation,
-        &[],
-        &[],
-    )?
-    .into_response())
-}
 
-#[tracing::instrument(skip_all)]
-async fn answer_my_pulse(
-    State(state): State<AppState>,
-    Id(id): Id,
-    post: FormPost,
-) -> AppResult<Response> {
-    let invitation = my_invitation(&state, &post.signed_in, id).await?;
-    if let Some(page) = unavailable(Some(&invitation), post.signed_in.chrome()) {
-        return Ok(page);
+    async fn by_hash(state: &AppState, hash: String) -> AppResult<Option<Self>> {
+        Ok(state.app.store.pulse_invitation_by_token(&hash).await?)
     }
-    take_answer(
-        &state,
-        post.signed_in.chrome(),
-        format!("/me/pulse/{id}"),
-        &invitation,
-        &post.fields,
-    )
-    .await
+
+    async fn open_for(state: &AppState, person: PersonId) -> AppResult<Vec<Self>> {
+        Ok(state.app.store.open_pulse_invitations(person).await?)
+    }
+
+    fn unavailable(link: Option<&Self>, chrome: Chrome) -> Option<Response> {
+        unavailable(link, chrome)
+    }
+
+    fn form(&self, chrome: Chrome, action: String) -> AppResult<Response> {
+        Ok(answer_page(chrome, action, self, &[], &[])?.into_response())
+    }
+
+    async fn take(
+        &self,
+        state: &AppState,
+        chrome: Chrome,
+        action: String,
+        fields: &[(String, String)],
+    ) -> AppResult<Response> {
+        take_answer(state, chrome, action, self, fields).await
+    }
 }
 
 /// A member's open pulse rounds, for their page: (link id, series, closes, answered).

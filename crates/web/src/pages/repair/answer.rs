@@ -4,16 +4,16 @@
 //! ticks that they read it.
 
 use super::super::pulse::{PulseItem, form_items};
+use super::super::round_link::{RoundLink, answer_link, open_link, own_answer, own_form};
 use super::super::survey::{message_page as message, scale_points};
 use crate::access::{Access, RouteSpec};
-use crate::auth::{FormPost, SignedIn, hash_token};
-use crate::error::{AppError, AppResult};
-use crate::extract::Id;
+use crate::auth::SignedIn;
+use crate::error::AppResult;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use trustloop_app::repair::{self as uses, Answered, NAMED_CONSENT};
@@ -27,11 +27,11 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     vec![
         RouteSpec::new("/me/recovery", Access::SignedIn).get(mine),
         RouteSpec::new("/me/recovery/{id}", Access::SignedIn)
-            .get(my_round)
-            .post(answer_my_round),
+            .get(own_form::<RecoveryInvitation>)
+            .post(own_answer::<RecoveryInvitation>),
         RouteSpec::new("/recovery/{token}", Access::Rater)
-            .get(open_link)
-            .post(answer_link),
+            .get(open_link::<RecoveryInvitation>)
+            .post(answer_link::<RecoveryInvitation>),
     ]
 }
 
@@ -86,18 +86,6 @@ fn answer_page(
         cant_say_value: CANT_SAY_VALUE,
         errors,
     })
-}
-
-/// The link a token opens, if it is one.
-async fn by_token(state: &AppState, token: &str) -> AppResult<Option<RecoveryInvitation>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    Ok(state
-        .app
-        .store
-        .recovery_invitation_by_token(&hash_token(token))
-        .await?)
 }
 
 /// The page for a link that cannot be answered now.
@@ -159,105 +147,40 @@ async fn take_answer(
     }
 }
 
-#[tracing::instrument(skip_all)]
-async fn open_link(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let invitation = by_token(&state, &token).await?;
-    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
-        return Ok(page);
-    }
-    let invitation = invitation.ok_or(AppError::NotFound("recovery link"))?;
-    Ok(answer_page(
-        Chrome::default(),
-        format!("/recovery/{token}"),
-        &invitation,
-        &[],
-        &[],
-    )?
-    .into_response())
-}
+impl RoundLink for RecoveryInvitation {
+    const BY_TOKEN: &'static str = "/recovery";
+    const OWN: &'static str = "/me/recovery";
+    const NAME: &'static str = "recovery round";
 
-#[tracing::instrument(skip_all)]
-async fn answer_link(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let invitation = by_token(&state, &token).await?;
-    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
-        return Ok(page);
+    fn id(&self) -> i64 {
+        self.id.0
     }
-    let invitation = invitation.ok_or(AppError::NotFound("recovery link"))?;
-    take_answer(
-        &state,
-        Chrome::default(),
-        format!("/recovery/{token}"),
-        &invitation,
-        &fields,
-    )
-    .await
-}
 
-/// The signed-in person's own link `id` to an open round; anyone else's is "not found".
-async fn my_invitation(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: i64,
-) -> AppResult<RecoveryInvitation> {
-    let me = signed_in
-        .user
-        .person_id
-        .ok_or(AppError::NotFound("recovery round"))?;
-    state
-        .app
-        .store
-        .open_recovery_invitations(me)
-        .await?
-        .into_iter()
-        .find(|i| i.id.0 == id)
-        .ok_or(AppError::NotFound("recovery round"))
-}
-
-#[tracing::instrument(skip_all)]
-async fn my_round(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Id(id): Id,
-) -> AppResult<Response> {
-    let invitation = my_invitation(&state, &signed_in, id).await?;
-    if let Some(page) = unavailable(Some(&invitation), signed_in.chrome()) {
-        return Ok(page);
+    async fn by_hash(state: &AppState, hash: String) -> AppResult<Option<Self>> {
+        Ok(state.app.store.recovery_invitation_by_token(&hash).await?)
     }
-    Ok(answer_page(
-        signed_in.chrome(),
-        format!("/me/recovery/{id}"),
-        &invitation,
-        &[],
-        &[],
-    )?
-    .into_response())
-}
 
-#[tracing::instrument(skip_all)]
-async fn answer_my_round(
-    State(state): State<AppState>,
-    Id(id): Id,
-    post: FormPost,
-) -> AppResult<Response> {
-    let invitation = my_invitation(&state, &post.signed_in, id).await?;
-    if let Some(page) = unavailable(Some(&invitation), post.signed_in.chrome()) {
-        return Ok(page);
+    async fn open_for(state: &AppState, person: PersonId) -> AppResult<Vec<Self>> {
+        Ok(state.app.store.open_recovery_invitations(person).await?)
     }
-    take_answer(
-        &state,
-        post.signed_in.chrome(),
-        format!("/me/recovery/{id}"),
-        &invitation,
-        &post.fields,
-    )
-    .await
+
+    fn unavailable(link: Option<&Self>, chrome: Chrome) -> Option<Response> {
+        unavailable(link, chrome)
+    }
+
+    fn form(&self, chrome: Chrome, action: String) -> AppResult<Response> {
+        Ok(answer_page(chrome, action, self, &[], &[])?.into_response())
+    }
+
+    async fn take(
+        &self,
+        state: &AppState,
+        chrome: Chrome,
+        action: String,
+        fields: &[(String, String)],
+    ) -> AppResult<Response> {
+        take_answer(state, chrome, action, self, fields).await
+    }
 }
 
 /// An open round on the person's page.
