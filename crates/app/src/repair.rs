@@ -9,6 +9,7 @@
 
 use crate::ledger::{self, CommitmentText};
 use crate::plans::{as_sentence, parse_day};
+use crate::pulse::Answered;
 use crate::pulse::trend::RoundFigure;
 use crate::{Actor, App, Error, Result};
 use time::Date;
@@ -363,15 +364,6 @@ pub fn instrument_for(invitation: &RecoveryInvitation) -> Result<Instrument> {
 
 /// The field a named pulse's form must tick: the respondent read that their name is shown.
 pub const NAMED_CONSENT: &str = "named_consent";
-
-/// What became of a recovery answer.
-#[derive(Debug)]
-pub enum Answered {
-    /// Stored.
-    Stored,
-    /// The form does not fit: shown again with these messages.
-    Invalid(Vec<FieldError>),
-}
 
 /// Accepts a form for a recovery link: the asked items, and for a named pulse the tick that
 /// says the respondent read that the leader sees their name beside their answer.

@@ -2,8 +2,7 @@
 //! a change), a team's trend, answering a round by link or on one's own page, and the
 //! organisation over time for admins.
 
-use super::round_link::{RoundLink, answer_link, open_link, own_answer, own_form};
-use super::survey::message_page as message;
+use super::round_link::{LinkWords, RoundLink, answer_link, open_link, own_answer, own_form};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
@@ -472,70 +471,30 @@ fn answer_page(
     })
 }
 
-/// The page for a link that cannot be answered now.
-fn unavailable(invitation: Option<&PulseInvitation>, chrome: Chrome) -> Option<Response> {
-    match invitation {
-        None => Some(message(
-            StatusCode::NOT_FOUND,
-            chrome,
-            "Link not found",
-            "This pulse link is not valid. Check that you copied all of it.",
-        )),
-        Some(i) if i.answered => Some(message(
-            StatusCode::CONFLICT,
-            chrome,
-            "Already answered",
-            "This round of the pulse has been answered with this link. Thank you.",
-        )),
-        Some(i) if i.status != trustloop_storage::RoundStatus::Open || today() > i.round.closes => {
-            Some(message(
-                StatusCode::CONFLICT,
-                chrome,
-                "This round has closed",
-                &format!(
-                    "This round took answers until {}. The next round comes with a new link.",
-                    i.round.closes
-                ),
-            ))
-        }
-        Some(_) => None,
-    }
-}
-
-/// Stores a form for `invitation`, or shows it again with what is wrong.
-async fn take_answer(
-    state: &AppState,
-    chrome: Chrome,
-    action: String,
-    invitation: &PulseInvitation,
-    fields: &[(String, String)],
-) -> AppResult<Response> {
-    match pulse::answer(&state.app, invitation, fields, today()).await {
-        Ok(Answered::Stored) => Ok(message(
-            StatusCode::OK,
-            chrome,
-            "Thank you",
-            "Your answer is in. It is kept sealed until enough of your team have answered, and only totals are ever shown.",
-        )),
-        Ok(Answered::Invalid(problems)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            answer_page(chrome, action, invitation, fields, &problems)?,
-        )
-            .into_response()),
-        Err(trustloop_app::Error::Conflict(reason)) => {
-            Ok(message(StatusCode::CONFLICT, chrome, "Not stored", &reason))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 impl RoundLink for PulseInvitation {
     const BY_TOKEN: &'static str = "/p";
     const OWN: &'static str = "/me/pulse";
     const NAME: &'static str = "pulse round";
+    const WORDS: LinkWords = LinkWords {
+        not_found: "This pulse link is not valid. Check that you copied all of it.",
+        answered: "This round of the pulse has been answered with this link. Thank you.",
+        next_round: "The next round comes with a new link.",
+    };
 
     fn id(&self) -> i64 {
         self.id.0
+    }
+
+    fn answered(&self) -> bool {
+        self.answered
+    }
+
+    fn round_open(&self) -> bool {
+        self.status == trustloop_storage::RoundStatus::Open
+    }
+
+    fn closes(&self) -> time::Date {
+        self.round.closes
     }
 
     async fn by_hash(state: &AppState, hash: String) -> AppResult<Option<Self>> {
@@ -546,22 +505,26 @@ impl RoundLink for PulseInvitation {
         Ok(state.app.store.open_pulse_invitations(person).await?)
     }
 
-    fn unavailable(link: Option<&Self>, chrome: Chrome) -> Option<Response> {
-        unavailable(link, chrome)
-    }
-
-    fn form(&self, chrome: Chrome, action: String) -> AppResult<Response> {
-        Ok(answer_page(chrome, action, self, &[], &[])?.into_response())
-    }
-
-    async fn take(
+    fn page(
         &self,
-        state: &AppState,
         chrome: Chrome,
         action: String,
-        fields: &[(String, String)],
+        sent: &[(String, String)],
+        problems: &[FieldError],
     ) -> AppResult<Response> {
-        take_answer(state, chrome, action, self, fields).await
+        Ok(answer_page(chrome, action, self, sent, problems)?.into_response())
+    }
+
+    async fn submit(
+        &self,
+        state: &AppState,
+        fields: &[(String, String)],
+    ) -> trustloop_app::Result<Answered> {
+        pulse::answer(&state.app, self, fields, today()).await
+    }
+
+    fn thanks(&self) -> &'static str {
+        "Your answer is in. It is kept sealed until enough of your team have answered, and only totals are ever shown."
     }
 }
 

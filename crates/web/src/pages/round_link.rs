@@ -3,15 +3,30 @@
 //! after a breach (`/recovery/{token}`, `/me/recovery/{id}`). Each kind of link says how it is
 //! found, when it cannot be answered, and how its form is shown and taken ([`RoundLink`]).
 
+use super::survey::message_page as message;
 use crate::auth::{FormPost, SignedIn, hash_token};
 use crate::error::{AppError, AppResult};
 use crate::extract::Id;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use std::future::Future;
+use trustloop_app::pulse::Answered;
+use trustloop_app::today;
+use trustloop_domain::rating::FieldError;
 use trustloop_storage::PersonId;
+
+/// What a link's pages say when it cannot be answered.
+pub(super) struct LinkWords {
+    /// An unknown token.
+    pub not_found: &'static str,
+    /// A link used before.
+    pub answered: &'static str,
+    /// After "This round took answers until …": what comes next.
+    pub next_round: &'static str,
+}
 
 /// A person's link to one round of a pulse.
 pub(super) trait RoundLink: Sized + Send + Sync + 'static {
@@ -21,9 +36,17 @@ pub(super) trait RoundLink: Sized + Send + Sync + 'static {
     const OWN: &'static str;
     /// What a link that is not found is called.
     const NAME: &'static str;
+    /// What the pages say when it cannot be answered.
+    const WORDS: LinkWords;
 
     /// The link's id.
     fn id(&self) -> i64;
+    /// Whether it was answered.
+    fn answered(&self) -> bool;
+    /// Whether its round is open.
+    fn round_open(&self) -> bool;
+    /// The round's last day.
+    fn closes(&self) -> time::Date;
     /// The link whose token hashes to `hash`.
     fn by_hash(
         state: &AppState,
@@ -34,18 +57,74 @@ pub(super) trait RoundLink: Sized + Send + Sync + 'static {
         state: &AppState,
         person: PersonId,
     ) -> impl Future<Output = AppResult<Vec<Self>>> + Send;
-    /// The page for a link that cannot be answered now (unknown, used, closed), if so.
-    fn unavailable(link: Option<&Self>, chrome: Chrome) -> Option<Response>;
-    /// The empty form, posting to `action`.
-    fn form(&self, chrome: Chrome, action: String) -> AppResult<Response>;
-    /// Stores a form posted to `action`, or shows it again with what is wrong.
-    fn take(
+    /// The form posting to `action`, with what was `sent` and the `problems` found in it.
+    fn page(
         &self,
-        state: &AppState,
         chrome: Chrome,
         action: String,
+        sent: &[(String, String)],
+        problems: &[FieldError],
+    ) -> AppResult<Response>;
+    /// Checks and stores a form.
+    fn submit(
+        &self,
+        state: &AppState,
         fields: &[(String, String)],
-    ) -> impl Future<Output = AppResult<Response>> + Send;
+    ) -> impl Future<Output = trustloop_app::Result<Answered>> + Send;
+    /// What the respondent is told once their answer is stored.
+    fn thanks(&self) -> &'static str;
+}
+
+/// The page for a link that cannot be answered now (unknown, used, closed), if so.
+fn unavailable<L: RoundLink>(link: Option<&L>, chrome: Chrome) -> Option<Response> {
+    let words = L::WORDS;
+    match link {
+        None => Some(message(
+            StatusCode::NOT_FOUND,
+            chrome,
+            "Link not found",
+            words.not_found,
+        )),
+        Some(l) if l.answered() => Some(message(
+            StatusCode::CONFLICT,
+            chrome,
+            "Already answered",
+            words.answered,
+        )),
+        Some(l) if !l.round_open() || today() > l.closes() => Some(message(
+            StatusCode::CONFLICT,
+            chrome,
+            "This round has closed",
+            &format!(
+                "This round took answers until {}. {}",
+                l.closes(),
+                words.next_round
+            ),
+        )),
+        Some(_) => None,
+    }
+}
+
+/// Stores a form for `link`, or shows it again with what is wrong.
+async fn take<L: RoundLink>(
+    link: &L,
+    state: &AppState,
+    chrome: Chrome,
+    action: String,
+    fields: &[(String, String)],
+) -> AppResult<Response> {
+    match link.submit(state, fields).await {
+        Ok(Answered::Stored) => Ok(message(StatusCode::OK, chrome, "Thank you", link.thanks())),
+        Ok(Answered::Invalid(problems)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            link.page(chrome, action, fields, &problems)?,
+        )
+            .into_response()),
+        Err(trustloop_app::Error::Conflict(reason)) => {
+            Ok(message(StatusCode::CONFLICT, chrome, "Not stored", &reason))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The link a token opens, if it is one.
@@ -76,11 +155,16 @@ pub(super) async fn open_link<L: RoundLink>(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let link = by_token::<L>(&state, &token).await?;
-    if let Some(page) = L::unavailable(link.as_ref(), Chrome::default()) {
+    if let Some(page) = unavailable::<L>(link.as_ref(), Chrome::default()) {
         return Ok(page);
     }
     let link = link.ok_or(AppError::NotFound(L::NAME))?;
-    link.form(Chrome::default(), format!("{}/{token}", L::BY_TOKEN))
+    link.page(
+        Chrome::default(),
+        format!("{}/{token}", L::BY_TOKEN),
+        &[],
+        &[],
+    )
 }
 
 /// A form sent to the link a token opens.
@@ -91,12 +175,12 @@ pub(super) async fn answer_link<L: RoundLink>(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let link = by_token::<L>(&state, &token).await?;
-    if let Some(page) = L::unavailable(link.as_ref(), Chrome::default()) {
+    if let Some(page) = unavailable::<L>(link.as_ref(), Chrome::default()) {
         return Ok(page);
     }
     let link = link.ok_or(AppError::NotFound(L::NAME))?;
     let action = format!("{}/{token}", L::BY_TOKEN);
-    link.take(&state, Chrome::default(), action, &fields).await
+    take(&link, &state, Chrome::default(), action, &fields).await
 }
 
 /// The form of the signed-in person's own link.
@@ -107,10 +191,10 @@ pub(super) async fn own_form<L: RoundLink>(
     Id(id): Id,
 ) -> AppResult<Response> {
     let link = own_link::<L>(&state, &signed_in, id).await?;
-    if let Some(page) = L::unavailable(Some(&link), signed_in.chrome()) {
+    if let Some(page) = unavailable::<L>(Some(&link), signed_in.chrome()) {
         return Ok(page);
     }
-    link.form(signed_in.chrome(), format!("{}/{id}", L::OWN))
+    link.page(signed_in.chrome(), format!("{}/{id}", L::OWN), &[], &[])
 }
 
 /// A form sent to the signed-in person's own link.
@@ -121,10 +205,9 @@ pub(super) async fn own_answer<L: RoundLink>(
     post: FormPost,
 ) -> AppResult<Response> {
     let link = own_link::<L>(&state, &post.signed_in, id).await?;
-    if let Some(page) = L::unavailable(Some(&link), post.signed_in.chrome()) {
+    if let Some(page) = unavailable::<L>(Some(&link), post.signed_in.chrome()) {
         return Ok(page);
     }
     let action = format!("{}/{id}", L::OWN);
-    link.take(&state, post.signed_in.chrome(), action, &post.fields)
-        .await
+    take(&link, &state, post.signed_in.chrome(), action, &post.fields).await
 }

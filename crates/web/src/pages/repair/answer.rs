@@ -4,8 +4,10 @@
 //! ticks that they read it.
 
 use super::super::pulse::{PulseItem, form_items};
-use super::super::round_link::{RoundLink, answer_link, open_link, own_answer, own_form};
-use super::super::survey::{message_page as message, scale_points};
+use super::super::round_link::{
+    LinkWords, RoundLink, answer_link, open_link, own_answer, own_form,
+};
+use super::super::survey::scale_points;
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
 use crate::error::AppResult;
@@ -14,9 +16,9 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use trustloop_app::repair::{self as uses, Answered, NAMED_CONSENT};
+use trustloop_app::pulse::Answered;
+use trustloop_app::repair::{self as uses, NAMED_CONSENT};
 use trustloop_app::today;
 use trustloop_domain::pulse::PulseMeasure;
 use trustloop_domain::rating::{CANT_SAY_VALUE, FieldError};
@@ -88,72 +90,30 @@ fn answer_page(
     })
 }
 
-/// The page for a link that cannot be answered now.
-fn unavailable(invitation: Option<&RecoveryInvitation>, chrome: Chrome) -> Option<Response> {
-    match invitation {
-        None => Some(message(
-            StatusCode::NOT_FOUND,
-            chrome,
-            "Link not found",
-            "This recovery pulse link is not valid. Check that you copied all of it.",
-        )),
-        Some(i) if i.answered => Some(message(
-            StatusCode::CONFLICT,
-            chrome,
-            "Already answered",
-            "This link has been used: your earlier answer is kept, and each round takes one answer per link. Nothing was changed. Thank you.",
-        )),
-        Some(i) if i.status != RoundStatus::Open || today() > i.dates.closes => Some(message(
-            StatusCode::CONFLICT,
-            chrome,
-            "This round has closed",
-            &format!(
-                "This round took answers until {}. If there is a next round, it comes with a new link.",
-                i.dates.closes
-            ),
-        )),
-        Some(_) => None,
-    }
-}
-
-/// Stores a form for `invitation`, or shows it again with what is wrong.
-async fn take_answer(
-    state: &AppState,
-    chrome: Chrome,
-    action: String,
-    invitation: &RecoveryInvitation,
-    fields: &[(String, String)],
-) -> AppResult<Response> {
-    match uses::answer(&state.app, invitation, fields, today()).await {
-        Ok(Answered::Stored) => Ok(message(
-            StatusCode::OK,
-            chrome,
-            "Thank you",
-            if invitation.mode == RecoveryMode::Named {
-                "Your answer is in. As you were told, your leader sees it with your name; you can read it again on your own page."
-            } else {
-                "Your answer is in. It is kept sealed until enough of the people asked have answered, and only totals are ever shown; nothing links it to you, so it cannot be shown back to you either."
-            },
-        )),
-        Ok(Answered::Invalid(problems)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            answer_page(chrome, action, invitation, fields, &problems)?,
-        )
-            .into_response()),
-        Err(trustloop_app::Error::Conflict(reason)) => {
-            Ok(message(StatusCode::CONFLICT, chrome, "Not stored", &reason))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 impl RoundLink for RecoveryInvitation {
     const BY_TOKEN: &'static str = "/recovery";
     const OWN: &'static str = "/me/recovery";
     const NAME: &'static str = "recovery round";
+    const WORDS: LinkWords = LinkWords {
+        not_found: "This recovery pulse link is not valid. Check that you copied all of it.",
+        answered: "This link has been used: your earlier answer is kept, and each round takes one answer per link. Nothing was changed. Thank you.",
+        next_round: "If there is a next round, it comes with a new link.",
+    };
 
     fn id(&self) -> i64 {
         self.id.0
+    }
+
+    fn answered(&self) -> bool {
+        self.answered
+    }
+
+    fn round_open(&self) -> bool {
+        self.status == RoundStatus::Open
+    }
+
+    fn closes(&self) -> time::Date {
+        self.dates.closes
     }
 
     async fn by_hash(state: &AppState, hash: String) -> AppResult<Option<Self>> {
@@ -164,22 +124,30 @@ impl RoundLink for RecoveryInvitation {
         Ok(state.app.store.open_recovery_invitations(person).await?)
     }
 
-    fn unavailable(link: Option<&Self>, chrome: Chrome) -> Option<Response> {
-        unavailable(link, chrome)
-    }
-
-    fn form(&self, chrome: Chrome, action: String) -> AppResult<Response> {
-        Ok(answer_page(chrome, action, self, &[], &[])?.into_response())
-    }
-
-    async fn take(
+    fn page(
         &self,
-        state: &AppState,
         chrome: Chrome,
         action: String,
-        fields: &[(String, String)],
+        sent: &[(String, String)],
+        problems: &[FieldError],
     ) -> AppResult<Response> {
-        take_answer(state, chrome, action, self, fields).await
+        Ok(answer_page(chrome, action, self, sent, problems)?.into_response())
+    }
+
+    async fn submit(
+        &self,
+        state: &AppState,
+        fields: &[(String, String)],
+    ) -> trustloop_app::Result<Answered> {
+        uses::answer(&state.app, self, fields, today()).await
+    }
+
+    fn thanks(&self) -> &'static str {
+        if self.mode == RecoveryMode::Named {
+            "Your answer is in. As you were told, your leader sees it with your name; you can read it again on your own page."
+        } else {
+            "Your answer is in. It is kept sealed until enough of the people asked have answered, and only totals are ever shown; nothing links it to you, so it cannot be shown back to you either."
+        }
     }
 }
 
