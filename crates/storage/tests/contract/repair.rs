@@ -70,6 +70,18 @@ fn step(repair: RepairId, leader: PersonId, step: Step, on: i64) -> RecordStep {
     }
 }
 
+/// Starts `leader`'s recovery pulse of `id` today with k = 5.
+async fn run(
+    store: &DynStore,
+    id: RepairId,
+    leader: PersonId,
+    named_ok: bool,
+) -> StoreResult<RecoveryState> {
+    store
+        .choose_recovery(id, leader, RecoveryChoice::Run { named_ok }, 5, today())
+        .await
+}
+
 /// Answers rating both asked statements `point`.
 fn rated(point: u8) -> SurveyAnswers {
     SurveyAnswers {
@@ -258,16 +270,7 @@ pub(crate) async fn recovery_rounds_open_on_schedule_once_and_anonymous_answers_
         .record_breach(&breach(org.bea, vec![], vec![org.blue]))
         .await
         .expect("recorded");
-    let state = store
-        .choose_recovery(
-            id,
-            org.bea,
-            RecoveryChoice::Run { named_ok: false },
-            5,
-            today(),
-        )
-        .await
-        .expect("started");
+    let state = run(&store, id, org.bea, false).await.expect("started");
     assert!(matches!(
         state,
         RecoveryState::Running {
@@ -387,39 +390,10 @@ pub(crate) async fn fewer_than_k_affected_make_a_named_pulse_only_when_the_leade
         .record_breach(&breach(org.gil, vec![], vec![org.green]))
         .await
         .expect("recorded");
-    let refused = conflict(
-        store
-            .choose_recovery(
-                id,
-                org.gil,
-                RecoveryChoice::Run { named_ok: false },
-                5,
-                today(),
-            )
-            .await,
-    );
+    let refused = conflict(run(&store, id, org.gil, false).await);
     assert!(refused.contains("only 3 people"), "{refused}");
-    assert!(is_not_found(
-        &store
-            .choose_recovery(
-                id,
-                org.bea,
-                RecoveryChoice::Run { named_ok: true },
-                5,
-                today()
-            )
-            .await
-    ));
-    let state = store
-        .choose_recovery(
-            id,
-            org.gil,
-            RecoveryChoice::Run { named_ok: true },
-            5,
-            today(),
-        )
-        .await
-        .expect("named");
+    assert!(is_not_found(&run(&store, id, org.bea, true).await));
+    let state = run(&store, id, org.gil, true).await.expect("named");
     assert!(matches!(
         state,
         RecoveryState::Running {

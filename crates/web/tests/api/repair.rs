@@ -47,6 +47,20 @@ pub async fn person(store: &DynStore, email: &str) -> trustloop_storage::PersonI
         .id
 }
 
+/// `leader` signed in, and a breach of theirs recorded on their team `team_name`.
+pub async fn breach_of(
+    app: &TestApp,
+    leader: &str,
+    team_name: &str,
+    what: &str,
+    kind: &str,
+) -> (Client, i64) {
+    let client = app.signed_in(leader).await;
+    let team_id = team(&app.store, team_name).await.0;
+    let id = record_on_team(&client, what, kind, team_id).await;
+    (client, id)
+}
+
 /// A breach of `leader`'s (signed in) on their team `team_name`, with its recovery pulse
 /// started (named when `named`) and its first round opened today: the leader's client, the
 /// repair's id and the round's links.
@@ -56,9 +70,14 @@ pub async fn recovery_under_way(
     team_name: &str,
     named: bool,
 ) -> (Client, i64, Vec<RecoveryLink>) {
-    let client = app.signed_in(leader).await;
-    let team_id = team(&app.store, team_name).await.0;
-    let id = record_on_team(&client, "Missed the promised date", "integrity", team_id).await;
+    let (client, id) = breach_of(
+        app,
+        leader,
+        team_name,
+        "Missed the promised date",
+        "integrity",
+    )
+    .await;
     let mut form = vec![("choice", "run")];
     if named {
         form.push(("named_ok", "yes"));
@@ -185,13 +204,12 @@ async fn a_breach_with_bad_input_is_refused_with_what_to_fix_and_nothing_is_stor
 async fn a_leader_walks_the_steps_out_of_order_with_a_warning_and_links_the_lesson() {
     let app = TestApp::spawn().await;
     repair_org(&app).await;
-    let lee = app.signed_in("lee@example.org").await;
-    let platform = team(&app.store, "Platform").await.0;
-    let id = record_on_team(
-        &lee,
+    let (lee, id) = breach_of(
+        &app,
+        "lee@example.org",
+        "Platform",
         "I shared Ann's numbers before she could",
         "integrity",
-        platform,
     )
     .await;
     let (status, page) = lee.get_text(&format!("/repair/{id}")).await;
@@ -304,13 +322,12 @@ async fn a_leader_walks_the_steps_out_of_order_with_a_warning_and_links_the_less
 async fn recovery_rounds_open_on_schedule_and_anonymous_results_show_from_k_once_closed() {
     let app = TestApp::spawn().await;
     repair_org(&app).await;
-    let lee = app.signed_in("lee@example.org").await;
-    let platform = team(&app.store, "Platform").await.0;
-    let id = record_on_team(
-        &lee,
+    let (lee, id) = breach_of(
+        &app,
+        "lee@example.org",
+        "Platform",
         "Missed the release date I promised",
         "competence",
-        platform,
     )
     .await;
     let started = lee
@@ -427,9 +444,14 @@ async fn recovery_rounds_open_on_schedule_and_anonymous_results_show_from_k_once
 async fn fewer_than_k_affected_make_the_pulse_named_and_every_respondent_is_told_and_ticks() {
     let app = TestApp::spawn().await;
     repair_org(&app).await;
-    let pat = app.signed_in("pat@example.org").await;
-    let sales = team(&app.store, "Sales").await.0;
-    let id = record_on_team(&pat, "Blamed Lou for my mistake", "integrity", sales).await;
+    let (pat, id) = breach_of(
+        &app,
+        "pat@example.org",
+        "Sales",
+        "Blamed Lou for my mistake",
+        "integrity",
+    )
+    .await;
     let (_, page) = pat.get_text(&format!("/repair/{id}")).await;
     assert!(page.contains("fewer than 5: the pulse cannot be anonymous"));
     let unconfirmed = pat
@@ -495,6 +517,7 @@ async fn fewer_than_k_affected_make_the_pulse_named_and_every_respondent_is_told
         "Lou reads their own answer"
     );
     // Skipping is the other choice: on a second breach, nothing ever opens.
+    let sales = team(&app.store, "Sales").await.0;
     let other = record_on_team(&pat, "Cancelled the offsite", "integrity", sales).await;
     let skip = pat
         .post_with_csrf(&format!("/repair/{other}/recovery"), &[("choice", "skip")])
