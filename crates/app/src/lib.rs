@@ -30,6 +30,7 @@ pub mod outcomes;
 pub mod plans;
 pub mod pulse;
 pub mod raters;
+pub mod repair;
 pub mod reports;
 pub mod segments;
 pub mod tokens;

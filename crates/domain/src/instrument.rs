@@ -109,6 +109,11 @@ const BUILT_IN: &[&str] = &[include_str!("../instruments/trust360-v1.toml")];
 /// The pulse instruments shipped with this build, oldest first.
 const PULSE_BUILT_IN: &[&str] = &[include_str!("../instruments/pulse-v1.toml")];
 
+/// The recovery pulse instruments shipped with this build, oldest first: pulse-shaped (one
+/// item per element and one overall), of which a round asks the overall item and the item of
+/// the element the breach touched.
+const RECOVERY_BUILT_IN: &[&str] = &[include_str!("../instruments/recovery-v1.toml")];
+
 /// Which kind of instrument a file defines: the checks differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -195,6 +200,24 @@ impl Instrument {
         Instrument::pulse_built_in()
             .pop()
             .expect("at least one pulse instrument is built in")
+    }
+
+    /// Every recovery pulse instrument version shipped with this build, oldest first.
+    pub fn recovery_built_in() -> Vec<Instrument> {
+        RECOVERY_BUILT_IN
+            .iter()
+            .map(|text| {
+                Instrument::pulse_from_toml(text)
+                    .expect("built-in recovery instruments are checked by tests")
+            })
+            .collect()
+    }
+
+    /// The newest recovery pulse instrument; a new recovery pulse uses it.
+    pub fn recovery_current() -> Instrument {
+        Instrument::recovery_built_in()
+            .pop()
+            .expect("at least one recovery instrument is built in")
     }
 
     /// Every instrument version shipped with this build, oldest first.

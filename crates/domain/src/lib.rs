@@ -22,6 +22,7 @@ pub mod pulse;
 pub mod quality;
 pub mod raters;
 pub mod rating;
+pub mod repair;
 pub mod report;
 pub mod scoring;
 pub mod segments;

@@ -32,6 +32,8 @@ pub mod prelude {
         OutcomeStore, PeopleStore, PlanStore, PulseStore, RaterListStore, ResultStore,
         SegmentViewStore, Store,
     };
+    // Breach repair.
+    pub use crate::store::RepairStore;
 }
 
 use std::sync::Arc;

@@ -74,6 +74,8 @@ mod pulse;
 pub use pulse::*;
 mod feedback;
 pub use feedback::*;
+mod repair;
+pub use repair::*;
 
 /// A person in the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -36,6 +36,8 @@ pub(crate) enum Purpose {
     PulseAnswer,
     /// An anonymous feedback item waiting for its receiver's batch.
     FeedbackItem,
+    /// An anonymous recovery pulse answer waiting for its round's batch.
+    RecoveryAnswer,
 }
 
 impl Purpose {
@@ -47,6 +49,7 @@ impl Purpose {
             Purpose::Reflection => b"trustloop reflection v1 padded",
             Purpose::PulseAnswer => b"trustloop pulse answer v1 padded",
             Purpose::FeedbackItem => b"trustloop feedback item v1 padded",
+            Purpose::RecoveryAnswer => b"trustloop recovery answer v1 padded",
         }
     }
 
@@ -60,6 +63,7 @@ impl Purpose {
             // Never sealed unpadded: a purpose that cannot open anything else.
             Purpose::PulseAnswer => b"trustloop pulse answer (never unpadded)",
             Purpose::FeedbackItem => b"trustloop feedback item (never unpadded)",
+            Purpose::RecoveryAnswer => b"trustloop recovery answer (never unpadded)",
         }
     }
 }
@@ -193,6 +197,14 @@ impl SealKey {
             message.extend_from_slice(&id.to_be_bytes());
         }
         message.extend_from_slice(text.as_bytes());
+        hmac_sha256(&self.mark_key, &message)
+    }
+
+    /// The mark that says a recovery link has been answered, as [`SealKey::pulse_mark`] is for
+    /// a pulse link (under its own label, so the two never meet).
+    pub(crate) fn recovery_mark(&self, invitation: i64) -> [u8; 32] {
+        let mut message = b"recovery ".to_vec();
+        message.extend_from_slice(&invitation.to_be_bytes());
         hmac_sha256(&self.mark_key, &message)
     }
 

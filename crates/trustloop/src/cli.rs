@@ -54,8 +54,8 @@ pub enum Command {
 /// Pulse commands.
 #[derive(Debug, Subcommand)]
 pub enum PulseCommand {
-    /// Open, close and record as missed the pulse rounds due today, once, and exit: what a
-    /// running server does every minute. A round is opened once however many servers or
+    /// Open, close and record as missed the pulse rounds due today (team pulses and the
+    /// recovery pulses after a breach), once, and exit: what a running server does every minute. A round is opened once however many servers or
     /// commands run at the same time; one that was down opens only the round still running.
     Advance {
         /// Act as if today were this day (YYYY-MM-DD), to catch up or to test a schedule.
@@ -340,6 +340,14 @@ async fn advance_pulses(on: Option<String>, db: DatabaseArgs) -> anyhow::Result<
         done.opened.iter().map(|o| o.links.len()).sum::<usize>(),
         done.closed.len(),
         done.missed.len()
+    );
+    let recovery = trustloop_app::repair::advance(&app, today).await?;
+    println!(
+        "Recovery rounds on {today}: {} opened ({} links), {} closed, {} missed.",
+        recovery.opened.len(),
+        recovery.opened.iter().map(|o| o.2.len()).sum::<usize>(),
+        recovery.closed.len(),
+        recovery.missed.len()
     );
     if !done.clock_behind.is_empty() {
         println!(

@@ -2,13 +2,16 @@
 //! closed 360 campaign with generated answers (so every report page has data), an open one,
 //! lessons in progress (some read, some checks passed, a reflection of the demo leader's, so
 //! the learner's page and the admin's view of learning by team have data), a plan and a ledger
-//! (`demo/ledger.rs`), a year of weekly team pulses (`demo_pulse.rs`), and a year of feedback
-//! with open requests (`demo/feedback.rs`).
+//! (`demo/ledger.rs`), a year of weekly team pulses (`demo_pulse.rs`), a year of feedback
+//! with open requests (`demo/feedback.rs`), and repairs of trust after a breach
+//! (`demo/repair.rs`).
 //! Everything is generated from a fixed seed, so every demo looks the same.
 
 mod feedback;
 mod ledger;
 mod outcomes;
+// Breach repair.
+mod repair;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -404,6 +407,8 @@ pub async fn seed_if_empty(store: &DynStore, base_url: &str) -> anyhow::Result<S
     crate::demo_pulse::seed(store, &teams, today).await?;
     let tomas = person_id(store, "Tomas Varga").await?;
     feedback::seed(store, &leaders, tomas, today).await?;
+    // Breach repair: Maya's repair under way and one just recorded.
+    repair::seed(store, &mut rng, leaders[1], today).await?;
     Ok(Seeded {
         sample_link,
         confirmation_link: confirmation.map(|token| format!("{base_url}/confirm/{token}")),

@@ -347,3 +347,53 @@ async fn the_demo_has_a_year_of_feedback_open_requests_and_counts_for_admins() {
         "admins see counts, never contents"
     );
 }
+
+#[tokio::test]
+async fn the_demo_leader_has_a_repair_under_way_whose_chart_shows_recovery_and_one_just_recorded() {
+    let (base, _dir) = demo_server().await;
+    let maya = signed_in(&base, "maya.okafor@demo.trustloop.test", "demo-leader-2026").await;
+    let list = page(&maya, format!("{base}/repair")).await;
+    assert!(
+        list.contains("4 of 4 steps") && list.contains("0 of 4 steps"),
+        "{list}"
+    );
+    let repairs = json(&maya, format!("{base}/api/v1/me/repairs")).await;
+    let repairs = repairs.as_array().expect("repairs");
+    assert_eq!(repairs.len(), 2);
+    assert_eq!(
+        repairs[0]["next_step"], "acknowledge",
+        "the newest is just recorded"
+    );
+    let under_way = &repairs[1];
+    assert_eq!(under_way["recovery"], "anonymous");
+    let overall: Vec<f64> = under_way["rounds"]
+        .as_array()
+        .expect("rounds")
+        .iter()
+        .map(|r| {
+            assert_eq!(r["shown"], "yes", "every round has k answers: {r}");
+            r["scores"]
+                .as_array()
+                .expect("scores")
+                .iter()
+                .find(|s| s["measure"] == "overall")
+                .expect("overall")["mean"]
+                .as_f64()
+                .expect("mean")
+        })
+        .collect();
+    assert_eq!(overall.len(), 3);
+    assert!(
+        overall[0] < overall[1] && overall[1] < overall[2],
+        "trust recovers: {overall:?}"
+    );
+    let id = under_way["id"].as_i64().expect("id");
+    let repair = page(&maya, format!("{base}/repair/{id}")).await;
+    assert!(repair.contains("data-testid=\"recovery-chart\""));
+    assert!(repair.contains("Give the Platform team the lost week back"));
+    assert!(repair.contains("href=\"/learn/trust-after-a-breach\""));
+
+    let admin = signed_in(&base, "admin@demo.trustloop.test", "demo-admin-2026").await;
+    let counts = page(&admin, format!("{base}/admin/repairs")).await;
+    assert!(counts.contains("Platform") && !counts.contains("lost week"));
+}

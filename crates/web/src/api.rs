@@ -26,6 +26,8 @@ use ledger::*;
 mod feedback;
 mod outcomes;
 mod pulse;
+// Breach repair.
+mod repair;
 
 /// An API failure, answered as JSON.
 pub struct ApiError(AppError);
@@ -427,7 +429,7 @@ async fn campaign_quality(
 #[openapi(
     info(
         title = "Trustloop API",
-        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events; feedback received, and its counts by team; team outcome figures and their association with team trust. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
+        description = "Trust 360 campaigns, progress, reports and measurement quality; development plans and the say-do ledger; learning progress; team pulse series, rounds, trends and change events; feedback received, and its counts by team; team outcome figures and their association with team trust; repairs of trust after a breach. Every figure comes at full precision (intervals unclipped) with, under `shown`, the text the pages show for it."
     ),
     paths(
         list_campaigns,
@@ -450,7 +452,10 @@ async fn campaign_quality(
         feedback::my_feedback,
         feedback::teams_feedback,
         outcomes::list_outcomes,
-        outcomes::outcome_association
+        outcomes::outcome_association,
+        repair::my_repairs,
+        repair::my_repair,
+        repair::repair_counts
     ),
     components(schemas(
         ErrorJson,
@@ -494,7 +499,11 @@ async fn campaign_quality(
         outcomes::OutcomeMetricJson,
         outcomes::OutcomeAssociationJson,
         outcomes::AssociationJson,
-        outcomes::TeamPointJson
+        outcomes::TeamPointJson,
+        repair::RepairJson,
+        repair::RepairStepJson,
+        repair::NamedAnswerJson,
+        repair::RepairCountJson
     ))
 )]
 struct ApiDoc;
@@ -582,6 +591,16 @@ pub fn routes() -> Vec<RouteSpec> {
             .scope("reports:read"),
         RouteSpec::new("/api/v1/feedback/teams", Access::Admin)
             .get(feedback::teams_feedback)
+            .scope("campaigns:read"),
+        // Breach repair.
+        RouteSpec::new("/api/v1/me/repairs", Access::SignedIn)
+            .get(repair::my_repairs)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/me/repairs/{id}", Access::SignedIn)
+            .get(repair::my_repair)
+            .scope("reports:read"),
+        RouteSpec::new("/api/v1/repairs/teams", Access::Admin)
+            .get(repair::repair_counts)
             .scope("campaigns:read"),
         RouteSpec::new("/api/v1/{*rest}", Access::Public)
             .get(unknown_endpoint)

@@ -229,8 +229,8 @@ pub async fn advance(app: &App, today: time::Date) -> Result<PulseAdvance> {
     Ok(done)
 }
 
-/// Runs the scheduler until the process ends: a pass on the day `clock` reads, then another
-/// `every` later. A failed pass is logged and tried again at the next; several servers may run
+/// Runs the scheduler (the team pulses', then the recovery pulses') until the process ends: a
+/// pass on the day `clock` reads, then another `every` later. A failed pass is logged and tried again at the next; several servers may run
 /// it on one database (each round is opened once).
 pub async fn run_scheduler(
     app: App,
@@ -240,6 +240,10 @@ pub async fn run_scheduler(
     loop {
         if let Err(error) = advance(&app, clock()).await {
             tracing::error!(%error, "the pulse scheduler's pass failed; trying again later");
+        }
+        // Recovery pulses after a breach open on the same clock.
+        if let Err(error) = crate::repair::advance(&app, clock()).await {
+            tracing::error!(%error, "the recovery scheduler's pass failed; trying again later");
         }
         tokio::time::sleep(every).await;
     }
@@ -297,10 +301,23 @@ pub async fn answer(
 
 /// The pulse instrument of `version`.
 pub fn pulse_instrument(version: u32) -> Result<trustloop_domain::instrument::Instrument> {
-    trustloop_domain::instrument::Instrument::pulse_built_in()
+    version_of(
+        trustloop_domain::instrument::Instrument::pulse_built_in(),
+        version,
+        "pulse",
+    )
+}
+
+/// The instrument of `version` among `built_in` (the `what` instruments shipped with this build).
+pub(crate) fn version_of(
+    built_in: Vec<trustloop_domain::instrument::Instrument>,
+    version: u32,
+    what: &str,
+) -> Result<trustloop_domain::instrument::Instrument> {
+    built_in
         .into_iter()
         .find(|i| i.version == version)
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no pulse instrument version {version}")))
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no {what} instrument version {version}")))
 }
 
 /// A change event as its recorder gives it.

@@ -46,6 +46,9 @@ mod rows;
 mod seal_key;
 mod segments;
 mod team_sums;
+// Breach repair and its recovery pulse.
+mod recovery;
+mod repair;
 
 pub use dialect::Backend;
 pub(crate) use instruments::Instruments;

@@ -30,6 +30,8 @@ mod pulse;
 mod rater_lists;
 mod results;
 mod segments;
+// Breach repair.
+mod repair;
 
 pub use accounts::AccountStore;
 pub use answers::AnswerStore;
@@ -49,6 +51,8 @@ pub use pulse::PulseStore;
 pub use rater_lists::RaterListStore;
 pub use results::ResultStore;
 pub use segments::SegmentViewStore;
+// Breach repair.
+pub use repair::RepairStore;
 
 use std::sync::Arc;
 
@@ -89,4 +93,5 @@ store_of!(
     PulseStore,
     OutcomeStore,
     FeedbackStore,
+    RepairStore,
 );

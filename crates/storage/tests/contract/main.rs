@@ -64,6 +64,8 @@ mod results;
 mod safety;
 mod segments;
 mod upgrades;
+// Breach repair.
+mod repair;
 
 contract!(
     accounts::a_session_lasts_until_it_expires_or_is_deleted,
@@ -140,4 +142,9 @@ contract!(
     feedback::only_the_receiver_marks_helpful_and_replies_to_named_items,
     feedback::requests_ask_people_or_a_team_and_leave_the_list_once_answered,
     feedback::admins_counts_are_by_team_with_senders_and_batches,
+    repair::a_breach_is_refused_whole_when_its_words_day_or_people_are_wrong,
+    repair::steps_are_kept_once_out_of_order_with_a_warning_and_amends_are_own_commitments,
+    repair::recovery_rounds_open_on_schedule_once_and_anonymous_answers_wait_for_k,
+    repair::fewer_than_k_affected_make_a_named_pulse_only_when_the_leader_accepts_it,
+    repair::admins_count_open_and_closed_repairs_by_the_leaders_team,
 );

@@ -16,7 +16,7 @@ fn token() -> (String, String) {
 }
 
 /// Two teams under Dana: Blue (Bea and six members) and Green (Gil and three members).
-async fn pulse_org(store: &DynStore) -> (TeamId, TeamId) {
+pub(crate) async fn pulse_org(store: &DynStore) -> (TeamId, TeamId) {
     let mut rows = vec![
         dana(),
         row(

@@ -188,7 +188,7 @@ fn change_json(
     }
 }
 
-fn measure_slug(measure: trustloop_domain::pulse::PulseMeasure) -> String {
+pub(super) fn measure_slug(measure: trustloop_domain::pulse::PulseMeasure) -> String {
     use trustloop_domain::pulse::PulseMeasure;
     match measure {
         PulseMeasure::TrustIndex => "trust_index".into(),
@@ -205,7 +205,7 @@ fn comparison_json(c: &trend::Comparison) -> PulseComparisonJson {
     }
 }
 
-fn round_json(r: &trend::RoundFigure) -> PulseRoundFigureJson {
+pub(super) fn round_json(r: &trend::RoundFigure) -> PulseRoundFigureJson {
     PulseRoundFigureJson {
         index: r.dates.index,
         opens: r.dates.opens.to_string(),

@@ -14,6 +14,10 @@ mod report;
 mod segments;
 mod sign_in;
 mod survey;
+// Breach repair.
+mod repair;
+// Answering a pulse round by link or signed in (the team pulse and the recovery pulse).
+mod round_link;
 
 use crate::access::{Access, RouteSpec};
 use crate::auth::SignedIn;
@@ -38,6 +42,8 @@ pub fn routes() -> Vec<RouteSpec> {
     table.extend(segments::routes());
     table.extend(survey::routes());
     table.extend(feedback::routes());
+    // Breach repair.
+    table.extend(repair::routes());
     table
 }
 

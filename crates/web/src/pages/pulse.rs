@@ -2,9 +2,9 @@
 //! a change), a team's trend, answering a round by link or on one's own page, and the
 //! organisation over time for admins.
 
-use super::survey::message_page as message;
+use super::round_link::{LinkWords, RoundLink, answer_link, open_link, own_answer, own_form};
 use crate::access::{Access, RouteSpec};
-use crate::auth::{FormPost, SignedIn, hash_token};
+use crate::auth::{FormPost, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, IdPair};
 use crate::forms::{field, id_field};
@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::views::pulse::{AlertView, Chart, ComparisonView, EventLine, RoundRow, why_not};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use trustloop_app::pulse::{
@@ -34,11 +34,11 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         signed_in("/pulse/{id}/teams/{team}/trend.csv").get(trend_file::<false>),
         signed_in("/pulse/{id}/teams/{team}/trend.xlsx").get(trend_file::<true>),
         signed_in("/me/pulse/{id}")
-            .get(my_pulse)
-            .post(answer_my_pulse),
+            .get(own_form::<PulseInvitation>)
+            .post(own_answer::<PulseInvitation>),
         RouteSpec::new("/p/{token}", Access::Rater)
-            .get(open_link)
-            .post(answer_link),
+            .get(open_link::<PulseInvitation>)
+            .post(answer_link::<PulseInvitation>),
         RouteSpec::new("/admin/pulse/{id}", Access::Admin).get(organisation),
     ]
 }
@@ -372,13 +372,52 @@ async fn team_trend(
     })
 }
 
-/// One statement of the pulse form.
+/// One statement of the pulse form (and of the recovery pulse's).
 pub struct PulseItem {
-    code: String,
-    field: String,
-    text: String,
-    selected: String,
-    error: Option<String>,
+    pub(super) code: String,
+    pub(super) field: String,
+    pub(super) text: String,
+    pub(super) selected: String,
+    pub(super) error: Option<String>,
+}
+
+/// The statements of `instrument` as a form shows them, with what was `sent` and the
+/// `problems` found, and the error summary's (target, message) pairs.
+pub(super) fn form_items(
+    instrument: &trustloop_domain::instrument::Instrument,
+    sent: &[(String, String)],
+    problems: &[FieldError],
+) -> (Vec<PulseItem>, Vec<(String, String)>) {
+    let error_of = |code: &str| {
+        problems
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.message.clone())
+    };
+    let items = instrument
+        .items
+        .iter()
+        .map(|item| PulseItem {
+            code: item.code.clone(),
+            field: rating::item_field(&item.code),
+            text: item.others_text.clone(),
+            selected: field(sent, &rating::item_field(&item.code)).to_string(),
+            error: error_of(&item.code),
+        })
+        .collect();
+    let errors = problems
+        .iter()
+        .map(|p| {
+            let text = instrument
+                .item(&p.code)
+                .map_or(String::new(), |i| i.others_text.clone());
+            (
+                format!("q-{}", p.code),
+                format!("\u{201c}{text}\u{201d}: {}", p.message),
+            )
+        })
+        .collect();
+    (items, errors)
 }
 
 /// The pulse form.
@@ -409,35 +448,7 @@ fn answer_page(
     problems: &[FieldError],
 ) -> AppResult<AnswerPage> {
     let instrument = pulse::pulse_instrument(invitation.instrument_version)?;
-    let error_of = |code: &str| {
-        problems
-            .iter()
-            .find(|p| p.code == code)
-            .map(|p| p.message.clone())
-    };
-    let items = instrument
-        .items
-        .iter()
-        .map(|item| PulseItem {
-            code: item.code.clone(),
-            field: rating::item_field(&item.code),
-            text: item.others_text.clone(),
-            selected: field(sent, &rating::item_field(&item.code)).to_string(),
-            error: error_of(&item.code),
-        })
-        .collect();
-    let errors = problems
-        .iter()
-        .map(|p| {
-            let text = instrument
-                .item(&p.code)
-                .map_or(String::new(), |i| i.others_text.clone());
-            (
-                format!("q-{}", p.code),
-                format!("\u{201c}{text}\u{201d}: {}", p.message),
-            )
-        })
-        .collect();
+    let (items, errors) = form_items(&instrument, sent, problems);
     Ok(AnswerPage {
         chrome,
         action,
@@ -462,174 +473,61 @@ fn answer_page(
     })
 }
 
-/// The link a token opens, if it is one.
-async fn by_token(state: &AppState, token: &str) -> AppResult<Option<PulseInvitation>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    Ok(state
-        .app
-        .store
-        .pulse_invitation_by_token(&hash_token(token))
-        .await?)
-}
+impl RoundLink for PulseInvitation {
+    const BY_TOKEN: &'static str = "/p";
+    const OWN: &'static str = "/me/pulse";
+    const NAME: &'static str = "pulse round";
+    const WORDS: LinkWords = LinkWords {
+        not_found: "This pulse link is not valid. Check that you copied all of it.",
+        answered: "This round of the pulse has been answered with this link. Thank you.",
+        next_round: "The next round comes with a new link.",
+    };
 
-/// The page for a link that cannot be answered now.
-fn unavailable(invitation: Option<&PulseInvitation>, chrome: Chrome) -> Option<Response> {
-    match invitation {
-        None => Some(message(
-            StatusCode::NOT_FOUND,
-            chrome,
-            "Link not found",
-            "This pulse link is not valid. Check that you copied all of it.",
-        )),
-        Some(i) if i.answered => Some(message(
-            StatusCode::CONFLICT,
-            chrome,
-            "Already answered",
-            "This round of the pulse has been answered with this link. Thank you.",
-        )),
-        Some(i) if i.status != trustloop_storage::RoundStatus::Open || today() > i.round.closes => {
-            Some(message(
-                StatusCode::CONFLICT,
-                chrome,
-                "This round has closed",
-                &format!(
-                    "This round took answers until {}. The next round comes with a new link.",
-                    i.round.closes
-                ),
-            ))
-        }
-        Some(_) => None,
+    fn id(&self) -> i64 {
+        self.id.0
     }
-}
 
-#[tracing::instrument(skip_all)]
-async fn open_link(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let invitation = by_token(&state, &token).await?;
-    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
-        return Ok(page);
+    fn answered(&self) -> bool {
+        self.answered
     }
-    let invitation = invitation.ok_or(AppError::NotFound("pulse link"))?;
-    Ok(answer_page(
-        Chrome::default(),
-        format!("/p/{token}"),
-        &invitation,
-        &[],
-        &[],
-    )?
-    .into_response())
-}
 
-/// Stores a form for `invitation`, or shows it again with what is wrong.
-async fn take_answer(
-    state: &AppState,
-    chrome: Chrome,
-    action: String,
-    invitation: &PulseInvitation,
-    fields: &[(String, String)],
-) -> AppResult<Response> {
-    match pulse::answer(&state.app, invitation, fields, today()).await {
-        Ok(Answered::Stored) => Ok(message(
-            StatusCode::OK,
-            chrome,
-            "Thank you",
-            "Your answer is in. It is kept sealed until enough of your team have answered, and only totals are ever shown.",
-        )),
-        Ok(Answered::Invalid(problems)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            answer_page(chrome, action, invitation, fields, &problems)?,
-        )
-            .into_response()),
-        Err(trustloop_app::Error::Conflict(reason)) => {
-            Ok(message(StatusCode::CONFLICT, chrome, "Not stored", &reason))
-        }
-        Err(e) => Err(e.into()),
+    fn round_open(&self) -> bool {
+        self.status == trustloop_storage::RoundStatus::Open
     }
-}
 
-#[tracing::instrument(skip_all)]
-async fn answer_link(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let invitation = by_token(&state, &token).await?;
-    if let Some(page) = unavailable(invitation.as_ref(), Chrome::default()) {
-        return Ok(page);
+    fn closes(&self) -> time::Date {
+        self.round.closes
     }
-    let invitation = invitation.ok_or(AppError::NotFound("pulse link"))?;
-    take_answer(
-        &state,
-        Chrome::default(),
-        format!("/p/{token}"),
-        &invitation,
-        &fields,
-    )
-    .await
-}
 
-/// The signed-in member's own link `id` to an open round; anyone else's is "not found".
-async fn my_invitation(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: i64,
-) -> AppResult<PulseInvitation> {
-    let me = signed_in
-        .user
-        .person_id
-        .ok_or(AppError::NotFound("pulse round"))?;
-    state
-        .app
-        .store
-        .open_pulse_invitations(me)
-        .await?
-        .into_iter()
-        .find(|i| i.id.0 == id)
-        .ok_or(AppError::NotFound("pulse round"))
-}
-
-#[tracing::instrument(skip_all)]
-async fn my_pulse(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Id(id): Id,
-) -> AppResult<Response> {
-    let invitation = my_invitation(&state, &signed_in, id).await?;
-    if let Some(page) = unavailable(Some(&invitation), signed_in.chrome()) {
-        return Ok(page);
+    async fn by_hash(state: &AppState, hash: String) -> AppResult<Option<Self>> {
+        Ok(state.app.store.pulse_invitation_by_token(&hash).await?)
     }
-    Ok(answer_page(
-        signed_in.chrome(),
-        format!("/me/pulse/{id}"),
-        &invitation,
-        &[],
-        &[],
-    )?
-    .into_response())
-}
 
-#[tracing::instrument(skip_all)]
-async fn answer_my_pulse(
-    State(state): State<AppState>,
-    Id(id): Id,
-    post: FormPost,
-) -> AppResult<Response> {
-    let invitation = my_invitation(&state, &post.signed_in, id).await?;
-    if let Some(page) = unavailable(Some(&invitation), post.signed_in.chrome()) {
-        return Ok(page);
+    async fn open_for(state: &AppState, person: PersonId) -> AppResult<Vec<Self>> {
+        Ok(state.app.store.open_pulse_invitations(person).await?)
     }
-    take_answer(
-        &state,
-        post.signed_in.chrome(),
-        format!("/me/pulse/{id}"),
-        &invitation,
-        &post.fields,
-    )
-    .await
+
+    fn page(
+        &self,
+        chrome: Chrome,
+        action: String,
+        sent: &[(String, String)],
+        problems: &[FieldError],
+    ) -> AppResult<Response> {
+        Ok(answer_page(chrome, action, self, sent, problems)?.into_response())
+    }
+
+    async fn submit(
+        &self,
+        state: &AppState,
+        fields: &[(String, String)],
+    ) -> trustloop_app::Result<Answered> {
+        pulse::answer(&state.app, self, fields, today()).await
+    }
+
+    fn thanks(&self) -> &'static str {
+        "Your answer is in. It is kept sealed until enough of your team have answered, and only totals are ever shown."
+    }
 }
 
 /// A member's open pulse rounds, for their page: (link id, series, closes, answered).

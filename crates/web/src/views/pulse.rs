@@ -43,7 +43,7 @@ pub fn why_not(figure: &RoundFigure) -> Option<String> {
 }
 
 /// A measure's score with its interval, as the table reads it.
-fn with_interval(figure: &RoundFigure, measure: PulseMeasure) -> String {
+pub fn with_interval(figure: &RoundFigure, measure: PulseMeasure) -> String {
     let Some(score) = figure.scores.as_ref().and_then(|s| s.scores.get(&measure)) else {
         return "–".into();
     };
@@ -248,8 +248,17 @@ const TOP: f64 = 12.0;
 const BOTTOM: f64 = 24.0;
 
 impl Chart {
-    /// The chart of `rounds` (handled rounds, oldest first) with `events`.
+    /// The Trust Index chart of `rounds` (handled rounds, oldest first) with `events`.
     pub fn of(rounds: &[RoundFigure], events: &[&PulseEvent]) -> Chart {
+        Chart::of_measure(rounds, events, PulseMeasure::TrustIndex)
+    }
+
+    /// The chart of `measure` over `rounds` (handled rounds, oldest first) with `events`.
+    pub fn of_measure(
+        rounds: &[RoundFigure],
+        events: &[&PulseEvent],
+        measure: PulseMeasure,
+    ) -> Chart {
         let first = rounds.first().map(|r| r.dates.opens);
         let last = rounds.last().map(|r| r.dates.opens);
         let span = match (first, last) {
@@ -270,11 +279,7 @@ impl Chart {
         let mut gaps = Vec::new();
         for round in rounds {
             let x = x_of(round.dates.opens);
-            match round
-                .scores
-                .as_ref()
-                .and_then(|s| s.scores.get(&PulseMeasure::TrustIndex))
-            {
+            match round.scores.as_ref().and_then(|s| s.scores.get(&measure)) {
                 Some(score) => {
                     let y = y_of(score.mean);
                     line.push(format!("{},{}", fmt(x), fmt(y)));

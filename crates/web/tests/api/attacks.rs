@@ -22,6 +22,9 @@ mod feedback;
 mod pulse;
 /// Attacks on who is in a rater group (filling a group with raters one controls).
 mod raters;
+/// Attacks on breach repair (a recovery answer below k, linking answers to people, another
+/// leader's repair).
+mod repair;
 
 /// Three teams under Dana: Lee's Platform (6 reports), Pat's Sales (2 reports: one fewer than a
 /// rater group's k of 3) and Kim's Support (5 reports); reports alternate between London and

@@ -21,3 +21,5 @@ mod pulse;
 mod segments;
 mod survey;
 mod throttle;
+// Breach repair.
+mod repair;

@@ -37,6 +37,38 @@ pub(super) async fn columns_of(pool: &sqlx::SqlitePool, table: &str) -> Vec<Stri
         .collect()
 }
 
+/// The ids of `table`'s rows (column `id`) in the table's own stored order: the query reads a
+/// column that no index holds (`unindexed`), so it walks the table itself.
+pub(super) async fn stored_ids(
+    pool: &sqlx::SqlitePool,
+    table: &str,
+    id: &str,
+    unindexed: &str,
+) -> Vec<String> {
+    sqlx::query(&format!("SELECT {id}, {unindexed} FROM {table}"))
+        .fetch_all(pool)
+        .await
+        .expect("ids")
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect()
+}
+
+/// Asserts that `stored` (ids in stored order) are random (UUID version 4) and in the order of
+/// those ids, so that the order of rows says nothing about the order of arrival.
+pub(super) fn assert_random_ids_in_order(table: &str, stored: &[String]) {
+    let mut sorted = stored.to_vec();
+    sorted.sort();
+    assert_eq!(
+        stored, sorted,
+        "{table} is stored in the order of its random ids, not of arrival"
+    );
+    for value in stored {
+        let uuid = uuid::Uuid::parse_str(value).expect("a UUID");
+        assert_eq!(uuid.get_version_num(), 4, "{table}: {value} is random");
+    }
+}
+
 /// The tables a reader of the database could learn answers from.
 const ANSWER_TABLES: [&str; 3] = ["responses", "response_comments", "team_aggregates"];
 
@@ -253,6 +285,14 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         ("feedback_waiting_marks", &["mark", "receiver_id"][..]),
         ("feedback_sent_forms", &["mark"][..]),
         ("feedback_request_marks", &["mark"][..]),
+        // The anonymous recovery pulse after a breach: the pulse's rules per round
+        // (`attacks::repair` fills and reads them).
+        (
+            "recovery_answers",
+            &["id", "round_id", "overall", "element"][..],
+        ),
+        ("recovery_pending", &["id", "round_id", "sealed"][..]),
+        ("recovery_used_ballots", &["mark", "round_id"][..]),
     ]);
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
@@ -302,6 +342,17 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         "feedback_items",
         "feedback_requests",
         "feedback_request_people",
+        // Breach repair: the leader's own record, the people affected, the rounds and links of
+        // the recovery pulse; a named pulse's answers are kept with their respondent, who was
+        // told so before answering (fewer than k affected).
+        "repairs",
+        "repair_people",
+        "repair_teams",
+        "repair_steps",
+        "repair_amends",
+        "recovery_rounds",
+        "recovery_invitations",
+        "recovery_named_answers",
     ];
     let known: BTreeSet<String> = answer_side
         .keys()
@@ -352,24 +403,9 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         ("responses", "id", "submitted_on"),
         ("response_comments", "id", "body"),
     ] {
-        let stored: Vec<String> = sqlx::query(&format!("SELECT {id}, {unindexed} FROM {table}"))
-            .fetch_all(&pool)
-            .await
-            .expect("ids")
-            .iter()
-            .map(|row| row.get::<String, _>(0))
-            .collect();
+        let stored = stored_ids(&pool, table, id, unindexed).await;
         assert!(!stored.is_empty(), "{table} has rows");
-        let mut sorted = stored.clone();
-        sorted.sort();
-        assert_eq!(
-            stored, sorted,
-            "{table} is stored in the order of its random ids"
-        );
-        for value in &stored {
-            let uuid = uuid::Uuid::parse_str(value).expect("a UUID");
-            assert_eq!(uuid.get_version_num(), 4, "{table}: {value} is random");
-        }
+        assert_random_ids_in_order(table, &stored);
     }
 
     // Only the day, and every readable rater group of a leader has at least k answers (or is

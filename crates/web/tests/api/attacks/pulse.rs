@@ -101,8 +101,7 @@ async fn a_managers_roll_up_minus_the_teams_shown_never_isolates_a_small_team() 
 
 #[tokio::test]
 async fn pulse_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
-    use super::database::{columns_of, raw};
-    use sqlx::Row;
+    use super::database::{assert_random_ids_in_order, columns_of, raw, stored_ids};
     let app = TestApp::spawn_sqlite().await;
     let admin = app.admin().await;
     upload_people(&admin, PULSE_CSV).await;
@@ -118,13 +117,7 @@ async fn pulse_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
             .iter()
             .any(|c| c.contains("person"))
     );
-    let stored: Vec<String> = sqlx::query("SELECT id, overall FROM pulse_answers")
-        .fetch_all(&pool)
-        .await
-        .expect("ids")
-        .iter()
-        .map(|row| row.get::<String, _>(0))
-        .collect();
+    let stored = stored_ids(&pool, "pulse_answers", "id", "overall").await;
     assert_eq!(
         stored.len(),
         5,
@@ -135,18 +128,7 @@ async fn pulse_answer_tables_name_nobody_and_keep_no_order_of_arrival() {
         .await
         .expect("waiting");
     assert_eq!(waiting, 1);
-    let mut sorted = stored.clone();
-    sorted.sort();
-    assert_eq!(
-        stored, sorted,
-        "stored in the order of random ids, not of arrival"
-    );
-    for id in &stored {
-        assert_eq!(
-            uuid::Uuid::parse_str(id).expect("a UUID").get_version_num(),
-            4
-        );
-    }
+    assert_random_ids_in_order("pulse_answers", &stored);
     let marks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pulse_used_ballots")
         .fetch_one(&pool)
         .await
