@@ -146,8 +146,9 @@ pub struct OutcomeAssociationJson {
 /// the heatmap.
 #[utoipa::path(get, path = "/api/v1/outcomes/association",
     params(("campaign" = i64, Query, description = "A closed campaign's id", minimum = 1),
-        ("metric" = String, Query, description = "A metric imported"),
-        ("period" = String, Query, description = "A period of that metric: 2026, 2026-Q3 or 2026-09")),
+        ("metric" = String, Query, description = "A metric imported", min_length = 1),
+        ("period" = String, Query, description = "A period of that metric: 2026, 2026-Q3 or 2026-09",
+            pattern = r"^[0-9]{4}(-[Qq][1-4]|-(0[1-9]|1[0-2]))?$")),
     responses((status = 200, body = OutcomeAssociationJson), (status = 400, body = ErrorJson),
         (status = 401, body = ErrorJson), (status = 403, body = ErrorJson),
         (status = 404, body = ErrorJson), (status = 409, body = ErrorJson)))]
