@@ -31,7 +31,7 @@ pub mod segments;
 pub mod tokens;
 
 pub use audit::Actor;
-pub use error::{Error, Result};
+pub use error::{Error, FieldRefusal, Result};
 
 use std::sync::Arc;
 use trustloop_domain::instrument::Instrument;

@@ -9,6 +9,7 @@ mod bad_input;
 mod campaign_flow;
 mod docs;
 mod figures;
+mod forms;
 mod import;
 mod learning;
 mod ledger;

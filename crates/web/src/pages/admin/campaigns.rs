@@ -6,7 +6,7 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
 use crate::extract::Id;
-use crate::forms::field;
+use crate::forms::{FormError, field};
 use crate::layout::Chrome;
 use crate::pages::raters::{NOMINATED_CHOICES, NominationRow, RaterForm, refusal};
 use crate::state::AppState;
@@ -35,27 +35,73 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     ]
 }
 
+/// A new campaign's form as typed, kept to show it again beside its error.
+pub struct CampaignForm {
+    name: String,
+    deadline: String,
+    min_rater_group: String,
+    min_comments: String,
+    min_team: String,
+    min_segment: String,
+    error: FormError,
+}
+
+impl CampaignForm {
+    /// A blank form: the default deadline three weeks from today, and the default rules.
+    fn blank() -> CampaignForm {
+        let rules = PrivacyRules::default();
+        CampaignForm {
+            name: String::new(),
+            deadline: (trustloop_app::today() + time::Duration::days(21)).to_string(),
+            min_rater_group: rules.min_rater_group.to_string(),
+            min_comments: rules.min_comments.to_string(),
+            min_team: rules.min_team.to_string(),
+            min_segment: rules.min_segment.to_string(),
+            error: FormError::none(),
+        }
+    }
+
+    /// The form as posted.
+    fn posted(fields: &[(String, String)]) -> CampaignForm {
+        let typed = |name| field(fields, name).to_string();
+        CampaignForm {
+            name: typed("name"),
+            deadline: typed("deadline"),
+            min_rater_group: typed("min_rater_group"),
+            min_comments: typed("min_comments"),
+            min_team: typed("min_team"),
+            min_segment: typed("min_segment"),
+            error: FormError::none(),
+        }
+    }
+
+    /// The campaign as typed, for the use case to check.
+    fn text(&self) -> CampaignText<'_> {
+        CampaignText {
+            name: &self.name,
+            deadline: &self.deadline,
+            min_rater_group: &self.min_rater_group,
+            min_team: &self.min_team,
+            min_segment: &self.min_segment,
+            min_comments: &self.min_comments,
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/campaigns.html")]
 struct CampaignsPage {
     chrome: Chrome,
     campaigns: Vec<Campaign>,
-    error: Option<String>,
-    name: String,
-    deadline: String,
-    rules: PrivacyRules,
+    form: CampaignForm,
 }
 
 async fn campaigns(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<CampaignsPage> {
     signed_in.require_admin()?;
-    let default_deadline = trustloop_app::today() + time::Duration::days(21);
     Ok(CampaignsPage {
         chrome: signed_in.chrome(),
         campaigns: state.app.store.campaigns().await?,
-        error: None,
-        name: String::new(),
-        deadline: default_deadline.to_string(),
-        rules: PrivacyRules::default(),
+        form: CampaignForm::blank(),
     })
 }
 
@@ -67,31 +113,21 @@ async fn create_campaign(
     }: FormPost,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
-    let typed = CampaignText {
-        name: field(&fields, "name"),
-        deadline: field(&fields, "deadline"),
-        min_rater_group: field(&fields, "min_rater_group"),
-        min_team: field(&fields, "min_team"),
-        min_segment: field(&fields, "min_segment"),
-        min_comments: field(&fields, "min_comments"),
-    };
-    match CampaignDraft::parse(&typed) {
+    let mut form = CampaignForm::posted(&fields);
+    match CampaignDraft::parse_fields(&form.text()) {
         Ok(draft) => {
             let id = campaigns::create(&state.app, draft).await?;
             Ok(Redirect::to(&format!("/admin/campaigns/{id}")).into_response())
         }
-        Err(error) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            CampaignsPage {
+        Err(refusal) => {
+            form.error = refusal.into();
+            let page = CampaignsPage {
                 chrome: signed_in.chrome(),
                 campaigns: state.app.store.campaigns().await?,
-                error: Some(error),
-                name: typed.name.to_string(),
-                deadline: typed.deadline.to_string(),
-                rules: PrivacyRules::default(),
-            },
-        )
-            .into_response()),
+                form,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
     }
 }
 
@@ -123,13 +159,18 @@ struct CampaignPage {
     open_error: Option<String>,
     /// The nomination form, with what was typed when it was refused.
     form: RaterForm,
+    /// The email typed in the add-leader form when it was refused, and why.
+    leader_email: String,
+    leader_error: FormError,
     choices: [(&'static str, &'static str); 2],
 }
 
 /// What the admin last tried on the campaign page that was refused, shown beside its form.
 pub(super) enum Refused {
-    /// Opening the campaign.
+    /// Opening or closing the campaign, or issuing its links.
     Opening(String),
+    /// Adding a leader: the email typed and why it was refused.
+    Leader(String, String),
     /// A nomination on a leader's behalf.
     Nomination(RaterForm),
     /// A decision on a nominated rater (their invitation id).
@@ -161,6 +202,7 @@ pub(super) async fn campaign_page(
         .filter(|n| without_link.contains(&n.id))
         .filter(|n| n.nominated_by == Some(me) || n.approved_by == Some(me))
         .count();
+    let mut leader_form = (String::new(), FormError::none());
     let (status, open_error, form, failed) = match refused {
         Some(Refused::Opening(message)) => (
             StatusCode::CONFLICT,
@@ -168,6 +210,15 @@ pub(super) async fn campaign_page(
             RaterForm::blank(),
             None,
         ),
+        Some(Refused::Leader(email, message)) => {
+            leader_form = (email, FormError::at("email", message));
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                RaterForm::blank(),
+                None,
+            )
+        }
         Some(Refused::Nomination(form)) => (StatusCode::UNPROCESSABLE_ENTITY, None, form, None),
         Some(Refused::Decision(rater, message)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -216,6 +267,8 @@ pub(super) async fn campaign_page(
         chosen_by_me,
         open_error,
         form,
+        leader_email: leader_form.0,
+        leader_error: leader_form.1,
         choices: NOMINATED_CHOICES,
     };
     Ok((status, page).into_response())
@@ -241,11 +294,17 @@ async fn add_leader(
     State(state): State<AppState>,
     Id(id): Id,
     post: FormPost,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    campaigns::add_leader(&state.app, &post.actor, id, field(&post.fields, "email")).await?;
-    Ok(back_to(id, ""))
+    let email = field(&post.fields, "email");
+    match campaigns::add_leader(&state.app, &post.actor, id, email).await {
+        Ok(()) => Ok(back_to(id, "").into_response()),
+        Err(error) => {
+            let refused = Refused::Leader(email.to_string(), refusal(error)?);
+            campaign_page(&state, &post.signed_in, id, Some(refused)).await
+        }
+    }
 }
 
 /// Opens the campaign (`OPEN`), which is refused while nominations await approval (the page
@@ -258,13 +317,14 @@ async fn change_status<const OPEN: bool>(
 ) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    if OPEN {
-        if let Err(error) = campaigns::open(&state.app, &post.actor, id).await {
-            let refused = Refused::Opening(refusal(error)?);
-            return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
-        }
+    let changed = if OPEN {
+        campaigns::open(&state.app, &post.actor, id).await
     } else {
-        campaigns::close(&state.app, &post.actor, id).await?;
+        campaigns::close(&state.app, &post.actor, id).await
+    };
+    if let Err(error) = changed {
+        let refused = Refused::Opening(refusal(error)?);
+        return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
     }
     Ok(back_to(id, "").into_response())
 }

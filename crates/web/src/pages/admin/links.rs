@@ -2,12 +2,14 @@
 //! raters this admin nominated or approved are never shown to them: the page and the CSV say
 //! how many were left out, for another admin to issue and send.
 
+use super::campaigns::{Refused, campaign_page};
 use crate::access::{Access, RouteSpec};
 use crate::auth::FormPost;
 use crate::error::AppResult;
 use crate::extract::Id;
 use crate::forms::field;
 use crate::layout::Chrome;
+use crate::pages::raters::refusal;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -76,7 +78,7 @@ async fn issue_links(
     } = post;
     signed_in.require_admin()?;
     let reissue = field(&fields, "reissue") == "yes";
-    let issued = campaigns::issue_links(
+    let issued = match campaigns::issue_links(
         &state.app,
         &actor,
         &signed_in.user,
@@ -84,7 +86,15 @@ async fn issue_links(
         reissue,
         &state.base_url,
     )
-    .await?;
+    .await
+    {
+        Ok(issued) => issued,
+        Err(error) => {
+            // A closed campaign needs no links: its page again says so, not an error page.
+            let refused = Refused::Opening(refusal(error)?);
+            return campaign_page(&state, &signed_in, CampaignId(id), Some(refused)).await;
+        }
+    };
     let links: Vec<LinkRow> = issued
         .links
         .into_iter()
