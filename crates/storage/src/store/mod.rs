@@ -15,6 +15,7 @@
 mod accounts;
 mod answers;
 mod audit;
+mod campaign_edits;
 mod campaigns;
 mod disclosures;
 mod import_jobs;
@@ -32,6 +33,7 @@ mod segments;
 pub use accounts::AccountStore;
 pub use answers::AnswerStore;
 pub use audit::AuditStore;
+pub use campaign_edits::CampaignEditStore;
 pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
 pub use import_jobs::ImportJobStore;
@@ -83,4 +85,5 @@ store_of!(
     PlanStore,
     LedgerStore,
     PulseStore,
+    CampaignEditStore,
 );

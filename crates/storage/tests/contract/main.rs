@@ -44,6 +44,7 @@ macro_rules! contract {
 mod accounts;
 mod answers;
 mod audit;
+mod campaign_edits;
 mod campaigns;
 mod database;
 mod disclosures;
@@ -129,4 +130,7 @@ contract!(
     pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
     pulse::events_are_kept_per_team_and_figures_are_decided_once,
     pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
+    campaign_edits::a_campaign_is_renamed_and_its_deadline_moved_until_it_closes,
+    campaign_edits::a_leader_is_taken_off_with_their_raters_until_someone_answers_for_them,
+    campaign_edits::a_closed_campaign_reopens_within_the_window_until_a_result_is_read,
 );
