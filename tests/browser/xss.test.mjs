@@ -523,7 +523,11 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
 
   step('admin closes the new campaign; Maya reads her report with the comments as text', async () => {
     await admin.goto(winterUrl);
-    await postAndLoad(admin, () => admin.getByRole('button', { name: 'Close and release reports' }).click());
+    await Promise.all([
+      admin.waitForLoadState('load'),
+      admin.getByRole('link', { name: 'Close and release reports…' }).click(),
+    ]);
+    await postAndLoad(admin, () => admin.getByRole('button', { name: /^Close and release \d+ report/ }).click());
     await admin.getByRole('heading', { level: 1, name: /Closed/ }).waitFor();
     await assertInert(admin, 'closed Winter campaign page', MAYA_RATERS.map((r) => r.name));
 

@@ -292,6 +292,7 @@ pub async fn measurement_quality(app: &App, id: CampaignId) -> Result<Measuremen
             "Measurement quality is computed once the campaign has closed.".into(),
         ));
     }
+    crate::campaign_edits::record_result_read(app, campaign.id).await?;
     let instrument = app.instrument(campaign.instrument_version).await?;
     let all = app.store.campaign_responses(campaign.id).await?;
     let assessed = trustloop_domain::quality::assess(&instrument, &all);

@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cache;
+pub mod campaign_edits;
 pub mod campaigns;
 mod disclosures;
 pub mod error;

@@ -145,6 +145,46 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
+    // A deadline in the past when changing the campaign; a leader who is not in it.
+    let edit = format!("/admin/campaigns/{id}/edit");
+    let r = admin
+        .post_with_csrf(
+            &edit,
+            &[("name", "Spring 360 renamed"), ("deadline", "2020-01-31")],
+        )
+        .await;
+    let again = Again {
+        action: Some(&edit),
+        kept: &["Spring 360 renamed", "2020-01-31"],
+        message: "edit-deadline-error",
+        described: true,
+    };
+    is_form_again(r, "/admin/campaigns/{id}/edit", again).await;
+    covered.insert("/admin/campaigns/{id}/edit");
+    let remove_leader = format!("/admin/campaigns/{id}/leaders/remove");
+    let r = admin
+        .post_with_csrf(&remove_leader, &[("leader_id", "999999")])
+        .await;
+    let again = Again {
+        action: Some(&format!("/admin/campaigns/{id}/open")),
+        kept: &[],
+        message: "open-error",
+        described: true,
+    };
+    is_form_again(r, "/admin/campaigns/{id}/leaders/remove", again).await;
+    covered.insert("/admin/campaigns/{id}/leaders/remove");
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/reopen"), &[])
+        .await;
+    let again = Again {
+        action: Some(&format!("/admin/campaigns/{id}/open")),
+        kept: &[],
+        message: "open-error",
+        described: true,
+    };
+    is_form_again(r, "/admin/campaigns/{id}/reopen", again).await;
+    covered.insert("/admin/campaigns/{id}/reopen");
+
     // A rater whose email is cut short; then one that is fine, nominated by this admin.
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
     let lee = first_leader_choice(&page);

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod attacks;
 mod bad_input;
+mod campaign_edits;
 mod campaign_flow;
 mod docs;
 mod figures;

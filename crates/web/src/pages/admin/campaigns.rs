@@ -31,7 +31,9 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         admin("/admin/campaigns/{id}").get(campaign),
         admin("/admin/campaigns/{id}/leaders").post(add_leader),
         admin("/admin/campaigns/{id}/open").post(change_status::<true>),
-        admin("/admin/campaigns/{id}/close").post(change_status::<false>),
+        admin("/admin/campaigns/{id}/close")
+            .get(super::campaign_edits::confirm_close)
+            .post(change_status::<false>),
     ]
 }
 
@@ -141,6 +143,8 @@ pub struct LeaderRow {
     nominated: Vec<NominationRow>,
     /// How many of those await approval.
     awaiting: usize,
+    /// Why taking this leader off was refused, shown beside them.
+    removal_error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -162,6 +166,10 @@ struct CampaignPage {
     /// The email typed in the add-leader form when it was refused, and why.
     leader_email: String,
     leader_error: FormError,
+    /// The name-and-deadline form, with what was typed when it was refused.
+    edit: EditForm,
+    /// Whether the campaign closed by mistake may still be reopened.
+    may_reopen: bool,
     choices: [(&'static str, &'static str); 2],
 }
 
@@ -175,6 +183,71 @@ pub(super) enum Refused {
     Nomination(RaterForm),
     /// A decision on a nominated rater (their invitation id).
     Decision(i64, String),
+    /// The name and deadline typed, refused.
+    Edit(EditForm),
+    /// Taking a leader off (their person id).
+    Removal(i64, String),
+}
+
+/// The campaign's name and deadline as typed in its edit form.
+pub struct EditForm {
+    /// The name.
+    pub name: String,
+    /// The deadline, `YYYY-MM-DD`.
+    pub deadline: String,
+    /// What is wrong, beside its field.
+    pub error: FormError,
+}
+
+/// The state of every form on the campaign page, from what was refused (if anything), and the
+/// status the page is answered with.
+struct PageForms {
+    status: StatusCode,
+    open_error: Option<String>,
+    rater: RaterForm,
+    decision: Option<(i64, String)>,
+    leader_email: String,
+    leader_error: FormError,
+    edit: EditForm,
+    removal: Option<(i64, String)>,
+}
+
+impl PageForms {
+    fn of(refused: Option<Refused>, campaign: &Campaign) -> PageForms {
+        let mut forms = PageForms {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            open_error: None,
+            rater: RaterForm::blank(),
+            decision: None,
+            leader_email: String::new(),
+            leader_error: FormError::none(),
+            edit: EditForm {
+                name: campaign.name.clone(),
+                deadline: campaign.deadline.to_string(),
+                error: FormError::none(),
+            },
+            removal: None,
+        };
+        match refused {
+            None => forms.status = StatusCode::OK,
+            Some(Refused::Opening(message)) => {
+                forms.status = StatusCode::CONFLICT;
+                forms.open_error = Some(message);
+            }
+            Some(Refused::Leader(email, message)) => {
+                forms.leader_email = email;
+                forms.leader_error = FormError::at("email", message);
+            }
+            Some(Refused::Nomination(form)) => forms.rater = form,
+            Some(Refused::Decision(rater, message)) => forms.decision = Some((rater, message)),
+            Some(Refused::Edit(edit)) => forms.edit = edit,
+            Some(Refused::Removal(leader, message)) => {
+                forms.status = StatusCode::CONFLICT;
+                forms.removal = Some((leader, message));
+            }
+        }
+        forms
+    }
 }
 
 /// The campaign page of campaign `id` as `signed_in` sees it, with `refused` shown beside the
@@ -202,32 +275,8 @@ pub(super) async fn campaign_page(
         .filter(|n| without_link.contains(&n.id))
         .filter(|n| n.nominated_by == Some(me) || n.approved_by == Some(me))
         .count();
-    let mut leader_form = (String::new(), FormError::none());
-    let (status, open_error, form, failed) = match refused {
-        Some(Refused::Opening(message)) => (
-            StatusCode::CONFLICT,
-            Some(message),
-            RaterForm::blank(),
-            None,
-        ),
-        Some(Refused::Leader(email, message)) => {
-            leader_form = (email, FormError::at("email", message));
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                RaterForm::blank(),
-                None,
-            )
-        }
-        Some(Refused::Nomination(form)) => (StatusCode::UNPROCESSABLE_ENTITY, None, form, None),
-        Some(Refused::Decision(rater, message)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            RaterForm::blank(),
-            Some((rater, message)),
-        ),
-        None => (StatusCode::OK, None, RaterForm::blank(), None),
-    };
+    let forms = PageForms::of(refused, &campaign);
+    let failed = forms.decision.clone();
     let mut by_leader: BTreeMap<_, Vec<Invitation>> = BTreeMap::new();
     for i in invitations {
         by_leader.entry(i.leader_id).or_default().push(i);
@@ -250,6 +299,11 @@ pub(super) async fn campaign_page(
                             .map(|p| (g.label(), p.invited, p.completed))
                     })
                     .collect(),
+                removal_error: forms
+                    .removal
+                    .as_ref()
+                    .filter(|(id, _)| *id == leader.id.0)
+                    .map(|(_, message)| message.clone()),
                 invitations: by_leader.remove(&leader.id).unwrap_or_default(),
                 awaiting: nominated.iter().filter(|n| n.awaiting).count(),
                 nominated,
@@ -257,21 +311,24 @@ pub(super) async fn campaign_page(
             }
         })
         .collect();
+    let may_reopen = trustloop_app::campaign_edits::may_reopen(&state.app, &campaign).await?;
     let page = CampaignPage {
         chrome: signed_in.chrome(),
         editable: campaign.status != CampaignStatus::Closed,
         can_nominate: campaign.status == CampaignStatus::Draft,
+        may_reopen,
         campaign,
         leaders: rows,
         without_link: without_link.len(),
         chosen_by_me,
-        open_error,
-        form,
-        leader_email: leader_form.0,
-        leader_error: leader_form.1,
+        open_error: forms.open_error,
+        form: forms.rater,
+        leader_email: forms.leader_email,
+        leader_error: forms.leader_error,
+        edit: forms.edit,
         choices: NOMINATED_CHOICES,
     };
-    Ok((status, page).into_response())
+    Ok((forms.status, page).into_response())
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]

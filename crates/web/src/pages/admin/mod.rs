@@ -2,6 +2,7 @@
 //! audit log.
 
 mod audit;
+mod campaign_edits;
 mod campaigns;
 mod links;
 mod people;
@@ -26,6 +27,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     table.extend(links::routes());
     table.extend(results::routes());
     table.extend(audit::routes());
+    table.extend(campaign_edits::routes());
     table
 }
 

@@ -1,0 +1,173 @@
+//! Changing a campaign from its page: name and deadline, taking a leader off, the page that
+//! confirms closing, and reopening a campaign closed by mistake until a result is read.
+
+use crate::campaign_flow::{link_of, open_campaign_for_lee};
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+/// The audit events with `action`, newest first, as (target, detail).
+async fn audited(app: &TestApp, action: &str) -> Vec<(String, String)> {
+    let events = app.store.audit_events(200, None).await.expect("audit");
+    events
+        .into_iter()
+        .filter(|(_, e)| e.action == action)
+        .map(|(_, e)| (e.target, e.detail))
+        .collect()
+}
+
+/// The person id the campaign page's "Take NAME off" form sends.
+fn removal_id(page: &str, name: &str) -> String {
+    let before = &page[..page.find(&format!("Take {name} off")).expect(name)];
+    let field = before
+        .rfind("name=\"leader_id\"")
+        .expect("the form's field");
+    extract_between(&before[field..], "value=\"", "\"").expect("an id")
+}
+
+#[tokio::test]
+async fn an_open_campaign_is_renamed_and_extended_and_the_change_is_audited() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _) = open_campaign_for_lee(&app, &admin).await;
+    let later = (time::OffsetDateTime::now_utc().date() + time::Duration::days(40)).to_string();
+
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/edit"),
+            &[("name", "Spring trust 360, extended"), ("deadline", &later)],
+        )
+        .await;
+
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(page.contains("Spring trust 360, extended"), "{page}");
+    assert!(page.contains(&format!("Deadline {later}")), "{page}");
+    let edited = audited(&app, "campaign_edited").await;
+    assert_eq!(edited.len(), 1);
+    assert_eq!(edited[0].0, format!("campaign {id}"));
+    assert!(edited[0].1.contains(&format!("→ {later}")), "{edited:?}");
+}
+
+#[tokio::test]
+async fn a_leader_is_taken_off_before_anyone_answered_for_them_and_never_after() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, links) = open_campaign_for_lee(&app, &admin).await;
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/leaders"),
+            &[("email", "pat@example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    let (pat, lee) = (
+        removal_id(&page, "Pat Peer"),
+        removal_id(&page, "Lee Leader"),
+    );
+
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/leaders/remove"),
+            &[("leader_id", &pat)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "nobody answered for Pat");
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(
+        !page.contains("Take Pat Peer off"),
+        "Pat is off the campaign"
+    );
+
+    let r = answer(
+        &app.client(),
+        link_of(&links, "Ann Report"),
+        &survey_form("4", None),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/leaders/remove"),
+            &[("leader_id", &lee)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains(&format!("aria-describedby=\"remove-{lee}-error\"")),
+        "{page}"
+    );
+    assert!(page.contains("already answered"), "says why: {page}");
+    let removed = audited(&app, "leader_removed").await;
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert!(removed[0].1.contains("Pat Peer"), "{removed:?}");
+}
+
+#[tokio::test]
+async fn closing_is_confirmed_with_what_it_releases_and_reopens_until_a_report_is_read() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, links) = open_campaign_for_lee(&app, &admin).await;
+    for name in ["Dana Director", "Ann Report"] {
+        let r = answer(
+            &app.client(),
+            link_of(&links, name),
+            &survey_form("4", None),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+    }
+
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(page.contains(&format!("href=\"/admin/campaigns/{id}/close\"")));
+    let (status, confirm) = admin
+        .get_text(&format!("/admin/campaigns/{id}/close"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        confirm.contains("releases <strong>1 report(s)</strong>"),
+        "{confirm}"
+    );
+    let lee_row = extract_between(&confirm, "<td>Lee Leader</td>", "</tr>").expect("Lee's row");
+    assert!(lee_row.contains("<td>2</td>"), "two answered: {lee_row}");
+    assert!(lee_row.contains("Manager"), "shown: {lee_row}");
+    assert!(lee_row.contains("Direct reports"), "withheld: {lee_row}");
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(page.contains("Reopen the campaign"), "closed by mistake");
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/reopen"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(page.contains("status s-open"), "open again");
+    let r = answer(
+        &app.client(),
+        link_of(&links, "Ben Report"),
+        &survey_form("3", None),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "answers are taken again");
+
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let lee = app.signed_in("lee@example.org").await;
+    let (status, _) = lee.get_text(&format!("/me/campaigns/{id}/report")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(!page.contains("Reopen the campaign"), "a report was read");
+    let r = admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/reopen"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("already been read"), "{page}");
+    assert_eq!(audited(&app, "campaign_reopened").await.len(), 1);
+}
