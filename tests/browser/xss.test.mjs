@@ -345,7 +345,7 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     await assertInert(admin, 'new campaign page', [CAMPAIGN_NAME]);
 
     await admin.locator('#leader-email').fill(PEOPLE.ada.email);
-    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leader');
+    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leaders');
     await assertInert(admin, 'campaign page with a markup leader', [CAMPAIGN_NAME, PEOPLE.ada.name, PEOPLE.bo.name, PEOPLE.cy.name]);
 
     await admin.locator('#r-name').fill(RATER.name);
@@ -416,7 +416,7 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     assert.ok(/\/admin\/campaigns\/\d+$/.test(admin.url()), `created: ${admin.url()}`);
     winterUrl = admin.url();
     await admin.locator('#leader-email').fill(MAYA.email);
-    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leader');
+    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leaders');
 
     const maya = await watchedPage();
     await signIn(maya, baseUrl, MAYA);

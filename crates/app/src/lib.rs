@@ -17,6 +17,8 @@ pub mod accounts;
 pub mod audit;
 pub mod cache;
 pub mod campaign_edits;
+pub mod campaign_guide;
+pub mod campaign_leaders;
 pub mod campaigns;
 mod disclosures;
 pub mod error;

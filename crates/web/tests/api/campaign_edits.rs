@@ -171,3 +171,52 @@ async fn closing_is_confirmed_with_what_it_releases_and_reopens_until_a_report_i
     assert!(page.contains("already been read"), "{page}");
     assert_eq!(audited(&app, "campaign_reopened").await.len(), 1);
 }
+
+#[tokio::test]
+async fn leaders_are_found_by_part_of_their_name_and_added_many_at_once_all_or_none() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    upload_people(&admin, ORG_CSV).await;
+    let id = create_campaign(&admin, "Spring trust 360").await;
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    let next = extract_between(&page, "aria-current=\"step\"><strong>", "</strong>");
+    assert_eq!(next.as_deref(), Some("Leaders"), "the first step is next");
+
+    let (status, found) = admin
+        .get_text(&format!("/admin/campaigns/{id}?find=lee"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found.contains("Add Lee Leader"), "{found}");
+    assert!(!found.contains("Add Dana Director"), "only who matches");
+
+    let leaders = format!("/admin/campaigns/{id}/leaders");
+    let r = admin
+        .post_with_csrf(&leaders, &[("leaders", "pat@example.org\nNobody Here")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("2. nobody is named"), "numbered: {page}");
+    assert!(!page.contains("Take Pat Peer off"), "nothing was added");
+
+    let r = admin
+        .post_with_csrf(&leaders, &[("leaders", "lee leader, dana@example.org")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    let dana = page.find("Take Dana Director off").expect("Dana added");
+    let lee = page.find("Take Lee Leader off").expect("Lee added");
+    assert!(dana < lee, "by name");
+    let next = extract_between(&page, "aria-current=\"step\"><strong>", "</strong>");
+    assert_eq!(
+        next.as_deref(),
+        Some("Check"),
+        "leaders and raters are done"
+    );
+    let (_, found) = admin
+        .get_text(&format!("/admin/campaigns/{id}?find=lee"))
+        .await;
+    assert!(
+        !found.contains("Add Lee Leader"),
+        "a leader is not offered again"
+    );
+}

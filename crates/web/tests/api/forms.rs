@@ -37,7 +37,8 @@ async fn is_form_again(response: reqwest::Response, route: &str, again: Again<'_
     }
     for value in again.kept {
         assert!(
-            page.contains(&format!("value=\"{value}\"")),
+            page.contains(&format!("value=\"{value}\""))
+                || page.contains(&format!(">{value}</textarea>")),
             "{route}: {value:?} kept: {page}"
         );
     }
@@ -124,10 +125,14 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
     is_form_again(r, "/admin/campaigns", again).await;
     covered.insert("/admin/campaigns");
 
-    // A leader's email with a typo, and one that is not an email.
-    for typed in ["lee@exmaple.org", "lee at example"] {
+    // A leader's email with a typo, a name nobody has, and a list with one of them.
+    for typed in [
+        "lee@exmaple.org",
+        "Lea Leader",
+        "dana@example.org\nlee at example",
+    ] {
         let leaders = format!("/admin/campaigns/{id}/leaders");
-        let r = admin.post_with_csrf(&leaders, &[("email", typed)]).await;
+        let r = admin.post_with_csrf(&leaders, &[("leaders", typed)]).await;
         let again = Again {
             action: Some(&leaders),
             kept: &[typed],

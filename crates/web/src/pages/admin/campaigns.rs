@@ -5,7 +5,7 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
-use crate::extract::Id;
+use crate::extract::{Id, QueryPairs};
 use crate::forms::{FormError, field};
 use crate::layout::Chrome;
 use crate::pages::raters::{NOMINATED_CHOICES, NominationRow, RaterForm, refusal};
@@ -16,11 +16,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
+use trustloop_app::campaign_guide::{self, CampaignFacts, Step};
+use trustloop_app::campaign_leaders;
 use trustloop_app::campaigns::{self, CampaignDraft, CampaignText};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
-use trustloop_storage::{Campaign, CampaignId, Invitation, InvitationId, Person};
+use trustloop_domain::text::natural_order;
+use trustloop_storage::{Campaign, CampaignId, Invitation, InvitationId, PeopleQuery, Person};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let admin = |path| RouteSpec::new(path, Access::Admin);
@@ -170,6 +173,11 @@ struct CampaignPage {
     edit: EditForm,
     /// Whether the campaign closed by mistake may still be reopened.
     may_reopen: bool,
+    /// The steps of running the campaign, what is done and what is next.
+    steps: Vec<Step>,
+    /// The text searched for among people, and who was found (not yet leaders).
+    find: String,
+    found: Vec<Person>,
     choices: [(&'static str, &'static str); 2],
 }
 
@@ -187,6 +195,8 @@ pub(super) enum Refused {
     Edit(EditForm),
     /// Taking a leader off (their person id).
     Removal(i64, String),
+    /// Not refused: people searched for by part of their name, to add as leaders.
+    Search(String),
 }
 
 /// The campaign's name and deadline as typed in its edit form.
@@ -210,6 +220,7 @@ struct PageForms {
     leader_error: FormError,
     edit: EditForm,
     removal: Option<(i64, String)>,
+    find: String,
 }
 
 impl PageForms {
@@ -227,6 +238,7 @@ impl PageForms {
                 error: FormError::none(),
             },
             removal: None,
+            find: String::new(),
         };
         match refused {
             None => forms.status = StatusCode::OK,
@@ -236,7 +248,7 @@ impl PageForms {
             }
             Some(Refused::Leader(email, message)) => {
                 forms.leader_email = email;
-                forms.leader_error = FormError::at("email", message);
+                forms.leader_error = FormError::at("leaders", message);
             }
             Some(Refused::Nomination(form)) => forms.rater = form,
             Some(Refused::Decision(rater, message)) => forms.decision = Some((rater, message)),
@@ -244,6 +256,10 @@ impl PageForms {
             Some(Refused::Removal(leader, message)) => {
                 forms.status = StatusCode::CONFLICT;
                 forms.removal = Some((leader, message));
+            }
+            Some(Refused::Search(find)) => {
+                forms.status = StatusCode::OK;
+                forms.find = find;
             }
         }
         forms
@@ -281,7 +297,7 @@ pub(super) async fn campaign_page(
     for i in invitations {
         by_leader.entry(i.leader_id).or_default().push(i);
     }
-    let rows = leaders
+    let mut rows: Vec<LeaderRow> = leaders
         .into_iter()
         .map(|leader| {
             let nominated: Vec<NominationRow> = nominations
@@ -311,7 +327,18 @@ pub(super) async fn campaign_page(
             }
         })
         .collect();
+    rows.sort_by(|a, b| natural_order(&a.leader.name, &b.leader.name));
     let may_reopen = trustloop_app::campaign_edits::may_reopen(&state.app, &campaign).await?;
+    let facts = CampaignFacts {
+        status: Some(campaign.status),
+        leaders: rows.len(),
+        invited: progress.iter().map(|p| p.invited).sum(),
+        answered: progress.iter().map(|p| p.completed).sum(),
+        awaiting: rows.iter().map(|r| r.awaiting).sum(),
+        without_link: without_link.len(),
+        deadline_passed: campaign.deadline < trustloop_app::today(),
+    };
+    let found = found_people(state, &forms.find, &rows).await?;
     let page = CampaignPage {
         chrome: signed_in.chrome(),
         editable: campaign.status != CampaignStatus::Closed,
@@ -326,6 +353,9 @@ pub(super) async fn campaign_page(
         leader_email: forms.leader_email,
         leader_error: forms.leader_error,
         edit: forms.edit,
+        steps: campaign_guide::steps(&facts),
+        find: forms.find,
+        found,
         choices: NOMINATED_CHOICES,
     };
     Ok((forms.status, page).into_response())
@@ -336,9 +366,37 @@ async fn campaign(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Id(id): Id,
+    query: QueryPairs,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
-    campaign_page(&state, &signed_in, CampaignId(id), None).await
+    let find = query.get("find").unwrap_or_default().trim().to_string();
+    let refused = (!find.is_empty()).then_some(Refused::Search(find));
+    campaign_page(&state, &signed_in, CampaignId(id), refused).await
+}
+
+/// The people whose name or email contains `find` who are not leaders yet (at most 10), by
+/// name; none when nothing was searched for.
+async fn found_people(
+    state: &AppState,
+    find: &str,
+    leaders: &[LeaderRow],
+) -> AppResult<Vec<Person>> {
+    if find.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut people, _) = state
+        .app
+        .store
+        .people(&PeopleQuery {
+            search: Some(find.to_string()),
+            offset: 0,
+            limit: 10 + leaders.len() as u64,
+        })
+        .await?;
+    people.retain(|p| !leaders.iter().any(|l| l.leader.id == p.id));
+    people.sort_by(|a, b| natural_order(&a.name, &b.name));
+    people.truncate(10);
+    Ok(people)
 }
 
 /// Back to the campaign page, at `anchor` (`#…`) when given.
@@ -354,11 +412,15 @@ async fn add_leader(
 ) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    let email = field(&post.fields, "email");
-    match campaigns::add_leader(&state.app, &post.actor, id, email).await {
-        Ok(()) => Ok(back_to(id, "").into_response()),
+    // The list form sends `leaders`; a single email (a search result's button) `email`.
+    let typed = match field(&post.fields, "leaders") {
+        "" => field(&post.fields, "email"),
+        list => list,
+    };
+    match campaign_leaders::add_leaders(&state.app, &post.actor, id, typed).await {
+        Ok(_) => Ok(back_to(id, "#leaders").into_response()),
         Err(error) => {
-            let refused = Refused::Leader(email.to_string(), refusal(error)?);
+            let refused = Refused::Leader(typed.to_string(), refusal(error)?);
             campaign_page(&state, &post.signed_in, id, Some(refused)).await
         }
     }
