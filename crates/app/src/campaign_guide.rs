@@ -68,7 +68,9 @@ pub fn steps(facts: &CampaignFacts) -> Vec<Step> {
     );
     let leaders_done = facts.leaders > 0;
     let raters_done = leaders_done && facts.awaiting == 0;
-    let mut steps = vec![
+    // Creating the links is part of opening, while some are missing.
+    let opened = closed || (open && facts.without_link == 0);
+    let mut steps = [
         Step {
             title: "Leaders",
             state: if leaders_done {
@@ -121,7 +123,7 @@ pub fn steps(facts: &CampaignFacts) -> Vec<Step> {
         },
         Step {
             title: "Open",
-            state: if !draft {
+            state: if opened {
                 StepState::Done
             } else {
                 StepState::Later
@@ -172,18 +174,10 @@ pub fn steps(facts: &CampaignFacts) -> Vec<Step> {
             anchor: "",
         },
     ];
-    // Opening is next only once leaders are in and no nomination awaits; links are part of
-    // opening while some are missing.
-    let open_is_done = !draft && !(open && facts.without_link > 0);
-    steps[3].state = if open_is_done {
-        StepState::Done
-    } else {
-        StepState::Later
-    };
     if let Some(next) = steps.iter_mut().find(|s| s.state != StepState::Done) {
         next.state = StepState::Next;
     }
-    steps
+    steps.into()
 }
 
 #[cfg(test)]
