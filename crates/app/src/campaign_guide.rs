@@ -2,7 +2,10 @@
 //! close — each saying what is done and what is next, from what the campaign page already
 //! knows. Counts only: never who has answered.
 
+use crate::{App, Result};
 use trustloop_domain::campaign::CampaignStatus;
+use trustloop_domain::raters::NominationState;
+use trustloop_storage::Campaign;
 
 /// Where a step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +181,37 @@ pub fn steps(facts: &CampaignFacts) -> Vec<Step> {
         next.state = StepState::Next;
     }
     steps.into()
+}
+
+/// The facts of `campaign` read from the store, for [`steps`] where the caller has not read
+/// them already (the admin's overview).
+pub async fn facts(app: &App, campaign: &Campaign) -> Result<CampaignFacts> {
+    let id = campaign.id;
+    let (leaders, progress, invitations, nominations) = tokio::try_join!(
+        app.store.campaign_leaders(id),
+        app.store.progress(id),
+        app.store.invitations(id, None),
+        app.store.nominations(id, None),
+    )?;
+    Ok(CampaignFacts {
+        status: Some(campaign.status),
+        leaders: leaders.len(),
+        invited: progress.iter().map(|p| p.invited).sum(),
+        answered: progress.iter().map(|p| p.completed).sum(),
+        awaiting: nominations
+            .iter()
+            .filter(|n| n.state == NominationState::AwaitingApproval)
+            .count(),
+        without_link: invitations.iter().filter(|i| !i.has_link).count(),
+        deadline_passed: campaign.deadline < crate::today(),
+    })
+}
+
+/// The step to take next, if any is left.
+pub fn next_step(facts: &CampaignFacts) -> Option<Step> {
+    steps(facts)
+        .into_iter()
+        .find(|s| s.state == StepState::Next)
 }
 
 #[cfg(test)]

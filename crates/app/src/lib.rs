@@ -26,6 +26,7 @@ pub mod heatmap;
 pub mod imports;
 pub mod learning;
 pub mod ledger;
+pub mod overview;
 pub mod plans;
 pub mod pulse;
 pub mod raters;

@@ -220,3 +220,57 @@ async fn leaders_are_found_by_part_of_their_name_and_added_many_at_once_all_or_n
         "a leader is not offered again"
     );
 }
+
+#[tokio::test]
+async fn the_admins_home_shows_open_campaigns_with_response_rates_next_steps_and_attention() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, home) = admin.get_text("/admin").await;
+    assert!(home.contains("Next: <a href=\"/admin/people/import\">import your people</a>"));
+    let (id, links) = open_campaign_for_lee(&app, &admin).await;
+    let r = answer(
+        &app.client(),
+        link_of(&links, "Ann Report"),
+        &survey_form("4", None),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let draft = create_campaign(&admin, "Autumn trust 360").await;
+
+    let (status, home) = admin.get_text("/admin").await;
+
+    assert_eq!(status, StatusCode::OK);
+    let open = extract_between(&home, "<h2>Open campaigns</h2>", "</table>").expect("open");
+    assert!(
+        open.contains(&format!("href=\"/admin/campaigns/{id}\"")),
+        "{open}"
+    );
+    assert!(
+        open.contains("10% <span class=\"muted small\">(1 of 10)</span>"),
+        "{open}"
+    );
+    assert!(open.contains("<td>14</td>"), "days left: {open}");
+    assert!(open.contains("<strong>Follow progress</strong>"), "{open}");
+    let drafts = extract_between(&home, "Campaigns being prepared", "</section>").expect("drafts");
+    assert!(drafts.contains(&format!("/admin/campaigns/{draft}")));
+    assert!(
+        drafts.contains("next: <strong>Leaders</strong>"),
+        "{drafts}"
+    );
+    assert!(!home.contains("Needs attention"), "14 days left");
+
+    let soon = (time::OffsetDateTime::now_utc().date() + time::Duration::days(2)).to_string();
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/edit"),
+            &[("name", "Spring trust 360"), ("deadline", &soon)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, home) = admin.get_text("/admin").await;
+    let attention = extract_between(&home, "Needs attention", "</section>").expect("attention");
+    assert!(
+        attention.contains("2 day(s) left and only 10% answered (1 of 10)"),
+        "{attention}"
+    );
+}
