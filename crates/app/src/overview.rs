@@ -84,11 +84,9 @@ pub async fn overview(app: &App) -> Result<Overview> {
             continue;
         }
         let facts = campaign_guide::facts(app, &campaign).await?;
-        let percent = if facts.invited == 0 {
-            0
-        } else {
-            facts.answered * 100 / facts.invited
-        };
+        let percent = (facts.answered * 100)
+            .checked_div(facts.invited)
+            .unwrap_or(0);
         let line = CampaignLine {
             days_left: (campaign.deadline - today).whole_days(),
             invited: facts.invited,
@@ -131,7 +129,7 @@ mod tests {
             },
             invited,
             answered,
-            percent: answered * 100 / invited,
+            percent: (answered * 100).checked_div(invited).unwrap_or(0),
             days_left,
             next: None,
         }
