@@ -54,17 +54,10 @@ async fn person_named(app: &App, entry: &str) -> Result<std::result::Result<Pers
     })
 }
 
-/// Adds every leader in `typed` (emails or full names) to `campaign`, with the raters of their
-/// reporting lines, all or none: when any entry names nobody, several people, or someone
-/// already a leader, nothing is added and the message lists each problem with its entry's
-/// number. Returns the names added. Each leader added is audited.
-#[tracing::instrument(skip_all, fields(campaign = %campaign))]
-pub async fn add_leaders(
-    app: &App,
-    actor: &Actor,
-    campaign: CampaignId,
-    typed: &str,
-) -> Result<Vec<String>> {
+/// The people named in `typed` (emails or full names), each once, checked whole: when any
+/// entry names nobody, several people, or someone in `already`, the message lists each
+/// problem with its entry's number.
+pub async fn resolve(app: &App, typed: &str, already: &[Person]) -> Result<Vec<Person>> {
     let entries = entries(typed);
     if entries.is_empty() {
         return Err(Error::Invalid(
@@ -77,7 +70,6 @@ pub async fn add_leaders(
             entries.len()
         )));
     }
-    let already = app.store.campaign_leaders(campaign).await?;
     let mut chosen: Vec<Person> = Vec::new();
     let mut problems = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
@@ -99,9 +91,35 @@ pub async fn add_leaders(
             problems.join(" ")
         )));
     }
-    for person in &chosen {
+    Ok(chosen)
+}
+
+/// Adds `leaders` (from [`resolve`]) to `campaign`, each with the raters of their reporting
+/// lines, and audited.
+pub async fn add_resolved(
+    app: &App,
+    actor: &Actor,
+    campaign: CampaignId,
+    leaders: &[Person],
+) -> Result<()> {
+    for person in leaders {
         crate::campaigns::add_leader(app, actor, campaign, person.email.as_str()).await?;
     }
+    Ok(())
+}
+
+/// Adds every leader in `typed` (emails or full names) to `campaign`, with the raters of their
+/// reporting lines, all or none (see [`resolve`]). Returns the names added.
+#[tracing::instrument(skip_all, fields(campaign = %campaign))]
+pub async fn add_leaders(
+    app: &App,
+    actor: &Actor,
+    campaign: CampaignId,
+    typed: &str,
+) -> Result<Vec<String>> {
+    let already = app.store.campaign_leaders(campaign).await?;
+    let chosen = resolve(app, typed, &already).await?;
+    add_resolved(app, actor, campaign, &chosen).await?;
     Ok(chosen.into_iter().map(|p| p.name).collect())
 }
 

@@ -219,6 +219,37 @@ async fn leaders_are_found_by_part_of_their_name_and_added_many_at_once_all_or_n
         !found.contains("Add Lee Leader"),
         "a leader is not offered again"
     );
+
+    // A new campaign takes its leaders with it, and opens with its links in one step.
+    let deadline = (time::OffsetDateTime::now_utc().date() + time::Duration::days(14)).to_string();
+    let r = admin
+        .post_with_csrf(
+            "/admin/campaigns",
+            &[
+                ("name", "Autumn trust 360"),
+                ("deadline", &deadline),
+                ("leaders", "Lee Leader\npat@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let autumn = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let (_, page) = admin.get_text(&autumn).await;
+    assert!(page.contains("Take Lee Leader off") && page.contains("Take Pat Peer off"));
+    let r = admin
+        .post_with_csrf(&format!("{autumn}/open"), &[("then", "links")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let links = r.text().await.expect("links page");
+    assert!(
+        links.contains("New survey links: Autumn trust 360"),
+        "{links}"
+    );
+    // Lee: themselves, Dana and four reports; Pat: themselves, Dana and Eve.
+    assert_eq!(links.matches("class=\"survey-link\"").count(), 9, "{links}");
 }
 
 #[tokio::test]

@@ -123,6 +123,26 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
         described: true,
     };
     is_form_again(r, "/admin/campaigns", again).await;
+    let r = admin
+        .post_with_csrf(
+            "/admin/campaigns",
+            &[
+                ("name", "Autumn 360"),
+                ("deadline", &deadline),
+                ("leaders", "Lee Leader\nLea Leader"),
+            ],
+        )
+        .await;
+    let kept = ["Autumn 360", deadline.as_str(), "Lee Leader\nLea Leader"];
+    let again = Again {
+        action: Some("/admin/campaigns"),
+        kept: &kept,
+        message: "new-leaders-error",
+        described: true,
+    };
+    is_form_again(r, "/admin/campaigns", again).await;
+    let (_, list) = admin.get_text("/admin/campaigns").await;
+    assert!(!list.contains("Autumn 360"), "nothing was created");
     covered.insert("/admin/campaigns");
 
     // A leader's email with a typo, a name nobody has, and a list with one of them.

@@ -48,6 +48,8 @@ pub struct CampaignForm {
     min_comments: String,
     min_team: String,
     min_segment: String,
+    /// The leaders to add at once (optional): emails or full names.
+    leaders: String,
     error: FormError,
 }
 
@@ -62,6 +64,7 @@ impl CampaignForm {
             min_comments: rules.min_comments.to_string(),
             min_team: rules.min_team.to_string(),
             min_segment: rules.min_segment.to_string(),
+            leaders: String::new(),
             error: FormError::none(),
         }
     }
@@ -76,6 +79,7 @@ impl CampaignForm {
             min_comments: typed("min_comments"),
             min_team: typed("min_team"),
             min_segment: typed("min_segment"),
+            leaders: typed("leaders"),
             error: FormError::none(),
         }
     }
@@ -114,18 +118,30 @@ async fn campaigns(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
 async fn create_campaign(
     State(state): State<AppState>,
     FormPost {
-        signed_in, fields, ..
+        signed_in,
+        fields,
+        actor,
     }: FormPost,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
     let mut form = CampaignForm::posted(&fields);
-    match CampaignDraft::parse_fields(&form.text()) {
-        Ok(draft) => {
+    let checked = match CampaignDraft::parse_fields(&form.text()) {
+        Err(refusal) => Err(FormError::from(refusal)),
+        Ok(draft) if form.leaders.is_empty() => Ok((draft, Vec::new())),
+        // The leaders are checked before the campaign is made: all of it, or nothing.
+        Ok(draft) => match campaign_leaders::resolve(&state.app, &form.leaders, &[]).await {
+            Ok(leaders) => Ok((draft, leaders)),
+            Err(error) => Err(FormError::at("leaders", refusal(error)?)),
+        },
+    };
+    match checked {
+        Ok((draft, leaders)) => {
             let id = campaigns::create(&state.app, draft).await?;
+            campaign_leaders::add_resolved(&state.app, &actor, id, &leaders).await?;
             Ok(Redirect::to(&format!("/admin/campaigns/{id}")).into_response())
         }
-        Err(refusal) => {
-            form.error = refusal.into();
+        Err(error) => {
+            form.error = error;
             let page = CampaignsPage {
                 chrome: signed_in.chrome(),
                 campaigns: state.app.store.campaigns().await?,
@@ -444,6 +460,10 @@ async fn change_status<const OPEN: bool>(
     if let Err(error) = changed {
         let refused = Refused::Opening(refusal(error)?);
         return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
+    }
+    // "Open and create the survey links": one step for what always follows opening.
+    if OPEN && field(&post.fields, "then") == "links" {
+        return super::links::links_answer(&state, id.0, post).await;
     }
     Ok(back_to(id, "").into_response())
 }

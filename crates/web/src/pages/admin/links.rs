@@ -71,6 +71,13 @@ async fn issue_links(
     Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
+    links_answer(&state, id, post).await
+}
+
+/// Issues the links of campaign `id` as the form `post` asks (`format=csv` for CSV, `reissue=yes`
+/// to replace the unanswered ones) and answers with them, shown once; also the answer to
+/// "Open and create the survey links".
+pub(super) async fn links_answer(state: &AppState, id: i64, post: FormPost) -> AppResult<Response> {
     let FormPost {
         signed_in,
         actor,
@@ -92,7 +99,7 @@ async fn issue_links(
         Err(error) => {
             // A closed campaign needs no links: its page again says so, not an error page.
             let refused = Refused::Opening(refusal(error)?);
-            return campaign_page(&state, &signed_in, CampaignId(id), Some(refused)).await;
+            return campaign_page(state, &signed_in, CampaignId(id), Some(refused)).await;
         }
     };
     let links: Vec<LinkRow> = issued
