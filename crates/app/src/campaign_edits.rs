@@ -140,6 +140,7 @@ pub async fn closing_preview(app: &App, id: CampaignId) -> Result<ClosingPreview
             withheld: plan.hidden.iter().map(|g| g.label()).collect(),
         });
     }
+    leaders.sort_by(|a, b| trustloop_domain::text::natural_order(&a.leader, &b.leader));
     let reports = leaders.iter().filter(|l| !l.shown.is_empty()).count();
     Ok(ClosingPreview {
         campaign,

@@ -24,6 +24,7 @@ mod disclosures;
 pub mod error;
 pub mod heatmap;
 pub mod imports;
+pub mod invitations;
 pub mod learning;
 pub mod ledger;
 pub mod overview;

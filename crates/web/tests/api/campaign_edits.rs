@@ -305,3 +305,54 @@ async fn the_admins_home_shows_open_campaigns_with_response_rates_next_steps_and
         "{attention}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_invites_a_leader_to_sign_in_with_a_link_shown_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _) = open_campaign_for_lee(&app, &admin).await;
+    let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
+    assert!(
+        page.contains("Invite Lee Leader to sign in"),
+        "from the campaign"
+    );
+    let (_, people) = admin.get_text("/admin/people?q=ann").await;
+    let ann = extract_between(&people, "name=\"person_id\" value=\"", "\"").expect("Ann");
+
+    let r = admin
+        .post_with_csrf(
+            "/admin/people/invite",
+            &[
+                ("person_id", &ann),
+                ("role", "member"),
+                ("back", "/admin/people"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("An account was made for ann@example.org"),
+        "{page}"
+    );
+    let link = extract_between(&page, "id=\"sign-in-link\">", "<").expect("the link");
+    let path = link.trim_start_matches(&app.base).to_string();
+    assert!(path.starts_with("/password/"), "{link}");
+    let (status, form) = app.client().get_text(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("ann@example.org"));
+    let again = admin
+        .post_with_csrf(
+            "/admin/people/invite",
+            &[("person_id", &ann), ("role", "member")],
+        )
+        .await;
+    let page = again.text().await.expect("page");
+    assert!(page.contains("already has an account"), "{page}");
+    let (status, _) = app.client().get_text(&path).await;
+    assert_eq!(status, StatusCode::GONE, "the older link stops working");
+    assert_eq!(audited(&app, "user_created").await.len(), 1);
+    assert_eq!(audited(&app, "password_link_issued").await.len(), 2);
+}

@@ -351,6 +351,24 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
     is_form_again(r, "/admin/people/import", again).await;
     covered.insert("/admin/people/import");
 
+    // An invitation to sign in as an admin, which the people page does not offer.
+    let (_, people) = admin.get_text("/admin/people?q=pat").await;
+    let pat = extract_between(&people, "name=\"person_id\" value=\"", "\"").expect("Pat");
+    let r = admin
+        .post_with_csrf(
+            "/admin/people/invite",
+            &[("person_id", &pat), ("role", "admin")],
+        )
+        .await;
+    let again = Again {
+        action: Some("/admin/people/invite"),
+        kept: &[],
+        message: "invite-error",
+        described: true,
+    };
+    is_form_again(r, "/admin/people/invite", again).await;
+    covered.insert("/admin/people/invite");
+
     // A token that may do nothing, and someone else's token (or none) to revoke.
     let r = create_token(&admin, "reporting script", &[]).await;
     let again = Again {

@@ -4,6 +4,7 @@
 mod audit;
 mod campaign_edits;
 mod campaigns;
+mod invitations;
 mod links;
 mod people;
 mod rater_lists;
@@ -28,6 +29,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     table.extend(results::routes());
     table.extend(audit::routes());
     table.extend(campaign_edits::routes());
+    table.extend(invitations::routes());
     table
 }
 

@@ -33,8 +33,10 @@ const PEOPLE_PAGE: u64 = 50;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/people.html")]
-struct PeoplePage {
+pub(super) struct PeoplePage {
     chrome: Chrome,
+    /// Why an invitation to sign in was refused.
+    error: Option<String>,
     people: Vec<Person>,
     total: u64,
     q: String,
@@ -50,6 +52,18 @@ async fn people(
     signed_in.require_admin()?;
     let q = query.get("q").unwrap_or_default().trim().to_string();
     let page = query.page("page")?;
+    people_page(&state, &signed_in, q, page, None).await
+}
+
+/// Page `page` of the people whose name or email contains `q`, with `error` (a refused
+/// invitation) above the list.
+pub(super) async fn people_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    q: String,
+    page: u64,
+    error: Option<String>,
+) -> AppResult<PeoplePage> {
     let offset = (page - 1)
         .checked_mul(PEOPLE_PAGE)
         .ok_or_else(|| no_page(page))?;
@@ -72,6 +86,7 @@ async fn people(
         q,
         page,
         pages: total.div_ceil(PEOPLE_PAGE).max(1),
+        error,
     })
 }
 
