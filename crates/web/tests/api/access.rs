@@ -328,18 +328,7 @@ async fn the_admin_reads_the_audit_log_of_exports_and_campaign_changes() {
 async fn a_one_time_link_sets_a_password_once_and_ends_old_sessions() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let user = app
-        .store
-        .user_by_email(&trustloop_domain::people::Email::parse(ADMIN_EMAIL).expect("email"))
-        .await
-        .expect("lookup")
-        .expect("admin");
-    let token = trustloop_web::auth::random_token();
-    let hash = trustloop_web::auth::hash_token(&token);
-    app.store
-        .create_password_link(user.id, &hash, trustloop_web::auth::now() + 3600)
-        .await
-        .expect("link");
+    let token = password_link(&app, ADMIN_EMAIL).await;
     let stranger = app.client();
 
     let (status, page) = stranger.get_text(&format!("/password/{token}")).await;

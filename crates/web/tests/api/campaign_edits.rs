@@ -24,6 +24,34 @@ fn removal_id(page: &str, name: &str) -> String {
     extract_between(&before[field..], "value=\"", "\"").expect("an id")
 }
 
+/// Answers the survey of `rater` (all 4s) through their link, which must be taken.
+async fn answers(app: &TestApp, links: &[Link], rater: &str) {
+    let r = answer(
+        &app.client(),
+        link_of(links, rater),
+        &survey_form("4", None),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{rater}");
+}
+
+/// Presses the button of campaign `id`'s page that posts to `action` (`close`, `reopen`).
+async fn press(admin: &Client, id: i64, action: &str) -> reqwest::Response {
+    admin
+        .post_with_csrf(&format!("/admin/campaigns/{id}/{action}"), &[])
+        .await
+}
+
+/// Renames campaign `id` and sets its deadline through its page.
+async fn edit(admin: &Client, id: i64, name: &str, deadline: &str) -> reqwest::Response {
+    admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{id}/edit"),
+            &[("name", name), ("deadline", deadline)],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn an_open_campaign_is_renamed_and_extended_and_the_change_is_audited() {
     let app = TestApp::spawn().await;
@@ -31,12 +59,7 @@ async fn an_open_campaign_is_renamed_and_extended_and_the_change_is_audited() {
     let (id, _) = open_campaign_for_lee(&app, &admin).await;
     let later = (time::OffsetDateTime::now_utc().date() + time::Duration::days(40)).to_string();
 
-    let r = admin
-        .post_with_csrf(
-            &format!("/admin/campaigns/{id}/edit"),
-            &[("name", "Spring trust 360, extended"), ("deadline", &later)],
-        )
-        .await;
+    let r = edit(&admin, id, "Spring trust 360, extended", &later).await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
@@ -53,13 +76,7 @@ async fn a_leader_is_taken_off_before_anyone_answered_for_them_and_never_after()
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (id, links) = open_campaign_for_lee(&app, &admin).await;
-    let r = admin
-        .post_with_csrf(
-            &format!("/admin/campaigns/{id}/leaders"),
-            &[("email", "pat@example.org")],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    add_leader(&admin, id, "pat@example.org").await;
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
     let (pat, lee) = (
         removal_id(&page, "Pat Peer"),
@@ -79,13 +96,7 @@ async fn a_leader_is_taken_off_before_anyone_answered_for_them_and_never_after()
         "Pat is off the campaign"
     );
 
-    let r = answer(
-        &app.client(),
-        link_of(&links, "Ann Report"),
-        &survey_form("4", None),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    answers(&app, &links, "Ann Report").await;
     let r = admin
         .post_with_csrf(
             &format!("/admin/campaigns/{id}/leaders/remove"),
@@ -133,16 +144,12 @@ async fn closing_is_confirmed_with_what_it_releases_and_reopens_until_a_report_i
     assert!(lee_row.contains("<td>2</td>"), "two answered: {lee_row}");
     assert!(lee_row.contains("Manager"), "shown: {lee_row}");
     assert!(lee_row.contains("Direct reports"), "withheld: {lee_row}");
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
-        .await;
+    let r = press(&admin, id, "close").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
     assert!(page.contains("Reopen the campaign"), "closed by mistake");
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/reopen"), &[])
-        .await;
+    let r = press(&admin, id, "reopen").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
     assert!(page.contains("status s-open"), "open again");
@@ -154,18 +161,14 @@ async fn closing_is_confirmed_with_what_it_releases_and_reopens_until_a_report_i
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "answers are taken again");
 
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/close"), &[])
-        .await;
+    let r = press(&admin, id, "close").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let lee = app.signed_in("lee@example.org").await;
     let (status, _) = lee.get_text(&format!("/me/campaigns/{id}/report")).await;
     assert_eq!(status, StatusCode::OK);
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
     assert!(!page.contains("Reopen the campaign"), "a report was read");
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/reopen"), &[])
-        .await;
+    let r = press(&admin, id, "reopen").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.expect("page");
     assert!(page.contains("already been read"), "{page}");
@@ -259,13 +262,7 @@ async fn the_admins_home_shows_open_campaigns_with_response_rates_next_steps_and
     let (_, home) = admin.get_text("/admin").await;
     assert!(home.contains("Next: <a href=\"/admin/people/import\">import your people</a>"));
     let (id, links) = open_campaign_for_lee(&app, &admin).await;
-    let r = answer(
-        &app.client(),
-        link_of(&links, "Ann Report"),
-        &survey_form("4", None),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    answers(&app, &links, "Ann Report").await;
     let draft = create_campaign(&admin, "Autumn trust 360").await;
 
     let (status, home) = admin.get_text("/admin").await;
@@ -291,12 +288,7 @@ async fn the_admins_home_shows_open_campaigns_with_response_rates_next_steps_and
     assert!(!home.contains("Needs attention"), "14 days left");
 
     let soon = (time::OffsetDateTime::now_utc().date() + time::Duration::days(2)).to_string();
-    let r = admin
-        .post_with_csrf(
-            &format!("/admin/campaigns/{id}/edit"),
-            &[("name", "Spring trust 360"), ("deadline", &soon)],
-        )
-        .await;
+    let r = edit(&admin, id, "Spring trust 360", &soon).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, home) = admin.get_text("/admin").await;
     let attention = extract_between(&home, "Needs attention", "</section>").expect("attention");

@@ -54,6 +54,25 @@ async fn is_form_again(response: reqwest::Response, route: &str, again: Again<'_
     );
 }
 
+/// Posts `fields` to `path` and checks that the page of the draft campaign `draft` comes back
+/// with the refusal at its top, named by its open buttons.
+async fn refused_at_the_top(
+    admin: &Client,
+    (route, path): (&str, &str),
+    fields: &[(&str, &str)],
+    draft: i64,
+) {
+    let r = admin.post_with_csrf(path, fields).await;
+    let open = format!("/admin/campaigns/{draft}/open");
+    let again = Again {
+        action: Some(&open),
+        kept: &[],
+        message: "open-error",
+        described: true,
+    };
+    is_form_again(r, route, again).await;
+}
+
 /// The forms this test must cover: every POST route of the admin's pages and of accounts.
 fn forms_of_the_route_table() -> BTreeSet<&'static str> {
     trustloop_web::route_table()
@@ -89,58 +108,27 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
     let id = create_campaign(&admin, "Spring trust 360").await;
     let mut covered = BTreeSet::new();
 
-    // A new campaign with a deadline that is not a date, and a threshold that is not a number.
-    let r = admin
-        .post_with_csrf(
-            "/admin/campaigns",
-            &[("name", "Autumn 360"), ("deadline", "31/12/2026")],
-        )
-        .await;
-    let kept = ["Autumn 360", "31/12/2026"];
-    let again = Again {
-        action: Some("/admin/campaigns"),
-        kept: &kept,
-        message: "deadline-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns", again).await;
+    // A new campaign whose deadline is not a date, whose threshold is not a number, or whose
+    // leaders name somebody nobody is: the form again, and nothing made.
     let deadline = (time::OffsetDateTime::now_utc().date() + time::Duration::days(14)).to_string();
-    let r = admin
-        .post_with_csrf(
-            "/admin/campaigns",
-            &[
-                ("name", "Autumn 360"),
-                ("deadline", &deadline),
-                ("min_rater_group", "five"),
-            ],
-        )
-        .await;
-    let kept = ["Autumn 360", deadline.as_str(), "five"];
-    let again = Again {
-        action: Some("/admin/campaigns"),
-        kept: &kept,
-        message: "mrg-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns", again).await;
-    let r = admin
-        .post_with_csrf(
-            "/admin/campaigns",
-            &[
-                ("name", "Autumn 360"),
-                ("deadline", &deadline),
-                ("leaders", "Lee Leader\nLea Leader"),
-            ],
-        )
-        .await;
-    let kept = ["Autumn 360", deadline.as_str(), "Lee Leader\nLea Leader"];
-    let again = Again {
-        action: Some("/admin/campaigns"),
-        kept: &kept,
-        message: "new-leaders-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns", again).await;
+    for (name, value, message) in [
+        ("deadline", "31/12/2026", "deadline-error"),
+        ("min_rater_group", "five", "mrg-error"),
+        ("leaders", "Lee Leader\nLea Leader", "new-leaders-error"),
+    ] {
+        let mut fields = vec![("name", "Autumn 360"), ("deadline", deadline.as_str())];
+        fields.retain(|(k, _)| *k != name);
+        fields.push((name, value));
+        let r = admin.post_with_csrf("/admin/campaigns", &fields).await;
+        let kept: Vec<&str> = fields.iter().map(|(_, v)| *v).collect();
+        let again = Again {
+            action: Some("/admin/campaigns"),
+            kept: &kept,
+            message,
+            described: true,
+        };
+        is_form_again(r, "/admin/campaigns", again).await;
+    }
     let (_, list) = admin.get_text("/admin/campaigns").await;
     assert!(!list.contains("Autumn 360"), "nothing was created");
     covered.insert("/admin/campaigns");
@@ -162,13 +150,7 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
         is_form_again(r, "/admin/campaigns/{id}/leaders", again).await;
     }
     covered.insert("/admin/campaigns/{id}/leaders");
-    let r = admin
-        .post_with_csrf(
-            &format!("/admin/campaigns/{id}/leaders"),
-            &[("email", "lee@example.org")],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    add_leader(&admin, id, "lee@example.org").await;
 
     // A deadline in the past when changing the campaign; a leader who is not in it.
     let edit = format!("/admin/campaigns/{id}/edit");
@@ -186,29 +168,14 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
     };
     is_form_again(r, "/admin/campaigns/{id}/edit", again).await;
     covered.insert("/admin/campaigns/{id}/edit");
-    let remove_leader = format!("/admin/campaigns/{id}/leaders/remove");
-    let r = admin
-        .post_with_csrf(&remove_leader, &[("leader_id", "999999")])
-        .await;
-    let again = Again {
-        action: Some(&format!("/admin/campaigns/{id}/open")),
-        kept: &[],
-        message: "open-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns/{id}/leaders/remove", again).await;
-    covered.insert("/admin/campaigns/{id}/leaders/remove");
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{id}/reopen"), &[])
-        .await;
-    let again = Again {
-        action: Some(&format!("/admin/campaigns/{id}/open")),
-        kept: &[],
-        message: "open-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns/{id}/reopen", again).await;
-    covered.insert("/admin/campaigns/{id}/reopen");
+    let route = "/admin/campaigns/{id}/leaders/remove";
+    let path = format!("/admin/campaigns/{id}/leaders/remove");
+    refused_at_the_top(&admin, (route, &path), &[("leader_id", "999999")], id).await;
+    covered.insert(route);
+    let route = "/admin/campaigns/{id}/reopen";
+    let path = format!("/admin/campaigns/{id}/reopen");
+    refused_at_the_top(&admin, (route, &path), &[], id).await;
+    covered.insert(route);
 
     // A rater whose email is cut short; then one that is fine, nominated by this admin.
     let (_, page) = admin.get_text(&format!("/admin/campaigns/{id}")).await;
@@ -261,29 +228,15 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
 
     // Opening while a nomination awaits approval is refused at the top of the page.
     let open = format!("/admin/campaigns/{id}/open");
-    let r = admin.post_with_csrf(&open, &[]).await;
-    let again = Again {
-        action: Some(&open),
-        kept: &[],
-        message: "open-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns/{id}/open", again).await;
+    refused_at_the_top(&admin, ("/admin/campaigns/{id}/open", &open), &[], id).await;
     covered.insert("/admin/campaigns/{id}/open");
 
     // Closing a draft is refused in the same place.
     let draft = create_campaign(&admin, "Summer trust 360").await;
-    let r = admin
-        .post_with_csrf(&format!("/admin/campaigns/{draft}/close"), &[])
-        .await;
-    let again = Again {
-        action: Some(&format!("/admin/campaigns/{draft}/open")),
-        kept: &[],
-        message: "open-error",
-        described: true,
-    };
-    is_form_again(r, "/admin/campaigns/{id}/close", again).await;
-    covered.insert("/admin/campaigns/{id}/close");
+    let route = "/admin/campaigns/{id}/close";
+    let path = format!("/admin/campaigns/{draft}/close");
+    refused_at_the_top(&admin, (route, &path), &[], draft).await;
+    covered.insert(route);
 
     // Removing a rater once the campaign is open is refused beside them.
     let r = admin.post_with_csrf(&remove, &[]).await;
@@ -390,18 +343,7 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
     covered.insert("/account/tokens/{id}/revoke");
 
     // A password too short, from a password link.
-    let user = app
-        .store
-        .user_by_email(&trustloop_domain::people::Email::parse(ADMIN_EMAIL).expect("email"))
-        .await
-        .expect("lookup")
-        .expect("admin");
-    let token = trustloop_web::auth::random_token();
-    let hash = trustloop_web::auth::hash_token(&token);
-    app.store
-        .create_password_link(user.id, &hash, trustloop_web::auth::now() + 3600)
-        .await
-        .expect("link");
+    let token = password_link(&app, ADMIN_EMAIL).await;
     let action = format!("/password/{token}");
     let r = app
         .client()
