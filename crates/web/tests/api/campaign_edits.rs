@@ -243,7 +243,7 @@ async fn leaders_are_found_by_part_of_their_name_and_added_many_at_once_all_or_n
     let (_, page) = admin.get_text(&autumn).await;
     assert!(page.contains("Take Lee Leader off") && page.contains("Take Pat Peer off"));
     let r = admin
-        .post_with_csrf(&format!("{autumn}/open"), &[("then", "links")])
+        .post_with_csrf(&format!("{autumn}/links"), &[("open", "yes")])
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let links = r.text().await.expect("links page");

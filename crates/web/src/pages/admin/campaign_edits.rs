@@ -25,6 +25,9 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         admin("/admin/campaigns/{id}/edit").post(edit),
         admin("/admin/campaigns/{id}/leaders/remove").post(remove_leader),
         admin("/admin/campaigns/{id}/reopen").post(reopen),
+        admin("/admin/campaigns/{id}/close")
+            .get(confirm_close)
+            .post(close),
     ]
 }
 
@@ -75,7 +78,7 @@ async fn remove_leader(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/close.html")]
-pub(super) struct ClosePage {
+struct ClosePage {
     chrome: Chrome,
     preview: ClosingPreview,
     /// Whether the campaign is open, so that it can be closed.
@@ -85,7 +88,7 @@ pub(super) struct ClosePage {
 /// The page that confirms closing: how many reports it releases and which groups stay
 /// withheld, with the button that closes.
 #[tracing::instrument(skip_all, fields(campaign = id))]
-pub(super) async fn confirm_close(
+async fn confirm_close(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Id(id): Id,
@@ -97,6 +100,18 @@ pub(super) async fn confirm_close(
         open: preview.campaign.status == CampaignStatus::Open,
         preview,
     })
+}
+
+/// Closes the campaign, which releases its reports (after the page that confirms it).
+#[tracing::instrument(skip_all, fields(campaign = id))]
+async fn close(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
+    post.signed_in.require_admin()?;
+    let id = CampaignId(id);
+    if let Err(error) = trustloop_app::campaigns::close(&state.app, &post.actor, id).await {
+        let refused = Refused::Opening(refusal(error)?);
+        return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
+    }
+    Ok(back_to(id, "").into_response())
 }
 
 /// Reopens a campaign closed by mistake, within the window and while no result was read.

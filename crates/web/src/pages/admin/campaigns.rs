@@ -33,10 +33,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .post(create_campaign),
         admin("/admin/campaigns/{id}").get(campaign),
         admin("/admin/campaigns/{id}/leaders").post(add_leader),
-        admin("/admin/campaigns/{id}/open").post(change_status::<true>),
-        admin("/admin/campaigns/{id}/close")
-            .get(super::campaign_edits::confirm_close)
-            .post(change_status::<false>),
+        admin("/admin/campaigns/{id}/open").post(open),
     ]
 }
 
@@ -442,28 +439,16 @@ async fn add_leader(
     }
 }
 
-/// Opens the campaign (`OPEN`), which is refused while nominations await approval (the page
-/// says for which leaders), or closes it.
-#[tracing::instrument(skip_all, fields(campaign = id, open = OPEN))]
-async fn change_status<const OPEN: bool>(
-    State(state): State<AppState>,
-    Id(id): Id,
-    post: FormPost,
-) -> AppResult<Response> {
+/// Opens the campaign, which is refused while nominations await approval (the page says for
+/// which leaders). "Open and create the survey links" posts to the links instead, which open
+/// it first.
+#[tracing::instrument(skip_all, fields(campaign = id))]
+async fn open(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    let changed = if OPEN {
-        campaigns::open(&state.app, &post.actor, id).await
-    } else {
-        campaigns::close(&state.app, &post.actor, id).await
-    };
-    if let Err(error) = changed {
+    if let Err(error) = campaigns::open(&state.app, &post.actor, id).await {
         let refused = Refused::Opening(refusal(error)?);
         return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
-    }
-    // "Open and create the survey links": one step for what always follows opening.
-    if OPEN && field(&post.fields, "then") == "links" {
-        return super::links::links_answer(&state, id.0, post).await;
     }
     Ok(back_to(id, "").into_response())
 }

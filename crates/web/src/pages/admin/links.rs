@@ -75,9 +75,9 @@ async fn issue_links(
 }
 
 /// Issues the links of campaign `id` as the form `post` asks (`format=csv` for CSV, `reissue=yes`
-/// to replace the unanswered ones) and answers with them, shown once; also the answer to
-/// "Open and create the survey links".
-pub(super) async fn links_answer(state: &AppState, id: i64, post: FormPost) -> AppResult<Response> {
+/// to replace the unanswered ones, `open=yes` to open the campaign first) and answers with
+/// them, shown once.
+async fn links_answer(state: &AppState, id: i64, post: FormPost) -> AppResult<Response> {
     let FormPost {
         signed_in,
         actor,
@@ -85,6 +85,13 @@ pub(super) async fn links_answer(state: &AppState, id: i64, post: FormPost) -> A
     } = post;
     signed_in.require_admin()?;
     let reissue = field(&fields, "reissue") == "yes";
+    // "Open and create the survey links": one step for what always follows opening.
+    if field(&fields, "open") == "yes"
+        && let Err(error) = campaigns::open(&state.app, &actor, CampaignId(id)).await
+    {
+        let refused = Refused::Opening(refusal(error)?);
+        return campaign_page(state, &signed_in, CampaignId(id), Some(refused)).await;
+    }
     let issued = match campaigns::issue_links(
         &state.app,
         &actor,
