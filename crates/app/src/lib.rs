@@ -28,6 +28,7 @@ pub mod invitations;
 pub mod learning;
 pub mod ledger;
 pub mod overview;
+pub mod passwords;
 pub mod plans;
 pub mod pulse;
 pub mod raters;

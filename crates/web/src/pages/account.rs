@@ -21,6 +21,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/account", Access::SignedIn).get(account),
         RouteSpec::new("/account/tokens", Access::SignedIn).post(create_token),
         RouteSpec::new("/account/tokens/{id}/revoke", Access::SignedIn).post(revoke_token),
+        RouteSpec::new("/account/password", Access::SignedIn).post(change_password),
         RouteSpec::new("/password/{token}", Access::Rater)
             .get(password_form)
             .post(set_password),
@@ -47,6 +48,12 @@ pub struct TokenRow {
 struct AccountPage {
     chrome: Chrome,
     email: String,
+    /// The account's name.
+    name: String,
+    /// What is wrong with the change-password form, beside its field.
+    password_error: FormError,
+    /// The shortest password accepted.
+    min: usize,
     tokens: Vec<TokenRow>,
     scopes: Vec<(&'static str, &'static str)>,
     new_token: Option<String>,
@@ -91,6 +98,9 @@ async fn account_page(
     Ok(AccountPage {
         chrome: signed_in.chrome(),
         email: signed_in.user.email.clone(),
+        name: signed_in.user.display_name.clone(),
+        password_error: FormError::none(),
+        min: MIN_PASSWORD_CHARS,
         tokens,
         scopes: scopes_for(signed_in.user.role),
         new_token,
@@ -175,6 +185,40 @@ async fn revoke_token(
             Ok((StatusCode::NOT_FOUND, page).into_response())
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// Changes the signed-in user's password, which ends their sessions: they sign in again.
+#[tracing::instrument(skip_all)]
+async fn change_password(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    let FormPost {
+        signed_in,
+        actor,
+        fields,
+    } = post;
+    let (current, new, confirm) = (
+        field(&fields, "current"),
+        field(&fields, "password"),
+        field(&fields, "confirm"),
+    );
+    let changed = trustloop_app::passwords::change_password(
+        &state.app,
+        &actor,
+        &signed_in.user,
+        current,
+        new,
+        confirm,
+    )
+    .await?;
+    match changed {
+        Ok(()) => Ok(Redirect::to("/sign-in?next=/account").into_response()),
+        Err(refusal) => {
+            let page = AccountPage {
+                password_error: refusal.into(),
+                ..account_page(&state, &signed_in, None).await?
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
     }
 }
 

@@ -342,6 +342,26 @@ async fn every_admin_and_account_form_with_bad_input_shows_its_form_again_never_
     assert!(!page.contains("Back to the start"), "{page}");
     covered.insert("/account/tokens/{id}/revoke");
 
+    // A change of password with a wrong current one.
+    let r = admin
+        .post_with_csrf(
+            "/account/password",
+            &[
+                ("current", "not it"),
+                ("password", "a new long password"),
+                ("confirm", "a new long password"),
+            ],
+        )
+        .await;
+    let again = Again {
+        action: Some("/account/password"),
+        kept: &[],
+        message: "current-password-error",
+        described: true,
+    };
+    is_form_again(r, "/account/password", again).await;
+    covered.insert("/account/password");
+
     // A password too short, from a password link.
     let token = password_link(&app, ADMIN_EMAIL).await;
     let action = format!("/password/{token}");
