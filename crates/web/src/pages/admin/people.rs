@@ -25,6 +25,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .post(upload_people)
             .body_limit(crate::forms::MAX_UPLOAD_BYTES),
         admin("/admin/imports/{id}").get(import_status),
+        admin("/admin/people/template.csv").get(template_csv),
     ]
 }
 
@@ -202,6 +203,28 @@ async fn upload_people(
     let job = imports::run(state.app.clone(), id, file, |_| {});
     tokio::spawn(job.in_current_span());
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
+}
+
+/// A people file to fill in: the header the import reads and two example lines (a manager and
+/// someone reporting to her), which import as they are.
+pub const PEOPLE_TEMPLATE: &str = "name,email,manager_email,team,location,function\n\
+Dana Director,dana@example.org,,Leadership,London,Management\n\
+Lee Leader,lee@example.org,dana@example.org,Platform,London,Engineering\n";
+
+/// The people file template, as a download.
+async fn template_csv(signed_in: SignedIn) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"people-template.csv\"",
+            ),
+        ],
+        PEOPLE_TEMPLATE,
+    )
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]
