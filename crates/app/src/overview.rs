@@ -4,7 +4,7 @@
 use crate::campaign_guide::{self, Step};
 use crate::{App, Result};
 use trustloop_domain::campaign::CampaignStatus;
-use trustloop_storage::Campaign;
+use trustloop_storage::{Campaign, ImportStatus};
 
 /// Days before the deadline from which a low response rate needs attention.
 pub const NEAR_DEADLINE_DAYS: i64 = 3;
@@ -74,7 +74,7 @@ pub fn attention_of(line: &CampaignLine) -> Option<Attention> {
 }
 
 /// The admin's home: open and draft campaigns with their figures and next step, and what needs
-/// attention.
+/// attention (an import that failed among it).
 pub async fn overview(app: &App) -> Result<Overview> {
     let today = crate::today();
     let mut open = Vec::new();
@@ -102,7 +102,18 @@ pub async fn overview(app: &App) -> Result<Overview> {
         }
     }
     open.sort_by_key(|l| l.days_left);
-    let attention = open.iter().filter_map(attention_of).collect();
+    let mut attention: Vec<Attention> = open.iter().filter_map(attention_of).collect();
+    if let Some(job) = app.store.latest_import_job().await?
+        && job.status == ImportStatus::Failed
+    {
+        attention.push(Attention {
+            text: format!(
+                "The last people import found {} problem(s) and imported nothing: fix the file and import it again.",
+                job.problems.len()
+            ),
+            href: format!("/admin/imports/{}", job.id),
+        });
+    }
     Ok(Overview {
         open,
         drafts,

@@ -296,6 +296,30 @@ async fn the_admins_home_shows_open_campaigns_with_response_rates_next_steps_and
         attention.contains("2 day(s) left and only 10% answered (1 of 10)"),
         "{attention}"
     );
+
+    // A people file with a problem: the import is named too.
+    let r = upload(
+        &admin,
+        "people.csv",
+        b"name,email,manager_email,team\nNo Email,,,Sales\n".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let status = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    import_ended(&admin, &status).await;
+    let (_, home) = admin.get_text("/admin").await;
+    let attention = extract_between(&home, "Needs attention", "</section>").expect("attention");
+    assert!(
+        attention.contains(&format!("href=\"{status}\"")),
+        "{attention}"
+    );
+    assert!(
+        attention.contains("The last people import found 1 problem(s)"),
+        "{attention}"
+    );
 }
 
 #[tokio::test]

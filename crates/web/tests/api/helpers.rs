@@ -338,8 +338,13 @@ pub async fn upload_people_bytes(admin: &Client, bytes: Vec<u8>) -> String {
         .to_str()
         .expect("location")
         .to_string();
+    import_ended(admin, &location).await
+}
+
+/// The status page of the import at `location` once the import has ended.
+pub async fn import_ended(admin: &Client, location: &str) -> String {
     for _ in 0..500 {
-        let (status, page) = admin.get_text(&location).await;
+        let (status, page) = admin.get_text(location).await;
         assert_eq!(status, StatusCode::OK);
         if !page.contains("Import in progress") {
             return page;
