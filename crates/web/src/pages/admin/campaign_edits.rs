@@ -2,7 +2,7 @@
 //! confirms closing (what it releases, which groups stay withheld), and reopening a campaign
 //! closed by mistake. Every refusal is shown on the campaign page beside its form.
 
-use super::campaigns::{EditForm, Refused, back_to, campaign_page};
+use super::campaigns::{EditForm, Refused, after_status_change, back_to, campaign_page};
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
@@ -107,11 +107,8 @@ async fn confirm_close(
 async fn close(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    if let Err(error) = trustloop_app::campaigns::close(&state.app, &post.actor, id).await {
-        let refused = Refused::Opening(refusal(error)?);
-        return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
-    }
-    Ok(back_to(id, "").into_response())
+    let closed = trustloop_app::campaigns::close(&state.app, &post.actor, id).await;
+    after_status_change(&state, &post, id, closed).await
 }
 
 /// Reopens a campaign closed by mistake, within the window and while no result was read.
@@ -119,9 +116,6 @@ async fn close(State(state): State<AppState>, Id(id): Id, post: FormPost) -> App
 async fn reopen(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    if let Err(error) = campaign_edits::reopen(&state.app, &post.actor, id).await {
-        let refused = Refused::Opening(refusal(error)?);
-        return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
-    }
-    Ok(back_to(id, "").into_response())
+    let reopened = campaign_edits::reopen(&state.app, &post.actor, id).await;
+    after_status_change(&state, &post, id, reopened).await
 }

@@ -446,9 +446,21 @@ async fn add_leader(
 async fn open(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    if let Err(error) = campaigns::open(&state.app, &post.actor, id).await {
+    let opened = campaigns::open(&state.app, &post.actor, id).await;
+    after_status_change(&state, &post, id, opened).await
+}
+
+/// After opening, closing or reopening campaign `id`: back to its page, or its page again with
+/// the refusal at the top.
+pub(super) async fn after_status_change(
+    state: &AppState,
+    post: &FormPost,
+    id: CampaignId,
+    changed: trustloop_app::Result<()>,
+) -> AppResult<Response> {
+    if let Err(error) = changed {
         let refused = Refused::Opening(refusal(error)?);
-        return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
+        return campaign_page(state, &post.signed_in, id, Some(refused)).await;
     }
     Ok(back_to(id, "").into_response())
 }
