@@ -217,12 +217,20 @@ describe('Trustloop in real Chromium', { timeout: 600_000 }, () => {
     assert.ok(described, 'each progress bar is described by its count in text');
     await checkAxeAtBothWidths(page, 'the open campaign page', 'campaign');
     await page.setViewportSize(DESKTOP);
+    // Closing goes through a page that says what it releases, and asks again.
     await Promise.all([
       page.waitForLoadState('load'),
-      page.getByRole('button', { name: 'Close and release reports' }).click(),
+      page.getByRole('link', { name: 'Close and release reports…' }).click(),
+    ]);
+    await page.getByRole('heading', { level: 1, name: /and release its reports\?/ }).waitFor();
+    await checkAxeAtBothWidths(page, 'the page that confirms closing', 'close');
+    await page.setViewportSize(DESKTOP);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: /^Close and release \d+ report/ }).click(),
     ]);
     await page.getByRole('heading', { level: 1, name: /Closed/ }).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Close and release reports' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Close and release reports…' }).count(), 0);
 
     await Promise.all([
       page.waitForURL((u) => !u.pathname.startsWith('/admin')),

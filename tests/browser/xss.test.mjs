@@ -345,7 +345,7 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     await assertInert(admin, 'new campaign page', [CAMPAIGN_NAME]);
 
     await admin.locator('#leader-email').fill(PEOPLE.ada.email);
-    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leader');
+    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leaders');
     await assertInert(admin, 'campaign page with a markup leader', [CAMPAIGN_NAME, PEOPLE.ada.name, PEOPLE.bo.name, PEOPLE.cy.name]);
 
     await admin.locator('#r-name').fill(RATER.name);
@@ -416,7 +416,7 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
     assert.ok(/\/admin\/campaigns\/\d+$/.test(admin.url()), `created: ${admin.url()}`);
     winterUrl = admin.url();
     await admin.locator('#leader-email').fill(MAYA.email);
-    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leader');
+    await submitUnvalidated(admin, `form[action$="/leaders"]`, 'Add leaders');
 
     const maya = await watchedPage();
     await signIn(maya, baseUrl, MAYA);
@@ -523,7 +523,11 @@ describe('XSS payloads in every text field stay inert in real Chromium', { timeo
 
   step('admin closes the new campaign; Maya reads her report with the comments as text', async () => {
     await admin.goto(winterUrl);
-    await postAndLoad(admin, () => admin.getByRole('button', { name: 'Close and release reports' }).click());
+    await Promise.all([
+      admin.waitForLoadState('load'),
+      admin.getByRole('link', { name: 'Close and release reports…' }).click(),
+    ]);
+    await postAndLoad(admin, () => admin.getByRole('button', { name: /^Close and release \d+ report/ }).click());
     await admin.getByRole('heading', { level: 1, name: /Closed/ }).waitFor();
     await assertInert(admin, 'closed Winter campaign page', MAYA_RATERS.map((r) => r.name));
 

@@ -2,7 +2,7 @@
 //! closing it, and what an admin can read about it once it has closed. Who rates each leader
 //! beyond the reporting lines is `crate::raters`.
 
-use crate::{Actor, App, Error, Result};
+use crate::{Actor, App, Error, FieldRefusal, Result};
 use std::sync::Arc;
 use trustloop_domain::campaign::{CampaignName, CampaignStatus, parse_deadline};
 use trustloop_domain::instrument::Instrument;
@@ -53,16 +53,25 @@ fn threshold(text: &str, default: u32) -> std::result::Result<u32, String> {
 impl CampaignDraft {
     /// Checks a campaign as typed; the message says what to fix.
     pub fn parse(text: &CampaignText<'_>) -> std::result::Result<CampaignDraft, String> {
+        CampaignDraft::parse_fields(text).map_err(|refusal| refusal.message)
+    }
+
+    /// Checks a campaign as typed; the refusal names the field to fix.
+    pub fn parse_fields(
+        text: &CampaignText<'_>,
+    ) -> std::result::Result<CampaignDraft, FieldRefusal> {
         let defaults = PrivacyRules::default();
-        let name = CampaignName::parse(text.name)?;
-        let deadline = parse_deadline(text.deadline, crate::today())?;
+        let on = |field| move |message: String| FieldRefusal::new(field, message);
+        let name = CampaignName::parse(text.name).map_err(on("name"))?;
+        let deadline = parse_deadline(text.deadline, crate::today()).map_err(on("deadline"))?;
         let rules = PrivacyRules::new(
-            threshold(text.min_rater_group, defaults.min_rater_group)?,
-            threshold(text.min_team, defaults.min_team)?,
-            threshold(text.min_segment, defaults.min_segment)?,
-            threshold(text.min_comments, defaults.min_comments)?,
+            threshold(text.min_rater_group, defaults.min_rater_group)
+                .map_err(on("min_rater_group"))?,
+            threshold(text.min_team, defaults.min_team).map_err(on("min_team"))?,
+            threshold(text.min_segment, defaults.min_segment).map_err(on("min_segment"))?,
+            threshold(text.min_comments, defaults.min_comments).map_err(on("min_comments"))?,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| FieldRefusal::new("min_rater_group", e.to_string()))?;
         Ok(CampaignDraft {
             name,
             deadline,
@@ -283,6 +292,7 @@ pub async fn measurement_quality(app: &App, id: CampaignId) -> Result<Measuremen
             "Measurement quality is computed once the campaign has closed.".into(),
         ));
     }
+    crate::campaign_edits::record_result_read(app, campaign.id).await?;
     let instrument = app.instrument(campaign.instrument_version).await?;
     let all = app.store.campaign_responses(campaign.id).await?;
     let assessed = trustloop_domain::quality::assess(&instrument, &all);

@@ -32,3 +32,29 @@ impl From<StoreError> for Error {
 
 /// The result type of use cases.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A typed value refused, with the form field it was typed in, so that a page can show the
+/// message beside that field and keep what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRefusal {
+    /// The form field's name (`name`, `deadline`, `email`…).
+    pub field: &'static str,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl FieldRefusal {
+    /// `message` about the field named `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldRefusal {
+        FieldRefusal {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<FieldRefusal> for Error {
+    fn from(refusal: FieldRefusal) -> Error {
+        Error::Invalid(refusal.message)
+    }
+}

@@ -112,6 +112,7 @@ pub async fn team_results(
 ) -> Result<(Campaign, Heatmap<String>)> {
     let campaign = app.store.campaign(id).await?;
     let map = campaign_heatmap(app, &campaign).await?;
+    crate::campaign_edits::record_result_read(app, campaign.id).await?;
     app.audit(
         actor,
         "team_results_viewed",

@@ -18,15 +18,21 @@
 pub mod accounts;
 pub mod audit;
 pub mod cache;
+pub mod campaign_edits;
+pub mod campaign_guide;
+pub mod campaign_leaders;
 pub mod campaigns;
 mod disclosures;
 pub mod error;
 pub mod feedback;
 pub mod heatmap;
 pub mod imports;
+pub mod invitations;
 pub mod learning;
 pub mod ledger;
 pub mod outcomes;
+pub mod overview;
+pub mod passwords;
 pub mod plans;
 pub mod pulse;
 pub mod raters;
@@ -36,7 +42,7 @@ pub mod segments;
 pub mod tokens;
 
 pub use audit::Actor;
-pub use error::{Error, Result};
+pub use error::{Error, FieldRefusal, Result};
 
 use std::sync::Arc;
 use trustloop_domain::instrument::Instrument;

@@ -4,7 +4,7 @@
 //! and keeps the leader's change list there too. Here each change is also written to the audit
 //! log, and typed raters are checked before they reach the store.
 
-use crate::{Actor, App, Error, Result};
+use crate::{Actor, App, Error, FieldRefusal, Result};
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::people::{Email, parse_text};
 use trustloop_domain::raters::{self, NOMINATED_GROUPS, RaterChange, Refusal};
@@ -39,12 +39,25 @@ impl RaterDraft {
     /// Checks a rater as typed; the message says what to fix. A group of the reporting lines
     /// is refused with the rule that keeps it so.
     pub fn parse(text: &RaterText<'_>) -> std::result::Result<RaterDraft, String> {
-        let name = parse_text("rater's name", text.name).map_err(|e| sentence(&e))?;
-        let email = Email::parse(text.email).map_err(|e| sentence(&e))?;
+        RaterDraft::parse_fields(text).map_err(|refusal| refusal.message)
+    }
+
+    /// Checks a rater as typed; the refusal names the field to fix (`name`, `email`, `group`).
+    pub fn parse_fields(text: &RaterText<'_>) -> std::result::Result<RaterDraft, FieldRefusal> {
+        let name = parse_text("rater's name", text.name)
+            .map_err(|e| FieldRefusal::new("name", sentence(&e)))?;
+        let email =
+            Email::parse(text.email).map_err(|e| FieldRefusal::new("email", sentence(&e)))?;
         let group = match RaterGroup::from_slug(text.group) {
             Some(group) if NOMINATED_GROUPS.contains(&group) => group,
-            Some(group) => return Err(Refusal::ReportingLinesOnly(group).to_string()),
-            None => return Err("Choose the rater's relationship: a peer or someone else.".into()),
+            Some(group) => {
+                let refusal = Refusal::ReportingLinesOnly(group).to_string();
+                return Err(FieldRefusal::new("group", refusal));
+            }
+            None => {
+                let message = "Choose the rater's relationship: a peer or someone else.";
+                return Err(FieldRefusal::new("group", message));
+            }
         };
         Ok(RaterDraft { name, email, group })
     }

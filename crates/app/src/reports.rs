@@ -107,6 +107,11 @@ pub async fn load(app: &App, campaign_id: CampaignId, leader_id: PersonId) -> Re
         .into_iter()
         .filter(|c| c.status == CampaignStatus::Closed && c.id.0 < campaign.id.0)
         .max_by_key(|c| c.id.0);
+    // Read from now on: neither campaign may reopen (see `trustloop_domain::closing`).
+    crate::campaign_edits::record_result_read(app, campaign.id).await?;
+    if let Some(previous) = &previous {
+        crate::campaign_edits::record_result_read(app, previous.id).await?;
+    }
     // Everything the report is made of is fixed once its campaign (and so the earlier one it is
     // compared with) has closed: it is computed once per server.
     let key = FinishedReportKey {

@@ -80,6 +80,7 @@ pub async fn decide(
     params: &[(String, String)],
 ) -> Result<Outcome> {
     require_closed(campaign)?;
+    crate::campaign_edits::record_result_read(app, campaign.id).await?;
     let query = match read_params(params)
         .and_then(|(filters, by)| segments::parse_query(catalog, &filters, by).map_err(|e| e.0))
     {

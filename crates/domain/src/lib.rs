@@ -8,6 +8,7 @@
 
 pub mod analytics;
 pub mod campaign;
+pub mod closing;
 pub mod display;
 pub mod feedback;
 pub mod instrument;

@@ -31,6 +31,35 @@ pub fn clean_name(text: &str) -> Result<String, String> {
     Ok(text.chars().filter(|c| !INVISIBLE.contains(c)).collect())
 }
 
+/// Orders names as people read them: runs of digits by their value, so "Leader 2" comes
+/// before "Leader 10"; letters without regard to case, then exactly, so the order is total.
+pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(text: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in text.chars() {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, chunk)) if *d == digit => chunk.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    }
+    let (left, right) = (chunks(a), chunks(b));
+    for ((ld, l), (rd, r)) in left.iter().zip(&right) {
+        let order = if *ld && *rd {
+            let (l, r) = (l.trim_start_matches('0'), r.trim_start_matches('0'));
+            l.len().cmp(&r.len()).then_with(|| l.cmp(r))
+        } else {
+            l.to_lowercase().cmp(&r.to_lowercase())
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    left.len().cmp(&right.len()).then_with(|| a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +79,30 @@ mod tests {
             Ok("مريم"),
             "right-to-left letters stay"
         );
+    }
+
+    #[test]
+    fn numbers_in_names_are_ordered_by_their_value() {
+        let mut names = vec![
+            "Leader 10",
+            "leader 1",
+            "Leader 2",
+            "Leader 02b",
+            "Ann",
+            "Leader",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "Ann",
+                "Leader",
+                "leader 1",
+                "Leader 2",
+                "Leader 02b",
+                "Leader 10"
+            ]
+        );
+        assert!(natural_order("Lee", "lee").is_ne(), "a total order");
     }
 }

@@ -25,6 +25,7 @@ pub use writable::Unwritable;
 /// Every aggregate's trait and [`Store`], their sum: what calling the store's methods needs in
 /// scope.
 pub mod prelude {
+    pub use crate::store::CampaignEditStore;
     pub use crate::store::FeedbackStore;
     pub use crate::store::{
         AccountStore, AnswerStore, AuditStore, CampaignStore, DisclosureStore, DynStore,

@@ -594,3 +594,6 @@ impl DisclosureSummary {
 /// What decides, inside the recording transaction, what to add to a campaign's disclosure
 /// history: given the whole history, what the new figure shows.
 pub type DecideDisclosures<'a> = dyn Fn(&[Disclosure]) -> Disclosed + Send + Sync + 'a;
+
+mod campaign_edits;
+pub use campaign_edits::*;

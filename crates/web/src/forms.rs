@@ -195,6 +195,67 @@ pub fn team_or_people(fields: &[(String, String)]) -> (Option<i64>, Vec<i64>) {
     }
 }
 
+/// What was wrong with a form as posted, shown beside the field it belongs to (or above the
+/// form when it belongs to none), so the form can be shown again with what was typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormError {
+    /// The field the message is about; empty when it is about the whole form.
+    field: &'static str,
+    /// The message; `None` when nothing is wrong.
+    message: Option<String>,
+}
+
+impl FormError {
+    /// Nothing wrong.
+    pub fn none() -> FormError {
+        FormError::default()
+    }
+
+    /// `message` about the field named `field`.
+    pub fn at(field: &'static str, message: impl Into<String>) -> FormError {
+        FormError {
+            field,
+            message: Some(message.into()),
+        }
+    }
+
+    /// `message` about the whole form.
+    pub fn whole(message: impl Into<String>) -> FormError {
+        FormError::at("", message)
+    }
+
+    /// The message, whichever field it is about.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Whether something is wrong.
+    pub fn is_some(&self) -> bool {
+        self.message.is_some()
+    }
+
+    /// The message when it is about the field named `field`.
+    pub fn on(&self, field: &str) -> Option<&str> {
+        self.message.as_deref().filter(|_| self.field == field)
+    }
+
+    /// Whether the message is about the field named `field`.
+    pub fn is_on(&self, field: &str) -> bool {
+        self.on(field).is_some()
+    }
+
+    /// The message when it is about no single field.
+    pub fn general(&self) -> Option<&str> {
+        self.on("")
+    }
+}
+
+impl From<trustloop_app::FieldRefusal> for FormError {
+    fn from(refusal: trustloop_app::FieldRefusal) -> FormError {
+        FormError::at(refusal.field, refusal.message)
+    }
+}
+
 /// Only local paths are followed after sign-in, never another site.
 pub fn safe_next(next: &str) -> &str {
     let plain = !next

@@ -6,6 +6,8 @@
 //   this too, where the browser honours it), and its links move focus to the field they name,
 //   not only scroll to it.
 // - A table wider than its box says so ("Scroll sideways …") while it is.
+// - A people search (the campaign page's "Find people") shows who it finds as you type, from
+//   the same page its form asks for without JavaScript.
 'use strict';
 
 (function () {
@@ -54,7 +56,34 @@
     });
   }
 
+  function findAsYouType(input) {
+    const results = document.getElementById(input.dataset.findResults);
+    if (!results || !input.form) return;
+    let timer = null;
+    let asked = 0;
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        const text = input.value.trim();
+        if (text.length < 2) return;
+        const n = ++asked;
+        const url = new URL(input.form.getAttribute('action'), location.href);
+        url.hash = '';
+        url.searchParams.set('find', text);
+        fetch(url, { credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (!html || n !== asked) return;
+            const found = new DOMParser().parseFromString(html, 'text/html').getElementById(results.id);
+            if (found) results.replaceChildren(...Array.from(found.childNodes, function (node) { return document.importNode(node, true); }));
+          })
+          .catch(function () {});
+      }, 250);
+    });
+  }
+
   function ready() {
+    document.querySelectorAll('[data-find-results]').forEach(findAsYouType);
     openAround(targetOf(location.hash));
     const summary = document.querySelector('[data-error-summary]');
     if (summary && document.activeElement !== summary) summary.focus();

@@ -270,13 +270,16 @@ impl<DB> CampaignStore for SqlStore<DB> {
             // lists the plan actions done since.
             &sqlx::query(
                 "UPDATE campaigns SET status = $1,
-                     closed_on = CASE WHEN $1 = 'closed' THEN $4 ELSE closed_on END
+                     closed_on = CASE WHEN $1 = 'closed' THEN $4 ELSE closed_on END,
+                     closed_at = CASE WHEN $1 = 'closed' THEN $5 ELSE closed_at END
                  WHERE id = $2 AND status = $3",
             )
             .bind(status.slug())
             .bind(campaign.0)
             .bind(from.slug())
             .bind(format_date(time::OffsetDateTime::now_utc().date()))
+            // When it closed, to the second: a campaign closed by mistake may reopen for a while.
+            .bind(time::OffsetDateTime::now_utc().unix_timestamp())
             .execute(&mut *tx)
             .await?,
         );

@@ -43,6 +43,22 @@ impl<DB> ImportJobStore for SqlStore<DB> {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound("import"))?;
+        Self::import_job_from_row(id, &row)
+    }
+
+    async fn latest_import_job(&self) -> StoreResult<Option<ImportJob>> {
+        let row = sqlx::query("SELECT * FROM import_jobs ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Self::import_job_from_row(row.try_get("id")?, &row))
+            .transpose()
+    }
+}
+
+#[sql_impl]
+impl<DB> SqlStore<DB> {
+    /// An import job from its row (read with `SELECT *`).
+    fn import_job_from_row(id: i64, row: &DB::Row) -> StoreResult<ImportJob> {
         let status: String = row.try_get("status")?;
         let problems: String = row.try_get("problems")?;
         Ok(ImportJob {

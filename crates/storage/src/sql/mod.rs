@@ -23,6 +23,7 @@
 mod accounts;
 mod answers;
 mod audit;
+mod campaign_edits;
 mod campaigns;
 mod dialect;
 mod disclosures;

@@ -13,4 +13,7 @@ pub trait ImportJobStore: Send + Sync {
     async fn update_import_job(&self, job: &ImportJob) -> StoreResult<()>;
     /// Reads an import job.
     async fn import_job(&self, id: i64) -> StoreResult<ImportJob>;
+    /// The latest import job, if any was ever started: whether the people were last loaded
+    /// cleanly.
+    async fn latest_import_job(&self) -> StoreResult<Option<ImportJob>>;
 }

@@ -15,6 +15,7 @@
 mod accounts;
 mod answers;
 mod audit;
+mod campaign_edits;
 mod campaigns;
 mod disclosures;
 mod feedback;
@@ -36,6 +37,7 @@ mod repair;
 pub use accounts::AccountStore;
 pub use answers::AnswerStore;
 pub use audit::AuditStore;
+pub use campaign_edits::CampaignEditStore;
 pub use campaigns::CampaignStore;
 pub use disclosures::DisclosureStore;
 pub use feedback::FeedbackStore;
@@ -94,4 +96,5 @@ store_of!(
     OutcomeStore,
     FeedbackStore,
     RepairStore,
+    CampaignEditStore,
 );

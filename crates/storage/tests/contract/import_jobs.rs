@@ -44,3 +44,18 @@ pub(crate) async fn an_import_job_records_its_progress_and_problems(store: DynSt
     );
     assert!(is_not_found(&store.import_job(other + 100).await));
 }
+
+pub(crate) async fn the_latest_import_job_is_the_last_one_started(store: DynStore) {
+    assert_eq!(store.latest_import_job().await.expect("none yet"), None);
+    let first = store.create_import_job(1_700_000_000).await.expect("job");
+    let second = store.create_import_job(1_700_000_100).await.expect("job");
+    let mut failed = store.import_job(second).await.expect("read");
+    failed.status = ImportStatus::Failed;
+    failed.problems = vec!["line 3: no email".into()];
+    store.update_import_job(&failed).await.expect("update");
+
+    let latest = store.latest_import_job().await.expect("read");
+
+    assert_eq!(latest, Some(failed));
+    assert_ne!(first, second);
+}

@@ -44,6 +44,7 @@ macro_rules! contract {
 mod accounts;
 mod answers;
 mod audit;
+mod campaign_edits;
 mod campaigns;
 mod database;
 mod disclosures;
@@ -147,4 +148,8 @@ contract!(
     repair::recovery_rounds_open_on_schedule_once_and_anonymous_answers_wait_for_k,
     repair::fewer_than_k_affected_make_a_named_pulse_only_when_the_leader_accepts_it,
     repair::admins_count_open_and_closed_repairs_by_the_leaders_team,
+    campaign_edits::a_campaign_is_renamed_and_its_deadline_moved_until_it_closes,
+    campaign_edits::a_leader_is_taken_off_with_their_raters_until_someone_answers_for_them,
+    campaign_edits::a_closed_campaign_reopens_within_the_window_until_a_result_is_read,
+    import_jobs::the_latest_import_job_is_the_last_one_started,
 );

@@ -5,7 +5,7 @@ use crate::auth::{FormPost, SignedIn};
 use crate::client::ClientAddress;
 use crate::error::AppResult;
 use crate::extract::{Fields, Id};
-use crate::forms::field;
+use crate::forms::{FormError, field};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use askama::Template;
@@ -21,6 +21,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         RouteSpec::new("/account", Access::SignedIn).get(account),
         RouteSpec::new("/account/tokens", Access::SignedIn).post(create_token),
         RouteSpec::new("/account/tokens/{id}/revoke", Access::SignedIn).post(revoke_token),
+        RouteSpec::new("/account/password", Access::SignedIn).post(change_password),
         RouteSpec::new("/password/{token}", Access::Rater)
             .get(password_form)
             .post(set_password),
@@ -47,10 +48,28 @@ pub struct TokenRow {
 struct AccountPage {
     chrome: Chrome,
     email: String,
+    /// The account's name.
+    name: String,
+    /// What is wrong with the change-password form, beside its field.
+    password_error: FormError,
+    /// The shortest password accepted.
+    min: usize,
     tokens: Vec<TokenRow>,
     scopes: Vec<(&'static str, &'static str)>,
     new_token: Option<String>,
-    error: Option<String>,
+    /// What is wrong with the new-token form, beside its field.
+    error: FormError,
+    /// The new token's name as typed, kept when the form is refused.
+    typed_name: String,
+    /// The scopes ticked, kept when the form is refused.
+    typed_scopes: Vec<String>,
+}
+
+impl AccountPage {
+    /// Whether `scope` was ticked on the refused form.
+    fn ticked(&self, scope: &str) -> bool {
+        self.typed_scopes.iter().any(|s| s == scope)
+    }
 }
 
 fn day(unix: i64) -> String {
@@ -63,7 +82,6 @@ async fn account_page(
     state: &AppState,
     signed_in: &SignedIn,
     new_token: Option<String>,
-    error: Option<String>,
 ) -> AppResult<AccountPage> {
     let tokens = state
         .app
@@ -80,15 +98,20 @@ async fn account_page(
     Ok(AccountPage {
         chrome: signed_in.chrome(),
         email: signed_in.user.email.clone(),
+        name: signed_in.user.display_name.clone(),
+        password_error: FormError::none(),
+        min: MIN_PASSWORD_CHARS,
         tokens,
         scopes: scopes_for(signed_in.user.role),
         new_token,
-        error,
+        error: FormError::none(),
+        typed_name: String::new(),
+        typed_scopes: Vec::new(),
     })
 }
 
 async fn account(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<AccountPage> {
-    account_page(&state, &signed_in, None, None).await
+    account_page(&state, &signed_in, None).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -107,26 +130,38 @@ async fn create_token(State(state): State<AppState>, post: FormPost) -> AppResul
     let name = trustloop_domain::text::clean_name(field(&fields, "name"));
     let name = name.as_deref().map(str::trim);
     let problem = if name.is_err() {
-        Some(
+        FormError::at(
+            "name",
             "The name contains a character that changes the direction of the text; type it again without it.",
         )
     } else if name.is_ok_and(|n| n.is_empty() || n.chars().count() > 100) {
-        Some("Give the token a name of up to 100 characters, such as the tool that will use it.")
+        FormError::at(
+            "name",
+            "Give the token a name of up to 100 characters, such as the tool that will use it.",
+        )
     } else if scopes.is_empty() {
-        Some("Choose at least one thing the token may do.")
+        FormError::at("scope", "Choose at least one thing the token may do.")
     } else if scopes.iter().any(|s| !allowed.iter().any(|(a, _)| a == s)) {
-        Some("One of the chosen permissions is not available to your account.")
+        FormError::at(
+            "scope",
+            "One of the chosen permissions is not available to your account.",
+        )
     } else {
-        None
+        FormError::none()
     };
-    if let Some(problem) = problem {
-        let page = account_page(&state, &signed_in, None, Some(problem.into())).await?;
+    if problem.is_some() {
+        let page = AccountPage {
+            error: problem,
+            typed_name: field(&fields, "name").to_string(),
+            typed_scopes: scopes,
+            ..account_page(&state, &signed_in, None).await?
+        };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let name = name.unwrap_or_default();
     let token =
         accounts::create_api_token(&state.app, &actor, signed_in.user.id, name, scopes).await?;
-    let page = account_page(&state, &signed_in, Some(token), None).await?;
+    let page = account_page(&state, &signed_in, Some(token)).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
 }
 
@@ -135,10 +170,56 @@ async fn revoke_token(
     State(state): State<AppState>,
     Id(id): Id,
     post: FormPost,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     let user = post.signed_in.user.id;
-    accounts::revoke_api_token(&state.app, &post.actor, user, id).await?;
-    Ok(Redirect::to("/account"))
+    match accounts::revoke_api_token(&state.app, &post.actor, user, id).await {
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
+        // Someone else's token is not found either: the account page says so, with the list.
+        Err(trustloop_app::Error::NotFound(_)) => {
+            let page = AccountPage {
+                error: FormError::whole(
+                    "That token is not one of yours, or it no longer exists: your tokens are listed below.",
+                ),
+                ..account_page(&state, &post.signed_in, None).await?
+            };
+            Ok((StatusCode::NOT_FOUND, page).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Changes the signed-in user's password, which ends their sessions: they sign in again.
+#[tracing::instrument(skip_all)]
+async fn change_password(State(state): State<AppState>, post: FormPost) -> AppResult<Response> {
+    let FormPost {
+        signed_in,
+        actor,
+        fields,
+    } = post;
+    let (current, new, confirm) = (
+        field(&fields, "current"),
+        field(&fields, "password"),
+        field(&fields, "confirm"),
+    );
+    let changed = trustloop_app::passwords::change_password(
+        &state.app,
+        &actor,
+        &signed_in.user,
+        current,
+        new,
+        confirm,
+    )
+    .await?;
+    match changed {
+        Ok(()) => Ok(Redirect::to("/sign-in?next=/account").into_response()),
+        Err(refusal) => {
+            let page = AccountPage {
+                password_error: refusal.into(),
+                ..account_page(&state, &signed_in, None).await?
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]

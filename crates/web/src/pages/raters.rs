@@ -6,7 +6,7 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
 use crate::extract::Id;
-use crate::forms::{field, id_field};
+use crate::forms::{FormError, field, id_field};
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::views::utc_time;
@@ -41,22 +41,23 @@ pub(super) fn refusal(error: trustloop_app::Error) -> AppResult<String> {
 }
 
 /// Nominates the rater typed in `form` for `leader` in `campaign` as the signed-in user:
-/// `Ok(Err(message))` when the form or the rules refuse it, to be shown beside the form.
+/// `Ok(Err(error))` when the form or the rules refuse it, to be shown beside the field (or the
+/// form) it is about.
 pub(super) async fn nominate_typed(
     state: &AppState,
     post: &FormPost,
     campaign: CampaignId,
     leader: PersonId,
     form: &RaterForm,
-) -> AppResult<Result<(), String>> {
-    let draft = match RaterDraft::parse(&form.text()) {
+) -> AppResult<Result<(), FormError>> {
+    let draft = match RaterDraft::parse_fields(&form.text()) {
         Ok(draft) => draft,
-        Err(message) => return Ok(Err(message)),
+        Err(refusal) => return Ok(Err(refusal.into())),
     };
     let user = &post.signed_in.user;
     match raters::nominate(&state.app, &post.actor, user, campaign, leader, draft).await {
         Ok(_) => Ok(Ok(())),
-        Err(error) => refusal(error).map(Err),
+        Err(error) => refusal(error).map(|message| Err(FormError::whole(message))),
     }
 }
 
@@ -95,8 +96,8 @@ pub struct RaterForm {
     pub email: String,
     /// The group chosen (`peer` or `other`).
     pub group: String,
-    /// What is wrong with it, shown beside the form.
-    pub error: Option<String>,
+    /// What is wrong with it, shown beside the field it is about.
+    pub error: FormError,
 }
 
 impl RaterForm {
@@ -107,7 +108,7 @@ impl RaterForm {
             name: String::new(),
             email: String::new(),
             group: RaterGroup::Peer.slug().into(),
-            error: None,
+            error: FormError::none(),
         }
     }
 
@@ -118,7 +119,7 @@ impl RaterForm {
             name: field(fields, "name").into(),
             email: field(fields, "email").into(),
             group: field(fields, "group").into(),
-            error: None,
+            error: FormError::none(),
         }
     }
 
@@ -131,12 +132,9 @@ impl RaterForm {
         }
     }
 
-    /// The form with `message` beside it.
-    pub fn refused(self, message: String) -> RaterForm {
-        RaterForm {
-            error: Some(message),
-            ..self
-        }
+    /// The form with `error` beside the field it is about.
+    pub fn refused(self, error: FormError) -> RaterForm {
+        RaterForm { error, ..self }
     }
 }
 

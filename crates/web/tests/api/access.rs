@@ -328,18 +328,7 @@ async fn the_admin_reads_the_audit_log_of_exports_and_campaign_changes() {
 async fn a_one_time_link_sets_a_password_once_and_ends_old_sessions() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let user = app
-        .store
-        .user_by_email(&trustloop_domain::people::Email::parse(ADMIN_EMAIL).expect("email"))
-        .await
-        .expect("lookup")
-        .expect("admin");
-    let token = trustloop_web::auth::random_token();
-    let hash = trustloop_web::auth::hash_token(&token);
-    app.store
-        .create_password_link(user.id, &hash, trustloop_web::auth::now() + 3600)
-        .await
-        .expect("link");
+    let token = password_link(&app, ADMIN_EMAIL).await;
     let stranger = app.client();
 
     let (status, page) = stranger.get_text(&format!("/password/{token}")).await;
@@ -507,4 +496,41 @@ async fn nothing_is_answered_to_a_token_whose_use_cannot_be_audited() {
         !body.contains("Spring audit check"),
         "the campaigns were sent without their audit event: {body}"
     );
+}
+
+#[tokio::test]
+async fn a_user_changes_their_password_with_the_current_one_and_signs_in_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, account) = admin.get_text("/account").await;
+    assert!(
+        account.contains("Signed in as Test Admin (admin@example.org)"),
+        "{account}"
+    );
+    let new = "a brand new long password";
+
+    let r = admin
+        .post_with_csrf(
+            "/account/password",
+            &[("current", PASSWORD), ("password", new), ("confirm", new)],
+        )
+        .await;
+
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/sign-in?next=/account");
+    assert_eq!(
+        admin.get("/admin").await.status(),
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+    let old = app.client().sign_in(ADMIN_EMAIL, PASSWORD).await;
+    assert_eq!(
+        old.status(),
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
+    let again = app.client().sign_in(ADMIN_EMAIL, new).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let events = app.store.audit_events(50, None).await.expect("audit");
+    assert!(events.iter().any(|(_, e)| e.action == "password_changed"));
 }

@@ -16,13 +16,7 @@ pub async fn open_campaign_for_lee(app: &TestApp, admin: &Client) -> (i64, Vec<L
 async fn draft_campaign_for_lee(app: &TestApp, admin: &Client) -> i64 {
     upload_people(admin, ORG_CSV).await;
     let id = create_campaign(admin, "Spring trust 360").await;
-    let r = admin
-        .post_with_csrf(
-            &format!("/admin/campaigns/{id}/leaders"),
-            &[("email", "lee@example.org")],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    add_leader(admin, id, "lee@example.org").await;
     nominate_and_approve(
         app,
         id,

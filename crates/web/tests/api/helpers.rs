@@ -348,8 +348,13 @@ pub async fn upload_people_bytes(admin: &Client, bytes: Vec<u8>) -> String {
         .to_str()
         .expect("location")
         .to_string();
+    import_ended(admin, &location).await
+}
+
+/// The status page of the import at `location` once the import has ended.
+pub async fn import_ended(admin: &Client, location: &str) -> String {
     for _ in 0..500 {
-        let (status, page) = admin.get_text(&location).await;
+        let (status, page) = admin.get_text(location).await;
         assert_eq!(status, StatusCode::OK);
         if !page.contains("Import in progress") {
             return page;
@@ -410,6 +415,39 @@ pub async fn create_campaign(admin: &Client, name: &str) -> i64 {
         .expect("numeric id")
 }
 
+/// Adds the person with `email` to campaign `campaign` as a leader through its page.
+pub async fn add_leader(admin: &Client, campaign: i64, email: &str) {
+    let r = admin
+        .post_with_csrf(
+            &format!("/admin/campaigns/{campaign}/leaders"),
+            &[("email", email)],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{email} added as a leader"
+    );
+}
+
+/// A fresh one-time password link's token for the account with `email`, as the command line
+/// issues one.
+pub async fn password_link(app: &TestApp, email: &str) -> String {
+    let user = app
+        .store
+        .user_by_email(&Email::parse(email).expect("email"))
+        .await
+        .expect("lookup")
+        .expect("the account exists");
+    let token = trustloop_web::auth::random_token();
+    let hash = trustloop_web::auth::hash_token(&token);
+    app.store
+        .create_password_link(user.id, &hash, trustloop_web::auth::now() + 3600)
+        .await
+        .expect("link");
+    token
+}
+
 /// Creates a campaign led by the people with `leaders` (email addresses), opens it, and
 /// returns its id and links.
 pub async fn open_campaign_led_by(
@@ -419,13 +457,7 @@ pub async fn open_campaign_led_by(
 ) -> (i64, Vec<Link>) {
     let id = create_campaign(admin, name).await;
     for leader in leaders {
-        let r = admin
-            .post_with_csrf(
-                &format!("/admin/campaigns/{id}/leaders"),
-                &[("email", leader)],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{leader}");
+        add_leader(admin, id, leader).await;
     }
     let r = admin
         .post_with_csrf(&format!("/admin/campaigns/{id}/open"), &[])

@@ -163,3 +163,25 @@ async fn an_upload_without_a_file_or_without_the_form_token_is_refused() {
             .contains("Choose a CSV file")
     );
 }
+
+#[tokio::test]
+async fn the_template_people_file_downloads_and_imports_as_it_is() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, form) = admin.get_text("/admin/people/import").await;
+    assert!(form.contains("href=\"/admin/people/template.csv\""));
+
+    let r = admin.get("/admin/people/template.csv").await;
+
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.expect("csv");
+    assert!(csv.starts_with("name,email,manager_email,team,"), "{csv}");
+    let status = upload_people(&admin, &csv).await;
+    assert!(status.contains("2 added"), "{status}");
+}

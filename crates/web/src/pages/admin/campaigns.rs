@@ -5,8 +5,8 @@
 use crate::access::{Access, RouteSpec};
 use crate::auth::{FormPost, SignedIn};
 use crate::error::AppResult;
-use crate::extract::Id;
-use crate::forms::field;
+use crate::extract::{Id, QueryPairs};
+use crate::forms::{FormError, field};
 use crate::layout::Chrome;
 use crate::pages::raters::{NOMINATED_CHOICES, NominationRow, RaterForm, refusal};
 use crate::state::AppState;
@@ -16,11 +16,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
+use trustloop_app::campaign_guide::{self, CampaignFacts, Step};
+use trustloop_app::campaign_leaders;
 use trustloop_app::campaigns::{self, CampaignDraft, CampaignText};
 use trustloop_domain::campaign::CampaignStatus;
 use trustloop_domain::model::RaterGroup;
 use trustloop_domain::privacy::PrivacyRules;
-use trustloop_storage::{Campaign, CampaignId, Invitation, InvitationId, Person};
+use trustloop_domain::text::natural_order;
+use trustloop_storage::{Campaign, CampaignId, Invitation, InvitationId, PeopleQuery, Person};
 
 pub(super) fn routes() -> Vec<RouteSpec> {
     let admin = |path| RouteSpec::new(path, Access::Admin);
@@ -30,9 +33,65 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .post(create_campaign),
         admin("/admin/campaigns/{id}").get(campaign),
         admin("/admin/campaigns/{id}/leaders").post(add_leader),
-        admin("/admin/campaigns/{id}/open").post(change_status::<true>),
-        admin("/admin/campaigns/{id}/close").post(change_status::<false>),
+        admin("/admin/campaigns/{id}/open").post(open),
     ]
+}
+
+/// A new campaign's form as typed, kept to show it again beside its error.
+pub struct CampaignForm {
+    name: String,
+    deadline: String,
+    min_rater_group: String,
+    min_comments: String,
+    min_team: String,
+    min_segment: String,
+    /// The leaders to add at once (optional): emails or full names.
+    leaders: String,
+    error: FormError,
+}
+
+impl CampaignForm {
+    /// A blank form: the default deadline three weeks from today, and the default rules.
+    fn blank() -> CampaignForm {
+        let rules = PrivacyRules::default();
+        CampaignForm {
+            name: String::new(),
+            deadline: (trustloop_app::today() + time::Duration::days(21)).to_string(),
+            min_rater_group: rules.min_rater_group.to_string(),
+            min_comments: rules.min_comments.to_string(),
+            min_team: rules.min_team.to_string(),
+            min_segment: rules.min_segment.to_string(),
+            leaders: String::new(),
+            error: FormError::none(),
+        }
+    }
+
+    /// The form as posted.
+    fn posted(fields: &[(String, String)]) -> CampaignForm {
+        let typed = |name| field(fields, name).to_string();
+        CampaignForm {
+            name: typed("name"),
+            deadline: typed("deadline"),
+            min_rater_group: typed("min_rater_group"),
+            min_comments: typed("min_comments"),
+            min_team: typed("min_team"),
+            min_segment: typed("min_segment"),
+            leaders: typed("leaders"),
+            error: FormError::none(),
+        }
+    }
+
+    /// The campaign as typed, for the use case to check.
+    fn text(&self) -> CampaignText<'_> {
+        CampaignText {
+            name: &self.name,
+            deadline: &self.deadline,
+            min_rater_group: &self.min_rater_group,
+            min_team: &self.min_team,
+            min_segment: &self.min_segment,
+            min_comments: &self.min_comments,
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -40,22 +99,15 @@ pub(super) fn routes() -> Vec<RouteSpec> {
 struct CampaignsPage {
     chrome: Chrome,
     campaigns: Vec<Campaign>,
-    error: Option<String>,
-    name: String,
-    deadline: String,
-    rules: PrivacyRules,
+    form: CampaignForm,
 }
 
 async fn campaigns(State(state): State<AppState>, signed_in: SignedIn) -> AppResult<CampaignsPage> {
     signed_in.require_admin()?;
-    let default_deadline = trustloop_app::today() + time::Duration::days(21);
     Ok(CampaignsPage {
         chrome: signed_in.chrome(),
         campaigns: state.app.store.campaigns().await?,
-        error: None,
-        name: String::new(),
-        deadline: default_deadline.to_string(),
-        rules: PrivacyRules::default(),
+        form: CampaignForm::blank(),
     })
 }
 
@@ -63,35 +115,37 @@ async fn campaigns(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
 async fn create_campaign(
     State(state): State<AppState>,
     FormPost {
-        signed_in, fields, ..
+        signed_in,
+        fields,
+        actor,
     }: FormPost,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
-    let typed = CampaignText {
-        name: field(&fields, "name"),
-        deadline: field(&fields, "deadline"),
-        min_rater_group: field(&fields, "min_rater_group"),
-        min_team: field(&fields, "min_team"),
-        min_segment: field(&fields, "min_segment"),
-        min_comments: field(&fields, "min_comments"),
+    let mut form = CampaignForm::posted(&fields);
+    let checked = match CampaignDraft::parse_fields(&form.text()) {
+        Err(refusal) => Err(FormError::from(refusal)),
+        Ok(draft) if form.leaders.is_empty() => Ok((draft, Vec::new())),
+        // The leaders are checked before the campaign is made: all of it, or nothing.
+        Ok(draft) => match campaign_leaders::resolve(&state.app, &form.leaders, &[]).await {
+            Ok(leaders) => Ok((draft, leaders)),
+            Err(error) => Err(FormError::at("leaders", refusal(error)?)),
+        },
     };
-    match CampaignDraft::parse(&typed) {
-        Ok(draft) => {
+    match checked {
+        Ok((draft, leaders)) => {
             let id = campaigns::create(&state.app, draft).await?;
+            campaign_leaders::add_resolved(&state.app, &actor, id, &leaders).await?;
             Ok(Redirect::to(&format!("/admin/campaigns/{id}")).into_response())
         }
-        Err(error) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            CampaignsPage {
+        Err(error) => {
+            form.error = error;
+            let page = CampaignsPage {
                 chrome: signed_in.chrome(),
                 campaigns: state.app.store.campaigns().await?,
-                error: Some(error),
-                name: typed.name.to_string(),
-                deadline: typed.deadline.to_string(),
-                rules: PrivacyRules::default(),
-            },
-        )
-            .into_response()),
+                form,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
     }
 }
 
@@ -105,6 +159,8 @@ pub struct LeaderRow {
     nominated: Vec<NominationRow>,
     /// How many of those await approval.
     awaiting: usize,
+    /// Why taking this leader off was refused, shown beside them.
+    removal_error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -123,17 +179,104 @@ struct CampaignPage {
     open_error: Option<String>,
     /// The nomination form, with what was typed when it was refused.
     form: RaterForm,
+    /// The email typed in the add-leader form when it was refused, and why.
+    leader_email: String,
+    leader_error: FormError,
+    /// The name-and-deadline form, with what was typed when it was refused.
+    edit: EditForm,
+    /// Whether the campaign closed by mistake may still be reopened.
+    may_reopen: bool,
+    /// The steps of running the campaign, what is done and what is next.
+    steps: Vec<Step>,
+    /// The text searched for among people, and who was found (not yet leaders).
+    find: String,
+    found: Vec<Person>,
     choices: [(&'static str, &'static str); 2],
 }
 
 /// What the admin last tried on the campaign page that was refused, shown beside its form.
 pub(super) enum Refused {
-    /// Opening the campaign.
+    /// Opening or closing the campaign, or issuing its links.
     Opening(String),
+    /// Adding a leader: the email typed and why it was refused.
+    Leader(String, String),
     /// A nomination on a leader's behalf.
     Nomination(RaterForm),
     /// A decision on a nominated rater (their invitation id).
     Decision(i64, String),
+    /// The name and deadline typed, refused.
+    Edit(EditForm),
+    /// Taking a leader off (their person id).
+    Removal(i64, String),
+    /// Not refused: people searched for by part of their name, to add as leaders.
+    Search(String),
+}
+
+/// The campaign's name and deadline as typed in its edit form.
+pub struct EditForm {
+    /// The name.
+    pub name: String,
+    /// The deadline, `YYYY-MM-DD`.
+    pub deadline: String,
+    /// What is wrong, beside its field.
+    pub error: FormError,
+}
+
+/// The state of every form on the campaign page, from what was refused (if anything), and the
+/// status the page is answered with.
+struct PageForms {
+    status: StatusCode,
+    open_error: Option<String>,
+    rater: RaterForm,
+    decision: Option<(i64, String)>,
+    leader_email: String,
+    leader_error: FormError,
+    edit: EditForm,
+    removal: Option<(i64, String)>,
+    find: String,
+}
+
+impl PageForms {
+    fn of(refused: Option<Refused>, campaign: &Campaign) -> PageForms {
+        let mut forms = PageForms {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            open_error: None,
+            rater: RaterForm::blank(),
+            decision: None,
+            leader_email: String::new(),
+            leader_error: FormError::none(),
+            edit: EditForm {
+                name: campaign.name.clone(),
+                deadline: campaign.deadline.to_string(),
+                error: FormError::none(),
+            },
+            removal: None,
+            find: String::new(),
+        };
+        match refused {
+            None => forms.status = StatusCode::OK,
+            Some(Refused::Opening(message)) => {
+                forms.status = StatusCode::CONFLICT;
+                forms.open_error = Some(message);
+            }
+            Some(Refused::Leader(email, message)) => {
+                forms.leader_email = email;
+                forms.leader_error = FormError::at("leaders", message);
+            }
+            Some(Refused::Nomination(form)) => forms.rater = form,
+            Some(Refused::Decision(rater, message)) => forms.decision = Some((rater, message)),
+            Some(Refused::Edit(edit)) => forms.edit = edit,
+            Some(Refused::Removal(leader, message)) => {
+                forms.status = StatusCode::CONFLICT;
+                forms.removal = Some((leader, message));
+            }
+            Some(Refused::Search(find)) => {
+                forms.status = StatusCode::OK;
+                forms.find = find;
+            }
+        }
+        forms
+    }
 }
 
 /// The campaign page of campaign `id` as `signed_in` sees it, with `refused` shown beside the
@@ -161,27 +304,13 @@ pub(super) async fn campaign_page(
         .filter(|n| without_link.contains(&n.id))
         .filter(|n| n.nominated_by == Some(me) || n.approved_by == Some(me))
         .count();
-    let (status, open_error, form, failed) = match refused {
-        Some(Refused::Opening(message)) => (
-            StatusCode::CONFLICT,
-            Some(message),
-            RaterForm::blank(),
-            None,
-        ),
-        Some(Refused::Nomination(form)) => (StatusCode::UNPROCESSABLE_ENTITY, None, form, None),
-        Some(Refused::Decision(rater, message)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            RaterForm::blank(),
-            Some((rater, message)),
-        ),
-        None => (StatusCode::OK, None, RaterForm::blank(), None),
-    };
+    let forms = PageForms::of(refused, &campaign);
+    let failed = forms.decision.clone();
     let mut by_leader: BTreeMap<_, Vec<Invitation>> = BTreeMap::new();
     for i in invitations {
         by_leader.entry(i.leader_id).or_default().push(i);
     }
-    let rows = leaders
+    let mut rows: Vec<LeaderRow> = leaders
         .into_iter()
         .map(|leader| {
             let nominated: Vec<NominationRow> = nominations
@@ -199,6 +328,11 @@ pub(super) async fn campaign_page(
                             .map(|p| (g.label(), p.invited, p.completed))
                     })
                     .collect(),
+                removal_error: forms
+                    .removal
+                    .as_ref()
+                    .filter(|(id, _)| *id == leader.id.0)
+                    .map(|(_, message)| message.clone()),
                 invitations: by_leader.remove(&leader.id).unwrap_or_default(),
                 awaiting: nominated.iter().filter(|n| n.awaiting).count(),
                 nominated,
@@ -206,19 +340,38 @@ pub(super) async fn campaign_page(
             }
         })
         .collect();
+    rows.sort_by(|a, b| natural_order(&a.leader.name, &b.leader.name));
+    let may_reopen = trustloop_app::campaign_edits::may_reopen(&state.app, &campaign).await?;
+    let facts = CampaignFacts {
+        status: Some(campaign.status),
+        leaders: rows.len(),
+        invited: progress.iter().map(|p| p.invited).sum(),
+        answered: progress.iter().map(|p| p.completed).sum(),
+        awaiting: rows.iter().map(|r| r.awaiting).sum(),
+        without_link: without_link.len(),
+        deadline_passed: campaign.deadline < trustloop_app::today(),
+    };
+    let found = found_people(state, &forms.find, &rows).await?;
     let page = CampaignPage {
         chrome: signed_in.chrome(),
         editable: campaign.status != CampaignStatus::Closed,
         can_nominate: campaign.status == CampaignStatus::Draft,
+        may_reopen,
         campaign,
         leaders: rows,
         without_link: without_link.len(),
         chosen_by_me,
-        open_error,
-        form,
+        open_error: forms.open_error,
+        form: forms.rater,
+        leader_email: forms.leader_email,
+        leader_error: forms.leader_error,
+        edit: forms.edit,
+        steps: campaign_guide::steps(&facts),
+        find: forms.find,
+        found,
         choices: NOMINATED_CHOICES,
     };
-    Ok((status, page).into_response())
+    Ok((forms.status, page).into_response())
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -226,9 +379,37 @@ async fn campaign(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Id(id): Id,
+    query: QueryPairs,
 ) -> AppResult<Response> {
     signed_in.require_admin()?;
-    campaign_page(&state, &signed_in, CampaignId(id), None).await
+    let find = query.get("find").unwrap_or_default().trim().to_string();
+    let refused = (!find.is_empty()).then_some(Refused::Search(find));
+    campaign_page(&state, &signed_in, CampaignId(id), refused).await
+}
+
+/// The people whose name or email contains `find` who are not leaders yet (at most 10), by
+/// name; none when nothing was searched for.
+async fn found_people(
+    state: &AppState,
+    find: &str,
+    leaders: &[LeaderRow],
+) -> AppResult<Vec<Person>> {
+    if find.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut people, _) = state
+        .app
+        .store
+        .people(&PeopleQuery {
+            search: Some(find.to_string()),
+            offset: 0,
+            limit: 10 + leaders.len() as u64,
+        })
+        .await?;
+    people.retain(|p| !leaders.iter().any(|l| l.leader.id == p.id));
+    people.sort_by(|a, b| natural_order(&a.name, &b.name));
+    people.truncate(10);
+    Ok(people)
 }
 
 /// Back to the campaign page, at `anchor` (`#…`) when given.
@@ -241,30 +422,45 @@ async fn add_leader(
     State(state): State<AppState>,
     Id(id): Id,
     post: FormPost,
-) -> AppResult<Redirect> {
-    post.signed_in.require_admin()?;
-    let id = CampaignId(id);
-    campaigns::add_leader(&state.app, &post.actor, id, field(&post.fields, "email")).await?;
-    Ok(back_to(id, ""))
-}
-
-/// Opens the campaign (`OPEN`), which is refused while nominations await approval (the page
-/// says for which leaders), or closes it.
-#[tracing::instrument(skip_all, fields(campaign = id, open = OPEN))]
-async fn change_status<const OPEN: bool>(
-    State(state): State<AppState>,
-    Id(id): Id,
-    post: FormPost,
 ) -> AppResult<Response> {
     post.signed_in.require_admin()?;
     let id = CampaignId(id);
-    if OPEN {
-        if let Err(error) = campaigns::open(&state.app, &post.actor, id).await {
-            let refused = Refused::Opening(refusal(error)?);
-            return campaign_page(&state, &post.signed_in, id, Some(refused)).await;
+    // The list form sends `leaders`; a single email (a search result's button) `email`.
+    let typed = match field(&post.fields, "leaders") {
+        "" => field(&post.fields, "email"),
+        list => list,
+    };
+    match campaign_leaders::add_leaders(&state.app, &post.actor, id, typed).await {
+        Ok(_) => Ok(back_to(id, "#leaders").into_response()),
+        Err(error) => {
+            let refused = Refused::Leader(typed.to_string(), refusal(error)?);
+            campaign_page(&state, &post.signed_in, id, Some(refused)).await
         }
-    } else {
-        campaigns::close(&state.app, &post.actor, id).await?;
+    }
+}
+
+/// Opens the campaign, which is refused while nominations await approval (the page says for
+/// which leaders). "Open and create the survey links" posts to the links instead, which open
+/// it first.
+#[tracing::instrument(skip_all, fields(campaign = id))]
+async fn open(State(state): State<AppState>, Id(id): Id, post: FormPost) -> AppResult<Response> {
+    post.signed_in.require_admin()?;
+    let id = CampaignId(id);
+    let opened = campaigns::open(&state.app, &post.actor, id).await;
+    after_status_change(&state, &post, id, opened).await
+}
+
+/// After opening, closing or reopening campaign `id`: back to its page, or its page again with
+/// the refusal at the top.
+pub(super) async fn after_status_change(
+    state: &AppState,
+    post: &FormPost,
+    id: CampaignId,
+    changed: trustloop_app::Result<()>,
+) -> AppResult<Response> {
+    if let Err(error) = changed {
+        let refused = Refused::Opening(refusal(error)?);
+        return campaign_page(state, &post.signed_in, id, Some(refused)).await;
     }
     Ok(back_to(id, "").into_response())
 }

@@ -2,12 +2,14 @@
 //! raters this admin nominated or approved are never shown to them: the page and the CSV say
 //! how many were left out, for another admin to issue and send.
 
+use super::campaigns::{Refused, campaign_page};
 use crate::access::{Access, RouteSpec};
 use crate::auth::FormPost;
 use crate::error::AppResult;
 use crate::extract::Id;
 use crate::forms::field;
 use crate::layout::Chrome;
+use crate::pages::raters::refusal;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -69,6 +71,13 @@ async fn issue_links(
     Id(id): Id,
     post: FormPost,
 ) -> AppResult<Response> {
+    links_answer(&state, id, post).await
+}
+
+/// Issues the links of campaign `id` as the form `post` asks (`format=csv` for CSV, `reissue=yes`
+/// to replace the unanswered ones, `open=yes` to open the campaign first) and answers with
+/// them, shown once.
+async fn links_answer(state: &AppState, id: i64, post: FormPost) -> AppResult<Response> {
     let FormPost {
         signed_in,
         actor,
@@ -76,7 +85,14 @@ async fn issue_links(
     } = post;
     signed_in.require_admin()?;
     let reissue = field(&fields, "reissue") == "yes";
-    let issued = campaigns::issue_links(
+    // "Open and create the survey links": one step for what always follows opening.
+    if field(&fields, "open") == "yes"
+        && let Err(error) = campaigns::open(&state.app, &actor, CampaignId(id)).await
+    {
+        let refused = Refused::Opening(refusal(error)?);
+        return campaign_page(state, &signed_in, CampaignId(id), Some(refused)).await;
+    }
+    let issued = match campaigns::issue_links(
         &state.app,
         &actor,
         &signed_in.user,
@@ -84,7 +100,15 @@ async fn issue_links(
         reissue,
         &state.base_url,
     )
-    .await?;
+    .await
+    {
+        Ok(issued) => issued,
+        Err(error) => {
+            // A closed campaign needs no links: its page again says so, not an error page.
+            let refused = Refused::Opening(refusal(error)?);
+            return campaign_page(state, &signed_in, CampaignId(id), Some(refused)).await;
+        }
+    };
     let links: Vec<LinkRow> = issued
         .links
         .into_iter()

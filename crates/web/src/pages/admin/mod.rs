@@ -2,7 +2,9 @@
 //! audit log.
 
 mod audit;
+mod campaign_edits;
 mod campaigns;
+mod invitations;
 mod links;
 mod outcomes;
 mod people;
@@ -28,6 +30,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     table.extend(results::routes());
     table.extend(audit::routes());
     table.extend(outcomes::routes());
+    table.extend(campaign_edits::routes());
+    table.extend(invitations::routes());
     table
 }
 
@@ -37,6 +41,8 @@ struct Dashboard {
     chrome: Chrome,
     people: u64,
     campaigns: Vec<Campaign>,
+    /// Open and draft campaigns with their figures, next steps and what needs attention.
+    overview: trustloop_app::overview::Overview,
     /// Real falls in every team's pulse.
     pulse_alerts: Vec<crate::views::pulse::AlertView>,
 }
@@ -55,6 +61,7 @@ async fn dashboard(State(state): State<AppState>, signed_in: SignedIn) -> AppRes
         chrome: signed_in.chrome(),
         people,
         campaigns: state.app.store.campaigns().await?,
+        overview: trustloop_app::overview::overview(&state.app).await?,
         pulse_alerts: super::pulse::alerts(&state, &signed_in).await?,
     })
 }

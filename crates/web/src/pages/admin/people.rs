@@ -26,6 +26,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .post(upload_people)
             .body_limit(crate::forms::MAX_UPLOAD_BYTES),
         admin("/admin/imports/{id}").get(import_status),
+        admin("/admin/people/template.csv").get(template_csv),
     ]
 }
 
@@ -34,8 +35,10 @@ const PEOPLE_PAGE: u64 = 50;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/people.html")]
-struct PeoplePage {
+pub(super) struct PeoplePage {
     chrome: Chrome,
+    /// Why an invitation to sign in was refused.
+    error: Option<String>,
     people: Vec<Person>,
     total: u64,
     q: String,
@@ -51,6 +54,18 @@ async fn people(
     signed_in.require_admin()?;
     let q = query.get("q").unwrap_or_default().trim().to_string();
     let page = query.page("page")?;
+    people_page(&state, &signed_in, q, page, None).await
+}
+
+/// Page `page` of the people whose name or email contains `q`, with `error` (a refused
+/// invitation) above the list.
+pub(super) async fn people_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    q: String,
+    page: u64,
+    error: Option<String>,
+) -> AppResult<PeoplePage> {
     let offset = (page - 1)
         .checked_mul(PEOPLE_PAGE)
         .ok_or_else(|| no_page(page))?;
@@ -73,6 +88,7 @@ async fn people(
         q,
         page,
         pages: total.div_ceil(PEOPLE_PAGE).max(1),
+        error,
     })
 }
 
@@ -172,6 +188,28 @@ async fn upload_people(
     let job = imports::run(state.app.clone(), id, file, |_| {});
     tokio::spawn(job.in_current_span());
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
+}
+
+/// A people file to fill in: the header the import reads and two example lines (a manager and
+/// someone reporting to her), which import as they are.
+pub const PEOPLE_TEMPLATE: &str = "name,email,manager_email,team,location,function\n\
+Dana Director,dana@example.org,,Leadership,London,Management\n\
+Lee Leader,lee@example.org,dana@example.org,Platform,London,Engineering\n";
+
+/// The people file template, as a download.
+async fn template_csv(signed_in: SignedIn) -> AppResult<Response> {
+    signed_in.require_admin()?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"people-template.csv\"",
+            ),
+        ],
+        PEOPLE_TEMPLATE,
+    )
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]

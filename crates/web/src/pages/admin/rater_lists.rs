@@ -7,6 +7,7 @@ use crate::access::{Access, RouteSpec};
 use crate::auth::FormPost;
 use crate::error::AppResult;
 use crate::extract::Id;
+use crate::forms::FormError;
 use crate::pages::raters::{RaterForm, decide_typed, nominate_typed};
 use crate::state::AppState;
 use axum::extract::State;
@@ -35,14 +36,17 @@ async fn nominate(
     let form = RaterForm::posted(&post.fields);
     let leader = PersonId(form.leader_id);
     let nominated = if form.leader_id == 0 {
-        Err("Choose the leader to nominate a rater for.".into())
+        Err(FormError::at(
+            "leader_id",
+            "Choose the leader to nominate a rater for.",
+        ))
     } else {
         nominate_typed(&state, &post, campaign, leader, &form).await?
     };
     match nominated {
         Ok(()) => Ok(back_to(campaign, &format!("#l{leader}")).into_response()),
-        Err(message) => {
-            let refused = Refused::Nomination(form.refused(message));
+        Err(error) => {
+            let refused = Refused::Nomination(form.refused(error));
             campaign_page(&state, &post.signed_in, campaign, Some(refused)).await
         }
     }
