@@ -7,18 +7,18 @@
 //! every team's figures of the series, not only its own, so that the order does not depend on
 //! which page was opened first.
 
-use super::{Standing, own_team, reports_to, standing, teams_by_id};
+use super::{Standing, own_team, standing, teams_by_id};
 use crate::{App, Error, Result};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use trustloop_domain::pulse::{
-    Alert, PeopleLedger, PulseMeasure, RoundDates, RoundScores, Shown, alert, change_between,
-    rounds_around,
+    Alert, PeopleLedger, PulseMeasure, RoundDates, RoundScores, RoundSums, Shown, alert,
+    alert_among, change_between, rounds_around,
 };
 use trustloop_domain::report::ChangeRow;
 use trustloop_storage::{
     PersonId, PulseEvent, PulseFigure, PulseRound, PulseSeries, PulseSeriesId, PulseTeam,
-    RoundStatus, RoundTeam, TeamId, User,
+    RoundStatus, RoundTeam, TeamId, TeamRound, User,
 };
 
 /// One round of a team or a roll-up.
@@ -107,13 +107,27 @@ pub struct RollUp {
     pub since_previous: Option<Comparison>,
 }
 
+/// One team in the organisation's view: its rounds, the change since the previous one and the
+/// alert (a team's own page has the rest of its trend).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgTeam {
+    /// The team.
+    pub team: PulseTeam,
+    /// The rounds shown, oldest first.
+    pub rounds: Vec<RoundFigure>,
+    /// The last shown round against the one shown before it.
+    pub since_previous: Option<Comparison>,
+    /// A real fall in the latest closed round.
+    pub alert: Option<Alert>,
+}
+
 /// The organisation over time: each team's latest round and change, and the roll-ups.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgPulse {
     /// The series.
     pub series: PulseSeries,
-    /// Each team of the series with its trend (events left out).
-    pub teams: Vec<TeamTrend>,
+    /// Each team of the series with its rounds.
+    pub teams: Vec<OrgTeam>,
     /// Each manager above two or more of the series' teams.
     pub roll_ups: Vec<RollUp>,
 }
@@ -135,20 +149,20 @@ struct Candidate {
     answered: u32,
 }
 
-/// What a series' pages read once: its rounds, who was asked, the released answers and the
+/// What a series' pages read once: its rounds, each team's rounds as running sums and the
 /// ledger's decisions, for the teams and rounds a page shows.
 struct SeriesData {
     series: PulseSeries,
     rounds: Vec<PulseRound>,
-    asked: HashMap<(u32, TeamId), RoundTeam>,
-    answers: HashMap<(u32, TeamId), Vec<BTreeMap<PulseMeasure, f64>>>,
+    sums: HashMap<(u32, TeamId), TeamRound>,
     shown: HashMap<String, Shown>,
 }
 
 impl SeriesData {
     /// Reads a series' rounds from `from_round` on, for `teams` (all, when `None`), with the
     /// decisions on their figures and on the roll-ups of `managers` (each with the teams under
-    /// them). Figures not decided yet are decided first, for the whole series in its order.
+    /// them). Figures not decided yet are decided first, for the whole series in its order:
+    /// once, after which pages only read the decisions.
     async fn load(
         app: &App,
         id: PulseSeriesId,
@@ -157,45 +171,50 @@ impl SeriesData {
         managers: &[(PersonId, Vec<TeamId>)],
     ) -> Result<SeriesData> {
         let series = app.store.pulse_series(id).await?;
-        let rounds: Vec<PulseRound> = app
-            .store
-            .pulse_rounds(id)
-            .await?
+        let all_rounds = app.store.pulse_rounds(id).await?;
+        let closed_ever: HashSet<u32> = all_rounds
+            .iter()
+            .filter(|r| r.status == RoundStatus::Closed)
+            .map(|r| r.dates.index)
+            .collect();
+        let rounds: Vec<PulseRound> = all_rounds
             .into_iter()
             .filter(|r| r.dates.index >= from_round)
             .collect();
-        let asked: HashMap<(u32, TeamId), RoundTeam> = app
+        let sums: HashMap<(u32, TeamId), TeamRound> = app
             .store
-            .pulse_round_teams(id, teams, from_round)
+            .pulse_team_rounds(id, teams, from_round)
             .await?
             .into_iter()
             .map(|t| ((t.index, t.team), t))
             .collect();
-        let mut answers: HashMap<(u32, TeamId), Vec<BTreeMap<PulseMeasure, f64>>> = HashMap::new();
-        for answer in app.store.pulse_answers(id, teams, from_round).await? {
-            answers
-                .entry((answer.index, answer.team))
-                .or_default()
-                .push(answer.scores);
-        }
         let closed: Vec<u32> = rounds
             .iter()
             .filter(|r| r.status == RoundStatus::Closed)
             .map(|r| r.dates.index)
             .collect();
         let wanted_teams = teams.unwrap_or(&series.teams);
+        // A team asked nobody in a round (no member then): it has no figure to decide.
         let names: Vec<String> = closed
             .iter()
             .flat_map(|i| {
                 wanted_teams
                     .iter()
+                    .filter(|t| sums.contains_key(&(*i, **t)))
                     .map(move |t| team_figure(*t, *i))
                     .chain(managers.iter().map(move |(m, _)| org_figure(*m, *i)))
             })
             .collect();
         let mut found = app.store.pulse_figures(id, &names).await?;
         if found.len() < names.len() {
-            let everyone = app.store.pulse_round_teams(id, None, 0).await?;
+            // Only closed rounds are decided: an open round's answers are still arriving.
+            let everyone: Vec<RoundTeam> = app
+                .store
+                .pulse_round_teams(id, None, 0)
+                .await?
+                .into_iter()
+                .filter(|t| closed_ever.contains(&t.index))
+                .collect();
             let candidates = candidates(&series, &everyone, managers, from_round);
             let k = series.k;
             let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
@@ -211,34 +230,30 @@ impl SeriesData {
         Ok(SeriesData {
             series,
             rounds,
-            asked,
-            answers,
+            sums,
             shown,
         })
     }
 
-    /// The rounds of the teams `teams` taken together, decided as `figure` names them.
+    /// The rounds of the teams `teams` taken together, decided as `figure` names them: their
+    /// running sums added up.
     fn figures(&self, teams: &[TeamId], figure: impl Fn(u32) -> String) -> Vec<RoundFigure> {
         self.rounds
             .iter()
             .map(|round| {
                 let index = round.dates.index;
-                let parts: Vec<&RoundTeam> = teams
+                let parts: Vec<&TeamRound> = teams
                     .iter()
-                    .filter_map(|t| self.asked.get(&(index, *t)))
+                    .filter_map(|t| self.sums.get(&(index, *t)))
                     .collect();
-                let invited: u32 = parts.iter().map(|t| t.members.len() as u32).sum();
+                let invited: u32 = parts.iter().map(|t| t.invited).sum();
                 let shown = (round.status == RoundStatus::Closed)
                     .then(|| self.shown.get(&figure(index)).copied())
                     .flatten();
                 let scores = (shown == Some(Shown::Yes)).then(|| {
-                    let respondents: Vec<BTreeMap<PulseMeasure, f64>> = teams
-                        .iter()
-                        .filter_map(|t| self.answers.get(&(index, *t)))
-                        .flatten()
-                        .cloned()
-                        .collect();
-                    RoundScores::from_respondents(invited, &respondents)
+                    let mut sums = RoundSums::default();
+                    parts.iter().for_each(|t| sums.merge(&t.sums));
+                    RoundScores::from_sums(invited, &sums)
                 });
                 RoundFigure {
                     dates: round.dates,
@@ -376,6 +391,26 @@ fn latest_alert(figures: &[RoundFigure], points: f64) -> Option<(u32, Alert)> {
     ))
 }
 
+/// [`latest_alert`] when `since_previous` already compares the latest closed round with the
+/// closed round before it (the test is not made twice).
+fn latest_alert_after(
+    figures: &[RoundFigure],
+    since_previous: Option<&Comparison>,
+    points: f64,
+) -> Option<Alert> {
+    let mut closed = figures
+        .iter()
+        .rev()
+        .filter(|f| f.status == RoundStatus::Closed);
+    let (latest, before) = (closed.next()?, closed.next()?);
+    match since_previous {
+        Some(c) if (c.before, c.after) == (before.dates.index, latest.dates.index) => {
+            alert_among(c.rows.clone(), points)
+        }
+        _ => latest_alert(figures, points).map(|(_, a)| a),
+    }
+}
+
 /// A team's trend, for its leader, an admin, or (when the series says so) its members.
 /// `baseline` is the round the latest is compared with besides the previous one.
 pub async fn team_trend(
@@ -487,31 +522,20 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
     let stored = app.store.pulse_series(series).await?;
     let managers: HashMap<PersonId, Option<PersonId>> =
         app.store.line_managers().await?.into_iter().collect();
-    let leaders: Vec<(TeamId, PersonId)> = stored
-        .teams
-        .iter()
-        .filter_map(|t| Some((*t, teams.get(t)?.leader?)))
-        .collect();
-    let mut above: BTreeSet<PersonId> = BTreeSet::new();
-    for (_, leader) in &leaders {
-        let mut at = managers.get(leader).copied().flatten();
-        while let Some(m) = at {
-            if !above.insert(m) {
-                break;
-            }
+    // Each team under its leader and every manager above them, found by walking up once per
+    // team. Only someone above another team's leader has two teams or more.
+    let mut under: BTreeMap<PersonId, Vec<TeamId>> = BTreeMap::new();
+    for team in &stored.teams {
+        let mut at = teams.get(team).and_then(|t| t.leader);
+        let mut seen = HashSet::new();
+        // A loop in the lines is refused at import; `seen` only guards against a corrupt one.
+        while let Some(m) = at.filter(|m| seen.insert(*m)) {
+            under.entry(m).or_default().push(*team);
             at = managers.get(&m).copied().flatten();
         }
     }
-    let roll_ups: Vec<(PersonId, Vec<TeamId>)> = above
+    let roll_ups: Vec<(PersonId, Vec<TeamId>)> = under
         .into_iter()
-        .map(|m| {
-            let under = leaders
-                .iter()
-                .filter(|(_, l)| reports_to(&managers, *l, m))
-                .map(|(t, _)| *t)
-                .collect::<Vec<_>>();
-            (m, under)
-        })
         .filter(|(_, under)| under.len() >= 2)
         .collect();
     // The latest closed round and the one before it: the change since the last round.
@@ -524,19 +548,17 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
         .find(|r| r.status == RoundStatus::Closed)
         .map_or(0, |r| r.dates.index);
     let data = SeriesData::load(app, series, None, latest.saturating_sub(1), &roll_ups).await?;
-    let team_trends = stored
+    let team_lines = stored
         .teams
         .iter()
         .filter_map(|t| {
             let rounds = data.figures(&[*t], |i| team_figure(*t, i));
-            Some(TeamTrend {
-                since_previous: since_previous(&rounds),
-                since_baseline: None,
-                alert: latest_alert(&rounds, stored.alert_points).map(|(_, a)| a),
-                series: stored.clone(),
+            let since_previous = since_previous(&rounds);
+            Some(OrgTeam {
+                alert: latest_alert_after(&rounds, since_previous.as_ref(), stored.alert_points),
+                since_previous,
                 team: teams.get(t)?.clone(),
                 rounds,
-                events: Vec::new(),
             })
         })
         .collect();
@@ -553,7 +575,7 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
     }
     Ok(OrgPulse {
         series: stored,
-        teams: team_trends,
+        teams: team_lines,
         roll_ups: rolled,
     })
 }

@@ -5,7 +5,8 @@
 use super::pulse::small;
 use super::pulse_answers::MEASURE_COLUMNS;
 use super::*;
-use trustloop_domain::pulse::{PulseMeasure, Shown};
+use trustloop_domain::analytics::Sums;
+use trustloop_domain::pulse::{PulseMeasure, RoundSums, Shown};
 
 /// `AND column IN (…)` for `count` teams after `first - 1` other values, or nothing.
 fn teams_in<DB: Backend>(column: &str, first: usize, count: Option<usize>) -> String {
@@ -27,6 +28,21 @@ fn team_chunks(teams: Option<&[TeamId]>) -> Vec<Option<Vec<i64>>> {
             .map(|c| Some(c.iter().map(|t| t.0).collect()))
             .collect(),
     }
+}
+
+/// The running sums' columns of `pulse_team_rounds`, each prefixed with `table`: per measure
+/// its count, sum and sum of squares.
+pub(super) fn sum_columns(table: &str) -> String {
+    MEASURE_COLUMNS
+        .iter()
+        .flat_map(|c| ["n", "sum", "sq"].map(|part| format!("{table}{c}_{part}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stored count as a `u64`.
+fn count(value: i64) -> StoreResult<u64> {
+    u64::try_from(value).map_err(|e| StoreError::Corrupt(format!("count: {e}")))
 }
 
 /// The stored figure decision.
@@ -109,6 +125,57 @@ impl<DB> SqlStore<DB> {
                         )?,
                     }),
                 }
+            }
+        }
+        found.sort_by_key(|t| (t.index, t.team));
+        Ok(found)
+    }
+
+    /// [`PulseStore::pulse_team_rounds`].
+    pub(super) async fn team_round_sums(
+        &self,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<TeamRound>> {
+        let mut found = Vec::new();
+        for chunk in team_chunks(teams) {
+            let sql = format!(
+                "SELECT r.round_index, t.team_id, t.invited, t.answered, t.released, {}
+                 FROM pulse_rounds r JOIN pulse_team_rounds t ON t.round_id = r.id
+                 WHERE r.series_id = {} AND r.round_index >= {} {}
+                 ORDER BY r.round_index, t.team_id",
+                sum_columns("t."),
+                placeholder::<DB>(1),
+                placeholder::<DB>(2),
+                teams_in::<DB>("t.team_id", 3, chunk.as_ref().map(Vec::len))
+            );
+            let ids = chunk.unwrap_or_default();
+            let rows = Self::bind_ids(
+                sqlx::query(&sql).bind(series.0).bind(i64::from(from_round)),
+                &ids,
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            for row in rows {
+                let mut sums = RoundSums {
+                    respondents: count(row.try_get("released")?)?,
+                    ..RoundSums::default()
+                };
+                for (slot, column) in sums.measures.iter_mut().zip(MEASURE_COLUMNS) {
+                    *slot = Sums {
+                        n: count(row.try_get(format!("{column}_n").as_str())?)?,
+                        sum: row.try_get(format!("{column}_sum").as_str())?,
+                        sum_sq: row.try_get(format!("{column}_sq").as_str())?,
+                    };
+                }
+                found.push(TeamRound {
+                    index: small(row.try_get("round_index")?, "round")?,
+                    team: TeamId(row.try_get("team_id")?),
+                    invited: small(row.try_get("invited")?, "invited")?,
+                    answered: small(row.try_get("answered")?, "answered")?,
+                    sums,
+                });
             }
         }
         found.sort_by_key(|t| (t.index, t.team));
@@ -207,14 +274,19 @@ impl<DB> SqlStore<DB> {
         only: Option<i64>,
     ) -> StoreResult<Vec<PulseTeam>> {
         let leaders = Self::team_leaders(conn, only).await?;
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT t.id, t.name, COUNT(p.id) AS people FROM teams t
-             LEFT JOIN people p ON p.team_id = t.id WHERE $1 IS NULL OR t.id = $1
+             LEFT JOIN people p ON p.team_id = t.id {}
              GROUP BY t.id, t.name ORDER BY t.name",
-        )
-        .bind(only)
-        .fetch_all(&mut *conn)
-        .await?;
+            if only.is_some() {
+                "WHERE t.id = $1"
+            } else {
+                ""
+            }
+        );
+        let rows = Self::bind_ids(sqlx::query(&sql), only.as_slice())
+            .fetch_all(&mut *conn)
+            .await?;
         let ids: Vec<i64> = leaders.values().copied().collect();
         let mut people: HashMap<i64, (String, Option<i64>)> = HashMap::new();
         for chunk in ids.chunks(ID_BATCH) {

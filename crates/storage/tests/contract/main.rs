@@ -129,4 +129,5 @@ contract!(
     pulse::answers_wait_sealed_until_the_team_has_k_and_a_link_answers_once,
     pulse::events_are_kept_per_team_and_figures_are_decided_once,
     pulse::bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_filter_by_team_and_round,
+    pulse::running_sums_of_team_rounds_give_the_scores_of_the_released_answers,
 );
