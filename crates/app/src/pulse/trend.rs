@@ -170,8 +170,12 @@ impl SeriesData {
         from_round: u32,
         managers: &[(PersonId, Vec<TeamId>)],
     ) -> Result<SeriesData> {
-        let series = app.store.pulse_series(id).await?;
-        let all_rounds = app.store.pulse_rounds(id).await?;
+        // Three independent reads, each on its own connection.
+        let (series, all_rounds, kept) = tokio::try_join!(
+            async { Ok::<_, Error>(app.store.pulse_series(id).await?) },
+            async { Ok::<_, Error>(app.store.pulse_rounds(id).await?) },
+            async { Ok::<_, Error>(app.store.pulse_team_rounds(id, teams, from_round).await?) },
+        )?;
         let closed_ever: HashSet<u32> = all_rounds
             .iter()
             .filter(|r| r.status == RoundStatus::Closed)
@@ -181,13 +185,8 @@ impl SeriesData {
             .into_iter()
             .filter(|r| r.dates.index >= from_round)
             .collect();
-        let sums: HashMap<(u32, TeamId), TeamRound> = app
-            .store
-            .pulse_team_rounds(id, teams, from_round)
-            .await?
-            .into_iter()
-            .map(|t| ((t.index, t.team), t))
-            .collect();
+        let sums: HashMap<(u32, TeamId), TeamRound> =
+            kept.into_iter().map(|t| ((t.index, t.team), t)).collect();
         let closed: Vec<u32> = rounds
             .iter()
             .filter(|r| r.status == RoundStatus::Closed)
@@ -518,10 +517,14 @@ pub async fn alerts_for(app: &App, user: &User) -> Result<Vec<TeamAlert>> {
 /// The organisation over time for an admin: each team's rounds and the roll-up of every
 /// manager above two or more of the series' teams.
 pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
-    let teams = teams_by_id(app).await?;
-    let stored = app.store.pulse_series(series).await?;
-    let managers: HashMap<PersonId, Option<PersonId>> =
-        app.store.line_managers().await?.into_iter().collect();
+    // Four independent reads, each on its own connection.
+    let (teams, stored, lines, rounds) = tokio::try_join!(
+        teams_by_id(app),
+        async { Ok::<_, Error>(app.store.pulse_series(series).await?) },
+        async { Ok::<_, Error>(app.store.line_managers().await?) },
+        async { Ok::<_, Error>(app.store.pulse_rounds(series).await?) },
+    )?;
+    let managers: HashMap<PersonId, Option<PersonId>> = lines.into_iter().collect();
     // Each team under its leader and every manager above them, found by walking up once per
     // team. Only someone above another team's leader has two teams or more.
     let mut under: BTreeMap<PersonId, Vec<TeamId>> = BTreeMap::new();
@@ -539,10 +542,7 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
         .filter(|(_, under)| under.len() >= 2)
         .collect();
     // The latest closed round and the one before it: the change since the last round.
-    let latest = app
-        .store
-        .pulse_rounds(series)
-        .await?
+    let latest = rounds
         .iter()
         .rev()
         .find(|r| r.status == RoundStatus::Closed)
@@ -562,11 +562,20 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
             })
         })
         .collect();
+    // Most managers lead a team themselves: their names are read with the teams.
+    let leader_names: HashMap<PersonId, &String> = teams
+        .values()
+        .filter_map(|t| Some((t.leader?, t.leader_name.as_ref()?)))
+        .collect();
     let mut rolled = Vec::new();
     for (manager, under) in roll_ups {
         let rounds = data.figures(&under, |i| org_figure(manager, i));
+        let manager_name = match leader_names.get(&manager) {
+            Some(name) => (*name).clone(),
+            None => app.store.person(manager).await?.name,
+        };
         rolled.push(RollUp {
-            manager_name: app.store.person(manager).await?.name,
+            manager_name,
             manager,
             teams: under,
             since_previous: since_previous(&rounds),
