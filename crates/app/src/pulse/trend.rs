@@ -11,6 +11,7 @@ use super::{Standing, own_team, standing, teams_by_id};
 use crate::{App, Error, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use trustloop_domain::pulse::{
     Alert, PeopleLedger, PulseMeasure, RoundDates, RoundScores, RoundSums, Shown, alert,
     alert_among, change_between, rounds_around,
@@ -107,6 +108,27 @@ pub struct RollUp {
     pub since_previous: Option<Comparison>,
 }
 
+/// Each team of a series over its latest closed round and the one before it, as the
+/// organisation's view shows them, with their running sums for the roll-ups: made of closed
+/// rounds and decided figures only, so it never changes once worked out.
+pub struct ClosedTeams {
+    /// Each team's rounds, the change between them and the alert.
+    pub lines: HashMap<TeamId, ClosedLine>,
+    /// Each team's running sums in those rounds.
+    pub sums: Arc<HashMap<(u32, TeamId), TeamRound>>,
+}
+
+/// A team's closed rounds in the organisation's view.
+#[derive(Debug, Clone)]
+pub struct ClosedLine {
+    /// The rounds, oldest first.
+    pub rounds: Vec<RoundFigure>,
+    /// The last shown round against the one shown before it.
+    pub since_previous: Option<Comparison>,
+    /// A real fall in the latest closed round.
+    pub alert: Option<Alert>,
+}
+
 /// One team in the organisation's view: its rounds, the change since the previous one and the
 /// alert (a team's own page has the rest of its trend).
 #[derive(Debug, Clone, Serialize)]
@@ -154,7 +176,7 @@ struct Candidate {
 struct SeriesData {
     series: PulseSeries,
     rounds: Vec<PulseRound>,
-    sums: HashMap<(u32, TeamId), TeamRound>,
+    sums: Arc<HashMap<(u32, TeamId), TeamRound>>,
     shown: HashMap<String, Shown>,
 }
 
@@ -185,8 +207,8 @@ impl SeriesData {
             .into_iter()
             .filter(|r| r.dates.index >= from_round)
             .collect();
-        let sums: HashMap<(u32, TeamId), TeamRound> =
-            kept.into_iter().map(|t| ((t.index, t.team), t)).collect();
+        let sums: Arc<HashMap<(u32, TeamId), TeamRound>> =
+            Arc::new(kept.into_iter().map(|t| ((t.index, t.team), t)).collect());
         let closed: Vec<u32> = rounds
             .iter()
             .filter(|r| r.status == RoundStatus::Closed)
@@ -541,24 +563,74 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
         .into_iter()
         .filter(|(_, under)| under.len() >= 2)
         .collect();
-    // The latest closed round and the one before it: the change since the last round.
+    // The latest closed round and the one before it: the change since the last round. Only
+    // closed rounds are shown, and what they show never changes: each team's lines are worked
+    // out once per latest closed round and kept.
     let latest = rounds
         .iter()
         .rev()
         .find(|r| r.status == RoundStatus::Closed)
-        .map_or(0, |r| r.dates.index);
-    let data = SeriesData::load(app, series, None, latest.saturating_sub(1), &roll_ups).await?;
+        .map(|r| r.dates.index);
+    let from = latest.map_or(0, |l| l.saturating_sub(1));
+    let closed_rounds: Vec<PulseRound> = rounds
+        .into_iter()
+        .filter(|r| r.status == RoundStatus::Closed && r.dates.index >= from)
+        .collect();
+    let closed = app
+        .cache
+        .closed_pulse_teams((series, latest), || async {
+            let mut data = SeriesData::load(app, series, None, from, &roll_ups).await?;
+            data.rounds.retain(|r| r.status == RoundStatus::Closed);
+            let lines = data
+                .series
+                .teams
+                .iter()
+                .map(|t| {
+                    let rounds = data.figures(&[*t], |i| team_figure(*t, i));
+                    let since_previous = since_previous(&rounds);
+                    let alert =
+                        latest_alert_after(&rounds, since_previous.as_ref(), stored.alert_points);
+                    let line = ClosedLine {
+                        rounds,
+                        since_previous,
+                        alert,
+                    };
+                    (*t, line)
+                })
+                .collect();
+            Ok(ClosedTeams {
+                lines,
+                sums: data.sums,
+            })
+        })
+        .await?;
+    // The roll-ups follow today's reporting lines: their decisions are read (and made, for a
+    // manager new to the lines) on each view.
+    let names: Vec<String> = closed_rounds
+        .iter()
+        .flat_map(|r| roll_ups.iter().map(|(m, _)| org_figure(*m, r.dates.index)))
+        .collect();
+    let mut decided = app.store.pulse_figures(series, &names).await?;
+    if decided.len() < names.len() {
+        SeriesData::load(app, series, None, from, &roll_ups).await?;
+        decided = app.store.pulse_figures(series, &names).await?;
+    }
+    let data = SeriesData {
+        series: stored.clone(),
+        rounds: closed_rounds,
+        sums: closed.sums.clone(),
+        shown: decided.into_iter().map(|f| (f.figure, f.shown)).collect(),
+    };
     let team_lines = stored
         .teams
         .iter()
         .filter_map(|t| {
-            let rounds = data.figures(&[*t], |i| team_figure(*t, i));
-            let since_previous = since_previous(&rounds);
+            let line = closed.lines.get(t)?.clone();
             Some(OrgTeam {
-                alert: latest_alert_after(&rounds, since_previous.as_ref(), stored.alert_points),
-                since_previous,
                 team: teams.get(t)?.clone(),
-                rounds,
+                rounds: line.rounds,
+                since_previous: line.since_previous,
+                alert: line.alert,
             })
         })
         .collect();

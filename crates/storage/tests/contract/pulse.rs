@@ -521,6 +521,9 @@ pub(crate) async fn bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_fil
     );
 }
 
+/// One respondent's scores.
+type Respondent = BTreeMap<PulseMeasure, f64>;
+
 /// `a` and `b` agree to rounding in the last digits.
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
@@ -698,8 +701,7 @@ pub(crate) async fn running_sums_of_team_rounds_give_the_scores_of_the_released_
         }
     }
     // The roll-up of every team, round by round: the sums added up against every answer.
-    let mut rolled: BTreeMap<u32, (u32, RoundSums, Vec<BTreeMap<PulseMeasure, f64>>)> =
-        BTreeMap::new();
+    let mut rolled: BTreeMap<u32, (u32, RoundSums, Vec<Respondent>)> = BTreeMap::new();
     for row in &kept {
         let entry = rolled.entry(row.index).or_default();
         entry.0 += row.invited;
