@@ -118,8 +118,10 @@ pub struct ClosedTeams {
     pub sums: Arc<HashMap<(u32, TeamId), TeamRound>>,
 }
 
-/// A team's closed rounds in the organisation's view.
-#[derive(Debug, Clone)]
+/// A team's closed rounds in the organisation's view: its latest closed round and the one
+/// before it, the change between them and the alert (a team's own page has the rest of its
+/// trend).
+#[derive(Debug, Clone, Serialize)]
 pub struct ClosedLine {
     /// The rounds, oldest first.
     pub rounds: Vec<RoundFigure>,
@@ -129,18 +131,13 @@ pub struct ClosedLine {
     pub alert: Option<Alert>,
 }
 
-/// One team in the organisation's view: its rounds, the change since the previous one and the
-/// alert (a team's own page has the rest of its trend).
+/// One team in the organisation's view.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgTeam {
     /// The team.
     pub team: PulseTeam,
-    /// The rounds shown, oldest first.
-    pub rounds: Vec<RoundFigure>,
-    /// The last shown round against the one shown before it.
-    pub since_previous: Option<Comparison>,
-    /// A real fall in the latest closed round.
-    pub alert: Option<Alert>,
+    /// Its closed rounds.
+    pub line: ClosedLine,
 }
 
 /// The organisation over time: each team's latest round and change, and the roll-ups.
@@ -625,12 +622,9 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
         .teams
         .iter()
         .filter_map(|t| {
-            let line = closed.lines.get(t)?.clone();
             Some(OrgTeam {
                 team: teams.get(t)?.clone(),
-                rounds: line.rounds,
-                since_previous: line.since_previous,
-                alert: line.alert,
+                line: closed.lines.get(t)?.clone(),
             })
         })
         .collect();

@@ -62,16 +62,20 @@ impl<DB> SqlStore<DB> {
         only: Option<i64>,
     ) -> StoreResult<HashMap<i64, i64>> {
         // One team's people are found by its index; `$1 IS NULL OR ...` would read everyone.
-        // Only people with reports can lead: the IN list narrows everyone to them first.
+        // Only people with reports can lead: for every team, the IN list narrows everyone to
+        // them first (for one team, building it would cost more than the team's few people).
         let sql = format!(
             "SELECT l.team_id, MIN(l.id) AS leader_id FROM people l
              WHERE l.team_id IS NOT NULL {}
-               AND l.id IN (SELECT manager_id FROM people WHERE manager_id IS NOT NULL
-                            GROUP BY manager_id)
                AND EXISTS (SELECT 1 FROM people r WHERE r.manager_id = l.id AND r.team_id = l.team_id)
                AND NOT EXISTS (SELECT 1 FROM people m WHERE m.id = l.manager_id AND m.team_id = l.team_id)
              GROUP BY l.team_id",
-            if only.is_some() { "AND l.team_id = $1" } else { "" }
+            if only.is_some() {
+                "AND l.team_id = $1"
+            } else {
+                "AND l.id IN (SELECT manager_id FROM people WHERE manager_id IS NOT NULL
+                              GROUP BY manager_id)"
+            }
         );
         let rows = Self::bind_ids(sqlx::query(&sql), only.as_slice())
             .fetch_all(&mut *conn)
