@@ -4,16 +4,19 @@
 //! campaign (reliability and norms) is computed once, stored, and never rewritten; a leader's
 //! report in a closed campaign is computed from data that no longer changes (a closed campaign
 //! takes no answers, raters or leaders, and never reopens); and the leaders' consistency scores
-//! in their latest closed campaigns, which change only when another campaign closes.
+//! in their latest closed campaigns, which change only when another campaign closes; and a
+//! pulse series' teams over its latest closed rounds (a closed round takes no answers, and its
+//! figures are decided once).
 
 use crate::Result;
+use crate::pulse::trend::ClosedTeams;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use trustloop_domain::instrument::Instrument;
 use trustloop_domain::report::{CampaignContext, ChangeRow, Report};
-use trustloop_storage::{CampaignId, PersonId};
+use trustloop_storage::{CampaignId, PersonId, PulseSeriesId};
 
 /// Contexts of closed campaigns kept at once (each about 4 × 8 bytes per leader: some 320 kB for
 /// a campaign of 10,000 leaders).
@@ -29,6 +32,10 @@ const REPORTS: usize = 2048;
 /// Sets of consistency scores kept at once (8 + 8 bytes a leader: 160 kB for 10,000 leaders);
 /// the latest is the one asked for.
 const CONSISTENCY: usize = 2;
+
+/// Pulse series' teams over their latest closed rounds kept at once (about 3 kB a team: some
+/// 30 MB for a series of 10,000 teams); the latest is the one asked for.
+const PULSE_TEAMS: usize = 2;
 
 /// A leader's report in a closed campaign, and the change since the previous closed campaign
 /// it is compared with.
@@ -60,6 +67,7 @@ pub struct ReadCache {
     contexts: Bounded<CampaignId, CampaignContext>,
     reports: Bounded<FinishedReportKey, FinishedReport>,
     consistency: Bounded<u64, HashMap<PersonId, f64>>,
+    pulse_teams: Bounded<(PulseSeriesId, Option<u32>), ClosedTeams>,
 }
 
 impl ReadCache {
@@ -117,6 +125,23 @@ impl ReadCache {
         self.consistency
             .get_or_load(closed, CONSISTENCY, load)
             .await
+    }
+}
+
+impl ReadCache {
+    /// Each team of a pulse series over the latest closed round `key.1` (none yet: `None`) and
+    /// the one before it, working them out with `load` the first time (closed rounds and their
+    /// decided figures never change).
+    pub async fn closed_pulse_teams<F, Fut>(
+        &self,
+        key: (PulseSeriesId, Option<u32>),
+        load: F,
+    ) -> Result<Arc<ClosedTeams>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<ClosedTeams>>,
+    {
+        self.pulse_teams.get_or_load(key, PULSE_TEAMS, load).await
     }
 }
 

@@ -140,10 +140,11 @@ pub(crate) async fn pulse_phase(
     );
     let first = openings[0];
     let worst = openings.iter().copied().fold(0.0, f64::max);
+    let middle = percentile(&sorted(openings.clone()), 50.0);
     println!(
         "- opening a round (scheduler pass: links minted for {first_links} members, one \
-         transaction): first {first:.2} s, slowest of {} passes {worst:.2} s (closing the round \
-         before and releasing what waits included): {}",
+         transaction): first {first:.2} s, median {middle:.2} s, slowest of {} passes \
+         {worst:.2} s (closing the round before and releasing what waits included): {}",
         openings.len(),
         verdict(worst < 5.0, format!("target < 5 s, {:.0}%", worst / 0.05))
     );

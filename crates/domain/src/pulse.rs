@@ -21,4 +21,7 @@ pub mod trend;
 pub use disclosure::{PeopleLedger, Shown};
 pub use events::{EventError, EventKind, check_event, rounds_around};
 pub use schedule::{Cadence, RoundDates, Schedule, ScheduleError, Step};
-pub use trend::{Alert, PulseMeasure, RoundScores, alert, change_between, respondent_scores};
+pub use trend::{
+    Alert, PulseMeasure, RoundScores, RoundSums, alert, alert_among, change_between,
+    respondent_scores,
+};

@@ -147,9 +147,13 @@ pub struct Score {
     pub more_raters_for_solid: u32,
     /// How far the score can be relied on.
     pub reliability: Reliability,
-    /// The per-rater values the score summarises (for comparisons; never shown).
+    /// The per-rater values the score summarises (never shown); empty for a score made from
+    /// running sums ([`Score::from_moments`]).
     #[serde(skip)]
     pub values: Vec<f64>,
+    /// The count, mean and squared deviations of the raters' scores: what comparisons read.
+    #[serde(skip)]
+    pub moments: stats::Moments,
 }
 
 impl Score {
@@ -160,28 +164,43 @@ impl Score {
     /// Spearman–Brown reliability of the mean of n raters reaches [`SOLID_RELIABILITY`];
     /// "indicative" otherwise.
     pub fn from_rater_scores(values: &[f64], single_rater_reliability: f64) -> Option<Score> {
-        let summary = stats::summarize(values)?;
+        if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let mut score = Score::from_moments(&stats::Moments::of(values), single_rater_reliability)?;
+        score.values = values.to_vec();
+        Some(score)
+    }
+
+    /// The score of raters' scores given by their [`stats::Moments`] (a pulse round's running
+    /// sums): what [`Score::from_rater_scores`] gives for values with these moments, with
+    /// [`Score::values`] left empty. `None` without a rater.
+    pub fn from_moments(moments: &stats::Moments, single_rater_reliability: f64) -> Option<Score> {
+        if moments.n == 0 {
+            return None;
+        }
+        let spread = stats::spread(moments).ok()?;
         let rho = single_rater_reliability.clamp(0.01, 0.99);
-        let of_raters = |n: f64| stats::spearman_brown(rho, n).unwrap_or(0.0);
-        let reliability_coefficient = of_raters(summary.n as f64);
-        let more_raters_for_solid = more_raters_for_solid(rho, summary.n);
-        let reliability = if summary.n < MIN_RATERS_FOR_A_SCORE {
+        let reliability_coefficient = stats::spearman_brown(rho, moments.n as f64).unwrap_or(0.0);
+        let reliability = if moments.n < MIN_RATERS_FOR_A_SCORE {
             Reliability::TooFewAnswers
         } else if shows_solid(reliability_coefficient) {
             Reliability::Solid
         } else {
             Reliability::Indicative
         };
+        let ci95 = spread.map(|s| s.ci95);
         Some(Score {
-            n: summary.n,
-            mean: summary.mean,
-            sd: summary.sd,
-            ci95: summary.ci95,
-            interval: summary.ci95.map(display::clip_to_scale),
+            n: moments.n,
+            mean: moments.mean,
+            sd: spread.map(|s| s.sd),
+            ci95,
+            interval: ci95.map(display::clip_to_scale),
             reliability_coefficient,
-            more_raters_for_solid,
+            more_raters_for_solid: more_raters_for_solid(rho, moments.n),
             reliability,
-            values: values.to_vec(),
+            values: Vec::new(),
+            moments: *moments,
         })
     }
 }

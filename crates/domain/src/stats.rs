@@ -192,6 +192,45 @@ fn check_level(level: f64, what: &'static str) -> Result<(), StatsError> {
     }
 }
 
+/// A sample as Welch's test and a score's interval read it: how many values, their mean and the
+/// sum of their squared deviations from it. A score keeps them so that two scores can be compared
+/// without their values (a pulse round's scores come from running sums).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Moments {
+    /// How many values.
+    pub n: usize,
+    /// Their mean.
+    pub mean: f64,
+    /// The sum of their squared deviations from the mean.
+    pub ss: f64,
+}
+
+impl Moments {
+    /// The moments of `values`, the same whatever their order (to the last bit).
+    pub fn of(values: &[f64]) -> Moments {
+        if values.is_empty() {
+            return Moments::default();
+        }
+        let (n, mean, ss) = moments(values);
+        Moments { n, mean, ss }
+    }
+
+    /// The moments of `n` values from their sum and the sum of their squares; `None` without a
+    /// value. What is left of the squared deviations within rounding of the sum of squares
+    /// (equal values, whose deviations are 0) is taken as 0, as [`Moments::of`] finds it: a
+    /// constant sample stays one that no test can compare.
+    pub fn from_sums(n: u64, sum: f64, sum_sq: f64) -> Option<Moments> {
+        let count = usize::try_from(n).ok().filter(|n| *n > 0)?;
+        let mean = sum / n as f64;
+        let ss = sum_sq - sum * mean;
+        Some(Moments {
+            n: count,
+            mean,
+            ss: if ss <= sum_sq.abs() * 1e-12 { 0.0 } else { ss },
+        })
+    }
+}
+
 /// Count, mean and sum of squared deviations, computed on a sorted copy so that the result does
 /// not depend (even in the last bit) on the order of the values. Callers check finiteness and n.
 fn moments(values: &[f64]) -> (usize, f64, f64) {

@@ -7,18 +7,19 @@
 //! every team's figures of the series, not only its own, so that the order does not depend on
 //! which page was opened first.
 
-use super::{Standing, own_team, reports_to, standing, teams_by_id};
+use super::{Standing, own_team, standing, teams_by_id};
 use crate::{App, Error, Result};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use trustloop_domain::pulse::{
-    Alert, PeopleLedger, PulseMeasure, RoundDates, RoundScores, Shown, alert, change_between,
-    rounds_around,
+    Alert, PeopleLedger, PulseMeasure, RoundDates, RoundScores, RoundSums, Shown, alert,
+    alert_among, change_between, rounds_around,
 };
 use trustloop_domain::report::ChangeRow;
 use trustloop_storage::{
     PersonId, PulseEvent, PulseFigure, PulseRound, PulseSeries, PulseSeriesId, PulseTeam,
-    RoundStatus, RoundTeam, TeamId, User,
+    RoundStatus, RoundTeam, TeamId, TeamRound, User,
 };
 
 /// One round of a team or a roll-up.
@@ -107,13 +108,45 @@ pub struct RollUp {
     pub since_previous: Option<Comparison>,
 }
 
+/// Each team of a series over its latest closed round and the one before it, as the
+/// organisation's view shows them, with their running sums for the roll-ups: made of closed
+/// rounds and decided figures only, so it never changes once worked out.
+pub struct ClosedTeams {
+    /// Each team's rounds, the change between them and the alert.
+    pub lines: HashMap<TeamId, ClosedLine>,
+    /// Each team's running sums in those rounds.
+    pub sums: Arc<HashMap<(u32, TeamId), TeamRound>>,
+}
+
+/// A team's closed rounds in the organisation's view: its latest closed round and the one
+/// before it, the change between them and the alert (a team's own page has the rest of its
+/// trend).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosedLine {
+    /// The rounds, oldest first.
+    pub rounds: Vec<RoundFigure>,
+    /// The last shown round against the one shown before it.
+    pub since_previous: Option<Comparison>,
+    /// A real fall in the latest closed round.
+    pub alert: Option<Alert>,
+}
+
+/// One team in the organisation's view.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgTeam {
+    /// The team.
+    pub team: PulseTeam,
+    /// Its closed rounds.
+    pub line: ClosedLine,
+}
+
 /// The organisation over time: each team's latest round and change, and the roll-ups.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgPulse {
     /// The series.
     pub series: PulseSeries,
-    /// Each team of the series with its trend (events left out).
-    pub teams: Vec<TeamTrend>,
+    /// Each team of the series with its rounds.
+    pub teams: Vec<OrgTeam>,
     /// Each manager above two or more of the series' teams.
     pub roll_ups: Vec<RollUp>,
 }
@@ -135,20 +168,20 @@ struct Candidate {
     answered: u32,
 }
 
-/// What a series' pages read once: its rounds, who was asked, the released answers and the
+/// What a series' pages read once: its rounds, each team's rounds as running sums and the
 /// ledger's decisions, for the teams and rounds a page shows.
 struct SeriesData {
     series: PulseSeries,
     rounds: Vec<PulseRound>,
-    asked: HashMap<(u32, TeamId), RoundTeam>,
-    answers: HashMap<(u32, TeamId), Vec<BTreeMap<PulseMeasure, f64>>>,
+    sums: Arc<HashMap<(u32, TeamId), TeamRound>>,
     shown: HashMap<String, Shown>,
 }
 
 impl SeriesData {
     /// Reads a series' rounds from `from_round` on, for `teams` (all, when `None`), with the
     /// decisions on their figures and on the roll-ups of `managers` (each with the teams under
-    /// them). Figures not decided yet are decided first, for the whole series in its order.
+    /// them). Figures not decided yet are decided first, for the whole series in its order:
+    /// once, after which pages only read the decisions.
     async fn load(
         app: &App,
         id: PulseSeriesId,
@@ -156,46 +189,50 @@ impl SeriesData {
         from_round: u32,
         managers: &[(PersonId, Vec<TeamId>)],
     ) -> Result<SeriesData> {
-        let series = app.store.pulse_series(id).await?;
-        let rounds: Vec<PulseRound> = app
-            .store
-            .pulse_rounds(id)
-            .await?
+        // Three independent reads, each on its own connection.
+        let (series, all_rounds, kept) = tokio::try_join!(
+            async { Ok::<_, Error>(app.store.pulse_series(id).await?) },
+            async { Ok::<_, Error>(app.store.pulse_rounds(id).await?) },
+            async { Ok::<_, Error>(app.store.pulse_team_rounds(id, teams, from_round).await?) },
+        )?;
+        let closed_ever: HashSet<u32> = all_rounds
+            .iter()
+            .filter(|r| r.status == RoundStatus::Closed)
+            .map(|r| r.dates.index)
+            .collect();
+        let rounds: Vec<PulseRound> = all_rounds
             .into_iter()
             .filter(|r| r.dates.index >= from_round)
             .collect();
-        let asked: HashMap<(u32, TeamId), RoundTeam> = app
-            .store
-            .pulse_round_teams(id, teams, from_round)
-            .await?
-            .into_iter()
-            .map(|t| ((t.index, t.team), t))
-            .collect();
-        let mut answers: HashMap<(u32, TeamId), Vec<BTreeMap<PulseMeasure, f64>>> = HashMap::new();
-        for answer in app.store.pulse_answers(id, teams, from_round).await? {
-            answers
-                .entry((answer.index, answer.team))
-                .or_default()
-                .push(answer.scores);
-        }
+        let sums: Arc<HashMap<(u32, TeamId), TeamRound>> =
+            Arc::new(kept.into_iter().map(|t| ((t.index, t.team), t)).collect());
         let closed: Vec<u32> = rounds
             .iter()
             .filter(|r| r.status == RoundStatus::Closed)
             .map(|r| r.dates.index)
             .collect();
         let wanted_teams = teams.unwrap_or(&series.teams);
+        // A team asked nobody in a round (no member then): it has no figure to decide.
         let names: Vec<String> = closed
             .iter()
             .flat_map(|i| {
                 wanted_teams
                     .iter()
+                    .filter(|t| sums.contains_key(&(*i, **t)))
                     .map(move |t| team_figure(*t, *i))
                     .chain(managers.iter().map(move |(m, _)| org_figure(*m, *i)))
             })
             .collect();
         let mut found = app.store.pulse_figures(id, &names).await?;
         if found.len() < names.len() {
-            let everyone = app.store.pulse_round_teams(id, None, 0).await?;
+            // Only closed rounds are decided: an open round's answers are still arriving.
+            let everyone: Vec<RoundTeam> = app
+                .store
+                .pulse_round_teams(id, None, 0)
+                .await?
+                .into_iter()
+                .filter(|t| closed_ever.contains(&t.index))
+                .collect();
             let candidates = candidates(&series, &everyone, managers, from_round);
             let k = series.k;
             let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
@@ -211,34 +248,30 @@ impl SeriesData {
         Ok(SeriesData {
             series,
             rounds,
-            asked,
-            answers,
+            sums,
             shown,
         })
     }
 
-    /// The rounds of the teams `teams` taken together, decided as `figure` names them.
+    /// The rounds of the teams `teams` taken together, decided as `figure` names them: their
+    /// running sums added up.
     fn figures(&self, teams: &[TeamId], figure: impl Fn(u32) -> String) -> Vec<RoundFigure> {
         self.rounds
             .iter()
             .map(|round| {
                 let index = round.dates.index;
-                let parts: Vec<&RoundTeam> = teams
+                let parts: Vec<&TeamRound> = teams
                     .iter()
-                    .filter_map(|t| self.asked.get(&(index, *t)))
+                    .filter_map(|t| self.sums.get(&(index, *t)))
                     .collect();
-                let invited: u32 = parts.iter().map(|t| t.members.len() as u32).sum();
+                let invited: u32 = parts.iter().map(|t| t.invited).sum();
                 let shown = (round.status == RoundStatus::Closed)
                     .then(|| self.shown.get(&figure(index)).copied())
                     .flatten();
                 let scores = (shown == Some(Shown::Yes)).then(|| {
-                    let respondents: Vec<BTreeMap<PulseMeasure, f64>> = teams
-                        .iter()
-                        .filter_map(|t| self.answers.get(&(index, *t)))
-                        .flatten()
-                        .cloned()
-                        .collect();
-                    RoundScores::from_respondents(invited, &respondents)
+                    let mut sums = RoundSums::default();
+                    parts.iter().for_each(|t| sums.merge(&t.sums));
+                    RoundScores::from_sums(invited, &sums)
                 });
                 RoundFigure {
                     dates: round.dates,
@@ -376,6 +409,26 @@ fn latest_alert(figures: &[RoundFigure], points: f64) -> Option<(u32, Alert)> {
     ))
 }
 
+/// [`latest_alert`] when `since_previous` already compares the latest closed round with the
+/// closed round before it (the test is not made twice).
+fn latest_alert_after(
+    figures: &[RoundFigure],
+    since_previous: Option<&Comparison>,
+    points: f64,
+) -> Option<Alert> {
+    let mut closed = figures
+        .iter()
+        .rev()
+        .filter(|f| f.status == RoundStatus::Closed);
+    let (latest, before) = (closed.next()?, closed.next()?);
+    match since_previous {
+        Some(c) if (c.before, c.after) == (before.dates.index, latest.dates.index) => {
+            alert_among(c.rows.clone(), points)
+        }
+        _ => latest_alert(figures, points).map(|(_, a)| a),
+    }
+}
+
 /// A team's trend, for its leader, an admin, or (when the series says so) its members.
 /// `baseline` is the round the latest is compared with besides the previous one.
 pub async fn team_trend(
@@ -483,68 +536,112 @@ pub async fn alerts_for(app: &App, user: &User) -> Result<Vec<TeamAlert>> {
 /// The organisation over time for an admin: each team's rounds and the roll-up of every
 /// manager above two or more of the series' teams.
 pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
-    let teams = teams_by_id(app).await?;
-    let stored = app.store.pulse_series(series).await?;
-    let managers: HashMap<PersonId, Option<PersonId>> =
-        app.store.line_managers().await?.into_iter().collect();
-    let leaders: Vec<(TeamId, PersonId)> = stored
-        .teams
-        .iter()
-        .filter_map(|t| Some((*t, teams.get(t)?.leader?)))
-        .collect();
-    let mut above: BTreeSet<PersonId> = BTreeSet::new();
-    for (_, leader) in &leaders {
-        let mut at = managers.get(leader).copied().flatten();
-        while let Some(m) = at {
-            if !above.insert(m) {
-                break;
-            }
+    // Four independent reads, each on its own connection.
+    let (teams, stored, lines, rounds) = tokio::try_join!(
+        teams_by_id(app),
+        async { Ok::<_, Error>(app.store.pulse_series(series).await?) },
+        async { Ok::<_, Error>(app.store.line_managers().await?) },
+        async { Ok::<_, Error>(app.store.pulse_rounds(series).await?) },
+    )?;
+    let managers: HashMap<PersonId, Option<PersonId>> = lines.into_iter().collect();
+    // Each team under its leader and every manager above them, found by walking up once per
+    // team. Only someone above another team's leader has two teams or more.
+    let mut under: BTreeMap<PersonId, Vec<TeamId>> = BTreeMap::new();
+    for team in &stored.teams {
+        let mut at = teams.get(team).and_then(|t| t.leader);
+        let mut seen = HashSet::new();
+        // A loop in the lines is refused at import; `seen` only guards against a corrupt one.
+        while let Some(m) = at.filter(|m| seen.insert(*m)) {
+            under.entry(m).or_default().push(*team);
             at = managers.get(&m).copied().flatten();
         }
     }
-    let roll_ups: Vec<(PersonId, Vec<TeamId>)> = above
+    let roll_ups: Vec<(PersonId, Vec<TeamId>)> = under
         .into_iter()
-        .map(|m| {
-            let under = leaders
-                .iter()
-                .filter(|(_, l)| reports_to(&managers, *l, m))
-                .map(|(t, _)| *t)
-                .collect::<Vec<_>>();
-            (m, under)
-        })
         .filter(|(_, under)| under.len() >= 2)
         .collect();
-    // The latest closed round and the one before it: the change since the last round.
-    let latest = app
-        .store
-        .pulse_rounds(series)
-        .await?
+    // The latest closed round and the one before it: the change since the last round. Only
+    // closed rounds are shown, and what they show never changes: each team's lines are worked
+    // out once per latest closed round and kept.
+    let latest = rounds
         .iter()
         .rev()
         .find(|r| r.status == RoundStatus::Closed)
-        .map_or(0, |r| r.dates.index);
-    let data = SeriesData::load(app, series, None, latest.saturating_sub(1), &roll_ups).await?;
-    let team_trends = stored
+        .map(|r| r.dates.index);
+    let from = latest.map_or(0, |l| l.saturating_sub(1));
+    let closed_rounds: Vec<PulseRound> = rounds
+        .into_iter()
+        .filter(|r| r.status == RoundStatus::Closed && r.dates.index >= from)
+        .collect();
+    let closed = app
+        .cache
+        .closed_pulse_teams((series, latest), || async {
+            let mut data = SeriesData::load(app, series, None, from, &roll_ups).await?;
+            data.rounds.retain(|r| r.status == RoundStatus::Closed);
+            let lines = data
+                .series
+                .teams
+                .iter()
+                .map(|t| {
+                    let rounds = data.figures(&[*t], |i| team_figure(*t, i));
+                    let since_previous = since_previous(&rounds);
+                    let alert =
+                        latest_alert_after(&rounds, since_previous.as_ref(), stored.alert_points);
+                    let line = ClosedLine {
+                        rounds,
+                        since_previous,
+                        alert,
+                    };
+                    (*t, line)
+                })
+                .collect();
+            Ok(ClosedTeams {
+                lines,
+                sums: data.sums,
+            })
+        })
+        .await?;
+    // The roll-ups follow today's reporting lines: their decisions are read (and made, for a
+    // manager new to the lines) on each view.
+    let names: Vec<String> = closed_rounds
+        .iter()
+        .flat_map(|r| roll_ups.iter().map(|(m, _)| org_figure(*m, r.dates.index)))
+        .collect();
+    let mut decided = app.store.pulse_figures(series, &names).await?;
+    if decided.len() < names.len() {
+        SeriesData::load(app, series, None, from, &roll_ups).await?;
+        decided = app.store.pulse_figures(series, &names).await?;
+    }
+    let data = SeriesData {
+        series: stored.clone(),
+        rounds: closed_rounds,
+        sums: closed.sums.clone(),
+        shown: decided.into_iter().map(|f| (f.figure, f.shown)).collect(),
+    };
+    let team_lines = stored
         .teams
         .iter()
         .filter_map(|t| {
-            let rounds = data.figures(&[*t], |i| team_figure(*t, i));
-            Some(TeamTrend {
-                since_previous: since_previous(&rounds),
-                since_baseline: None,
-                alert: latest_alert(&rounds, stored.alert_points).map(|(_, a)| a),
-                series: stored.clone(),
+            Some(OrgTeam {
                 team: teams.get(t)?.clone(),
-                rounds,
-                events: Vec::new(),
+                line: closed.lines.get(t)?.clone(),
             })
         })
+        .collect();
+    // Most managers lead a team themselves: their names are read with the teams.
+    let leader_names: HashMap<PersonId, &String> = teams
+        .values()
+        .filter_map(|t| Some((t.leader?, t.leader_name.as_ref()?)))
         .collect();
     let mut rolled = Vec::new();
     for (manager, under) in roll_ups {
         let rounds = data.figures(&under, |i| org_figure(manager, i));
+        let manager_name = match leader_names.get(&manager) {
+            Some(name) => (*name).clone(),
+            None => app.store.person(manager).await?.name,
+        };
         rolled.push(RollUp {
-            manager_name: app.store.person(manager).await?.name,
+            manager_name,
             manager,
             teams: under,
             since_previous: since_previous(&rounds),
@@ -553,7 +650,7 @@ pub async fn org_pulse(app: &App, series: PulseSeriesId) -> Result<OrgPulse> {
     }
     Ok(OrgPulse {
         series: stored,
-        teams: team_trends,
+        teams: team_lines,
         roll_ups: rolled,
     })
 }

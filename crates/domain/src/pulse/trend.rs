@@ -6,11 +6,13 @@
 //! rounds are compared with the 360's test ([`crate::report::compare_scores`]: Welch's test and
 //! the minimum detectable difference), as independent samples since answers are anonymous.
 
+use crate::analytics::Sums;
 use crate::instrument::{Instrument, Measures};
 use crate::model::Element;
 use crate::rating::Rating;
 use crate::report::{ChangeRow, compare_scores};
 use crate::scoring::{self, PRIOR_SINGLE_RATER_RELIABILITY, Score};
+use crate::stats::Moments;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -81,6 +83,36 @@ pub fn respondent_scores(
     scores
 }
 
+/// The running sums of a round's released answers (of a team, or of several teams added
+/// together): enough for its scores, so that a trend need not read the answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct RoundSums {
+    /// Respondents.
+    pub respondents: u64,
+    /// Per measure of [`PulseMeasure::ALL`], the count, sum and sum of squares of the scores.
+    pub measures: [Sums; 5],
+}
+
+impl RoundSums {
+    /// Adds one respondent's scores ([`respondent_scores`]).
+    pub fn add(&mut self, scores: &BTreeMap<PulseMeasure, f64>) {
+        self.respondents += 1;
+        for (sums, measure) in self.measures.iter_mut().zip(PulseMeasure::ALL) {
+            if let Some(value) = scores.get(&measure) {
+                sums.add(*value);
+            }
+        }
+    }
+
+    /// Adds another team's (or batch's) sums.
+    pub fn merge(&mut self, other: &RoundSums) {
+        self.respondents += other.respondents;
+        for (sums, more) in self.measures.iter_mut().zip(&other.measures) {
+            sums.merge(more);
+        }
+    }
+}
+
 /// A round's scores: who was asked, who answered, and each measure's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoundScores {
@@ -112,6 +144,28 @@ impl RoundScores {
         RoundScores {
             invited,
             answered: u32::try_from(respondents.len()).unwrap_or(u32::MAX),
+            scores,
+        }
+    }
+
+    /// The round's scores from the running sums of its respondents' scores: the same numbers
+    /// as [`RoundScores::from_respondents`] over those respondents, up to rounding in the last
+    /// digits (a test checks it against the answers).
+    pub fn from_sums(invited: u32, sums: &RoundSums) -> Self {
+        let scores = PulseMeasure::ALL
+            .into_iter()
+            .zip(&sums.measures)
+            .filter_map(|(m, s)| {
+                let moments = Moments::from_sums(s.n, s.sum, s.sum_sq)?;
+                Some((
+                    m,
+                    Score::from_moments(&moments, PRIOR_SINGLE_RATER_RELIABILITY)?,
+                ))
+            })
+            .collect();
+        RoundScores {
+            invited,
+            answered: u32::try_from(sums.respondents).unwrap_or(u32::MAX),
             scores,
         }
     }
@@ -155,7 +209,12 @@ pub const DEFAULT_ALERT_POINTS: f64 = 5.0;
 /// 95% interval of the difference lies below zero) and at least `min_points` points; `None`
 /// when none did. A fall the test calls noise never alerts, however large it looks.
 pub fn alert(before: &RoundScores, after: &RoundScores, min_points: f64) -> Option<Alert> {
-    let fell: Vec<(PulseMeasure, ChangeRow)> = change_between(before, after)
+    alert_among(change_between(before, after), min_points)
+}
+
+/// [`alert`] from the changes [`change_between`] gave for the two rounds.
+pub fn alert_among(changes: Vec<(PulseMeasure, ChangeRow)>, min_points: f64) -> Option<Alert> {
+    let fell: Vec<(PulseMeasure, ChangeRow)> = changes
         .into_iter()
         .filter(|(_, row)| row.test.ci.1 < 0.0 && row.test.difference <= -min_points)
         .collect();
@@ -262,6 +321,88 @@ mod tests {
         assert_eq!(super::alert(&wide, &wide_after, DEFAULT_ALERT_POINTS), None);
         // A rise never alerts.
         assert_eq!(super::alert(&fallen, &before, DEFAULT_ALERT_POINTS), None);
+    }
+
+    /// `a` and `b` agree to rounding in the last digits.
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+    }
+
+    /// Whether two rounds' scores are the same numbers, to rounding in the last digits.
+    fn same_scores(a: &RoundScores, b: &RoundScores) -> bool {
+        let pair = |x: Option<(f64, f64)>, y: Option<(f64, f64)>| match (x, y) {
+            (Some(x), Some(y)) => close(x.0, y.0) && close(x.1, y.1),
+            (x, y) => x.is_none() && y.is_none(),
+        };
+        a.invited == b.invited
+            && a.answered == b.answered
+            && a.scores.len() == b.scores.len()
+            && a.scores.iter().all(|(m, x)| {
+                b.scores.get(m).is_some_and(|y| {
+                    x.n == y.n
+                        && close(x.mean, y.mean)
+                        && x.sd.zip(y.sd).is_none_or(|(s, t)| close(s, t))
+                        && x.sd.is_some() == y.sd.is_some()
+                        && pair(x.ci95, y.ci95)
+                        && pair(x.interval, y.interval)
+                        && x.reliability == y.reliability
+                        && x.more_raters_for_solid == y.more_raters_for_solid
+                        && close(x.reliability_coefficient, y.reliability_coefficient)
+                })
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scores_from_running_sums_are_those_of_the_respondents(
+            first in proptest::collection::vec(proptest::collection::vec(proptest::option::of(0u8..=4), 5), 0..40),
+            second in proptest::collection::vec(proptest::collection::vec(proptest::option::of(0u8..=4), 5), 0..40),
+        ) {
+            // Each respondent's five measures on the pulse's grid (a quarter step), some left
+            // out as "can't say"; the Trust Index off the grid as a weighted mean is.
+            let of = |rows: &[Vec<Option<u8>>]| -> Vec<BTreeMap<PulseMeasure, f64>> {
+                rows.iter()
+                    .map(|r| {
+                        PulseMeasure::ALL
+                            .into_iter()
+                            .zip(r)
+                            .filter_map(|(m, v)| {
+                                let v = f64::from((*v)?) * 25.0;
+                                Some((m, if m == PulseMeasure::TrustIndex { v * 0.7 + 55.0 / 7.0 } else { v }))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            };
+            let (first, second) = (of(&first), of(&second));
+            let sums = |rows: &[BTreeMap<PulseMeasure, f64>]| {
+                let mut sums = RoundSums::default();
+                rows.iter().for_each(|r| sums.add(r));
+                sums
+            };
+            let (a, b) = (sums(&first), sums(&second));
+            let from_answers = RoundScores::from_respondents(50, &first);
+            let from_sums = RoundScores::from_sums(50, &a);
+            proptest::prop_assert!(same_scores(&from_answers, &from_sums), "{from_answers:?} {from_sums:?}");
+            // Two teams added together: a roll-up.
+            let mut both = a;
+            both.merge(&b);
+            let all: Vec<_> = first.iter().chain(&second).cloned().collect();
+            let rolled = RoundScores::from_respondents(100, &all);
+            proptest::prop_assert!(same_scores(&rolled, &RoundScores::from_sums(100, &both)));
+            // The change between them, with the test and the detectable change.
+            let by_answers = change_between(&from_answers, &RoundScores::from_respondents(50, &second));
+            let by_sums = change_between(&from_sums, &RoundScores::from_sums(50, &b));
+            proptest::prop_assert_eq!(by_answers.len(), by_sums.len());
+            for ((m, x), (n, y)) in by_answers.iter().zip(&by_sums) {
+                proptest::prop_assert_eq!(m, n);
+                proptest::prop_assert!(close(x.test.difference, y.test.difference));
+                proptest::prop_assert!(close(x.test.ci.0, y.test.ci.0) && close(x.test.ci.1, y.test.ci.1));
+                proptest::prop_assert!(close(x.test.p_value, y.test.p_value));
+                proptest::prop_assert_eq!(x.detectable.is_some(), y.detectable.is_some());
+                proptest::prop_assert!(x.detectable.zip(y.detectable).is_none_or(|(s, t)| close(s, t)));
+            }
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn compare_scores(
     before: &Score,
     after: &Score,
 ) -> Option<ChangeRow> {
-    let test = stats::welch_test(&before.values, &after.values, 0.95).ok()?;
+    let test = stats::welch_from_moments(&before.moments, &after.moments, 0.95).ok()?;
     let pooled_sd = match (before.sd, after.sd) {
         (Some(x), Some(y)) => Some(((x * x + y * y) / 2.0).sqrt()),
         _ => None,

@@ -6,7 +6,7 @@
 //! people this is conservative (a paired test would have a narrower interval).
 
 use super::describe::t_quantile;
-use super::{StatsError, check_finite, check_level, moments};
+use super::{Moments, StatsError, check_finite, check_level};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use statrs::function::{beta::beta_reg, gamma::ln_gamma};
@@ -63,8 +63,35 @@ pub fn welch_test(first: &[f64], second: &[f64], level: f64) -> Result<MeanDiffe
         }
         check_finite(sample)?;
     }
-    let (n1, m1, ss1) = moments(first);
-    let (n2, m2, ss2) = moments(second);
+    welch_from_moments(&Moments::of(first), &Moments::of(second), level)
+}
+
+/// [`welch_test`] of two samples given by their [`Moments`] (a pulse round's scores come from
+/// running sums, not values): the same arithmetic on the same moments gives the same result.
+///
+/// # Errors
+/// [`StatsError::TooFew`] when either sample has fewer than 2 values;
+/// [`StatsError::InvalidArgument`] for a level outside (0, 1); [`StatsError::NoVariance`] when
+/// both samples are constant.
+pub fn welch_from_moments(
+    first: &Moments,
+    second: &Moments,
+    level: f64,
+) -> Result<MeanDifference, StatsError> {
+    check_level(
+        level,
+        "the confidence level must lie strictly between 0 and 1",
+    )?;
+    for sample in [first, second] {
+        if sample.n < 2 {
+            return Err(StatsError::TooFew {
+                needed: 2,
+                got: sample.n,
+            });
+        }
+    }
+    let (n1, m1, ss1) = (first.n, first.mean, first.ss);
+    let (n2, m2, ss2) = (second.n, second.mean, second.ss);
     let (n1, n2) = (n1 as f64, n2 as f64);
     let v1 = ss1 / (n1 - 1.0) / n1;
     let v2 = ss2 / (n2 - 1.0) / n2;

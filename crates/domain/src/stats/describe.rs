@@ -1,7 +1,7 @@
 //! Descriptive statistics of one sample: mean, spread, Student-t confidence intervals and the
 //! percentile rank of a value within a distribution.
 
-use super::{StatsError, check_finite, check_level, moments};
+use super::{Moments, StatsError, check_finite, check_level, moments};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -43,26 +43,53 @@ pub fn try_summarize(values: &[f64]) -> Result<Summary, StatsError> {
         return Err(StatsError::TooFew { needed: 1, got: 0 });
     }
     check_finite(values)?;
-    let (n, mean, ss) = moments(values);
+    let moments = Moments::of(values);
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (sd, se, ci95) = if n >= 2 {
-        let sd = (ss / (n as f64 - 1.0)).sqrt();
-        let se = sd / (n as f64).sqrt();
-        let half = t_quantile(0.975, n as f64 - 1.0)? * se;
-        (Some(sd), Some(se), Some((mean - half, mean + half)))
-    } else {
-        (None, None, None)
+    let (sd, se, ci95) = match spread(&moments)? {
+        Some(Spread { sd, se, ci95 }) => (Some(sd), Some(se), Some(ci95)),
+        None => (None, None, None),
     };
     Ok(Summary {
-        n,
-        mean,
+        n: moments.n,
+        mean: moments.mean,
         sd,
         se,
         ci95,
         min,
         max,
     })
+}
+
+/// The spread of a sample as [`summarize`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// The sample standard deviation (n − 1 denominator).
+    pub sd: f64,
+    /// The standard error of the mean, sd / √n.
+    pub se: f64,
+    /// The 95% Student-t interval of the mean, not clipped.
+    pub ci95: (f64, f64),
+}
+
+/// The spread of a sample given by its [`Moments`], with the arithmetic of [`summarize`] (so the
+/// same moments give the same numbers); `None` below two values.
+///
+/// # Errors
+/// Those of [`t_quantile`] (none for finite moments).
+pub fn spread(moments: &Moments) -> Result<Option<Spread>, StatsError> {
+    let Moments { n, mean, ss } = *moments;
+    if n < 2 {
+        return Ok(None);
+    }
+    let sd = (ss / (n as f64 - 1.0)).sqrt();
+    let se = sd / (n as f64).sqrt();
+    let half = t_quantile(0.975, n as f64 - 1.0)? * se;
+    Ok(Some(Spread {
+        sd,
+        se,
+        ci95: (mean - half, mean + half),
+    }))
 }
 
 /// The two-sided confidence interval of the mean at `level` (for example 0.95), by Student's t

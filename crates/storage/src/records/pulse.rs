@@ -4,7 +4,7 @@
 use super::{PersonId, TeamId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use trustloop_domain::pulse::{EventKind, PulseMeasure, RoundDates, Schedule, Shown};
+use trustloop_domain::pulse::{EventKind, PulseMeasure, RoundDates, RoundSums, Schedule, Shown};
 
 id_type!(
     /// Identifies a pulse series.
@@ -134,6 +134,22 @@ pub struct RoundTeam {
     pub members: Vec<PersonId>,
     /// How many of them answered (released or still sealed).
     pub answered: u32,
+}
+
+/// One team in one round as its running sums: how many were asked and answered, and the sums
+/// of the released answers' scores (what a trend or a roll-up shows, without the answers).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamRound {
+    /// The round's number.
+    pub index: u32,
+    /// The team.
+    pub team: TeamId,
+    /// How many members were asked.
+    pub invited: u32,
+    /// How many of them answered (released or still sealed).
+    pub answered: u32,
+    /// The sums of the released answers.
+    pub sums: RoundSums,
 }
 
 /// A member's link to a round, as minted when the round opened (the token is given out once).

@@ -1,7 +1,8 @@
 //! Pulse series, their teams, the scheduler's pass, change events and the figures the people
 //! ledger decided ([`PulseStore`]). Links, answers and their release are in `pulse_answers.rs`.
 
-use super::pulse_answers::Which;
+use super::pulse_answers::{MEASURE_COLUMNS, Which};
+use super::pulse_reads::sum_columns;
 use super::*;
 use crate::PulseStore;
 use trustloop_domain::pulse::{Cadence, EventKind, RoundDates, Schedule, Shown, Step};
@@ -60,16 +61,25 @@ impl<DB> SqlStore<DB> {
         conn: &mut DB::Connection,
         only: Option<i64>,
     ) -> StoreResult<HashMap<i64, i64>> {
-        let rows = sqlx::query(
+        // One team's people are found by its index; `$1 IS NULL OR ...` would read everyone.
+        // Only people with reports can lead: for every team, the IN list narrows everyone to
+        // them first (for one team, building it would cost more than the team's few people).
+        let sql = format!(
             "SELECT l.team_id, MIN(l.id) AS leader_id FROM people l
-             WHERE l.team_id IS NOT NULL AND ($1 IS NULL OR l.team_id = $1)
+             WHERE l.team_id IS NOT NULL {}
                AND EXISTS (SELECT 1 FROM people r WHERE r.manager_id = l.id AND r.team_id = l.team_id)
                AND NOT EXISTS (SELECT 1 FROM people m WHERE m.id = l.manager_id AND m.team_id = l.team_id)
              GROUP BY l.team_id",
-        )
-        .bind(only)
-        .fetch_all(&mut *conn)
-        .await?;
+            if only.is_some() {
+                "AND l.team_id = $1"
+            } else {
+                "AND l.id IN (SELECT manager_id FROM people WHERE manager_id IS NOT NULL
+                              GROUP BY manager_id)"
+            }
+        );
+        let rows = Self::bind_ids(sqlx::query(&sql), only.as_slice())
+            .fetch_all(&mut *conn)
+            .await?;
         rows.iter()
             .map(|row| Ok((row.try_get("team_id")?, row.try_get("leader_id")?)))
             .collect()
@@ -105,13 +115,17 @@ impl<DB> SqlStore<DB> {
         conn: &mut DB::Connection,
         series: Option<i64>,
     ) -> StoreResult<HashMap<i64, Vec<TeamId>>> {
-        let rows = sqlx::query(
-            "SELECT series_id, team_id FROM pulse_series_teams
-             WHERE $1 IS NULL OR series_id = $1 ORDER BY series_id, team_id",
-        )
-        .bind(series)
-        .fetch_all(&mut *conn)
-        .await?;
+        let sql = format!(
+            "SELECT series_id, team_id FROM pulse_series_teams {} ORDER BY series_id, team_id",
+            if series.is_some() {
+                "WHERE series_id = $1"
+            } else {
+                ""
+            }
+        );
+        let rows = Self::bind_ids(sqlx::query(&sql), series.as_slice())
+            .fetch_all(&mut *conn)
+            .await?;
         let mut teams: HashMap<i64, Vec<TeamId>> = HashMap::new();
         for row in rows {
             teams
@@ -214,6 +228,7 @@ impl<DB> SqlStore<DB> {
                 }
                 insert.execute(&mut *tx).await?;
             }
+            Self::start_team_rounds(&mut tx, round, &members).await?;
             // Each link's invitation, found by its hash (the inserts return no ids).
             let ids: HashMap<String, i64> =
                 sqlx::query("SELECT id, token_hash FROM pulse_invitations WHERE round_id = $1")
@@ -238,6 +253,44 @@ impl<DB> SqlStore<DB> {
         tx.commit().await?;
         done.missed.extend(missed.into_iter().map(|i| (id, i)));
         done.opened.extend(opened);
+        Ok(())
+    }
+
+    /// The running sums of each team of a round just opened: `members` asked, none answered.
+    async fn start_team_rounds(
+        conn: &mut DB::Connection,
+        round: i64,
+        members: &BTreeMap<i64, Vec<i64>>,
+    ) -> StoreResult<()> {
+        let teams: Vec<(&i64, &Vec<i64>)> = members.iter().collect();
+        // The sums start at zero: written as constants, three values bound per row.
+        let zeros = vec!["0"; 2 + 3 * MEASURE_COLUMNS.len()].join(", ");
+        for chunk in teams.chunks(LINK_ROWS) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let (a, b, c) = (
+                        placeholder::<DB>(3 * i + 1),
+                        placeholder::<DB>(3 * i + 2),
+                        placeholder::<DB>(3 * i + 3),
+                    );
+                    format!("({a}, {b}, {c}, {zeros})")
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO pulse_team_rounds (round_id, team_id, invited, answered, released, {})
+                 VALUES {}",
+                sum_columns(""),
+                rows.join(", ")
+            );
+            let mut insert = sqlx::query(&sql);
+            for (team, people) in chunk {
+                insert = insert
+                    .bind(round)
+                    .bind(**team)
+                    .bind(i64::try_from(people.len()).unwrap_or(i64::MAX));
+            }
+            insert.execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
@@ -281,8 +334,11 @@ impl<DB> PulseStore for SqlStore<DB> {
     #[tracing::instrument(skip_all)]
     async fn line_managers(&self) -> StoreResult<Vec<(PersonId, Option<PersonId>)>> {
         let rows = sqlx::query(
-            "SELECT l.id, l.manager_id FROM people l
-             WHERE EXISTS (SELECT 1 FROM people r WHERE r.manager_id = l.id) ORDER BY l.id",
+            // The managers from the index of managers (a third of the time of asking each
+            // person whether someone reports to them).
+            "SELECT l.id, l.manager_id FROM (SELECT manager_id AS id FROM people
+                 WHERE manager_id IS NOT NULL GROUP BY manager_id) x
+             JOIN people l ON l.id = x.id ORDER BY l.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -586,6 +642,15 @@ impl<DB> PulseStore for SqlStore<DB> {
         names: &[String],
     ) -> StoreResult<Vec<PulseFigure>> {
         self.named_figures(series, names).await
+    }
+
+    async fn pulse_team_rounds(
+        &self,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<TeamRound>> {
+        self.team_round_sums(series, teams, from_round).await
     }
 
     async fn pulse_team(&self, id: TeamId) -> StoreResult<PulseTeam> {

@@ -11,7 +11,7 @@
 use super::pulse::small;
 use super::*;
 use rand::seq::SliceRandom;
-use trustloop_domain::pulse::{PulseMeasure, RoundDates, respondent_scores};
+use trustloop_domain::pulse::{PulseMeasure, RoundDates, RoundSums, respondent_scores};
 
 /// The columns of `pulse_answers` holding each measure's score, in [`PulseMeasure::ALL`]'s
 /// order.
@@ -139,6 +139,7 @@ impl<DB> SqlStore<DB> {
             .map_err(conflict_on_unique(|| {
                 "this pulse has already been answered".into()
             }))?;
+        Self::count_answered(&mut tx, round, team, 1).await?;
         let plain =
             serde_json::to_vec(answers).map_err(|e| StoreError::Corrupt(format!("answer: {e}")))?;
         sqlx::query(
@@ -216,6 +217,9 @@ impl<DB> SqlStore<DB> {
             scores.push(respondent_scores(&instrument, &answers.ratings));
         }
         scores.shuffle(&mut rand::rng());
+        let mut sums = RoundSums::default();
+        scores.iter().for_each(|s| sums.add(s));
+        Self::add_released(conn, round, team, &sums).await?;
         for chunk in scores.chunks(1000) {
             let sql = format!(
                 "INSERT INTO pulse_answers (id, round_id, team_id, {}) VALUES {}",
@@ -320,6 +324,10 @@ impl<DB> SqlStore<DB> {
                     "a pulse link was answered twice".into()
                 }))?;
         }
+        for ((round, team), (_, _, given)) in &groups {
+            let n = i64::try_from(given.len()).unwrap_or(i64::MAX);
+            Self::count_answered(&mut tx, *round, *team, n).await?;
+        }
         let round_ids: Vec<i64> = rounds.keys().copied().collect();
         let mut waiting: HashMap<(i64, i64), i64> = HashMap::new();
         let sql = format!(
@@ -360,6 +368,61 @@ impl<DB> SqlStore<DB> {
         }
         Self::write_sealed(&mut tx, &mut sealed).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts `more` answers (released or sealed) of `team` in `round` in its running sums.
+    async fn count_answered(
+        conn: &mut DB::Connection,
+        round: i64,
+        team: i64,
+        more: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE pulse_team_rounds SET answered = answered + $1
+             WHERE round_id = $2 AND team_id = $3",
+        )
+        .bind(more)
+        .bind(round)
+        .bind(team)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds the sums of answers just released to the running sums of `team` in `round`, in the
+    /// transaction that releases them.
+    async fn add_released(
+        conn: &mut DB::Connection,
+        round: i64,
+        team: i64,
+        sums: &RoundSums,
+    ) -> StoreResult<()> {
+        let mut sets = vec!["released = released + $1".to_string()];
+        for (i, column) in MEASURE_COLUMNS.iter().enumerate() {
+            let at = 3 * i + 2;
+            sets.push(format!(
+                "{column}_n = {column}_n + ${at}, {column}_sum = {column}_sum + ${}, \
+                 {column}_sq = {column}_sq + ${}",
+                at + 1,
+                at + 2
+            ));
+        }
+        let last = 3 * MEASURE_COLUMNS.len() + 2;
+        let sql = format!(
+            "UPDATE pulse_team_rounds SET {} WHERE round_id = ${last} AND team_id = ${}",
+            sets.join(", "),
+            last + 1
+        );
+        let mut update =
+            sqlx::query(&sql).bind(i64::try_from(sums.respondents).unwrap_or(i64::MAX));
+        for measure in &sums.measures {
+            update = update
+                .bind(i64::try_from(measure.n).unwrap_or(i64::MAX))
+                .bind(measure.sum)
+                .bind(measure.sum_sq);
+        }
+        update.bind(round).bind(team).execute(&mut *conn).await?;
         Ok(())
     }
 

@@ -5,7 +5,8 @@
 use super::pulse::small;
 use super::pulse_answers::MEASURE_COLUMNS;
 use super::*;
-use trustloop_domain::pulse::{PulseMeasure, Shown};
+use trustloop_domain::analytics::Sums;
+use trustloop_domain::pulse::{PulseMeasure, RoundSums, Shown};
 
 /// `AND column IN (…)` for `count` teams after `first - 1` other values, or nothing.
 fn teams_in<DB: Backend>(column: &str, first: usize, count: Option<usize>) -> String {
@@ -27,6 +28,21 @@ fn team_chunks(teams: Option<&[TeamId]>) -> Vec<Option<Vec<i64>>> {
             .map(|c| Some(c.iter().map(|t| t.0).collect()))
             .collect(),
     }
+}
+
+/// The running sums' columns of `pulse_team_rounds`, each prefixed with `table`: per measure
+/// its count, sum and sum of squares.
+pub(super) fn sum_columns(table: &str) -> String {
+    MEASURE_COLUMNS
+        .iter()
+        .flat_map(|c| ["n", "sum", "sq"].map(|part| format!("{table}{c}_{part}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stored count as a `u64`.
+fn count(value: i64) -> StoreResult<u64> {
+    u64::try_from(value).map_err(|e| StoreError::Corrupt(format!("count: {e}")))
 }
 
 /// The stored figure decision.
@@ -115,6 +131,80 @@ impl<DB> SqlStore<DB> {
         Ok(found)
     }
 
+    /// The rows `select` reads of a series' rounds numbered `from_round` or later, of `teams`
+    /// (all, when `None`) a chunk at a time: `{series}`, `{round}` and `{teams}` in `select`
+    /// stand for the series, the first round and the chunk's `AND column IN (…)`.
+    async fn round_rows(
+        &self,
+        select: &str,
+        column: &str,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<DB::Row>> {
+        let mut rows = Vec::new();
+        for chunk in team_chunks(teams) {
+            let sql = select
+                .replace("{series}", &placeholder::<DB>(1))
+                .replace("{round}", &placeholder::<DB>(2))
+                .replace(
+                    "{teams}",
+                    &teams_in::<DB>(column, 3, chunk.as_ref().map(Vec::len)),
+                );
+            let ids = chunk.unwrap_or_default();
+            rows.extend(
+                Self::bind_ids(
+                    sqlx::query(&sql).bind(series.0).bind(i64::from(from_round)),
+                    &ids,
+                )
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        Ok(rows)
+    }
+
+    /// [`PulseStore::pulse_team_rounds`].
+    pub(super) async fn team_round_sums(
+        &self,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<TeamRound>> {
+        let select = format!(
+            "SELECT r.round_index, t.team_id, t.invited, t.answered, t.released, {}
+             FROM pulse_rounds r JOIN pulse_team_rounds t ON t.round_id = r.id
+             WHERE r.series_id = {{series}} AND r.round_index >= {{round}} {{teams}}",
+            sum_columns("t.")
+        );
+        let mut found = Vec::new();
+        for row in self
+            .round_rows(&select, "t.team_id", series, teams, from_round)
+            .await?
+        {
+            let mut sums = RoundSums {
+                respondents: count(row.try_get("released")?)?,
+                ..RoundSums::default()
+            };
+            for (slot, column) in sums.measures.iter_mut().zip(MEASURE_COLUMNS) {
+                *slot = Sums {
+                    n: count(row.try_get(format!("{column}_n").as_str())?)?,
+                    sum: row.try_get(format!("{column}_sum").as_str())?,
+                    sum_sq: row.try_get(format!("{column}_sq").as_str())?,
+                };
+            }
+            found.push(TeamRound {
+                index: small(row.try_get("round_index")?, "round")?,
+                team: TeamId(row.try_get("team_id")?),
+                invited: small(row.try_get("invited")?, "invited")?,
+                answered: small(row.try_get("answered")?, "answered")?,
+                sums,
+            });
+        }
+        found.sort_by_key(|t| (t.index, t.team));
+        Ok(found)
+    }
+
     /// [`PulseStore::pulse_answers`].
     pub(super) async fn released_pulse_answers(
         &self,
@@ -122,37 +212,28 @@ impl<DB> SqlStore<DB> {
         teams: Option<&[TeamId]>,
         from_round: u32,
     ) -> StoreResult<Vec<PulseAnswer>> {
+        let select = format!(
+            "SELECT r.round_index, a.team_id, {} FROM pulse_rounds r
+             JOIN pulse_answers a ON a.round_id = r.id
+             WHERE r.series_id = {{series}} AND r.round_index >= {{round}} {{teams}}",
+            MEASURE_COLUMNS.join(", ")
+        );
         let mut answers = Vec::new();
-        for chunk in team_chunks(teams) {
-            let sql = format!(
-                "SELECT r.round_index, a.team_id, {} FROM pulse_rounds r
-                 JOIN pulse_answers a ON a.round_id = r.id
-                 WHERE r.series_id = {} AND r.round_index >= {} {}",
-                MEASURE_COLUMNS.join(", "),
-                placeholder::<DB>(1),
-                placeholder::<DB>(2),
-                teams_in::<DB>("a.team_id", 3, chunk.as_ref().map(Vec::len))
-            );
-            let ids = chunk.unwrap_or_default();
-            let rows = Self::bind_ids(
-                sqlx::query(&sql).bind(series.0).bind(i64::from(from_round)),
-                &ids,
-            )
-            .fetch_all(&self.pool)
-            .await?;
-            for row in rows {
-                let mut scores = BTreeMap::new();
-                for (measure, column) in PulseMeasure::ALL.into_iter().zip(MEASURE_COLUMNS) {
-                    if let Some(score) = row.try_get::<Option<f64>, _>(column)? {
-                        scores.insert(measure, score);
-                    }
+        for row in self
+            .round_rows(&select, "a.team_id", series, teams, from_round)
+            .await?
+        {
+            let mut scores = BTreeMap::new();
+            for (measure, column) in PulseMeasure::ALL.into_iter().zip(MEASURE_COLUMNS) {
+                if let Some(score) = row.try_get::<Option<f64>, _>(column)? {
+                    scores.insert(measure, score);
                 }
-                answers.push(PulseAnswer {
-                    index: small(row.try_get("round_index")?, "round")?,
-                    team: TeamId(row.try_get("team_id")?),
-                    scores,
-                });
             }
+            answers.push(PulseAnswer {
+                index: small(row.try_get("round_index")?, "round")?,
+                team: TeamId(row.try_get("team_id")?),
+                scores,
+            });
         }
         Ok(answers)
     }
@@ -207,14 +288,20 @@ impl<DB> SqlStore<DB> {
         only: Option<i64>,
     ) -> StoreResult<Vec<PulseTeam>> {
         let leaders = Self::team_leaders(conn, only).await?;
-        let rows = sqlx::query(
-            "SELECT t.id, t.name, COUNT(p.id) AS people FROM teams t
-             LEFT JOIN people p ON p.team_id = t.id WHERE $1 IS NULL OR t.id = $1
-             GROUP BY t.id, t.name ORDER BY t.name",
-        )
-        .bind(only)
-        .fetch_all(&mut *conn)
-        .await?;
+        let sql = format!(
+            // Each team's count from the team index (a join grouped by team reads every
+            // person's row).
+            "SELECT t.id, t.name, (SELECT COUNT(*) FROM people p WHERE p.team_id = t.id) AS people
+             FROM teams t {} ORDER BY t.name",
+            if only.is_some() {
+                "WHERE t.id = $1"
+            } else {
+                ""
+            }
+        );
+        let rows = Self::bind_ids(sqlx::query(&sql), only.as_slice())
+            .fetch_all(&mut *conn)
+            .await?;
         let ids: Vec<i64> = leaders.values().copied().collect();
         let mut people: HashMap<i64, (String, Option<i64>)> = HashMap::new();
         for chunk in ids.chunks(ID_BATCH) {

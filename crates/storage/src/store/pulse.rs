@@ -98,4 +98,14 @@ pub trait PulseStore: Send + Sync {
         series: PulseSeriesId,
         decide: &DecideFigures<'_>,
     ) -> StoreResult<Vec<PulseFigure>>;
+    /// Each team (of `teams` only, when given) of each round numbered `from_round` or later of
+    /// a series as its running sums: who was asked, how many answered and the sums of the
+    /// released answers; by round, then team. What trends and roll-ups read instead of the
+    /// answers.
+    async fn pulse_team_rounds(
+        &self,
+        series: PulseSeriesId,
+        teams: Option<&[TeamId]>,
+        from_round: u32,
+    ) -> StoreResult<Vec<TeamRound>>;
 }

@@ -152,4 +152,5 @@ contract!(
     campaign_edits::a_leader_is_taken_off_with_their_raters_until_someone_answers_for_them,
     campaign_edits::a_closed_campaign_reopens_within_the_window_until_a_result_is_read,
     import_jobs::the_latest_import_job_is_the_last_one_started,
+    pulse::running_sums_of_team_rounds_give_the_scores_of_the_released_answers,
 );

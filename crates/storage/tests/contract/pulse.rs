@@ -5,8 +5,11 @@ use crate::helpers::*;
 use std::collections::BTreeMap;
 use time::Duration;
 use trustloop_domain::instrument::Instrument;
-use trustloop_domain::pulse::{Cadence, EventKind, PulseMeasure, Schedule, Shown};
+use trustloop_domain::pulse::{
+    Cadence, EventKind, PulseMeasure, RoundScores, RoundSums, Schedule, Shown, change_between,
+};
 use trustloop_domain::rating::{Rating, SurveyAnswers};
+use trustloop_domain::report::ChangeRow;
 use trustloop_storage::*;
 
 /// A fresh (token, hash) pair, as the web layer mints them.
@@ -516,4 +519,223 @@ pub(crate) async fn bulk_loaded_pulse_answers_follow_the_same_rule_and_reads_fil
         vec![named("team:b:0")],
         "only the named figures that were decided"
     );
+}
+
+/// One respondent's scores.
+type Respondent = BTreeMap<PulseMeasure, f64>;
+
+/// `a` and `b` agree to rounding in the last digits.
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+}
+
+/// Asserts that two rounds' scores (from running sums and from the answers) are the same numbers
+/// and words, to rounding in the last digits.
+fn assert_same_scores(sums: &RoundScores, answers: &RoundScores, what: &str) {
+    let pair = |x: Option<(f64, f64)>, y: Option<(f64, f64)>| match (x, y) {
+        (Some(x), Some(y)) => close(x.0, y.0) && close(x.1, y.1),
+        (x, y) => x.is_none() && y.is_none(),
+    };
+    assert_eq!(
+        (sums.invited, sums.answered),
+        (answers.invited, answers.answered),
+        "{what}"
+    );
+    assert_eq!(
+        sums.scores.keys().collect::<Vec<_>>(),
+        answers.scores.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (measure, x) in &sums.scores {
+        let y = &answers.scores[measure];
+        assert_eq!(
+            (x.n, x.reliability, x.more_raters_for_solid),
+            (y.n, y.reliability, y.more_raters_for_solid),
+            "{what} {measure:?}"
+        );
+        assert!(close(x.mean, y.mean), "{what} {measure:?}: {x:?} {y:?}");
+        assert_eq!(x.sd.is_some(), y.sd.is_some(), "{what} {measure:?}");
+        assert!(
+            x.sd.zip(y.sd).is_none_or(|(s, t)| close(s, t)),
+            "{what} {measure:?}: {x:?} {y:?}"
+        );
+        assert!(pair(x.ci95, y.ci95), "{what} {measure:?}: {x:?} {y:?}");
+        assert!(pair(x.interval, y.interval), "{what} {measure:?}");
+    }
+}
+
+/// Asserts that the changes between two rounds, from running sums and from the answers, are
+/// the same tests.
+fn assert_same_changes(sums: &[(PulseMeasure, ChangeRow)], answers: &[(PulseMeasure, ChangeRow)]) {
+    assert_eq!(sums.len(), answers.len());
+    for ((m, x), (n, y)) in sums.iter().zip(answers) {
+        assert_eq!(m, n);
+        assert!(close(x.test.difference, y.test.difference), "{m:?}");
+        assert!(close(x.test.ci.0, y.test.ci.0) && close(x.test.ci.1, y.test.ci.1));
+        assert!(close(x.test.p_value, y.test.p_value), "{m:?}");
+        assert_eq!(x.is_real(), y.is_real(), "{m:?}");
+        assert!(
+            x.detectable
+                .zip(y.detectable)
+                .is_none_or(|(s, t)| close(s, t))
+                && x.detectable.is_some() == y.detectable.is_some()
+        );
+    }
+}
+
+pub(crate) async fn running_sums_of_team_rounds_give_the_scores_of_the_released_answers(
+    store: DynStore,
+) {
+    let day0 = today();
+    let mut random = Random(0x9015_e5d5);
+    // Five teams under Dana of 3 to 12 members each.
+    let mut rows = vec![dana()];
+    for t in 0..5 {
+        let leader = format!("lead{t}@example.org");
+        let name = format!("Team {t}");
+        rows.push(row(
+            &format!("Lead {t}"),
+            &leader,
+            Some("dana@example.org"),
+            Some(&name),
+        ));
+        for m in 0..3 + random.next(10) {
+            rows.push(row(
+                &format!("Member {t}-{m}"),
+                &format!("m{t}-{m}@example.org"),
+                Some(&leader),
+                Some(&name),
+            ));
+        }
+    }
+    import(&store, rows).await.expect("imported");
+    let teams: Vec<TeamId> = store
+        .pulse_teams()
+        .await
+        .expect("teams")
+        .into_iter()
+        .filter(|t| t.name.starts_with("Team "))
+        .map(|t| t.id)
+        .collect();
+    let series = weekly_series(&store, day0, teams.clone()).await;
+    let pulse = Instrument::pulse_current();
+    for week in 0..3 {
+        let day = day0 + Duration::weeks(week);
+        let opened = store.advance_pulses(day, &token).await.expect("pass");
+        let mut bulk = Vec::new();
+        for link in &opened.opened[0].links {
+            if random.next(5) == 0 {
+                continue;
+            }
+            let id = store
+                .pulse_invitation_by_token(&format!("hash-{}", link.token))
+                .await
+                .expect("read")
+                .expect("link")
+                .id;
+            let given = SurveyAnswers {
+                ratings: random.ratings(&pulse),
+                comments: BTreeMap::new(),
+            };
+            // Some answers one by one, the others loaded together.
+            if random.next(2) == 0 {
+                store
+                    .submit_pulse_answer(id, &given, day)
+                    .await
+                    .expect("stored");
+            } else {
+                bulk.push((id, given));
+            }
+        }
+        store.load_pulse_answers(&bulk, day).await.expect("loaded");
+    }
+    store
+        .advance_pulses(day0 + Duration::weeks(3), &token)
+        .await
+        .expect("the last round closes");
+
+    let kept = store
+        .pulse_team_rounds(series, None, 0)
+        .await
+        .expect("sums");
+    let asked = store
+        .pulse_round_teams(series, None, 0)
+        .await
+        .expect("asked");
+    assert_eq!(kept.len(), asked.len(), "a row per team and round asked");
+    let mut by_answers: BTreeMap<(u32, TeamId), Vec<BTreeMap<PulseMeasure, f64>>> = BTreeMap::new();
+    for answer in store.pulse_answers(series, None, 0).await.expect("answers") {
+        by_answers
+            .entry((answer.index, answer.team))
+            .or_default()
+            .push(answer.scores);
+    }
+    let mut released_somewhere = false;
+    let mut scores = BTreeMap::new();
+    for (row, asked) in kept.iter().zip(&asked) {
+        assert_eq!((row.index, row.team), (asked.index, asked.team));
+        assert_eq!(row.invited as usize, asked.members.len());
+        assert_eq!(row.answered, asked.answered);
+        let answers = by_answers
+            .get(&(row.index, row.team))
+            .cloned()
+            .unwrap_or_default();
+        released_somewhere |= !answers.is_empty();
+        let from_sums = RoundScores::from_sums(row.invited, &row.sums);
+        let from_answers = RoundScores::from_respondents(row.invited, &answers);
+        assert_same_scores(&from_sums, &from_answers, &format!("{row:?}"));
+        scores.insert((row.index, row.team), (from_sums, from_answers));
+    }
+    assert!(released_somewhere, "the data set releases answers");
+    // A trend's change from round to round, as the team pages compare them.
+    for team in &teams {
+        for index in 0..2 {
+            if let (Some(before), Some(after)) =
+                (scores.get(&(index, *team)), scores.get(&(index + 1, *team)))
+            {
+                assert_same_changes(
+                    &change_between(&before.0, &after.0),
+                    &change_between(&before.1, &after.1),
+                );
+            }
+        }
+    }
+    // The roll-up of every team, round by round: the sums added up against every answer.
+    let mut rolled: BTreeMap<u32, (u32, RoundSums, Vec<Respondent>)> = BTreeMap::new();
+    for row in &kept {
+        let entry = rolled.entry(row.index).or_default();
+        entry.0 += row.invited;
+        entry.1.merge(&row.sums);
+        entry.2.extend(
+            by_answers
+                .get(&(row.index, row.team))
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    let rounds: Vec<(RoundScores, RoundScores)> = rolled
+        .values()
+        .map(|(invited, sums, answers)| {
+            let pair = (
+                RoundScores::from_sums(*invited, sums),
+                RoundScores::from_respondents(*invited, answers),
+            );
+            assert_same_scores(&pair.0, &pair.1, "the roll-up");
+            pair
+        })
+        .collect();
+    assert_same_changes(
+        &change_between(&rounds[1].0, &rounds[2].0),
+        &change_between(&rounds[1].1, &rounds[2].1),
+    );
+    // A trend reads one team's rows from a round on (round 3 opened by the last pass).
+    let one = store
+        .pulse_team_rounds(series, Some(&[teams[0]]), 1)
+        .await
+        .expect("one team");
+    assert_eq!(
+        one.iter().map(|r| (r.index, r.team)).collect::<Vec<_>>(),
+        vec![(1, teams[0]), (2, teams[0]), (3, teams[0])]
+    );
+    assert_eq!((one[2].answered, one[2].sums), (0, RoundSums::default()));
 }

@@ -623,7 +623,8 @@ async fn organisation(
         .teams
         .iter()
         .map(|t| {
-            let (latest, change) = latest_and_change(&t.rounds, t.since_previous.as_ref());
+            let (latest, change) =
+                latest_and_change(&t.line.rounds, t.line.since_previous.as_ref());
             OrgLine {
                 name: t.team.name.clone(),
                 href: Some(format!("/pulse/{id}/teams/{}", t.team.id)),

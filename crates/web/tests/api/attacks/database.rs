@@ -293,6 +293,32 @@ async fn every_table_of_a_finished_campaign_has_no_column_or_order_linking_an_an
         ),
         ("recovery_pending", &["id", "round_id", "sealed"][..]),
         ("recovery_used_ballots", &["mark", "round_id"][..]),
+        // A pulse team's round as running sums of its released answers, as `team_aggregates`.
+        (
+            "pulse_team_rounds",
+            &[
+                "round_id",
+                "team_id",
+                "invited",
+                "answered",
+                "released",
+                "trust_index_n",
+                "trust_index_sum",
+                "trust_index_sq",
+                "relationships_n",
+                "relationships_sum",
+                "relationships_sq",
+                "judgement_n",
+                "judgement_sum",
+                "judgement_sq",
+                "consistency_n",
+                "consistency_sum",
+                "consistency_sq",
+                "overall_n",
+                "overall_sum",
+                "overall_sq",
+            ][..],
+        ),
     ]);
     // Who was invited, who finished, who signed in, what admins did; and settings.
     let person_side = [
