@@ -41,14 +41,16 @@ fn pulse_instrument(version: u32) -> StoreResult<Instrument> {
 
 #[sql_impl]
 impl<DB> SqlStore<DB> {
-    /// The links `which` selects, with whether each was answered.
-    pub(super) async fn pulse_links(&self, which: Which) -> StoreResult<Vec<PulseInvitation>> {
-        let select = "SELECT i.id, i.team_id, t.name AS team_name, s.id AS series_id,
-                s.name AS series_name, s.instrument_version, s.members_see_results, s.min_team,
-                r.round_index, r.opens_on, r.closes_on, r.status
-             FROM pulse_invitations i JOIN pulse_rounds r ON r.id = i.round_id
-             JOIN pulse_series s ON s.id = r.series_id JOIN teams t ON t.id = i.team_id";
-        let rows = match which {
+    /// The rows of a link query (`select`, whose links are `i` and rounds `r`) that `which`
+    /// selects: by token, or a person's links to open rounds ordered by opening day, then by
+    /// `then`.
+    pub(super) async fn link_rows(
+        &self,
+        select: &str,
+        which: Which,
+        then: &str,
+    ) -> StoreResult<Vec<DB::Row>> {
+        Ok(match which {
             Which::Token(hash) => {
                 sqlx::query(&format!("{select} WHERE i.token_hash = $1"))
                     .bind(hash)
@@ -56,21 +58,39 @@ impl<DB> SqlStore<DB> {
                     .await?
             }
             Which::OpenFor(person) => sqlx::query(&format!(
-                "{select} WHERE i.person_id = $1 AND r.status = 'open' ORDER BY r.opens_on, s.id"
+                "{select} WHERE i.person_id = $1 AND r.status = 'open' ORDER BY r.opens_on, {then}"
             ))
             .bind(person)
             .fetch_all(&self.pool)
             .await?,
-        };
+        })
+    }
+
+    /// Whether the ballot `mark` is among the used ones of `table` (a link answered).
+    pub(super) async fn ballot_used(&self, table: &str, mark: &[u8]) -> StoreResult<bool> {
+        let used: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT round_id FROM {table} WHERE mark = $1"))
+                .bind(mark.to_vec())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(used.is_some())
+    }
+
+    /// The links `which` selects, with whether each was answered.
+    pub(super) async fn pulse_links(&self, which: Which) -> StoreResult<Vec<PulseInvitation>> {
+        let select = "SELECT i.id, i.team_id, t.name AS team_name, s.id AS series_id,
+                s.name AS series_name, s.instrument_version, s.members_see_results, s.min_team,
+                r.round_index, r.opens_on, r.closes_on, r.status
+             FROM pulse_invitations i JOIN pulse_rounds r ON r.id = i.round_id
+             JOIN pulse_series s ON s.id = r.series_id JOIN teams t ON t.id = i.team_id";
+        let rows = self.link_rows(select, which, "s.id").await?;
         let mut links = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row.try_get("id")?;
             let status: String = row.try_get("status")?;
-            let used: Option<i64> =
-                sqlx::query_scalar("SELECT round_id FROM pulse_used_ballots WHERE mark = $1")
-                    .bind(self.key.pulse_mark(id).to_vec())
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let used = self
+                .ballot_used("pulse_used_ballots", &self.key.pulse_mark(id))
+                .await?;
             links.push(PulseInvitation {
                 id: PulseInvitationId(id),
                 series: PulseSeriesId(row.try_get("series_id")?),
@@ -87,7 +107,7 @@ impl<DB> SqlStore<DB> {
                 instrument_version: small(row.try_get("instrument_version")?, "instrument")?,
                 members_see_results: row.try_get::<i64, _>("members_see_results")? == 1,
                 k: small(row.try_get("min_team")?, "k")?,
-                answered: used.is_some(),
+                answered: used,
             });
         }
         Ok(links)

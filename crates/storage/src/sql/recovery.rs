@@ -280,28 +280,13 @@ impl<DB> SqlStore<DB> {
                 rp.recovery_k
              FROM recovery_invitations i JOIN recovery_rounds r ON r.id = i.round_id
              JOIN repairs rp ON rp.id = r.repair_id JOIN people l ON l.id = rp.leader_id";
-        let rows = match which {
-            Which::Token(hash) => {
-                sqlx::query(&format!("{select} WHERE i.token_hash = $1"))
-                    .bind(hash)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            Which::OpenFor(person) => sqlx::query(&format!(
-                "{select} WHERE i.person_id = $1 AND r.status = 'open' ORDER BY r.opens_on, r.id"
-            ))
-            .bind(person)
-            .fetch_all(&self.pool)
-            .await?,
-        };
+        let rows = self.link_rows(select, which, "r.id").await?;
         let mut links = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row.try_get("id")?;
-            let used: Option<i64> =
-                sqlx::query_scalar("SELECT round_id FROM recovery_used_ballots WHERE mark = $1")
-                    .bind(self.key.recovery_mark(id).to_vec())
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let used = self
+                .ballot_used("recovery_used_ballots", &self.key.recovery_mark(id))
+                .await?;
             let index = small(row.try_get("round_index")?, "round")?;
             let mode: String = row.try_get("recovery")?;
             links.push(RecoveryInvitation {
@@ -320,7 +305,7 @@ impl<DB> SqlStore<DB> {
                 element: element_of(&row.try_get::<String, _>("element")?)?,
                 instrument_version: small(row.try_get("instrument_version")?, "instrument")?,
                 k: small(row.try_get("recovery_k")?, "k")?,
-                answered: used.is_some(),
+                answered: used,
             });
         }
         Ok(links)
